@@ -1,0 +1,126 @@
+/* cmd_relay.c: `cxrec relay`, the relay alone until SIGINT or SIGTERM. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "jsonstr.h"
+#include "log.h"
+#include "relay_opts.h"
+
+void
+usage_relay(void)
+{
+	printf(
+	    "usage: cxrec relay [OPTIONS]\n"
+	    "\n"
+	    "Run the recording relay alone, for a client you start yourself: it\n"
+	    "takes plain HTTP/1.1 on a loopback port, forwards each request over\n"
+	    "HTTPS to the configured upstream and records both directions.\n"
+	    "Point the client at it, e.g. OPENAI_BASE_URL=http://127.0.0.1:8080/v1.\n"
+	    "SIGINT or SIGTERM stops it; the trace is complete when it exits.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --listen HOST:PORT     where to listen (default 127.0.0.1:8080;\n"
+	    "                         port 0 picks a free one; a non-loopback\n"
+	    "                         address is warned about)\n"
+	    RELAY_OPTS_HELP
+	    "  -h, --help             this help\n");
+}
+
+static struct relay *the_relay;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	if (the_relay != NULL)
+		relay_stop(the_relay);
+}
+
+int
+cmd_relay(int argc, char **argv)
+{
+	static const struct option longopts[] = { RELAY_LONGOPTS, { 0 } };
+	struct relay_opts o;
+	struct relay_config cfg;
+	struct relay_stats st;
+	struct cx_writer *w;
+	struct sigaction sa;
+	char err[512];
+	int ch, rc;
+
+	log_init("cxrec: relay");
+	relay_opts_init(&o);
+	o.listen = "127.0.0.1:8080";
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage_relay();
+			return CX_EXIT_OK;
+		}
+		if (ch == '?' || ch == ':') {
+			log_warnx("%s option '%s' (try cxrec help relay)",
+			    ch == ':' ? "missing argument for" : "unknown",
+			    argv[optind - 1]);
+			return CX_EXIT_USAGE;
+		}
+		if ((rc = relay_opt(&o, ch, optarg, err, sizeof(err))) <= 0) {
+			log_warnx("%s", rc < 0 ? err : "bad option");
+			return CX_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		log_warnx("unexpected argument '%s' (try cxrec help relay)",
+		    argv[optind]);
+		return CX_EXIT_USAGE;
+	}
+	if ((w = open_trace(o.output)) == NULL)
+		return CX_EXIT_SYS;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen = o.listen;
+	cfg.routes = o.routes;
+	cfg.cacert = o.cacert;
+	cfg.insecure = o.insecure;
+	cfg.trace = w;
+	if ((the_relay = relay_new(&cfg, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		cx_writer_close(w);
+		return CX_EXIT_SYS;
+	}
+	char *routes = routes_json(&o.routes);
+	char cacert[1200] = "";
+	if (o.cacert)
+		json_escape(cacert, sizeof(cacert), o.cacert, strlen(o.cacert));
+	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
+	    "{\"type\":\"relay\",\"cxrec_version\":\"%s\",\"listen\":\"%s\","
+	    "\"routes\":%s,\"insecure\":%s,\"cacert\":%s%s%s}",
+	    CXREC_VERSION, relay_address(the_relay), routes,
+	    o.insecure ? "true" : "false", o.cacert ? "\"" : "",
+	    o.cacert ? cacert : "null", o.cacert ? "\"" : "");
+	free(routes);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	if (o.insecure)
+		log_warnx("warning: --insecure: upstream certificates are not "
+		    "verified");
+	fprintf(stderr, "cxrec: relay: listening on http://%s, recording to "
+	    "%s (Ctrl-C to stop)\n", relay_address(the_relay), o.output);
+	rc = relay_run(the_relay);
+	relay_get_stats(the_relay, &st);
+	relay_free(the_relay);
+	the_relay = NULL;
+	fprintf(stderr, "cxrec: relay: %llu connections, %llu requests, %llu "
+	    "bytes in, %llu bytes out, recorded to %s\n",
+	    (unsigned long long)st.conns, (unsigned long long)st.requests,
+	    (unsigned long long)st.req_bytes, (unsigned long long)st.resp_bytes,
+	    o.output);
+	report_losses(w, o.output);
+	cx_writer_close(w);
+	return rc == 0 ? CX_EXIT_OK : CX_EXIT_SYS;
+}

@@ -1,0 +1,383 @@
+/*
+ * cmd_run.c: `cxrec run -- COMMAND`: start the relay on a free loopback
+ * port in a thread, run COMMAND pointed at it, forward signals, exit with
+ * COMMAND's status.  The terminal is COMMAND's: cxrec prints one line at
+ * the end.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "cli.h"
+#include "codex_auth.h"
+#include "jsonstr.h"
+#include "log.h"
+#include "relay_opts.h"
+
+void
+usage_run(void)
+{
+	printf(
+	    "usage: cxrec run [OPTIONS] -- COMMAND [ARG...]\n"
+	    "\n"
+	    "Run COMMAND with its model API traffic recorded: a relay starts on a\n"
+	    "free loopback port and COMMAND gets OPENAI_BASE_URL pointing at it\n"
+	    "(http://127.0.0.1:PORT/v1 for an API-key login,\n"
+	    "http://127.0.0.1:PORT/backend-api/codex for a ChatGPT login, found\n"
+	    "as codex finds it). The relay forwards over HTTPS to the real\n"
+	    "upstream and records both directions. The terminal, standard\n"
+	    "streams and signals are COMMAND's; cxrec exits with its status.\n"
+	    "\n"
+	    "Options:\n"
+	    "  --codex-auth api|chatgpt  the login mode, instead of detecting it\n"
+	    "  --listen HOST:PORT     where the relay listens (default\n"
+	    "                         127.0.0.1:0, a free port)\n"
+	    RELAY_OPTS_HELP
+	    "  -h, --help             this help\n"
+	    "\n"
+	    "An OPENAI_BASE_URL already set is respected: its URL becomes the\n"
+	    "route for its path. In ChatGPT mode CODEX_REFRESH_TOKEN_URL_OVERRIDE\n"
+	    "points at the relay's /oauth/token, so token refreshes are recorded.\n"
+	    "\n"
+	    "Environment given to COMMAND: OPENAI_BASE_URL, CXREC_RELAY_URL,\n"
+	    "CXREC_TRACE, NO_PROXY (extended with 127.0.0.1 so a proxy setting\n"
+	    "cannot divert the relay's traffic), and in ChatGPT mode\n"
+	    "CODEX_REFRESH_TOKEN_URL_OVERRIDE.\n");
+}
+
+static volatile sig_atomic_t child_pid;
+
+/*
+ * Forward a signal to COMMAND.  Keyboard signals (^C, ^\) reach COMMAND
+ * from the terminal already (same process group): forward those only when
+ * someone sent them to cxrec itself.
+ */
+static void
+forward(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	if (child_pid <= 0)
+		return;
+	if ((sig == SIGINT || sig == SIGQUIT) && si != NULL &&
+	    si->si_code == SI_KERNEL)
+		return;
+	kill((pid_t)child_pid, sig);
+}
+
+static void *
+relay_thread(void *arg)
+{
+	relay_run(arg);
+	return NULL;
+}
+
+/* Add host entries to NO_PROXY and no_proxy, keeping what is there. */
+static void
+extend_no_proxy(void)
+{
+	static const char *vars[] = { "NO_PROXY", "no_proxy" };
+	const char *add = "127.0.0.1,localhost,::1";
+
+	for (size_t i = 0; i < 2; i++) {
+		const char *cur = getenv(vars[i]);
+		char val[4096];
+
+		if (cur != NULL && cur[0] != '\0')
+			snprintf(val, sizeof(val), "%s,%s", cur, add);
+		else
+			snprintf(val, sizeof(val), "%s", add);
+		setenv(vars[i], val, 1);
+	}
+}
+
+/*
+ * A base URL the user set already: route its path to it, and return the
+ * path the relay should serve it under.
+ */
+static const char *
+respect_user_url(struct relay_opts *o, const char *var, const char *deflt,
+    char *path, size_t pathlen)
+{
+	const char *v = getenv(var);
+	struct upstream_url u;
+	char err[512];
+
+	snprintf(path, pathlen, "%s", deflt);
+	if (v == NULL || v[0] == '\0')
+		return NULL;
+	if (url_parse(v, &u, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s; using the default route", var, err);
+		return NULL;
+	}
+	snprintf(path, pathlen, "%s", u.path[0] ? u.path : "/");
+	if (route_add(&o->routes, path, v, err, sizeof(err)) == -1) {
+		log_warnx("%s: %s; using the default route", var, err);
+		snprintf(path, pathlen, "%s", deflt);
+		return NULL;
+	}
+	return v;
+}
+
+static char *
+argv_json(char **argv)
+{
+	struct buf b = { 0 };
+	char esc[8192];
+
+	buf_append(&b, "[", 1);
+	for (int i = 0; argv[i] != NULL; i++) {
+		if (i)
+			buf_append(&b, ",", 1);
+		json_escape(esc, sizeof(esc), argv[i], strlen(argv[i]));
+		buf_append(&b, "\"", 1);
+		buf_append(&b, esc, strlen(esc));
+		buf_append(&b, "\"", 1);
+	}
+	buf_append(&b, "]", 2);
+	return (char *)b.data;
+}
+
+static void
+human_bytes(uint64_t n, char *out, size_t len)
+{
+	if (n < 1024)
+		snprintf(out, len, "%llu B", (unsigned long long)n);
+	else if (n < 1024 * 1024)
+		snprintf(out, len, "%.1f KiB", n / 1024.0);
+	else if (n < 1024ULL * 1024 * 1024)
+		snprintf(out, len, "%.1f MiB", n / (1024.0 * 1024));
+	else
+		snprintf(out, len, "%.2f GiB", n / (1024.0 * 1024 * 1024));
+}
+
+/* fork + exec; the exec's errno comes back through a CLOEXEC pipe. */
+static pid_t
+spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
+{
+	int pfd[2];
+	pid_t pid;
+	int e = 0;
+
+	*exec_errno = 0;
+	if (pipe2(pfd, O_CLOEXEC) == -1)
+		return -1;
+	if ((pid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = SIG_DFL;
+		for (int s = 1; s < NSIG; s++)
+			sigaction(s, &sa, NULL);
+		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		close(pfd[0]);
+		execvp(cmd[0], cmd);
+		e = errno;
+		ssize_t n = write(pfd[1], &e, sizeof(e));
+		(void)n;
+		_exit(127);
+	}
+	close(pfd[1]);
+	ssize_t n;
+	do
+		n = read(pfd[0], &e, sizeof(e));
+	while (n == -1 && errno == EINTR);
+	close(pfd[0]);
+	if (n == (ssize_t)sizeof(e))
+		*exec_errno = e;
+	return pid;
+}
+
+int
+cmd_run(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		RELAY_LONGOPTS,
+		{ "codex-auth", required_argument, NULL, OPT_CODEX_AUTH },
+		{ 0 }
+	};
+	struct relay_opts o;
+	struct relay_config cfg;
+	struct relay_stats st;
+	struct codex_auth auth;
+	const char *forced = NULL;
+	struct relay *r;
+	struct cx_writer *w;
+	pthread_t tid;
+	sigset_t all, old;
+	char err[512], url[1200], path[1024], refresh_path[1024];
+	int ch, rc, status = 0, exec_errno;
+
+	log_init("cxrec: run");
+	relay_opts_init(&o);
+	o.listen = "127.0.0.1:0";
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
+		if (ch == 'h') {
+			usage_run();
+			return CX_EXIT_OK;
+		}
+		if (ch == '?' || ch == ':') {
+			log_warnx("%s option '%s' (try cxrec help run)",
+			    ch == ':' ? "missing argument for" : "unknown",
+			    argv[optind - 1]);
+			return CX_EXIT_USAGE;
+		}
+		if (ch == OPT_CODEX_AUTH) {
+			if (strcmp(optarg, "api") != 0 &&
+			    strcmp(optarg, "chatgpt") != 0) {
+				log_warnx("--codex-auth '%s': expected api or "
+				    "chatgpt", optarg);
+				return CX_EXIT_USAGE;
+			}
+			forced = optarg;
+			continue;
+		}
+		if ((rc = relay_opt(&o, ch, optarg, err, sizeof(err))) <= 0) {
+			log_warnx("%s", rc < 0 ? err : "bad option");
+			return CX_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		log_warnx("missing command: cxrec run [OPTIONS] -- COMMAND "
+		    "[ARG...]");
+		return CX_EXIT_USAGE;
+	}
+	char **cmd = argv + optind;
+
+	codex_auth_detect(&auth, forced);
+	if (auth.warning[0])
+		log_warnx("%s", auth.warning);
+	const char *user_base = respect_user_url(&o, "OPENAI_BASE_URL",
+	    codex_base_path(auth.mode), path, sizeof(path));
+	const char *user_refresh = NULL;
+	if (auth.mode == CODEX_LOGIN_CHATGPT)
+		user_refresh = respect_user_url(&o,
+		    "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "/oauth/token",
+		    refresh_path, sizeof(refresh_path));
+
+	if ((w = open_trace(o.output)) == NULL)
+		return CX_EXIT_SYS;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.listen = o.listen;
+	cfg.routes = o.routes;
+	cfg.cacert = o.cacert;
+	cfg.insecure = o.insecure;
+	cfg.trace = w;
+	if ((r = relay_new(&cfg, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		cx_writer_close(w);
+		return CX_EXIT_SYS;
+	}
+	if (o.insecure)
+		log_warnx("warning: --insecure: upstream certificates are not "
+		    "verified");
+
+	/* COMMAND's environment. */
+	snprintf(url, sizeof(url), "http://%s%s", relay_address(r),
+	    strcmp(path, "/") == 0 ? "" : path);
+	setenv("OPENAI_BASE_URL", url, 1);
+	if (auth.mode == CODEX_LOGIN_CHATGPT) {
+		char rurl[1200];
+		snprintf(rurl, sizeof(rurl), "http://%s%s", relay_address(r),
+		    refresh_path);
+		setenv("CODEX_REFRESH_TOKEN_URL_OVERRIDE", rurl, 1);
+	}
+	char relay_url[128];
+	snprintf(relay_url, sizeof(relay_url), "http://%s", relay_address(r));
+	setenv("CXREC_RELAY_URL", relay_url, 1);
+	setenv("CXREC_TRACE", o.output, 1);
+	extend_no_proxy();
+
+	/* The note that says what this trace is. */
+	char *aj = argv_json(cmd), *rj = routes_json(&cfg.routes);
+	char why[PATH_MAX + 200], ub[1200] = "", eurl[2500];
+	json_escape(why, sizeof(why), auth.why, strlen(auth.why));
+	json_escape(eurl, sizeof(eurl), url, strlen(url));
+	if (user_base)
+		json_escape(ub, sizeof(ub), user_base, strlen(user_base));
+	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
+	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
+	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\",\"base_url\":\"%s\","
+	    "\"user_base_url\":%s%s%s,\"listen\":\"%s\",\"routes\":%s,"
+	    "\"insecure\":%s}",
+	    CXREC_VERSION, aj, codex_login_name(auth.mode), why, eurl,
+	    user_base ? "\"" : "", user_base ? ub : "null",
+	    user_base ? "\"" : "", relay_address(r), rj,
+	    o.insecure ? "true" : "false");
+	free(aj);
+	free(rj);
+	(void)user_refresh;
+
+	/* The relay thread takes no signals; this one forwards them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if ((rc = pthread_create(&tid, NULL, relay_thread, r)) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		log_warnx("cannot start the relay thread: %s", strerror(rc));
+		relay_free(r);
+		cx_writer_close(w);
+		return CX_EXIT_SYS;
+	}
+	pid_t pid = spawn(cmd, &old, &exec_errno);
+	if (pid > 0 && exec_errno == 0) {
+		struct sigaction sa;
+		static const int fwd[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP,
+		    SIGUSR1, SIGUSR2, SIGALRM };
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = forward;
+		sa.sa_flags = SA_SIGINFO | SA_RESTART;
+		sigemptyset(&sa.sa_mask);
+		child_pid = pid;
+		for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+			sigaction(fwd[i], &sa, NULL);
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	int exit_code;
+	if (pid == -1) {
+		log_warn("cannot start %s", cmd[0]);
+		exit_code = CX_EXIT_SYS;
+	} else if (exec_errno != 0) {
+		waitpid(pid, &status, 0);
+		log_warnx("%s: %s", cmd[0], exec_errno == ENOENT ?
+		    "command not found" : strerror(exec_errno));
+		exit_code = exec_errno == ENOENT ? CX_EXIT_NOTFOUND :
+		    CX_EXIT_NOEXEC;
+	} else {
+		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+			;
+		child_pid = 0;
+		exit_code = WIFEXITED(status) ? WEXITSTATUS(status) :
+		    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : CX_EXIT_FAIL;
+	}
+
+	relay_stop(r);
+	pthread_join(tid, NULL);
+	relay_get_stats(r, &st);
+	relay_free(r);
+	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
+	    "{\"type\":\"exit\",\"status\":%d,\"requests\":%llu}", exit_code,
+	    (unsigned long long)st.requests);
+
+	char sent[32], recv[32];
+	human_bytes(st.req_bytes, sent, sizeof(sent));
+	human_bytes(st.resp_bytes, recv, sizeof(recv));
+	fprintf(stderr, "cxrec: %llu exchange%s (%s sent, %s received) "
+	    "recorded to %s; codex login: %s (%s)\n",
+	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", sent,
+	    recv, o.output, codex_login_name(auth.mode), auth.why);
+	report_losses(w, o.output);
+	cx_writer_close(w);
+	return exit_code;
+}

@@ -1,0 +1,97 @@
+/* relay_opts.c: options shared by `cxrec relay` and `cxrec run`. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "jsonstr.h"
+#include "log.h"
+#include "relay_opts.h"
+
+void
+relay_opts_init(struct relay_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	route_defaults(&o->routes);
+	o->output = "trace.bin";
+}
+
+int
+relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
+    size_t errlen)
+{
+	switch (opt) {
+	case OPT_UPSTREAM:
+		if (route_add(&o->routes, "/", arg, err, errlen) == -1)
+			return -1;
+		return 1;
+	case OPT_ROUTE:
+		if (route_add_spec(&o->routes, arg, err, errlen) == -1)
+			return -1;
+		return 1;
+	case OPT_CACERT:
+		o->cacert = arg;
+		return 1;
+	case OPT_INSECURE:
+		o->insecure = 1;
+		return 1;
+	case OPT_LISTEN:
+		o->listen = arg;
+		return 1;
+	case 'o':
+		if (arg[0] == '\0') {
+			snprintf(err, errlen, "-o: empty file name");
+			return -1;
+		}
+		o->output = arg;
+		return 1;
+	}
+	return 0;
+}
+
+char *
+routes_json(const struct route_table *t)
+{
+	struct buf b = { 0 };
+	char p[1100], u[3000], item[4200];
+
+	buf_append(&b, "[", 1);
+	for (int i = 0; i < t->n; i++) {
+		json_escape(p, sizeof(p), t->r[i].prefix, strlen(t->r[i].prefix));
+		json_escape(u, sizeof(u), t->r[i].url, strlen(t->r[i].url));
+		int n = snprintf(item, sizeof(item),
+		    "%s{\"prefix\":\"%s\",\"upstream\":\"%s\"}", i ? "," : "",
+		    p, u);
+		buf_append(&b, item, (size_t)n);
+	}
+	buf_append(&b, "]", 2);        /* with the NUL */
+	return (char *)b.data;
+}
+
+struct cx_writer *
+open_trace(const char *path)
+{
+	char err[512];
+	struct cx_writer *w = cx_writer_create(path, CX_W_KEEP_OLD, err,
+	    sizeof(err));
+
+	if (w == NULL)
+		log_warnx("%s", err);
+	return w;
+}
+
+int
+report_losses(struct cx_writer *w, const char *path)
+{
+	uint64_t lf, lb;
+
+	cx_writer_stats(w, NULL, NULL, &lf, &lb);
+	if (lf == 0)
+		return 0;
+	log_warnx("warning: %llu frames (%llu bytes) could not be written to "
+	    "%s: %s; the traffic itself was not affected",
+	    (unsigned long long)lf, (unsigned long long)lb, path,
+	    strerror(cx_writer_last_errno(w)));
+	return 1;
+}

@@ -1,0 +1,63 @@
+/* relay_opts.h: the relay options `cxrec relay` and `cxrec run` share. */
+#ifndef CX_RELAY_OPTS_H
+#define CX_RELAY_OPTS_H
+
+#include <getopt.h>
+#include <stddef.h>
+
+#include "relay.h"
+#include "trace.h"
+
+enum {
+	OPT_UPSTREAM = 256,
+	OPT_ROUTE,
+	OPT_CACERT,
+	OPT_INSECURE,
+	OPT_LISTEN,
+	OPT_CODEX_AUTH,
+	OPT_HELP,
+};
+
+#define RELAY_LONGOPTS \
+	{ "upstream", required_argument, NULL, OPT_UPSTREAM }, \
+	{ "route", required_argument, NULL, OPT_ROUTE }, \
+	{ "cacert", required_argument, NULL, OPT_CACERT }, \
+	{ "insecure", no_argument, NULL, OPT_INSECURE }, \
+	{ "listen", required_argument, NULL, OPT_LISTEN }, \
+	{ "output", required_argument, NULL, 'o' }, \
+	{ "help", no_argument, NULL, 'h' }
+
+#define RELAY_OPTS_HELP \
+	"  -o, --output FILE      the trace (default trace.bin; an existing one\n" \
+	"                         is kept as FILE.old)\n" \
+	"  --upstream URL         where paths not routed otherwise go\n" \
+	"                         (default https://api.openai.com)\n" \
+	"  --route PREFIX=URL     send paths under PREFIX to URL (repeatable;\n" \
+	"                         longest prefix wins; a URL with a path replaces\n" \
+	"                         PREFIX, as nginx's proxy_pass does). Defaults:\n" \
+	"                         /backend-api/=https://chatgpt.com,\n" \
+	"                         /oauth/=https://auth.openai.com\n" \
+	"  --cacert FILE          also trust the CA certificates in FILE (PEM)\n" \
+	"  --insecure             do not verify upstream certificates (recorded\n" \
+	"                         in the trace)\n"
+
+struct relay_opts {
+	struct route_table       routes;
+	const char              *cacert;
+	int                      insecure;
+	const char              *listen;
+	const char              *output;
+};
+
+void relay_opts_init(struct relay_opts *o);
+/* Handle one getopt result; 1 handled, 0 not a relay option, -1 error. */
+int  relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
+    size_t errlen);
+/* The routes as a JSON array, for notes (caller frees). */
+char *routes_json(const struct route_table *t);
+/* Create the trace file, reporting failure in one line. */
+struct cx_writer *open_trace(const char *path);
+/* Frames lost by the writer, said in one line; 1 if any. */
+int  report_losses(struct cx_writer *w, const char *path);
+
+#endif

@@ -1,0 +1,1448 @@
+/*
+ * relay.c: the recording relay's event loop and connections.
+ *
+ * Each client connection has at most one upstream connection at a time.
+ * Requests are parsed only as far as needed to route them (the head) and to
+ * find where they end (body framing); responses likewise.  Bytes are
+ * forwarded as soon as they arrive and recorded as they pass: the client's
+ * bytes as received, and exactly what the client is sent.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+
+#include "buf.h"
+#include "jsonstr.h"
+#include "log.h"
+#include "relay.h"
+#include "relay_http.h"
+#include "relay_tls.h"
+
+#define IOBUF           (64 * 1024)
+#define CIN_MAX         (256 * 1024)    /* unparsed client bytes */
+#define UOUT_MAX        (1024 * 1024)   /* queued for upstream */
+#define COUT_MAX        (1024 * 1024)   /* queued for the client */
+#define MAX_PENDING     64              /* pipelined requests in flight */
+#define RESOLVE_TTL_NS  (60LL * 1000000000)
+
+enum side { SIDE_LISTEN, SIDE_STOP, SIDE_CLIENT, SIDE_UPSTREAM };
+
+struct ep {
+	enum side        side;
+	struct conn     *c;
+};
+
+enum rq_state { RQ_HEAD, RQ_BODY, RQ_WAIT, RQ_TUNNEL, RQ_DEAD };
+enum rs_state { RS_HEAD, RS_BODY, RS_TUNNEL, RS_RAW };
+enum up_state { UP_NONE, UP_CONNECTING, UP_HANDSHAKE, UP_OPEN };
+
+struct pending {
+	uint32_t seq;
+	uint8_t  head;          /* HEAD request: no body in the response */
+	uint8_t  upgrade;       /* asked for an Upgrade */
+	uint8_t  answered;      /* some response bytes were sent */
+};
+
+struct conn {
+	struct relay    *r;
+	struct conn     *next, *prev;
+	uint64_t         id;
+	struct ep        cep, uep;
+	int              cfd, ufd;
+	uint32_t         cev, uev;      /* epoll interest registered */
+	SSL             *ssl;
+	enum up_state    ustate;
+	int              uwant;         /* handshake/IO wants EPOLLIN/OUT */
+	int              uread_wants_write;
+	const struct route *uroute;
+	struct addrinfo *uai_next;      /* next address to try */
+	struct buf       cin, uout, cout, uhead;
+	enum rq_state    rq;
+	struct rh_body   rqbody;
+	uint32_t         seq;
+	enum rs_state    rs;
+	struct rh_body   rsbody;
+	int              uclose_after;  /* upstream said Connection: close */
+	struct pending   pend[MAX_PENDING];
+	int              npend;
+	int              cin_blocked;   /* cin waits for room in uout */
+	int              closing;       /* flush cout, then close */
+	int              dead;
+	int64_t          last_ns;       /* last activity */
+	int64_t          head_ns;       /* first byte of an unfinished head */
+	int64_t          connect_ns;    /* upstream connect started */
+};
+
+struct resolved {
+	struct addrinfo *ai;
+	int64_t          expires;
+};
+
+struct relay {
+	struct relay_config cfg;
+	SSL_CTX         *tls;
+	int              lfd, epfd, stopfd;
+	struct ep        lep, sep;
+	char             addr[80];
+	int              port;
+	struct conn     *conns;
+	int              nconns;
+	struct conn     *dead;          /* freed after each batch */
+	struct resolved  res[MAX_ROUTES];
+	struct relay_stats st;
+	uint32_t         pid;
+};
+
+static void conn_close(struct conn *c, const char *by, const char *reason);
+static void upstream_read(struct conn *c);
+static void upstream_flush(struct conn *c);
+static void process_requests(struct conn *c);
+static void conn_events(struct conn *c);
+
+/* --- recording ------------------------------------------------------------- */
+
+static void
+record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
+{
+	struct cx_frame f;
+
+	if (c->r->cfg.trace == NULL || n == 0)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.kind = CX_K_DATA;
+	f.source = CX_SRC_RELAY;
+	f.dir = dir;
+	f.conn = c->id;
+	f.ts_ns = ts;
+	f.payload = p;
+	f.len = (uint32_t)n;
+	cx_writer_put(c->r->cfg.trace, &f);
+}
+
+static void
+record_error(struct conn *c, int64_t seq, const char *msg)
+{
+	char esc[1024];
+
+	c->r->st.errors++;
+	if (c->r->cfg.trace == NULL)
+		return;
+	json_escape(esc, sizeof(esc), msg, strlen(msg));
+	if (seq >= 0)
+		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, CX_SRC_RELAY, c->id,
+		    "{\"seq\":%lld,\"error\":\"%s\"}", (long long)seq, esc);
+	else
+		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, CX_SRC_RELAY, c->id,
+		    "{\"error\":\"%s\"}", esc);
+}
+
+/* --- client side ----------------------------------------------------------- */
+
+/* Send to the client now if we can, queue the rest; records what is sent. */
+static void
+client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
+{
+	size_t off = 0;
+
+	if (n == 0 || c->dead)
+		return;
+	if (buf_used(&c->cout) == 0) {
+		ssize_t w = send(c->cfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0)
+			off = (size_t)w;
+		else if (w == -1 && errno != EAGAIN && errno != EINTR) {
+			/* The client is gone; record what it was sent anyway. */
+			record(c, CX_DIR_RESP, p, n, ts);
+			c->r->st.resp_bytes += n;
+			conn_close(c, "client", "client went away");
+			return;
+		}
+	}
+	if (off < n)
+		buf_append(&c->cout, p + off, n - off);
+	record(c, CX_DIR_RESP, p, n, ts);
+	c->r->st.resp_bytes += n;
+}
+
+static void
+client_flush(struct conn *c)
+{
+	while (buf_used(&c->cout) > 0) {
+		ssize_t w = send(c->cfd, buf_head(&c->cout), buf_used(&c->cout),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			buf_consume(&c->cout, (size_t)w);
+			continue;
+		}
+		if (w == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		conn_close(c, "client", "client went away");
+		return;
+	}
+	if (buf_used(&c->cout) == 0 && c->closing) {
+		conn_close(c, "relay", "response complete");
+		return;
+	}
+	/* Room again: read what the upstream's TLS layer may hold. */
+	if (c->ustate == UP_OPEN && buf_used(&c->cout) < COUT_MAX)
+		upstream_read(c);
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 431: return "Request Header Fields Too Large";
+	case 502: return "Bad Gateway";
+	case 504: return "Gateway Timeout";
+	default:  return "Error";
+	}
+}
+
+/*
+ * Answer the client ourselves (an error), record it and the reason, and
+ * close once it is sent.
+ */
+static void
+reply_error(struct conn *c, int64_t seq, int status, const char *msg)
+{
+	char body[1200], head[256];
+	int bl, hl;
+
+	bl = snprintf(body, sizeof(body), "cxrec relay: %s\n", msg);
+	if (bl >= (int)sizeof(body))
+		bl = (int)sizeof(body) - 1;
+	hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\nConnection: close\r\n"
+	    "X-Cxrec-Error: 1\r\n\r\n", status, status_text(status), bl);
+	record_error(c, seq, msg);
+	int64_t ts = cx_now_ns();
+	client_send(c, (const uint8_t *)head, (size_t)hl, ts);
+	client_send(c, (const uint8_t *)body, (size_t)bl, ts);
+	if (c->dead)
+		return;
+	c->rq = RQ_DEAD;
+	c->closing = 1;
+	client_flush(c);
+}
+
+/* --- upstream side --------------------------------------------------------- */
+
+static void
+upstream_drop(struct conn *c)
+{
+	if (c->ssl != NULL) {
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	if (c->ufd != -1) {
+		close(c->ufd);      /* also leaves the epoll set */
+		c->ufd = -1;
+	}
+	c->uev = 0;
+	c->ustate = UP_NONE;
+	c->uroute = NULL;
+	c->uai_next = NULL;
+	c->uclose_after = 0;
+	c->uread_wants_write = 0;
+	c->rs = RS_HEAD;
+	buf_free(&c->uout);
+	buf_free(&c->uhead);
+}
+
+/* The upstream failed: answer 502 if nothing was answered yet, else cut. */
+static void
+upstream_fail(struct conn *c, const char *what)
+{
+	char msg[700];
+	const char *origin = c->uroute ? c->uroute->up.origin : "upstream";
+
+	snprintf(msg, sizeof(msg), "upstream %s: %s", origin, what);
+	if (c->npend > 0 && !c->pend[0].answered) {
+		uint32_t seq = c->pend[0].seq;
+		upstream_drop(c);
+		reply_error(c, seq, 502, msg);
+		return;
+	}
+	record_error(c, c->npend > 0 ? (int64_t)c->pend[0].seq : -1, msg);
+	upstream_drop(c);
+	/* The client saw part of a response: it must see the cut. */
+	if (buf_used(&c->cout) == 0)
+		conn_close(c, "upstream", what);
+	else {
+		c->closing = 1;
+		c->rq = RQ_DEAD;
+	}
+}
+
+static struct addrinfo *
+resolve(struct relay *r, const struct route *rt, char *err, size_t errlen)
+{
+	int idx = (int)(rt - r->cfg.routes.r);
+	struct resolved *rs = &r->res[idx];
+	struct addrinfo hints, *ai;
+	int64_t now = cx_now_ns();
+	int e;
+
+	if (rs->ai != NULL && rs->expires > now)
+		return rs->ai;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_ADDRCONFIG;
+	if ((e = getaddrinfo(rt->up.host, rt->up.port, &hints, &ai)) != 0) {
+		/* AI_ADDRCONFIG hides loopback-only hosts on bare machines */
+		hints.ai_flags = 0;
+		e = getaddrinfo(rt->up.host, rt->up.port, &hints, &ai);
+	}
+	if (e != 0) {
+		snprintf(err, errlen, "cannot resolve %s: %s", rt->up.host,
+		    gai_strerror(e));
+		return NULL;
+	}
+	if (rs->ai != NULL)
+		freeaddrinfo(rs->ai);
+	rs->ai = ai;
+	rs->expires = now + RESOLVE_TTL_NS;
+	return ai;
+}
+
+/*
+ * Register interest in fd.  Nothing wanted means out of the set: epoll
+ * reports hang-ups even with no events asked, which would spin the loop
+ * while a side waits for room.  *cur: what is registered (0: not in set).
+ */
+static void
+set_events(int epfd, int fd, struct ep *e, uint32_t *cur, uint32_t want)
+{
+	struct epoll_event ev;
+	int op;
+
+	if (fd == -1 || want == *cur)
+		return;
+	if (want == 0) {
+		if (epoll_ctl(epfd, EPOLL_CTL_DEL, fd, NULL) == 0)
+			*cur = 0;
+		return;
+	}
+	op = *cur == 0 ? EPOLL_CTL_ADD : EPOLL_CTL_MOD;
+	ev.events = want;
+	ev.data.ptr = e;
+	if (epoll_ctl(epfd, op, fd, &ev) == 0)
+		*cur = want;
+}
+
+static void
+upstream_set_events(struct conn *c, uint32_t want)
+{
+	set_events(c->r->epfd, c->ufd, &c->uep, &c->uev, want);
+}
+
+/* Start a TCP connect to the next address; 0 started, -1 none left. */
+static int
+upstream_try_connect(struct conn *c, char *err, size_t errlen)
+{
+	int one = 1;
+
+	while (c->uai_next != NULL) {
+		struct addrinfo *ai = c->uai_next;
+		c->uai_next = ai->ai_next;
+		if (c->ufd != -1) {
+			close(c->ufd);
+			c->ufd = -1;
+			c->uev = 0;
+		}
+		c->ufd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, ai->ai_protocol);
+		if (c->ufd == -1) {
+			snprintf(err, errlen, "socket: %s", strerror(errno));
+			continue;
+		}
+		setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(c->ufd, ai->ai_addr, ai->ai_addrlen) == -1 &&
+		    errno != EINPROGRESS) {
+			snprintf(err, errlen, "connect to %s:%s: %s",
+			    c->uroute->up.host, c->uroute->up.port,
+			    strerror(errno));
+			continue;
+		}
+		c->uev = 0;
+		upstream_set_events(c, EPOLLOUT);
+		if (c->uev == 0) {
+			snprintf(err, errlen, "epoll: %s", strerror(errno));
+			continue;
+		}
+		c->ustate = UP_CONNECTING;
+		c->connect_ns = cx_now_ns();
+		return 0;
+	}
+	return -1;
+}
+
+static int
+upstream_start(struct conn *c, const struct route *rt)
+{
+	char err[512] = "no address";
+	struct addrinfo *ai;
+
+	c->uroute = rt;
+	if ((ai = resolve(c->r, rt, err, sizeof(err))) == NULL) {
+		upstream_fail(c, err);
+		return -1;
+	}
+	c->uai_next = ai;
+	if (upstream_try_connect(c, err, sizeof(err)) == -1) {
+		upstream_fail(c, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+upstream_handshake(struct conn *c)
+{
+	int rc;
+
+	ERR_clear_error();
+	rc = SSL_do_handshake(c->ssl);
+	if (rc == 1) {
+		c->ustate = UP_OPEN;
+		c->uwant = 0;
+		upstream_flush(c);
+		if (!c->dead && c->ustate == UP_OPEN)
+			upstream_read(c);
+		return;
+	}
+	int e = SSL_get_error(c->ssl, rc);
+	if (e == SSL_ERROR_WANT_READ) {
+		c->uwant = EPOLLIN;
+	} else if (e == SSL_ERROR_WANT_WRITE) {
+		c->uwant = EPOLLOUT;
+	} else {
+		char why[300], msg[640];
+		tls_error(c->ssl, rc, why, sizeof(why));
+		snprintf(msg, sizeof(msg), "TLS handshake with %s failed: %s",
+		    c->uroute->up.hosthdr, why);
+		upstream_fail(c, msg);
+	}
+}
+
+static void
+upstream_connected(struct conn *c)
+{
+	int soerr = 0;
+	socklen_t sl = sizeof(soerr);
+	char err[512];
+
+	struct sockaddr_storage peer;
+	socklen_t pl = sizeof(peer);
+
+	getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
+	if (soerr == 0 && getpeername(c->ufd, (struct sockaddr *)&peer,
+	    &pl) == -1 && errno == ENOTCONN)
+		return;         /* still connecting (a stale event) */
+	if (soerr != 0) {
+		snprintf(err, sizeof(err), "connect to %s:%s: %s",
+		    c->uroute->up.host, c->uroute->up.port, strerror(soerr));
+		if (upstream_try_connect(c, err, sizeof(err)) == -1)
+			upstream_fail(c, err);
+		return;
+	}
+	if (!c->uroute->up.tls) {
+		c->ustate = UP_OPEN;
+		upstream_flush(c);
+		return;
+	}
+	c->ssl = tls_client_new(c->r->tls, c->ufd, c->uroute->up.host,
+	    c->r->cfg.insecure);
+	if (c->ssl == NULL) {
+		upstream_fail(c, "cannot create a TLS connection");
+		return;
+	}
+	c->ustate = UP_HANDSHAKE;
+	upstream_handshake(c);
+}
+
+static void
+upstream_flush(struct conn *c)
+{
+	c->uwant &= ~EPOLLOUT;
+	if (c->ustate != UP_OPEN)
+		return;
+	while (buf_used(&c->uout) > 0) {
+		size_t n = buf_used(&c->uout);
+		ssize_t w;
+
+		if (c->ssl != NULL) {
+			ERR_clear_error();
+			int rc = SSL_write(c->ssl, buf_head(&c->uout),
+			    n > INT32_MAX ? INT32_MAX : (int)n);
+			if (rc > 0) {
+				buf_consume(&c->uout, (size_t)rc);
+				continue;
+			}
+			int e = SSL_get_error(c->ssl, rc);
+			if (e == SSL_ERROR_WANT_WRITE) {
+				c->uwant |= EPOLLOUT;
+				break;
+			}
+			if (e == SSL_ERROR_WANT_READ)
+				break;
+			char why[300];
+			tls_error(c->ssl, rc, why, sizeof(why));
+			upstream_fail(c, why);
+			return;
+		}
+		w = send(c->ufd, buf_head(&c->uout), n, MSG_NOSIGNAL);
+		if (w > 0) {
+			buf_consume(&c->uout, (size_t)w);
+			continue;
+		}
+		if (w == -1 && (errno == EAGAIN || errno == EINTR)) {
+			c->uwant |= EPOLLOUT;
+			break;
+		}
+		upstream_fail(c, strerror(errno));
+		return;
+	}
+	/* Drained: requests held back for room may go on. */
+	if (c->cin_blocked && buf_used(&c->uout) < UOUT_MAX) {
+		c->cin_blocked = 0;
+		process_requests(c);
+	}
+}
+
+/* A response ended: the next pipelined one starts. */
+static void
+response_done(struct conn *c)
+{
+	if (c->npend > 0) {
+		memmove(c->pend, c->pend + 1, sizeof(c->pend[0]) *
+		    (size_t)(c->npend - 1));
+		c->npend--;
+	}
+	c->rs = RS_HEAD;
+}
+
+/*
+ * Follow the response framing over n bytes from upstream.  Everything is
+ * forwarded; this only tells where responses end.
+ */
+static void
+track_response(struct conn *c, const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+	if (c->npend > 0)
+		c->pend[0].answered = 1;
+	while (i < n) {
+		if (c->rs == RS_TUNNEL || c->rs == RS_RAW)
+			return;
+		if (c->rs == RS_HEAD) {
+			struct rh_head h;
+			size_t before = buf_used(&c->uhead);
+			size_t take = n - i;
+			int rc;
+
+			if (before + take > RH_MAX_HEAD + 4)
+				take = RH_MAX_HEAD + 4 - before;
+			buf_append(&c->uhead, p + i, take);
+			rc = rh_parse_response(buf_head(&c->uhead),
+			    buf_used(&c->uhead), &h);
+			if (rc == RH_MORE) {
+				i += take;
+				continue;
+			}
+			buf_free(&c->uhead);
+			if (rc < 0) {
+				record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
+				    "upstream sent a malformed response head; "
+				    "passing it through until close");
+				c->rs = RS_RAW;
+				c->uclose_after = 1;
+				return;
+			}
+			i += (size_t)rc - before;
+			if (h.conn_close)
+				c->uclose_after = 1;
+			if (h.status >= 100 && h.status < 200 && h.status != 101)
+				continue;       /* interim response */
+			if (h.status == 101) {
+				c->rs = RS_TUNNEL;
+				c->rq = RQ_TUNNEL;
+				return;
+			}
+			int head = c->npend > 0 && c->pend[0].head;
+			if (head || h.status == 204 || h.status == 304)
+				rh_body_init(&c->rsbody, RH_BODY_NONE, 0);
+			else if (h.chunked)
+				rh_body_init(&c->rsbody, RH_BODY_CHUNKED, 0);
+			else if (h.content_length >= 0)
+				rh_body_init(&c->rsbody, RH_BODY_LENGTH,
+				    (uint64_t)h.content_length);
+			else {
+				rh_body_init(&c->rsbody, RH_BODY_CLOSE, 0);
+				c->uclose_after = 1;
+			}
+			c->rs = RS_BODY;
+			if (c->rsbody.done)
+				response_done(c);
+			continue;
+		}
+		/* RS_BODY */
+		i += rh_body_feed(&c->rsbody, p + i, n - i);
+		if (c->rsbody.bad) {
+			record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
+			    "upstream sent a malformed chunked body; passing it "
+			    "through until close");
+			c->rs = RS_RAW;
+			c->uclose_after = 1;
+			return;
+		}
+		if (c->rsbody.done)
+			response_done(c);
+	}
+}
+
+/* The upstream closed its side. */
+static void
+upstream_eof(struct conn *c)
+{
+	int complete_by_close = c->rs == RS_BODY &&
+	    c->rsbody.mode == RH_BODY_CLOSE;
+
+	if (c->rs == RS_TUNNEL || c->rs == RS_RAW || complete_by_close) {
+		if (complete_by_close)
+			response_done(c);
+		upstream_drop(c);
+		c->closing = 1;
+		c->rq = RQ_DEAD;
+		if (buf_used(&c->cout) == 0)
+			conn_close(c, "upstream", "upstream closed");
+		return;
+	}
+	if (c->npend > 0) {
+		upstream_fail(c, c->pend[0].answered ?
+		    "closed the connection mid-response" :
+		    "closed the connection before responding");
+		return;
+	}
+	/* Idle keep-alive connection closed: fine, reconnect on demand. */
+	upstream_drop(c);
+	if (c->rq == RQ_WAIT) {
+		c->rq = RQ_HEAD;
+		process_requests(c);
+	}
+}
+
+/*
+ * Read what the upstream has, in batches of up to IOBUF (several TLS
+ * records), forwarding each batch at once: one send and one trace frame
+ * per batch, never waiting for more than is there.
+ */
+static void
+upstream_read(struct conn *c)
+{
+	uint8_t tmp[IOBUF];
+
+	c->uread_wants_write = 0;
+	while (!c->dead && c->ustate == UP_OPEN &&
+	    buf_used(&c->cout) < COUT_MAX) {
+		size_t got = 0;
+		int more = 1, eof = 0;
+		char why[300] = "";
+
+		while (got < sizeof(tmp)) {
+			if (c->ssl != NULL) {
+				ERR_clear_error();
+				errno = 0;
+				int rc = SSL_read(c->ssl, tmp + got,
+				    (int)(sizeof(tmp) - got));
+				if (rc > 0) {
+					got += (size_t)rc;
+					continue;
+				}
+				int e = SSL_get_error(c->ssl, rc);
+				unsigned long pe = ERR_peek_error();
+				if (e == SSL_ERROR_WANT_READ) {
+					more = 0;
+				} else if (e == SSL_ERROR_WANT_WRITE) {
+					c->uread_wants_write = 1;
+					more = 0;
+				} else if (e == SSL_ERROR_ZERO_RETURN ||
+				    (e == SSL_ERROR_SYSCALL && pe == 0 &&
+				    errno == 0) ||
+				    (e == SSL_ERROR_SSL && ERR_GET_REASON(pe) ==
+				    SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+					/* EOF, with or without close_notify */
+					ERR_clear_error();
+					eof = 1;
+				} else {
+					tls_error(c->ssl, rc, why, sizeof(why));
+				}
+				break;
+			}
+			ssize_t n = recv(c->ufd, tmp + got, sizeof(tmp) - got, 0);
+			if (n > 0) {
+				got += (size_t)n;
+				continue;
+			}
+			if (n == 0)
+				eof = 1;
+			else if (errno == EAGAIN || errno == EINTR)
+				more = 0;
+			else
+				snprintf(why, sizeof(why), "%s", strerror(errno));
+			break;
+		}
+		if (got > 0) {
+			int64_t ts = cx_now_ns();
+			c->last_ns = ts;
+			track_response(c, tmp, got);
+			client_send(c, tmp, got, ts);
+			if (c->dead)
+				return;
+		}
+		if (eof) {
+			upstream_eof(c);
+			return;
+		}
+		if (why[0] != '\0') {
+			upstream_fail(c, why);
+			return;
+		}
+		if (!more)
+			break;
+	}
+	if (c->dead)
+		return;
+	/* A response ended and the upstream will close: go back to idle. */
+	if (c->npend == 0 && c->rs == RS_HEAD && c->uclose_after &&
+	    c->ustate == UP_OPEN) {
+		upstream_drop(c);
+	}
+	if (c->rq == RQ_WAIT && c->npend == 0) {
+		c->rq = RQ_HEAD;
+		process_requests(c);
+	}
+}
+
+/* --- requests -------------------------------------------------------------- */
+
+/* Append the head rewritten for the upstream: new target, Host replaced. */
+static void
+forward_head(struct conn *c, const uint8_t *b, const struct rh_head *h,
+    const struct route *rt, const char *path)
+{
+	struct buf *o = &c->uout;
+	int host_done = 0;
+
+	buf_append(o, b + h->method.off, h->method.len);
+	buf_append(o, " ", 1);
+	buf_append(o, path, strlen(path));
+	buf_append(o, h->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11);
+	for (int i = 0; i < h->nheaders; i++) {
+		const struct rh_header *hd = &h->headers[i];
+		if (rh_header_is(b, hd, "host")) {
+			if (host_done)
+				continue;
+			buf_append(o, "Host: ", 6);
+			buf_append(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
+			buf_append(o, "\r\n", 2);
+			host_done = 1;
+			continue;
+		}
+		if (rh_header_is(b, hd, "proxy-connection") ||
+		    rh_header_is(b, hd, "proxy-authorization"))
+			continue;
+		/* name through the end of the value's line */
+		buf_append(o, b + hd->name.off, hd->name.len);
+		buf_append(o, ": ", 2);
+		buf_append(o, b + hd->value.off, hd->value.len);
+		buf_append(o, "\r\n", 2);
+	}
+	if (!host_done) {
+		buf_append(o, "Host: ", 6);
+		buf_append(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
+		buf_append(o, "\r\n", 2);
+	}
+	buf_append(o, "\r\n", 2);
+}
+
+static void
+record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
+    const struct route *rt, const char *path)
+{
+	char m[64], t[4096], u[9000], p[1100];
+	char up[4500];
+
+	if (c->r->cfg.trace == NULL)
+		return;
+	json_escape(m, sizeof(m), (const char *)b + h->method.off, h->method.len);
+	json_escape(t, sizeof(t), (const char *)b + h->target.off, h->target.len);
+	snprintf(up, sizeof(up), "%s%s", rt->up.origin, path);
+	json_escape(u, sizeof(u), up, strlen(up));
+	json_escape(p, sizeof(p), rt->prefix, strlen(rt->prefix));
+	cx_writer_json(c->r->cfg.trace, CX_K_ROUTE, CX_SRC_RELAY, c->id,
+	    "{\"seq\":%u,\"method\":\"%s\",\"target\":\"%s\","
+	    "\"upstream\":\"%s\",\"route\":\"%s\"}", c->seq, m, t, u, p);
+}
+
+/* One request head at the front of cin: route it and queue it upstream. */
+static int
+start_request(struct conn *c)
+{
+	const uint8_t *b = buf_head(&c->cin);
+	struct rh_head *h;
+	char path[4096];
+	const struct route *rt;
+	int rc;
+
+	h = malloc(sizeof(*h));
+	if (h == NULL) {
+		reply_error(c, c->seq, 502, "out of memory");
+		return -1;
+	}
+	rc = rh_parse_request(b, buf_used(&c->cin), h);
+	if (rc == RH_MORE) {
+		free(h);
+		if (c->head_ns == 0)
+			c->head_ns = cx_now_ns();
+		return 0;
+	}
+	if (rc == RH_TOO_LARGE) {
+		free(h);
+		reply_error(c, c->seq, 431, "request header fields too large "
+		    "(the limit is 64 KiB)");
+		return -1;
+	}
+	if (rc == RH_BAD) {
+		char msg[160];
+		snprintf(msg, sizeof(msg), "bad request: %s", h->why);
+		free(h);
+		reply_error(c, c->seq, 400, msg);
+		return -1;
+	}
+	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
+		free(h);
+		reply_error(c, c->seq, 405, "CONNECT is refused: this relay "
+		    "forwards only to its configured routes");
+		return -1;
+	}
+	if (b[h->target.off] != '/') {
+		free(h);
+		reply_error(c, c->seq, 400, "only origin-form request targets "
+		    "(/path) are accepted: the relay forwards only to its "
+		    "configured routes, never to a target named in the request");
+		return -1;
+	}
+	rt = route_match(&c->r->cfg.routes, (const char *)b + h->target.off,
+	    h->target.len, path, sizeof(path));
+	if (rt == NULL) {
+		free(h);
+		reply_error(c, c->seq, 404, "no route for this path");
+		return -1;
+	}
+	/* Another upstream: wait for the responses owed, then switch. */
+	if (c->ustate != UP_NONE && c->uroute != rt &&
+	    strcmp(c->uroute->up.origin, rt->up.origin) != 0) {
+		if (c->npend > 0) {
+			free(h);
+			c->rq = RQ_WAIT;
+			return 0;
+		}
+		upstream_drop(c);
+	}
+	if (c->ustate != UP_NONE && c->uclose_after) {
+		if (c->npend > 0) {
+			free(h);
+			c->rq = RQ_WAIT;
+			return 0;
+		}
+		upstream_drop(c);
+	}
+	if (c->npend >= MAX_PENDING) {
+		free(h);
+		c->rq = RQ_WAIT;
+		return 0;
+	}
+	record_route(c, b, h, rt, path);
+	c->pend[c->npend].seq = c->seq;
+	c->pend[c->npend].head = h->method.len == 4 &&
+	    memcmp(b + h->method.off, "HEAD", 4) == 0;
+	c->pend[c->npend].upgrade = (uint8_t)h->upgrade;
+	c->pend[c->npend].answered = 0;
+	c->npend++;
+	c->seq++;
+	c->r->st.requests++;
+	c->head_ns = 0;
+	forward_head(c, b, h, rt, path);
+	if (h->chunked)
+		rh_body_init(&c->rqbody, RH_BODY_CHUNKED, 0);
+	else if (h->content_length > 0)
+		rh_body_init(&c->rqbody, RH_BODY_LENGTH,
+		    (uint64_t)h->content_length);
+	else
+		rh_body_init(&c->rqbody, RH_BODY_NONE, 0);
+	c->rq = c->rqbody.done ? RQ_HEAD : RQ_BODY;
+	buf_consume(&c->cin, h->head_len);
+	free(h);
+	if (c->ustate == UP_NONE) {
+		c->uroute = rt;
+		if (upstream_start(c, rt) == -1)
+			return -1;
+	}
+	return 1;
+}
+
+static void
+process_requests(struct conn *c)
+{
+	while (!c->dead && buf_used(&c->cin) > 0 &&
+	    buf_used(&c->uout) < UOUT_MAX) {
+		if (c->rq == RQ_HEAD) {
+			if (start_request(c) <= 0)
+				break;
+		} else if (c->rq == RQ_BODY) {
+			size_t n = rh_body_feed(&c->rqbody, buf_head(&c->cin),
+			    buf_used(&c->cin));
+			if (c->rqbody.bad) {
+				record_error(c, c->seq ? c->seq - 1 : 0,
+				    "bad request: malformed chunked body");
+				upstream_drop(c);
+				conn_close(c, "relay", "malformed request body");
+				return;
+			}
+			buf_append(&c->uout, buf_head(&c->cin), n);
+			buf_consume(&c->cin, n);
+			if (c->rqbody.done)
+				c->rq = RQ_HEAD;
+		} else if (c->rq == RQ_TUNNEL) {
+			buf_append(&c->uout, buf_head(&c->cin), buf_used(&c->cin));
+			buf_consume(&c->cin, buf_used(&c->cin));
+		} else {
+			if (c->rq == RQ_DEAD)
+				buf_consume(&c->cin, buf_used(&c->cin));
+			break;
+		}
+	}
+	if (!c->dead && buf_used(&c->cin) > 0 &&
+	    buf_used(&c->uout) >= UOUT_MAX)
+		c->cin_blocked = 1;
+	if (!c->dead && c->ustate == UP_OPEN && buf_used(&c->uout) > 0)
+		upstream_flush(c);
+}
+
+static void
+client_read(struct conn *c, uint32_t events)
+{
+	int eof = (events & (EPOLLHUP | EPOLLERR)) != 0;
+
+	while (!c->dead && buf_used(&c->cin) < CIN_MAX &&
+	    buf_used(&c->uout) < UOUT_MAX && c->rq != RQ_WAIT &&
+	    c->rq != RQ_DEAD) {
+		uint8_t *p = buf_space(&c->cin, IOBUF);
+		ssize_t n = recv(c->cfd, p, IOBUF, 0);
+		if (n > 0) {
+			int64_t ts = cx_now_ns();
+			c->cin.len += (size_t)n;
+			c->last_ns = ts;
+			c->r->st.req_bytes += (uint64_t)n;
+			record(c, CX_DIR_REQ, p, (size_t)n, ts);
+			process_requests(c);
+			if ((size_t)n < IOBUF)
+				break;
+			continue;
+		}
+		if (n == 0) {
+			eof = 1;
+			break;
+		}
+		if (errno == EAGAIN || errno == EINTR)
+			break;
+		eof = 1;
+		break;
+	}
+	if (eof && !c->dead) {
+		if (c->npend > 0 || c->rq == RQ_TUNNEL)
+			record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
+			    "client closed the connection mid-exchange");
+		conn_close(c, "client", "client closed");
+	}
+}
+
+/* --- connections ----------------------------------------------------------- */
+
+static void
+conn_events(struct conn *c)
+{
+	uint32_t want = 0;
+
+	if (c->dead)
+		return;
+	if (!c->closing && c->rq != RQ_WAIT && c->rq != RQ_DEAD &&
+	    buf_used(&c->cin) < CIN_MAX && buf_used(&c->uout) < UOUT_MAX)
+		want |= EPOLLIN | EPOLLRDHUP;
+	if (buf_used(&c->cout) > 0)
+		want |= EPOLLOUT;
+	set_events(c->r->epfd, c->cfd, &c->cep, &c->cev, want);
+	switch (c->ustate) {
+	case UP_NONE:
+		break;
+	case UP_CONNECTING:
+		upstream_set_events(c, EPOLLOUT);
+		break;
+	case UP_HANDSHAKE:
+		upstream_set_events(c, (uint32_t)c->uwant);
+		break;
+	case UP_OPEN:
+		want = 0;
+		if (buf_used(&c->cout) < COUT_MAX)
+			want |= EPOLLIN;
+		if ((c->uwant & EPOLLOUT) || c->uread_wants_write)
+			want |= EPOLLOUT;
+		upstream_set_events(c, want);
+		break;
+	}
+}
+
+static void
+conn_close(struct conn *c, const char *by, const char *reason)
+{
+	struct relay *r = c->r;
+	char esc[256];
+
+	if (c->dead)
+		return;
+	c->dead = 1;
+	if (r->cfg.trace != NULL) {
+		json_escape(esc, sizeof(esc), reason, strlen(reason));
+		cx_writer_json(r->cfg.trace, CX_K_CLOSE, CX_SRC_RELAY, c->id,
+		    "{\"by\":\"%s\",\"reason\":\"%s\"}", by, esc);
+	}
+	upstream_drop(c);
+	close(c->cfd);
+	c->cfd = -1;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		r->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	r->nconns--;
+	c->next = r->dead;
+	r->dead = c;
+}
+
+static void
+conn_free(struct conn *c)
+{
+	buf_free(&c->cin);
+	buf_free(&c->cout);
+	buf_free(&c->uout);
+	buf_free(&c->uhead);
+	free(c);
+}
+
+static void
+sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+		port = ntohs(s->sin_port);
+		snprintf(out, len, "%s:%d", host, port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+		inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+		port = ntohs(s->sin6_port);
+		snprintf(out, len, "[%s]:%d", host, port);
+	} else {
+		snprintf(out, len, "unknown");
+	}
+}
+
+static void
+accept_all(struct relay *r)
+{
+	for (;;) {
+		struct sockaddr_storage ss, ls;
+		socklen_t sl = sizeof(ss), ll = sizeof(ls);
+		struct epoll_event ev;
+		char peer[80], local[80];
+		int fd, one = 1;
+
+		fd = accept4(r->lfd, (struct sockaddr *)&ss, &sl,
+		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd == -1) {
+			if (errno == EINTR || errno == ECONNABORTED)
+				continue;
+			if (errno != EAGAIN)
+				log_warn("relay: accept");
+			return;
+		}
+		if (r->nconns >= r->cfg.max_conns) {
+			log_warnx("relay: too many connections (%d), refusing "
+			    "one", r->nconns);
+			close(fd);
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		struct conn *c = xcalloc(1, sizeof(*c));
+		c->r = r;
+		c->cfd = fd;
+		c->ufd = -1;
+		c->cep.side = SIDE_CLIENT;
+		c->cep.c = c;
+		c->uep.side = SIDE_UPSTREAM;
+		c->uep.c = c;
+		c->id = r->cfg.trace ? cx_writer_new_conn(r->cfg.trace) :
+		    ((uint64_t)r->pid << 32 | (uint32_t)(r->st.conns + 1));
+		c->last_ns = cx_now_ns();
+		ev.events = EPOLLIN | EPOLLRDHUP;
+		ev.data.ptr = &c->cep;
+		if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			log_warn("relay: epoll_ctl");
+			close(fd);
+			free(c);
+			continue;
+		}
+		c->cev = ev.events;
+		c->next = r->conns;
+		if (r->conns)
+			r->conns->prev = c;
+		r->conns = c;
+		r->nconns++;
+		r->st.conns++;
+		sockaddr_str(&ss, peer, sizeof(peer));
+		if (getsockname(fd, (struct sockaddr *)&ls, &ll) == 0)
+			sockaddr_str(&ls, local, sizeof(local));
+		else
+			snprintf(local, sizeof(local), "unknown");
+		if (r->cfg.trace)
+			cx_writer_json(r->cfg.trace, CX_K_OPEN, CX_SRC_RELAY,
+			    c->id, "{\"peer\":\"%s\",\"local\":\"%s\"}", peer,
+			    local);
+	}
+}
+
+static void
+check_timeouts(struct relay *r)
+{
+	int64_t now = cx_now_ns();
+	struct conn *c, *next;
+
+	for (c = r->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->ustate != UP_NONE && c->ustate != UP_OPEN &&
+		    now - c->connect_ns >
+		    (int64_t)r->cfg.connect_timeout_s * 1000000000) {
+			upstream_fail(c, "timed out connecting");
+		} else if (c->rq == RQ_HEAD && c->head_ns != 0 &&
+		    now - c->head_ns >
+		    (int64_t)r->cfg.header_timeout_s * 1000000000) {
+			reply_error(c, c->seq, 408, "timed out waiting for the "
+			    "request headers");
+		} else if (now - c->last_ns >
+		    (int64_t)r->cfg.idle_timeout_s * 1000000000) {
+			if (c->npend > 0)
+				record_error(c, c->pend[0].seq,
+				    "idle timeout with a response in flight");
+			conn_close(c, "relay", "idle timeout");
+		}
+		if (!c->dead)
+			conn_events(c);
+	}
+}
+
+/* --- the relay ------------------------------------------------------------- */
+
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
+    char *err, size_t errlen)
+{
+	char host[256];
+	const char *port;
+	struct addrinfo hints, *ai;
+	int e;
+
+	if (strchr(s, ':') == NULL) {
+		snprintf(host, sizeof(host), "127.0.0.1");
+		port = s;
+	} else if (s[0] == '[') {
+		const char *rb = strchr(s, ']');
+		if (rb == NULL || rb[1] != ':' || (size_t)(rb - s - 1) >= sizeof(host)) {
+			snprintf(err, errlen, "--listen '%s': expected HOST:PORT", s);
+			return -1;
+		}
+		memcpy(host, s + 1, (size_t)(rb - s - 1));
+		host[rb - s - 1] = '\0';
+		port = rb + 2;
+	} else {
+		const char *colon = strrchr(s, ':');
+		if ((size_t)(colon - s) >= sizeof(host)) {
+			snprintf(err, errlen, "--listen '%s': host too long", s);
+			return -1;
+		}
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+		port = colon + 1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((e = getaddrinfo(host[0] ? host : NULL, port, &hints, &ai)) != 0) {
+		snprintf(err, errlen, "--listen '%s': %s", s, gai_strerror(e));
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sl = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int
+is_loopback(const struct sockaddr_storage *ss)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+		return (ntohl(s->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+		return IN6_IS_ADDR_LOOPBACK(&s->sin6_addr);
+	}
+	return 0;
+}
+
+struct relay *
+relay_new(const struct relay_config *cfg, char *err, size_t errlen)
+{
+	struct relay *r = xcalloc(1, sizeof(*r));
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct epoll_event ev;
+	int one = 1;
+
+	r->cfg = *cfg;
+	r->lfd = r->epfd = r->stopfd = -1;
+	r->pid = (uint32_t)getpid();
+	if (r->cfg.header_timeout_s <= 0)
+		r->cfg.header_timeout_s = 60;
+	if (r->cfg.idle_timeout_s <= 0)
+		r->cfg.idle_timeout_s = 600;
+	if (r->cfg.connect_timeout_s <= 0)
+		r->cfg.connect_timeout_s = 30;
+	if (r->cfg.max_conns <= 0)
+		r->cfg.max_conns = 4096;
+	if (r->cfg.routes.n == 0)
+		route_defaults(&r->cfg.routes);
+	if ((r->tls = tls_client_ctx(cfg->cacert, cfg->insecure, err,
+	    errlen)) == NULL)
+		goto fail;
+	if (parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:0", &ss, &sl,
+	    err, errlen) == -1)
+		goto fail;
+	if (!is_loopback(&ss))
+		log_warnx("relay: warning: listening on %s, which is not a "
+		    "loopback address: anyone who can reach it can use the "
+		    "relay and read nothing back, but send requests with "
+		    "your credentials' routes", cfg->listen);
+	r->lfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (r->lfd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		goto fail;
+	}
+	setsockopt(r->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(r->lfd, (struct sockaddr *)&ss, sl) == -1) {
+		snprintf(err, errlen, "cannot listen on %s: %s",
+		    cfg->listen ? cfg->listen : "127.0.0.1:0", strerror(errno));
+		goto fail;
+	}
+	if (listen(r->lfd, 1024) == -1) {
+		snprintf(err, errlen, "listen: %s", strerror(errno));
+		goto fail;
+	}
+	sl = sizeof(ss);
+	getsockname(r->lfd, (struct sockaddr *)&ss, &sl);
+	sockaddr_str(&ss, r->addr, sizeof(r->addr));
+	r->port = ss.ss_family == AF_INET ?
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	if ((r->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
+	    (r->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "epoll: %s", strerror(errno));
+		goto fail;
+	}
+	r->lep.side = SIDE_LISTEN;
+	r->sep.side = SIDE_STOP;
+	ev.events = EPOLLIN;
+	ev.data.ptr = &r->lep;
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->lfd, &ev);
+	ev.data.ptr = &r->sep;
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->stopfd, &ev);
+	return r;
+fail:
+	relay_free(r);
+	return NULL;
+}
+
+const char *
+relay_address(const struct relay *r)
+{
+	return r->addr;
+}
+
+int
+relay_port(const struct relay *r)
+{
+	return r->port;
+}
+
+void
+relay_stop(struct relay *r)
+{
+	uint64_t one = 1;
+	ssize_t n;
+
+	do
+		n = write(r->stopfd, &one, sizeof(one));
+	while (n == -1 && errno == EINTR);
+}
+
+void
+relay_get_stats(const struct relay *r, struct relay_stats *s)
+{
+	*s = r->st;
+}
+
+static void
+reap(struct relay *r)
+{
+	while (r->dead != NULL) {
+		struct conn *c = r->dead;
+		r->dead = c->next;
+		conn_free(c);
+	}
+}
+
+int
+relay_run(struct relay *r)
+{
+	struct epoll_event evs[256];
+	int64_t next_tick = cx_now_ns() + 1000000000;
+
+	signal(SIGPIPE, SIG_IGN);
+	for (;;) {
+		int n = epoll_wait(r->epfd, evs, 256, 1000);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("relay: epoll_wait");
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			struct ep *e = evs[i].data.ptr;
+			uint32_t re = evs[i].events;
+			struct conn *c = e->c;
+
+			if (e->side == SIDE_STOP) {
+				while (r->conns != NULL)
+					conn_close(r->conns, "relay",
+					    "relay stopped");
+				reap(r);
+				return 0;
+			}
+			if (e->side == SIDE_LISTEN) {
+				accept_all(r);
+				continue;
+			}
+			if (c->dead)
+				continue;
+			if (e->side == SIDE_CLIENT) {
+				if (re & EPOLLOUT)
+					client_flush(c);
+				if (!c->dead && (re & (EPOLLIN | EPOLLRDHUP |
+				    EPOLLHUP | EPOLLERR)))
+					client_read(c, re);
+			} else {
+				switch (c->ustate) {
+				case UP_CONNECTING:
+					upstream_connected(c);
+					break;
+				case UP_HANDSHAKE:
+					upstream_handshake(c);
+					break;
+				case UP_OPEN:
+					if (re & EPOLLOUT) {
+						if (c->uread_wants_write)
+							upstream_read(c);
+						if (!c->dead)
+							upstream_flush(c);
+					}
+					if (!c->dead && (re & (EPOLLIN |
+					    EPOLLHUP | EPOLLERR)))
+						upstream_read(c);
+					break;
+				case UP_NONE:
+					break;
+				}
+			}
+			if (!c->dead)
+				conn_events(c);
+		}
+		reap(r);
+		if (cx_now_ns() >= next_tick) {
+			check_timeouts(r);
+			reap(r);
+			next_tick = cx_now_ns() + 1000000000;
+		}
+	}
+}
+
+void
+relay_free(struct relay *r)
+{
+	if (r == NULL)
+		return;
+	while (r->conns != NULL)
+		conn_close(r->conns, "relay", "relay stopped");
+	reap(r);
+	for (int i = 0; i < MAX_ROUTES; i++)
+		if (r->res[i].ai != NULL)
+			freeaddrinfo(r->res[i].ai);
+	if (r->tls)
+		SSL_CTX_free(r->tls);
+	if (r->lfd != -1)
+		close(r->lfd);
+	if (r->epfd != -1)
+		close(r->epfd);
+	if (r->stopfd != -1)
+		close(r->stopfd);
+	free(r);
+}

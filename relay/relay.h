@@ -1,0 +1,50 @@
+/*
+ * relay.h: the recording relay.  Plain HTTP/1.1 in on loopback, HTTP(S)
+ * out to configured routes only, every byte the client sends and receives
+ * recorded to a trace as it passes.  One thread runs the event loop
+ * (epoll, non-blocking OpenSSL); responses are forwarded as they arrive.
+ */
+#ifndef CX_RELAY_H
+#define CX_RELAY_H
+
+#include <stdint.h>
+
+#include "route.h"
+#include "trace.h"
+
+struct relay_config {
+	const char              *listen;        /* "HOST:PORT", "PORT" */
+	struct route_table       routes;
+	const char              *cacert;        /* extra CA file, or NULL */
+	int                      insecure;      /* no upstream verification */
+	struct cx_writer        *trace;         /* not owned */
+	int                      header_timeout_s;      /* default 60 */
+	int                      idle_timeout_s;        /* default 600 */
+	int                      connect_timeout_s;     /* default 30 */
+	int                      max_conns;             /* default 4096 */
+};
+
+struct relay_stats {
+	uint64_t conns;
+	uint64_t requests;
+	uint64_t req_bytes;     /* from clients */
+	uint64_t resp_bytes;    /* to clients */
+	uint64_t errors;        /* 4xx/5xx the relay itself answered, cut streams */
+};
+
+struct relay;
+
+/* Bind and listen; returns NULL with a one-line message in err. */
+struct relay *relay_new(const struct relay_config *cfg, char *err,
+    size_t errlen);
+/* The address it listens on, "127.0.0.1:PORT". */
+const char   *relay_address(const struct relay *r);
+int           relay_port(const struct relay *r);
+/* Serve until relay_stop; returns 0, or -1 on a fatal loop error. */
+int           relay_run(struct relay *r);
+/* Ask relay_run to return; async-signal-safe and thread-safe. */
+void          relay_stop(struct relay *r);
+void          relay_get_stats(const struct relay *r, struct relay_stats *s);
+void          relay_free(struct relay *r);
+
+#endif
