@@ -370,6 +370,11 @@ cmd_run(int argc, char **argv)
 	    "{\"type\":\"exit\",\"status\":%d,\"requests\":%llu}", exit_code,
 	    (unsigned long long)st.requests);
 
+	if (pid == -1 || exec_errno != 0) {
+		/* Nothing ran: the error line above says it all. */
+		cx_writer_close(w);
+		return exit_code;
+	}
 	char sent[32], recv[32];
 	human_bytes(st.req_bytes, sent, sizeof(sent));
 	human_bytes(st.resp_bytes, recv, sizeof(recv));

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Install what cxrec needs to build and test (Debian packages, as root).
+# `scripts/deps.sh bench` also installs the benchmark's references.
+set -euo pipefail
+
+pkgs=(build-essential pkg-config libssl-dev libcjson-dev check libzstd-dev
+      zlib1g-dev openssl ca-certificates curl python3 python3-zstandard zstd
+      nodejs npm)
+if [ "${1:-}" = bench ]; then
+	pkgs+=(socat nginx-light wrk mitmproxy)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+		missing+=("$p")
+done
+# npm ships with some nodejs builds (nodesource): don't ask apt for it then.
+if command -v npm >/dev/null 2>&1; then
+	missing=("${missing[@]/npm}")
+fi
+read -r -a missing <<<"${missing[*]:-}"
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "deps: everything is installed"
+	exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing ${missing[*]}; run as root (or: sudo $0)" >&2
+	exit 2
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Bad input gets one line naming the problem and exit 2; run passes the
+# command's status, streams and signals through.
+. "$(dirname "$0")/../lib.sh"
+cd "$WORK"
+
+check_err() {  # expected-exit expected-text cmd...
+	local want=$1 text=$2; shift 2
+	local out rc=0
+	out=$("$@" 2>&1 >/dev/null) || rc=$?
+	[ "$rc" = "$want" ] || fail "$*: exit $rc, expected $want ($out)"
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "$*: more than one line: $out"
+	assert_contains "$out" "$text" "$* -> $want"
+}
+
+check_err 2 "unknown command 'frobnicate'" "$CXREC" frobnicate
+check_err 2 "unknown option '--bogus'" "$CXREC" run --bogus -- true
+check_err 2 "missing command" "$CXREC" run
+check_err 2 "missing command" "$CXREC" run --
+check_err 2 "missing argument for" "$CXREC" run --route
+check_err 2 "expected PREFIX=URL" "$CXREC" run --route nonsense -- true
+check_err 2 "not an http:// or https:// URL" "$CXREC" relay --upstream ftp://x
+check_err 2 "expected api or chatgpt" "$CXREC" run --codex-auth maybe -- true
+check_err 2 "unknown option" "$CXREC" relay --nope
+check_err 2 "unexpected argument" "$CXREC" relay extra
+check_err 2 "No such file" "$CXREC" decode "$WORK/missing.bin"
+printf 'just some text, not a trace at all, long enough to have a header......................................................................................\n' >notatrace.txt
+check_err 2 "not a cxrec trace" "$CXREC" decode notatrace.txt
+: >empty.bin
+check_err 2 "empty file" "$CXREC" decode empty.bin
+check_err 2 "directory" "$CXREC" decode "$WORK"
+check_err 2 "unknown option" "$CXREC" decode --frob x
+bp=$(free_port); start_relay "$bp" busy.bin --upstream http://127.0.0.1:9
+check_err 3 "cannot listen on 127.0.0.1:$bp: Address already in use" "$CXREC" relay --listen 127.0.0.1:$bp -o l.bin
+check_err 3 "--listen '256.0.0.1:1'" "$CXREC" relay --listen 256.0.0.1:1 -o l2.bin
+check_err 127 "command not found" "$CXREC" run -o nf.bin -- /nonexistent/cmd
+check_err 3 "cannot create trace" "$CXREC" run -o /nonexistent/dir/t.bin -- true
+
+# help and version
+out=$("$CXREC" --version); assert_contains "$out" "cxrec 0." "--version"
+for c in run relay decode; do
+	out=$("$CXREC" help $c); assert_contains "$out" "usage: cxrec $c" "help $c"
+	out=$("$CXREC" $c --help); assert_contains "$out" "usage: cxrec $c" "$c --help"
+done
+
+# Exit status, stdin/stdout/stderr pass through; the env points at the relay.
+rc=0; "$CXREC" run -o s.bin -- sh -c 'exit 42' 2>/dev/null || rc=$?
+assert_eq "$rc" 42 "exit status passed through"
+out=$(printf 'from-stdin' | "$CXREC" run -o s.bin -- sh -c 'cat; echo " $OPENAI_BASE_URL"; echo to-stderr >&2' 2>err.txt)
+assert_contains "$out" "from-stdin http://127.0.0.1:" "stdin and stdout pass through"
+assert_contains "$(cat err.txt)" "to-stderr" "stderr passes through"
+assert_contains "$(cat err.txt)" "cxrec: 0 exchanges" "summary line"
+[ -f s.bin.old ] || fail "previous trace not kept as .old"; ok "previous trace kept as .old"
+[ "$(stat -c %a s.bin)" = 600 ] || fail "trace mode $(stat -c %a s.bin)"; ok "trace is 0600"
+
+# Signals sent to cxrec reach the command; a signal death maps to 128+N.
+"$CXREC" run -o sig.bin -- sh -c 'trap "echo got-term; exit 7" TERM; echo ready; while :; do sleep 0.05; done' >sig.out 2>/dev/null &
+pid=$!
+for _ in $(seq 1 100); do grep -q ready sig.out 2>/dev/null && break; sleep 0.05; done
+kill -TERM $pid
+rc=0; wait $pid || rc=$?
+assert_eq "$rc" 7 "SIGTERM forwarded, command's status returned"
+assert_contains "$(cat sig.out)" "got-term" "command saw SIGTERM"
+rc=0; "$CXREC" run -o sig2.bin -- sh -c 'kill -KILL $$' 2>/dev/null || rc=$?
+assert_eq "$rc" 137 "killed command -> 128+9"
+
+# Login detection: a broken auth.json is one warning, and API mode.
+mkdir -p h/.codex && echo '{broken' >h/.codex/auth.json
+out=$(env -u CODEX_API_KEY HOME="$WORK/h" CODEX_HOME= "$CXREC" run -o a.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>a.err)
+assert_contains "$out" "/v1" "broken auth.json -> API mode"
+assert_contains "$(cat a.err)" "cannot parse $WORK/h/.codex/auth.json" "broken auth.json warned"
+echo '{"tokens":{"access_token":"x"}}' >h/.codex/auth.json
+out=$(env -u CODEX_API_KEY HOME="$WORK/h" CODEX_HOME= "$CXREC" run -o a.bin -- sh -c 'echo $OPENAI_BASE_URL $CODEX_REFRESH_TOKEN_URL_OVERRIDE' 2>a.err)
+assert_contains "$out" "/backend-api/codex http://127.0.0.1:" "tokens -> ChatGPT mode"
+assert_contains "$out" "/oauth/token" "refresh URL routed through the relay"
+assert_contains "$(cat a.err)" "codex login: chatgpt" "summary names the login mode"
+out=$(CODEX_API_KEY=sk-x HOME="$WORK/h" "$CXREC" run -o a.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>/dev/null)
+assert_contains "$out" "/v1" "CODEX_API_KEY overrides tokens"
+out=$(HOME="$WORK/h" "$CXREC" run --codex-auth api -o a.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>/dev/null)
+assert_contains "$out" "/v1" "--codex-auth api"
+# A base URL the user set is respected: its path is kept, its URL is the route.
+out=$(OPENAI_BASE_URL=https://proxy.example/openai/v1 "$CXREC" run --codex-auth api -o b.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>/dev/null)
+assert_contains "$out" "/openai/v1" "user base URL path kept"
+"$CXREC" decode --format jsonl b.bin >/dev/null
+out=$("$CXREC" decode b.bin)
+assert_contains "$out" "https://proxy.example/openai/v1" "user base URL is a route in the note"
+echo "all cli checks passed"

@@ -1,0 +1,48 @@
+# shellcheck shell=bash
+# Shared by the integration tests: temp dirs, assertions, cleanup.
+set -euo pipefail
+: "${CXREC:?CXREC must name the cxrec binary}"
+TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+REPO=$(cd "$TESTS_DIR/.." && pwd)
+WORK=$(mktemp -d /tmp/cxrec-it.XXXXXX)
+_cleanups=()
+on_exit() { local i; for ((i=${#_cleanups[@]}-1; i>=0; i--)); do eval "${_cleanups[$i]}" || true; done; rm -rf "$WORK"; }
+trap on_exit EXIT
+defer() { _cleanups+=("$1"); }
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+ok() { echo "ok - $*"; }
+assert_eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; ok "$3"; }
+assert_contains() { grep -qF -- "$2" <<<"$1" || fail "$3: '$2' not in: $(head -c 600 <<<"$1")"; ok "$3"; }
+assert_not_contains() { ! grep -qF -- "$2" <<<"$1" || fail "$3: '$2' found"; ok "$3"; }
+# jq-free JSON queries: python3 evaluates an expression over each jsonl line
+# (the list `x`), e.g. jsonq trace.jsonl 'len(x)'.
+# url(e) is the request's URL, "" for an exchange without a parsed request.
+jsonq() { /usr/bin/python3 -c 'import json,sys
+def url(e): return (e.get("request") or {}).get("url") or ""
+x=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+print(eval(sys.argv[2]))' "$@"; }
+
+# Wait until PORT accepts connections (at most ~10 s).
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		(exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return 0
+		sleep 0.1
+	done
+	fail "nothing listening on port $1"
+}
+
+# Pick a free loopback port.
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# Start `cxrec relay` in the background: start_relay PORT TRACE ARGS...
+start_relay() {
+	local port=$1 trace=$2; shift 2
+	"$CXREC" relay --listen 127.0.0.1:"$port" -o "$trace" "$@" 2>"$WORK/relay.$port.err" &
+	RELAY_PID=$!
+	defer "kill $RELAY_PID 2>/dev/null; wait $RELAY_PID 2>/dev/null"
+	wait_port "$port"
+}
+stop_relay() { kill -TERM "$RELAY_PID"; wait "$RELAY_PID" || fail "relay exited non-zero"; }

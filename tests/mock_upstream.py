@@ -1,0 +1,714 @@
+#!/usr/bin/python3
+"""Mock of the OpenAI upstream that codex 0.98.0 talks to (Responses API).
+
+Run it with Debian's interpreter: /usr/bin/python3 tests/mock_upstream.py ...
+Standard library only, plus Debian's python3-zstandard for zstd request
+bodies (falls back to the `zstd` CLI when the module is missing).
+
+Endpoints (any path prefix, e.g. /v1/... or /backend-api/codex/...):
+  GET  .../models[?client_version=X]   model catalogue in codex's ModelsResponse shape
+  POST .../responses                   SSE stream (text/event-stream, chunked)
+        turn 1 (no function_call_output in `input`): reasoning item + a call of
+               codex's shell tool (exec_command / shell_command / shell, picked
+               from the tools the request offers) running
+               `echo cxrec-mock-tool-ok`
+        turn 2 (input has a function_call_output): streamed assistant message
+  POST .../oauth/token                 token refresh answer (JWTs)
+  anything else                        404 with a JSON error body
+
+Options: see --help.  Every request is appended to --log as one JSON line.
+See docs/codex-protocol.md for what codex actually sends.
+"""
+
+import argparse
+import base64
+import gzip
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import socket
+import socketserver
+import ssl
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+import zlib
+
+try:
+    import zstandard  # Debian: python3-zstandard
+except ImportError:  # pragma: no cover - depends on the machine
+    zstandard = None
+
+TOOL_MARKER = "cxrec-mock-tool-ok"
+TOOL_COMMAND = "echo " + TOOL_MARKER
+FINAL_TEXT_OK = "Done: the tool printed " + TOOL_MARKER + "."
+FINAL_TEXT_BAD = "Done, but the tool output did not contain the expected marker."
+REASONING_SUMMARY = "**Running the check**\n\nI will run a harmless echo command to verify the tool works."
+MODEL_DEFAULT = "gpt-5.2-codex"
+
+LOG_LOCK = threading.Lock()
+COUNTER_LOCK = threading.Lock()
+COUNTER = [0]
+
+
+def next_id():
+    with COUNTER_LOCK:
+        COUNTER[0] += 1
+        return COUNTER[0]
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def make_jwt(payload):
+    header = {"alg": "RS256", "typ": "JWT", "kid": "mock-key"}
+    return ".".join([
+        b64url(json.dumps(header, separators=(",", ":")).encode()),
+        b64url(json.dumps(payload, separators=(",", ":")).encode()),
+        b64url(b"mock-signature-not-checked"),
+    ])
+
+
+def auth_claims():
+    return {
+        "chatgpt_plan_type": "pro",
+        "chatgpt_account_id": "acct-test-123",
+        "chatgpt_user_id": "user-test-123",
+        "user_id": "user-test-123",
+    }
+
+
+def refresh_tokens():
+    now = int(time.time())
+    id_token = make_jwt({
+        "iss": "https://auth.openai.com",
+        "aud": ["app_mock_client"],
+        "sub": "auth0|mock-user",
+        "email": "cxrec-test@example.com",
+        "email_verified": True,
+        "iat": now,
+        "exp": now + 3600,
+        "https://api.openai.com/auth": auth_claims(),
+    })
+    access_token = make_jwt({
+        "iss": "https://auth.openai.com",
+        "aud": ["https://api.openai.com/v1"],
+        "sub": "auth0|mock-user",
+        "iat": now,
+        "exp": now + 3600,
+        "scp": ["openid", "profile", "email", "offline_access"],
+        "https://api.openai.com/auth": auth_claims(),
+        "https://api.openai.com/profile": {"email": "cxrec-test@example.com", "email_verified": True},
+    })
+    return {
+        "id_token": id_token,
+        "access_token": access_token,
+        "refresh_token": "rt-mock-refreshed-%d" % now,
+        "token_type": "Bearer",
+        "expires_in": 3600,
+    }
+
+
+def mock_instructions(size=7000):
+    """Deterministic prose-like text about as long as the real base instructions,
+    so request bodies have a realistic size (and zstd ratio)."""
+    words = ("the agent should read files run commands carefully explain results keep "
+             "changes small prefer tests before edits summarize output for user when "
+             "working in a repository respect existing style and never invent facts "
+             "about code it has not opened use tools sparingly report errors plainly").split()
+    out = ["You are Codex, based on GPT-5. You are running as a coding agent in the "
+           "Codex CLI on a user's computer. (cxrec mock upstream instructions)\n\n"]
+    state = 12345
+    length = len(out[0])
+    sentence = []
+    while length < size:
+        state = (state * 1103515245 + 12345) & 0x7FFFFFFF
+        sentence.append(words[state % len(words)])
+        if len(sentence) >= 8 + state % 9:
+            line = "- " + " ".join(sentence).capitalize() + ".\n"
+            out.append(line)
+            length += len(line)
+            sentence = []
+    return "".join(out)
+
+
+MOCK_INSTRUCTIONS = mock_instructions()
+
+
+def model_entry(slug, priority, description):
+    # Field set of codex-rs protocol `ModelInfo` as bundled in codex 0.98.0.
+    return {
+        "slug": slug,
+        "display_name": slug,
+        "description": description,
+        "default_reasoning_level": "medium",
+        "supported_reasoning_levels": [
+            {"effort": "low", "description": "Fast responses with lighter reasoning"},
+            {"effort": "medium", "description": "Balances speed and reasoning depth for everyday tasks"},
+            {"effort": "high", "description": "Greater reasoning depth for complex problems"},
+            {"effort": "xhigh", "description": "Extra high reasoning depth for complex problems"},
+        ],
+        "shell_type": "shell_command",
+        "visibility": "list",
+        "minimal_client_version": "0.60.0",
+        "supported_in_api": True,
+        "upgrade": None,
+        "priority": priority,
+        # Must be a string: null makes codex reject the whole catalogue.
+        "base_instructions": MOCK_INSTRUCTIONS,
+        "supports_reasoning_summaries": True,
+        "support_verbosity": False,
+        "default_verbosity": None,
+        "apply_patch_tool_type": "freeform",
+        "truncation_policy": {"mode": "tokens", "limit": 10000},
+        "supports_parallel_tool_calls": True,
+        "context_window": 272000,
+        "reasoning_summary_format": "experimental",
+        "experimental_supported_tools": [],
+    }
+
+
+def models_response():
+    return {
+        "models": [
+            model_entry(MODEL_DEFAULT, 1, "Latest frontier agentic coding model. (mock)"),
+            model_entry("gpt-5.1-codex-mini", 5, "Cheaper, faster codex model. (mock)"),
+        ]
+    }
+
+
+MODELS_ETAG = '"cxrec-mock-models-1"'
+
+
+def zstd_decompress(data):
+    if zstandard is not None:
+        # decompressobj copes with frames that lack a content size and with
+        # several concatenated frames.
+        out = []
+        rest = data
+        while rest:
+            dobj = zstandard.ZstdDecompressor().decompressobj()
+            out.append(dobj.decompress(rest))
+            rest = dobj.unused_data
+        return b"".join(out)
+    zstd = shutil.which("zstd")
+    if not zstd:
+        raise ValueError("zstd body but neither python3-zstandard nor the zstd CLI is installed")
+    proc = subprocess.run([zstd, "-dcq"], input=data, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, check=False)
+    if proc.returncode != 0:
+        raise ValueError("zstd -d failed: " + proc.stderr.decode("utf-8", "replace").strip())
+    return proc.stdout
+
+
+def decode_body(data, encoding):
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):  # applied in order, undo in reverse
+        if coding in ("identity",):
+            continue
+        if coding == "zstd":
+            data = zstd_decompress(data)
+        elif coding in ("gzip", "x-gzip"):
+            data = gzip.decompress(data)
+        elif coding == "deflate":
+            try:
+                data = zlib.decompress(data)
+            except zlib.error:
+                data = zlib.decompress(data, -zlib.MAX_WBITS)
+        elif coding == "br":
+            raise ValueError("brotli request bodies are not supported by the mock")
+        else:
+            raise ValueError("unknown content-encoding " + coding)
+    return data
+
+
+def pick_tool(body):
+    """Return (tool_name, arguments_json) for the shell tool the request offers."""
+    names = []
+    for tool in body.get("tools") or []:
+        if not isinstance(tool, dict):
+            continue
+        name = tool.get("name") or (tool.get("function") or {}).get("name")
+        if name:
+            names.append(name)
+    if "exec_command" in names:
+        return "exec_command", {"cmd": TOOL_COMMAND, "yield_time_ms": 10000}
+    if "shell_command" in names:
+        return "shell_command", {"command": TOOL_COMMAND, "timeout_ms": 10000}
+    if "shell" in names:
+        return "shell", {"command": ["bash", "-lc", TOOL_COMMAND], "timeout_ms": 10000}
+    # Nothing recognisable offered: use the 0.98.0 default.
+    return "exec_command", {"cmd": TOOL_COMMAND, "yield_time_ms": 10000}
+
+
+def function_outputs(body):
+    outs = []
+    for item in body.get("input") or []:
+        if isinstance(item, dict) and item.get("type") in ("function_call_output", "custom_tool_call_output"):
+            out = item.get("output")
+            if not isinstance(out, str):
+                out = json.dumps(out)
+            outs.append(out)
+    return outs
+
+
+class MockServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 64
+
+    def __init__(self, addr, handler, opts):
+        if ":" in addr[0]:
+            self.address_family = socket.AF_INET6
+        self.opts = opts
+        self.ssl_context = None
+        if opts.tls_cert:
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
+            ctx.set_alpn_protocols(["http/1.1"])
+            self.ssl_context = ctx
+        super().__init__(addr, handler)
+
+    def get_request(self):
+        sock, addr = self.socket.accept()
+        if self.ssl_context is not None:
+            # Handshake happens lazily in the handler thread (first read).
+            sock = self.ssl_context.wrap_socket(sock, server_side=True,
+                                                do_handshake_on_connect=False)
+        return sock, addr
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "cxrec-mock-upstream/1"
+
+    def version_string(self):
+        return self.server_version
+
+    def setup(self):
+        self.tls_failed = False
+        if isinstance(self.request, ssl.SSLSocket):
+            self.request.settimeout(30)
+            try:
+                self.request.do_handshake()
+            except (ssl.SSLError, OSError) as exc:
+                sys.stderr.write("mock_upstream: TLS handshake failed: %s\n" % exc)
+                self.tls_failed = True
+            self.request.settimeout(None)
+        super().setup()
+
+    def handle(self):
+        if self.tls_failed:
+            return
+        try:
+            super().handle()
+        except (ConnectionError, ssl.SSLError, socket.timeout):
+            pass
+
+    # Quiet default access log unless --verbose.
+    def log_message(self, fmt, *args):
+        if self.server.opts.verbose:
+            sys.stderr.write("mock_upstream: " + (fmt % args) + "\n")
+
+    # ---- request body -------------------------------------------------
+    def read_body(self):
+        te = (self.headers.get("Transfer-Encoding") or "").lower()
+        if "chunked" in te:
+            parts = []
+            while True:
+                line = self.rfile.readline(65537)
+                if not line:
+                    raise ConnectionError("EOF in chunked body")
+                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
+                if size == 0:
+                    # trailers until blank line
+                    while True:
+                        t = self.rfile.readline(65537)
+                        if t in (b"\r\n", b"\n", b""):
+                            break
+                    break
+                parts.append(self.rfile.read(size))
+                self.rfile.readline(3)  # CRLF after chunk
+            return b"".join(parts), "chunked"
+        length = self.headers.get("Content-Length")
+        if length:
+            return self.rfile.read(int(length)), "content-length"
+        return b"", "none"
+
+    # ---- responses ----------------------------------------------------
+    def send_json(self, status, obj, extra_headers=()):
+        data = json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in extra_headers:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+        self.wfile.flush()
+
+    def send_error_json(self, status, message, code):
+        self.send_json(status, {"error": {"message": message, "type": "invalid_request_error",
+                                          "param": None, "code": code}})
+
+    def write_chunk(self, data):
+        self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
+        self.wfile.flush()
+
+    def do_GET(self):
+        self.dispatch(b"", "none")
+
+    def do_HEAD(self):
+        self.dispatch(b"", "none")
+
+    def do_DELETE(self):
+        self.handle_with_body()
+
+    def do_PUT(self):
+        self.handle_with_body()
+
+    def do_PATCH(self):
+        self.handle_with_body()
+
+    def do_POST(self):
+        self.handle_with_body()
+
+    def handle_with_body(self):
+        raw, framing = self.read_body()
+        self.dispatch(raw, framing)
+
+    def dispatch(self, raw, framing):
+        t0 = time.time()
+        entry = {
+            "ts": round(t0, 3),
+            "client": "%s:%s" % self.client_address[:2],
+            "tls": isinstance(self.connection, ssl.SSLSocket),
+            "method": self.command,
+            "path": self.path,
+            "http_version": self.request_version,
+            "headers": [[k, v] for k, v in self.headers.items()],
+            "body_framing": framing,
+            "content_encoding": self.headers.get("Content-Encoding"),
+            "body_bytes": len(raw),
+        }
+        body_obj = None
+        error = None
+        try:
+            decoded = decode_body(raw, self.headers.get("Content-Encoding"))
+            entry["decoded_bytes"] = len(decoded)
+            if decoded:
+                try:
+                    body_obj = json.loads(decoded)
+                    entry["body"] = body_obj
+                except ValueError:
+                    entry["body_text"] = decoded.decode("utf-8", "replace")
+        except Exception as exc:  # bad encoding
+            error = str(exc)
+            entry["decode_error"] = error
+
+        path_only = urllib.parse.urlsplit(self.path).path.rstrip("/")
+        status = 200
+        try:
+            if error is not None:
+                status = 400
+                entry["answer"] = "decode-error"
+                self.send_error_json(400, "mock: cannot decode request body: " + error, "bad_encoding")
+            elif self.command in ("GET", "HEAD") and path_only.endswith("/models"):
+                entry["answer"] = "models"
+                self.send_json(200, models_response(), [("ETag", MODELS_ETAG)])
+            elif self.command == "POST" and path_only.endswith("/responses"):
+                if not isinstance(body_obj, dict):
+                    status = 400
+                    entry["answer"] = "bad-json"
+                    self.send_error_json(400, "mock: request body is not a JSON object", "invalid_json")
+                else:
+                    self.answer_responses(body_obj, entry)
+            elif path_only.startswith("/test/"):
+                entry["answer"] = path_only
+                self.answer_test(path_only, raw)
+            elif self.command == "POST" and path_only.endswith("/oauth/token"):
+                entry["answer"] = "oauth-token"
+                self.send_json(200, refresh_tokens())
+            else:
+                status = 404
+                entry["answer"] = "not-found"
+                self.send_error_json(404, "mock: no route for %s %s" % (self.command, self.path), "not_found")
+        except (ConnectionError, ssl.SSLError) as exc:
+            entry["client_gone"] = str(exc)
+            self.close_connection = True
+        entry.setdefault("status", status)
+        entry["duration_ms"] = int((time.time() - t0) * 1000)
+        self.write_log(entry)
+
+    # ---- generic endpoints for the relay's own tests -------------------
+    def answer_test(self, path, raw):
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query))
+        if path == "/test/echo":
+            # What arrived: length and digest of the body as framed on the wire.
+            self.send_json(200, {"bytes": len(raw), "sha256": hashlib.sha256(raw).hexdigest(),
+                                 "host": self.headers.get("Host"), "path": self.path})
+        elif path == "/test/sse":
+            n, gap = int(q.get("n", "5")), float(q.get("gap_ms", "2")) / 1000
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(n):
+                self.write_chunk(b'event: tick\ndata: {"i":%d}\n\n' % i)
+                time.sleep(gap)
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+        elif path == "/test/bytes":
+            n = int(q.get("n", "1000"))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Content-Length", str(n))
+            self.end_headers()
+            block = bytes(range(256)) * 256
+            while n > 0:
+                self.wfile.write(block[:min(n, len(block))])
+                n -= min(n, len(block))
+            self.wfile.flush()
+        elif path == "/test/cut":
+            # Promise 1000 bytes, send 100, close: the client must see the cut.
+            self.send_response(200)
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b"x" * 100)
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+        elif path == "/test/until-close":
+            # HTTP/1.0 style: no length, the body ends when the connection does.
+            self.send_response(200)
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"body without a length\n")
+            self.wfile.flush()
+            self.close_connection = True
+        elif path == "/test/gzip":
+            data = gzip.compress(json.dumps({"hello": "gzip", "n": list(range(50))}).encode())
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        else:
+            self.send_error_json(404, "mock: no test endpoint " + path, "not_found")
+
+    def write_log(self, entry):
+        path = self.server.opts.log
+        if not path:
+            return
+        line = json.dumps(entry, ensure_ascii=False) + "\n"
+        with LOG_LOCK:
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(line)
+
+    # ---- the Responses API stream --------------------------------------
+    def answer_responses(self, body, entry):
+        n = next_id()
+        resp_id = "resp_mock_%04d" % n
+        model = body.get("model") or MODEL_DEFAULT
+        outputs = function_outputs(body)
+        turn = 2 if outputs else 1
+        entry["turn"] = turn
+        created_at = int(time.time())
+        delay = self.server.opts.delay_ms / 1000.0
+        seq = [0]
+
+        def base_response(status, output, usage=None):
+            r = {
+                "id": resp_id,
+                "object": "response",
+                "created_at": created_at,
+                "status": status,
+                "background": False,
+                "error": None,
+                "incomplete_details": None,
+                "instructions": None,
+                "max_output_tokens": None,
+                "model": model,
+                "output": output,
+                "parallel_tool_calls": bool(body.get("parallel_tool_calls", False)),
+                "previous_response_id": None,
+                "prompt_cache_key": body.get("prompt_cache_key"),
+                "reasoning": body.get("reasoning") or {"effort": None, "summary": None},
+                "store": bool(body.get("store", False)),
+                "temperature": 1.0,
+                "text": body.get("text") or {"format": {"type": "text"}},
+                "tool_choice": body.get("tool_choice", "auto"),
+                "tools": [],
+                "top_p": 1.0,
+                "truncation": "disabled",
+                "usage": usage,
+                "user": None,
+                "metadata": {},
+            }
+            return r
+
+        if turn == 1:
+            name, args = pick_tool(body)
+            entry["answer"] = "function_call:" + name
+        else:
+            ok = any(TOOL_MARKER in o for o in outputs)
+            entry["answer"] = "message:" + ("tool-ok" if ok else "tool-output-missing-marker")
+
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("x-request-id", "req_mock_%04d" % n)
+        self.send_header("openai-processing-ms", "5")
+        self.send_header("openai-version", "2020-10-01")
+        self.send_header("x-codex-primary-used-percent", "1.0")
+        self.send_header("x-codex-primary-window-minutes", "300")
+        self.send_header("x-codex-primary-reset-after-seconds", "1800")
+        self.send_header("x-codex-secondary-used-percent", "2.0")
+        self.send_header("x-codex-secondary-window-minutes", "10080")
+        self.send_header("x-codex-secondary-reset-after-seconds", "86400")
+        self.end_headers()
+
+        entry["response_id"] = resp_id
+        entry["sse_events"] = events_sent = []
+
+        def emit(kind, **fields):
+            events_sent.append(kind)
+            ev = {"type": kind, "sequence_number": seq[0]}
+            ev.update(fields)
+            seq[0] += 1
+            data = "event: %s\ndata: %s\n\n" % (kind, json.dumps(ev, separators=(",", ":")))
+            self.write_chunk(data.encode("utf-8"))
+            if delay:
+                time.sleep(delay)
+
+        emit("response.created", response=base_response("in_progress", []))
+        emit("response.in_progress", response=base_response("in_progress", []))
+
+        output = []
+        if turn == 1:
+            # --- reasoning item with a streamed summary ---
+            rs_id = "rs_mock_%04d" % n
+            emit("response.output_item.added", output_index=0,
+                 item={"id": rs_id, "type": "reasoning", "summary": []})
+            emit("response.reasoning_summary_part.added", item_id=rs_id, output_index=0,
+                 summary_index=0, part={"type": "summary_text", "text": ""})
+            for piece in split_text(REASONING_SUMMARY, 4):
+                emit("response.reasoning_summary_text.delta", item_id=rs_id, output_index=0,
+                     summary_index=0, delta=piece)
+            emit("response.reasoning_summary_text.done", item_id=rs_id, output_index=0,
+                 summary_index=0, text=REASONING_SUMMARY)
+            emit("response.reasoning_summary_part.done", item_id=rs_id, output_index=0,
+                 summary_index=0, part={"type": "summary_text", "text": REASONING_SUMMARY})
+            rs_item = {
+                "id": rs_id,
+                "type": "reasoning",
+                "summary": [{"type": "summary_text", "text": REASONING_SUMMARY}],
+                "encrypted_content": "gAAAAB" + b64url(("cxrec-mock-reasoning-%d" % n).encode()),
+            }
+            emit("response.output_item.done", output_index=0, item=rs_item)
+            output.append(rs_item)
+
+            # --- the function call ---
+            fc_id = "fc_mock_%04d" % n
+            call_id = "call_mock_%04d" % n
+            args_json = json.dumps(args)
+            emit("response.output_item.added", output_index=1,
+                 item={"id": fc_id, "type": "function_call", "status": "in_progress",
+                       "arguments": "", "call_id": call_id, "name": name})
+            for piece in split_text(args_json, 3):
+                emit("response.function_call_arguments.delta", item_id=fc_id, output_index=1,
+                     delta=piece)
+            emit("response.function_call_arguments.done", item_id=fc_id, output_index=1,
+                 arguments=args_json)
+            fc_item = {"id": fc_id, "type": "function_call", "status": "completed",
+                       "arguments": args_json, "call_id": call_id, "name": name}
+            emit("response.output_item.done", output_index=1, item=fc_item)
+            output.append(fc_item)
+            usage = {"input_tokens": 1200, "input_tokens_details": {"cached_tokens": 0},
+                     "output_tokens": 60, "output_tokens_details": {"reasoning_tokens": 32},
+                     "total_tokens": 1260}
+        else:
+            text = FINAL_TEXT_OK if ok else FINAL_TEXT_BAD
+            msg_id = "msg_mock_%04d" % n
+            emit("response.output_item.added", output_index=0,
+                 item={"id": msg_id, "type": "message", "status": "in_progress",
+                       "role": "assistant", "content": []})
+            emit("response.content_part.added", item_id=msg_id, output_index=0, content_index=0,
+                 part={"type": "output_text", "annotations": [], "logprobs": [], "text": ""})
+            for piece in split_text(text, 5):
+                emit("response.output_text.delta", item_id=msg_id, output_index=0,
+                     content_index=0, delta=piece, logprobs=[])
+            emit("response.output_text.done", item_id=msg_id, output_index=0, content_index=0,
+                 text=text, logprobs=[])
+            part = {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+            emit("response.content_part.done", item_id=msg_id, output_index=0, content_index=0,
+                 part=part)
+            msg_item = {"id": msg_id, "type": "message", "status": "completed",
+                        "role": "assistant", "content": [part]}
+            emit("response.output_item.done", output_index=0, item=msg_item)
+            output.append(msg_item)
+            usage = {"input_tokens": 1400, "input_tokens_details": {"cached_tokens": 1152},
+                     "output_tokens": 20, "output_tokens_details": {"reasoning_tokens": 0},
+                     "total_tokens": 1420}
+        entry["usage"] = usage
+        emit("response.completed", response=base_response("completed", output, usage))
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
+
+
+def split_text(text, parts):
+    size = max(1, -(-len(text) // parts))
+    return [text[i:i + size] for i in range(0, len(text), size)]
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Mock OpenAI Responses upstream for codex tests")
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    ap.add_argument("--port-file", help="write the bound port here once listening")
+    ap.add_argument("--tls-cert", help="PEM server certificate (enables HTTPS)")
+    ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
+    ap.add_argument("--plain", action="store_true", help="plain HTTP (the default without --tls-cert)")
+    ap.add_argument("--log", help="append one JSON line per request to this file")
+    ap.add_argument("--delay-ms", type=float, default=5.0, help="pause after each SSE event")
+    ap.add_argument("--verbose", action="store_true", help="access log on stderr")
+    opts = ap.parse_args()
+
+    if opts.plain and opts.tls_cert:
+        ap.error("--plain and --tls-cert are mutually exclusive")
+    if bool(opts.tls_cert) != bool(opts.tls_key):
+        ap.error("--tls-cert and --tls-key go together")
+    if not opts.plain and not opts.tls_cert:
+        opts.plain = True
+
+    server = MockServer((opts.host, opts.port), Handler, opts)
+    port = server.server_address[1]
+    if opts.port_file:
+        tmp = opts.port_file + ".tmp"
+        with open(tmp, "w") as fh:
+            fh.write("%d\n" % port)
+        os.replace(tmp, opts.port_file)
+    sys.stderr.write("mock_upstream: listening on %s://%s:%d (zstd via %s)\n" % (
+        "https" if opts.tls_cert else "http", opts.host, port,
+        "python3-zstandard" if zstandard is not None else "zstd CLI"))
+    sys.stderr.flush()
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,541 @@
+/* test_trace.c: the trace format: round trip, splitting, corruption, many writers. */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "trace.h"
+
+static char dir[] = "/tmp/cxrec-test-trace.XXXXXX";
+static char path[256];
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/cxrec-test-trace.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.bin", dir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct cx_writer *
+create(void)
+{
+	char err[256];
+	struct cx_writer *w = cx_writer_create(path, CX_W_KEEP_OLD, err,
+	    sizeof(err));
+
+	ck_assert_msg(w != NULL, "create: %s", err);
+	return w;
+}
+
+static void
+put(struct cx_writer *w, uint8_t kind, uint64_t conn, const char *s)
+{
+	struct cx_frame f = { 0 };
+
+	f.kind = kind;
+	f.source = CX_SRC_RELAY;
+	f.dir = CX_DIR_REQ;
+	f.conn = conn;
+	f.ts_ns = cx_now_ns();
+	f.pid = 42;
+	f.tid = 43;
+	f.payload = (const uint8_t *)s;
+	f.len = (uint32_t)strlen(s);
+	ck_assert_int_eq(cx_writer_put(w, &f), 0);
+}
+
+struct warns {
+	int n;
+	char last[256];
+};
+
+static void
+collect(void *arg, const char *msg)
+{
+	struct warns *wa = arg;
+
+	wa->n++;
+	snprintf(wa->last, sizeof(wa->last), "%s", msg);
+}
+
+static struct cx_reader *
+open_reader(struct warns *wa)
+{
+	char err[256];
+	struct cx_reader *r = cx_reader_open(path, err, sizeof(err));
+
+	ck_assert_msg(r != NULL, "open: %s", err);
+	memset(wa, 0, sizeof(*wa));
+	cx_reader_set_warn(r, collect, wa);
+	return r;
+}
+
+START_TEST(test_crc32c_known_value)
+{
+	/* The standard check value of CRC-32C. */
+	ck_assert_uint_eq(cx_crc32c(0, "123456789", 9), 0xe3069283u);
+	/* Incremental equals one-shot. */
+	uint32_t c = cx_crc32c(0, "12345", 5);
+	ck_assert_uint_eq(cx_crc32c(c, "6789", 4), 0xe3069283u);
+}
+END_TEST
+
+START_TEST(test_round_trip)
+{
+	struct cx_writer *w = create();
+	struct cx_frame f;
+	struct warns wa;
+
+	put(w, CX_K_OPEN, 7, "{\"peer\":\"127.0.0.1:1\"}");
+	put(w, CX_K_DATA, 7, "GET / HTTP/1.1\r\n\r\n");
+	put(w, CX_K_DATA, 7, "");
+	cx_writer_close(w);
+
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+
+	struct cx_reader *r = open_reader(&wa);
+	const struct cx_file_info *info = cx_reader_info(r);
+	ck_assert_int_eq(info->version, CX_TRACE_VERSION);
+	ck_assert_int_gt(info->realtime_ns, 1600000000LL * 1000000000);
+	ck_assert_int_gt(info->monotonic_ns, 0);
+	ck_assert_uint_eq(info->writer_pid, (uint32_t)getpid());
+	ck_assert_int_gt(strlen(info->host), 0);
+
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_int_eq(f.kind, CX_K_OPEN);
+	ck_assert_uint_eq(f.conn, 7);
+	ck_assert_uint_eq(f.pid, 42);
+	ck_assert_uint_eq(f.tid, 43);
+	ck_assert_int_eq(f.source, CX_SRC_RELAY);
+	ck_assert_int_ge(f.ts_ns, info->monotonic_ns);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_int_eq(f.kind, CX_K_DATA);
+	ck_assert_int_eq(f.dir, CX_DIR_REQ);
+	ck_assert_uint_eq(f.len, 18);
+	ck_assert(memcmp(f.payload, "GET / HTTP/1.1\r\n\r\n", 18) == 0);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_uint_eq(f.len, 0);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(wa.n, 0);
+	cx_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_large_payload_split)
+{
+	size_t n = CX_FRAME_MAX_PAYLOAD * 2 + 1000;
+	uint8_t *big = malloc(n);
+	struct cx_writer *w = create();
+	struct cx_frame f = { 0 }, g;
+	struct warns wa;
+	size_t got = 0;
+	int frames = 0;
+
+	for (size_t i = 0; i < n; i++)
+		big[i] = (uint8_t)(i * 7);
+	f.kind = CX_K_DATA;
+	f.source = CX_SRC_RELAY;
+	f.conn = 1;
+	f.payload = big;
+	f.len = (uint32_t)n;
+	ck_assert_int_eq(cx_writer_put(w, &f), 0);
+	cx_writer_close(w);
+
+	struct cx_reader *r = open_reader(&wa);
+	while (cx_reader_next(r, &g) == 1) {
+		ck_assert(memcmp(g.payload, big + got, g.len) == 0);
+		got += g.len;
+		frames++;
+		ck_assert_int_eq(!!(g.flags & CX_F_CONT), got < n);
+	}
+	ck_assert_uint_eq(got, n);
+	ck_assert_int_eq(frames, 3);
+	cx_reader_close(r);
+	free(big);
+}
+END_TEST
+
+START_TEST(test_corrupt_bytes_resync)
+{
+	struct cx_writer *w = create();
+	struct cx_frame f;
+	struct warns wa;
+
+	put(w, CX_K_DATA, 1, "first");
+	put(w, CX_K_DATA, 1, "second-frame-payload");
+	put(w, CX_K_DATA, 1, "third");
+	cx_writer_close(w);
+	/* Flip a byte inside the second frame's payload. */
+	int fd = open(path, O_RDWR);
+	off_t second = CX_FILE_HEADER_LEN + CX_FRAME_HEADER_LEN + 5;
+	ck_assert_int_eq(pwrite(fd, "X", 1, second + CX_FRAME_HEADER_LEN + 3), 1);
+	/* And insert garbage at the end followed by a valid frame. */
+	close(fd);
+	w = cx_writer_attach(path, (char[128]){0}, 128);
+	ck_assert_ptr_nonnull(w);
+	fd = open(path, O_WRONLY | O_APPEND);
+	ck_assert_int_eq(write(fd, "garbageCXFRgarbage", 18), 18);
+	close(fd);
+	put(w, CX_K_DATA, 1, "fourth");
+	cx_writer_close(w);
+
+	struct cx_reader *r = open_reader(&wa);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert(memcmp(f.payload, "first", 5) == 0);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert(memcmp(f.payload, "third", 5) == 0);
+	ck_assert_int_eq(wa.n, 1);
+	ck_assert_ptr_nonnull(strstr(wa.last, "corrupt bytes at offset"));
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert(memcmp(f.payload, "fourth", 6) == 0);
+	ck_assert_int_eq(wa.n, 2);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_uint_eq(cx_reader_stats(r)->corrupt_regions, 2);
+	cx_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_torn_tail)
+{
+	struct cx_writer *w = create();
+	struct cx_frame f;
+	struct warns wa;
+	struct stat st;
+
+	put(w, CX_K_DATA, 1, "complete");
+	put(w, CX_K_DATA, 1, "torn-at-the-end");
+	cx_writer_close(w);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(truncate(path, st.st_size - 4), 0);
+
+	struct cx_reader *r = open_reader(&wa);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert(memcmp(f.payload, "complete", 8) == 0);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(wa.n, 1);
+	ck_assert_ptr_nonnull(strstr(wa.last, "incomplete frame"));
+	ck_assert_uint_eq(cx_reader_stats(r)->torn_bytes,
+	    CX_FRAME_HEADER_LEN + 15 - 4);
+	cx_reader_close(r);
+}
+END_TEST
+
+START_TEST(test_not_a_trace)
+{
+	char err[256];
+	int fd;
+
+	/* Empty. */
+	fd = open(path, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ck_assert_ptr_null(cx_reader_open(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "not a cxrec trace"));
+	/* Text. */
+	fd = open(path, O_WRONLY | O_TRUNC);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(write(fd, "hello world, not a trace\n", 25), 25);
+	close(fd);
+	ck_assert_ptr_null(cx_reader_open(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "bad magic"));
+	/* Missing. */
+	ck_assert_ptr_null(cx_reader_open("/nonexistent/t.bin", err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "No such file"));
+	/* A directory. */
+	ck_assert_ptr_null(cx_reader_open(dir, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "directory"));
+}
+END_TEST
+
+START_TEST(test_future_version_rejected)
+{
+	struct cx_writer *w = create();
+	char err[256];
+
+	cx_writer_close(w);
+	int fd = open(path, O_RDWR);
+	uint8_t v[2] = { 99, 0 };
+	ck_assert_int_eq(pwrite(fd, v, 2, 8), 2);
+	close(fd);
+	ck_assert_ptr_null(cx_reader_open(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "version 99"));
+}
+END_TEST
+
+START_TEST(test_symlink_not_followed_and_old_kept)
+{
+	char target[300], err[256], old[300];
+	struct stat st;
+
+	/* A symlink planted at the path is moved aside, never written through. */
+	snprintf(target, sizeof(target), "%s/victim", dir);
+	int fd = open(target, O_CREAT | O_WRONLY, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "keep", 4), 4);
+	close(fd);
+	ck_assert_int_eq(symlink(target, path), 0);
+	struct cx_writer *w = cx_writer_create(path, CX_W_KEEP_OLD, err,
+	    sizeof(err));
+	ck_assert_msg(w != NULL, "%s", err);
+	cx_writer_close(w);
+	ck_assert_int_eq(stat(target, &st), 0);
+	ck_assert_int_eq(st.st_size, 4);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	/* Without KEEP_OLD an existing file is refused, not overwritten. */
+	ck_assert_ptr_null(cx_writer_create(path, 0, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "File exists"));
+	/* With it, the previous trace becomes .old. */
+	w = create();
+	cx_writer_close(w);
+	snprintf(old, sizeof(old), "%s.old", path);
+	ck_assert_int_eq(lstat(old, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_int_eq(st.st_size, CX_FILE_HEADER_LEN);
+}
+END_TEST
+
+#define THREADS 8
+#define PER_THREAD 2000
+
+static void *
+writer_thread(void *arg)
+{
+	struct cx_writer *w = arg;
+	uint64_t conn = cx_writer_new_conn(w);
+	char buf[600];
+
+	for (int i = 0; i < PER_THREAD; i++) {
+		int n = snprintf(buf, sizeof(buf), "%llu:%d:",
+		    (unsigned long long)conn, i);
+		memset(buf + n, 'a' + i % 26, (size_t)(i % 500));
+		buf[n + i % 500] = '\0';
+		put(w, CX_K_DATA, conn, buf);
+	}
+	return NULL;
+}
+
+static void
+check_many(int writers)
+{
+	struct cx_frame f;
+	struct warns wa;
+	int count = 0;
+	struct cx_reader *r = open_reader(&wa);
+	int *next = calloc((size_t)writers * 4 + 1, sizeof(int));
+	uint64_t *conns = calloc((size_t)writers * 4 + 1, sizeof(uint64_t));
+	int nconns = 0;
+
+	while (cx_reader_next(r, &f) == 1) {
+		unsigned long long conn;
+		int i, k;
+		ck_assert_int_eq(sscanf((const char *)f.payload, "%llu:%d:",
+		    &conn, &i), 2);
+		ck_assert_uint_eq(conn, f.conn);
+		for (k = 0; k < nconns && conns[k] != conn; k++)
+			;
+		if (k == nconns) {
+			ck_assert_int_lt(nconns, writers * 4);
+			conns[nconns++] = conn;
+		}
+		/* Each writer's frames are whole and in its order. */
+		ck_assert_int_eq(i, next[k]);
+		next[k]++;
+		count++;
+	}
+	ck_assert_int_eq(wa.n, 0);
+	ck_assert_int_eq(nconns, writers);
+	ck_assert_int_eq(count, writers * PER_THREAD);
+	cx_reader_close(r);
+	free(next);
+	free(conns);
+}
+
+START_TEST(test_threads_share_a_trace)
+{
+	struct cx_writer *w = create();
+	pthread_t t[THREADS];
+
+	for (int i = 0; i < THREADS; i++)
+		pthread_create(&t[i], NULL, writer_thread, w);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	cx_writer_close(w);
+	check_many(THREADS);
+}
+END_TEST
+
+START_TEST(test_processes_share_a_trace)
+{
+	struct cx_writer *w = create();
+	char err[256];
+	pid_t pids[4];
+
+	cx_writer_close(w);
+	for (int i = 0; i < 4; i++) {
+		if ((pids[i] = fork()) == 0) {
+			struct cx_writer *cw = cx_writer_attach(path, err,
+			    sizeof(err));
+			if (cw == NULL)
+				_exit(1);
+			writer_thread(cw);
+			cx_writer_close(cw);
+			_exit(0);
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		int st;
+		ck_assert_int_eq(waitpid(pids[i], &st, 0), pids[i]);
+		ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	check_many(4);
+}
+END_TEST
+
+START_TEST(test_kill9_keeps_complete_frames)
+{
+	struct cx_writer *w = create();
+	struct cx_frame f;
+	struct warns wa;
+	int pfd[2];
+	pid_t pid;
+	char c;
+
+	cx_writer_close(w);
+	ck_assert_int_eq(pipe(pfd), 0);
+	if ((pid = fork()) == 0) {
+		char err[256];
+		struct cx_writer *cw = cx_writer_attach(path, err, sizeof(err));
+		for (int i = 0;; i++) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "0:%d:", i);
+			struct cx_frame g = { 0 };
+			g.kind = CX_K_DATA;
+			g.payload = (const uint8_t *)buf;
+			g.len = (uint32_t)strlen(buf);
+			cx_writer_put(cw, &g);
+			if (i == 1000 && write(pfd[1], "x", 1) != 1)
+				_exit(1);
+		}
+	}
+	ck_assert_int_eq(read(pfd[0], &c, 1), 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	struct cx_reader *r = open_reader(&wa);
+	int n = 0;
+	while (cx_reader_next(r, &f) == 1) {
+		int i;
+		ck_assert_int_eq(sscanf((const char *)f.payload, "0:%d:", &i), 1);
+		ck_assert_int_eq(i, n);
+		n++;
+	}
+	ck_assert_int_gt(n, 1000);
+	ck_assert_int_eq(wa.n, 0);
+	cx_reader_close(r);
+}
+END_TEST
+
+/* A full disk (here a file size limit): losses are counted, the rest decodes. */
+START_TEST(test_write_failure_counted)
+{
+	struct cx_writer *w = create();
+	struct warns wa;
+	struct cx_frame f;
+	int st;
+
+	cx_writer_close(w);
+	pid_t pid = fork();
+	if (pid == 0) {
+		char err[256];
+		struct rlimit rl = { 4096, 4096 };
+		uint64_t frames, lf, lb;
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		struct cx_writer *cw = cx_writer_attach(path, err, sizeof(err));
+		for (int i = 0; i < 200; i++) {
+			char buf[64];
+			snprintf(buf, sizeof(buf), "0:%d:", i);
+			struct cx_frame g = { 0 };
+			g.kind = CX_K_DATA;
+			g.payload = (const uint8_t *)buf;
+			g.len = (uint32_t)strlen(buf);
+			cx_writer_put(cw, &g);      /* never aborts */
+		}
+		cx_writer_stats(cw, &frames, NULL, &lf, &lb);
+		/* Each frame is either written whole or counted as lost. */
+		if (frames + lf != 200 || lf == 0 || lb == 0 ||
+		    cx_writer_last_errno(cw) != EFBIG)
+			_exit(1);
+		cx_writer_close(cw);
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	struct cx_reader *r = open_reader(&wa);
+	int n = 0;
+	while (cx_reader_next(r, &f) == 1) {
+		int i;
+		ck_assert_int_eq(sscanf((const char *)f.payload, "0:%d:", &i), 1);
+		ck_assert_int_eq(i, n);
+		n++;
+	}
+	ck_assert_int_gt(n, 10);
+	ck_assert_int_lt(n, 200);
+	cx_reader_close(r);
+}
+END_TEST
+
+static Suite *
+trace_suite(void)
+{
+	Suite *s = suite_create("trace");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_crc32c_known_value);
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_large_payload_split);
+	tcase_add_test(tc, test_corrupt_bytes_resync);
+	tcase_add_test(tc, test_torn_tail);
+	tcase_add_test(tc, test_not_a_trace);
+	tcase_add_test(tc, test_future_version_rejected);
+	tcase_add_test(tc, test_symlink_not_followed_and_old_kept);
+	tcase_add_test(tc, test_threads_share_a_trace);
+	tcase_add_test(tc, test_processes_share_a_trace);
+	tcase_add_test(tc, test_kill9_keeps_complete_frames);
+	tcase_add_test(tc, test_write_failure_counted);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(trace_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
