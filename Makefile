@@ -35,7 +35,11 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIBS := $(shell pkg-config --libs check)
 
 .PHONY: all check unit integration deps demo bench clean
+ifeq ($(SAN),1)
+all: $(BIN)             # ./cxrec stays the normal build
+else
 all: cxrec
+endif
 
 cxrec: $(BIN)
 	$(Q)ln -sf $(BIN) cxrec
@@ -57,12 +61,12 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
-check: unit integration
+check: all unit integration
 
 unit: $(TEST_BIN)
 	$(Q)set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
-integration: cxrec
+integration: $(BIN)
 	$(Q)CXREC=$(CURDIR)/$(BIN) tests/run-integration.sh
 
 deps:

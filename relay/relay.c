@@ -681,6 +681,13 @@ upstream_read(struct conn *c)
 				    (int)(sizeof(tmp) - got));
 				if (rc > 0) {
 					got += (size_t)rc;
+					/*
+					 * Forward now unless more is already
+					 * here: a recv that would only say
+					 * EAGAIN costs latency.
+					 */
+					if (!SSL_has_pending(c->ssl))
+						break;
 					continue;
 				}
 				int e = SSL_get_error(c->ssl, rc);
@@ -703,9 +710,12 @@ upstream_read(struct conn *c)
 				}
 				break;
 			}
-			ssize_t n = recv(c->ufd, tmp + got, sizeof(tmp) - got, 0);
+			size_t room = sizeof(tmp) - got;
+			ssize_t n = recv(c->ufd, tmp + got, room, 0);
 			if (n > 0) {
 				got += (size_t)n;
+				if ((size_t)n < room)
+					break;      /* drained for now */
 				continue;
 			}
 			if (n == 0)

@@ -1,0 +1,48 @@
+/*
+ * bytebuf.h: allocation that aborts on exhaustion, and growable byte buffers
+ * that never grow past a limit.
+ *
+ * The analyzer runs inside cxrec itself, so running out of memory is fatal
+ * (STYLE.md): cx_x* print one line and abort rather than return NULL.
+ */
+#ifndef CX_BYTEBUF_H
+#define CX_BYTEBUF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+void    *cx_xmalloc(size_t n);
+void    *cx_xcalloc(size_t nmemb, size_t size);
+void    *cx_xrealloc(void *p, size_t n);
+void    *cx_xreallocarray(void *p, size_t nmemb, size_t size);
+char    *cx_xstrdup(const char *s);
+char    *cx_xstrndup(const char *s, size_t n);
+char    *cx_xasprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2)));
+
+/*
+ * A byte buffer: p[0..len) is the content, p[len] is always a NUL (so text
+ * content can be used as a C string).  Appends beyond max are cut: the
+ * buffer keeps what fits and remembers that it dropped bytes.  The struct
+ * is meant to be embedded; zero-initialise it or call cx_buf_init.
+ */
+struct cx_buf {
+	uint8_t *p;
+	size_t   len;
+	size_t   alloc;
+	size_t   max;           /* 0: no limit */
+	int      cut;           /* an append was cut short */
+};
+
+void     cx_buf_init(struct cx_buf *b, size_t max);
+/* Append n bytes: 0, or -1 if they did not all fit (b->cut is then set). */
+int      cx_buf_add(struct cx_buf *b, const void *p, size_t n);
+int      cx_buf_addc(struct cx_buf *b, int c);
+int      cx_buf_adds(struct cx_buf *b, const char *s);
+void     cx_buf_reset(struct cx_buf *b);    /* empty it, keep the memory */
+void     cx_buf_trim(struct cx_buf *b);     /* give back unused memory */
+/* Take the content as a malloc'd NUL-terminated string; b is left empty. */
+char    *cx_buf_take(struct cx_buf *b);
+void     cx_buf_free(struct cx_buf *b);     /* release memory; NULL is fine */
+
+#endif

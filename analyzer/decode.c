@@ -1,0 +1,94 @@
+/* decode.c: trace in, exchanges out (see decode.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cJSON.h>
+
+#include "decode.h"
+#include "exchange.h"
+#include "output.h"
+
+struct warn_ctx {
+	const char      *path;
+	cx_reader_warn_fn fn;
+	void            *arg;
+};
+
+static void
+warn_stderr(void *arg, const char *msg)
+{
+	fprintf(stderr, "cxrec: decode: %s: %s\n", (const char *)arg, msg);
+}
+
+/* Say on stderr (or to the hook) what the recorder said it lost. */
+static void
+report_losses(const struct cx_analysis_result *r, struct warn_ctx *w)
+{
+	char msg[256];
+
+	for (size_t i = 0; i < r->nnotes; i++) {
+		const struct cx_note *n = &r->notes[i];
+		cJSON *o;
+		double fr, by, en;
+
+		if (n->kind != CX_K_LOSS)
+			continue;
+		o = cJSON_ParseWithLength(n->text, n->len);
+		fr = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "frames"));
+		by = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "bytes"));
+		en = cJSON_GetNumberValue(cJSON_GetObjectItem(o, "errno"));
+		snprintf(msg, sizeof(msg), "the %s could not record %.0f "
+		    "frames (%.0f bytes)%s%s", cx_source_name(n->source),
+		    fr > 0 ? fr : 0, by > 0 ? by : 0, en > 0 ? ": " : "",
+		    en > 0 ? strerror((int)en) : "");
+		w->fn(w->arg, msg);
+		cJSON_Delete(o);
+	}
+}
+
+int
+cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
+    FILE *out, char *err, size_t errlen)
+{
+	static const struct cx_decode_opts defaults;
+	struct cx_analysis *a;
+	struct cx_reader *r;
+	struct cx_out_ctx ctx;
+	struct cx_frame f;
+	struct warn_ctx w;
+
+	if (opts == NULL)
+		opts = &defaults;
+	if ((r = cx_reader_open(trace_path, err, errlen)) == NULL)
+		return CX_DECODE_EINPUT;
+	w.path = trace_path;
+	w.fn = opts->warn ? opts->warn : warn_stderr;
+	w.arg = opts->warn ? opts->warn_arg : (void *)(uintptr_t)trace_path;
+	cx_reader_set_warn(r, w.fn, w.arg);
+	a = cx_analysis_new(cx_reader_info(r));
+	while (cx_reader_next(r, &f) == 1)
+		cx_analysis_frame(a, &f);
+	cx_analysis_finish(a);
+	report_losses(cx_analysis_result(a), &w);
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.trace_path = trace_path;
+	ctx.info = cx_reader_info(r);
+	ctx.r = cx_analysis_result(a);
+	ctx.damage = cx_reader_stats(r);
+	ctx.redact = !opts->no_redact;
+	ctx.max_body = opts->max_body;
+	if (opts->format == CX_DECODE_JSONL)
+		cx_out_jsonl(out, &ctx);
+	else
+		cx_out_text(out, &ctx);
+	cx_analysis_free(a);
+	cx_reader_close(r);
+	if (fflush(out) == EOF || ferror(out)) {
+		snprintf(err, errlen, "error writing the decoded trace: %s",
+		    strerror(errno ? errno : EIO));
+		return CX_DECODE_EOUTPUT;
+	}
+	return 0;
+}

@@ -1,0 +1,43 @@
+/*
+ * decode.h: `cxrec decode` as a library call: read a trace, rebuild its
+ * HTTP exchanges (exchange.h) and write them as text or JSON lines
+ * (output.h, docs/jsonl.md).
+ */
+#ifndef CX_DECODE_H
+#define CX_DECODE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "trace.h"
+
+enum cx_decode_format {
+	CX_DECODE_TEXT = 0,
+	CX_DECODE_JSONL = 1,
+};
+
+/* Zero-initialised options are the defaults (text, redacted). */
+struct cx_decode_opts {
+	enum cx_decode_format    format;
+	int                      no_redact;     /* show credentials */
+	uint64_t                 max_body;      /* text: bytes a body, 0 all */
+	/* Warnings (corrupt or torn trace, recorder losses); NULL: lines
+	 * "cxrec: decode: PATH: ..." on stderr. */
+	cx_reader_warn_fn        warn;
+	void                    *warn_arg;
+};
+
+/* cx_decode's failures */
+#define CX_DECODE_EINPUT        (-1)    /* the trace cannot be read */
+#define CX_DECODE_EOUTPUT       (-2)    /* writing to out failed */
+
+/*
+ * Decode trace_path to out.  opts may be NULL.  Returns 0 (also when the
+ * trace was damaged: what could be read was decoded and the damage warned
+ * about), or CX_DECODE_EINPUT / CX_DECODE_EOUTPUT with a one-line message
+ * naming the file in err.
+ */
+int      cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
+    FILE *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,47 @@
+/* output.c: what the output formats share (see output.h). */
+#include <stdio.h>
+#include <time.h>
+
+#include "output.h"
+
+void
+cx_fmt_time(char *buf, size_t len, const struct cx_file_info *info,
+    int64_t ts, int date)
+{
+	int64_t rt = info->realtime_ns + (ts - info->monotonic_ns);
+	int64_t sec = rt / 1000000000, ns = rt % 1000000000;
+	struct tm tm;
+	time_t t;
+
+	if (ns < 0) {
+		ns += 1000000000;
+		sec--;
+	}
+	t = (time_t)sec;
+	if (gmtime_r(&t, &tm) == NULL) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	if (date)
+		snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (int)(ns / 1000));
+	else
+		snprintf(buf, len, "%02d:%02d:%02d.%06d", tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, (int)(ns / 1000));
+}
+
+double
+cx_ms(int64_t ns)
+{
+	/* Round to whole microseconds first, so %.3f prints them exactly. */
+	int64_t us = ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000);
+
+	return (double)us / 1000.0;
+}
+
+void
+cx_fmt_version(char *buf, size_t len, int version)
+{
+	snprintf(buf, len, "HTTP/%d.%d", version / 10, version % 10);
+}

@@ -1,0 +1,37 @@
+/*
+ * output.h: the output formats of cxrec decode, and what they share.
+ *
+ * out_jsonl.c writes one JSON object a line per exchange (docs/jsonl.md);
+ * out_text.c a listing for people.  Both redact unless told not to.
+ */
+#ifndef CX_OUTPUT_H
+#define CX_OUTPUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "exchange.h"
+#include "trace.h"
+
+struct cx_out_ctx {
+	const char                      *trace_path;
+	const struct cx_file_info       *info;
+	const struct cx_analysis_result *r;
+	const struct cx_reader_stats    *damage;        /* may be NULL */
+	int                              redact;
+	uint64_t                         max_body;      /* text: 0 = all */
+};
+
+void     cx_out_jsonl(FILE *f, const struct cx_out_ctx *ctx);
+void     cx_out_text(FILE *f, const struct cx_out_ctx *ctx);
+
+/* ts (CLOCK_MONOTONIC ns) as UTC wall-clock time, using the trace's anchor:
+ * "2026-11-24T07:07:53.123456Z", or with date 0 "07:07:53.123456". */
+void     cx_fmt_time(char *buf, size_t len, const struct cx_file_info *info,
+    int64_t ts, int date);
+/* A duration in ns as milliseconds with microsecond precision. */
+double   cx_ms(int64_t ns);
+/* "HTTP/1.1" for 11. */
+void     cx_fmt_version(char *buf, size_t len, int version);
+
+#endif

@@ -1,0 +1,304 @@
+/* redact.c: find and hide credentials (see redact.h). */
+#include <ctype.h>
+#include <string.h>
+#include <strings.h>
+
+#include "redact.h"
+
+static const char *secret_headers[] = {
+	"authorization", "proxy-authorization", "cookie", "set-cookie",
+	"x-api-key", "api-key", "openai-api-key", "chatgpt-account-id",
+};
+
+static const char *secret_keys[] = {
+	"access_token", "refresh_token", "id_token", "api_key", "apikey",
+	"client_secret", "password", "secret", "token",
+};
+
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+int
+cx_redact_is_secret_header(const char *name)
+{
+	for (size_t i = 0; i < NELEM(secret_headers); i++)
+		if (strcasecmp(name, secret_headers[i]) == 0)
+			return 1;
+	return 0;
+}
+
+int
+cx_redact_is_secret_key(const char *key, size_t len)
+{
+	for (size_t i = 0; i < NELEM(secret_keys); i++)
+		if (strlen(secret_keys[i]) == len &&
+		    strncasecmp(key, secret_keys[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_alnum(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
+	    (c >= 'A' && c <= 'Z');
+}
+
+static int
+is_b64url(int c)
+{
+	return is_alnum(c) || c == '-' || c == '_';
+}
+
+static int
+is_token68(int c)
+{
+	return is_alnum(c) || c == '-' || c == '.' || c == '_' || c == '~' ||
+	    c == '+' || c == '/';
+}
+
+static size_t
+run(const char *s, size_t n, size_t i, int (*cls)(int))
+{
+	size_t j = i;
+
+	while (j < n && cls((unsigned char)s[j]))
+		j++;
+	return j - i;
+}
+
+/* An API key at i: its length, or 0. */
+static size_t
+match_key(const char *s, size_t n, size_t i)
+{
+	size_t k;
+
+	if (n - i < 3 || memcmp(s + i, "sk-", 3) != 0)
+		return 0;
+	k = run(s, n, i + 3, is_b64url);
+	return k >= 16 ? 3 + k : 0;
+}
+
+/* A JWT at i: its length, or 0. */
+static size_t
+match_jwt(const char *s, size_t n, size_t i)
+{
+	size_t a, b, c;
+
+	if (n - i < 3 || memcmp(s + i, "eyJ", 3) != 0)
+		return 0;
+	a = run(s, n, i, is_b64url);
+	if (a < 4 || i + a >= n || s[i + a] != '.')
+		return 0;
+	b = run(s, n, i + a + 1, is_b64url);
+	if (b < 1 || i + a + 1 + b >= n || s[i + a + 1 + b] != '.')
+		return 0;
+	c = run(s, n, i + a + 2 + b, is_b64url);
+	return a + b + c + 2;
+}
+
+/* "Bearer TOKEN" at i: the offset of TOKEN and its length in *tlen. */
+static size_t
+match_bearer(const char *s, size_t n, size_t i, size_t *tlen)
+{
+	size_t j = i + 6, t;
+
+	if (n - i < 7 || strncasecmp(s + i, "bearer", 6) != 0)
+		return 0;
+	if (s[j] != ' ' && s[j] != '\t')
+		return 0;
+	while (j < n && (s[j] == ' ' || s[j] == '\t'))
+		j++;
+	t = run(s, n, j, is_token68);
+	while (j + t < n && s[j + t] == '=')
+		t++;
+	if (t < 8)
+		return 0;
+	*tlen = t;
+	return j - i;
+}
+
+/*
+ * A quoted secret key and its quoted string value at i ("password":
+ * "x"): the offset and length of the value's content.
+ */
+static size_t
+match_quoted(const char *s, size_t n, size_t i, size_t *vlen)
+{
+	size_t j, k;
+
+	if (s[i] != '"')
+		return 0;
+	for (j = i + 1; j < n && s[j] != '"' && s[j] != '\\'; j++)
+		;
+	if (j >= n || s[j] != '"' ||
+	    !cx_redact_is_secret_key(s + i + 1, j - i - 1))
+		return 0;
+	for (j++; j < n && isspace((unsigned char)s[j]); j++)
+		;
+	if (j >= n || s[j] != ':')
+		return 0;
+	for (j++; j < n && isspace((unsigned char)s[j]); j++)
+		;
+	if (j >= n || s[j] != '"')
+		return 0;
+	for (k = j + 1; k < n && s[k] != '"'; k++)
+		if (s[k] == '\\' && k + 1 < n)
+			k++;
+	if (k - j - 1 == 0)
+		return 0;
+	*vlen = k - j - 1;
+	return j + 1 - i;
+}
+
+size_t
+cx_redact_text(struct cx_buf *out, const char *s, size_t n)
+{
+	size_t i = 0, from = 0, count = 0, m, off, len;
+
+	while (i < n) {
+		int boundary = i == 0 || !is_alnum((unsigned char)s[i - 1]);
+
+		m = 0;
+		if (boundary && ((m = match_key(s, n, i)) > 0 ||
+		    (m = match_jwt(s, n, i)) > 0)) {
+			cx_buf_add(out, s + from, i - from);
+			cx_buf_adds(out, CX_REDACTED);
+			i += m;
+			from = i;
+			count++;
+			continue;
+		}
+		if ((boundary && (off = match_bearer(s, n, i, &len)) > 0) ||
+		    (off = match_quoted(s, n, i, &len)) > 0) {
+			cx_buf_add(out, s + from, i + off - from);
+			cx_buf_adds(out, CX_REDACTED);
+			i += off + len;
+			from = i;
+			count++;
+			continue;
+		}
+		i++;
+	}
+	cx_buf_add(out, s + from, n - from);
+	return count;
+}
+
+/* Authorization: keep the scheme word. */
+static size_t
+redact_auth(struct cx_buf *out, const char *v)
+{
+	size_t k = 0;
+
+	while (v[k] != '\0' && v[k] != ' ' && v[k] != '\t' && v[k] != '=')
+		k++;
+	if (k > 0 && (v[k] == ' ' || v[k] == '\t')) {
+		cx_buf_add(out, v, k);
+		cx_buf_addc(out, ' ');
+	}
+	cx_buf_adds(out, CX_REDACTED);
+	return 1;
+}
+
+/* name=value pairs separated by sep: keep the names; n pairs at most. */
+static size_t
+redact_pairs(struct cx_buf *out, const char *v, int sep, size_t max)
+{
+	size_t count = 0, pairs = 0;
+	const char *p = v;
+
+	while (*p != '\0') {
+		const char *end = strchr(p, sep), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		if (pairs++ >= max) {
+			cx_buf_adds(out, p);
+			break;
+		}
+		while (len > 0 && *p == ' ') {
+			cx_buf_addc(out, ' ');
+			p++;
+			len--;
+		}
+		eq = memchr(p, '=', len);
+		if (eq != NULL) {
+			cx_buf_add(out, p, (size_t)(eq - p) + 1);
+			cx_buf_adds(out, CX_REDACTED);
+		} else
+			cx_buf_adds(out, CX_REDACTED);
+		count++;
+		if (end == NULL)
+			break;
+		cx_buf_addc(out, sep);
+		p = end + 1;
+	}
+	return count;
+}
+
+size_t
+cx_redact_header(struct cx_buf *out, const char *name, const char *value)
+{
+	if (!cx_redact_is_secret_header(name) || *value == '\0')
+		return cx_redact_text(out, value, strlen(value));
+	if (strcasecmp(name, "authorization") == 0 ||
+	    strcasecmp(name, "proxy-authorization") == 0)
+		return redact_auth(out, value);
+	if (strcasecmp(name, "cookie") == 0)
+		return redact_pairs(out, value, ';', SIZE_MAX);
+	if (strcasecmp(name, "set-cookie") == 0) {
+		/* The first pair is the cookie; attributes are not secret. */
+		const char *semi = strchr(value, ';');
+		size_t count;
+		struct cx_buf first;
+
+		cx_buf_init(&first, 0);
+		cx_buf_add(&first, value, semi ? (size_t)(semi - value) :
+		    strlen(value));
+		count = redact_pairs(out, (const char *)first.p, ';', 1);
+		cx_buf_free(&first);
+		if (semi != NULL)
+			count += cx_redact_text(out, semi, strlen(semi));
+		return count;
+	}
+	cx_buf_adds(out, CX_REDACTED);
+	return 1;
+}
+
+size_t
+cx_redact_query(struct cx_buf *out, const char *s, size_t n, int form)
+{
+	struct cx_buf tmp;
+	size_t i = 0, count = 0;
+
+	cx_buf_init(&tmp, 0);
+	if (!form) {
+		const char *q = memchr(s, '?', n);
+
+		i = q ? (size_t)(q - s) + 1 : n;
+		cx_buf_add(&tmp, s, i);
+	}
+	while (i < n) {
+		size_t end = i, eq;
+
+		while (end < n && s[end] != '&' && s[end] != '#')
+			end++;
+		for (eq = i; eq < end && s[eq] != '='; eq++)
+			;
+		if (eq < end && cx_redact_is_secret_key(s + i, eq - i) &&
+		    eq + 1 < end) {
+			cx_buf_add(&tmp, s + i, eq + 1 - i);
+			cx_buf_adds(&tmp, CX_REDACTED);
+			count++;
+		} else
+			cx_buf_add(&tmp, s + i, end - i);
+		if (end < n && s[end] == '#') {
+			cx_buf_add(&tmp, s + end, n - end);
+			break;
+		}
+		if (end < n)
+			cx_buf_addc(&tmp, '&');
+		i = end + 1;
+	}
+	count += cx_redact_text(out, (const char *)tmp.p, tmp.len);
+	cx_buf_free(&tmp);
+	return count;
+}

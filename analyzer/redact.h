@@ -1,0 +1,42 @@
+/*
+ * redact.h: hide credentials in what decode prints.
+ *
+ * What counts as a credential (docs/jsonl.md, "Redaction"):
+ *  - the values of the headers authorization, proxy-authorization, cookie,
+ *    set-cookie, x-api-key, api-key, openai-api-key, chatgpt-account-id
+ *    (an auth scheme word and cookie names are kept: "Bearer [REDACTED]");
+ *  - the value of a JSON key, or a URL-query / form key, named
+ *    access_token, refresh_token, id_token, api_key, apikey, client_secret,
+ *    password, secret or token (any case);
+ *  - anywhere in any text: API keys ("sk-" and 16 or more of
+ *    [A-Za-z0-9_-]), JWTs (three base64url segments joined by dots, the
+ *    first starting "eyJ"), the token after "Bearer ", and a quoted secret
+ *    key's quoted value in text that is not valid JSON.
+ * Each is replaced by CX_REDACTED.  The functions work on bytes and append
+ * to a buffer; they never produce a byte that was not in the input or in
+ * the marker, so valid UTF-8 stays valid.
+ */
+#ifndef CX_REDACT_H
+#define CX_REDACT_H
+
+#include <stddef.h>
+
+#include "bytebuf.h"
+
+#define CX_REDACTED     "[REDACTED]"
+
+/* Is a header with this name a credential? */
+int      cx_redact_is_secret_header(const char *name);
+/* Is a JSON or form key with this name a credential? */
+int      cx_redact_is_secret_key(const char *key, size_t len);
+
+/* Each appends the redacted form of its input to out and returns how many
+ * things were redacted. */
+size_t   cx_redact_text(struct cx_buf *out, const char *s, size_t n);
+size_t   cx_redact_header(struct cx_buf *out, const char *name,
+    const char *value);
+/* A URL (secret query parameters) or, with form set, a form body. */
+size_t   cx_redact_query(struct cx_buf *out, const char *s, size_t n,
+    int form);
+
+#endif

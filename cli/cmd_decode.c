@@ -1,0 +1,189 @@
+/* cmd_decode.c: `cxrec decode`: options in, cx_decode (decode.h) out. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+#include "decode.h"
+#include "trace.h"
+
+#define USAGE_LINE \
+    "usage: cxrec decode [--format text|jsonl] [-o OUT] [--no-redact] TRACE"
+
+void
+usage_decode(void)
+{
+	printf(
+	    USAGE_LINE "\n"
+	    "\n"
+	    "Reassemble the connections recorded in TRACE and print their HTTP\n"
+	    "exchanges, ordered by the time each request started.\n"
+	    "\n"
+	    "Options:\n"
+	    "  -f, --format FORMAT  text (default): a listing with headers, "
+	    "bodies\n"
+	    "                       (JSON indented) and server-sent events, "
+	    "one a line;\n"
+	    "                       jsonl: one JSON object per exchange "
+	    "(docs/jsonl.md)\n"
+	    "  -o, --output OUT     write to OUT instead of standard output\n"
+	    "      --no-redact      show credentials (Authorization, cookies, "
+	    "API keys,\n"
+	    "                       JWTs, tokens in JSON); they are replaced "
+	    "by\n"
+	    "                       [REDACTED] by default\n"
+	    "      --max-body N     text: show at most N bytes of each body "
+	    "and event\n"
+	    "                       (default 0: everything)\n"
+	    "  -h, --help           this help\n"
+	    "\n"
+	    "Bodies are de-chunked and decoded (Content-Encoding zstd, gzip, "
+	    "deflate).\n"
+	    "Exchanges cut short (no response, connection closed, trace ended, "
+	    "relay\n"
+	    "error) are listed with an error.  A damaged trace is decoded as "
+	    "far as\n"
+	    "it can be, with a warning on standard error.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  cxrec decode trace.bin | less -R\n"
+	    "  cxrec decode --format jsonl trace.bin | jq -c '.response.sse[]?"
+	    " | .event'\n"
+	    "  cxrec decode --format jsonl -o exchanges.jsonl trace.bin\n"
+	    "\n"
+	    "Exit status: 0 decoded (also a damaged trace), 1 the output "
+	    "could not be\n"
+	    "written, 2 bad options or TRACE is not a readable trace.\n");
+}
+
+static int
+usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cxrec: decode: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (" USAGE_LINE "; see cxrec decode --help)\n");
+	return CX_EXIT_USAGE;
+}
+
+/* Would writing OUT overwrite TRACE? */
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int
+cmd_decode(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format",     required_argument, NULL, 'f' },
+		{ "output",     required_argument, NULL, 'o' },
+		{ "no-redact",  no_argument,       NULL, 'R' },
+		{ "max-body",   required_argument, NULL, 'M' },
+		{ "help",       no_argument,       NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cx_decode_opts opts;
+	const char *outpath = NULL, *trace;
+	char err[1024], *end;
+	struct cx_reader *r;
+	FILE *out = stdout;
+	int c, rc;
+
+	memset(&opts, 0, sizeof(opts));
+	optind = 0;                     /* glibc: start afresh */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				opts.format = CX_DECODE_TEXT;
+			else if (strcmp(optarg, "jsonl") == 0)
+				opts.format = CX_DECODE_JSONL;
+			else
+				return usage_error("unknown format '%s' (text "
+				    "or jsonl)", optarg);
+			break;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'R':
+			opts.no_redact = 1;
+			break;
+		case 'M':
+			errno = 0;
+			opts.max_body = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    optarg[0] == '-')
+				return usage_error("bad --max-body '%s' (a "
+				    "number of bytes)", optarg);
+			break;
+		case 'h':
+			usage_decode();
+			return CX_EXIT_OK;
+		case ':':
+			return usage_error("option '%s' needs a value",
+			    argv[optind - 1]);
+		default:
+			if (optopt != 0)
+				return usage_error("unknown option '-%c'",
+				    optopt);
+			return usage_error("unknown option '%s'",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "missing TRACE");
+	if (argc - optind > 1)
+		return usage_error("unexpected argument '%s' (one TRACE only)",
+		    argv[optind + 1]);
+	trace = argv[optind];
+
+	/* Check the trace before OUT is created or truncated. */
+	if ((r = cx_reader_open(trace, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "cxrec: decode: %s\n", err);
+		return CX_EXIT_USAGE;
+	}
+	cx_reader_close(r);
+	if (outpath != NULL && strcmp(outpath, "-") != 0) {
+		if (same_file(outpath, trace)) {
+			fprintf(stderr, "cxrec: decode: %s: the output would "
+			    "overwrite the trace\n", outpath);
+			return CX_EXIT_USAGE;
+		}
+		if ((out = fopen(outpath, "w")) == NULL) {
+			fprintf(stderr, "cxrec: decode: cannot create %s: %s\n",
+			    outpath, strerror(errno));
+			return CX_EXIT_USAGE;
+		}
+	}
+	rc = cx_decode(trace, &opts, out, err, sizeof(err));
+	if (out != stdout && fclose(out) == EOF && rc == 0) {
+		snprintf(err, sizeof(err), "error writing the decoded trace");
+		rc = CX_DECODE_EOUTPUT;
+	}
+	if (rc == CX_DECODE_EINPUT) {
+		fprintf(stderr, "cxrec: decode: %s\n", err);
+		return CX_EXIT_USAGE;
+	}
+	if (rc == CX_DECODE_EOUTPUT) {
+		fprintf(stderr, "cxrec: decode: %s%s%s\n",
+		    outpath ? outpath : "", outpath ? ": " : "", err);
+		return CX_EXIT_FAIL;
+	}
+	return CX_EXIT_OK;
+}
