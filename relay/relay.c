@@ -154,7 +154,11 @@ record_error(struct conn *c, int64_t seq, const char *msg)
 
 /* --- client side ----------------------------------------------------------- */
 
-/* Send to the client now if we can, queue the rest; records what is sent. */
+/*
+ * Record, then send to the client now if we can, queuing the rest.  The
+ * trace is written first so that it holds everything the client got, even
+ * if the relay dies between the two.
+ */
 static void
 client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 {
@@ -162,22 +166,19 @@ client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 
 	if (n == 0 || c->dead)
 		return;
+	record(c, CX_DIR_RESP, p, n, ts);
+	c->r->st.resp_bytes += n;
 	if (buf_used(&c->cout) == 0) {
 		ssize_t w = send(c->cfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w > 0)
 			off = (size_t)w;
 		else if (w == -1 && errno != EAGAIN && errno != EINTR) {
-			/* The client is gone; record what it was sent anyway. */
-			record(c, CX_DIR_RESP, p, n, ts);
-			c->r->st.resp_bytes += n;
 			conn_close(c, "client", "client went away");
 			return;
 		}
 	}
 	if (off < n)
 		buf_append(&c->cout, p + off, n - off);
-	record(c, CX_DIR_RESP, p, n, ts);
-	c->r->st.resp_bytes += n;
 }
 
 static void

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential pkg-config libssl-dev libcjson-dev check libzstd-dev
       zlib1g-dev openssl ca-certificates curl python3 python3-zstandard zstd
-      nodejs npm)
+      nodejs npm tmux)
 if [ "${1:-}" = bench ]; then
 	pkgs+=(socat nginx-light wrk mitmproxy)
 fi
