@@ -72,7 +72,7 @@ cx_decoder_new(const char *encoding, uint64_t max)
 	c = codec_of(encoding, &ok);
 	if (!ok)
 		return NULL;
-	d = cx_xcalloc(1, sizeof(*d));
+	d = xcalloc(1, sizeof(*d));
 	d->codec = c;
 	d->max = max ? max : CX_BODY_MAX_DECODED;
 	if (c == C_ZSTD) {

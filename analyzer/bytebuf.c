@@ -5,86 +5,7 @@
 #include <string.h>
 
 #include "bytebuf.h"
-
-static void
-oom(size_t n)
-{
-	fprintf(stderr, "cxrec: out of memory (allocating %zu bytes)\n", n);
-	abort();
-}
-
-void *
-cx_xmalloc(size_t n)
-{
-	void *p = malloc(n ? n : 1);
-
-	if (p == NULL)
-		oom(n);
-	return p;
-}
-
-void *
-cx_xcalloc(size_t nmemb, size_t size)
-{
-	void *p = calloc(nmemb ? nmemb : 1, size ? size : 1);
-
-	if (p == NULL)
-		oom(nmemb * size);
-	return p;
-}
-
-void *
-cx_xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (q == NULL)
-		oom(n);
-	return q;
-}
-
-void *
-cx_xreallocarray(void *p, size_t nmemb, size_t size)
-{
-	if (size != 0 && nmemb > SIZE_MAX / size)
-		oom(SIZE_MAX);
-	return cx_xrealloc(p, nmemb * size);
-}
-
-char *
-cx_xstrdup(const char *s)
-{
-	return cx_xstrndup(s, strlen(s));
-}
-
-char *
-cx_xstrndup(const char *s, size_t n)
-{
-	char *p = cx_xmalloc(n + 1);
-
-	memcpy(p, s, n);
-	p[n] = '\0';
-	return p;
-}
-
-char *
-cx_xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *p;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		oom(0);
-	p = cx_xmalloc((size_t)n + 1);
-	va_start(ap, fmt);
-	vsnprintf(p, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return p;
-}
+#include "xmalloc.h"
 
 void
 cx_buf_init(struct cx_buf *b, size_t max)
@@ -108,7 +29,7 @@ cx_buf_add(struct cx_buf *b, const void *p, size_t n)
 
 		while (want < b->len + n + 1)
 			want = want > SIZE_MAX / 2 ? b->len + n + 1 : want * 2;
-		b->p = cx_xrealloc(b->p, want);
+		b->p = xrealloc(b->p, want);
 		b->alloc = want;
 	}
 	if (n > 0)
@@ -145,7 +66,7 @@ void
 cx_buf_trim(struct cx_buf *b)
 {
 	if (b->p != NULL && b->alloc > b->len + 1) {
-		b->p = cx_xrealloc(b->p, b->len + 1);
+		b->p = xrealloc(b->p, b->len + 1);
 		b->alloc = b->len + 1;
 	}
 }
@@ -156,7 +77,7 @@ cx_buf_take(struct cx_buf *b)
 	char *s;
 
 	if (b->p == NULL)
-		return cx_xstrdup("");
+		return xstrdup("");
 	s = (char *)b->p;
 	b->p = NULL;
 	b->len = b->alloc = 0;

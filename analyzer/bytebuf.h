@@ -1,9 +1,6 @@
 /*
- * bytebuf.h: allocation that aborts on exhaustion, and growable byte buffers
- * that never grow past a limit.
- *
- * The analyzer runs inside cxrec itself, so running out of memory is fatal
- * (STYLE.md): cx_x* print one line and abort rather than return NULL.
+ * bytebuf.h: growable byte buffers that never grow past a limit, for the
+ * analyzer (allocation through xmalloc.h: running out of memory is fatal).
  */
 #ifndef CX_BYTEBUF_H
 #define CX_BYTEBUF_H
@@ -11,14 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-void    *cx_xmalloc(size_t n);
-void    *cx_xcalloc(size_t nmemb, size_t size);
-void    *cx_xrealloc(void *p, size_t n);
-void    *cx_xreallocarray(void *p, size_t nmemb, size_t size);
-char    *cx_xstrdup(const char *s);
-char    *cx_xstrndup(const char *s, size_t n);
-char    *cx_xasprintf(const char *fmt, ...)
-    __attribute__((format(printf, 1, 2)));
+#include "xmalloc.h"
 
 /*
  * A byte buffer: p[0..len) is the content, p[len] is always a NUL (so text

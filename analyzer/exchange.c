@@ -95,11 +95,11 @@ cx_fields_get(const struct cx_fields *f, const char *name)
 static void
 fields_copy(struct cx_fields *dst, const struct cx_http_field *src, size_t n)
 {
-	dst->v = cx_xcalloc(n, sizeof(*dst->v));
+	dst->v = xcalloc(n, sizeof(*dst->v));
 	dst->n = n;
 	for (size_t i = 0; i < n; i++) {
-		dst->v[i].name = cx_xstrdup(src[i].name);
-		dst->v[i].value = cx_xstrdup(src[i].value);
+		dst->v[i].name = xstrdup(src[i].name);
+		dst->v[i].value = xstrdup(src[i].value);
 	}
 }
 
@@ -124,7 +124,7 @@ static void
 set_client_closed(struct cx_exchange *ex, const char *msg)
 {
 	if (ex->client_closed == NULL)
-		ex->client_closed = cx_xstrdup(msg);
+		ex->client_closed = xstrdup(msg);
 }
 
 static void
@@ -139,13 +139,13 @@ add_error(struct cx_exchange *ex, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	if (ex->error == NULL) {
-		ex->error = cx_xstrdup(msg);
+		ex->error = xstrdup(msg);
 		return;
 	}
 	old = strlen(ex->error);
 	if (old > MAX_ERROR_TEXT || strstr(ex->error, msg) != NULL)
 		return;
-	e = cx_xasprintf("%s; %s", ex->error, msg);
+	e = xasprintf("%s; %s", ex->error, msg);
 	free(ex->error);
 	ex->error = e;
 }
@@ -217,7 +217,7 @@ exchange_free(struct cx_exchange *ex)
 static struct cx_exchange *
 exchange_new(struct cx_analysis *a, uint8_t source, uint64_t conn, int64_t ts)
 {
-	struct cx_exchange *ex = cx_xcalloc(1, sizeof(*ex));
+	struct cx_exchange *ex = xcalloc(1, sizeof(*ex));
 
 	ex->order = a->order++;
 	ex->source = source;
@@ -228,7 +228,7 @@ exchange_new(struct cx_analysis *a, uint8_t source, uint64_t conn, int64_t ts)
 	msg_init(&ex->resp);
 	if (a->r.nex == a->aex) {
 		a->aex = a->aex ? a->aex * 2 : 64;
-		a->r.ex = cx_xreallocarray(a->r.ex, a->aex, sizeof(*a->r.ex));
+		a->r.ex = xreallocarray(a->r.ex, a->aex, sizeof(*a->r.ex));
 	}
 	a->r.ex[a->r.nex++] = ex;
 	return ex;
@@ -241,7 +241,7 @@ conn_exchange(struct conn *c)
 
 	ex->pid = c->pid;
 	ex->tid = c->tid;
-	ex->comm = c->comm ? cx_xstrdup(c->comm) : NULL;
+	ex->comm = c->comm ? xstrdup(c->comm) : NULL;
 	return ex;
 }
 
@@ -250,11 +250,11 @@ set_route(struct cx_exchange *ex, const char *upstream, const char *route)
 {
 	if (upstream != NULL) {
 		free(ex->upstream);
-		ex->upstream = cx_xstrdup(upstream);
+		ex->upstream = xstrdup(upstream);
 	}
 	if (route != NULL) {
 		free(ex->route);
-		ex->route = cx_xstrdup(route);
+		ex->route = xstrdup(route);
 	}
 }
 
@@ -305,7 +305,7 @@ conn_get(struct cx_analysis *a, uint8_t source, uint64_t id)
 
 	if (c != NULL)
 		return c;
-	c = cx_xcalloc(1, sizeof(*c));
+	c = xcalloc(1, sizeof(*c));
 	c->a = a;
 	c->source = source;
 	c->id = id;
@@ -372,7 +372,7 @@ conn_process(struct conn *c, const struct cx_frame *f, const cJSON *o)
 	}
 	if (o != NULL && (comm = jstr(o, "comm")) != NULL) {
 		free(c->comm);
-		c->comm = cx_xstrndup(comm, strnlen(comm, 256));
+		c->comm = xstrndup(comm, strnlen(comm, 256));
 	}
 }
 
@@ -395,7 +395,7 @@ on_event(void *arg, const struct cx_sse_event *e)
 	}
 	if (m->nevents == m->aevents) {
 		m->aevents = m->aevents ? m->aevents * 2 : 16;
-		m->events = cx_xreallocarray(m->events, m->aevents,
+		m->events = xreallocarray(m->events, m->aevents,
 		    sizeof(*m->events));
 	}
 	ev = &m->events[m->nevents++];
@@ -403,7 +403,7 @@ on_event(void *arg, const struct cx_sse_event *e)
 	/* One block: data, then the event name, then the id. */
 	elen = strlen(e->event);
 	ilen = e->id ? strlen(e->id) : 0;
-	ev->data = cx_xmalloc(e->data_len + elen + ilen + 3);
+	ev->data = xmalloc(e->data_len + elen + ilen + 3);
 	memcpy(ev->data, e->data, e->data_len);
 	ev->data[e->data_len] = '\0';
 	ev->event = ev->data + e->data_len + 1;
@@ -439,7 +439,7 @@ sse_end(struct conn *c)
 	m = &c->cresp->resp;
 	if (c->dec != NULL) {
 		if (cx_decoder_finish(c->dec) == -1 && m->sse_error == NULL)
-			m->sse_error = cx_xstrdup(cx_decoder_error(c->dec));
+			m->sse_error = xstrdup(cx_decoder_error(c->dec));
 		m->sse_decoded = cx_decoder_total(c->dec);
 		m->sse_decoded_cut = cx_decoder_truncated(c->dec);
 		cx_decoder_free(c->dec);
@@ -492,7 +492,7 @@ req_begin(void *arg)
 	ex->req.t_first = ex->req.t_last = c->now;
 	if (c->nreqs == c->areqs) {
 		c->areqs = c->areqs ? c->areqs * 2 : 8;
-		c->reqs = cx_xreallocarray(c->reqs, c->areqs, sizeof(*c->reqs));
+		c->reqs = xreallocarray(c->reqs, c->areqs, sizeof(*c->reqs));
 	}
 	c->reqs[c->nreqs++] = ex;
 	c->creq = ex;
@@ -508,8 +508,8 @@ req_head(void *arg, const struct cx_http_head *h)
 
 	m->head_done = 1;
 	m->version = h->version;
-	m->method = cx_xstrdup(h->method);
-	m->target = cx_xstrdup(h->target);
+	m->method = xstrdup(h->method);
+	m->target = xstrdup(h->target);
 	fields_copy(&m->fields, h->fields, h->nfields);
 	return CX_HTTP_BODY_AUTO;
 }
@@ -582,11 +582,11 @@ resp_head(void *arg, const struct cx_http_head *h)
 		struct cx_interim *in;
 
 		c->interim = 1;
-		m->interim = cx_xreallocarray(m->interim, m->ninterim + 1,
+		m->interim = xreallocarray(m->interim, m->ninterim + 1,
 		    sizeof(*m->interim));
 		in = &m->interim[m->ninterim++];
 		in->status = h->status;
-		in->reason = cx_xstrdup(h->reason);
+		in->reason = xstrdup(h->reason);
 		in->ts = c->resp_begin;
 		fields_copy(&in->fields, h->fields, h->nfields);
 		return CX_HTTP_BODY_NONE;
@@ -596,7 +596,7 @@ resp_head(void *arg, const struct cx_http_head *h)
 	m->t_first = c->resp_begin;
 	m->version = h->version;
 	m->status = h->status;
-	m->reason = cx_xstrdup(h->reason);
+	m->reason = xstrdup(h->reason);
 	fields_copy(&m->fields, h->fields, h->nfields);
 	if (method != NULL && strcmp(method, "HEAD") == 0)
 		return CX_HTTP_BODY_NONE;
@@ -610,11 +610,11 @@ resp_head(void *arg, const struct cx_http_head *h)
 		enc = cx_fields_get(&m->fields, "content-encoding");
 		if (enc != NULL && *enc != '\0' &&
 		    strcasecmp(enc, "identity") != 0) {
-			m->sse_encoding = cx_xstrdup(enc);
+			m->sse_encoding = xstrdup(enc);
 			c->dec = cx_decoder_new(enc, CX_EXCHANGE_MAX_BODY);
 			if (c->dec == NULL) {
 				/* Keep the raw bytes as a body instead. */
-				m->sse_error = cx_xasprintf("content encoding "
+				m->sse_error = xasprintf("content encoding "
 				    "\"%s\" is not supported", enc);
 				m->sse = 0;
 				cx_sse_free(c->sse);
@@ -643,7 +643,7 @@ resp_body(void *arg, const uint8_t *p, size_t n)
 	}
 	if (cx_decoder_feed(c->dec, p, n, decoded_to_sse, c) == -1 &&
 	    m->sse_error == NULL)
-		m->sse_error = cx_xstrdup(cx_decoder_error(c->dec));
+		m->sse_error = xstrdup(cx_decoder_error(c->dec));
 	return 0;
 }
 
@@ -731,7 +731,7 @@ pend_get(struct conn *c, uint64_t seq, int64_t ts)
 	for (size_t i = 0; i < c->npend; i++)
 		if (c->pend[i].seq == seq)
 			return &c->pend[i];
-	c->pend = cx_xreallocarray(c->pend, c->npend + 1, sizeof(*c->pend));
+	c->pend = xreallocarray(c->pend, c->npend + 1, sizeof(*c->pend));
 	memset(&c->pend[c->npend], 0, sizeof(*c->pend));
 	c->pend[c->npend].seq = seq;
 	c->pend[c->npend].ts = ts;
@@ -754,9 +754,9 @@ route_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 	}
 	p = pend_get(c, (uint64_t)seq, f->ts_ns);
 	if (up != NULL && p->upstream == NULL)
-		p->upstream = cx_xstrdup(up);
+		p->upstream = xstrdup(up);
 	if (route != NULL && p->route == NULL)
-		p->route = cx_xstrdup(route);
+		p->route = xstrdup(route);
 }
 
 static void
@@ -767,14 +767,14 @@ add_note(struct cx_analysis *a, const struct cx_frame *f, const char *text,
 
 	if (a->r.nnotes == a->anotes) {
 		a->anotes = a->anotes ? a->anotes * 2 : 16;
-		a->r.notes = cx_xreallocarray(a->r.notes, a->anotes,
+		a->r.notes = xreallocarray(a->r.notes, a->anotes,
 		    sizeof(*a->r.notes));
 	}
 	n = &a->r.notes[a->r.nnotes++];
 	n->ts = f->ts_ns;
 	n->kind = f->kind;
 	n->source = f->source;
-	n->text = cx_xstrndup(text, len);
+	n->text = xstrndup(text, len);
 	n->len = len;
 }
 
@@ -793,7 +793,7 @@ error_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 		return;
 	}
 	if (msg == NULL)
-		msg = own = cx_xstrndup(text, len);
+		msg = own = xstrndup(text, len);
 	c = conn_find(a, f->source, f->conn);
 	if (c != NULL && seq >= 0 && seq <= (double)(1ull << 52)) {
 		if ((uint64_t)seq < c->nreqs && strncmp(msg, "client closed",
@@ -805,7 +805,7 @@ error_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 			struct pend *p = pend_get(c, (uint64_t)seq, f->ts_ns);
 
 			if (p->error == NULL)
-				p->error = cx_xstrdup(msg);
+				p->error = xstrdup(msg);
 		}
 		free(own);
 		return;
@@ -823,7 +823,7 @@ error_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 	if (c != NULL) {
 		ex->pid = c->pid;
 		ex->tid = c->tid;
-		ex->comm = c->comm ? cx_xstrdup(c->comm) : NULL;
+		ex->comm = c->comm ? xstrdup(c->comm) : NULL;
 	}
 	if (seq >= 0 && seq <= (double)(1ull << 52))
 		ex->seq = (uint64_t)seq;
@@ -872,7 +872,7 @@ client_done(struct cx_exchange *ex)
 		return;
 	if (ex->has_resp && m->sse && m->nevents > 0 &&
 	    terminal_event(&m->events[m->nevents - 1]))
-		ex->note = cx_xasprintf("the client closed the connection "
+		ex->note = xasprintf("the client closed the connection "
 		    "after the stream's final event (%s); %s",
 		    m->events[m->nevents - 1].event ?
 		    m->events[m->nevents - 1].event : "message",
@@ -942,7 +942,7 @@ conn_end(struct cx_analysis *a, struct conn *c, const char *how)
 		ex->seq = p->seq;
 		ex->pid = c->pid;
 		ex->tid = c->tid;
-		ex->comm = c->comm ? cx_xstrdup(c->comm) : NULL;
+		ex->comm = c->comm ? xstrdup(c->comm) : NULL;
 		set_route(ex, p->upstream, p->route);
 		if (p->error != NULL)
 			add_error(ex, "%s", p->error);
@@ -980,9 +980,9 @@ proc_info(struct cx_analysis *a, const cJSON *o)
 
 	if (pid <= 0 || pid > UINT32_MAX || comm == NULL)
 		return;
-	a->procs = cx_xreallocarray(a->procs, a->nprocs + 1, sizeof(*a->procs));
+	a->procs = xreallocarray(a->procs, a->nprocs + 1, sizeof(*a->procs));
 	a->procs[a->nprocs].pid = (uint32_t)pid;
-	a->procs[a->nprocs].comm = cx_xstrndup(comm, strnlen(comm, 256));
+	a->procs[a->nprocs].comm = xstrndup(comm, strnlen(comm, 256));
 	a->nprocs++;
 }
 
@@ -1051,7 +1051,7 @@ frag_find(struct cx_analysis *a, const struct cx_frame *f, int create)
 			return g;
 	if (!create)
 		return NULL;
-	g = cx_xcalloc(1, sizeof(*g));
+	g = xcalloc(1, sizeof(*g));
 	g->kind = f->kind;
 	g->source = f->source;
 	g->conn = f->conn;
@@ -1080,7 +1080,7 @@ frag_drop(struct cx_analysis *a, struct frag *g)
 struct cx_analysis *
 cx_analysis_new(const struct cx_file_info *info)
 {
-	struct cx_analysis *a = cx_xcalloc(1, sizeof(*a));
+	struct cx_analysis *a = xcalloc(1, sizeof(*a));
 
 	if (info != NULL)
 		a->info = *info;
@@ -1147,7 +1147,7 @@ cx_analysis_finish(struct cx_analysis *a)
 			continue;
 		for (size_t k = a->nprocs; k-- > 0; )
 			if (a->procs[k].pid == ex->pid) {
-				ex->comm = cx_xstrdup(a->procs[k].comm);
+				ex->comm = xstrdup(a->procs[k].comm);
 				break;
 			}
 	}

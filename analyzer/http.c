@@ -72,7 +72,7 @@ static const char tchar[256] = {
 struct cx_http *
 cx_http_new(enum cx_http_kind kind, const struct cx_http_cb *cb, void *arg)
 {
-	struct cx_http *h = cx_xcalloc(1, sizeof(*h));
+	struct cx_http *h = xcalloc(1, sizeof(*h));
 
 	h->kind = kind;
 	if (cb != NULL)
@@ -280,7 +280,7 @@ field_line(struct cx_http *h, char *s, size_t len)
 		return -1;
 	if (h->nfields == h->afields) {
 		h->afields = h->afields ? h->afields * 2 : 32;
-		h->offs = cx_xreallocarray(h->offs, h->afields, 2 * sizeof(size_t));
+		h->offs = xreallocarray(h->offs, h->afields, 2 * sizeof(size_t));
 	}
 	h->offs[2 * h->nfields] = off;
 	h->offs[2 * h->nfields + 1] = voff;
@@ -294,7 +294,7 @@ make_fields(struct cx_http *h)
 {
 	if (h->nfields > h->afv) {
 		h->afv = h->nfields;
-		h->fv = cx_xreallocarray(h->fv, h->afv, sizeof(*h->fv));
+		h->fv = xreallocarray(h->fv, h->afv, sizeof(*h->fv));
 	}
 	for (size_t i = 0; i < h->nfields; i++) {
 		h->fv[i].name = (const char *)h->head.p + h->offs[2 * i];

@@ -29,7 +29,7 @@ struct cx_sse {
 struct cx_sse *
 cx_sse_new(size_t max, cx_sse_event_fn fn, void *arg)
 {
-	struct cx_sse *s = cx_xcalloc(1, sizeof(*s));
+	struct cx_sse *s = xcalloc(1, sizeof(*s));
 
 	s->fn = fn;
 	s->arg = arg;

@@ -81,7 +81,7 @@ cx_view_body(struct cx_view *v, const struct cx_msg *m)
 		if (cx_decode_all(enc, m->body.p, m->body.len,
 		    CX_BODY_MAX_DECODED, &v->dec, &v->decoded_truncated, err,
 		    sizeof(err)) == -1) {
-			v->error = cx_xstrdup(err);
+			v->error = xstrdup(err);
 			v->kind = CX_VIEW_BINARY;
 			return;
 		}

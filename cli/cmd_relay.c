@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "jsonstr.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "relay_opts.h"
 
 void

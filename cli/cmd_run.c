@@ -19,6 +19,7 @@
 #include "codex_auth.h"
 #include "jsonstr.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "relay_opts.h"
 
 void

@@ -7,6 +7,7 @@
 #include "buf.h"
 #include "jsonstr.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "relay_opts.h"
 
 void

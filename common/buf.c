@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "xmalloc.h"
 
 uint8_t *
 buf_space(struct buf *b, size_t n)

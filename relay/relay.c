@@ -30,6 +30,7 @@
 #include "buf.h"
 #include "jsonstr.h"
 #include "log.h"
+#include "xmalloc.h"
 #include "relay.h"
 #include "relay_http.h"
 #include "relay_tls.h"
