@@ -34,15 +34,15 @@
 #include "relay.h"
 #include "relay_http.h"
 #include "relay_tls.h"
+#include "resolve.h"
 
 #define IOBUF           (64 * 1024)
 #define CIN_MAX         (256 * 1024)    /* unparsed client bytes */
 #define UOUT_MAX        (1024 * 1024)   /* queued for upstream */
 #define COUT_MAX        (1024 * 1024)   /* queued for the client */
 #define MAX_PENDING     64              /* pipelined requests in flight */
-#define RESOLVE_TTL_NS  (60LL * 1000000000)
 
-enum side { SIDE_LISTEN, SIDE_STOP, SIDE_CLIENT, SIDE_UPSTREAM };
+enum side { SIDE_LISTEN, SIDE_STOP, SIDE_RESOLVED, SIDE_CLIENT, SIDE_UPSTREAM };
 
 struct ep {
 	enum side        side;
@@ -51,7 +51,7 @@ struct ep {
 
 enum rq_state { RQ_HEAD, RQ_BODY, RQ_WAIT, RQ_TUNNEL, RQ_DEAD };
 enum rs_state { RS_HEAD, RS_BODY, RS_TUNNEL, RS_RAW };
-enum up_state { UP_NONE, UP_CONNECTING, UP_HANDSHAKE, UP_OPEN };
+enum up_state { UP_NONE, UP_RESOLVING, UP_CONNECTING, UP_HANDSHAKE, UP_OPEN };
 
 struct pending {
 	uint32_t seq;
@@ -72,7 +72,8 @@ struct conn {
 	int              uwant;         /* handshake/IO wants EPOLLIN/OUT */
 	int              uread_wants_write;
 	const struct route *uroute;
-	struct addrinfo *uai_next;      /* next address to try */
+	struct addr_list addrs;         /* the upstream's addresses */
+	int              next_addr;     /* the next one to try */
 	struct buf       cin, uout, cout, uhead;
 	enum rq_state    rq;
 	struct rh_body   rqbody;
@@ -90,22 +91,17 @@ struct conn {
 	int64_t          connect_ns;    /* upstream connect started */
 };
 
-struct resolved {
-	struct addrinfo *ai;
-	int64_t          expires;
-};
-
 struct relay {
 	struct relay_config cfg;
 	SSL_CTX         *tls;
-	int              lfd, epfd, stopfd;
-	struct ep        lep, sep;
+	int              lfd, epfd, stopfd, resfd;
+	struct ep        lep, sep, rep;
+	struct resolver *resolver;
 	char             addr[80];
 	int              port;
 	struct conn     *conns;
 	int              nconns;
 	struct conn     *dead;          /* freed after each batch */
-	struct resolved  res[MAX_ROUTES];
 	struct relay_stats st;
 	uint32_t         pid;
 };
@@ -265,7 +261,7 @@ upstream_drop(struct conn *c)
 	c->uev = 0;
 	c->ustate = UP_NONE;
 	c->uroute = NULL;
-	c->uai_next = NULL;
+	c->next_addr = 0;
 	c->uclose_after = 0;
 	c->uread_wants_write = 0;
 	c->rs = RS_HEAD;
@@ -296,38 +292,6 @@ upstream_fail(struct conn *c, const char *what)
 		c->closing = 1;
 		c->rq = RQ_DEAD;
 	}
-}
-
-static struct addrinfo *
-resolve(struct relay *r, const struct route *rt, char *err, size_t errlen)
-{
-	int idx = (int)(rt - r->cfg.routes.r);
-	struct resolved *rs = &r->res[idx];
-	struct addrinfo hints, *ai;
-	int64_t now = cx_now_ns();
-	int e;
-
-	if (rs->ai != NULL && rs->expires > now)
-		return rs->ai;
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_ADDRCONFIG;
-	if ((e = getaddrinfo(rt->up.host, rt->up.port, &hints, &ai)) != 0) {
-		/* AI_ADDRCONFIG hides loopback-only hosts on bare machines */
-		hints.ai_flags = 0;
-		e = getaddrinfo(rt->up.host, rt->up.port, &hints, &ai);
-	}
-	if (e != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", rt->up.host,
-		    gai_strerror(e));
-		return NULL;
-	}
-	if (rs->ai != NULL)
-		freeaddrinfo(rs->ai);
-	rs->ai = ai;
-	rs->expires = now + RESOLVE_TTL_NS;
-	return ai;
 }
 
 /*
@@ -367,22 +331,23 @@ upstream_try_connect(struct conn *c, char *err, size_t errlen)
 {
 	int one = 1;
 
-	while (c->uai_next != NULL) {
-		struct addrinfo *ai = c->uai_next;
-		c->uai_next = ai->ai_next;
+	while (c->next_addr < c->addrs.n) {
+		const struct sockaddr_storage *sa = &c->addrs.a[c->next_addr];
+		socklen_t salen = c->addrs.len[c->next_addr];
+		c->next_addr++;
 		if (c->ufd != -1) {
 			close(c->ufd);
 			c->ufd = -1;
 			c->uev = 0;
 		}
-		c->ufd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, ai->ai_protocol);
+		c->ufd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+		    SOCK_CLOEXEC, 0);
 		if (c->ufd == -1) {
 			snprintf(err, errlen, "socket: %s", strerror(errno));
 			continue;
 		}
 		setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(c->ufd, ai->ai_addr, ai->ai_addrlen) == -1 &&
+		if (connect(c->ufd, (const struct sockaddr *)sa, salen) == -1 &&
 		    errno != EINPROGRESS) {
 			snprintf(err, errlen, "connect to %s:%s: %s",
 			    c->uroute->up.host, c->uroute->up.port,
@@ -402,23 +367,52 @@ upstream_try_connect(struct conn *c, char *err, size_t errlen)
 	return -1;
 }
 
+/* Resolve (off the loop) and connect to rt's upstream. */
 static int
 upstream_start(struct conn *c, const struct route *rt)
 {
 	char err[512] = "no address";
-	struct addrinfo *ai;
+	int rc;
 
 	c->uroute = rt;
-	if ((ai = resolve(c->r, rt, err, sizeof(err))) == NULL) {
+	c->connect_ns = cx_now_ns();
+	rc = resolver_get(c->r->resolver, (int)(rt - c->r->cfg.routes.r),
+	    rt->up.host, rt->up.port, &c->addrs, err, sizeof(err));
+	if (rc == RESOLVE_WAIT) {
+		c->ustate = UP_RESOLVING;
+		return 0;
+	}
+	if (rc == RESOLVE_FAIL) {
 		upstream_fail(c, err);
 		return -1;
 	}
-	c->uai_next = ai;
+	c->next_addr = 0;
 	if (upstream_try_connect(c, err, sizeof(err)) == -1) {
 		upstream_fail(c, err);
 		return -1;
 	}
 	return 0;
+}
+
+/* Lookups ended: the connections waiting for one go on. */
+static void
+resolved(struct relay *r)
+{
+	uint64_t n;
+	struct conn *c, *next;
+
+	if (read(r->resfd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_warn("relay: eventfd");
+	resolver_collect(r->resolver);
+	for (c = r->conns; c != NULL; c = next) {
+		next = c->next;
+		if (c->dead || c->ustate != UP_RESOLVING)
+			continue;
+		c->ustate = UP_NONE;
+		upstream_start(c, c->uroute);
+		if (!c->dead)
+			conn_events(c);
+	}
 }
 
 static void
@@ -1021,6 +1015,7 @@ conn_events(struct conn *c)
 	set_events(c->r->epfd, c->cfd, &c->cep, &c->cev, want);
 	switch (c->ustate) {
 	case UP_NONE:
+	case UP_RESOLVING:
 		break;
 	case UP_CONNECTING:
 		upstream_set_events(c, EPOLLOUT);
@@ -1173,7 +1168,9 @@ check_timeouts(struct relay *r)
 		if (c->ustate != UP_NONE && c->ustate != UP_OPEN &&
 		    now - c->connect_ns >
 		    (int64_t)r->cfg.connect_timeout_s * 1000000000) {
-			upstream_fail(c, "timed out connecting");
+			upstream_fail(c, c->ustate == UP_RESOLVING ?
+			    "timed out resolving the host name" :
+			    "timed out connecting");
 		} else if (c->rq == RQ_HEAD && c->head_ns != 0 &&
 		    now - c->head_ns >
 		    (int64_t)r->cfg.header_timeout_s * 1000000000) {
@@ -1261,7 +1258,7 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	int one = 1;
 
 	r->cfg = *cfg;
-	r->lfd = r->epfd = r->stopfd = -1;
+	r->lfd = r->epfd = r->stopfd = r->resfd = -1;
 	r->pid = (uint32_t)getpid();
 	if (r->cfg.header_timeout_s <= 0)
 		r->cfg.header_timeout_s = 60;
@@ -1307,7 +1304,8 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
 	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	if ((r->epfd = epoll_create1(EPOLL_CLOEXEC)) == -1 ||
-	    (r->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
+	    (r->stopfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1 ||
+	    (r->resfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) == -1) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		goto fail;
 	}
@@ -1318,6 +1316,10 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->lfd, &ev);
 	ev.data.ptr = &r->sep;
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->stopfd, &ev);
+	r->rep.side = SIDE_RESOLVED;
+	ev.data.ptr = &r->rep;
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->resfd, &ev);
+	r->resolver = resolver_new(r->cfg.routes.n, r->resfd);
 	return r;
 fail:
 	relay_free(r);
@@ -1394,6 +1396,10 @@ relay_run(struct relay *r)
 				accept_all(r);
 				continue;
 			}
+			if (e->side == SIDE_RESOLVED) {
+				resolved(r);
+				continue;
+			}
 			if (c->dead)
 				continue;
 			if (e->side == SIDE_CLIENT) {
@@ -1422,6 +1428,7 @@ relay_run(struct relay *r)
 						upstream_read(c);
 					break;
 				case UP_NONE:
+				case UP_RESOLVING:
 					break;
 				}
 			}
@@ -1445,9 +1452,9 @@ relay_free(struct relay *r)
 	while (r->conns != NULL)
 		conn_close(r->conns, "relay", "relay stopped");
 	reap(r);
-	for (int i = 0; i < MAX_ROUTES; i++)
-		if (r->res[i].ai != NULL)
-			freeaddrinfo(r->res[i].ai);
+	resolver_free(r->resolver);
+	if (r->resfd != -1)
+		close(r->resfd);
 	if (r->tls)
 		SSL_CTX_free(r->tls);
 	if (r->lfd != -1)
