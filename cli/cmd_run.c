@@ -63,6 +63,8 @@ static volatile sig_atomic_t child_pid;
 static void
 forward(int sig, siginfo_t *si, void *uc)
 {
+	int saved = errno;
+
 	(void)uc;
 	if (child_pid <= 0)
 		return;
@@ -70,7 +72,11 @@ forward(int sig, siginfo_t *si, void *uc)
 	    si->si_code == SI_KERNEL)
 		return;
 	kill((pid_t)child_pid, sig);
+	errno = saved;
 }
+
+/* SIGPIPE as cxrec found it: the relay ignores it, COMMAND must not. */
+static struct sigaction orig_sigpipe;
 
 static void *
 relay_thread(void *arg)
@@ -175,11 +181,12 @@ spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
 		return -1;
 	}
 	if (pid == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (int s = 1; s < NSIG; s++)
-			sigaction(s, &sa, NULL);
+		/*
+		 * exec resets caught signals; ignored ones stay ignored, as
+		 * they were for cxrec (nohup, a shell's &), but for SIGPIPE,
+		 * which the relay ignores for itself.
+		 */
+		sigaction(SIGPIPE, &orig_sigpipe, NULL);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
 		close(pfd[0]);
 		execvp(cmd[0], cmd);
@@ -220,6 +227,7 @@ cmd_run(int argc, char **argv)
 	int ch, rc, status = 0, exec_errno;
 
 	log_init("cxrec: run");
+	sigaction(SIGPIPE, NULL, &orig_sigpipe);
 	relay_opts_init(&o);
 	o.listen = "127.0.0.1:0";
 	opterr = 0;
@@ -340,8 +348,14 @@ cmd_run(int argc, char **argv)
 		sa.sa_flags = SA_SIGINFO | SA_RESTART;
 		sigemptyset(&sa.sa_mask);
 		child_pid = pid;
-		for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++)
+		for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
+			struct sigaction cur;
+			/* A signal ignored for cxrec stays ignored (nohup). */
+			if (sigaction(fwd[i], NULL, &cur) == 0 &&
+			    cur.sa_handler == SIG_IGN)
+				continue;
 			sigaction(fwd[i], &sa, NULL);
+		}
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 

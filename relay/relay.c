@@ -41,6 +41,7 @@
 #define UOUT_MAX        (1024 * 1024)   /* queued for upstream */
 #define COUT_MAX        (1024 * 1024)   /* queued for the client */
 #define MAX_PENDING     64              /* pipelined requests in flight */
+#define MAX_TARGET      8192            /* longer request targets: 414 */
 
 enum side { SIDE_LISTEN, SIDE_STOP, SIDE_RESOLVED, SIDE_CLIENT, SIDE_UPSTREAM };
 
@@ -84,6 +85,10 @@ struct conn {
 	struct pending   pend[MAX_PENDING];
 	int              npend;
 	int              cin_blocked;   /* cin waits for room in uout */
+	int              client_eof;    /* the client half-closed: answer, then close */
+	int              deferred;      /* a refusal waits for owed responses */
+	uint32_t         deferred_seq;
+	char             deferred_msg[512];
 	int              closing;       /* flush cout, then close */
 	int              dead;
 	int64_t          last_ns;       /* last activity */
@@ -102,6 +107,7 @@ struct relay {
 	struct conn     *conns;
 	int              nconns;
 	struct conn     *dead;          /* freed after each batch */
+	int              accept_paused; /* out of fds: listener out of epoll */
 	struct relay_stats st;
 	uint32_t         pid;
 };
@@ -111,6 +117,8 @@ static void upstream_read(struct conn *c);
 static void upstream_flush(struct conn *c);
 static void process_requests(struct conn *c);
 static void conn_events(struct conn *c);
+static void after_responses(struct conn *c);
+static void accept_resume(struct relay *r);
 
 /* --- recording ------------------------------------------------------------- */
 
@@ -210,6 +218,7 @@ status_text(int status)
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 408: return "Request Timeout";
+	case 414: return "URI Too Long";
 	case 431: return "Request Header Fields Too Large";
 	case 502: return "Bad Gateway";
 	case 504: return "Gateway Timeout";
@@ -245,6 +254,33 @@ reply_error(struct conn *c, int64_t seq, int status, const char *msg)
 	client_flush(c);
 }
 
+/* Stop reading; close once what the client is owed is sent. */
+static void
+end_after_flush(struct conn *c, const char *by, const char *why)
+{
+	c->rq = RQ_DEAD;
+	c->closing = 1;
+	if (buf_used(&c->cout) == 0)
+		conn_close(c, by, why);
+}
+
+/*
+ * Refuse the request at the front of cin.  Responses still owed for
+ * earlier requests go out first: the refusal waits for them.
+ */
+static void
+refuse(struct conn *c, int status, const char *msg)
+{
+	if (c->npend == 0) {
+		reply_error(c, c->seq, status, msg);
+		return;
+	}
+	c->deferred = status;
+	c->deferred_seq = c->seq;
+	snprintf(c->deferred_msg, sizeof(c->deferred_msg), "%s", msg);
+	c->rq = RQ_DEAD;
+}
+
 /* --- upstream side --------------------------------------------------------- */
 
 static void
@@ -269,6 +305,25 @@ upstream_drop(struct conn *c)
 	buf_free(&c->uhead);
 }
 
+/*
+ * The upstream went away with nothing owed: the next request reconnects.
+ * But a request body still coming from the client can no longer be
+ * delivered (the upstream answered early and closed): stop there.
+ */
+static void
+upstream_idle_drop(struct conn *c)
+{
+	int mid_body = c->rq == RQ_BODY;
+
+	upstream_drop(c);
+	if (mid_body) {
+		record_error(c, c->seq ? (int64_t)c->seq - 1 : -1, "the upstream "
+		    "answered and closed before the request body ended; the "
+		    "rest of the body was not forwarded");
+		end_after_flush(c, "relay", "request body cut");
+	}
+}
+
 /* The upstream failed: answer 502 if nothing was answered yet, else cut. */
 static void
 upstream_fail(struct conn *c, const char *what)
@@ -276,6 +331,13 @@ upstream_fail(struct conn *c, const char *what)
 	char msg[700];
 	const char *origin = c->uroute ? c->uroute->up.origin : "upstream";
 
+	if (c->npend == 0 && c->rs == RS_HEAD) {
+		/* An idle kept-alive upstream reset: nobody was waiting. */
+		upstream_idle_drop(c);
+		if (!c->dead)
+			after_responses(c);
+		return;
+	}
 	snprintf(msg, sizeof(msg), "upstream %s: %s", origin, what);
 	if (c->npend > 0 && !c->pend[0].answered) {
 		uint32_t seq = c->pend[0].seq;
@@ -437,7 +499,7 @@ upstream_handshake(struct conn *c)
 		c->uwant = EPOLLOUT;
 	} else {
 		char why[300], msg[640];
-		tls_error(c->ssl, rc, why, sizeof(why));
+		tls_error(c->ssl, rc, !c->r->cfg.insecure, why, sizeof(why));
 		snprintf(msg, sizeof(msg), "TLS handshake with %s failed: %s",
 		    c->uroute->up.hosthdr, why);
 		upstream_fail(c, msg);
@@ -506,7 +568,7 @@ upstream_flush(struct conn *c)
 			if (e == SSL_ERROR_WANT_READ)
 				break;
 			char why[300];
-			tls_error(c->ssl, rc, why, sizeof(why));
+			tls_error(c->ssl, rc, 0, why, sizeof(why));
 			upstream_fail(c, why);
 			return;
 		}
@@ -542,19 +604,26 @@ response_done(struct conn *c)
 }
 
 /*
- * Follow the response framing over n bytes from upstream.  Everything is
- * forwarded; this only tells where responses end.
+ * Follow the response framing over n bytes from upstream, to tell where
+ * responses end.  Returns how many of the bytes may be forwarded: all of
+ * them, unless the upstream sends something when no request is waiting
+ * (a client that just sent one would take it for the answer).
  */
-static void
+static size_t
 track_response(struct conn *c, const uint8_t *p, size_t n)
 {
 	size_t i = 0;
 
-	if (c->npend > 0)
-		c->pend[0].answered = 1;
 	while (i < n) {
 		if (c->rs == RS_TUNNEL || c->rs == RS_RAW)
-			return;
+			return n;
+		if (c->rs == RS_HEAD && c->npend == 0) {
+			record_error(c, -1, "the upstream sent bytes with no "
+			    "request outstanding; they were dropped, and the "
+			    "upstream connection with them");
+			return i;
+		}
+		c->pend[0].answered = 1;
 		if (c->rs == RS_HEAD) {
 			struct rh_head h;
 			size_t before = buf_used(&c->uhead);
@@ -572,12 +641,13 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 			}
 			buf_free(&c->uhead);
 			if (rc < 0) {
-				record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
+				record_error(c, c->pend[0].seq,
 				    "upstream sent a malformed response head; "
 				    "passing it through until close");
 				c->rs = RS_RAW;
+				c->rq = RQ_DEAD;
 				c->uclose_after = 1;
-				return;
+				return n;
 			}
 			i += (size_t)rc - before;
 			if (h.conn_close)
@@ -587,7 +657,7 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 			if (h.status == 101) {
 				c->rs = RS_TUNNEL;
 				c->rq = RQ_TUNNEL;
-				return;
+				return n;
 			}
 			int head = c->npend > 0 && c->pend[0].head;
 			if (head || h.status == 204 || h.status == 304)
@@ -609,16 +679,18 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 		/* RS_BODY */
 		i += rh_body_feed(&c->rsbody, p + i, n - i);
 		if (c->rsbody.bad) {
-			record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
+			record_error(c, c->pend[0].seq,
 			    "upstream sent a malformed chunked body; passing it "
 			    "through until close");
 			c->rs = RS_RAW;
+			c->rq = RQ_DEAD;
 			c->uclose_after = 1;
-			return;
+			return n;
 		}
 		if (c->rsbody.done)
 			response_done(c);
 	}
+	return n;
 }
 
 /* The upstream closed its side. */
@@ -645,11 +717,9 @@ upstream_eof(struct conn *c)
 		return;
 	}
 	/* Idle keep-alive connection closed: fine, reconnect on demand. */
-	upstream_drop(c);
-	if (c->rq == RQ_WAIT) {
-		c->rq = RQ_HEAD;
-		process_requests(c);
-	}
+	upstream_idle_drop(c);
+	if (!c->dead)
+		after_responses(c);
 }
 
 /*
@@ -702,7 +772,8 @@ upstream_read(struct conn *c)
 					ERR_clear_error();
 					eof = 1;
 				} else {
-					tls_error(c->ssl, rc, why, sizeof(why));
+					tls_error(c->ssl, rc, 0, why,
+					    sizeof(why));
 				}
 				break;
 			}
@@ -724,11 +795,16 @@ upstream_read(struct conn *c)
 		}
 		if (got > 0) {
 			int64_t ts = cx_now_ns();
+			size_t fwd;
 			c->last_ns = ts;
-			track_response(c, tmp, got);
-			client_send(c, tmp, got, ts);
+			fwd = track_response(c, tmp, got);
+			client_send(c, tmp, fwd, ts);
 			if (c->dead)
 				return;
+			if (fwd < got) {
+				upstream_idle_drop(c);
+				break;
+			}
 		}
 		if (eof) {
 			upstream_eof(c);
@@ -741,14 +817,37 @@ upstream_read(struct conn *c)
 		if (!more)
 			break;
 	}
-	if (c->dead)
+	if (!c->dead)
+		after_responses(c);
+}
+
+/*
+ * Every response owed is out: a deferred refusal can be sent, a client
+ * that half-closed can be let go, an upstream that said "close" dropped,
+ * and requests held back go on.
+ */
+static void
+after_responses(struct conn *c)
+{
+	if (c->dead || c->npend > 0)
 		return;
-	/* A response ended and the upstream will close: go back to idle. */
-	if (c->npend == 0 && c->rs == RS_HEAD && c->uclose_after &&
-	    c->ustate == UP_OPEN) {
-		upstream_drop(c);
+	if (c->deferred) {
+		int status = c->deferred;
+		c->deferred = 0;
+		reply_error(c, c->deferred_seq, status, c->deferred_msg);
+		return;
 	}
-	if (c->rq == RQ_WAIT && c->npend == 0) {
+	if (c->client_eof) {
+		end_after_flush(c, "client", "client closed after its last "
+		    "response");
+		return;
+	}
+	if (c->rs == RS_HEAD && c->uclose_after && c->ustate == UP_OPEN) {
+		upstream_idle_drop(c);
+		if (c->dead)
+			return;
+	}
+	if (c->rq == RQ_WAIT) {
 		c->rq = RQ_HEAD;
 		process_requests(c);
 	}
@@ -800,8 +899,8 @@ static void
 record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
     const struct route *rt, const char *path)
 {
-	char m[64], t[4096], u[9000], p[1100];
-	char up[4500];
+	char m[64], t[4096], u[20000], p[1100];
+	char up[MAX_TARGET + 1500];
 
 	if (c->r->cfg.trace == NULL)
 		return;
@@ -821,7 +920,7 @@ start_request(struct conn *c)
 {
 	const uint8_t *b = buf_head(&c->cin);
 	struct rh_head *h;
-	char path[4096];
+	char path[MAX_TARGET + 1100];   /* + a route's path */
 	const struct route *rt;
 	int rc;
 
@@ -839,35 +938,40 @@ start_request(struct conn *c)
 	}
 	if (rc == RH_TOO_LARGE) {
 		free(h);
-		reply_error(c, c->seq, 431, "request header fields too large "
-		    "(the limit is 64 KiB)");
+		refuse(c, 431, "request header fields too large (the limit "
+		    "is 64 KiB)");
 		return -1;
 	}
 	if (rc == RH_BAD) {
 		char msg[160];
 		snprintf(msg, sizeof(msg), "bad request: %s", h->why);
 		free(h);
-		reply_error(c, c->seq, 400, msg);
+		refuse(c, 400, msg);
 		return -1;
 	}
 	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
 		free(h);
-		reply_error(c, c->seq, 405, "CONNECT is refused: this relay "
-		    "forwards only to its configured routes");
+		refuse(c, 405, "CONNECT is refused: this relay forwards only "
+		    "to its configured routes");
 		return -1;
 	}
 	if (b[h->target.off] != '/') {
 		free(h);
-		reply_error(c, c->seq, 400, "only origin-form request targets "
-		    "(/path) are accepted: the relay forwards only to its "
-		    "configured routes, never to a target named in the request");
+		refuse(c, 400, "only origin-form request targets (/path) are "
+		    "accepted: the relay forwards only to its configured "
+		    "routes, never to a target named in the request");
+		return -1;
+	}
+	if (h->target.len > MAX_TARGET) {
+		free(h);
+		refuse(c, 414, "request target longer than 8 KiB");
 		return -1;
 	}
 	rt = route_match(&c->r->cfg.routes, (const char *)b + h->target.off,
 	    h->target.len, path, sizeof(path));
 	if (rt == NULL) {
 		free(h);
-		reply_error(c, c->seq, 404, "no route for this path");
+		refuse(c, 404, "no route for this path");
 		return -1;
 	}
 	/* Another upstream: wait for the responses owed, then switch. */
@@ -991,6 +1095,16 @@ client_read(struct conn *c, uint32_t events)
 		break;
 	}
 	if (eof && !c->dead) {
+		/*
+		 * A half-close (FIN, not a hang-up) with responses owed: they
+		 * still go out, then the connection closes.
+		 */
+		if (c->npend > 0 && c->rq != RQ_BODY && c->rq != RQ_TUNNEL &&
+		    !(events & (EPOLLHUP | EPOLLERR))) {
+			c->client_eof = 1;
+			c->rq = RQ_DEAD;
+			return;
+		}
 		if (c->npend > 0 || c->rq == RQ_TUNNEL)
 			record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
 			    "client closed the connection mid-exchange");
@@ -1060,6 +1174,8 @@ conn_close(struct conn *c, const char *by, const char *reason)
 	r->nconns--;
 	c->next = r->dead;
 	r->dead = c;
+	if (r->accept_paused)
+		accept_resume(r);
 }
 
 static void
@@ -1094,6 +1210,17 @@ sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t len)
 }
 
 static void
+accept_resume(struct relay *r)
+{
+	struct epoll_event ev;
+
+	ev.events = EPOLLIN;
+	ev.data.ptr = &r->lep;
+	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->lfd, &ev) == 0)
+		r->accept_paused = 0;
+}
+
+static void
 accept_all(struct relay *r)
 {
 	for (;;) {
@@ -1108,8 +1235,21 @@ accept_all(struct relay *r)
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
-			if (errno != EAGAIN)
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM) {
+				/*
+				 * Out of descriptors: the listener stays
+				 * readable, so leave it out of the loop
+				 * until a connection closes (or a second
+				 * passes), rather than spin.
+				 */
+				log_warn("relay: accept (new connections wait "
+				    "until one closes)");
+				epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->lfd, NULL);
+				r->accept_paused = 1;
+			} else if (errno != EAGAIN) {
 				log_warn("relay: accept");
+			}
 			return;
 		}
 		if (r->nconns >= r->cfg.max_conns) {
@@ -1162,22 +1302,36 @@ check_timeouts(struct relay *r)
 {
 	int64_t now = cx_now_ns();
 	struct conn *c, *next;
+	const int64_t s = 1000000000;
 
+	if (r->accept_paused)
+		accept_resume(r);
 	for (c = r->conns; c != NULL; c = next) {
 		next = c->next;
+		/* A partial head waits its turn behind responses owed. */
+		if (c->npend > 0 && c->head_ns != 0)
+			c->head_ns = now;
 		if (c->ustate != UP_NONE && c->ustate != UP_OPEN &&
-		    now - c->connect_ns >
-		    (int64_t)r->cfg.connect_timeout_s * 1000000000) {
+		    now - c->connect_ns > r->cfg.connect_timeout_s * s) {
+			char err[512];
+			/* Another address may answer (IPv6 listed first...). */
+			if (c->ustate == UP_CONNECTING &&
+			    upstream_try_connect(c, err, sizeof(err)) == 0)
+				continue;
 			upstream_fail(c, c->ustate == UP_RESOLVING ?
 			    "timed out resolving the host name" :
+			    c->ustate == UP_HANDSHAKE ?
+			    "timed out in the TLS handshake" :
 			    "timed out connecting");
 		} else if (c->rq == RQ_HEAD && c->head_ns != 0 &&
-		    now - c->head_ns >
-		    (int64_t)r->cfg.header_timeout_s * 1000000000) {
+		    c->npend == 0 &&
+		    now - c->head_ns > r->cfg.header_timeout_s * s) {
 			reply_error(c, c->seq, 408, "timed out waiting for the "
 			    "request headers");
-		} else if (now - c->last_ns >
-		    (int64_t)r->cfg.idle_timeout_s * 1000000000) {
+		} else if (c->rs == RS_RAW && now - c->last_ns > 10 * s) {
+			conn_close(c, "relay", "malformed upstream response "
+			    "passed through; the upstream went quiet");
+		} else if (now - c->last_ns > r->cfg.idle_timeout_s * s) {
 			if (c->npend > 0)
 				record_error(c, c->pend[0].seq,
 				    "idle timeout with a response in flight");
@@ -1265,7 +1419,7 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	if (r->cfg.idle_timeout_s <= 0)
 		r->cfg.idle_timeout_s = 600;
 	if (r->cfg.connect_timeout_s <= 0)
-		r->cfg.connect_timeout_s = 30;
+		r->cfg.connect_timeout_s = 10;          /* per address */
 	if (r->cfg.max_conns <= 0)
 		r->cfg.max_conns = 4096;
 	if (r->cfg.routes.n == 0)
@@ -1426,6 +1580,10 @@ relay_run(struct relay *r)
 					if (!c->dead && (re & (EPOLLIN |
 					    EPOLLHUP | EPOLLERR)))
 						upstream_read(c);
+					/* An SSL_write that wanted a read. */
+					if (!c->dead && c->ustate == UP_OPEN &&
+					    buf_used(&c->uout) > 0)
+						upstream_flush(c);
 					break;
 				case UP_NONE:
 				case UP_RESOLVING:

@@ -86,7 +86,7 @@ fail:
 }
 
 void
-tls_error(SSL *ssl, int ret, char *buf, size_t len)
+tls_error(SSL *ssl, int ret, int handshake, char *buf, size_t len)
 {
 	int e = SSL_get_error(ssl, ret);
 	unsigned long ee = ERR_peek_last_error();
@@ -94,7 +94,7 @@ tls_error(SSL *ssl, int ret, char *buf, size_t len)
 
 	if (ee != 0)
 		ERR_error_string_n(ee, why, sizeof(why));
-	long vr = SSL_get_verify_result(ssl);
+	long vr = handshake ? SSL_get_verify_result(ssl) : X509_V_OK;
 	if (vr != X509_V_OK) {
 		snprintf(buf, len, "certificate verify failed: %s",
 		    X509_verify_cert_error_string(vr));

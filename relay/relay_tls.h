@@ -14,7 +14,11 @@ SSL_CTX *tls_client_ctx(const char *cacert, int insecure, char *err,
     size_t errlen);
 /* A new connection on fd for host (SNI and name or IP verification). */
 SSL     *tls_client_new(SSL_CTX *ctx, int fd, const char *host, int insecure);
-/* Why the last operation on ssl failed, as one line (ret from SSL_*). */
-void     tls_error(SSL *ssl, int ret, char *buf, size_t len);
+/*
+ * Why the last operation on ssl failed, as one line (ret from SSL_*).
+ * handshake: the failure came from the handshake with verification on, so
+ * a failed certificate check is the likely cause and is named.
+ */
+void     tls_error(SSL *ssl, int ret, int handshake, char *buf, size_t len);
 
 #endif

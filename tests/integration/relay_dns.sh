@@ -12,7 +12,9 @@ start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/se
 defer stop_mock
 cd "$WORK"
 P=$(free_port)
-LD_PRELOAD="$WORK/slow_dns.so" start_relay "$P" t.bin --upstream "https://localhost:$MOCK_PORT" \
+# An ASan build wants its runtime first in the preload list.
+asan=$(ldd "$CXREC" | awk '/libasan/ {print $3}')
+LD_PRELOAD="${asan:+$asan:}$WORK/slow_dns.so" start_relay "$P" t.bin --upstream "https://localhost:$MOCK_PORT" \
 	--cacert certs/ca.pem --route "/stuck/=https://upstream.slow.test"
 R=http://127.0.0.1:$P
 curl -sS "$R/stuck/x" -o stuck.out -w '%{http_code} %{time_total}' >stuck.txt &
