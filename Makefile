@@ -1,6 +1,6 @@
 # cxrec: build, test, demo, bench.  `make V=1` shows the commands.
 CC      ?= cc
-PKGS    := libssl libcrypto libcjson libzstd zlib
+PKGS    := libssl libcrypto libcjson libzstd zlib libbrotlidec
 VERSION := 0.1.0
 
 CFLAGS  ?= -O2 -g

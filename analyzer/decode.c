@@ -79,10 +79,23 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	ctx.damage = cx_reader_stats(r);
 	ctx.redact = !opts->no_redact;
 	ctx.max_body = opts->max_body;
-	if (opts->format == CX_DECODE_JSONL)
+	switch (opts->format) {
+	case CX_DECODE_JSONL:
 		cx_out_jsonl(out, &ctx);
-	else
+		break;
+	case CX_DECODE_MD:
+		cx_out_md(out, &ctx);
+		break;
+	case CX_DECODE_HAR:
+		cx_out_har(out, &ctx);
+		break;
+	case CX_DECODE_CONVERSATION:
+		cx_out_conversation(out, &ctx, 0);
+		break;
+	default:
 		cx_out_text(out, &ctx);
+		break;
+	}
 	cx_analysis_free(a);
 	cx_reader_close(r);
 	if (fflush(out) == EOF || ferror(out)) {

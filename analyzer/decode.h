@@ -14,6 +14,9 @@
 enum cx_decode_format {
 	CX_DECODE_TEXT = 0,
 	CX_DECODE_JSONL = 1,
+	CX_DECODE_MD = 2,               /* Markdown report (out_md.c) */
+	CX_DECODE_HAR = 3,              /* HAR 1.2 (out_har.c) */
+	CX_DECODE_CONVERSATION = 4,     /* codex turns (out_conv.c) */
 };
 
 /* Zero-initialised options are the defaults (text, redacted). */

@@ -24,6 +24,16 @@ struct cx_out_ctx {
 
 void     cx_out_jsonl(FILE *f, const struct cx_out_ctx *ctx);
 void     cx_out_text(FILE *f, const struct cx_out_ctx *ctx);
+/* The Markdown report (out_md.c). */
+void     cx_out_md(FILE *f, const struct cx_out_ctx *ctx);
+/* HAR 1.2 (out_har.c). */
+void     cx_out_har(FILE *f, const struct cx_out_ctx *ctx);
+/*
+ * The codex view, turn by turn (out_conv.c): plain text, or with markdown
+ * set, Markdown (escaped) for the report's "Conversation" section.
+ */
+void     cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx,
+    int markdown);
 
 /* ts (CLOCK_MONOTONIC ns) as UTC wall-clock time, using the trace's anchor:
  * "2026-11-24T07:07:53.123456Z", or with date 0 "07:07:53.123456". */

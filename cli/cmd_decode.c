@@ -114,9 +114,15 @@ cmd_decode(int argc, char **argv)
 				opts.format = CX_DECODE_TEXT;
 			else if (strcmp(optarg, "jsonl") == 0)
 				opts.format = CX_DECODE_JSONL;
+			else if (strcmp(optarg, "md") == 0)
+				opts.format = CX_DECODE_MD;
+			else if (strcmp(optarg, "har") == 0)
+				opts.format = CX_DECODE_HAR;
+			else if (strcmp(optarg, "conversation") == 0)
+				opts.format = CX_DECODE_CONVERSATION;
 			else
-				return usage_error("unknown format '%s' (text "
-				    "or jsonl)", optarg);
+				return usage_error("unknown format '%s' (text, "
+				    "jsonl, md, har or conversation)", optarg);
 			break;
 		case 'o':
 			outpath = optarg;

@@ -1,0 +1,11 @@
+/* out_md.c: placeholder until the format is written. */
+#include <stdio.h>
+
+#include "output.h"
+
+void
+cx_out_md(FILE *f, const struct cx_out_ctx *ctx)
+{
+	(void)ctx;
+	fprintf(f, "not written yet\n");
+}
