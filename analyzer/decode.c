@@ -1,11 +1,13 @@
 /* decode.c: trace in, exchanges out (see decode.h). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cJSON.h>
 
 #include "decode.h"
+#include "xmalloc.h"
 #include "exchange.h"
 #include "output.h"
 
@@ -48,6 +50,54 @@ report_losses(const struct cx_analysis_result *r, struct warn_ctx *w)
 }
 
 int
+cx_parse_offset(const char *s, int64_t *ns)
+{
+	char *end;
+	double v, unit = 1e9;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno != 0 || v < 0 || v != v)
+		return -1;
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		unit = 1e9;
+	else if (strcmp(end, "ms") == 0)
+		unit = 1e6;
+	else if (strcmp(end, "us") == 0)
+		unit = 1e3;
+	else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+		unit = 60e9;
+	else if (strcmp(end, "h") == 0)
+		unit = 3600e9;
+	else
+		return -1;
+	if (v * unit > 9.2e18)
+		return -1;
+	*ns = (int64_t)(v * unit);
+	return 0;
+}
+
+static int
+keep(const struct cx_decode_filter *flt, const struct cx_file_info *info,
+    const struct cx_exchange *ex)
+{
+	int64_t off = ex->start - info->monotonic_ns;
+
+	if (flt->has_pid && ex->pid != flt->pid)
+		return 0;
+	if (flt->has_conn && ex->conn != flt->conn)
+		return 0;
+	if (flt->path != NULL && (!ex->has_req || ex->req.target == NULL ||
+	    strncmp(ex->req.target, flt->path, strlen(flt->path)) != 0))
+		return 0;
+	if (flt->has_since && off < flt->since_ns)
+		return 0;
+	if (flt->has_until && off > flt->until_ns)
+		return 0;
+	return 1;
+}
+
+int
 cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
     FILE *out, char *err, size_t errlen)
 {
@@ -72,10 +122,20 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	cx_analysis_finish(a);
 	report_losses(cx_analysis_result(a), &w);
 
+	/* The filters: a view of the result holding the exchanges kept. */
+	struct cx_analysis_result view = *cx_analysis_result(a);
+	view.ex = xcalloc(view.nex ? view.nex : 1, sizeof(*view.ex));
+	view.nex = 0;
+	for (size_t i = 0; i < cx_analysis_result(a)->nex; i++) {
+		struct cx_exchange *ex = cx_analysis_result(a)->ex[i];
+		if (keep(&opts->filter, cx_reader_info(r), ex))
+			view.ex[view.nex++] = ex;
+	}
+
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.trace_path = trace_path;
 	ctx.info = cx_reader_info(r);
-	ctx.r = cx_analysis_result(a);
+	ctx.r = &view;
 	ctx.damage = cx_reader_stats(r);
 	ctx.redact = !opts->no_redact;
 	ctx.max_body = opts->max_body;
@@ -96,6 +156,7 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 		cx_out_text(out, &ctx);
 		break;
 	}
+	free(view.ex);
 	cx_analysis_free(a);
 	cx_reader_close(r);
 	if (fflush(out) == EOF || ferror(out)) {

@@ -19,8 +19,22 @@ enum cx_decode_format {
 	CX_DECODE_CONVERSATION = 4,     /* codex turns (out_conv.c) */
 };
 
+/* Which exchanges to keep; zero keeps all. */
+struct cx_decode_filter {
+	int                      has_pid;
+	uint32_t                 pid;           /* the client's process */
+	int                      has_conn;
+	uint64_t                 conn;          /* the jsonl "conn" id */
+	const char              *path;          /* request target prefix */
+	int                      has_since;
+	int64_t                  since_ns;      /* start, from the trace's */
+	int                      has_until;
+	int64_t                  until_ns;
+};
+
 /* Zero-initialised options are the defaults (text, redacted). */
 struct cx_decode_opts {
+	struct cx_decode_filter  filter;
 	enum cx_decode_format    format;
 	int                      no_redact;     /* show credentials */
 	uint64_t                 max_body;      /* text: bytes a body, 0 all */
@@ -33,6 +47,12 @@ struct cx_decode_opts {
 /* cx_decode's failures */
 #define CX_DECODE_EINPUT        (-1)    /* the trace cannot be read */
 #define CX_DECODE_EOUTPUT       (-2)    /* writing to out failed */
+
+/*
+ * A time offset: "90" or "90s", "1.5s", "250ms", "2m", "1h".  0, or -1 if
+ * s is not one.
+ */
+int      cx_parse_offset(const char *s, int64_t *ns);
 
 /*
  * Decode trace_path to out.  opts may be NULL.  Returns 0 (also when the

@@ -39,6 +39,14 @@ usage_decode(void)
 	    "      --max-body N     text: show at most N bytes of each body "
 	    "and event\n"
 	    "                       (default 0: everything)\n"
+	    "Filters (all must hold):\n"
+	    "      --pid N          exchanges of process N\n"
+	    "      --conn N         exchanges of connection N (jsonl's \"conn\")\n"
+	    "      --path PREFIX    requests whose target starts with PREFIX\n"
+	    "      --since T        requests started at least T after the "
+	    "trace began\n"
+	    "      --until T        ... and at most T after (T: 90, 1.5s, "
+	    "250ms, 2m, 1h)\n"
 	    "  -h, --help           this help\n"
 	    "\n"
 	    "Bodies are de-chunked and decoded (Content-Encoding zstd, gzip, "
@@ -94,6 +102,11 @@ cmd_decode(int argc, char **argv)
 		{ "output",     required_argument, NULL, 'o' },
 		{ "no-redact",  no_argument,       NULL, 'R' },
 		{ "max-body",   required_argument, NULL, 'M' },
+		{ "pid",        required_argument, NULL, 'P' },
+		{ "conn",       required_argument, NULL, 'C' },
+		{ "path",       required_argument, NULL, 'A' },
+		{ "since",      required_argument, NULL, 'S' },
+		{ "until",      required_argument, NULL, 'U' },
 		{ "help",       no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -138,6 +151,44 @@ cmd_decode(int argc, char **argv)
 				return usage_error("bad --max-body '%s' (a "
 				    "number of bytes)", optarg);
 			break;
+		case 'P':
+		case 'C': {
+			unsigned long long v;
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    optarg[0] == '-' || (c == 'P' && v > UINT32_MAX))
+				return usage_error("bad --%s '%s' (a number)",
+				    c == 'P' ? "pid" : "conn", optarg);
+			if (c == 'P') {
+				opts.filter.has_pid = 1;
+				opts.filter.pid = (uint32_t)v;
+			} else {
+				opts.filter.has_conn = 1;
+				opts.filter.conn = v;
+			}
+			break;
+		}
+		case 'A':
+			opts.filter.path = optarg;
+			break;
+		case 'S':
+		case 'U': {
+			int64_t ns;
+			if (cx_parse_offset(optarg, &ns) == -1)
+				return usage_error("bad --%s '%s' (an offset "
+				    "from the trace's start: 90, 1.5s, 250ms, "
+				    "2m, 1h)", c == 'S' ? "since" : "until",
+				    optarg);
+			if (c == 'S') {
+				opts.filter.has_since = 1;
+				opts.filter.since_ns = ns;
+			} else {
+				opts.filter.has_until = 1;
+				opts.filter.until_ns = ns;
+			}
+			break;
+		}
 		case 'h':
 			usage_decode();
 			return CX_EXIT_OK;
