@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include <brotli/decode.h>
 #include <zlib.h>
 #include <zstd.h>
 
@@ -14,9 +15,11 @@ enum codec {
 	C_ZSTD,
 	C_GZIP,
 	C_DEFLATE,
+	C_BROTLI,
 };
 
-struct cx_decoder {
+/* One coding of a Content-Encoding list. */
+struct stage {
 	enum codec       codec;
 	uint64_t         max;
 	uint64_t         total;
@@ -25,71 +28,148 @@ struct cx_decoder {
 	int              started;       /* deflate: the wrapper is known */
 	int              in_stream;     /* inside a frame / member */
 	int              member_done;   /* gzip: a member just ended */
-	int              ended;         /* deflate: the stream ended */
+	int              ended;         /* deflate, br: the stream ended */
 	uint8_t          hold[2];       /* deflate: first bytes, undecided */
 	size_t           nhold;
 	ZSTD_DStream    *zs;
 	z_stream         z;
 	int              z_inited;
+	BrotliDecoderState *br;
 	uint8_t          outbuf[64 * 1024];
 	char             err[200];
 };
 
-static enum codec
-codec_of(const char *enc, int *ok)
+/*
+ * The decoder: one stage per coding, in decoding order (the last coding
+ * applied first).  Input goes to st[0]; st[i]'s output is st[i + 1]'s
+ * input; the last stage's output is the caller's.
+ */
+#define MAX_STAGES      8
+
+struct cx_decoder {
+	struct stage    *st;
+	size_t           n;
+};
+
+/* How a stage hands its output on. */
+struct link {
+	struct cx_decoder *d;
+	size_t           next;          /* the stage fed, d->n: the caller */
+	cx_decoder_out_fn out;
+	void            *arg;
+};
+
+static int
+codec_of(const char *enc, size_t len, enum codec *c)
 {
-	*ok = 1;
-	if (strcasecmp(enc, "zstd") == 0)
-		return C_ZSTD;
-	if (strcasecmp(enc, "gzip") == 0 || strcasecmp(enc, "x-gzip") == 0)
-		return C_GZIP;
-	if (strcasecmp(enc, "deflate") == 0)
-		return C_DEFLATE;
-	*ok = 0;
-	return C_ZSTD;
+	if (len == 4 && strncasecmp(enc, "zstd", 4) == 0)
+		*c = C_ZSTD;
+	else if ((len == 4 && strncasecmp(enc, "gzip", 4) == 0) ||
+	    (len == 6 && strncasecmp(enc, "x-gzip", 6) == 0))
+		*c = C_GZIP;
+	else if (len == 7 && strncasecmp(enc, "deflate", 7) == 0)
+		*c = C_DEFLATE;
+	else if (len == 2 && strncasecmp(enc, "br", 2) == 0)
+		*c = C_BROTLI;
+	else
+		return -1;
+	return 0;
+}
+
+/*
+ * The codings of a Content-Encoding value, in the order applied
+ * ("gzip, br": gzip, then br); "identity" is skipped.  The count, or -1 if
+ * one is not supported or there are too many.
+ */
+static int
+parse_codings(const char *enc, enum codec *c)
+{
+	int n = 0;
+
+	while (*enc != '\0') {
+		size_t len;
+
+		while (*enc == ' ' || *enc == '\t' || *enc == ',')
+			enc++;
+		for (len = 0; enc[len] != '\0' && enc[len] != ',' &&
+		    enc[len] != ' ' && enc[len] != '\t'; len++)
+			;
+		if (len == 0)
+			break;
+		if (!(len == 8 && strncasecmp(enc, "identity", 8) == 0)) {
+			if (n == MAX_STAGES || codec_of(enc, len, &c[n]) == -1)
+				return -1;
+			n++;
+		}
+		enc += len;
+		while (*enc == ' ' || *enc == '\t')
+			enc++;
+		if (*enc != '\0' && *enc != ',')
+			return -1;
+	}
+	return n;
 }
 
 int
 cx_decoder_supported(const char *encoding)
 {
-	int ok;
+	enum codec c[MAX_STAGES];
 
-	if (encoding == NULL)
-		return 0;
-	codec_of(encoding, &ok);
-	return ok;
+	return encoding != NULL && parse_codings(encoding, c) > 0;
 }
 
-struct cx_decoder *
-cx_decoder_new(const char *encoding, uint64_t max)
+static const char *
+codec_name(enum codec c)
 {
-	struct cx_decoder *d;
-	enum codec c;
-	int ok;
-
-	if (encoding == NULL)
-		return NULL;
-	c = codec_of(encoding, &ok);
-	if (!ok)
-		return NULL;
-	d = xcalloc(1, sizeof(*d));
-	d->codec = c;
-	d->max = max ? max : CX_BODY_MAX_DECODED;
-	if (c == C_ZSTD) {
-		if ((d->zs = ZSTD_createDStream()) == NULL) {
-			free(d);
-			return NULL;
-		}
-		ZSTD_initDStream(d->zs);
-	} else if (c == C_GZIP) {
-		if (inflateInit2(&d->z, 16 + MAX_WBITS) != Z_OK) {
-			free(d);
-			return NULL;
-		}
-		d->z_inited = 1;
-		d->started = 1;
+	switch (c) {
+	case C_ZSTD:
+		return "zstd";
+	case C_GZIP:
+		return "gzip";
+	case C_DEFLATE:
+		return "deflate";
+	case C_BROTLI:
+		return "br";
 	}
-	return d;
+	return "?";
+}
+
+static int
+stage_init(struct stage *s, enum codec c, uint64_t max)
+{
+	s->codec = c;
+	s->max = max;
+	switch (c) {
+	case C_ZSTD:
+		if ((s->zs = ZSTD_createDStream()) == NULL)
+			return -1;
+		ZSTD_initDStream(s->zs);
+		break;
+	case C_GZIP:
+		if (inflateInit2(&s->z, 16 + MAX_WBITS) != Z_OK)
+			return -1;
+		s->z_inited = 1;
+		s->started = 1;
+		break;
+	case C_DEFLATE:
+		break;
+	case C_BROTLI:
+		if ((s->br = BrotliDecoderCreateInstance(NULL, NULL, NULL)) ==
+		    NULL)
+			return -1;
+		break;
+	}
+	return 0;
+}
+
+static void
+stage_free(struct stage *s)
+{
+	ZSTD_freeDStream(s->zs);
+	if (s->z_inited)
+		inflateEnd(&s->z);
+	if (s->br != NULL)
+		BrotliDecoderDestroyInstance(s->br);
 }
 
 void
@@ -97,18 +177,41 @@ cx_decoder_free(struct cx_decoder *d)
 {
 	if (d == NULL)
 		return;
-	ZSTD_freeDStream(d->zs);
-	if (d->z_inited)
-		inflateEnd(&d->z);
+	for (size_t i = 0; i < d->n; i++)
+		stage_free(&d->st[i]);
+	free(d->st);
 	free(d);
 }
 
+struct cx_decoder *
+cx_decoder_new(const char *encoding, uint64_t max)
+{
+	enum codec c[MAX_STAGES];
+	struct cx_decoder *d;
+	int n;
+
+	if (encoding == NULL || (n = parse_codings(encoding, c)) <= 0)
+		return NULL;
+	d = xcalloc(1, sizeof(*d));
+	d->st = xcalloc((size_t)n, sizeof(*d->st));
+	for (int i = 0; i < n; i++) {
+		/* Decoded in reverse order of application. */
+		if (stage_init(&d->st[d->n], c[n - 1 - i], max ? max :
+		    CX_BODY_MAX_DECODED) == -1) {
+			cx_decoder_free(d);
+			return NULL;
+		}
+		d->n++;
+	}
+	return d;
+}
+
 static int
-dfail(struct cx_decoder *d, const char *fmt, ...)
+dfail(struct stage *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static int
-dfail(struct cx_decoder *d, const char *fmt, ...)
+dfail(struct stage *d, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -121,7 +224,7 @@ dfail(struct cx_decoder *d, const char *fmt, ...)
 
 /* Hand over produced bytes, up to the cap. */
 static int
-emit(struct cx_decoder *d, size_t n, cx_decoder_out_fn out, void *arg)
+emit(struct stage *d, size_t n, cx_decoder_out_fn out, void *arg)
 {
 	if (n > d->max - d->total) {
 		n = (size_t)(d->max - d->total);
@@ -134,7 +237,7 @@ emit(struct cx_decoder *d, size_t n, cx_decoder_out_fn out, void *arg)
 }
 
 static int
-feed_zstd(struct cx_decoder *d, const uint8_t *in, size_t n,
+feed_zstd(struct stage *d, const uint8_t *in, size_t n,
     cx_decoder_out_fn out, void *arg)
 {
 	ZSTD_inBuffer ib = { in, n, 0 };
@@ -156,7 +259,36 @@ feed_zstd(struct cx_decoder *d, const uint8_t *in, size_t n,
 }
 
 static int
-feed_zlib(struct cx_decoder *d, const uint8_t *in, size_t n,
+feed_brotli(struct stage *d, const uint8_t *in, size_t n,
+    cx_decoder_out_fn out, void *arg)
+{
+	size_t avail_in = n;
+	const uint8_t *next_in = in;
+
+	while (!d->truncated && !d->ended) {
+		uint8_t *next_out = d->outbuf;
+		size_t avail_out = sizeof(d->outbuf);
+		BrotliDecoderResult r = BrotliDecoderDecompressStream(d->br,
+		    &avail_in, &next_in, &avail_out, &next_out, NULL);
+
+		if (r == BROTLI_DECODER_RESULT_ERROR)
+			return dfail(d, "br: %s", BrotliDecoderErrorString(
+			    BrotliDecoderGetErrorCode(d->br)));
+		d->in_stream = 1;
+		if (emit(d, sizeof(d->outbuf) - avail_out, out, arg) == -1)
+			return -1;
+		if (r == BROTLI_DECODER_RESULT_SUCCESS) {
+			/* Bytes after the stream are ignored (as deflate). */
+			d->in_stream = 0;
+			d->ended = 1;
+		} else if (r == BROTLI_DECODER_RESULT_NEEDS_MORE_INPUT)
+			break;
+	}
+	return 0;
+}
+
+static int
+feed_zlib(struct stage *d, const uint8_t *in, size_t n,
     cx_decoder_out_fn out, void *arg)
 {
 	while (n > 0 && !d->truncated) {
@@ -211,7 +343,7 @@ feed_zlib(struct cx_decoder *d, const uint8_t *in, size_t n,
 
 /* deflate: zlib-wrapped if the first two bytes say so, raw otherwise. */
 static int
-start_deflate(struct cx_decoder *d)
+start_deflate(struct stage *d)
 {
 	int zlib = d->nhold == 2 && (d->hold[0] & 0x0f) == 8 &&
 	    ((d->hold[0] << 8) | d->hold[1]) % 31 == 0;
@@ -223,8 +355,8 @@ start_deflate(struct cx_decoder *d)
 	return 0;
 }
 
-int
-cx_decoder_feed(struct cx_decoder *d, const uint8_t *in, size_t n,
+static int
+stage_feed(struct stage *d, const uint8_t *in, size_t n,
     cx_decoder_out_fn out, void *arg)
 {
 	if (d->failed)
@@ -233,6 +365,8 @@ cx_decoder_feed(struct cx_decoder *d, const uint8_t *in, size_t n,
 		return 0;
 	if (d->codec == C_ZSTD)
 		return feed_zstd(d, in, n, out, arg);
+	if (d->codec == C_BROTLI)
+		return feed_brotli(d, in, n, out, arg);
 	if (!d->started) {
 		while (d->nhold < 2 && n > 0) {
 			d->hold[d->nhold++] = *in++;
@@ -248,8 +382,36 @@ cx_decoder_feed(struct cx_decoder *d, const uint8_t *in, size_t n,
 	return feed_zlib(d, in, n, out, arg);
 }
 
+/* A stage's output, fed to the next one (or to the caller). */
+static int
+link_out(void *arg, const uint8_t *p, size_t n)
+{
+	struct link *l = arg;
+
+	if (l->next == l->d->n)
+		return l->out != NULL ? l->out(l->arg, p, n) : 0;
+	return stage_feed(&l->d->st[l->next], p, n, link_out, l + 1);
+}
+
 int
-cx_decoder_finish(struct cx_decoder *d)
+cx_decoder_feed(struct cx_decoder *d, const uint8_t *in, size_t n,
+    cx_decoder_out_fn out, void *arg)
+{
+	struct link l[MAX_STAGES];
+
+	if (d->n == 1)
+		return stage_feed(&d->st[0], in, n, out, arg);
+	for (size_t i = 0; i < d->n; i++) {
+		l[i].d = d;
+		l[i].next = i + 1;
+		l[i].out = out;
+		l[i].arg = arg;
+	}
+	return stage_feed(&d->st[0], in, n, link_out, &l[0]);
+}
+
+static int
+stage_finish(struct stage *d)
 {
 	if (d->failed)
 		return -1;
@@ -259,27 +421,46 @@ cx_decoder_finish(struct cx_decoder *d)
 		return dfail(d, "deflate: data ends too soon");
 	if (d->in_stream)
 		return dfail(d, "%s: the data ends inside a compressed stream",
-		    d->codec == C_ZSTD ? "zstd" : d->codec == C_GZIP ? "gzip" :
-		    "deflate");
+		    codec_name(d->codec));
+	return 0;
+}
+
+int
+cx_decoder_finish(struct cx_decoder *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		if (stage_finish(&d->st[i]) == -1)
+			return -1;
+		/* A stage cut at the cap cut the input of the next. */
+		if (d->st[i].truncated)
+			return 0;
+	}
 	return 0;
 }
 
 uint64_t
 cx_decoder_total(const struct cx_decoder *d)
 {
-	return d->total;
+	return d->st[d->n - 1].total;
 }
 
 int
 cx_decoder_truncated(const struct cx_decoder *d)
 {
-	return d->truncated;
+	for (size_t i = 0; i < d->n; i++)
+		if (d->st[i].truncated)
+			return 1;
+	return 0;
 }
 
 const char *
 cx_decoder_error(const struct cx_decoder *d)
 {
-	return d->err;
+	/* A failure further down the chain stops the stages before it. */
+	for (size_t i = d->n; i-- > 0;)
+		if (d->st[i].failed)
+			return d->st[i].err;
+	return "";
 }
 
 static int

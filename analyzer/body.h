@@ -1,13 +1,16 @@
 /*
- * body.h: content decoding (Content-Encoding zstd, gzip, deflate) with a
- * cap on the decoded size.
+ * body.h: content decoding (Content-Encoding zstd, gzip, deflate, br, and
+ * lists of them such as "gzip, br") with a cap on the decoded size.
  *
  * A decoder is incremental, so an encoded event stream can be decoded as it
  * arrives: feed the encoded bytes in order and the decoded bytes come out
  * through the callback.  Output past max is not produced: the decoder
  * stops, sets "truncated", and ignores the rest of its input (a bomb costs
  * nothing).  Multi-frame zstd and multi-member gzip are decoded whole;
- * "deflate" is zlib-wrapped data or, as some servers send, raw deflate.
+ * "deflate" is zlib-wrapped data or, as some servers send, raw deflate;
+ * bytes after the end of a deflate or br stream are ignored.  A list of
+ * codings was applied in the order given and is decoded in reverse, each
+ * stage's output capped at max too.
  */
 #ifndef CX_BODY_H
 #define CX_BODY_H
@@ -19,7 +22,8 @@
 
 #define CX_BODY_MAX_DECODED     (256u * 1024 * 1024)
 
-/* Is this Content-Encoding value one we decode?  "identity" is not. */
+/* Is this Content-Encoding value one we decode (every coding in it)?
+ * "identity" is skipped in a list; alone it is not a coding. */
 int      cx_decoder_supported(const char *encoding);
 
 /* Called with decoded bytes; return 0, or -1 to stop with an error. */

@@ -1,11 +1,1208 @@
-/* out_md.c: placeholder until the format is written. */
-#include <stdio.h>
+/*
+ * out_md.c: the Markdown report (docs/report.md): a header about the
+ * trace, warnings, statistics (endpoints, token usage, event types), the
+ * key paths of the payloads with their JSON types, the conversation
+ * (out_conv.c), then every exchange in full, its blocks in <details>.
+ *
+ * Everything taken from the traffic goes through mdesc.h (escaped text,
+ * or code blocks with a fence longer than any backtick run inside) and,
+ * unless --no-redact, through redact.h first.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
+#include <cJSON.h>
+
+#include "json.h"
+#include "keypaths.h"
+#include "mdesc.h"
 #include "output.h"
+#include "redact.h"
+#include "view.h"
+
+#define MAX_PATHS       2000    /* distinct key paths a table */
+#define MAX_ENDPOINTS   500
+#define MAX_EVENT_TYPES 200
+#define HEXDUMP_MAX     256
+
+/* --- helpers --------------------------------------------------------- */
+
+/* s[0..n) redacted into b (a URL's query too with url set). */
+static void
+redacted(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
+    size_t n, int url)
+{
+	cx_buf_reset(b);
+	if (!ctx->redact)
+		cx_buf_add(b, s, n);
+	else if (url)
+		cx_redact_query(b, s, n, 0);
+	else
+		cx_redact_text(b, s, n);
+}
+
+/* Traffic text, redacted and escaped, inline. */
+static void
+rtext(FILE *f, const struct cx_out_ctx *ctx, const char *s, int url,
+    int flags)
+{
+	struct cx_buf b;
+
+	if (s == NULL)
+		return;
+	cx_buf_init(&b, 0);
+	redacted(&b, ctx, s, strlen(s), url);
+	cx_md_text(f, (const char *)b.p, b.len, flags);
+	cx_buf_free(&b);
+}
+
+static void
+size(char *buf, size_t len, uint64_t n)
+{
+	if (n < 1024)
+		snprintf(buf, len, "%" PRIu64 " B", n);
+	else if (n < 1024 * 1024)
+		snprintf(buf, len, "%.1f KiB", (double)n / 1024);
+	else if (n < 1024ull * 1024 * 1024)
+		snprintf(buf, len, "%.1f MiB", (double)n / (1024 * 1024));
+	else
+		snprintf(buf, len, "%.2f GiB",
+		    (double)n / (1024 * 1024 * 1024));
+}
+
+/* The JSON text p[0..n) (checked) redacted, compact or pretty, in b. */
+static void
+json_text(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *p,
+    size_t n, int pretty, int scalar)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *ms = open_memstream(&mem, &len);
+
+	cx_buf_reset(b);
+	if (ms == NULL)
+		return;
+	cx_json_write(ms, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
+	    (pretty ? CX_JSON_PRETTY : 0) | (scalar ? CX_JSON_SCALAR : 0), "");
+	fclose(ms);
+	cx_buf_add(b, mem, len);
+	free(mem);
+}
+
+/* How many bytes of s[0..n) --max-body lets through (not inside UTF-8). */
+static size_t
+shown(const struct cx_out_ctx *ctx, const char *s, size_t n)
+{
+	size_t k;
+
+	if (ctx->max_body == 0 || n <= ctx->max_body)
+		return n;
+	k = (size_t)ctx->max_body;
+	while (k > 0 && ((uint8_t)s[k] & 0xc0) == 0x80)
+		k--;
+	return k;
+}
+
+static void
+code_limited(FILE *f, const struct cx_out_ctx *ctx, const char *info,
+    const char *s, size_t n)
+{
+	size_t k = shown(ctx, s, n);
+
+	cx_md_code(f, info, s, k);
+	if (k < n)
+		fprintf(f, "*%zu more bytes not shown (--max-body)*\n\n",
+		    n - k);
+}
+
+static void
+details_open(FILE *f, const char *summary)
+{
+	/* The blank line after </summary> lets Markdown resume. */
+	fprintf(f, "<details><summary>%s</summary>\n\n", summary);
+}
+
+static void
+details_close(FILE *f)
+{
+	fputs("</details>\n\n", f);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(double *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+static double
+maximum(const double *v, size_t n)
+{
+	double m = n ? v[0] : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if (v[i] > m)
+			m = v[i];
+	return m;
+}
+
+/* --- endpoints ------------------------------------------------------- */
+
+struct status_count {
+	int              status;        /* 0: no response */
+	uint64_t         n;
+};
+
+struct endpoint {
+	char            *key;           /* "POST /v1/responses" */
+	uint64_t         count;
+	struct status_count *st;
+	size_t           nst;
+	double          *ttfb, *dur;
+	size_t           nttfb, ndur;
+	uint64_t         in, out;       /* body bytes, request / response */
+};
+
+static int
+all_of(const char *s, size_t n, const char *set)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == '\0' || strchr(set, s[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+#define HEX     "0123456789abcdefABCDEF"
+#define B64     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+		"0123456789_-+=~."
+
+/* Does a path segment look like an id? */
+static int
+id_like(const char *s, size_t n)
+{
+	size_t digits = 0;
+
+	if (n == 0)
+		return 0;
+	if (all_of(s, n, "0123456789"))
+		return 1;
+	if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' &&
+	    s[23] == '-' && all_of(s, 8, HEX) && all_of(s + 9, 4, HEX) &&
+	    all_of(s + 14, 4, HEX) && all_of(s + 19, 4, HEX) &&
+	    all_of(s + 24, 12, HEX))
+		return 1;
+	if (n >= 16 && all_of(s, n, HEX))
+		return 1;
+	for (size_t i = 0; i < n; i++)
+		digits += s[i] >= '0' && s[i] <= '9';
+	return n >= 20 && digits > 0 && all_of(s, n, B64);
+}
+
+/* "METHOD /path/{id}" for an exchange, in b. */
+static void
+endpoint_key(struct cx_buf *b, const struct cx_exchange *ex)
+{
+	const char *t, *end, *seg;
+
+	cx_buf_reset(b);
+	if (!ex->has_req || !ex->req.head_done) {
+		cx_buf_adds(b, ex->has_resp ? "(no request)" : "(error only)");
+		return;
+	}
+	cx_buf_adds(b, ex->req.method);
+	cx_buf_addc(b, ' ');
+	t = ex->req.target;
+	end = t + strcspn(t, "?#");
+	/* Segment by segment (an absolute URI's scheme and host too). */
+	for (seg = t; seg < end;) {
+		const char *slash = memchr(seg, '/', (size_t)(end - seg));
+		size_t n = slash ? (size_t)(slash - seg) : (size_t)(end - seg);
+
+		if (id_like(seg, n))
+			cx_buf_adds(b, "{id}");
+		else
+			cx_buf_add(b, seg, n);
+		if (slash == NULL)
+			break;
+		cx_buf_addc(b, '/');
+		seg = slash + 1;
+	}
+}
+
+struct stats {
+	struct endpoint *ep;
+	size_t           nep;
+	uint64_t         ep_other;      /* exchanges past MAX_ENDPOINTS */
+	struct evtype {
+		char            *name;
+		uint64_t         n;
+		struct cx_keypaths *kp;
+	}               *ev;
+	size_t           nev;
+	uint64_t         ev_other;
+	struct cx_keypaths *req_kp, *resp_kp;
+	size_t           errors;
+	int64_t          end;           /* the last time seen */
+};
+
+static struct endpoint *
+endpoint(struct stats *s, const char *key)
+{
+	struct endpoint *e;
+
+	for (size_t i = 0; i < s->nep; i++)
+		if (strcmp(s->ep[i].key, key) == 0)
+			return &s->ep[i];
+	if (s->nep >= MAX_ENDPOINTS)
+		return NULL;
+	s->ep = xreallocarray(s->ep, s->nep + 1, sizeof(*s->ep));
+	e = &s->ep[s->nep++];
+	memset(e, 0, sizeof(*e));
+	e->key = xstrdup(key);
+	return e;
+}
+
+static void
+add_status(struct endpoint *e, int status)
+{
+	for (size_t i = 0; i < e->nst; i++)
+		if (e->st[i].status == status) {
+			e->st[i].n++;
+			return;
+		}
+	e->st = xreallocarray(e->st, e->nst + 1, sizeof(*e->st));
+	e->st[e->nst].status = status;
+	e->st[e->nst++].n = 1;
+}
+
+static struct evtype *
+evtype(struct stats *s, const char *name, int redact)
+{
+	for (size_t i = 0; i < s->nev; i++)
+		if (strcmp(s->ev[i].name, name) == 0)
+			return &s->ev[i];
+	if (s->nev >= MAX_EVENT_TYPES)
+		return NULL;
+	s->ev = xreallocarray(s->ev, s->nev + 1, sizeof(*s->ev));
+	s->ev[s->nev].name = xstrdup(name);
+	s->ev[s->nev].n = 0;
+	s->ev[s->nev].kp = cx_keypaths_new(MAX_PATHS, redact);
+	return &s->ev[s->nev++];
+}
+
+static void
+later(int64_t *end, int64_t t)
+{
+	if (t > *end)
+		*end = t;
+}
+
+static void
+body_paths(struct cx_keypaths *kp, const struct cx_msg *m)
+{
+	struct cx_view v;
+
+	cx_view_body(&v, m);
+	if (v.kind == CX_VIEW_JSON)
+		cx_keypaths_add_text(kp, (const char *)v.p, v.n);
+	cx_view_free(&v);
+}
+
+static void
+stats_collect(struct stats *s, const struct cx_out_ctx *ctx)
+{
+	const struct cx_analysis_result *r = ctx->r;
+	struct cx_buf key;
+
+	memset(s, 0, sizeof(*s));
+	s->req_kp = cx_keypaths_new(MAX_PATHS, ctx->redact);
+	s->resp_kp = cx_keypaths_new(MAX_PATHS, ctx->redact);
+	s->end = ctx->info->monotonic_ns;
+	for (size_t i = 0; i < r->nnotes; i++)
+		later(&s->end, r->notes[i].ts);
+	cx_buf_init(&key, 0);
+	for (size_t i = 0; i < r->nex; i++) {
+		const struct cx_exchange *ex = r->ex[i];
+		struct endpoint *e;
+
+		later(&s->end, ex->start);
+		if (ex->has_req)
+			later(&s->end, ex->req.t_last);
+		if (ex->has_resp)
+			later(&s->end, ex->resp.t_last);
+		if (ex->error != NULL)
+			s->errors++;
+		endpoint_key(&key, ex);
+		if ((e = endpoint(s, (const char *)key.p)) == NULL)
+			s->ep_other++;
+		else {
+			e->count++;
+			add_status(e, ex->has_resp && ex->resp.head_done ?
+			    ex->resp.status : 0);
+			if (ex->has_req && ex->has_resp) {
+				e->ttfb = xreallocarray(e->ttfb, e->nttfb + 1,
+				    sizeof(double));
+				e->ttfb[e->nttfb++] = cx_ms(ex->resp.t_first -
+				    ex->req.t_last);
+			}
+			if (ex->has_resp) {
+				e->dur = xreallocarray(e->dur, e->ndur + 1,
+				    sizeof(double));
+				e->dur[e->ndur++] = cx_ms(ex->resp.t_last -
+				    ex->start);
+			}
+			e->in += ex->has_req ? ex->req.body_bytes : 0;
+			e->out += ex->has_resp ? ex->resp.body_bytes : 0;
+		}
+		if (ex->has_req)
+			body_paths(s->req_kp, &ex->req);
+		if (ex->has_resp && !ex->resp.sse)
+			body_paths(s->resp_kp, &ex->resp);
+		for (size_t j = 0; ex->has_resp && j < ex->resp.nevents; j++) {
+			const struct cx_event *ev = &ex->resp.events[j];
+			struct evtype *t = evtype(s, ev->event, ctx->redact);
+
+			if (t == NULL) {
+				s->ev_other++;
+				continue;
+			}
+			t->n++;
+			if (cx_json_check(ev->data, ev->data_len, 0))
+				cx_keypaths_add_text(t->kp, ev->data,
+				    ev->data_len);
+		}
+	}
+	cx_buf_free(&key);
+}
+
+static void
+stats_free(struct stats *s)
+{
+	for (size_t i = 0; i < s->nep; i++) {
+		free(s->ep[i].key);
+		free(s->ep[i].st);
+		free(s->ep[i].ttfb);
+		free(s->ep[i].dur);
+	}
+	free(s->ep);
+	for (size_t i = 0; i < s->nev; i++) {
+		free(s->ev[i].name);
+		cx_keypaths_free(s->ev[i].kp);
+	}
+	free(s->ev);
+	cx_keypaths_free(s->req_kp);
+	cx_keypaths_free(s->resp_kp);
+}
+
+/* --- the header ------------------------------------------------------ */
+
+static const cJSON *
+run_note(const struct cx_analysis_result *r, cJSON **owned)
+{
+	*owned = NULL;
+	for (size_t i = 0; i < r->nnotes; i++) {
+		cJSON *o;
+
+		if (r->notes[i].kind != CX_K_NOTE)
+			continue;
+		o = cJSON_ParseWithLength(r->notes[i].text, r->notes[i].len);
+		if (cJSON_IsObject(o) && cJSON_IsString(cJSON_GetObjectItem(o,
+		    "type")) && strcmp(cJSON_GetObjectItem(o,
+		    "type")->valuestring, "run") == 0) {
+			*owned = o;
+			return o;
+		}
+		cJSON_Delete(o);
+	}
+	return NULL;
+}
+
+static void
+row_start(FILE *f, const char *name)
+{
+	fprintf(f, "| %s | ", name);
+}
+
+static void
+row_str(FILE *f, const struct cx_out_ctx *ctx, const char *name,
+    const cJSON *o, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	if (s == NULL)
+		return;
+	row_start(f, name);
+	rtext(f, ctx, s, 0, CX_MD_NL_BR);
+	fputs(" |\n", f);
+}
+
+static void
+argv_cell(FILE *f, const struct cx_out_ctx *ctx, const cJSON *argv)
+{
+	const cJSON *e;
+	int first = 1;
+
+	/* Shell words, quoted where needed, as escaped text. */
+	cJSON_ArrayForEach(e, argv) {
+		const char *s = cJSON_GetStringValue(e);
+
+		if (s == NULL)
+			continue;
+		fputs(first ? "" : " ", f);
+		first = 0;
+		if (*s != '\0' && strcspn(s, " \t\n'\"\\$`;&|<>*?()[]{}#~!")
+		    == strlen(s))
+			rtext(f, ctx, s, 0, 0);
+		else {
+			struct cx_buf q;
+
+			cx_buf_init(&q, 0);
+			cx_buf_addc(&q, '\'');
+			for (const char *c = s; *c; c++) {
+				if (*c == '\'')
+					cx_buf_adds(&q, "'\\''");
+				else
+					cx_buf_addc(&q, *c);
+			}
+			cx_buf_addc(&q, '\'');
+			rtext(f, ctx, (const char *)q.p, 0, 0);
+			cx_buf_free(&q);
+		}
+	}
+}
+
+static void
+header(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
+{
+	const struct cx_analysis_result *r = ctx->r;
+	const cJSON *run, *v, *e;
+	cJSON *owned;
+	char when[64], a[32], b[32];
+
+	fputs("# cxrec report: ", f);
+	cx_md_texts(f, ctx->trace_path, 0);
+	fputs("\n\n| | |\n|---|---|\n", f);
+	row_start(f, "trace");
+	cx_md_texts(f, ctx->trace_path, CX_MD_NL_BR);
+	fputs(" |\n", f);
+	row_start(f, "host");
+	cx_md_texts(f, ctx->info->host, CX_MD_NL_BR);
+	fprintf(f, " |\n| recorded by | pid %" PRIu32 " |\n",
+	    ctx->info->writer_pid);
+	if ((run = run_note(r, &owned)) != NULL) {
+		if (cJSON_IsArray(v = cJSON_GetObjectItem(run, "argv"))) {
+			row_start(f, "command");
+			argv_cell(f, ctx, v);
+			fputs(" |\n", f);
+		}
+		row_str(f, ctx, "login mode", run, "login_mode");
+		row_str(f, ctx, "login detected from", run, "login_reason");
+		row_str(f, ctx, "base URL", run, "base_url");
+		row_str(f, ctx, "relay listened on", run, "listen");
+		if (cJSON_IsArray(v = cJSON_GetObjectItem(run, "routes"))) {
+			int first = 1;
+
+			row_start(f, "routes");
+			cJSON_ArrayForEach(e, v) {
+				const char *pre = cJSON_GetStringValue(
+				    cJSON_GetObjectItem(e, "prefix"));
+				const char *up = cJSON_GetStringValue(
+				    cJSON_GetObjectItem(e, "upstream"));
+
+				if (pre == NULL || up == NULL)
+					continue;
+				fputs(first ? "" : "<br>", f);
+				first = 0;
+				rtext(f, ctx, pre, 0, 0);
+				fputs(" \xe2\x86\x92 ", f);
+				rtext(f, ctx, up, 1, 0);
+			}
+			fputs(" |\n", f);
+		}
+		if (cJSON_IsTrue(cJSON_GetObjectItem(run, "insecure")))
+			fputs("| insecure | upstream certificates were not "
+			    "verified |\n", f);
+		row_str(f, ctx, "cxrec version", run, "cxrec_version");
+		cJSON_Delete(owned);
+	}
+	cx_fmt_time(when, sizeof(when), ctx->info, ctx->info->monotonic_ns, 1);
+	fprintf(f, "| start (UTC) | %s |\n", when);
+	cx_fmt_time(when, sizeof(when), ctx->info, s->end, 1);
+	fprintf(f, "| end (UTC) | %s |\n", when);
+	fprintf(f, "| duration | %.3f s |\n",
+	    cx_ms(s->end - ctx->info->monotonic_ns) / 1000.0);
+	size(a, sizeof(a), r->bytes_req);
+	size(b, sizeof(b), r->bytes_resp);
+	fprintf(f, "| connections | %" PRIu64 " |\n| exchanges | %zu |\n"
+	    "| bytes sent (client \xe2\x86\x92 server) | %s (%" PRIu64 ") |\n"
+	    "| bytes received (server \xe2\x86\x92 client) | %s (%" PRIu64
+	    ") |\n| errors | %zu |\n\n", r->connections, r->nex, a,
+	    r->bytes_req, b, r->bytes_resp, s->errors);
+}
+
+static void
+warnings(FILE *f, const struct cx_out_ctx *ctx)
+{
+	const struct cx_analysis_result *r = ctx->r;
+	const struct cx_reader_stats *d = ctx->damage;
+	int any = 0;
+	char when[64], sz[32];
+
+	if (d != NULL && (d->corrupt_regions > 0 || d->torn_bytes > 0)) {
+		fputs("## Warnings\n\n", f);
+		any = 1;
+		if (d->corrupt_regions > 0)
+			fprintf(f, "- The trace is damaged: %" PRIu64
+			    " corrupt region%s, %" PRIu64 " bytes skipped; "
+			    "the frames in them are missing from this "
+			    "report.\n", d->corrupt_regions,
+			    d->corrupt_regions == 1 ? "" : "s",
+			    d->corrupt_bytes);
+		if (d->torn_bytes > 0)
+			fprintf(f, "- The trace ends inside a frame (its "
+			    "writer stopped mid-write): the last %" PRIu64
+			    " bytes were skipped.\n", d->torn_bytes);
+	}
+	for (size_t i = 0; i < r->nnotes; i++) {
+		const struct cx_note *n = &r->notes[i];
+		cJSON *o;
+
+		if (n->kind != CX_K_LOSS && n->kind != CX_K_ERROR)
+			continue;
+		if (!any)
+			fputs("## Warnings\n\n", f);
+		any = 1;
+		cx_fmt_time(when, sizeof(when), ctx->info, n->ts, 0);
+		o = cJSON_ParseWithLength(n->text, n->len);
+		if (n->kind == CX_K_LOSS && cJSON_IsObject(o)) {
+			double fr = cJSON_GetNumberValue(cJSON_GetObjectItem(o,
+			    "frames"));
+			double by = cJSON_GetNumberValue(cJSON_GetObjectItem(o,
+			    "bytes"));
+			double en = cJSON_GetNumberValue(cJSON_GetObjectItem(o,
+			    "errno"));
+
+			size(sz, sizeof(sz), by > 0 ? (uint64_t)by : 0);
+			fprintf(f, "- %s: frames lost: the %s could not record "
+			    "%.0f frames (%s)", when, cx_source_name(n->source),
+			    fr > 0 ? fr : 0, sz);
+			if (en > 0 && en < 4096)
+				fprintf(f, ": %s", strerror((int)en));
+			fputs("; the exchanges they belonged to may be "
+			    "incomplete.\n", f);
+		} else {
+			const char *e = cJSON_GetStringValue(
+			    cJSON_GetObjectItem(o, "error"));
+			struct cx_buf b;
+
+			fprintf(f, "- %s: %s from the %s: ", when,
+			    n->kind == CX_K_LOSS ? "loss" : "error",
+			    cx_source_name(n->source));
+			cx_buf_init(&b, 0);
+			if (e != NULL)
+				redacted(&b, ctx, e, strlen(e), 0);
+			else
+				redacted(&b, ctx, n->text, n->len, 0);
+			cx_md_text(f, (const char *)b.p, b.len, 0);
+			cx_buf_free(&b);
+			fputc('\n', f);
+		}
+		cJSON_Delete(o);
+	}
+	if (any)
+		fputc('\n', f);
+}
+
+/* --- statistics ------------------------------------------------------ */
+
+struct usage {
+	double           in, cached, out, reasoning, total;
+};
+
+/* o.a (or o.a.b) as a number, 0 when it is not one. */
+static double
+num(const cJSON *o, const char *a, const char *b)
+{
+	const cJSON *v = cJSON_GetObjectItem(o, a);
+
+	if (b != NULL)
+		v = cJSON_GetObjectItem(v, b);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static int
+add_usage(struct usage *u, const cJSON *us)
+{
+	u->in += num(us, "input_tokens", NULL);
+	u->cached += num(us, "input_tokens_details", "cached_tokens");
+	u->out += num(us, "output_tokens", NULL);
+	u->reasoning += num(us, "output_tokens_details", "reasoning_tokens");
+	u->total += num(us, "total_tokens", NULL);
+	return 1;
+}
+
+/*
+ * The response.usage of the exchange's response.completed events, or for
+ * a response not streamed, the usage of its JSON body.
+ */
+static int
+exchange_usage(const struct cx_exchange *ex, struct usage *u)
+{
+	int found = 0;
+
+	memset(u, 0, sizeof(*u));
+	for (size_t i = 0; ex->has_resp && i < ex->resp.nevents; i++) {
+		const struct cx_event *e = &ex->resp.events[i];
+		cJSON *o;
+		const cJSON *us;
+
+		if (strcmp(e->event, "response.completed") != 0)
+			continue;
+		o = cJSON_ParseWithLength(e->data, e->data_len);
+		us = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "response"),
+		    "usage");
+		if (cJSON_IsObject(us))
+			found = add_usage(u, us);
+		cJSON_Delete(o);
+	}
+	if (!found && ex->has_resp && !ex->resp.sse) {
+		/* A response not streamed: the body is the response. */
+		struct cx_view v;
+		cJSON *o = NULL;
+
+		cx_view_body(&v, &ex->resp);
+		if (v.kind == CX_VIEW_JSON)
+			o = cJSON_ParseWithLength((const char *)v.p, v.n);
+		if (cJSON_IsObject(cJSON_GetObjectItem(o, "usage")) &&
+		    cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
+		    "usage"), "input_tokens")))
+			found = add_usage(u, cJSON_GetObjectItem(o, "usage"));
+		cJSON_Delete(o);
+		cx_view_free(&v);
+	}
+	return found;
+}
+
+static void
+usage_row(FILE *f, const char *what, const struct usage *u)
+{
+	fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", what, u->in,
+	    u->cached, u->out, u->reasoning, u->total);
+}
+
+static void
+statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
+{
+	const struct cx_analysis_result *r = ctx->r;
+	struct usage u, sum;
+	int any = 0;
+	char a[32], b[32], what[64];
+
+	fputs("## Statistics\n\n### Endpoints\n\n", f);
+	if (s->nep == 0)
+		fputs("No exchanges.\n\n", f);
+	else
+		fputs("| endpoint | count | status | median TTFB (ms) | "
+		    "max TTFB (ms) | median duration (ms) | max duration (ms) "
+		    "| request bodies | response bodies |\n"
+		    "|---|---:|---|---:|---:|---:|---:|---:|---:|\n", f);
+	for (size_t i = 0; i < s->nep; i++) {
+		struct endpoint *e = &s->ep[i];
+
+		fputs("| ", f);
+		rtext(f, ctx, e->key, 1, 0);
+		fprintf(f, " | %" PRIu64 " | ", e->count);
+		for (size_t j = 0; j < e->nst; j++) {
+			if (e->st[j].status == 0)
+				fprintf(f, "%snone\xc3\x97%" PRIu64, j ? ", " :
+				    "", e->st[j].n);
+			else
+				fprintf(f, "%s%d\xc3\x97%" PRIu64, j ? ", " :
+				    "", e->st[j].status, e->st[j].n);
+		}
+		if (e->nttfb)
+			fprintf(f, " | %.1f | %.1f", median(e->ttfb, e->nttfb),
+			    maximum(e->ttfb, e->nttfb));
+		else
+			fputs(" | \xe2\x80\x94 | \xe2\x80\x94", f);
+		if (e->ndur)
+			fprintf(f, " | %.1f | %.1f", median(e->dur, e->ndur),
+			    maximum(e->dur, e->ndur));
+		else
+			fputs(" | \xe2\x80\x94 | \xe2\x80\x94", f);
+		size(a, sizeof(a), e->in);
+		size(b, sizeof(b), e->out);
+		fprintf(f, " | %s | %s |\n", a, b);
+	}
+	if (s->nep > 0)
+		fputc('\n', f);
+	if (s->ep_other > 0)
+		fprintf(f, "*%" PRIu64 " more exchanges, past %d endpoints, "
+		    "are not in the table.*\n\n", s->ep_other, MAX_ENDPOINTS);
+
+	fputs("### Token usage\n\n", f);
+	memset(&sum, 0, sizeof(sum));
+	for (size_t i = 0; i < r->nex; i++) {
+		if (!exchange_usage(r->ex[i], &u))
+			continue;
+		if (!any)
+			fputs("From the `response.usage` of each "
+			    "`response.completed` event (the body's `usage` "
+			    "for a response not streamed).\n\n"
+			    "| exchange | input | cached input | output | "
+			    "reasoning | total |\n"
+			    "|---|---:|---:|---:|---:|---:|\n", f);
+		any = 1;
+		snprintf(what, sizeof(what), "[#%" PRIu64 "](#exchange-%"
+		    PRIu64 ")", r->ex[i]->id, r->ex[i]->id);
+		usage_row(f, what, &u);
+		sum.in += u.in;
+		sum.cached += u.cached;
+		sum.out += u.out;
+		sum.reasoning += u.reasoning;
+		sum.total += u.total;
+	}
+	if (any) {
+		usage_row(f, "**total**", &sum);
+		fputc('\n', f);
+	} else
+		fputs("No `response.completed` event with usage.\n\n", f);
+
+	fputs("### SSE event types\n\n", f);
+	if (s->nev == 0)
+		fputs("No server-sent events.\n\n", f);
+	else
+		fputs("| event | count |\n|---|---:|\n", f);
+	for (size_t i = 0; i < s->nev; i++) {
+		fputs("| ", f);
+		rtext(f, ctx, s->ev[i].name, 0, 0);
+		fprintf(f, " | %" PRIu64 " |\n", s->ev[i].n);
+	}
+	if (s->nev > 0)
+		fputc('\n', f);
+	if (s->ev_other > 0)
+		fprintf(f, "*%" PRIu64 " more events, of types past the first "
+		    "%d, are not counted.*\n\n", s->ev_other, MAX_EVENT_TYPES);
+}
+
+/* --- key paths ------------------------------------------------------- */
+
+static void
+paths_table(FILE *f, struct cx_keypaths *kp, const char *what)
+{
+	char types[128];
+
+	if (cx_keypaths_docs(kp) == 0) {
+		fprintf(f, "No JSON %s.\n\n", what);
+		return;
+	}
+	cx_keypaths_sort(kp);
+	fprintf(f, "%" PRIu64 " JSON %s.\n\n| path | type | count | example |\n"
+	    "|---|---|---:|---|\n", cx_keypaths_docs(kp), what);
+	for (size_t i = 0; i < cx_keypaths_count(kp); i++) {
+		const struct cx_keypath *p = cx_keypaths_get(kp, i);
+
+		fputs("| ", f);
+		if (p->path[0] == '\0')
+			fputs("(root)", f);
+		else
+			cx_md_texts(f, p->path, 0);
+		cx_keypath_types(types, sizeof(types), p->types);
+		fputs(" | ", f);
+		cx_md_texts(f, types, 0);       /* "string|null" */
+		fprintf(f, " | %" PRIu64 " | ", p->count);
+		/* Examples are redacted by the walker already. */
+		cx_md_texts(f, p->example, 0);
+		fputs(" |\n", f);
+	}
+	fputc('\n', f);
+	if (cx_keypaths_dropped(kp) > 0)
+		fprintf(f, "*Cut at %d distinct paths: %" PRIu64 " more values "
+		    "under other paths are not in the table.*\n\n", MAX_PATHS,
+		    cx_keypaths_dropped(kp));
+}
+
+static void
+key_paths(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
+{
+	fputs("## Payload key paths\n\n"
+	    "Every key path in the JSON payloads, arrays folded to `[]`, with "
+	    "its JSON types, how many times it was seen and one example.\n\n"
+	    "### Request bodies\n\n", f);
+	paths_table(f, s->req_kp, "request bodies");
+	fputs("### Response bodies\n\n", f);
+	paths_table(f, s->resp_kp, "response bodies (event streams are "
+	    "below)");
+	for (size_t i = 0; i < s->nev; i++) {
+		fputs("### Event ", f);
+		rtext(f, ctx, s->ev[i].name, 0, 0);
+		fputs("\n\n", f);
+		paths_table(f, s->ev[i].kp, "event data");
+	}
+}
+
+/* --- exchanges ------------------------------------------------------- */
+
+static void
+fields_text(struct cx_buf *b, const struct cx_out_ctx *ctx,
+    const struct cx_fields *fl, const char *prefix)
+{
+	for (size_t i = 0; i < fl->n; i++) {
+		cx_buf_adds(b, prefix);
+		cx_buf_adds(b, fl->v[i].name);
+		cx_buf_adds(b, ": ");
+		if (ctx->redact)
+			cx_redact_header(b, fl->v[i].name, fl->v[i].value);
+		else
+			cx_buf_adds(b, fl->v[i].value);
+		cx_buf_addc(b, '\n');
+	}
+}
+
+static void
+start_line(struct cx_buf *b, const struct cx_out_ctx *ctx,
+    const struct cx_msg *m, int req, int status, const char *reason)
+{
+	char ver[32], num[16];
+	struct cx_buf t;
+
+	cx_fmt_version(ver, sizeof(ver), m->version ? m->version : 11);
+	cx_buf_init(&t, 0);
+	if (req) {
+		cx_buf_adds(b, m->method);
+		cx_buf_addc(b, ' ');
+		redacted(&t, ctx, m->target, strlen(m->target), 1);
+		cx_buf_add(b, t.p, t.len);
+		cx_buf_addc(b, ' ');
+		cx_buf_adds(b, ver);
+	} else {
+		snprintf(num, sizeof(num), " %d ", status);
+		cx_buf_adds(b, ver);
+		cx_buf_adds(b, num);
+		redacted(&t, ctx, reason, strlen(reason), 0);
+		cx_buf_add(b, t.p, t.len);
+	}
+	cx_buf_addc(b, '\n');
+	cx_buf_free(&t);
+}
+
+static void
+hexdump(struct cx_buf *b, const uint8_t *p, size_t n)
+{
+	char line[128];
+
+	for (size_t off = 0; off < n; off += 16) {
+		int k = snprintf(line, sizeof(line), "%04zx ", off);
+
+		for (size_t i = off; i < off + 16; i++)
+			k += snprintf(line + k, sizeof(line) - (size_t)k,
+			    i < n ? " %02x" : "   ", i < n ? p[i] : 0);
+		k += snprintf(line + k, sizeof(line) - (size_t)k, "  ");
+		for (size_t i = off; i < off + 16 && i < n; i++)
+			line[k++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] :
+			    '.';
+		line[k++] = '\n';
+		cx_buf_add(b, line, (size_t)k);
+	}
+}
+
+static void
+body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
+    const char *what)
+{
+	struct cx_view v;
+	struct cx_buf b;
+	char sz[32], dec[32];
+	const char *info = NULL, *kind = "";
+
+	cx_view_body(&v, m);
+	if (v.kind == CX_VIEW_NONE && v.error == NULL) {
+		cx_view_free(&v);
+		return;
+	}
+	cx_buf_init(&b, 0);
+	size(sz, sizeof(sz), m->body_bytes);
+	switch (v.kind) {
+	case CX_VIEW_NONE:
+		break;
+	case CX_VIEW_JSON:
+		json_text(&b, ctx, (const char *)v.p, v.n, 1, v.json_scalar);
+		info = "json";
+		kind = "JSON, ";
+		break;
+	case CX_VIEW_TEXT:
+		if (ctx->redact && v.form)
+			cx_redact_query(&b, (const char *)v.p, v.n, 1);
+		else
+			redacted(&b, ctx, (const char *)v.p, v.n, 0);
+		kind = "text, ";
+		break;
+	case CX_VIEW_BINARY:
+		hexdump(&b, v.p, v.n > HEXDUMP_MAX ? HEXDUMP_MAX : v.n);
+		kind = "binary, ";
+		break;
+	}
+	/* The coding's name comes from the traffic: HTML-escaped. */
+	fprintf(f, "<details><summary>%s body (%s%s", what, kind, sz);
+	if (v.encoding != NULL) {
+		size(dec, sizeof(dec), v.decoded_bytes);
+		fputs(", ", f);
+		cx_md_html(f, v.encoding, strlen(v.encoding));
+		fprintf(f, " \xe2\x86\x92 %s", dec);
+	}
+	fputs(")</summary>\n\n", f);
+	if (v.error != NULL) {
+		fputs("**The body could not be decoded** (", f);
+		cx_md_texts(f, v.error, 0);
+		fputs("): the raw bytes are shown.\n\n", f);
+	}
+	if (v.raw_truncated)
+		fprintf(f, "*The body was longer than %u MiB: only the "
+		    "first %u MiB were kept.*\n\n", CX_EXCHANGE_MAX_BODY >> 20,
+		    CX_EXCHANGE_MAX_BODY >> 20);
+	if (v.decoded_truncated)
+		fprintf(f, "*The decoded body was cut at %u MiB.*\n\n",
+		    CX_EXCHANGE_MAX_BODY >> 20);
+	if (v.kind == CX_VIEW_BINARY) {
+		fprintf(f, "%zu bytes of binary data%s.\n", v.n,
+		    v.n > HEXDUMP_MAX ? ", the first 256 below" : "");
+		cx_md_code(f, NULL, (const char *)b.p, b.len);
+	} else if (v.kind != CX_VIEW_NONE)
+		code_limited(f, ctx, info, (const char *)b.p, b.len);
+	details_close(f);
+	cx_buf_free(&b);
+	cx_view_free(&v);
+}
+
+static void
+events_block(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
+{
+	const struct cx_msg *m = &ex->resp;
+	struct cx_buf b, d;
+	char summary[128], line[64];
+
+	snprintf(summary, sizeof(summary), "Response events (%zu)",
+	    m->nevents);
+	details_open(f, summary);
+	if (m->sse_error != NULL) {
+		fputs("**The event stream could not be decoded** (", f);
+		cx_md_texts(f, m->sse_error, 0);
+		fputs(").\n\n", f);
+	}
+	cx_buf_init(&b, 0);
+	cx_buf_init(&d, 0);
+	for (size_t i = 0; i < m->nevents; i++) {
+		const struct cx_event *e = &m->events[i];
+		size_t k;
+
+		snprintf(line, sizeof(line), "+%.1fms ", cx_ms(e->ts -
+		    ex->start));
+		cx_buf_adds(&b, line);
+		if (e->id != NULL) {
+			cx_buf_adds(&b, "[id ");
+			redacted(&d, ctx, e->id, strlen(e->id), 0);
+			cx_buf_add(&b, d.p, d.len);
+			cx_buf_adds(&b, "] ");
+		}
+		redacted(&d, ctx, e->event, strlen(e->event), 0);
+		cx_buf_add(&b, d.p, d.len);
+		cx_buf_addc(&b, ' ');
+		if (cx_json_check(e->data, e->data_len, 0))
+			json_text(&d, ctx, e->data, e->data_len, 0, 0);
+		else
+			redacted(&d, ctx, e->data, e->data_len, 0);
+		k = shown(ctx, (const char *)d.p, d.len);
+		for (size_t j = 0; j < k; j++) {
+			/* one line an event */
+			if (d.p[j] == '\n')
+				cx_buf_adds(&b, "\\n");
+			else if (d.p[j] == '\r')
+				cx_buf_adds(&b, "\\r");
+			else
+				cx_buf_addc(&b, d.p[j]);
+		}
+		if (k < d.len) {
+			snprintf(line, sizeof(line), " ... (%zu more bytes)",
+			    d.len - k);
+			cx_buf_adds(&b, line);
+		}
+		if (e->partial)
+			cx_buf_adds(&b, "  (incomplete: the stream ended "
+			    "inside it)");
+		if (e->truncated)
+			cx_buf_adds(&b, "  (data cut: too long)");
+		cx_buf_addc(&b, '\n');
+	}
+	if (m->nevents > 0)
+		cx_md_code(f, NULL, (const char *)b.p, b.len);
+	if (m->events_cut)
+		fprintf(f, "*More events than %u MiB: the rest were dropped.*"
+		    "\n\n", CX_EXCHANGE_MAX_BODY >> 20);
+	details_close(f);
+	cx_buf_free(&b);
+	cx_buf_free(&d);
+}
+
+static void
+headers_block(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex, int req)
+{
+	const struct cx_msg *m = req ? &ex->req : &ex->resp;
+	struct cx_buf b;
+	char summary[128];
+
+	cx_buf_init(&b, 0);
+	if (!req)
+		for (size_t i = 0; i < m->ninterim; i++) {
+			start_line(&b, ctx, m, 0, m->interim[i].status,
+			    m->interim[i].reason);
+			fields_text(&b, ctx, &m->interim[i].fields, "");
+			cx_buf_addc(&b, '\n');
+		}
+	if (m->head_done) {
+		start_line(&b, ctx, m, req, m->status, m->reason ?
+		    m->reason : "");
+		fields_text(&b, ctx, &m->fields, "");
+	}
+	if (m->trailers.n > 0) {
+		cx_buf_adds(&b, "\n(trailers)\n");
+		fields_text(&b, ctx, &m->trailers, "");
+	}
+	snprintf(summary, sizeof(summary), "%s headers (%zu)", req ?
+	    "Request" : "Response", m->fields.n);
+	details_open(f, summary);
+	cx_md_code(f, "http", (const char *)b.p, b.len);
+	details_close(f);
+	cx_buf_free(&b);
+}
+
+static void
+exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
+{
+	const struct cx_msg *rq = &ex->req, *rs = &ex->resp;
+	char when[32], a[32];
+
+	/* An explicit anchor: headings' own ids depend on escaped text. */
+	fprintf(f, "<a id=\"exchange-%" PRIu64 "\"></a>\n\n### #%" PRIu64 " ",
+	    ex->id, ex->id);
+	if (ex->has_req && rq->head_done) {
+		rtext(f, ctx, rq->method, 0, 0);
+		fputc(' ', f);
+		rtext(f, ctx, rq->target, 1, 0);
+	} else
+		fputs(ex->has_req ? "(request not decoded)" : "(no request)",
+		    f);
+	fputs(" \xe2\x86\x92 ", f);
+	if (ex->has_resp && rs->head_done) {
+		fprintf(f, "%d ", rs->status);
+		rtext(f, ctx, rs->reason, 0, 0);
+	} else
+		fputs(ex->has_resp ? "(response not decoded)" :
+		    "(no response)", f);
+	if (ex->has_resp)
+		fprintf(f, " (%.1f ms)", cx_ms(rs->t_last - ex->start));
+	if (ex->error != NULL)
+		fputs(" \xe2\x80\x94 error", f);
+	fputs("\n\n", f);
+
+	cx_fmt_time(when, sizeof(when), ctx->info, ex->start, 0);
+	fprintf(f, "- started %s UTC", when);
+	if (ex->has_req && ex->has_resp)
+		fprintf(f, ", TTFB %.1f ms", cx_ms(rs->t_first - rq->t_last));
+	if (ex->has_resp)
+		fprintf(f, ", total %.1f ms", cx_ms(rs->t_last - ex->start));
+	if (ex->has_req) {
+		size(a, sizeof(a), rq->body_bytes);
+		fprintf(f, ", request body %s", a);
+	}
+	if (ex->has_resp) {
+		size(a, sizeof(a), rs->body_bytes);
+		fprintf(f, ", response body %s", a);
+	}
+	if (rs->sse)
+		fprintf(f, ", %zu event%s", rs->nevents, rs->nevents == 1 ? "" :
+		    "s");
+	fputc('\n', f);
+	fprintf(f, "- %s connection %" PRIu64, cx_source_name(ex->source),
+	    ex->conn);
+	if (ex->seq != CX_NO_SEQ)
+		fprintf(f, ", request %" PRIu64, ex->seq);
+	if (ex->pid != 0)
+		fprintf(f, ", pid %" PRIu32, ex->pid);
+	if (ex->comm != NULL) {
+		fputs(" (", f);
+		cx_md_texts(f, ex->comm, 0);
+		fputc(')', f);
+	}
+	fputc('\n', f);
+	if (ex->upstream != NULL) {
+		fputs("- upstream: ", f);
+		rtext(f, ctx, ex->upstream, 1, 0);
+		if (ex->route != NULL) {
+			fputs(" (route ", f);
+			rtext(f, ctx, ex->route, 0, 0);
+			fputc(')', f);
+		}
+		fputc('\n', f);
+	}
+	if (ex->error != NULL) {
+		fputs("- **error**: ", f);
+		rtext(f, ctx, ex->error, 0, 0);
+		fputc('\n', f);
+	}
+	if (ex->note != NULL) {
+		fputs("- note: ", f);
+		rtext(f, ctx, ex->note, 0, 0);
+		fputc('\n', f);
+	}
+	if (ex->tunnel_req > 0 || ex->tunnel_resp > 0)
+		fprintf(f, "- then %" PRIu64 " bytes up and %" PRIu64 " bytes "
+		    "down after the protocol switch, not decoded\n",
+		    ex->tunnel_req, ex->tunnel_resp);
+	fputc('\n', f);
+	if (ex->has_req && rq->head_done) {
+		headers_block(f, ctx, ex, 1);
+		body_block(f, ctx, rq, "Request");
+	}
+	if (ex->has_resp && (rs->head_done || rs->ninterim > 0)) {
+		headers_block(f, ctx, ex, 0);
+		if (rs->sse)
+			events_block(f, ctx, ex);
+		else
+			body_block(f, ctx, rs, "Response");
+	}
+}
 
 void
 cx_out_md(FILE *f, const struct cx_out_ctx *ctx)
 {
-	(void)ctx;
-	fprintf(f, "not written yet\n");
+	const struct cx_analysis_result *r = ctx->r;
+	struct stats s;
+
+	stats_collect(&s, ctx);
+	header(f, ctx, &s);
+	warnings(f, ctx);
+	statistics(f, ctx, &s);
+	key_paths(f, ctx, &s);
+	fputs("## Conversation\n\n", f);
+	cx_out_conversation(f, ctx, 1);
+	fputs("\n## Exchanges\n\n", f);
+	if (r->nex == 0)
+		fputs("No exchanges.\n", f);
+	for (size_t i = 0; i < r->nex; i++)
+		exchange(f, ctx, r->ex[i]);
+	stats_free(&s);
 }

@@ -56,6 +56,36 @@ is_token68(int c)
 	    c == '+' || c == '/';
 }
 
+/* Characters the partial form may show: no quote, escape, dot or space. */
+static int
+is_keepable(int c)
+{
+	return is_alnum(c) || c == '-' || c == '_' || c == '~' || c == '+' ||
+	    c == '/' || c == '=';
+}
+
+size_t
+cx_redact_secret(struct cx_buf *out, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n < CX_REDACT_PARTIAL_MIN)
+		goto full;
+	for (i = 0; i < CX_REDACT_HEAD; i++)
+		if (!is_keepable((unsigned char)s[i]))
+			goto full;
+	for (i = n - CX_REDACT_TAIL; i < n; i++)
+		if (!is_keepable((unsigned char)s[i]))
+			goto full;
+	cx_buf_add(out, s, CX_REDACT_HEAD);
+	cx_buf_adds(out, "...");
+	cx_buf_add(out, s + n - CX_REDACT_TAIL, CX_REDACT_TAIL);
+	return 1;
+full:
+	cx_buf_adds(out, CX_REDACTED);
+	return 1;
+}
+
 static size_t
 run(const char *s, size_t n, size_t i, int (*cls)(int))
 {
@@ -162,7 +192,7 @@ cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 		if (boundary && ((m = match_key(s, n, i)) > 0 ||
 		    (m = match_jwt(s, n, i)) > 0)) {
 			cx_buf_add(out, s + from, i - from);
-			cx_buf_adds(out, CX_REDACTED);
+			cx_redact_secret(out, s + i, m);
 			i += m;
 			from = i;
 			count++;
@@ -171,7 +201,7 @@ cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 		if ((boundary && (off = match_bearer(s, n, i, &len)) > 0) ||
 		    (off = match_quoted(s, n, i, &len)) > 0) {
 			cx_buf_add(out, s + from, i + off - from);
-			cx_buf_adds(out, CX_REDACTED);
+			cx_redact_secret(out, s + i + off, len);
 			i += off + len;
 			from = i;
 			count++;
@@ -183,7 +213,11 @@ cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 	return count;
 }
 
-/* Authorization: keep the scheme word. */
+/*
+ * Authorization: keep the scheme word; a Bearer token (or a value without
+ * a scheme) in the partial form, other credentials (Basic: a password)
+ * whole.
+ */
 static size_t
 redact_auth(struct cx_buf *out, const char *v)
 {
@@ -192,11 +226,18 @@ redact_auth(struct cx_buf *out, const char *v)
 	while (v[k] != '\0' && v[k] != ' ' && v[k] != '\t' && v[k] != '=')
 		k++;
 	if (k > 0 && (v[k] == ' ' || v[k] == '\t')) {
+		const char *t = v + k;
+
 		cx_buf_add(out, v, k);
 		cx_buf_addc(out, ' ');
+		while (*t == ' ' || *t == '\t')
+			t++;
+		if (k == 6 && strncasecmp(v, "bearer", 6) == 0)
+			return cx_redact_secret(out, t, strlen(t));
+		cx_buf_adds(out, CX_REDACTED);
+		return 1;
 	}
-	cx_buf_adds(out, CX_REDACTED);
-	return 1;
+	return cx_redact_secret(out, v, strlen(v));
 }
 
 /* name=value pairs separated by sep: keep the names; n pairs at most. */
@@ -222,9 +263,10 @@ redact_pairs(struct cx_buf *out, const char *v, int sep, size_t max)
 		eq = memchr(p, '=', len);
 		if (eq != NULL) {
 			cx_buf_add(out, p, (size_t)(eq - p) + 1);
-			cx_buf_adds(out, CX_REDACTED);
+			cx_redact_secret(out, eq + 1,
+			    len - (size_t)(eq - p) - 1);
 		} else
-			cx_buf_adds(out, CX_REDACTED);
+			cx_redact_secret(out, p, len);
 		count++;
 		if (end == NULL)
 			break;
@@ -234,9 +276,20 @@ redact_pairs(struct cx_buf *out, const char *v, int sep, size_t max)
 	return count;
 }
 
+/* Headers whose value is a URL: secret query parameters too. */
+static int
+is_url_header(const char *name)
+{
+	return strcasecmp(name, "location") == 0 ||
+	    strcasecmp(name, "content-location") == 0 ||
+	    strcasecmp(name, "referer") == 0;
+}
+
 size_t
 cx_redact_header(struct cx_buf *out, const char *name, const char *value)
 {
+	if (is_url_header(name))
+		return cx_redact_query(out, value, strlen(value), 0);
 	if (!cx_redact_is_secret_header(name) || *value == '\0')
 		return cx_redact_text(out, value, strlen(value));
 	if (strcasecmp(name, "authorization") == 0 ||
@@ -259,8 +312,7 @@ cx_redact_header(struct cx_buf *out, const char *name, const char *value)
 			count += cx_redact_text(out, semi, strlen(semi));
 		return count;
 	}
-	cx_buf_adds(out, CX_REDACTED);
-	return 1;
+	return cx_redact_secret(out, value, strlen(value));
 }
 
 size_t
@@ -286,7 +338,7 @@ cx_redact_query(struct cx_buf *out, const char *s, size_t n, int form)
 		if (eq < end && cx_redact_is_secret_key(s + i, eq - i) &&
 		    eq + 1 < end) {
 			cx_buf_add(&tmp, s + i, eq + 1 - i);
-			cx_buf_adds(&tmp, CX_REDACTED);
+			cx_redact_secret(&tmp, s + eq + 1, end - eq - 1);
 			count++;
 		} else
 			cx_buf_add(&tmp, s + i, end - i);

@@ -12,9 +12,15 @@
  *    [A-Za-z0-9_-]), JWTs (three base64url segments joined by dots, the
  *    first starting "eyJ"), the token after "Bearer ", and a quoted secret
  *    key's quoted value in text that is not valid JSON.
- * Each is replaced by CX_REDACTED.  The functions work on bytes and append
- * to a buffer; they never produce a byte that was not in the input or in
- * the marker, so valid UTF-8 stays valid.
+ * Each is replaced by its redacted form (cx_redact_secret): a long secret
+ * by its first CX_REDACT_HEAD and last CX_REDACT_TAIL characters around
+ * "...", so that keys can be told apart ("sk-ab...7f3c"), anything else by
+ * CX_REDACTED.  The scheme of an Authorization value is kept, and only a
+ * Bearer token gets the partial form ("Bearer eyJhb...x9Qk"; "Basic
+ * [REDACTED]").  The functions work on bytes and append to a buffer; they
+ * never produce a byte that was not in the input or in the markers, and
+ * the partial form keeps only ASCII letters, digits and "-_~+/=", so valid
+ * UTF-8 (and a JSON string's escapes) stay valid.
  */
 #ifndef CX_REDACT_H
 #define CX_REDACT_H
@@ -24,6 +30,15 @@
 #include "bytebuf.h"
 
 #define CX_REDACTED     "[REDACTED]"
+/*
+ * The partial form shows CX_REDACT_HEAD + CX_REDACT_TAIL = 9 characters;
+ * it is used only when that is under a quarter of the secret, i.e. for
+ * secrets of at least CX_REDACT_PARTIAL_MIN = 37 bytes whose shown
+ * characters are all [A-Za-z0-9-_~+/=].
+ */
+#define CX_REDACT_HEAD          5
+#define CX_REDACT_TAIL          4
+#define CX_REDACT_PARTIAL_MIN   (4 * (CX_REDACT_HEAD + CX_REDACT_TAIL) + 1)
 
 /* Is a header with this name a credential? */
 int      cx_redact_is_secret_header(const char *name);
@@ -32,6 +47,8 @@ int      cx_redact_is_secret_key(const char *key, size_t len);
 
 /* Each appends the redacted form of its input to out and returns how many
  * things were redacted. */
+/* The whole of s[0..n) is a secret: its partial form, or CX_REDACTED. */
+size_t   cx_redact_secret(struct cx_buf *out, const char *s, size_t n);
 size_t   cx_redact_text(struct cx_buf *out, const char *s, size_t n);
 size_t   cx_redact_header(struct cx_buf *out, const char *name,
     const char *value);

@@ -73,8 +73,11 @@ START_TEST(patterns_in_text)
 	/* Inside a word it is not a key. */
 	EXPECT(text("task-abcdefghijklmnopqrstuvwx"),
 	    "task-abcdefghijklmnopqrstuvwx");
+	/* 55 characters: long enough for the partial form. */
 	EXPECT(text("jwt eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl"
-	    "-_x. done"), "jwt [REDACTED]. done");
+	    "-_x. done"), "jwt eyJhb...l-_x. done");
+	EXPECT(text("jwt eyJhbGciOiJub25lIn0.eyJhIjoxfQ.sig done"),
+	    "jwt [REDACTED] done");
 	EXPECT(text("?id_token=eyJhbGciOiJub25lIn0.eyJhIjoxfQ.&x=1"),
 	    "?id_token=[REDACTED]&x=1");
 	EXPECT(text("eyJnot.a-jwt"), "eyJnot.a-jwt");
@@ -115,6 +118,87 @@ START_TEST(headers)
 	    "codex_cli_rs/0.98.0");
 	ck_assert_int_eq(cx_redact_is_secret_header("COOKIE"), 1);
 	ck_assert_int_eq(cx_redact_is_secret_header("cookies"), 0);
+}
+END_TEST
+
+/*
+ * The partial form: first 5 and last 4 characters around "...", only when
+ * those 9 are under a quarter of the secret (37 bytes or more) and are
+ * plain ASCII token characters; else [REDACTED].
+ */
+START_TEST(partial_form)
+{
+	/* 40 characters: sk- and 37 more. */
+	const char *key = "sk-abcdefghijklmnopqrstuvwxyz0123456f3c";
+	char buf[256], *got;
+	struct cx_buf b;
+
+	ck_assert_uint_eq(strlen(key), 39);
+	ck_assert_uint_eq(CX_REDACT_PARTIAL_MIN, 37);
+	EXPECT(text(key), "sk-ab...6f3c");
+	snprintf(buf, sizeof(buf), "key=%s.", key);
+	EXPECT(text(buf), "key=sk-ab...6f3c.");
+	/* The boundary: 36 bytes is whole, 37 partial. */
+	EXPECT(text("sk-abcdefghijklmnopqrstuvwxyz0123456"), "[REDACTED]");
+	EXPECT(text("sk-abcdefghijklmnopqrstuvwxyz01234567"), "sk-ab...4567");
+	cx_buf_init(&b, 0);
+	ck_assert_uint_eq(cx_redact_secret(&b,
+	    "abcdefghijklmnopqrstuvwxyz0123456789", 36), 1);
+	ck_assert_str_eq((const char *)b.p, "[REDACTED]");
+	cx_buf_reset(&b);
+	cx_redact_secret(&b, "abcdefghijklmnopqrstuvwxyz0123456789A", 37);
+	ck_assert_str_eq((const char *)b.p, "abcde...789A");
+	/* Shown characters must be plain: no escape, quote, dot, UTF-8. */
+	cx_buf_reset(&b);
+	cx_redact_secret(&b, "ab\\u00e9fghijklmnopqrstuvwxyz0123456789", 39);
+	ck_assert_str_eq((const char *)b.p, "[REDACTED]");
+	cx_buf_reset(&b);
+	cx_redact_secret(&b, "abcdefghijklmnopqrstuvwxyz012345678\xc3\xa9", 37);
+	ck_assert_str_eq((const char *)b.p, "[REDACTED]");
+	cx_buf_reset(&b);
+	cx_redact_secret(&b, "abcdefghijklmnopqrstuvwxyz01234567.9AB", 38);
+	ck_assert_str_eq((const char *)b.p, "[REDACTED]");
+	cx_buf_free(&b);
+
+	/* Headers. */
+	snprintf(buf, sizeof(buf), "Bearer %s", key);
+	EXPECT(header("Authorization", buf), "Bearer sk-ab...6f3c");
+	EXPECT(header("authorization", "Bearer  eyJhbGciOiJSUzI1NiJ9."
+	    "eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJlc2lnbmF0dXJl"),
+	    "Bearer eyJhb...dXJl");
+	EXPECT(header("Authorization", "Bearer short-token"),
+	    "Bearer [REDACTED]");
+	/* A password never shows, however long. */
+	EXPECT(header("Authorization", "Basic dXNlcm5hbWU6YS12ZXJ5LWxvbmct"
+	    "cGFzc3dvcmQtaW5kZWVk"), "Basic [REDACTED]");
+	EXPECT(header("X-Api-Key", key), "sk-ab...6f3c");
+	EXPECT(header("ChatGPT-Account-Id",
+	    "8f7e1c2a-1234-4cde-9abc-0123456789ab"), "[REDACTED]");
+	EXPECT(header("Cookie", "sid=0123456789abcdefghijklmnopqrstuvwxyzAB; "
+	    "theme=dark"), "sid=01234...yzAB; theme=[REDACTED]");
+	EXPECT(header("Set-Cookie", "__Secure-next-auth.session-token="
+	    "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0..aBcDeFgHiJkLmNoP; "
+	    "Path=/; Secure"),
+	    "__Secure-next-auth.session-token=eyJhb...mNoP; Path=/; Secure");
+	EXPECT(header("Location", "https://x/cb?code=1&access_token="
+	    "abc&state=s"), "https://x/cb?code=1&access_token=[REDACTED]"
+	    "&state=s");
+
+	/* Queries and forms. */
+	snprintf(buf, sizeof(buf), "/p?api_key=%s&x=1", key);
+	EXPECT(query(buf, 0), "/p?api_key=sk-ab...6f3c&x=1");
+	EXPECT(query("refresh_token=rt-0123456789abcdefghijklmnopqrstuvwxyz",
+	    1), "refresh_token=rt-01...wxyz");
+
+	/* In quoted text that is not JSON. */
+	EXPECT(text("{\"token\": \"0123456789abcdefghijklmnopqrstuvwxyzAB\""
+	    " cut"), "{\"token\": \"01234...yzAB\" cut");
+
+	/* The key itself is never there. */
+	snprintf(buf, sizeof(buf), "Bearer %s", key);
+	got = header("Authorization", buf);
+	ck_assert_ptr_null(strstr(got, "abcdefghijklmnop"));
+	free(got);
 }
 END_TEST
 
@@ -360,6 +444,7 @@ redact_suite(void)
 	tcase_add_test(tc, patterns_in_text);
 	tcase_add_test(tc, headers);
 	tcase_add_test(tc, queries);
+	tcase_add_test(tc, partial_form);
 	tcase_add_test(tc, json_keys_nested);
 	tcase_add_test(tc, json_strings_escapes);
 	tcase_add_test(tc, json_pretty);

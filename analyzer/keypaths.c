@@ -1,0 +1,348 @@
+/* keypaths.c: the key paths of JSON documents (see keypaths.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytebuf.h"
+#include "json.h"
+#include "keypaths.h"
+#include "redact.h"
+
+struct cx_keypaths {
+	struct cx_keypath *v;
+	size_t           n;
+	size_t           alloc;
+	size_t          *slot;          /* index + 1; 0: empty */
+	size_t           nslot;         /* a power of two */
+	size_t           max;
+	int              redact;
+	uint64_t         docs;
+	uint64_t         dropped;
+	int              sorted;        /* slot[] no longer matches v[] */
+};
+
+static uint64_t
+hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= (uint8_t)s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+struct cx_keypaths *
+cx_keypaths_new(size_t max_paths, int redact)
+{
+	struct cx_keypaths *kp = xcalloc(1, sizeof(*kp));
+
+	kp->max = max_paths;
+	kp->redact = redact;
+	kp->nslot = 64;
+	kp->slot = xcalloc(kp->nslot, sizeof(*kp->slot));
+	return kp;
+}
+
+void
+cx_keypaths_free(struct cx_keypaths *kp)
+{
+	if (kp == NULL)
+		return;
+	for (size_t i = 0; i < kp->n; i++) {
+		free(kp->v[i].path);
+		free(kp->v[i].example);
+	}
+	free(kp->v);
+	free(kp->slot);
+	free(kp);
+}
+
+static void
+rehash(struct cx_keypaths *kp, size_t nslot)
+{
+	free(kp->slot);
+	kp->nslot = nslot;
+	kp->slot = xcalloc(nslot, sizeof(*kp->slot));
+	for (size_t i = 0; i < kp->n; i++) {
+		const char *p = kp->v[i].path;
+		size_t j = hash(p, strlen(p)) & (nslot - 1);
+
+		while (kp->slot[j] != 0)
+			j = (j + 1) & (nslot - 1);
+		kp->slot[j] = i + 1;
+	}
+	kp->sorted = 0;
+}
+
+/* The entry for path[0..n), made if there is room; NULL if not. */
+static struct cx_keypath *
+lookup(struct cx_keypaths *kp, const char *path, size_t n)
+{
+	size_t j;
+
+	if (kp->sorted)
+		rehash(kp, kp->nslot);
+	j = hash(path, n) & (kp->nslot - 1);
+	while (kp->slot[j] != 0) {
+		struct cx_keypath *e = &kp->v[kp->slot[j] - 1];
+
+		if (strlen(e->path) == n && memcmp(e->path, path, n) == 0)
+			return e;
+		j = (j + 1) & (kp->nslot - 1);
+	}
+	if (kp->max != 0 && kp->n >= kp->max)
+		return NULL;
+	if (kp->n == kp->alloc) {
+		kp->alloc = kp->alloc ? kp->alloc * 2 : 32;
+		kp->v = xreallocarray(kp->v, kp->alloc, sizeof(*kp->v));
+	}
+	memset(&kp->v[kp->n], 0, sizeof(kp->v[kp->n]));
+	kp->v[kp->n].path = xmalloc(n + 1);
+	memcpy(kp->v[kp->n].path, path, n);
+	kp->v[kp->n].path[n] = '\0';
+	kp->slot[j] = ++kp->n;
+	if (kp->n * 2 > kp->nslot)
+		rehash(kp, kp->nslot * 2);
+	return &kp->v[kp->n - 1];
+}
+
+static unsigned
+type_of(const cJSON *v)
+{
+	if (cJSON_IsString(v))
+		return CX_KT_STRING;
+	if (cJSON_IsNumber(v))
+		return CX_KT_NUMBER;
+	if (cJSON_IsBool(v))
+		return CX_KT_BOOLEAN;
+	if (cJSON_IsNull(v))
+		return CX_KT_NULL;
+	if (cJSON_IsObject(v))
+		return CX_KT_OBJECT;
+	if (cJSON_IsArray(v))
+		return CX_KT_ARRAY;
+	return 0;
+}
+
+/* Cut s at about CX_KEYPATH_EXAMPLE characters (not inside UTF-8). */
+static size_t
+cut_len(const char *s, size_t n, int *cut)
+{
+	size_t i = 0, chars = 0, k;
+
+	while (i < n && chars < CX_KEYPATH_EXAMPLE) {
+		k = cx_utf8_seq((const uint8_t *)s + i, n - i);
+		i += k ? k : 1;
+		chars++;
+	}
+	*cut = i < n;
+	return i;
+}
+
+static char *
+example(const struct cx_keypaths *kp, const cJSON *v, int secret)
+{
+	struct cx_buf b, r;
+	const char *s;
+	size_t n, len = 0;
+	int cut;
+	char *num, *mem = NULL;
+	FILE *ms;
+
+	cx_buf_init(&b, 0);
+	if (cJSON_IsString(v)) {
+		s = v->valuestring;
+		cx_buf_init(&r, 0);
+		if (secret && *s != '\0')
+			cx_buf_adds(&r, CX_REDACTED);
+		else if (kp->redact)
+			cx_redact_text(&r, s, strlen(s));
+		else
+			cx_buf_adds(&r, s);
+		n = cut_len((const char *)r.p, r.len, &cut);
+		/* As a JSON string: quotes and newlines escaped. */
+		if ((ms = open_memstream(&mem, &len)) != NULL) {
+			cx_json_str(ms, (const char *)r.p, n);
+			fclose(ms);
+			cx_buf_add(&b, mem, len > 0 ? len - 1 : 0);
+			cx_buf_adds(&b, cut ? "\xe2\x80\xa6\"" : "\"");
+			free(mem);
+		}
+		cx_buf_free(&r);
+	} else if (secret && !cJSON_IsNull(v))
+		cx_buf_adds(&b, CX_REDACTED);
+	else if (cJSON_IsNumber(v) || cJSON_IsBool(v) || cJSON_IsNull(v)) {
+		if ((num = cJSON_PrintUnformatted(v)) != NULL) {
+			cx_buf_adds(&b, num);
+			cJSON_free(num);
+		}
+	}
+	return cx_buf_take(&b);
+}
+
+static int
+ident(const char *k)
+{
+	if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+	    *k == '_' || *k == '$'))
+		return 0;
+	for (k++; *k != '\0'; k++)
+		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') ||
+		    (*k >= '0' && *k <= '9') || *k == '_' || *k == '$'))
+			return 0;
+	return 1;
+}
+
+/* `["k"]`: the key as a JSON string (valid UTF-8 whatever it holds). */
+static void
+quoted_key(struct cx_buf *path, const char *k)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *ms = open_memstream(&mem, &len);
+
+	if (ms == NULL)
+		return;
+	cx_json_str(ms, k, strlen(k));
+	fclose(ms);
+	cx_buf_addc(path, '[');
+	cx_buf_add(path, mem, len);
+	cx_buf_addc(path, ']');
+	free(mem);
+}
+
+static void
+walk(struct cx_keypaths *kp, struct cx_buf *path, const cJSON *v,
+    int secret, int root)
+{
+	struct cx_keypath *e;
+	const cJSON *c;
+	size_t mark = path->len;
+
+	if (!root || !(cJSON_IsObject(v) || cJSON_IsArray(v))) {
+		e = lookup(kp, (const char *)path->p, path->len);
+		if (e == NULL)
+			kp->dropped++;
+		else {
+			e->types |= type_of(v);
+			e->count++;
+			if (e->example == NULL && !cJSON_IsObject(v) &&
+			    !cJSON_IsArray(v))
+				e->example = example(kp, v, secret);
+		}
+	}
+	if (cJSON_IsArray(v)) {
+		cJSON_ArrayForEach(c, v) {
+			cx_buf_adds(path, "[]");
+			walk(kp, path, c, secret, 0);
+			path->len = mark;
+			path->p[mark] = '\0';
+		}
+	} else if (cJSON_IsObject(v)) {
+		cJSON_ArrayForEach(c, v) {
+			const char *k = c->string ? c->string : "";
+
+			if (ident(k)) {
+				if (path->len > 0)
+					cx_buf_addc(path, '.');
+				cx_buf_adds(path, k);
+			} else
+				quoted_key(path, k);
+			walk(kp, path, c, secret || (kp->redact &&
+			    cx_redact_is_secret_key(k, strlen(k)) &&
+			    !cJSON_IsNull(c)), 0);
+			path->len = mark;
+			path->p[mark] = '\0';
+		}
+	}
+}
+
+void
+cx_keypaths_add(struct cx_keypaths *kp, const cJSON *doc)
+{
+	struct cx_buf path;
+
+	if (doc == NULL)
+		return;
+	kp->docs++;
+	cx_buf_init(&path, 0);
+	cx_buf_addc(&path, 'x');        /* so that p is allocated */
+	path.len = 0;
+	path.p[0] = '\0';
+	walk(kp, &path, doc, 0, 1);
+	cx_buf_free(&path);
+}
+
+int
+cx_keypaths_add_text(struct cx_keypaths *kp, const char *p, size_t n)
+{
+	cJSON *doc = cJSON_ParseWithLength(p, n);
+
+	if (doc == NULL)
+		return -1;
+	cx_keypaths_add(kp, doc);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+uint64_t
+cx_keypaths_docs(const struct cx_keypaths *kp)
+{
+	return kp->docs;
+}
+
+size_t
+cx_keypaths_count(const struct cx_keypaths *kp)
+{
+	return kp->n;
+}
+
+static int
+by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct cx_keypath *)a)->path,
+	    ((const struct cx_keypath *)b)->path);
+}
+
+void
+cx_keypaths_sort(struct cx_keypaths *kp)
+{
+	if (kp->n > 1)
+		qsort(kp->v, kp->n, sizeof(*kp->v), by_path);
+	kp->sorted = 1;
+}
+
+const struct cx_keypath *
+cx_keypaths_get(const struct cx_keypaths *kp, size_t i)
+{
+	return i < kp->n ? &kp->v[i] : NULL;
+}
+
+uint64_t
+cx_keypaths_dropped(const struct cx_keypaths *kp)
+{
+	return kp->dropped;
+}
+
+void
+cx_keypath_types(char *buf, size_t len, unsigned types)
+{
+	static const char *names[] = { "string", "number", "boolean", "null",
+	    "object", "array" };
+	size_t off = 0;
+
+	if (len == 0)
+		return;
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(types & (1u << i)))
+			continue;
+		snprintf(buf + off, len - off, "%s%s", off ? "|" : "",
+		    names[i]);
+		off += strlen(buf + off);
+		if (off >= len - 1)
+			break;
+	}
+}

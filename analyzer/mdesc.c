@@ -1,0 +1,140 @@
+/* mdesc.c: Markdown escaping (see mdesc.h). */
+#include <stdint.h>
+#include <string.h>
+
+#include "json.h"
+#include "mdesc.h"
+
+/* Characters with a meaning somewhere in (GitHub-flavoured) Markdown. */
+#define MD_SPECIALS     "\\`*_[]()#+-!|~$"
+
+/*
+ * The length of a character to copy as is at p (UTF-8, not a control
+ * character), or 0: it is written as \xNN.
+ */
+static size_t
+printable(const uint8_t *p, size_t n)
+{
+	size_t k;
+
+	if (*p >= 0x20 && *p < 0x7f)
+		return 1;
+	if (*p < 0x80)
+		return 0;
+	k = cx_utf8_seq(p, n);
+	/* C1 controls (U+0080..U+009F) are escaped. */
+	if (k == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+		return 0;
+	return k;
+}
+
+static void
+text(FILE *f, const char *s, size_t n, int flags, int html_only)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (c == '&')
+			fputs("&amp;", f);
+		else if (c == '<')
+			fputs("&lt;", f);
+		else if (c == '>')
+			fputs("&gt;", f);
+		else if (c == '"' && html_only)
+			fputs("&quot;", f);
+		else if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
+			;
+		else if (c == '\n' || c == '\r')
+			fputs(!html_only && (flags & CX_MD_NL_BR) ? "<br>" :
+			    " ", f);
+		else if (c == '\t')
+			fputc(' ', f);
+		else if (!html_only && c != '\0' &&
+		    strchr(MD_SPECIALS, c) != NULL)
+			fprintf(f, "\\%c", c);
+		else if ((k = printable(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+			continue;
+		} else
+			fprintf(f, html_only ? "\\x%02x" : "\\\\x%02x", c);
+		i++;
+	}
+}
+
+void
+cx_md_text(FILE *f, const char *s, size_t n, int flags)
+{
+	text(f, s, n, flags, 0);
+}
+
+void
+cx_md_texts(FILE *f, const char *s, int flags)
+{
+	if (s != NULL)
+		text(f, s, strlen(s), flags, 0);
+}
+
+void
+cx_md_html(FILE *f, const char *s, size_t n)
+{
+	text(f, s, n, 0, 1);
+}
+
+size_t
+cx_md_fence_len(const char *s, size_t n)
+{
+	size_t run = 0, longest = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '`') {
+			if (++run > longest)
+				longest = run;
+		} else
+			run = 0;
+	}
+	return longest >= 3 ? longest + 1 : 3;
+}
+
+static void
+fence(FILE *f, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		fputc('`', f);
+}
+
+void
+cx_md_code(FILE *f, const char *info, const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t len = cx_md_fence_len(s, n), i = 0, k;
+
+	if (n > 0 && p[n - 1] == '\n')
+		n -= n > 1 && p[n - 2] == '\r' ? 2 : 1;
+	fputc('\n', f);
+	fence(f, len);
+	if (info != NULL)
+		fputs(info, f);
+	fputc('\n', f);
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (c == '\n' || c == '\t')
+			fputc(c, f);
+		else if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
+			;
+		else if ((k = printable(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+			continue;
+		} else
+			fprintf(f, "\\x%02x", c);
+		i++;
+	}
+	fputc('\n', f);
+	fence(f, len);
+	fputs("\n\n", f);
+}

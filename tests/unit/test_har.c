@@ -1,0 +1,561 @@
+/*
+ * test_har.c: cxrec decode --format har (analyzer/out_har.c): a synthetic
+ * trace decoded to HAR in memory and parsed back with cJSON; every field
+ * HAR 1.2 requires is there with its type, timings add up, the query
+ * string is parsed, binary bodies are base64, event streams have _sse,
+ * secrets are redacted, and an exchange without a response still has its
+ * entry.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cJSON.h>
+#include <zstd.h>
+
+#include "decode.h"
+#include "trace.h"
+
+static char dir[64];
+static char path[256];
+static struct cx_file_info info;
+
+#define MS      INT64_C(1000000)
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/cxrec-test-har.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/trace.bin", dir);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static struct cx_writer *
+create(const char *p)
+{
+	char err[256];
+	struct cx_writer *w = cx_writer_create(p, 0, err, sizeof(err));
+	struct cx_reader *r;
+
+	ck_assert_msg(w != NULL, "create: %s", err);
+	r = cx_reader_open(p, err, sizeof(err));
+	ck_assert_msg(r != NULL, "open: %s", err);
+	info = *cx_reader_info(r);
+	cx_reader_close(r);
+	return w;
+}
+
+static void
+put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
+    const void *p, size_t n)
+{
+	struct cx_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.source = CX_SRC_RELAY;
+	f.dir = dir_;
+	f.conn = conn;
+	f.ts_ns = info.monotonic_ns + (int64_t)(t * MS);
+	f.payload = p;
+	f.len = (uint32_t)n;
+	ck_assert_int_eq(cx_writer_put(w, &f), 0);
+}
+
+static void
+reqs(struct cx_writer *w, uint64_t conn, double t, const char *s)
+{
+	put(w, CX_K_DATA, CX_DIR_REQ, conn, t, s, strlen(s));
+}
+
+static void
+resps(struct cx_writer *w, uint64_t conn, double t, const char *s)
+{
+	put(w, CX_K_DATA, CX_DIR_RESP, conn, t, s, strlen(s));
+}
+
+static void
+json(struct cx_writer *w, uint8_t kind, uint64_t conn, double t, const char *s)
+{
+	put(w, kind, 0, conn, t, s, strlen(s));
+}
+
+static const char *sse_body =
+    "event: response.created\r\n"
+    "data: {\"type\":\"response.created\",\"token\":\"sseSECRETtoken\"}\r\n"
+    "\r\n"
+    "id: 7\n"
+    "data: line1\n"
+    "data: line2\n"
+    "\n";
+static const uint8_t bin[] = { 0x00, 0x01, 0xff, 0xfe, 'b', 'i', 'n' };
+static const char *plain =
+    "hello hello hello hello hello hello hello hello hello hello hello";
+static size_t zlen;
+/*
+ * brotli of six events, "event: tick\ndata: {\"n\":I,\"pad\":
+ * \"abcabcabcabc\"}\n\n" for I = 0..5 (288 bytes), made once with
+ * libbrotlienc.
+ */
+static const uint8_t br_sse[] = {
+	0x1b, 0x1f, 0x01, 0xe8, 0x2c, 0x0e, 0x78, 0xf3, 0x23, 0xe1, 0x44, 0x3f,
+	0x15, 0x35, 0x96, 0x5c, 0x8d, 0x32, 0x36, 0x42, 0xa5, 0xb7, 0x88, 0x82,
+	0xce, 0xd8, 0x12, 0xdb, 0x6b, 0x91, 0x30, 0x37, 0x38, 0xa9, 0x43, 0xd6,
+	0xe7, 0x29, 0x4b, 0xd5, 0x64, 0x01, 0x7e, 0x70, 0xc8, 0x01, 0x48, 0xbb,
+	0x4a, 0x76, 0x10, 0x0e, 0xbd, 0x02, 0x11, 0x8b, 0x70, 0x6a, 0xb8, 0xcc,
+	0x18, 0x0f, 0x14, 0x2c, 0x1b, 0xd4, 0x2d, 0xae, 0x24, 0x43, 0x96, 0x1c,
+	0x79, 0xd1, 0x03,
+};
+
+/*
+ * #1 (conn 1, 10..30 ms): POST with a query, cookies, a bearer key and a
+ *    JSON body; routed; answered by an event stream with a Set-Cookie.
+ * #2 (conn 2, 40..60 ms): GET without a route, answered by zstd text.
+ * #3 (conn 3, 70..72 ms): a binary upload, answered with binary bytes.
+ * #4 (conn 4, 80 ms): a request the trace ends before answering.
+ * #5 (conn 5, 90..95 ms): an event stream compressed with br.
+ */
+static void
+write_scenario(void)
+{
+	struct cx_writer *w = create(path);
+	char buf[2048], *z;
+	size_t zcap;
+	int n;
+
+	json(w, CX_K_OPEN, 1, 1, "{\"peer\":\"127.0.0.1:50001\",\"pid\":4242,"
+	    "\"tid\":4243,\"comm\":\"codex\"}");
+	n = snprintf(buf, sizeof(buf),
+	    "POST /v1/responses?foo=a%%20b&token=querySECRET&flag&"
+	    "e=%%E2%%82%%AC"
+	    " HTTP/1.1\r\n"
+	    "Host: 127.0.0.1:8080\r\n"
+	    "Authorization: Bearer sk-proj-HARsecretHARsecretHARsecret9876\r\n"
+	    "Cookie: sid=cookieSECRETvalue; theme=dark\r\n"
+	    "Content-Type: application/json\r\n"
+	    "Content-Length: %zu\r\n\r\n%s", strlen("{\"model\":\"m\","
+	    "\"api_key\":\"plainSECRET\"}"),
+	    "{\"model\":\"m\",\"api_key\":\"plainSECRET\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 1, 10, buf, 40);
+	put(w, CX_K_DATA, CX_DIR_REQ, 1, 11, buf + 40, (size_t)n - 40);
+	json(w, CX_K_ROUTE, 1, 11.5, "{\"seq\":0,\"method\":\"POST\","
+	    "\"target\":"
+	    "\"/v1/responses\",\"upstream\":\"https://api.openai.com/v1/"
+	    "responses?foo=a%20b&token=querySECRET&flag&e=%E2%82%AC\","
+	    "\"route\":\"/v1\"}");
+	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n"
+	    "Set-Cookie: sid=newcookieSECRET; Path=/; Expires=Wed, 21 Oct 2015 "
+	    "07:28:00 GMT; HttpOnly; Secure\r\n"
+	    "Content-Length: %zu\r\n\r\n", strlen(sse_body));
+	resps(w, 1, 20, buf);
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 25, sse_body, 90);
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 30, sse_body + 90,
+	    strlen(sse_body) - 90);
+
+	json(w, CX_K_OPEN, 2, 39, "{\"peer\":\"127.0.0.1:50002\"}");
+	reqs(w, 2, 40, "GET /img?q=%E2%82%AC&a=1 HTTP/1.1\r\n"
+	    "Host: example.test:81\r\n\r\n");
+	zcap = ZSTD_compressBound(strlen(plain));
+	z = malloc(zcap);
+	zlen = ZSTD_compress(z, zcap, plain, strlen(plain), 3);
+	ck_assert(!ZSTD_isError(zlen));
+	snprintf(buf, sizeof(buf), "HTTP/1.1 302 Found\r\n"
+	    "Content-Type: text/plain\r\nContent-Encoding: zstd\r\n"
+	    "Location: /next?access_token=locSECRET\r\n"
+	    "Content-Length: %zu\r\n\r\n", zlen);
+	resps(w, 2, 45, buf);
+	put(w, CX_K_DATA, CX_DIR_RESP, 2, 60, z, zlen);
+	free(z);
+
+	json(w, CX_K_OPEN, 3, 69, "{\"peer\":\"127.0.0.1:50003\"}");
+	n = snprintf(buf, sizeof(buf), "PUT /up HTTP/1.1\r\nHost: h\r\n"
+	    "Content-Type: application/octet-stream\r\n"
+	    "Content-Length: %zu\r\n\r\n", sizeof(bin));
+	memcpy(buf + n, bin, sizeof(bin));
+	put(w, CX_K_DATA, CX_DIR_REQ, 3, 70, buf, (size_t)n + sizeof(bin));
+	n = snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: %zu\r\n\r\n", sizeof(bin));
+	memcpy(buf + n, bin, sizeof(bin));
+	put(w, CX_K_DATA, CX_DIR_RESP, 3, 72, buf, (size_t)n + sizeof(bin));
+
+	reqs(w, 4, 80, "GET /v1/never HTTP/1.1\r\nHost: h\r\n\r\n");
+
+	reqs(w, 5, 90, "GET /sse HTTP/1.1\r\nHost: h\r\n\r\n");
+	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\nContent-Encoding: br\r\n"
+	    "Content-Length: %zu\r\n\r\n", sizeof(br_sse));
+	resps(w, 5, 91, buf);
+	put(w, CX_K_DATA, CX_DIR_RESP, 5, 93, br_sse, 30);
+	put(w, CX_K_DATA, CX_DIR_RESP, 5, 95, br_sse + 30,
+	    sizeof(br_sse) - 30);
+	cx_writer_close(w);
+}
+
+static char *
+decode(int no_redact)
+{
+	struct cx_decode_opts opts;
+	char *mem = NULL, err[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+
+	memset(&opts, 0, sizeof(opts));
+	opts.format = CX_DECODE_HAR;
+	opts.no_redact = no_redact;
+	ck_assert_msg(cx_decode(path, &opts, f, err, sizeof(err)) == 0, "%s",
+	    err);
+	fclose(f);
+	return mem;
+}
+
+static const cJSON *
+get(const cJSON *o, const char *path_)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", path_);
+	for (tok = strtok_r(buf, ".", &save); tok != NULL && o != NULL;
+	    tok = strtok_r(NULL, ".", &save)) {
+		if (tok[0] >= '0' && tok[0] <= '9')
+			o = cJSON_GetArrayItem(o, atoi(tok));
+		else
+			o = cJSON_GetObjectItemCaseSensitive(o, tok);
+	}
+	ck_assert_msg(o != NULL, "no %s", path_);
+	return o;
+}
+
+static const char *
+str(const cJSON *o, const char *p)
+{
+	const cJSON *v = get(o, p);
+
+	ck_assert_msg(cJSON_IsString(v), "%s is not a string", p);
+	return v->valuestring;
+}
+
+static double
+num(const cJSON *o, const char *p)
+{
+	const cJSON *v = get(o, p);
+
+	ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", p);
+	return v->valuedouble;
+}
+
+static int
+has(const cJSON *o, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
+}
+
+#define ASSERT_NUM(o, p, v)     ck_assert_double_eq_tol(num(o, p), v, 1e-6)
+
+/* Every name/value pair of an array of them is two strings. */
+static void
+check_pairs(const cJSON *a, const char *what)
+{
+	const cJSON *it;
+
+	ck_assert_msg(cJSON_IsArray(a), "%s is not an array", what);
+	cJSON_ArrayForEach(it, a) {
+		ck_assert_msg(cJSON_IsObject(it), "%s: not an object", what);
+		str(it, "name");
+		str(it, "value");
+	}
+}
+
+/* What HAR 1.2 (and Chrome DevTools' importer) requires of an entry. */
+static void
+check_entry(const cJSON *e)
+{
+	static const char *timings[] = { "blocked", "dns", "connect", "ssl",
+		"send", "wait", "receive" };
+	const cJSON *rq = get(e, "request"), *rs = get(e, "response");
+	double sum = 0;
+
+	str(e, "startedDateTime");
+	num(e, "time");
+	str(rq, "method");
+	str(rq, "url");
+	ck_assert(strncmp(str(rq, "url"), "http://", 7) == 0 ||
+	    strncmp(str(rq, "url"), "https://", 8) == 0);
+	str(rq, "httpVersion");
+	check_pairs(get(rq, "cookies"), "request.cookies");
+	check_pairs(get(rq, "headers"), "request.headers");
+	check_pairs(get(rq, "queryString"), "request.queryString");
+	if (has(rq, "postData")) {
+		str(rq, "postData.mimeType");
+		str(rq, "postData.text");
+		ck_assert(cJSON_IsArray(get(rq, "postData.params")));
+	}
+	num(rq, "headersSize");
+	num(rq, "bodySize");
+	num(rs, "status");
+	str(rs, "statusText");
+	str(rs, "httpVersion");
+	check_pairs(get(rs, "cookies"), "response.cookies");
+	check_pairs(get(rs, "headers"), "response.headers");
+	num(rs, "content.size");
+	str(rs, "content.mimeType");
+	str(rs, "redirectURL");
+	num(rs, "headersSize");
+	num(rs, "bodySize");
+	ck_assert(cJSON_IsObject(get(e, "cache")));
+	for (size_t i = 0; i < 7; i++) {
+		char p[32];
+		double v;
+
+		snprintf(p, sizeof(p), "timings.%s", timings[i]);
+		v = num(e, p);
+		if (i < 4)
+			ck_assert_double_eq(v, -1);
+		else {
+			ck_assert_double_ge(v, 0);
+			sum += v;
+		}
+	}
+	ck_assert_double_eq_tol(num(e, "time"), sum, 0.0015);
+	num(e, "_conn");
+	str(e, "_source");
+	ck_assert(has(e, "_pid") && has(e, "_tid") && has(e, "_comm"));
+	ck_assert(has(e, "_error") && has(e, "_note"));
+}
+
+START_TEST(har_scenario)
+{
+	char *out;
+	const char *b64, *want;
+	cJSON *doc;
+	const cJSON *log, *entries, *e;
+
+	write_scenario();
+	out = decode(0);
+	doc = cJSON_Parse(out);
+	ck_assert_msg(doc != NULL, "not JSON: %s", out);
+	log = get(doc, "log");
+	ck_assert_str_eq(str(log, "version"), "1.2");
+	ck_assert_str_eq(str(log, "creator.name"), "cxrec");
+	ck_assert_str_eq(str(log, "creator.version"), CXREC_VERSION);
+	entries = get(log, "entries");
+	ck_assert(cJSON_IsArray(entries));
+	ck_assert_int_eq(cJSON_GetArraySize(entries), 5);
+	for (int i = 0; i < 5; i++)
+		check_entry(cJSON_GetArrayItem(entries, i));
+
+	/* #1: routed POST, event stream. */
+	e = cJSON_GetArrayItem(entries, 0);
+	ck_assert(strstr(str(e, "startedDateTime"), "T") != NULL);
+	ck_assert(str(e, "startedDateTime")[strlen(str(e,
+	    "startedDateTime")) - 1] == 'Z');
+	ASSERT_NUM(e, "timings.send", 1);       /* 10 -> 11 */
+	ASSERT_NUM(e, "timings.wait", 9);       /* 11 -> 20 */
+	ASSERT_NUM(e, "timings.receive", 10);   /* 20 -> 30 */
+	ASSERT_NUM(e, "time", 20);
+	ck_assert_str_eq(str(e, "request.method"), "POST");
+	ck_assert_str_eq(str(e, "request.url"), "https://api.openai.com/v1/"
+	    "responses?foo=a%20b&token=[REDACTED]&flag&e=%E2%82%AC");
+	ck_assert_str_eq(str(e, "request.httpVersion"), "HTTP/1.1");
+	ck_assert_int_eq(cJSON_GetArraySize(get(e, "request.queryString")), 4);
+	ck_assert_str_eq(str(e, "request.queryString.0.name"), "foo");
+	ck_assert_str_eq(str(e, "request.queryString.0.value"), "a b");
+	ck_assert_str_eq(str(e, "request.queryString.1.name"), "token");
+	ck_assert_str_eq(str(e, "request.queryString.1.value"), "[REDACTED]");
+	ck_assert_str_eq(str(e, "request.queryString.2.name"), "flag");
+	ck_assert_str_eq(str(e, "request.queryString.2.value"), "");
+	ck_assert_str_eq(str(e, "request.queryString.3.value"),
+	    "\xe2\x82\xac");
+	ck_assert_int_eq(cJSON_GetArraySize(get(e, "request.cookies")), 2);
+	ck_assert_str_eq(str(e, "request.cookies.0.name"), "sid");
+	ck_assert_str_eq(str(e, "request.cookies.1.name"), "theme");
+	ck_assert_str_eq(str(e, "request.headers.1.name"), "Authorization");
+	ck_assert_str_eq(str(e, "request.headers.1.value"),
+	    "Bearer sk-pr...9876");
+	ck_assert_str_eq(str(e, "request.postData.mimeType"),
+	    "application/json");
+	ck_assert_str_eq(str(e, "request.postData.text"),
+	    "{\"model\":\"m\",\"api_key\":\"[REDACTED]\"}");
+	ASSERT_NUM(e, "request.bodySize", 37);
+	ASSERT_NUM(e, "response.status", 200);
+	ck_assert_str_eq(str(e, "response.statusText"), "OK");
+	ck_assert_str_eq(str(e, "response.cookies.0.name"), "sid");
+	ck_assert_str_eq(str(e, "response.cookies.0.path"), "/");
+	ck_assert(cJSON_IsTrue(get(e, "response.cookies.0.httpOnly")));
+	ck_assert(cJSON_IsTrue(get(e, "response.cookies.0.secure")));
+	ck_assert(!has(get(e, "response.cookies.0"), "expires"));
+	ck_assert_str_eq(str(e, "response.content.mimeType"),
+	    "text/event-stream");
+	ASSERT_NUM(e, "response.content.size", (double)strlen(sse_body));
+	ASSERT_NUM(e, "response.bodySize", (double)strlen(sse_body));
+	ck_assert(!has(get(e, "response.content"), "compression"));
+	ck_assert_str_eq(str(e, "response.content.text"),
+	    "event: response.created\n"
+	    "data: {\"type\":\"response.created\",\"token\":\"[REDACTED]\"}\n"
+	    "\n"
+	    "id: 7\n"
+	    "data: line1\n"
+	    "data: line2\n"
+	    "\n");
+	ck_assert_str_eq(str(e, "response.redirectURL"), "");
+	ck_assert_int_eq(cJSON_GetArraySize(get(e, "response._sse")), 2);
+	ASSERT_NUM(e, "response._sse.0.t_ms", 15);      /* 25 - 10 */
+	ck_assert_str_eq(str(e, "response._sse.0.event"), "response.created");
+	ck_assert(cJSON_IsNull(get(e, "response._sse.0.id")));
+	ck_assert_str_eq(str(e, "response._sse.0.data.type"),
+	    "response.created");
+	ck_assert_str_eq(str(e, "response._sse.0.data.token"), "[REDACTED]");
+	ASSERT_NUM(e, "response._sse.1.t_ms", 20);
+	ck_assert_str_eq(str(e, "response._sse.1.event"), "message");
+	ck_assert_str_eq(str(e, "response._sse.1.id"), "7");
+	ck_assert_str_eq(str(e, "response._sse.1.data"), "line1\nline2");
+	ASSERT_NUM(e, "_pid", 4242);
+	ASSERT_NUM(e, "_tid", 4243);
+	ck_assert_str_eq(str(e, "_comm"), "codex");
+	ASSERT_NUM(e, "_conn", 1);
+	ck_assert_str_eq(str(e, "_source"), "relay");
+	ck_assert(cJSON_IsNull(get(e, "_error")));
+	ck_assert(cJSON_IsNull(get(e, "_note")));
+
+	/* #2: no route: the Host header; zstd text; a redirect. */
+	e = cJSON_GetArrayItem(entries, 1);
+	ck_assert_str_eq(str(e, "request.url"),
+	    "http://example.test:81/img?q=%E2%82%AC&a=1");
+	ck_assert_str_eq(str(e, "request.queryString.0.name"), "q");
+	ck_assert_str_eq(str(e, "request.queryString.0.value"),
+	    "\xe2\x82\xac");
+	ck_assert_str_eq(str(e, "request.queryString.1.value"), "1");
+	ck_assert(!has(get(e, "request"), "postData"));
+	ASSERT_NUM(e, "request.bodySize", 0);
+	ASSERT_NUM(e, "timings.send", 0);
+	ASSERT_NUM(e, "timings.wait", 5);
+	ASSERT_NUM(e, "timings.receive", 15);
+	ASSERT_NUM(e, "time", 20);
+	ASSERT_NUM(e, "response.status", 302);
+	ck_assert_str_eq(str(e, "response.content.text"), plain);
+	ASSERT_NUM(e, "response.content.size", (double)strlen(plain));
+	ASSERT_NUM(e, "response.bodySize", (double)zlen);
+	ASSERT_NUM(e, "response.content.compression",
+	    (double)strlen(plain) - (double)zlen);
+	ck_assert(!has(get(e, "response.content"), "encoding"));
+	ck_assert_str_eq(str(e, "response.redirectURL"),
+	    "/next?access_token=[REDACTED]");
+	ck_assert(cJSON_IsNull(get(e, "_pid")));
+	ck_assert(cJSON_IsNull(get(e, "_comm")));
+	ck_assert(!has(get(e, "response"), "_sse"));
+
+	/* #3: binary both ways. */
+	e = cJSON_GetArrayItem(entries, 2);
+	b64 = "AAH//mJpbg==";
+	ck_assert_str_eq(str(e, "request.postData.text"), b64);
+	ck_assert_str_eq(str(e, "request.postData._encoding"), "base64");
+	ck_assert_str_eq(str(e, "request.postData.mimeType"),
+	    "application/octet-stream");
+	ck_assert_str_eq(str(e, "response.content.text"), b64);
+	ck_assert_str_eq(str(e, "response.content.encoding"), "base64");
+	ASSERT_NUM(e, "response.content.size", sizeof(bin));
+	ck_assert_str_eq(str(e, "response.content.mimeType"), "");
+	ck_assert_str_eq(str(e, "request.url"), "http://h/up");
+
+	/* #4: no response. */
+	e = cJSON_GetArrayItem(entries, 3);
+	ck_assert_str_eq(str(e, "request.url"), "http://h/v1/never");
+	ASSERT_NUM(e, "response.status", 0);
+	ck_assert_str_eq(str(e, "response.statusText"), "");
+	ASSERT_NUM(e, "response.content.size", 0);
+	ck_assert_int_eq(cJSON_GetArraySize(get(e, "response.headers")), 0);
+	ck_assert_str_eq(str(e, "_error"), "no response: the trace ended");
+	ASSERT_NUM(e, "timings.wait", 0);
+	ASSERT_NUM(e, "timings.receive", 0);
+
+	/* #5: a br event stream, decoded as it arrived. */
+	e = cJSON_GetArrayItem(entries, 4);
+	ck_assert_int_eq(cJSON_GetArraySize(get(e, "response._sse")), 6);
+	ASSERT_NUM(e, "response._sse.5.data.n", 5);
+	ck_assert_str_eq(str(e, "response._sse.5.event"), "tick");
+	ASSERT_NUM(e, "response.content.size", 288);
+	ASSERT_NUM(e, "response.bodySize", sizeof(br_sse));
+	ASSERT_NUM(e, "response.content.compression", 288.0 - sizeof(br_sse));
+	want = "event: tick\ndata: {\"n\":0,\"pad\":\"abcabcabcabc\"}\n\n"
+	    "event: ";
+	ck_assert(strncmp(str(e, "response.content.text"), want,
+	    strlen(want)) == 0);
+	ck_assert(cJSON_IsNull(get(e, "_error")));
+
+	/* Redaction: no secret anywhere. */
+	ck_assert_msg(strstr(out, "SECRET") == NULL, "%.300s",
+	    strstr(out, "SECRET") - 150);
+	ck_assert_ptr_null(strstr(out, "HARsecret"));
+	cJSON_Delete(doc);
+	free(out);
+
+	/* --no-redact shows them, and the document is still HAR. */
+	out = decode(1);
+	doc = cJSON_Parse(out);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_ptr_nonnull(strstr(out,
+	    "sk-proj-HARsecretHARsecretHARsecret9876"));
+	ck_assert_ptr_nonnull(strstr(out, "cookieSECRETvalue"));
+	ck_assert_ptr_nonnull(strstr(out, "querySECRET"));
+	ck_assert_ptr_nonnull(strstr(out, "sseSECRETtoken"));
+	ck_assert_ptr_nonnull(strstr(out, "plainSECRET"));
+	e = cJSON_GetArrayItem(get(doc, "log.entries"), 0);
+	ck_assert_str_eq(str(e, "request.cookies.0.value"),
+	    "cookieSECRETvalue");
+	ck_assert_str_eq(str(e, "request.queryString.1.value"), "querySECRET");
+	cJSON_Delete(doc);
+	free(out);
+}
+END_TEST
+
+START_TEST(har_empty)
+{
+	struct cx_writer *w = create(path);
+	cJSON *doc;
+	char *out;
+
+	cx_writer_close(w);
+	out = decode(0);
+	doc = cJSON_Parse(out);
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(cJSON_GetArraySize(get(doc, "log.entries")), 0);
+	cJSON_Delete(doc);
+	free(out);
+}
+END_TEST
+
+static Suite *
+har_suite(void)
+{
+	Suite *s = suite_create("har");
+	TCase *tc = tcase_create("har");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, har_scenario);
+	tcase_add_test(tc, har_empty);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(har_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
