@@ -399,6 +399,17 @@ secret_value(struct jctx *c)
 		return value(c);
 	if (c->n - c->i >= 2 && memcmp(c->p + c->i, "\"\"", 2) == 0)
 		return value(c);
+	if (f != NULL && c->i < c->n && c->p[c->i] == '"') {
+		/* A string: the same partial form as secrets elsewhere. */
+		size_t s0;
+		if (string(c, &s0, 1) == -1)
+			return -1;
+		cx_buf_reset(&c->red);
+		cx_redact_secret(&c->red, (const char *)c->tmp.p, c->tmp.len);
+		cx_json_str(f, (const char *)c->red.p, c->red.len);
+		c->redacted++;
+		return 0;
+	}
 	c->f = NULL;
 	rc = value(c);
 	c->f = f;

@@ -12,7 +12,8 @@
 #include "trace.h"
 
 #define USAGE_LINE \
-    "usage: cxrec decode [--format text|jsonl] [-o OUT] [--no-redact] TRACE"
+    "usage: cxrec decode [-f text|jsonl|md|har|conversation] [-o OUT] " \
+    "[--no-redact] [FILTERS] TRACE"
 
 void
 usage_decode(void)
@@ -29,16 +30,20 @@ usage_decode(void)
 	    "                       (JSON indented) and server-sent events, "
 	    "one a line;\n"
 	    "                       jsonl: one JSON object per exchange "
-	    "(docs/jsonl.md)\n"
+	    "(docs/jsonl.md);\n"
+	    "                       md: a Markdown report (docs/report.md);\n"
+	    "                       har: HAR 1.2; conversation: codex's turns\n"
+	    "                       (docs/conversation.md)\n"
 	    "  -o, --output OUT     write to OUT instead of standard output\n"
 	    "      --no-redact      show credentials (Authorization, cookies, "
 	    "API keys,\n"
-	    "                       JWTs, tokens in JSON); they are replaced "
-	    "by\n"
-	    "                       [REDACTED] by default\n"
-	    "      --max-body N     text: show at most N bytes of each body "
-	    "and event\n"
-	    "                       (default 0: everything)\n"
+	    "                       JWTs, tokens in JSON); by default a long "
+	    "one keeps\n"
+	    "                       its ends (sk-ab...7f3c), a short one is "
+	    "[REDACTED]\n"
+	    "      --max-body N     text, md, conversation: at most N bytes of "
+	    "each body\n"
+	    "                       and event (default 0: everything)\n"
 	    "Filters (all must hold):\n"
 	    "      --pid N          exchanges of process N\n"
 	    "      --conn N         exchanges of connection N (jsonl's \"conn\")\n"
@@ -50,7 +55,7 @@ usage_decode(void)
 	    "  -h, --help           this help\n"
 	    "\n"
 	    "Bodies are de-chunked and decoded (Content-Encoding zstd, gzip, "
-	    "deflate).\n"
+	    "deflate, br).\n"
 	    "Exchanges cut short (no response, connection closed, trace ended, "
 	    "relay\n"
 	    "error) are listed with an error.  A damaged trace is decoded as "

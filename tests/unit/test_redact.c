@@ -264,6 +264,13 @@ START_TEST(json_keys_nested)
 	ck_assert_int_eq(count, 0);
 	ck_assert_ptr_nonnull(strstr(out, "\"Access_Token\":\"x\""));
 	free(out);
+
+	/* A long secret under a secret key: the same partial form as elsewhere. */
+	out = rewrite("{\"refresh_token\":\"rt-0123456789abcdefghijklmnopqrstuvwxyz\"}",
+	    CX_JSON_REDACT, &count);
+	ck_assert_int_eq(count, 1);
+	ck_assert_str_eq(out, "{\"refresh_token\":\"rt-01...wxyz\"}");
+	free(out);
 }
 END_TEST
 
