@@ -97,6 +97,22 @@ keep(const struct cx_decode_filter *flt, const struct cx_file_info *info,
 	return 1;
 }
 
+/* Streaming jsonl: each exchange written as soon as it is settled. */
+struct stream_ctx {
+	FILE                            *out;
+	const struct cx_out_ctx         *ctx;
+	const struct cx_decode_filter   *filter;
+};
+
+static void
+emit_jsonl(void *arg, struct cx_exchange *ex)
+{
+	struct stream_ctx *s = arg;
+
+	if (keep(s->filter, s->ctx->info, ex))
+		cx_out_jsonl_exchange(s->out, s->ctx, ex);
+}
+
 int
 cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
     FILE *out, char *err, size_t errlen)
@@ -107,6 +123,7 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	struct cx_out_ctx ctx;
 	struct cx_frame f;
 	struct warn_ctx w;
+	struct stream_ctx sc;
 
 	if (opts == NULL)
 		opts = &defaults;
@@ -116,7 +133,23 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	w.fn = opts->warn ? opts->warn : warn_stderr;
 	w.arg = opts->warn ? opts->warn_arg : (void *)(uintptr_t)trace_path;
 	cx_reader_set_warn(r, w.fn, w.arg);
+	/* The analysis copies what it keeps: read pages can be let go. */
+	cx_reader_set_release(r, 1);
 	a = cx_analysis_new(cx_reader_info(r));
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.trace_path = trace_path;
+	ctx.info = cx_reader_info(r);
+	ctx.r = cx_analysis_result(a);
+	ctx.damage = cx_reader_stats(r);
+	ctx.redact = !opts->no_redact;
+	ctx.max_body = opts->max_body;
+	if (opts->format == CX_DECODE_JSONL) {
+		sc.out = out;
+		sc.ctx = &ctx;
+		sc.filter = &opts->filter;
+		cx_analysis_stream(a, emit_jsonl, &sc);
+	}
 	while (cx_reader_next(r, &f) == 1)
 		cx_analysis_frame(a, &f);
 	cx_analysis_finish(a);
@@ -131,18 +164,10 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 		if (keep(&opts->filter, cx_reader_info(r), ex))
 			view.ex[view.nex++] = ex;
 	}
-
-	memset(&ctx, 0, sizeof(ctx));
-	ctx.trace_path = trace_path;
-	ctx.info = cx_reader_info(r);
 	ctx.r = &view;
-	ctx.damage = cx_reader_stats(r);
-	ctx.redact = !opts->no_redact;
-	ctx.max_body = opts->max_body;
 	switch (opts->format) {
 	case CX_DECODE_JSONL:
-		cx_out_jsonl(out, &ctx);
-		break;
+		break;          /* written as the trace was read */
 	case CX_DECODE_MD:
 		cx_out_md(out, &ctx);
 		break;

@@ -79,7 +79,17 @@ struct cx_analysis {
 	size_t                   anotes;
 	uint64_t                 order;
 	struct cx_analysis_result r;
+	/* streaming (cx_analysis_stream) */
+	cx_emit_fn               emit;
+	void                    *emit_arg;
+	int64_t                  now;           /* latest frame time */
+	uint64_t                 emitted;
+	unsigned                 since_flush;
 };
+
+#define STREAM_SLACK_NS         (2LL * 1000000000)      /* writers' skew */
+static void stream_flush(struct cx_analysis *a, int all);
+#define STREAM_FLUSH_FRAMES     256
 
 /* --- small helpers ----------------------------------------------------- */
 
@@ -749,7 +759,8 @@ route_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 	if (seq < 0 || seq > (double)(1ull << 52))
 		return;
 	if ((uint64_t)seq < c->nreqs) {
-		set_route(c->reqs[(uint64_t)seq], up, route);
+		if (c->reqs[(uint64_t)seq] != NULL)     /* NULL: streamed out */
+			set_route(c->reqs[(uint64_t)seq], up, route);
 		return;
 	}
 	p = pend_get(c, (uint64_t)seq, f->ts_ns);
@@ -796,11 +807,14 @@ error_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 		msg = own = xstrndup(text, len);
 	c = conn_find(a, f->source, f->conn);
 	if (c != NULL && seq >= 0 && seq <= (double)(1ull << 52)) {
-		if ((uint64_t)seq < c->nreqs && strncmp(msg, "client closed",
-		    13) == 0)
-			set_client_closed(c->reqs[(uint64_t)seq], msg);
+		struct cx_exchange *rx = (uint64_t)seq < c->nreqs ?
+		    c->reqs[(uint64_t)seq] : NULL;
+		if (rx != NULL && strncmp(msg, "client closed", 13) == 0)
+			set_client_closed(rx, msg);
+		else if (rx != NULL)
+			add_error(rx, "%s", msg);
 		else if ((uint64_t)seq < c->nreqs)
-			add_error(c->reqs[(uint64_t)seq], "%s", msg);
+			;       /* streamed out already: too late */
 		else {
 			struct pend *p = pend_get(c, (uint64_t)seq, f->ts_ns);
 
@@ -813,7 +827,8 @@ error_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 	/* About the connection: every exchange still waiting. */
 	if (c != NULL && (c->qhead < c->nreqs || c->cresp != NULL)) {
 		for (size_t i = c->qhead; i < c->nreqs; i++)
-			add_error(c->reqs[i], "%s", msg);
+			if (c->reqs[i] != NULL)
+				add_error(c->reqs[i], "%s", msg);
 		if (c->cresp != NULL && !c->cresp->has_req)
 			add_error(c->cresp, "%s", msg);
 		free(own);
@@ -1093,6 +1108,14 @@ cx_analysis_frame(struct cx_analysis *a, const struct cx_frame *f)
 	struct frag *g;
 
 	a->r.frames++;
+	if (a->emit != NULL) {
+		if (f->ts_ns > a->now)
+			a->now = f->ts_ns;
+		if (++a->since_flush >= STREAM_FLUSH_FRAMES) {
+			a->since_flush = 0;
+			stream_flush(a, 0);
+		}
+	}
 	switch (f->kind) {
 	case CX_K_DATA:
 		data_frame(a, f);
@@ -1131,6 +1154,91 @@ cmp_start(const void *x, const void *y)
 	return a->order < b->order ? -1 : a->order > b->order;
 }
 
+/* Last touches before an exchange is shown: notes, process names. */
+static void
+finalize(struct cx_analysis *a, struct cx_exchange *ex)
+{
+	client_done(ex);
+	if (ex->comm != NULL || ex->pid == 0)
+		return;
+	for (size_t k = a->nprocs; k-- > 0; )
+		if (a->procs[k].pid == ex->pid) {
+			ex->comm = xstrdup(a->procs[k].comm);
+			break;
+		}
+}
+
+/*
+ * Can nothing later in the trace change ex?  Its connection is gone, or
+ * both its messages are complete, no parser holds it, and it was last
+ * touched before horizon.
+ */
+static int
+settled(struct cx_analysis *a, const struct cx_exchange *ex, int64_t horizon)
+{
+	const struct conn *c = conn_find(a, ex->source, ex->conn);
+	int64_t last;
+
+	if (c == NULL)
+		return 1;
+	if (ex == c->creq || ex == c->cresp || ex == c->tunnel)
+		return 0;
+	if ((ex->has_req && !ex->req.complete) || !ex->has_resp ||
+	    !ex->resp.complete)
+		return 0;
+	last = ex->req.t_last > ex->resp.t_last ? ex->req.t_last :
+	    ex->resp.t_last;
+	return last < horizon;
+}
+
+/*
+ * Hand over, in start order, every settled exchange that no unsettled or
+ * future exchange can precede; at the end (all) every one.
+ */
+static void
+stream_flush(struct cx_analysis *a, int all)
+{
+	int64_t horizon = all ? INT64_MAX : a->now - STREAM_SLACK_NS;
+	int64_t limit = horizon;
+	size_t n = 0, keep = 0;
+
+	if (a->r.nex == 0)
+		return;
+	if (!all)
+		for (size_t i = 0; i < a->r.nex; i++)
+			if (!settled(a, a->r.ex[i], horizon) &&
+			    a->r.ex[i]->start < limit)
+				limit = a->r.ex[i]->start;
+	/* Ready ones to the front, in start order. */
+	qsort(a->r.ex, a->r.nex, sizeof(*a->r.ex), cmp_start);
+	for (n = 0; n < a->r.nex; n++) {
+		struct cx_exchange *ex = a->r.ex[n];
+		if (!all && (ex->start >= limit || !settled(a, ex, horizon)))
+			break;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cx_exchange *ex = a->r.ex[i];
+		struct conn *c = conn_find(a, ex->source, ex->conn);
+
+		if (c != NULL && ex->seq < c->nreqs && c->reqs[ex->seq] == ex)
+			c->reqs[ex->seq] = NULL;
+		finalize(a, ex);
+		ex->id = ++a->emitted;
+		a->emit(a->emit_arg, ex);
+		exchange_free(ex);
+	}
+	for (size_t i = n; i < a->r.nex; i++)
+		a->r.ex[keep++] = a->r.ex[i];
+	a->r.nex = keep;
+}
+
+void
+cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg)
+{
+	a->emit = fn;
+	a->emit_arg = arg;
+}
+
 void
 cx_analysis_finish(struct cx_analysis *a)
 {
@@ -1139,18 +1247,12 @@ cx_analysis_finish(struct cx_analysis *a)
 			conn_end(a, a->buckets[b], "the trace ended");
 	while (a->frags != NULL)
 		frag_drop(a, a->frags);
-	for (size_t i = 0; i < a->r.nex; i++) {
-		struct cx_exchange *ex = a->r.ex[i];
-
-		client_done(ex);
-		if (ex->comm != NULL || ex->pid == 0)
-			continue;
-		for (size_t k = a->nprocs; k-- > 0; )
-			if (a->procs[k].pid == ex->pid) {
-				ex->comm = xstrdup(a->procs[k].comm);
-				break;
-			}
+	if (a->emit != NULL) {
+		stream_flush(a, 1);
+		return;
 	}
+	for (size_t i = 0; i < a->r.nex; i++)
+		finalize(a, a->r.ex[i]);
 	if (a->r.nex > 1)
 		qsort(a->r.ex, a->r.nex, sizeof(*a->r.ex), cmp_start);
 	for (size_t i = 0; i < a->r.nex; i++)

@@ -148,6 +148,15 @@ void     cx_analysis_free(struct cx_analysis *a);       /* NULL is fine */
 void     cx_analysis_frame(struct cx_analysis *a, const struct cx_frame *f);
 /* The trace ended: close what is open, sort, number the exchanges. */
 void     cx_analysis_finish(struct cx_analysis *a);
+/*
+ * Streaming: hand each exchange to fn, in start order, as soon as nothing
+ * later in the trace can change it or start before it (its messages are
+ * complete and 2 s of trace time have passed, or its connection ended),
+ * then free it.  Memory then holds only the exchanges still open.  The
+ * result's ex array holds just those; call before the first frame.
+ */
+typedef void (*cx_emit_fn)(void *arg, struct cx_exchange *ex);
+void     cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg);
 const struct cx_analysis_result *cx_analysis_result(
     const struct cx_analysis *a);
 

@@ -343,6 +343,13 @@ exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 }
 
 void
+cx_out_jsonl_exchange(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
+{
+	exchange(f, ctx, ex);
+}
+
+void
 cx_out_jsonl(FILE *f, const struct cx_out_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->r->nex; i++)

@@ -23,6 +23,9 @@ struct cx_out_ctx {
 };
 
 void     cx_out_jsonl(FILE *f, const struct cx_out_ctx *ctx);
+/* One exchange's line, for streaming (cx_analysis_stream). */
+void     cx_out_jsonl_exchange(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex);
 void     cx_out_text(FILE *f, const struct cx_out_ctx *ctx);
 /* The Markdown report (out_md.c). */
 void     cx_out_md(FILE *f, const struct cx_out_ctx *ctx);

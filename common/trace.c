@@ -428,7 +428,11 @@ struct cx_reader {
 	struct cx_reader_stats  stats;
 	cx_reader_warn_fn       warn;
 	void                   *warn_arg;
+	int                     release;
+	size_t                  released;       /* pages before this let go */
 };
+
+#define RELEASE_STEP    (16u * 1024 * 1024)
 
 static void
 default_warn(void *arg, const char *msg)
@@ -543,6 +547,26 @@ cx_reader_set_warn(struct cx_reader *r, cx_reader_warn_fn fn, void *arg)
 	r->warn_arg = arg;
 }
 
+void
+cx_reader_set_release(struct cx_reader *r, int on)
+{
+	r->release = on;
+}
+
+/* Let go of the pages wholly before the frame at r->pos. */
+static void
+release_behind(struct cx_reader *r)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t upto = r->pos / page * page;
+
+	if (upto - r->released < RELEASE_STEP)
+		return;
+	madvise((void *)(uintptr_t)(r->map + r->released), upto - r->released,
+	    MADV_DONTNEED);
+	r->released = upto;
+}
+
 const struct cx_reader_stats *
 cx_reader_stats(const struct cx_reader *r)
 {
@@ -608,6 +632,8 @@ cx_reader_next(struct cx_reader *r, struct cx_frame *f)
 
 	if (r->pos >= r->size)
 		return 0;
+	if (r->release)
+		release_behind(r);
 	if (!frame_ok(r, r->pos)) {
 		size_t good = next_good(r, r->pos + 1);
 		size_t bad = good - r->pos;

@@ -156,6 +156,12 @@ void     cx_reader_set_warn(struct cx_reader *r, cx_reader_warn_fn fn,
  * holds) and a torn tail is ignored, each reported through the warn hook.
  */
 int      cx_reader_next(struct cx_reader *r, struct cx_frame *f);
+/*
+ * With on set, a frame's payload is valid only until the next call, and
+ * the pages of the file already read are released as the reader moves on,
+ * so reading a trace of any size keeps memory bounded.
+ */
+void     cx_reader_set_release(struct cx_reader *r, int on);
 /* What was skipped so far. */
 struct cx_reader_stats {
 	uint64_t frames;
