@@ -186,6 +186,12 @@ cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 	size_t i = 0, from = 0, count = 0, m, off, len;
 
 	while (i < n) {
+		/* Only "sk-", "eyJ", "Bearer" and '"' can start a secret. */
+		while (i < n && s[i] != 's' && s[i] != 'e' && s[i] != 'b' &&
+		    s[i] != 'B' && s[i] != '"')
+			i++;
+		if (i >= n)
+			break;
 		int boundary = i == 0 || !is_alnum((unsigned char)s[i - 1]);
 
 		m = 0;
