@@ -243,6 +243,20 @@ put_utf8(struct cx_buf *b, uint32_t cp)
 	cx_buf_add(b, u, n);
 }
 
+/* Bytes a JSON string holds as they are: not '"', '\\' or a control. */
+#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
+#define Z16 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+static const uint8_t plain_byte[256] = {
+	Z16, Z16,                                       /* 0x00-0x1f */
+	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
+	P16, P16,
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,      /* 0x50: 0x5c '\\' */
+	P16, P16,
+	P16, P16, P16, P16, P16, P16, P16, P16,         /* 0x80-0xff */
+};
+#undef P16
+#undef Z16
+
 /*
  * A string token at c->i (the opening quote).  On success c->i is past the
  * closing quote and [*start, c->i) is the raw token.  With decode set, the
@@ -261,8 +275,7 @@ string(struct jctx *c, size_t *start, int decode)
 		size_t from = i;
 		uint32_t cp, lo;
 
-		while (i < c->n && c->p[i] != '"' && c->p[i] != '\\' &&
-		    (uint8_t)c->p[i] >= 0x20)
+		while (i < c->n && plain_byte[(uint8_t)c->p[i]])
 			i++;
 		if (decode)
 			cx_buf_add(&c->tmp, c->p + from, i - from);
