@@ -180,19 +180,29 @@ match_quoted(const char *s, size_t n, size_t i, size_t *vlen)
 	return j + 1 - i;
 }
 
+static const uint8_t secret_start[256] = {
+	['s'] = 1, ['e'] = 1, ['b'] = 1, ['B'] = 1, ['"'] = 1,
+};
+
 size_t
 cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 {
 	size_t i = 0, from = 0, count = 0, m, off, len;
 
 	while (i < n) {
-		/* Only "sk-", "eyJ", "Bearer" and '"' can start a secret. */
-		while (i < n && s[i] != 's' && s[i] != 'e' && s[i] != 'b' &&
-		    s[i] != 'B' && s[i] != '"')
+		/*
+		 * Only "sk-", "eyJ", "Bearer" at a word's start, and '"', can
+		 * start a secret: skip to the next such byte.
+		 */
+		while (i < n && !secret_start[(unsigned char)s[i]])
 			i++;
 		if (i >= n)
 			break;
 		int boundary = i == 0 || !is_alnum((unsigned char)s[i - 1]);
+		if (!boundary && s[i] != '"') {
+			i++;
+			continue;
+		}
 
 		m = 0;
 		if (boundary && ((m = match_key(s, n, i)) > 0 ||
