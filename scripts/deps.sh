@@ -7,7 +7,7 @@ pkgs=(build-essential pkg-config libssl-dev libcjson-dev check libzstd-dev
       zlib1g-dev libbrotli-dev openssl ca-certificates curl python3 python3-zstandard zstd
       nodejs npm tmux)
 if [ "${1:-}" = bench ]; then
-	pkgs+=(socat nginx-light wrk mitmproxy)
+	pkgs+=(socat nginx-light wrk mitmproxy time)
 fi
 
 missing=()
