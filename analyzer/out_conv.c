@@ -46,6 +46,9 @@ struct conv {
 	struct cx_buf            rb;            /* redacted text */
 	struct sess             *sess;
 	size_t                   nsess;
+	size_t                   asess;
+	size_t                  *slot;          /* hash of keys: index + 1 */
+	size_t                   nslot;         /* a power of two, or 0 */
 	struct sess             *cur;           /* the turn's session */
 	char                    *last_key;      /* the last turn's session */
 	cJSON                   *calls;         /* call_id -> tool name */
@@ -1036,6 +1039,48 @@ other(struct conv *c, const struct cx_exchange *ex)
 	fputc('\n', c->f);
 }
 
+static size_t
+key_hash(const char *k)
+{
+	size_t h = 14695981039346656037u;
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211u;
+	return h;
+}
+
+/* The session with this key, or c->nsess if there is none. */
+static size_t
+sess_find(const struct conv *c, const char *key)
+{
+	if (c->nslot == 0)
+		return c->nsess;
+	for (size_t h = key_hash(key) & (c->nslot - 1); c->slot[h] != 0;
+	    h = (h + 1) & (c->nslot - 1))
+		if (strcmp(c->sess[c->slot[h] - 1].key, key) == 0)
+			return c->slot[h] - 1;
+	return c->nsess;
+}
+
+/* Index session i (already in c->sess); the table stays under half full. */
+static void
+sess_index(struct conv *c, size_t i)
+{
+	if (2 * c->nsess > c->nslot) {
+		size_t n = c->nslot ? c->nslot * 2 : 64;
+		free(c->slot);
+		c->slot = xcalloc(n, sizeof(*c->slot));
+		c->nslot = n;
+		for (size_t k = 0; k < c->nsess; k++)
+			if (k != i)
+				sess_index(c, k);
+	}
+	size_t h = key_hash(c->sess[i].key) & (c->nslot - 1);
+	while (c->slot[h] != 0)
+		h = (h + 1) & (c->nslot - 1);
+	c->slot[h] = i + 1;
+}
+
 /* The turn's conversation; a new one says so when it is not the only. */
 static void
 session(struct conv *c, const struct cx_exchange *ex, const cJSON *body)
@@ -1047,15 +1092,17 @@ session(struct conv *c, const struct cx_exchange *ex, const cJSON *body)
 		key = jstr(body, "prompt_cache_key");
 	if (key == NULL)
 		key = "";
-	for (i = 0; i < c->nsess; i++)
-		if (strcmp(c->sess[i].key, key) == 0)
-			break;
+	i = sess_find(c, key);
 	if (i == c->nsess) {
-		c->sess = xreallocarray(c->sess, c->nsess + 1,
-		    sizeof(*c->sess));
+		if (c->nsess == c->asess) {
+			c->asess = c->asess ? c->asess * 2 : 16;
+			c->sess = xreallocarray(c->sess, c->asess,
+			    sizeof(*c->sess));
+		}
 		memset(&c->sess[i], 0, sizeof(c->sess[i]));
 		c->sess[i].key = xstrdup(key);
 		c->nsess++;
+		sess_index(c, i);
 	}
 	c->cur = &c->sess[i];
 	if (*key != '\0' && (c->last_key == NULL ||
@@ -1197,6 +1244,7 @@ cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 		free(c.sess[i].prev_tools);
 	}
 	free(c.sess);
+	free(c.slot);
 	free(c.last_key);
 	cJSON_Delete(c.calls);
 	cx_buf_free(&c.rb);
