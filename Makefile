@@ -56,7 +56,7 @@ $(BIN): $(BUILD)/cli/main.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/tracegen.o $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
@@ -82,4 +82,5 @@ bench: cxrec
 clean:
 	rm -rf build build-san cxrec
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+    $(BUILD)/tests/unit/tracegen.d

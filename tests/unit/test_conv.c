@@ -16,60 +16,20 @@
 #include "exchange.h"
 #include "output.h"
 #include "trace.h"
-
-static char dir[64];
-static char path[256];
-static struct cx_file_info info;
-
-#define MS      INT64_C(1000000)
+#include "tracegen.h"
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/cxrec-test-conv.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/trace.bin", dir);
+	tg_setup("conv");
 }
 
-static void
-teardown(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static struct cx_writer *
-create(const char *p)
-{
-	char err[256];
-	struct cx_writer *w = cx_writer_create(p, 0, err, sizeof(err));
-	struct cx_reader *r;
-
-	ck_assert_msg(w != NULL, "create: %s", err);
-	r = cx_reader_open(p, err, sizeof(err));
-	ck_assert_msg(r != NULL, "open: %s", err);
-	info = *cx_reader_info(r);
-	cx_reader_close(r);
-	return w;
-}
-
+/* A frame from the relay. */
 static void
 put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
     const void *p, size_t n)
 {
-	struct cx_frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = kind;
-	f.source = CX_SRC_RELAY;
-	f.dir = dir_;
-	f.conn = conn;
-	f.ts_ns = info.monotonic_ns + (int64_t)(t * MS);
-	f.payload = p;
-	f.len = (uint32_t)n;
-	ck_assert_int_eq(cx_writer_put(w, &f), 0);
+	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, p, n);
 }
 
 static void
@@ -155,7 +115,7 @@ sse(struct cx_writer *w, uint64_t conn, double t, const char *const *ev)
 static void
 write_trace(const char *p)
 {
-	struct cx_writer *w = create(p);
+	struct cx_writer *w = tg_create(p);
 	static const char *const turn1[] = {
 		"response.created", "{\"type\":\"response.created\","
 		    "\"response\":{\"id\":\"resp_1\",\"status\":\"in_progress\"}}",
@@ -242,7 +202,7 @@ decode(int no_redact)
 	memset(&opts, 0, sizeof(opts));
 	opts.format = CX_DECODE_CONVERSATION;
 	opts.no_redact = no_redact;
-	ck_assert_msg(cx_decode(path, &opts, f, err, sizeof(err)) == 0, "%s",
+	ck_assert_msg(cx_decode(tg_path, &opts, f, err, sizeof(err)) == 0, "%s",
 	    err);
 	fclose(f);
 	return mem;
@@ -254,7 +214,7 @@ markdown(void)
 {
 	char err[256], *mem = NULL;
 	size_t len = 0;
-	struct cx_reader *r = cx_reader_open(path, err, sizeof(err));
+	struct cx_reader *r = cx_reader_open(tg_path, err, sizeof(err));
 	struct cx_analysis *a;
 	struct cx_out_ctx ctx;
 	struct cx_frame f;
@@ -266,7 +226,7 @@ markdown(void)
 		cx_analysis_frame(a, &f);
 	cx_analysis_finish(a);
 	memset(&ctx, 0, sizeof(ctx));
-	ctx.trace_path = path;
+	ctx.trace_path = tg_path;
 	ctx.info = cx_reader_info(r);
 	ctx.r = cx_analysis_result(a);
 	ctx.redact = 1;
@@ -302,7 +262,7 @@ START_TEST(plain)
 {
 	char *out, *t2;
 
-	write_trace(path);
+	write_trace(tg_path);
 	out = decode(0);
 	HAS(out, "== Turn 1 ");
 	HAS(out, "gpt-5.2-codex  (exchange #1, POST /v1/responses -> 200)");
@@ -363,7 +323,7 @@ START_TEST(md)
 {
 	char *out;
 
-	write_trace(path);
+	write_trace(tg_path);
 	out = markdown();
 	HAS(out, "### Turn 1\n");
 	HAS(out, "### Turn 2\n");
@@ -396,7 +356,7 @@ END_TEST
  * before response.completed; a failed request body. */
 START_TEST(odd_streams)
 {
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	static const char *const ev[] = {
 		"response.output_text.delta", "{\"item_id\":\"m\","
 		    "\"delta\":\"Hi thre\"}",
@@ -439,7 +399,7 @@ END_TEST
 /* Two conversations interleaved: each turn is compared with its own. */
 START_TEST(sessions)
 {
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	static const char *const a1[] = {
 		"response.output_item.done", "{\"item\":" OUT("answer A1") "}",
 		"response.completed", "{\"response\":{\"status\":"
@@ -482,7 +442,7 @@ END_TEST
 /* JSON of the wrong shapes anywhere: shown, never a crash. */
 START_TEST(odd_shapes)
 {
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	static const char *const ev[] = {
 		"response.output_item.done", "{\"item\":[1,2]}",
 		"response.output_item.done", "{\"item\":{\"type\":"
@@ -540,7 +500,7 @@ conv_suite(void)
 	Suite *s = suite_create("conversation");
 	TCase *tc = tcase_create("conversation");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, plain);
 	tcase_add_test(tc, md);

@@ -20,68 +20,19 @@
 #include "cli.h"
 #include "decode.h"
 #include "trace.h"
-
-static char dir[64];
-static char path[256];
-static struct cx_file_info info;
-
-#define MS      INT64_C(1000000)
+#include "tracegen.h"
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/cxrec-test-decode.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/trace.bin", dir);
+	tg_setup("decode");
 }
 
-static void
-teardown(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static struct cx_writer *
-create(const char *p)
-{
-	char err[256];
-	struct cx_writer *w = cx_writer_create(p, 0, err, sizeof(err));
-	struct cx_reader *r;
-
-	ck_assert_msg(w != NULL, "create: %s", err);
-	/* The anchor the frames' times are relative to. */
-	r = cx_reader_open(p, err, sizeof(err));
-	ck_assert_msg(r != NULL, "open: %s", err);
-	info = *cx_reader_info(r);
-	cx_reader_close(r);
-	return w;
-}
-
-/* A frame at t ms after the trace's anchor. */
-static void
-put(struct cx_writer *w, uint8_t kind, uint8_t source, uint8_t dir_,
-    uint64_t conn, double t, const void *p, size_t n)
-{
-	struct cx_frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = kind;
-	f.source = source;
-	f.dir = dir_;
-	f.conn = conn;
-	f.ts_ns = info.monotonic_ns + (int64_t)(t * MS);
-	f.payload = p;
-	f.len = (uint32_t)n;
-	ck_assert_int_eq(cx_writer_put(w, &f), 0);
-}
 
 static void
 req(struct cx_writer *w, uint64_t conn, double t, const void *p, size_t n)
 {
-	put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, conn, t, p, n);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, conn, t, p, n);
 }
 
 static void
@@ -93,13 +44,13 @@ reqs(struct cx_writer *w, uint64_t conn, double t, const char *s)
 static void
 resp(struct cx_writer *w, uint64_t conn, double t, const char *s)
 {
-	put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, conn, t, s, strlen(s));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, conn, t, s, strlen(s));
 }
 
 static void
 json(struct cx_writer *w, uint8_t kind, uint64_t conn, double t, const char *s)
 {
-	put(w, kind, CX_SRC_RELAY, 0, conn, t, s, strlen(s));
+	tg_put(w, kind, CX_SRC_RELAY, 0, conn, t, s, strlen(s));
 }
 
 static const char *secret_key = "sk-proj-SECRETsecretSECRET12345";
@@ -116,7 +67,7 @@ static size_t zstd_len;
 static void
 write_scenario(const char *p, int torn)
 {
-	struct cx_writer *w = create(p);
+	struct cx_writer *w = tg_create(p);
 	char head[1024], *z;
 	size_t zcap;
 	const char *big;
@@ -202,7 +153,7 @@ write_scenario(const char *p, int torn)
 	json(w, CX_K_CLOSE, 3, 302, "{\"by\":\"relay\"}");
 
 	/* Things decode must skip or report quietly. */
-	put(w, 99, CX_SRC_RELAY, 0, 0, 303, "future", 6);
+	tg_put(w, 99, CX_SRC_RELAY, 0, 0, 303, "future", 6);
 	json(w, CX_K_LOSS, 0, 304, "{\"frames\":3,\"bytes\":1234,\"errno\":28}");
 
 	/* Connection 4: a 600 KB upload (written as several CX_F_CONT
@@ -351,8 +302,8 @@ START_TEST(jsonl_scenario)
 	time_t t;
 	int64_t rt;
 
-	write_scenario(path, 0);
-	out = decode(path, CX_DECODE_JSONL, 0, &warn);
+	write_scenario(tg_path, 0);
+	out = decode(tg_path, CX_DECODE_JSONL, 0, &warn);
 	all = lines(out);
 	ck_assert_int_eq(cJSON_GetArraySize(all), 7);
 	/* The recorder's loss is reported, on the warning hook. */
@@ -369,7 +320,7 @@ START_TEST(jsonl_scenario)
 	ASSERT_NUM(e, "pid", 4242);
 	ASSERT_NUM(e, "tid", 4243);
 	ck_assert_str_eq(str(e, "comm"), "codex");
-	rt = info.realtime_ns + 10 * MS;
+	rt = tg_info.realtime_ns + 10 * MS;
 	t = (time_t)(rt / 1000000000);
 	gmtime_r(&t, &tm);
 	snprintf(want, sizeof(want), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
@@ -490,7 +441,7 @@ START_TEST(jsonl_scenario)
 	free(out);
 
 	/* --no-redact shows them. */
-	out = decode(path, CX_DECODE_JSONL, 1, NULL);
+	out = decode(tg_path, CX_DECODE_JSONL, 1, NULL);
 	all = lines(out);
 	e = cJSON_GetArrayItem(all, 0);
 	ck_assert_ptr_nonnull(strstr(str(e, "request.headers.1.1"),
@@ -505,8 +456,8 @@ START_TEST(text_scenario)
 {
 	char *out;
 
-	write_scenario(path, 0);
-	out = decode(path, CX_DECODE_TEXT, 0, NULL);
+	write_scenario(tg_path, 0);
+	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
 	/* The header: the run's note and the loss. */
 	ck_assert_ptr_nonnull(strstr(out, "cxrec trace "));
 	ck_assert_ptr_nonnull(strstr(out, "note \"run\" from relay"));
@@ -550,12 +501,12 @@ START_TEST(torn_trace)
 	cJSON *all;
 	char *out;
 
-	write_scenario(path, 1);
-	out = decode(path, CX_DECODE_JSONL, 0, &warn);
+	write_scenario(tg_path, 1);
+	out = decode(tg_path, CX_DECODE_JSONL, 0, &warn);
 	ck_assert_ptr_nonnull(strstr(warn.text, "incomplete frame"));
 	all = lines(out);
 	free(out);
-	out = decode(path, CX_DECODE_TEXT, 0, NULL);
+	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "!! damaged trace: 0 corrupt regions "
 	    "(0 bytes skipped), 30 bytes of an incomplete frame at the end"));
 	/* Every exchange the torn frame did not touch is there. */
@@ -582,7 +533,7 @@ START_TEST(client_closes_after_final_event)
 	    "{\"a\":1}\n\n\r\n";
 	static const char *ev2 = "29\r\nevent: response.completed\ndata: "
 	    "{\"a\":2}\n\n\r\n";
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	cJSON *all;
 	char *out;
 
@@ -599,7 +550,7 @@ START_TEST(client_closes_after_final_event)
 		    "\"client closed\"}");
 	}
 	cx_writer_close(w);
-	out = decode(path, CX_DECODE_JSONL, 0, NULL);
+	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
 	all = lines(out);
 	free(out);
 	ck_assert_int_eq(cJSON_GetArraySize(all), 2);
@@ -617,14 +568,14 @@ END_TEST
 
 START_TEST(empty_trace)
 {
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	char *out;
 
 	cx_writer_close(w);
-	out = decode(path, CX_DECODE_JSONL, 0, NULL);
+	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
 	ck_assert_str_eq(out, "");
 	free(out);
-	out = decode(path, CX_DECODE_TEXT, 0, NULL);
+	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "0 exchanges, 0 errors"));
 	free(out);
 }
@@ -662,8 +613,8 @@ START_TEST(random_traces)
 		char *out, *text;
 		cJSON *all;
 
-		unlink(path);
-		w = create(path);
+		unlink(tg_path);
+		w = tg_create(tg_path);
 		for (int i = 0; i < 40; i++) {
 			char buf[300];
 			size_t len;
@@ -684,7 +635,7 @@ START_TEST(random_traces)
 			f.dir = (uint8_t)((r >> 19) % 3);
 			f.flags = (r >> 23) % 7 == 0 ? CX_F_CONT : 0;
 			f.conn = (r >> 25) % 3;
-			f.ts_ns = info.monotonic_ns + (int64_t)((r >> 9) % 1000) *
+			f.ts_ns = tg_info.monotonic_ns + (int64_t)((r >> 9) % 1000) *
 			    MS - 100 * MS;
 			f.pid = (r >> 27) % 2 ? 0 : 77;
 			f.payload = (const uint8_t *)buf;
@@ -692,12 +643,12 @@ START_TEST(random_traces)
 			ck_assert_int_eq(cx_writer_put(w, &f), 0);
 		}
 		cx_writer_close(w);
-		out = decode(path, CX_DECODE_JSONL, round % 2, NULL);
+		out = decode(tg_path, CX_DECODE_JSONL, round % 2, NULL);
 		all = lines(out);
 		total += cJSON_GetArraySize(all);
 		cJSON_Delete(all);
 		free(out);
-		text = decode(path, CX_DECODE_TEXT, 0, NULL);
+		text = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
 		ck_assert_ptr_nonnull(strstr(text, " exchange"));
 		free(text);
 	}
@@ -723,8 +674,8 @@ run(const char **args, char *errout, size_t errlen, char *stdout_,
 		argc++;
 	}
 	argv[argc] = NULL;
-	snprintf(epath, sizeof(epath), "%s/stderr", dir);
-	snprintf(opath, sizeof(opath), "%s/stdout", dir);
+	snprintf(epath, sizeof(epath), "%s/stderr", tg_dir);
+	snprintf(opath, sizeof(opath), "%s/stdout", tg_dir);
 	fflush(stdout);
 	fflush(stderr);
 	saved_err = dup(2);
@@ -789,26 +740,26 @@ START_TEST(bad_inputs)
 	char p[300], hdr[CX_FILE_HEADER_LEN + 40];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/empty", dir);
+	snprintf(p, sizeof(p), "%s/empty", tg_dir);
 	write_file(p, "", 0);
 	bad_input(p, "empty");
-	snprintf(p, sizeof(p), "%s/text.txt", dir);
+	snprintf(p, sizeof(p), "%s/text.txt", tg_dir);
 	write_file(p, not_trace, strlen(not_trace));
 	bad_input(p, "not a cxrec trace");
-	snprintf(p, sizeof(p), "%s/short", dir);
+	snprintf(p, sizeof(p), "%s/short", tg_dir);
 	write_file(p, "CXTRACE\n", 8);
 	bad_input(p, "not a cxrec trace");
-	bad_input(dir, "is a directory");
-	snprintf(p, sizeof(p), "%s/missing.bin", dir);
+	bad_input(tg_dir, "is a directory");
+	snprintf(p, sizeof(p), "%s/missing.bin", tg_dir);
 	bad_input(p, "cannot read");
 	/* A trace from a future version. */
-	cx_writer_close(create(path));
-	f = fopen(path, "r");
+	cx_writer_close(tg_create(tg_path));
+	f = fopen(tg_path, "r");
 	ck_assert_uint_eq(fread(hdr, 1, CX_FILE_HEADER_LEN, f),
 	    CX_FILE_HEADER_LEN);
 	fclose(f);
 	hdr[8] = 99;
-	snprintf(p, sizeof(p), "%s/future.bin", dir);
+	snprintf(p, sizeof(p), "%s/future.bin", tg_dir);
 	write_file(p, hdr, CX_FILE_HEADER_LEN);
 	bad_input(p, "version 99");
 }
@@ -818,22 +769,22 @@ START_TEST(command_line)
 {
 	char err[1024], out[8192], opath[300], optbuf[320];
 	const char *missing[] = { "decode", NULL };
-	const char *unknown[] = { "decode", "--frobnicate", path, NULL };
-	const char *unknown_short[] = { "decode", "-x", path, NULL };
-	const char *badfmt[] = { "decode", "--format", "xml", path, NULL };
-	const char *two[] = { "decode", path, path, NULL };
+	const char *unknown[] = { "decode", "--frobnicate", tg_path, NULL };
+	const char *unknown_short[] = { "decode", "-x", tg_path, NULL };
+	const char *badfmt[] = { "decode", "--format", "xml", tg_path, NULL };
+	const char *two[] = { "decode", tg_path, tg_path, NULL };
 	const char *help[] = { "decode", "--help", NULL };
-	const char *noval[] = { "decode", path, "-o", NULL };
-	const char *tofile[] = { "decode", "--format=jsonl", "-o", opath, path,
+	const char *noval[] = { "decode", tg_path, "-o", NULL };
+	const char *tofile[] = { "decode", "--format=jsonl", "-o", opath, tg_path,
 	    NULL };
-	const char *cantcreate[] = { "decode", "-o", optbuf, path, NULL };
-	const char *overwrite[] = { "decode", "-o", path, path, NULL };
-	const char *tostdout[] = { "decode", "--no-redact", "--max-body", "4", path,
+	const char *cantcreate[] = { "decode", "-o", optbuf, tg_path, NULL };
+	const char *overwrite[] = { "decode", "-o", tg_path, tg_path, NULL };
+	const char *tostdout[] = { "decode", "--no-redact", "--max-body", "4", tg_path,
 	    NULL };
 	FILE *f;
 	size_t n;
 
-	write_scenario(path, 0);
+	write_scenario(tg_path, 0);
 	ck_assert_int_eq(run(missing, err, sizeof(err), NULL, 0),
 	    CX_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(err, "missing TRACE"));
@@ -857,7 +808,7 @@ START_TEST(command_line)
 	ck_assert_ptr_nonnull(strstr(out, "--format"));
 	ck_assert_str_eq(err, "");
 
-	snprintf(opath, sizeof(opath), "%s/out.jsonl", dir);
+	snprintf(opath, sizeof(opath), "%s/out.jsonl", tg_dir);
 	ck_assert_int_eq(run(tofile, err, sizeof(err), out, sizeof(out)),
 	    CX_EXIT_OK);
 	ck_assert_str_eq(out, "");
@@ -868,7 +819,7 @@ START_TEST(command_line)
 	fclose(f);
 	ck_assert(strncmp(out, "{\"id\":1,", 8) == 0);
 
-	snprintf(optbuf, sizeof(optbuf), "%s/no/such/dir/out", dir);
+	snprintf(optbuf, sizeof(optbuf), "%s/no/such/tg_dir/out", tg_dir);
 	ck_assert_int_eq(run(cantcreate, err, sizeof(err), NULL, 0),
 	    CX_EXIT_USAGE);
 	ck_assert_ptr_nonnull(strstr(err, "cannot create"));
@@ -891,7 +842,7 @@ decode_suite(void)
 	Suite *s = suite_create("decode");
 	TCase *tc = tcase_create("decode");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, jsonl_scenario);
 	tcase_add_test(tc, text_scenario);

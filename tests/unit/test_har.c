@@ -16,60 +16,20 @@
 
 #include "decode.h"
 #include "trace.h"
-
-static char dir[64];
-static char path[256];
-static struct cx_file_info info;
-
-#define MS      INT64_C(1000000)
+#include "tracegen.h"
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/cxrec-test-har.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/trace.bin", dir);
+	tg_setup("har");
 }
 
-static void
-teardown(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static struct cx_writer *
-create(const char *p)
-{
-	char err[256];
-	struct cx_writer *w = cx_writer_create(p, 0, err, sizeof(err));
-	struct cx_reader *r;
-
-	ck_assert_msg(w != NULL, "create: %s", err);
-	r = cx_reader_open(p, err, sizeof(err));
-	ck_assert_msg(r != NULL, "open: %s", err);
-	info = *cx_reader_info(r);
-	cx_reader_close(r);
-	return w;
-}
-
+/* A frame from the relay. */
 static void
 put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
     const void *p, size_t n)
 {
-	struct cx_frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = kind;
-	f.source = CX_SRC_RELAY;
-	f.dir = dir_;
-	f.conn = conn;
-	f.ts_ns = info.monotonic_ns + (int64_t)(t * MS);
-	f.payload = p;
-	f.len = (uint32_t)n;
-	ck_assert_int_eq(cx_writer_put(w, &f), 0);
+	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, p, n);
 }
 
 static void
@@ -128,7 +88,7 @@ static const uint8_t br_sse[] = {
 static void
 write_scenario(void)
 {
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	char buf[2048], *z;
 	size_t zcap;
 	int n;
@@ -213,7 +173,7 @@ decode(int no_redact)
 	memset(&opts, 0, sizeof(opts));
 	opts.format = CX_DECODE_HAR;
 	opts.no_redact = no_redact;
-	ck_assert_msg(cx_decode(path, &opts, f, err, sizeof(err)) == 0, "%s",
+	ck_assert_msg(cx_decode(tg_path, &opts, f, err, sizeof(err)) == 0, "%s",
 	    err);
 	fclose(f);
 	return mem;
@@ -520,7 +480,7 @@ END_TEST
 
 START_TEST(har_empty)
 {
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	cJSON *doc;
 	char *out;
 
@@ -540,7 +500,7 @@ har_suite(void)
 	Suite *s = suite_create("har");
 	TCase *tc = tcase_create("har");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, har_scenario);
 	tcase_add_test(tc, har_empty);

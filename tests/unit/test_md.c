@@ -15,60 +15,20 @@
 #include "decode.h"
 #include "mdesc.h"
 #include "trace.h"
-
-static char dir[64];
-static char path[256];
-static struct cx_file_info info;
-
-#define MS      INT64_C(1000000)
+#include "tracegen.h"
 
 static void
 setup(void)
 {
-	strcpy(dir, "/tmp/cxrec-test-md.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/trace.bin", dir);
+	tg_setup("md");
 }
 
-static void
-teardown(void)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	ck_assert_int_eq(system(cmd), 0);
-}
-
-static struct cx_writer *
-create(const char *p)
-{
-	char err[256];
-	struct cx_writer *w = cx_writer_create(p, 0, err, sizeof(err));
-	struct cx_reader *r;
-
-	ck_assert_msg(w != NULL, "create: %s", err);
-	r = cx_reader_open(p, err, sizeof(err));
-	ck_assert_msg(r != NULL, "open: %s", err);
-	info = *cx_reader_info(r);
-	cx_reader_close(r);
-	return w;
-}
-
+/* A frame from the relay. */
 static void
 put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
     const void *p, size_t n)
 {
-	struct cx_frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = kind;
-	f.source = CX_SRC_RELAY;
-	f.dir = dir_;
-	f.conn = conn;
-	f.ts_ns = info.monotonic_ns + (int64_t)(t * MS);
-	f.payload = p;
-	f.len = (uint32_t)n;
-	ck_assert_int_eq(cx_writer_put(w, &f), 0);
+	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, p, n);
 }
 
 static void
@@ -148,7 +108,7 @@ sse_exchange(struct cx_writer *w, uint64_t conn, double t, const char *done)
 static void
 write_trace(const char *p)
 {
-	struct cx_writer *w = create(p);
+	struct cx_writer *w = tg_create(p);
 
 	json(w, CX_K_NOTE, 0, 0.5, "{\"type\":\"run\",\"cxrec_version\":"
 	    "\"0.1.0\",\"argv\":[\"codex\",\"exec\",\"say <hi> | `x`\"],"
@@ -279,8 +239,8 @@ START_TEST(report)
 	char *out;
 	const char *l;
 
-	write_trace(path);
-	out = decode_md(path, 0, 0);
+	write_trace(tg_path);
+	out = decode_md(tg_path, 0, 0);
 	if (getenv("CXREC_TEST_MD_DUMP") != NULL) {
 		/* To look at the report: CXREC_TEST_MD_DUMP=file */
 		FILE *d = fopen(getenv("CXREC_TEST_MD_DUMP"), "w");
@@ -375,10 +335,10 @@ START_TEST(report)
 	free(out);
 
 	/* --no-redact shows the key; --max-body cuts bodies. */
-	out = decode_md(path, 1, 0);
+	out = decode_md(tg_path, 1, 0);
 	ck_assert_ptr_nonnull(strstr(out, secret_key));
 	free(out);
-	out = decode_md(path, 0, 10);
+	out = decode_md(tg_path, 0, 10);
 	ck_assert_ptr_nonnull(strstr(out, "more bytes not shown (--max-body)"));
 	ck_assert_ptr_null(strstr(out, "\"instructions\": \"be brief\""));
 	check_outside_code(out);
@@ -388,22 +348,22 @@ END_TEST
 
 START_TEST(empty_and_damaged)
 {
-	struct cx_writer *w = create(path);
+	struct cx_writer *w = tg_create(tg_path);
 	char *out;
 	FILE *fp;
 
 	cx_writer_close(w);
-	out = decode_md(path, 0, 0);
+	out = decode_md(tg_path, 0, 0);
 	ck_assert_ptr_nonnull(strstr(out, "## Statistics\n"));
 	ck_assert_ptr_nonnull(strstr(out, "## Exchanges\n\nNo exchanges."));
 	ck_assert_ptr_null(strstr(out, "## Warnings"));
 	free(out);
 	/* Half a frame at the end. */
-	fp = fopen(path, "ab");
+	fp = fopen(tg_path, "ab");
 	ck_assert_ptr_nonnull(fp);
 	fwrite("CXFR\x64\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0", 1, 20, fp);
 	fclose(fp);
-	out = decode_md(path, 0, 0);
+	out = decode_md(tg_path, 0, 0);
 	ck_assert_ptr_nonnull(strstr(out, "## Warnings\n"));
 	ck_assert_ptr_nonnull(strstr(out, "bytes were skipped"));
 	free(out);
@@ -462,8 +422,8 @@ START_TEST(random_traces)
 		struct cx_writer *w;
 		char *out;
 
-		unlink(path);
-		w = create(path);
+		unlink(tg_path);
+		w = tg_create(tg_path);
 		for (int i = 0; i < 40; i++) {
 			char buf[300];
 			size_t len;
@@ -484,14 +444,14 @@ START_TEST(random_traces)
 			f.source = CX_SRC_RELAY;
 			f.dir = (uint8_t)(1 + (r >> 19) % 2);
 			f.conn = (r >> 25) % 3;
-			f.ts_ns = info.monotonic_ns + (int64_t)((r >> 9) % 1000) *
+			f.ts_ns = tg_info.monotonic_ns + (int64_t)((r >> 9) % 1000) *
 			    MS;
 			f.payload = (const uint8_t *)buf;
 			f.len = (uint32_t)len;
 			ck_assert_int_eq(cx_writer_put(w, &f), 0);
 		}
 		cx_writer_close(w);
-		out = decode_md(path, 0, round % 3 ? 0 : 16);
+		out = decode_md(tg_path, 0, round % 3 ? 0 : 16);
 		ck_assert_ptr_nonnull(strstr(out, "## Exchanges\n"));
 		ck_assert_uint_eq(count(out, "<details><summary>"),
 		    count(out, "</details>"));
@@ -508,7 +468,7 @@ md_suite(void)
 	Suite *s = suite_create("md");
 	TCase *tc = tcase_create("md");
 
-	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, report);
 	tcase_add_test(tc, empty_and_damaged);
