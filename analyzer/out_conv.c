@@ -58,40 +58,6 @@ struct conv {
 
 /* --- writing --------------------------------------------------------- */
 
-/* Bytes for a terminal: controls and invalid UTF-8 as \xNN; a newline,
- * when nl is set, starts a new line with prefix. */
-static void
-put_plain(FILE *f, const char *s, size_t n, int nl, const char *prefix)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, k;
-
-	while (i < n) {
-		uint8_t c = p[i];
-
-		if (c == '\n' && nl) {
-			fputc('\n', f);
-			fputs(prefix, f);
-			i++;
-		} else if (c == '\r' && i + 1 < n && p[i + 1] == '\n' && nl) {
-			i++;
-		} else if (c == '\n') {
-			fputs("\\n", f);
-			i++;
-		} else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
-			fputc(c, f);
-			i++;
-		} else if (c >= 0x80 && (k = cx_utf8_seq(p + i, n - i)) > 0 &&
-		    !(k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			fwrite(p + i, 1, k, f);
-			i += k;
-		} else {
-			fprintf(f, "\\x%02x", c);
-			i++;
-		}
-	}
-}
-
 /*
  * Markdown text: & < > as entities, Markdown specials backslash-escaped,
  * leading blanks as &#32; and &#9; (no indented code), "1." as "1\.",
@@ -192,7 +158,7 @@ inl(struct conv *c, const char *s)
 	if (c->md)
 		put_md(c->f, r, n, 0, "");
 	else
-		put_plain(c->f, r, n, 0, "");
+		cx_out_term(c->f, r, n, 0, "");
 }
 
 static void
@@ -204,7 +170,7 @@ inl_url(struct conv *c, const char *s)
 	if (c->md)
 		put_md(c->f, r, n, 0, "");
 	else
-		put_plain(c->f, r, n, 0, "");
+		cx_out_term(c->f, r, n, 0, "");
 }
 
 /* Cut at max_body bytes (0: all), on a UTF-8 boundary. */
@@ -276,7 +242,7 @@ prose(struct conv *c, const char *s, size_t n)
 		fputs("\n\n", c->f);
 	} else {
 		fputs(IND2, c->f);
-		put_plain(c->f, r, show, 1, IND2);
+		cx_out_term(c->f, r, show, 1, IND2);
 		fputc('\n', c->f);
 	}
 	more(c, len - show);
@@ -293,7 +259,7 @@ code(struct conv *c, const char *r, size_t len, const char *info)
 	show = shown(c, r, len);
 	if (!c->md) {
 		fputs(IND2, c->f);
-		put_plain(c->f, r, show, 1, IND2);
+		cx_out_term(c->f, r, show, 1, IND2);
 		fputc('\n', c->f);
 		more(c, len - show);
 		return;
@@ -308,7 +274,7 @@ code(struct conv *c, const char *r, size_t len, const char *info)
 		fputc('`', c->f);
 	fprintf(c->f, "%s\n", info);
 	/* Inside a fence only controls need care. */
-	put_plain(c->f, r, show, 1, "");
+	cx_out_term(c->f, r, show, 1, "");
 	fputc('\n', c->f);
 	for (size_t i = 0; i < longest; i++)
 		fputc('`', c->f);
@@ -1207,7 +1173,7 @@ cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 	cx_buf_init(&c.rb, 0);
 	if (!markdown) {
 		fputs("cxrec conversation ", f);
-		put_plain(f, ctx->trace_path, strlen(ctx->trace_path), 0, "");
+		cx_out_term(f, ctx->trace_path, strlen(ctx->trace_path), 0, "");
 		fputs(" (times are UTC)\n\n", f);
 	}
 	for (size_t i = 0; i < r->nex; i++) {

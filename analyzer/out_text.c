@@ -24,8 +24,8 @@
  * not UTF-8 as \xNN (a newline as \n), so nothing in a trace can drive
  * the terminal.
  */
-static void
-tput(FILE *f, const char *s, size_t n, int nl, const char *prefix)
+void
+cx_out_term(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0, k;
@@ -60,7 +60,7 @@ tput(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 static void
 tputs(FILE *f, const char *s)
 {
-	tput(f, s, strlen(s), 0, "");
+	cx_out_term(f, s, strlen(s), 0, "");
 }
 
 /* Redact s[0..n) into b if asked, else copy it. */
@@ -84,7 +84,7 @@ rputs(FILE *f, const struct cx_out_ctx *ctx, const char *s)
 
 	cx_buf_init(&b, 0);
 	redacted(&b, ctx, s, strlen(s), 0);
-	tput(f, (const char *)b.p, b.len, 0, "");
+	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
 
@@ -95,7 +95,7 @@ rurl(FILE *f, const struct cx_out_ctx *ctx, const char *s)
 
 	cx_buf_init(&b, 0);
 	redacted(&b, ctx, s, strlen(s), 1);
-	tput(f, (const char *)b.p, b.len, 0, "");
+	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
 
@@ -202,7 +202,7 @@ note(FILE *f, const struct cx_out_ctx *ctx, const struct cx_note *n)
 		    cx_source_name(n->source));
 		cx_buf_init(&b, 0);
 		redacted(&b, ctx, n->text, n->len, 0);
-		tput(f, (const char *)b.p, b.len, 0, "");
+		cx_out_term(f, (const char *)b.p, b.len, 0, "");
 		cx_buf_free(&b);
 		fputc('\n', f);
 		cJSON_Delete(o);
@@ -296,7 +296,7 @@ media_type(FILE *f, const char *ct)
 	size_t n = strcspn(ct, "; \t");
 
 	fputc(' ', f);
-	tput(f, ct, n, 0, "");
+	cx_out_term(f, ct, n, 0, "");
 }
 
 static void
@@ -379,7 +379,7 @@ fields(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl,
 			cx_redact_header(&b, fl->v[i].name, fl->v[i].value);
 		else
 			cx_buf_adds(&b, fl->v[i].value);
-		tput(f, (const char *)b.p, b.len, 0, "");
+		cx_out_term(f, (const char *)b.p, b.len, 0, "");
 		fputc('\n', f);
 	}
 	cx_buf_free(&b);
@@ -413,7 +413,7 @@ limited(FILE *f, const struct cx_out_ctx *ctx, const char *s, size_t n)
 		n -= n > 1 && s[n - 2] == '\r' ? 2 : 1;
 	show = ctx->max_body && n > ctx->max_body ? (size_t)ctx->max_body : n;
 	fputs(IND, f);
-	tput(f, s, show, 1, IND);
+	cx_out_term(f, s, show, 1, IND);
 	fputc('\n', f);
 	if (show < n)
 		fprintf(f, IND "... %zu more bytes not shown (--max-body)\n",
@@ -497,7 +497,7 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 		redacted(&b, ctx, e->data, e->data_len, 0);
 	show = ctx->max_body && b.len > ctx->max_body ? (size_t)ctx->max_body :
 	    b.len;
-	tput(f, (const char *)b.p, show, 0, "");
+	cx_out_term(f, (const char *)b.p, show, 0, "");
 	if (show < b.len)
 		fprintf(f, " ... (%zu more bytes)", b.len - show);
 	cx_buf_free(&b);

@@ -38,6 +38,13 @@ void     cx_out_har(FILE *f, const struct cx_out_ctx *ctx);
 void     cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx,
     int markdown);
 
+/*
+ * Bytes for a terminal: controls and invalid UTF-8 as \xNN; with nl set a
+ * newline starts a new line with prefix, otherwise it shows as \n.
+ */
+void     cx_out_term(FILE *f, const char *s, size_t n, int nl,
+    const char *prefix);
+
 /* ts (CLOCK_MONOTONIC ns) as UTC wall-clock time, using the trace's anchor:
  * "2026-11-24T07:07:53.123456Z", or with date 0 "07:07:53.123456". */
 void     cx_fmt_time(char *buf, size_t len, const struct cx_file_info *info,
