@@ -15,7 +15,7 @@ cx_buf_init(struct cx_buf *b, size_t max)
 }
 
 int
-cx_buf_add(struct cx_buf *b, const void *p, size_t n)
+cx_buf_add_slow(struct cx_buf *b, const void *p, size_t n)
 {
 	int rc = 0;
 
@@ -37,14 +37,6 @@ cx_buf_add(struct cx_buf *b, const void *p, size_t n)
 	b->len += n;
 	b->p[b->len] = '\0';
 	return rc;
-}
-
-int
-cx_buf_addc(struct cx_buf *b, int c)
-{
-	uint8_t ch = (uint8_t)c;
-
-	return cx_buf_add(b, &ch, 1);
 }
 
 int

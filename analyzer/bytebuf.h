@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "xmalloc.h"
 
@@ -26,8 +27,32 @@ struct cx_buf {
 
 void     cx_buf_init(struct cx_buf *b, size_t max);
 /* Append n bytes: 0, or -1 if they did not all fit (b->cut is then set). */
-int      cx_buf_add(struct cx_buf *b, const void *p, size_t n);
-int      cx_buf_addc(struct cx_buf *b, int c);
+int      cx_buf_add_slow(struct cx_buf *b, const void *p, size_t n);
+static inline int
+cx_buf_add(struct cx_buf *b, const void *p, size_t n)
+{
+	/* The common case inline: room, under the limit. */
+	if (n < b->alloc - b->len && (b->max == 0 || n <= b->max - b->len)) {
+		if (n > 0)
+			memcpy(b->p + b->len, p, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+		return 0;
+	}
+	return cx_buf_add_slow(b, p, n);
+}
+
+static inline int
+cx_buf_addc(struct cx_buf *b, int c)
+{
+	if (b->alloc - b->len > 1 && (b->max == 0 || b->len < b->max)) {
+		b->p[b->len++] = (uint8_t)c;
+		b->p[b->len] = '\0';
+		return 0;
+	}
+	uint8_t ch = (uint8_t)c;
+	return cx_buf_add_slow(b, &ch, 1);
+}
 int      cx_buf_adds(struct cx_buf *b, const char *s);
 void     cx_buf_reset(struct cx_buf *b);    /* empty it, keep the memory */
 void     cx_buf_trim(struct cx_buf *b);     /* give back unused memory */

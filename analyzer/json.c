@@ -4,6 +4,7 @@
 #include "bytebuf.h"
 #include "json.h"
 #include "redact.h"
+#include "scan.h"
 
 size_t
 cx_utf8_seq(const uint8_t *p, size_t n)
@@ -52,47 +53,84 @@ cx_utf8_valid(const uint8_t *p, size_t n)
 	return 1;
 }
 
+/*
+ * The special byte at p[0] (n bytes left) as JSON: its escape, or a valid
+ * UTF-8 sequence as it is, into e (*len bytes).  Returns the number of
+ * input bytes it stands for.
+ */
+static size_t
+str_special(char e[6], size_t *len, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t c = p[0];
+	size_t k;
+
+	*len = 2;
+	e[0] = '\\';
+	if (c >= 0x80 && (k = cx_utf8_seq(p, n)) > 0) {
+		memcpy(e, p, k);
+		*len = k;
+		return k;
+	}
+	switch (c) {
+	case '"':	e[1] = '"'; break;
+	case '\\':	e[1] = '\\'; break;
+	case '\n':	e[1] = 'n'; break;
+	case '\r':	e[1] = 'r'; break;
+	case '\t':	e[1] = 't'; break;
+	case '\b':	e[1] = 'b'; break;
+	case '\f':	e[1] = 'f'; break;
+	default:
+		if (c < 0x20) {
+			memcpy(e, "\\u00", 4);
+			e[4] = hex[c >> 4];
+			e[5] = hex[c & 15];
+			*len = 6;
+		} else {
+			/* Not UTF-8: the Latin-1 character. */
+			e[0] = (char)(0xc0 | c >> 6);
+			e[1] = (char)(0x80 | (c & 0x3f));
+		}
+		break;
+	}
+	return 1;
+}
+
+void
+cx_json_str_buf(struct cx_buf *b, const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, j, len;
+	char e[6];
+
+	cx_buf_addc(b, '"');
+	while (i < n) {
+		j = cx_scan(p, i, n, CX_SC_JSON);
+		cx_buf_add(b, p + i, j - i);
+		if (j >= n)
+			break;
+		i = j + str_special(e, &len, p + j, n - j);
+		cx_buf_add(b, e, len);
+	}
+	cx_buf_addc(b, '"');
+}
+
 void
 cx_json_str(FILE *f, const char *s, size_t n)
 {
 	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, from = 0, k;
+	size_t i = 0, j, len;
+	char e[6];
 
 	putc('"', f);
 	while (i < n) {
-		uint8_t c = p[i];
-
-		if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0x80 && (k = cx_utf8_seq(p + i, n - i)) > 0) {
-			i += k;
-			continue;
-		}
-		fwrite(p + from, 1, i - from, f);
-		switch (c) {
-		case '"':	fputs("\\\"", f); break;
-		case '\\':	fputs("\\\\", f); break;
-		case '\n':	fputs("\\n", f); break;
-		case '\r':	fputs("\\r", f); break;
-		case '\t':	fputs("\\t", f); break;
-		case '\b':	fputs("\\b", f); break;
-		case '\f':	fputs("\\f", f); break;
-		default:
-			if (c < 0x20)
-				fprintf(f, "\\u%04x", c);
-			else {
-				/* Not UTF-8: the Latin-1 character. */
-				putc(0xc0 | c >> 6, f);
-				putc(0x80 | (c & 0x3f), f);
-			}
+		j = cx_scan(p, i, n, CX_SC_JSON);
+		fwrite(p + i, 1, j - i, f);
+		if (j >= n)
 			break;
-		}
-		i++;
-		from = i;
+		i = j + str_special(e, &len, p + j, n - j);
+		fwrite(e, 1, len, f);
 	}
-	fwrite(p + from, 1, n - from, f);
 	putc('"', f);
 }
 
@@ -145,6 +183,38 @@ cx_base64(FILE *f, const uint8_t *p, size_t n)
 }
 
 void
+cx_json_base64_buf(struct cx_buf *b, const uint8_t *p, size_t n)
+{
+	static const char tab[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	char q[4];
+	size_t i;
+
+	cx_buf_addc(b, '"');
+	for (i = 0; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 |
+		    p[i + 2];
+
+		q[0] = tab[v >> 18];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = tab[(v >> 6) & 63];
+		q[3] = tab[v & 63];
+		cx_buf_add(b, q, 4);
+	}
+	if (n - i > 0) {
+		uint32_t v = (uint32_t)p[i] << 16 |
+		    (n - i == 2 ? (uint32_t)p[i + 1] << 8 : 0);
+
+		q[0] = tab[v >> 18];
+		q[1] = tab[(v >> 12) & 63];
+		q[2] = n - i == 2 ? tab[(v >> 6) & 63] : '=';
+		q[3] = '=';
+		cx_buf_add(b, q, 4);
+	}
+	cx_buf_addc(b, '"');
+}
+
+void
 cx_json_base64(FILE *f, const uint8_t *p, size_t n)
 {
 	putc('"', f);
@@ -154,16 +224,23 @@ cx_json_base64(FILE *f, const uint8_t *p, size_t n)
 
 /* --- the re-writer --------------------------------------------------- */
 
+/*
+ * One pass both checks and writes: with o NULL it only checks.  Output
+ * goes to a byte buffer, so that a text found not to be JSON halfway can
+ * be taken back (cx_json_emit).
+ */
 struct jctx {
 	const char      *p;
 	size_t           n;
 	size_t           i;
-	FILE            *f;             /* NULL: check only */
+	struct cx_buf   *o;             /* NULL: check only */
 	int              flags;
 	const char      *indent;
 	int              depth;
 	long             redacted;
 	int              lone;          /* the last string had a lone surrogate */
+	int              esc;           /* ... had an escape */
+	int              slow;          /* ... cannot be copied as it is */
 	struct cx_buf    tmp;           /* a decoded string */
 	struct cx_buf    red;           /* ... redacted */
 };
@@ -176,23 +253,40 @@ ws(struct jctx *c)
 		c->i++;
 }
 
-static void
+static inline void
 out(struct jctx *c, const char *s, size_t n)
 {
-	if (c->f != NULL)
-		fwrite(s, 1, n, c->f);
+	if (c->o != NULL)
+		cx_buf_add(c->o, s, n);
+}
+
+/*
+ * The quick test before cx_redact_json_suspect for the byte at s[i] of a
+ * string's content (n bytes on): "sk-", "eyJ", "be"/"Be"/"BE".
+ */
+static inline int
+maybe_secret(const char *s, size_t n, size_t i)
+{
+	switch (s[i]) {
+	case '-':
+		return i >= 2 && s[i - 2] == 's' && s[i - 1] == 'k';
+	case 'J':
+		return i >= 2 && s[i - 2] == 'e' && s[i - 1] == 'y';
+	default:
+		return i + 1 < n && (s[i + 1] | 0x20) == 'e';
+	}
 }
 
 static void
 newline(struct jctx *c)
 {
-	if (c->f == NULL || !(c->flags & CX_JSON_PRETTY))
+	if (c->o == NULL || !(c->flags & CX_JSON_PRETTY))
 		return;
-	putc('\n', c->f);
+	out(c, "\n", 1);
 	if (c->indent != NULL)
-		fputs(c->indent, c->f);
+		out(c, c->indent, strlen(c->indent));
 	for (int d = 0; d < c->depth; d++)
-		fputs("  ", c->f);
+		out(c, "  ", 2);
 }
 
 static int
@@ -243,53 +337,71 @@ put_utf8(struct cx_buf *b, uint32_t cp)
 	cx_buf_add(b, u, n);
 }
 
-/* Bytes a JSON string holds as they are: not '"', '\\' or a control. */
-#define P16 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1
-#define Z16 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-static const uint8_t plain_byte[256] = {
-	Z16, Z16,                                       /* 0x00-0x1f */
-	1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x20: '"' */
-	P16, P16,
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,      /* 0x50: 0x5c '\\' */
-	P16, P16,
-	P16, P16, P16, P16, P16, P16, P16, P16,         /* 0x80-0xff */
-};
-#undef P16
-#undef Z16
-
 /*
  * A string token at c->i (the opening quote).  On success c->i is past the
- * closing quote and [*start, c->i) is the raw token.  With decode set, the
- * content is decoded into c->tmp (lone surrogates become U+FFFD).
+ * closing quote and [*start, c->i) is the raw token; c->esc tells whether
+ * it has escapes, and c->slow whether it has a \u or \/ escape or, with
+ * red set, bytes where a secret may be (redact.h): then it must be decoded
+ * before it is redacted or written.  With decode set, the content is
+ * decoded into c->tmp (lone surrogates become U+FFFD, c->lone is set).
+ * Non-ASCII bytes must be valid UTF-8.
  */
 static int
-string(struct jctx *c, size_t *start, int decode)
+string(struct jctx *c, size_t *start, int decode, int red)
 {
-	size_t i = c->i + 1;
+	const uint8_t *p = (const uint8_t *)c->p;
+	const unsigned cls = CX_SC_JSON | (red ? CX_SC_SECRET : 0);
+	size_t s0 = c->i + 1, i = s0, from = s0, k;
 
 	*start = c->i;
-	c->lone = 0;
+	c->lone = c->esc = c->slow = 0;
 	if (decode)
 		cx_buf_reset(&c->tmp);
 	for (;;) {
-		size_t from = i;
 		uint32_t cp, lo;
 
-		while (i < c->n && plain_byte[(uint8_t)c->p[i]])
-			i++;
-		if (decode)
-			cx_buf_add(&c->tmp, c->p + from, i - from);
-		if (i >= c->n || (uint8_t)c->p[i] < 0x20)
+		i = cx_scan(p, i, c->n, cls);
+		if (i >= c->n)
 			return -1;
-		if (c->p[i] == '"')
+		if (p[i] == '"')
 			break;
+		if (p[i] >= 0x80) {
+			if ((k = cx_utf8_seq(p + i, c->n - i)) == 0)
+				return -1;
+			i += k;
+			continue;
+		}
+		if (p[i] < 0x20)
+			return -1;
+		if (p[i] != '\\') {
+			/* where a secret may be */
+			if (!c->slow && maybe_secret(c->p + s0, c->n - s0,
+			    i - s0) && cx_redact_json_suspect(c->p + s0,
+			    c->n - s0, i - s0))
+				c->slow = 1;
+			i++;
+			continue;
+		}
 		/* an escape */
+		if (decode)
+			cx_buf_add(&c->tmp, p + from, i - from);
 		if (i + 1 >= c->n)
 			return -1;
-		switch (c->p[i + 1]) {
-		case '"': case '\\': case '/':
-			cp = (uint8_t)c->p[i + 1];
+		c->esc = 1;
+		switch (p[i + 1]) {
+		case '"':
+			if (red && !c->slow && cx_redact_json_suspect(c->p + s0,
+			    c->n - s0, i - s0))
+				c->slow = 1;
+			/* FALLTHROUGH */
+		case '\\':
+			cp = p[i + 1];
 			i += 2;
+			break;
+		case '/':
+			cp = '/';
+			i += 2;
+			c->slow = 1;
 			break;
 		case 'b': cp = '\b'; i += 2; break;
 		case 'f': cp = '\f'; i += 2; break;
@@ -300,6 +412,7 @@ string(struct jctx *c, size_t *start, int decode)
 			if (c->n - i < 6 || hex4(c->p + i + 2, &cp) == -1)
 				return -1;
 			i += 6;
+			c->slow = 1;
 			if (cp >= 0xd800 && cp <= 0xdbff && c->n - i >= 6 &&
 			    c->p[i] == '\\' && c->p[i + 1] == 'u' &&
 			    hex4(c->p + i + 2, &lo) == 0 && lo >= 0xdc00 &&
@@ -317,7 +430,10 @@ string(struct jctx *c, size_t *start, int decode)
 		}
 		if (decode)
 			put_utf8(&c->tmp, cp);
+		from = i;
 	}
+	if (decode)
+		cx_buf_add(&c->tmp, p + from, i - from);
 	c->i = i + 1;
 	return 0;
 }
@@ -357,10 +473,8 @@ number(struct jctx *c)
 }
 
 static int
-literal(struct jctx *c, const char *word)
+literal(struct jctx *c, const char *word, size_t n)
 {
-	size_t n = strlen(word);
-
 	if (c->n - c->i < n || memcmp(c->p + c->i, word, n) != 0)
 		return -1;
 	out(c, word, n);
@@ -372,27 +486,35 @@ literal(struct jctx *c, const char *word)
  * Write a string value, redacting inside it if asked.  Strings are copied
  * as written unless redacted, or unless they hold a lone surrogate escape
  * (valid JSON grammar, but many parsers refuse it): those are re-escaped
- * with U+FFFD in its place.
+ * with U+FFFD in its place.  Most strings need neither: one scan finds
+ * that, and only the others are decoded.
  */
 static int
 string_value(struct jctx *c)
 {
-	int redact = (c->flags & CX_JSON_REDACT) && c->f != NULL;
+	int redact = (c->flags & CX_JSON_REDACT) && c->o != NULL;
 	size_t start, k = 0;
 
-	if (string(c, &start, c->f != NULL) == -1)
+	if (string(c, &start, 0, redact) == -1)
 		return -1;
-	if (c->f == NULL)
+	if (c->o == NULL)
 		return 0;
+	if (!c->slow) {
+		out(c, c->p + start, c->i - start);
+		return 0;
+	}
+	c->i = start;
+	if (string(c, &start, 1, 0) == -1)
+		return -1;
 	if (redact) {
 		cx_buf_reset(&c->red);
 		k = cx_redact_text(&c->red, (const char *)c->tmp.p, c->tmp.len);
 		c->redacted += (long)k;
 	}
 	if (k > 0)
-		cx_json_str(c->f, (const char *)c->red.p, c->red.len);
+		cx_json_str_buf(c->o, (const char *)c->red.p, c->red.len);
 	else if (c->lone)
-		cx_json_str(c->f, (const char *)c->tmp.p, c->tmp.len);
+		cx_json_str_buf(c->o, (const char *)c->tmp.p, c->tmp.len);
 	else
 		out(c, c->p + start, c->i - start);
 	return 0;
@@ -404,7 +526,7 @@ static int value(struct jctx *c);
 static int
 secret_value(struct jctx *c)
 {
-	FILE *f = c->f;
+	struct cx_buf *o = c->o;
 	size_t start = c->i;
 	int rc;
 
@@ -412,20 +534,20 @@ secret_value(struct jctx *c)
 		return value(c);
 	if (c->n - c->i >= 2 && memcmp(c->p + c->i, "\"\"", 2) == 0)
 		return value(c);
-	if (f != NULL && c->i < c->n && c->p[c->i] == '"') {
+	if (o != NULL && c->i < c->n && c->p[c->i] == '"') {
 		/* A string: the same partial form as secrets elsewhere. */
 		size_t s0;
-		if (string(c, &s0, 1) == -1)
+		if (string(c, &s0, 1, 0) == -1)
 			return -1;
 		cx_buf_reset(&c->red);
 		cx_redact_secret(&c->red, (const char *)c->tmp.p, c->tmp.len);
-		cx_json_str(f, (const char *)c->red.p, c->red.len);
+		cx_json_str_buf(o, (const char *)c->red.p, c->red.len);
 		c->redacted++;
 		return 0;
 	}
-	c->f = NULL;
+	c->o = NULL;
 	rc = value(c);
-	c->f = f;
+	c->o = o;
 	if (rc == 0 && c->i > start) {
 		out(c, "\"" CX_REDACTED "\"", strlen(CX_REDACTED) + 2);
 		c->redacted++;
@@ -433,9 +555,37 @@ secret_value(struct jctx *c)
 	return rc;
 }
 
+/* An object's key at c->i: written; is it a secret's (when redacting)? */
+static int
+key(struct jctx *c, int *secret)
+{
+	int redact = (c->flags & CX_JSON_REDACT) != 0;
+	size_t start;
+
+	*secret = 0;
+	if (c->i >= c->n || c->p[c->i] != '"' ||
+	    string(c, &start, 0, 0) == -1)
+		return -1;
+	out(c, c->p + start, c->i - start);
+	if (!redact)
+		return 0;
+	if (!c->esc) {
+		*secret = cx_redact_is_secret_key(c->p + start + 1,
+		    c->i - start - 2);
+		return 0;
+	}
+	c->i = start;
+	if (string(c, &start, 1, 0) == -1)
+		return -1;
+	*secret = cx_redact_is_secret_key((const char *)c->tmp.p, c->tmp.len);
+	return 0;
+}
+
 static int
 container(struct jctx *c, int obj)
 {
+	const char close = obj ? '}' : ']';
+	const int pretty = (c->flags & CX_JSON_PRETTY) != 0;
 	int first = 1;
 
 	if (++c->depth > CX_JSON_MAX_DEPTH)
@@ -443,10 +593,10 @@ container(struct jctx *c, int obj)
 	out(c, obj ? "{" : "[", 1);
 	c->i++;
 	ws(c);
-	if (c->i < c->n && c->p[c->i] == (obj ? '}' : ']')) {
+	if (c->i < c->n && c->p[c->i] == close) {
 		c->i++;
 		c->depth--;
-		out(c, obj ? "}" : "]", 1);
+		out(c, &close, 1);
 		return 0;
 	}
 	for (;;) {
@@ -455,23 +605,17 @@ container(struct jctx *c, int obj)
 		if (!first)
 			out(c, ",", 1);
 		first = 0;
-		newline(c);
+		if (pretty)
+			newline(c);
 		ws(c);
 		if (obj) {
-			size_t start;
-
-			if (c->i >= c->n || c->p[c->i] != '"' ||
-			    string(c, &start, c->flags & CX_JSON_REDACT) == -1)
+			if (key(c, &secret) == -1)
 				return -1;
-			out(c, c->p + start, c->i - start);
-			secret = (c->flags & CX_JSON_REDACT) &&
-			    cx_redact_is_secret_key((const char *)c->tmp.p,
-			    c->tmp.len);
 			ws(c);
 			if (c->i >= c->n || c->p[c->i] != ':')
 				return -1;
 			c->i++;
-			out(c, ": ", (c->flags & CX_JSON_PRETTY) ? 2 : 1);
+			out(c, ": ", pretty ? 2 : 1);
 			ws(c);
 		}
 		if ((secret ? secret_value(c) : value(c)) == -1)
@@ -483,12 +627,13 @@ container(struct jctx *c, int obj)
 			c->i++;
 			continue;
 		}
-		if (c->p[c->i] != (obj ? '}' : ']'))
+		if (c->p[c->i] != close)
 			return -1;
 		c->i++;
 		c->depth--;
-		newline(c);
-		out(c, obj ? "}" : "]", 1);
+		if (pretty)
+			newline(c);
+		out(c, &close, 1);
 		return 0;
 	}
 }
@@ -507,26 +652,27 @@ value(struct jctx *c)
 	case '"':
 		return string_value(c);
 	case 't':
-		return literal(c, "true");
+		return literal(c, "true", 4);
 	case 'f':
-		return literal(c, "false");
+		return literal(c, "false", 5);
 	case 'n':
-		return literal(c, "null");
+		return literal(c, "null", 4);
 	default:
 		return number(c);
 	}
 }
 
 static long
-run(FILE *f, const char *p, size_t n, int flags, const char *indent)
+run(struct cx_buf *o, const char *p, size_t n, int flags, const char *indent)
 {
 	struct jctx c;
+	size_t mark = o != NULL ? o->len : 0;
 	int rc;
 
 	memset(&c, 0, sizeof(c));
 	c.p = p;
 	c.n = n;
-	c.f = f;
+	c.o = o;
 	c.flags = flags;
 	c.indent = indent;
 	cx_buf_init(&c.tmp, 0);
@@ -544,19 +690,37 @@ run(FILE *f, const char *p, size_t n, int flags, const char *indent)
 	}
 	cx_buf_free(&c.tmp);
 	cx_buf_free(&c.red);
+	if (rc == -1 && o != NULL) {
+		o->len = mark;
+		if (o->p != NULL)
+			o->p[mark] = '\0';
+	}
 	return rc == -1 ? -1 : c.redacted;
 }
 
 int
 cx_json_check(const char *p, size_t n, int flags)
 {
-	if (!cx_utf8_valid((const uint8_t *)p, n))
-		return 0;
 	return run(NULL, p, n, flags & ~CX_JSON_REDACT, NULL) >= 0;
+}
+
+long
+cx_json_emit(struct cx_buf *b, const char *p, size_t n, int flags,
+    const char *indent)
+{
+	return run(b, p, n, flags, indent);
 }
 
 long
 cx_json_write(FILE *f, const char *p, size_t n, int flags, const char *indent)
 {
-	return run(f, p, n, flags, indent);
+	struct cx_buf b;
+	long rc;
+
+	cx_buf_init(&b, 0);
+	rc = run(&b, p, n, flags, indent);
+	if (rc >= 0)
+		fwrite(b.p, 1, b.len, f);
+	cx_buf_free(&b);
+	return rc;
 }

@@ -6,10 +6,11 @@
  *
  * Re-writer: a body or an SSE data field that is JSON is embedded in the
  * output as a JSON value.  cx_json_check validates it (RFC 8259, UTF-8,
- * nesting at most CX_JSON_MAX_DEPTH); cx_json_write then copies it,
- * compact or indented, with numbers and unredacted strings copied byte for
- * byte (no float round trip), and, with CX_JSON_REDACT, the values of
- * secret keys and the secrets inside strings replaced (redact.h).
+ * nesting at most CX_JSON_MAX_DEPTH); cx_json_emit validates and copies it
+ * in one pass, compact or indented, with numbers and unredacted strings
+ * copied byte for byte (no float round trip), and, with CX_JSON_REDACT,
+ * the values of secret keys and the secrets inside strings replaced
+ * (redact.h).
  */
 #ifndef CX_JSON_H
 #define CX_JSON_H
@@ -17,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+
+#include "bytebuf.h"
 
 #define CX_JSON_MAX_DEPTH       512
 
@@ -35,21 +38,30 @@ size_t   cx_utf8_seq(const uint8_t *p, size_t n);
  * U+00FF), so the output is always valid.
  */
 void     cx_json_str(FILE *f, const char *s, size_t n);
+/* The same, appended to a buffer. */
+void     cx_json_str_buf(struct cx_buf *b, const char *s, size_t n);
 /* A C string as a JSON string, or null when s is NULL. */
 void     cx_json_cstr(FILE *f, const char *s);
 /* p[0..n) in base64 (RFC 4648, padded) as a JSON string. */
 void     cx_json_base64(FILE *f, const uint8_t *p, size_t n);
+void     cx_json_base64_buf(struct cx_buf *b, const uint8_t *p, size_t n);
 /* Base64 text without quotes. */
 void     cx_base64(FILE *f, const uint8_t *p, size_t n);
 
-/* Is p[0..n) one JSON value (surrounded by whitespace at most)? 1 or 0. */
+/*
+ * Is p[0..n) one JSON value (surrounded by whitespace at most), its strings
+ * valid UTF-8? 1 or 0.
+ */
 int      cx_json_check(const char *p, size_t n, int flags);
 /*
- * Write the JSON text p[0..n), which cx_json_check accepted with the same
- * flags.  With CX_JSON_PRETTY, every line after the first starts with
- * indent.  Returns the number of secrets redacted, or -1 if p is not JSON
- * (then part of it may have been written).
+ * Append the JSON text p[0..n) to b, checking it as cx_json_check does.
+ * With CX_JSON_PRETTY, every line after the first starts with indent.
+ * Returns the number of secrets redacted, or -1 if p is not JSON: then b
+ * is as it was.  No need to check first.
  */
+long     cx_json_emit(struct cx_buf *b, const char *p, size_t n, int flags,
+    const char *indent);
+/* The same, written to f (nothing written if p is not JSON). */
 long     cx_json_write(FILE *f, const char *p, size_t n, int flags,
     const char *indent);
 

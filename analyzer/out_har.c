@@ -385,6 +385,7 @@ body_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v)
 
 	fputs("\"text\":", f);
 	switch (v->kind) {
+	case CX_VIEW_UNSET:          /* not from cx_view_body */
 	case CX_VIEW_NONE:
 		fputs("\"\"", f);
 		break;

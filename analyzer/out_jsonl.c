@@ -8,350 +8,314 @@
 #include <strings.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "output.h"
 #include "redact.h"
 #include "view.h"
 
-/* A string, redacted as text if asked. */
-static void
-rstr(FILE *f, const struct cx_out_ctx *ctx, const char *s, size_t n)
-{
-	struct cx_buf b;
-
-	if (!ctx->redact) {
-		cx_json_str(f, s, n);
-		return;
-	}
-	cx_buf_init(&b, 0);
-	cx_redact_text(&b, s, n);
-	cx_json_str(f, (const char *)b.p, b.len);
-	cx_buf_free(&b);
-}
+#define R(ctx)  ((ctx)->redact)
 
 static void
-rcstr(FILE *f, const struct cx_out_ctx *ctx, const char *s)
-{
-	if (s == NULL)
-		fputs("null", f);
-	else
-		rstr(f, ctx, s, strlen(s));
-}
-
-/* A URL or request target: secret query parameters too. */
-static void
-rurl(FILE *f, const struct cx_out_ctx *ctx, const char *s)
-{
-	struct cx_buf b;
-
-	if (s == NULL || !ctx->redact) {
-		cx_json_cstr(f, s);
-		return;
-	}
-	cx_buf_init(&b, 0);
-	cx_redact_query(&b, s, strlen(s), 0);
-	cx_json_str(f, (const char *)b.p, b.len);
-	cx_buf_free(&b);
-}
-
-static void
-fields(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl)
-{
-	struct cx_buf b;
-
-	cx_buf_init(&b, 0);
-	putc('[', f);
-	for (size_t i = 0; i < fl->n; i++) {
-		if (i > 0)
-			putc(',', f);
-		putc('[', f);
-		cx_json_cstr(f, fl->v[i].name);
-		putc(',', f);
-		if (ctx->redact) {
-			cx_buf_reset(&b);
-			cx_redact_header(&b, fl->v[i].name, fl->v[i].value);
-			cx_json_str(f, (const char *)b.p, b.len);
-		} else
-			cx_json_cstr(f, fl->v[i].value);
-		putc(']', f);
-	}
-	putc(']', f);
-	cx_buf_free(&b);
-}
-
-static void
-version(FILE *f, int v)
+version(struct cx_buf *b, int v)
 {
 	char buf[32];
 
 	if (v == 0) {
-		fputs("null", f);
+		cx_jw_raw(b, "null");
 		return;
 	}
 	cx_fmt_version(buf, sizeof(buf), v);
-	cx_json_cstr(f, buf);
-}
-
-static void
-ms(FILE *f, int64_t ns)
-{
-	fprintf(f, "%.3f", cx_ms(ns));
+	cx_jw_cstr(b, 0, buf);
 }
 
 /* A JSON value if the bytes are a JSON object or array, else a string. */
 static void
-data_value(FILE *f, const struct cx_out_ctx *ctx, const char *p, size_t n,
-    int scalar)
+data_value(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *p,
+    size_t n, int scalar)
 {
-	int flags = (ctx->redact ? CX_JSON_REDACT : 0) |
+	int flags = (R(ctx) ? CX_JSON_REDACT : 0) |
 	    (scalar ? CX_JSON_SCALAR : 0);
 
-	if (cx_json_check(p, n, flags))
-		cx_json_write(f, p, n, flags, NULL);
-	else
-		rstr(f, ctx, p, n);
+	if (cx_json_emit(b, p, n, flags, NULL) < 0)
+		cx_jw_str(b, R(ctx), p, n);
 }
 
 /* body, body_bytes, body_encoding and the decoding members. */
 static void
-body(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m)
+body(struct cx_buf *b, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 {
 	const char *enc = cx_fields_get(&m->fields, "content-encoding");
 	const char *kind = "null";
 	struct cx_view v;
-	struct cx_buf b;
+	struct cx_buf r;
 
 	if (enc != NULL && (*enc == '\0' || strcasecmp(enc, "identity") == 0))
 		enc = NULL;
 	if (m->sse) {
-		fprintf(f, ",\"body\":null,\"body_bytes\":%" PRIu64
-		    ",\"body_encoding\":null", m->body_bytes);
+		cx_jw_raw(b, ",\"body\":null,\"body_bytes\":");
+		cx_jw_u64(b, m->body_bytes);
+		cx_jw_raw(b, ",\"body_encoding\":null");
 		if (m->sse_encoding != NULL) {
-			fputs(",\"content_encoding\":", f);
-			cx_json_cstr(f, m->sse_encoding);
-			fprintf(f, ",\"decoded_bytes\":%" PRIu64, m->sse_decoded);
+			cx_jw_raw(b, ",\"content_encoding\":");
+			cx_jw_cstr(b, 0, m->sse_encoding);
+			cx_jw_raw(b, ",\"decoded_bytes\":");
+			cx_jw_u64(b, m->sse_decoded);
 		}
 		if (m->sse_decoded_cut)
-			fputs(",\"decoded_truncated\":true", f);
+			cx_jw_raw(b, ",\"decoded_truncated\":true");
 		if (m->sse_error != NULL) {
-			fputs(",\"body_error\":", f);
-			cx_json_cstr(f, m->sse_error);
+			cx_jw_raw(b, ",\"body_error\":");
+			cx_jw_cstr(b, 0, m->sse_error);
 		}
 		return;
 	}
-	cx_view_body(&v, m);
-	fputs(",\"body\":", f);
+	cx_view_decode(&v, m);
+	cx_jw_raw(b, ",\"body\":");
+	if (v.kind == CX_VIEW_UNSET) {
+		/* JSON written as it is checked; if it is not, what it is. */
+		if (cx_json_emit(b, (const char *)v.p, v.n, (R(ctx) ?
+		    CX_JSON_REDACT : 0) | (v.json_scalar ? CX_JSON_SCALAR : 0),
+		    NULL) >= 0) {
+			v.kind = CX_VIEW_JSON;
+			kind = "\"json\"";
+		} else
+			v.kind = cx_view_classify_text(v.p, v.n);
+	}
 	switch (v.kind) {
+	case CX_VIEW_UNSET:
 	case CX_VIEW_NONE:
-		fputs("null", f);
+		cx_jw_raw(b, "null");
 		break;
 	case CX_VIEW_JSON:
-		cx_json_write(f, (const char *)v.p, v.n, (ctx->redact ?
-		    CX_JSON_REDACT : 0) | (v.json_scalar ? CX_JSON_SCALAR : 0),
-		    NULL);
-		kind = "\"json\"";
-		break;
+		break;          /* written above */
 	case CX_VIEW_TEXT:
-		if (ctx->redact && v.form) {
-			cx_buf_init(&b, 0);
-			cx_redact_query(&b, (const char *)v.p, v.n, 1);
-			cx_json_str(f, (const char *)b.p, b.len);
-			cx_buf_free(&b);
+		if (R(ctx) && v.form) {
+			cx_buf_init(&r, 0);
+			cx_redact_query(&r, (const char *)v.p, v.n, 1);
+			cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "",
+			    r.len);
+			cx_buf_free(&r);
 		} else
-			rstr(f, ctx, (const char *)v.p, v.n);
+			cx_jw_str(b, R(ctx), (const char *)v.p, v.n);
 		kind = "\"text\"";
 		break;
 	case CX_VIEW_BINARY:
-		cx_json_base64(f, v.p, v.n);
+		cx_json_base64_buf(b, v.p, v.n);
 		kind = "\"base64\"";
 		break;
 	}
-	fprintf(f, ",\"body_bytes\":%" PRIu64 ",\"body_encoding\":%s",
-	    m->body_bytes, kind);
+	cx_jw_raw(b, ",\"body_bytes\":");
+	cx_jw_u64(b, m->body_bytes);
+	cx_jw_raw(b, ",\"body_encoding\":");
+	cx_jw_raw(b, kind);
 	if (enc != NULL) {
-		fputs(",\"content_encoding\":", f);
-		cx_json_cstr(f, enc);
-		if (v.encoding != NULL)
-			fprintf(f, ",\"decoded_bytes\":%" PRIu64,
-			    v.decoded_bytes);
+		cx_jw_raw(b, ",\"content_encoding\":");
+		cx_jw_cstr(b, 0, enc);
+		if (v.encoding != NULL) {
+			cx_jw_raw(b, ",\"decoded_bytes\":");
+			cx_jw_u64(b, v.decoded_bytes);
+		}
 	}
 	if (v.decoded_truncated)
-		fputs(",\"decoded_truncated\":true", f);
+		cx_jw_raw(b, ",\"decoded_truncated\":true");
 	if (v.raw_truncated)
-		fputs(",\"body_truncated\":true", f);
+		cx_jw_raw(b, ",\"body_truncated\":true");
 	if (v.error != NULL) {
-		fputs(",\"body_error\":", f);
-		cx_json_cstr(f, v.error);
+		cx_jw_raw(b, ",\"body_error\":");
+		cx_jw_cstr(b, 0, v.error);
 	}
 	cx_view_free(&v);
 }
 
 static void
-request(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
+request(struct cx_buf *b, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
 {
 	const struct cx_msg *m = &ex->req;
 
-	fputs("{\"method\":", f);
-	cx_json_cstr(f, m->method);
-	fputs(",\"url\":", f);
-	rurl(f, ctx, m->target);
-	fputs(",\"version\":", f);
-	version(f, m->version);
-	fputs(",\"upstream\":", f);
-	rurl(f, ctx, ex->upstream);
-	fputs(",\"route\":", f);
-	cx_json_cstr(f, ex->route);
-	fputs(",\"headers\":", f);
-	fields(f, ctx, &m->fields);
+	cx_jw_raw(b, "{\"method\":");
+	cx_jw_cstr(b, 0, m->method);
+	cx_jw_raw(b, ",\"url\":");
+	cx_jw_url(b, R(ctx), m->target);
+	cx_jw_raw(b, ",\"version\":");
+	version(b, m->version);
+	cx_jw_raw(b, ",\"upstream\":");
+	cx_jw_url(b, R(ctx), ex->upstream);
+	cx_jw_raw(b, ",\"route\":");
+	cx_jw_cstr(b, 0, ex->route);
+	cx_jw_raw(b, ",\"headers\":");
+	cx_jw_fields(b, R(ctx), &m->fields);
 	if (m->trailers.n > 0) {
-		fputs(",\"trailers\":", f);
-		fields(f, ctx, &m->trailers);
+		cx_jw_raw(b, ",\"trailers\":");
+		cx_jw_fields(b, R(ctx), &m->trailers);
 	}
-	body(f, ctx, m);
-	fprintf(f, ",\"complete\":%s}", m->complete ? "true" : "false");
+	body(b, ctx, m);
+	cx_jw_raw(b, m->complete ? ",\"complete\":true}" :
+	    ",\"complete\":false}");
 }
 
 static void
-events(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
+events(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
 {
 	const struct cx_msg *m = &ex->resp;
 
-	putc('[', f);
+	cx_buf_addc(b, '[');
 	for (size_t i = 0; i < m->nevents; i++) {
 		const struct cx_event *e = &m->events[i];
 
-		if (i > 0)
-			putc(',', f);
-		fputs("{\"t_ms\":", f);
-		ms(f, e->ts - ex->start);
-		fputs(",\"event\":", f);
-		rcstr(f, ctx, e->event);
-		fputs(",\"id\":", f);
-		rcstr(f, ctx, e->id);
-		fputs(",\"data\":", f);
-		data_value(f, ctx, e->data, e->data_len, 0);
+		cx_jw_raw(b, i > 0 ? ",{\"t_ms\":" : "{\"t_ms\":");
+		cx_jw_ms(b, e->ts - ex->start);
+		cx_jw_raw(b, ",\"event\":");
+		cx_jw_cstr(b, R(ctx), e->event);
+		cx_jw_raw(b, ",\"id\":");
+		cx_jw_cstr(b, R(ctx), e->id);
+		cx_jw_raw(b, ",\"data\":");
+		data_value(b, ctx, e->data, e->data_len, 0);
 		if (e->partial)
-			fputs(",\"partial\":true", f);
+			cx_jw_raw(b, ",\"partial\":true");
 		if (e->truncated)
-			fputs(",\"truncated\":true", f);
-		putc('}', f);
+			cx_jw_raw(b, ",\"truncated\":true");
+		cx_buf_addc(b, '}');
+		cx_jw_flush(b, f, 0);
 	}
-	putc(']', f);
+	cx_buf_addc(b, ']');
 }
 
 static void
-response(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
+response(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
 {
 	const struct cx_msg *m = &ex->resp;
 
-	fputs("{\"status\":", f);
+	cx_jw_raw(b, "{\"status\":");
 	if (m->head_done)
-		fprintf(f, "%d", m->status);
+		cx_jw_u64(b, (uint64_t)(m->status >= 0 ? m->status : 0));
 	else
-		fputs("null", f);
-	fputs(",\"reason\":", f);
-	rcstr(f, ctx, m->head_done ? m->reason : NULL);
-	fputs(",\"version\":", f);
-	version(f, m->version);
-	fputs(",\"headers\":", f);
-	fields(f, ctx, &m->fields);
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"reason\":");
+	cx_jw_cstr(b, R(ctx), m->head_done ? m->reason : NULL);
+	cx_jw_raw(b, ",\"version\":");
+	version(b, m->version);
+	cx_jw_raw(b, ",\"headers\":");
+	cx_jw_fields(b, R(ctx), &m->fields);
 	if (m->trailers.n > 0) {
-		fputs(",\"trailers\":", f);
-		fields(f, ctx, &m->trailers);
+		cx_jw_raw(b, ",\"trailers\":");
+		cx_jw_fields(b, R(ctx), &m->trailers);
 	}
 	if (m->ninterim > 0) {
-		fputs(",\"interim\":[", f);
+		cx_jw_raw(b, ",\"interim\":[");
 		for (size_t i = 0; i < m->ninterim; i++) {
 			if (i > 0)
-				putc(',', f);
-			fprintf(f, "{\"status\":%d,\"reason\":",
-			    m->interim[i].status);
-			rcstr(f, ctx, m->interim[i].reason);
-			fputs(",\"t_ms\":", f);
-			ms(f, m->interim[i].ts - ex->start);
-			fputs(",\"headers\":", f);
-			fields(f, ctx, &m->interim[i].fields);
-			putc('}', f);
+				cx_buf_addc(b, ',');
+			cx_jw_raw(b, "{\"status\":");
+			cx_jw_u64(b, (uint64_t)(m->interim[i].status >= 0 ?
+			    m->interim[i].status : 0));
+			cx_jw_raw(b, ",\"reason\":");
+			cx_jw_cstr(b, R(ctx), m->interim[i].reason);
+			cx_jw_raw(b, ",\"t_ms\":");
+			cx_jw_ms(b, m->interim[i].ts - ex->start);
+			cx_jw_raw(b, ",\"headers\":");
+			cx_jw_fields(b, R(ctx), &m->interim[i].fields);
+			cx_buf_addc(b, '}');
 		}
-		putc(']', f);
+		cx_buf_addc(b, ']');
 	}
-	body(f, ctx, m);
-	fputs(",\"sse\":", f);
+	body(b, ctx, m);
+	cx_jw_raw(b, ",\"sse\":");
 	if (m->sse)
-		events(f, ctx, ex);
+		events(b, f, ctx, ex);
 	else
-		fputs("null", f);
+		cx_jw_raw(b, "null");
 	if (m->events_cut)
-		fputs(",\"sse_truncated\":true", f);
-	fprintf(f, ",\"complete\":%s}", m->complete ? "true" : "false");
+		cx_jw_raw(b, ",\"sse_truncated\":true");
+	cx_jw_raw(b, m->complete ? ",\"complete\":true}" :
+	    ",\"complete\":false}");
 }
 
 static void
-exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
+exchange(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
 {
 	char when[64];
 
-	fprintf(f, "{\"id\":%" PRIu64 ",\"conn\":%" PRIu64 ",\"seq\":", ex->id,
-	    ex->conn);
+	cx_jw_raw(b, "{\"id\":");
+	cx_jw_u64(b, ex->id);
+	cx_jw_raw(b, ",\"conn\":");
+	cx_jw_u64(b, ex->conn);
+	cx_jw_raw(b, ",\"seq\":");
 	if (ex->seq == CX_NO_SEQ)
-		fputs("null", f);
+		cx_jw_raw(b, "null");
 	else
-		fprintf(f, "%" PRIu64, ex->seq);
-	fputs(",\"source\":", f);
-	cx_json_cstr(f, cx_source_name(ex->source));
+		cx_jw_u64(b, ex->seq);
+	cx_jw_raw(b, ",\"source\":");
+	cx_jw_cstr(b, 0, cx_source_name(ex->source));
+	cx_jw_raw(b, ",\"pid\":");
 	if (ex->pid != 0)
-		fprintf(f, ",\"pid\":%" PRIu32, ex->pid);
+		cx_jw_u64(b, ex->pid);
 	else
-		fputs(",\"pid\":null", f);
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"tid\":");
 	if (ex->tid != 0)
-		fprintf(f, ",\"tid\":%" PRIu32, ex->tid);
+		cx_jw_u64(b, ex->tid);
 	else
-		fputs(",\"tid\":null", f);
-	fputs(",\"comm\":", f);
-	cx_json_cstr(f, ex->comm);
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"comm\":");
+	cx_jw_cstr(b, 0, ex->comm);
 	cx_fmt_time(when, sizeof(when), ctx->info, ex->start, 1);
-	fprintf(f, ",\"start\":\"%s\",\"ttfb_ms\":", when);
+	cx_jw_raw(b, ",\"start\":\"");
+	cx_jw_raw(b, when);
+	cx_jw_raw(b, "\",\"ttfb_ms\":");
 	if (ex->has_req && ex->has_resp)
-		ms(f, ex->resp.t_first - ex->req.t_last);
+		cx_jw_ms(b, ex->resp.t_first - ex->req.t_last);
 	else
-		fputs("null", f);
-	fputs(",\"duration_ms\":", f);
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"duration_ms\":");
 	if (ex->has_resp)
-		ms(f, ex->resp.t_last - ex->start);
+		cx_jw_ms(b, ex->resp.t_last - ex->start);
 	else
-		fputs("null", f);
-	fputs(",\"request\":", f);
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"request\":");
 	if (ex->has_req)
-		request(f, ctx, ex);
+		request(b, ctx, ex);
 	else
-		fputs("null", f);
-	fputs(",\"response\":", f);
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"response\":");
 	if (ex->has_resp)
-		response(f, ctx, ex);
+		response(b, f, ctx, ex);
 	else
-		fputs("null", f);
-	if (ex->tunnel_req > 0 || ex->tunnel_resp > 0)
-		fprintf(f, ",\"tunnel\":{\"request_bytes\":%" PRIu64
-		    ",\"response_bytes\":%" PRIu64 "}", ex->tunnel_req,
-		    ex->tunnel_resp);
-	fputs(",\"error\":", f);
-	rcstr(f, ctx, ex->error);
-	if (ex->note != NULL) {
-		fputs(",\"note\":", f);
-		rcstr(f, ctx, ex->note);
+		cx_jw_raw(b, "null");
+	if (ex->tunnel_req > 0 || ex->tunnel_resp > 0) {
+		cx_jw_raw(b, ",\"tunnel\":{\"request_bytes\":");
+		cx_jw_u64(b, ex->tunnel_req);
+		cx_jw_raw(b, ",\"response_bytes\":");
+		cx_jw_u64(b, ex->tunnel_resp);
+		cx_buf_addc(b, '}');
 	}
-	fputs("}\n", f);
+	cx_jw_raw(b, ",\"error\":");
+	cx_jw_cstr(b, R(ctx), ex->error);
+	if (ex->note != NULL) {
+		cx_jw_raw(b, ",\"note\":");
+		cx_jw_cstr(b, R(ctx), ex->note);
+	}
+	cx_jw_raw(b, "}\n");
 }
 
 void
 cx_out_jsonl_exchange(FILE *f, const struct cx_out_ctx *ctx,
     const struct cx_exchange *ex)
 {
-	exchange(f, ctx, ex);
+	struct cx_buf b;
+
+	cx_buf_init(&b, 0);
+	exchange(&b, f, ctx, ex);
+	cx_jw_flush(&b, f, 1);
+	cx_buf_free(&b);
 }
 
 void
 cx_out_jsonl(FILE *f, const struct cx_out_ctx *ctx)
 {
 	for (size_t i = 0; i < ctx->r->nex; i++)
-		exchange(f, ctx, ctx->r->ex[i]);
+		cx_out_jsonl_exchange(f, ctx, ctx->r->ex[i]);
 }

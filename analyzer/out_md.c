@@ -935,6 +935,7 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 	cx_buf_init(&b, 0);
 	size(sz, sizeof(sz), m->body_bytes);
 	switch (v.kind) {
+	case CX_VIEW_UNSET:          /* not from cx_view_body */
 	case CX_VIEW_NONE:
 		break;
 	case CX_VIEW_JSON:

@@ -440,6 +440,7 @@ body(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v,
 		fprintf(f, IND "!! %s body decodes to more than %u MiB: cut "
 		    "there\n", what, (unsigned)(CX_EXCHANGE_MAX_BODY >> 20));
 	switch (v->kind) {
+	case CX_VIEW_UNSET:          /* not from cx_view_body */
 	case CX_VIEW_NONE:
 		return;
 	case CX_VIEW_JSON:

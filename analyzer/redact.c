@@ -4,16 +4,25 @@
 #include <strings.h>
 
 #include "redact.h"
+#include "scan.h"
 
 static const char *secret_headers[] = {
 	"authorization", "proxy-authorization", "cookie", "set-cookie",
 	"x-api-key", "api-key", "openai-api-key", "chatgpt-account-id",
 };
 
-static const char *secret_keys[] = {
-	"access_token", "refresh_token", "id_token", "api_key", "apikey",
-	"client_secret", "password", "secret", "token",
+static const struct {
+	const char      *name;
+	size_t           len;
+} secret_keys[] = {
+#define K(s)    { s, sizeof(s) - 1 }
+	K("access_token"), K("refresh_token"), K("id_token"), K("api_key"),
+	K("apikey"), K("client_secret"), K("password"), K("secret"),
+	K("token"),
+#undef K
 };
+#define SECRET_KEY_MIN  5
+#define SECRET_KEY_MAX  13
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -21,7 +30,8 @@ int
 cx_redact_is_secret_header(const char *name)
 {
 	for (size_t i = 0; i < NELEM(secret_headers); i++)
-		if (strcasecmp(name, secret_headers[i]) == 0)
+		if ((name[0] | 0x20) == secret_headers[i][0] &&
+		    strcasecmp(name, secret_headers[i]) == 0)
 			return 1;
 	return 0;
 }
@@ -29,9 +39,13 @@ cx_redact_is_secret_header(const char *name)
 int
 cx_redact_is_secret_key(const char *key, size_t len)
 {
+	/* Called for every key of every JSON object: cheap for most. */
+	if (len < SECRET_KEY_MIN || len > SECRET_KEY_MAX)
+		return 0;
 	for (size_t i = 0; i < NELEM(secret_keys); i++)
-		if (strlen(secret_keys[i]) == len &&
-		    strncasecmp(key, secret_keys[i], len) == 0)
+		if (secret_keys[i].len == len &&
+		    (key[0] | 0x20) == secret_keys[i].name[0] &&
+		    strncasecmp(key, secret_keys[i].name, len) == 0)
 			return 1;
 	return 0;
 }
@@ -180,42 +194,55 @@ match_quoted(const char *s, size_t n, size_t i, size_t *vlen)
 	return j + 1 - i;
 }
 
-static const uint8_t secret_start[256] = {
-	['s'] = 1, ['e'] = 1, ['b'] = 1, ['B'] = 1, ['"'] = 1,
-};
+/* May a secret start at st: at the text's start or after a non-alnum? */
+static int
+boundary(const char *s, size_t st)
+{
+	return st == 0 || !is_alnum((unsigned char)s[st - 1]);
+}
+
+/*
+ * A key or JWT whose anchor ('-' of "sk-", 'J' of "eyJ") is at i: its
+ * start (i - 2) in *st and its length, or 0.  Not before from.
+ */
+static size_t
+match_anchored(const char *s, size_t n, size_t i, size_t from, size_t *st)
+{
+	if (i < from + 2 || !boundary(s, i - 2))
+		return 0;
+	*st = i - 2;
+	return s[i] == '-' ? match_key(s, n, i - 2) : match_jwt(s, n, i - 2);
+}
 
 size_t
 cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 {
-	size_t i = 0, from = 0, count = 0, m, off, len;
+	size_t i = 0, from = 0, count = 0, m, st, off, len;
 
-	while (i < n) {
-		/*
-		 * Only "sk-", "eyJ", "Bearer" at a word's start, and '"', can
-		 * start a secret: skip to the next such byte.
-		 */
-		while (i < n && !secret_start[(unsigned char)s[i]])
-			i++;
-		if (i >= n)
-			break;
-		int boundary = i == 0 || !is_alnum((unsigned char)s[i - 1]);
-		if (!boundary && s[i] != '"') {
+	/*
+	 * Only at the '-' of "sk-", the 'J' of "eyJ", a 'b' or 'B' (of
+	 * "Bearer") or a '"' can a secret be recognised: skip to the next.
+	 * Secrets found are replaced left to right, as if every position
+	 * were tried in turn: a '-' or 'J' anchors a match two bytes back,
+	 * where no other anchor can be.
+	 */
+	while ((i = cx_scan((const uint8_t *)s, i, n,
+	    CX_SC_SECRET | CX_SC_QUOTE)) < n) {
+		if (s[i] == '-' || s[i] == 'J') {
+			if ((m = match_anchored(s, n, i, from, &st)) > 0) {
+				cx_buf_add(out, s + from, st - from);
+				cx_redact_secret(out, s + st, m);
+				i = st + m;
+				from = i;
+				count++;
+				continue;
+			}
 			i++;
 			continue;
 		}
-
-		m = 0;
-		if (boundary && ((m = match_key(s, n, i)) > 0 ||
-		    (m = match_jwt(s, n, i)) > 0)) {
-			cx_buf_add(out, s + from, i - from);
-			cx_redact_secret(out, s + i, m);
-			i += m;
-			from = i;
-			count++;
-			continue;
-		}
-		if ((boundary && (off = match_bearer(s, n, i, &len)) > 0) ||
-		    (off = match_quoted(s, n, i, &len)) > 0) {
+		if ((s[i] != '"' && boundary(s, i) &&
+		    (off = match_bearer(s, n, i, &len)) > 0) ||
+		    (s[i] == '"' && (off = match_quoted(s, n, i, &len)) > 0)) {
 			cx_buf_add(out, s + from, i + off - from);
 			cx_redact_secret(out, s + i + off, len);
 			i += off + len;
@@ -227,6 +254,51 @@ cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 	}
 	cx_buf_add(out, s + from, n - from);
 	return count;
+}
+
+/*
+ * In a JSON string's raw content, with no \u or \/ escape, a secret of
+ * the decoded text is there byte for byte (its characters are never
+ * escaped), and the byte before it is either itself or the letter of an
+ * escape (a control character, '"' or '\\' decoded): hence the looser
+ * boundary.  A decoded '"' is a \" escape.
+ */
+static int
+raw_boundary(const char *s, size_t st)
+{
+	return boundary(s, st) || (st >= 2 && s[st - 2] == '\\');
+}
+
+int
+cx_redact_json_suspect(const char *s, size_t n, size_t i)
+{
+	size_t j, st;
+
+	switch (s[i]) {
+	case '-':
+	case 'J':
+		if (i < 2 || !raw_boundary(s, i - 2))
+			return 0;
+		st = i - 2;
+		return s[i] == '-' ? match_key(s, n, st) > 0 :
+		    match_jwt(s, n, st) > 0;
+	case 'b':
+	case 'B':
+		/* "Bearer" and a space or tab (maybe "\t"). */
+		return raw_boundary(s, i) && n - i >= 7 &&
+		    strncasecmp(s + i, "bearer", 6) == 0 &&
+		    (s[i + 6] == ' ' || s[i + 6] == '\\');
+	case '\\':
+		/* \" then a secret key up to the next escape */
+		if (n - i < 2 || s[i + 1] != '"')
+			return 0;
+		for (j = i + 2; j < n && s[j] != '\\' && s[j] != '"'; j++)
+			;
+		return j < n && s[j] == '\\' &&
+		    cx_redact_is_secret_key(s + i + 2, j - i - 2);
+	default:
+		return 0;
+	}
 }
 
 /*

@@ -52,6 +52,14 @@ size_t   cx_redact_secret(struct cx_buf *out, const char *s, size_t n);
 size_t   cx_redact_text(struct cx_buf *out, const char *s, size_t n);
 size_t   cx_redact_header(struct cx_buf *out, const char *name,
     const char *value);
+/*
+ * s[0..n) is the raw content of a JSON string (escapes not decoded) with no
+ * \u or \/ escape, and s[i] a '-', 'J', 'b', 'B' or the '\\' of a \"
+ * escape.  Could cx_redact_text find a secret at that byte in the decoded
+ * string?  1 if it could (also, at times, when it would not), 0 if not.
+ * n may run past the closing quote.
+ */
+int      cx_redact_json_suspect(const char *s, size_t n, size_t i);
 /* A URL (secret query parameters) or, with form set, a form body. */
 size_t   cx_redact_query(struct cx_buf *out, const char *s, size_t n,
     int form);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "bytebuf.h"
+#include "scan.h"
 #include "sse.h"
 
 struct cx_sse {
@@ -169,7 +170,6 @@ cx_sse_feed(struct cx_sse *s, const uint8_t *p, size_t n)
 		}
 	}
 	while (n > 0) {
-		const uint8_t *e;
 		size_t k;
 
 		if (s->skip_lf) {
@@ -180,9 +180,7 @@ cx_sse_feed(struct cx_sse *s, const uint8_t *p, size_t n)
 				continue;
 			}
 		}
-		for (e = p; e < p + n && *e != '\r' && *e != '\n'; e++)
-			;
-		k = (size_t)(e - p);
+		k = cx_scan(p, 0, n, CX_SC_EOL);
 		if (cx_buf_add(&s->line, p, k) == -1)
 			s->line_cut = 1;
 		p += k;

@@ -51,17 +51,24 @@ cx_view_classify(const uint8_t *p, size_t n, const char *content_type,
 	*json_scalar = 0;
 	if (n == 0)
 		return CX_VIEW_NONE;
-	if (memchr(p, '\0', n) != NULL || !cx_utf8_valid(p, n))
-		return CX_VIEW_BINARY;
+	/* JSON is valid UTF-8 without NUL bytes: check it first. */
 	if (cx_json_check((const char *)p, n, scalar ? CX_JSON_SCALAR : 0)) {
 		*json_scalar = scalar;
 		return CX_VIEW_JSON;
 	}
+	return cx_view_classify_text(p, n);
+}
+
+enum cx_view_kind
+cx_view_classify_text(const uint8_t *p, size_t n)
+{
+	if (memchr(p, '\0', n) != NULL || !cx_utf8_valid(p, n))
+		return CX_VIEW_BINARY;
 	return CX_VIEW_TEXT;
 }
 
 void
-cx_view_body(struct cx_view *v, const struct cx_msg *m)
+cx_view_decode(struct cx_view *v, const struct cx_msg *m)
 {
 	const char *enc = cx_fields_get(&m->fields, "content-encoding");
 	const char *ct = cx_fields_get(&m->fields, "content-type");
@@ -94,7 +101,17 @@ cx_view_body(struct cx_view *v, const struct cx_msg *m)
 			return;
 		}
 	}
-	v->kind = cx_view_classify(v->p, v->n, ct, &v->json_scalar);
+	v->kind = CX_VIEW_UNSET;
+	v->json_scalar = is_json_type(ct);
+}
+
+void
+cx_view_body(struct cx_view *v, const struct cx_msg *m)
+{
+	cx_view_decode(v, m);
+	if (v->kind == CX_VIEW_UNSET)
+		v->kind = cx_view_classify(v->p, v->n, cx_fields_get(
+		    &m->fields, "content-type"), &v->json_scalar);
 }
 
 void

@@ -20,6 +20,7 @@ enum cx_view_kind {
 	CX_VIEW_JSON,
 	CX_VIEW_TEXT,
 	CX_VIEW_BINARY,
+	CX_VIEW_UNSET,          /* cx_view_decode: not yet classified */
 };
 
 struct cx_view {
@@ -38,6 +39,15 @@ struct cx_view {
 
 /* Fill v for m's body; v is only valid while m is. */
 void     cx_view_body(struct cx_view *v, const struct cx_msg *m);
+/*
+ * The same but for the classification: v->kind is CX_VIEW_NONE (no body),
+ * CX_VIEW_BINARY (decoding failed) or CX_VIEW_UNSET, and v->json_scalar
+ * says whether the Content-Type is JSON's.  For a writer that tries JSON
+ * first (cx_json_emit) and calls cx_view_classify_text if it is not.
+ */
+void     cx_view_decode(struct cx_view *v, const struct cx_msg *m);
+/* What p[0..n), known not to be JSON, is: CX_VIEW_TEXT or _BINARY. */
+enum cx_view_kind cx_view_classify_text(const uint8_t *p, size_t n);
 void     cx_view_free(struct cx_view *v);       /* NULL is fine */
 /* What p[0..n) is, given its Content-Type (NULL: unknown). */
 enum cx_view_kind cx_view_classify(const uint8_t *p, size_t n,

@@ -442,6 +442,76 @@ START_TEST(json_fuzz)
 }
 END_TEST
 
+/*
+ * json.c copies a string as it is when one scan of its raw (escaped) bytes
+ * shows that no secret can be in it (cx_redact_json_suspect), and decodes
+ * and redacts only the others.  Whatever the escapes, the result must be
+ * what redacting the decoded string gives: checked on random strings made
+ * of the pieces that matter (secrets' starts, escapes next to them, quoted
+ * secret keys), against cx_redact_text on cJSON's decoding.
+ */
+START_TEST(json_fast_path_same_as_decoded)
+{
+	static const char *piece[] = {
+		"sk-", "sk-abcdefghijklmnop", "SK-", "eyJ", "eyJhbGciOi.eyJz.x",
+		"eyJ0eXAiOiJKV1QiLCJhbGc.abc", "Bearer ", "bearer", "BEARER\\t",
+		"Bearer\\t", "abcdefgh12345678", "-", "J", "b", "B", "\\n",
+		"\\t", "\\\\", "\\\"", "\\\"password\\\": \\\"",
+		"\\\"token\\\":\\\"", "\\\"Secret\\\"",
+		"\\u0041", "\\u0020", "\\/", "x", " ", ".", "_", "=", "é",
+		"desk-", "key", "\\r", "\\b", "\\f",
+	};
+	const size_t npiece = sizeof(piece) / sizeof(piece[0]);
+	unsigned r = 12345;
+	int redacted = 0, copied = 0;
+
+	for (int round = 0; round < 30000; round++) {
+		char doc[1024], *got_s;
+		size_t len = 0;
+		struct cx_buf out, want;
+		cJSON *in, *got;
+		int k = 1 + round % 12;
+
+		doc[len++] = '[';
+		doc[len++] = '"';
+		for (int j = 0; j < k; j++) {
+			const char *p;
+
+			r = r * 1103515245 + 12345;
+			p = piece[(r >> 8) % npiece];
+			memcpy(doc + len, p, strlen(p));
+			len += strlen(p);
+		}
+		doc[len++] = '"';
+		doc[len++] = ']';
+		doc[len] = '\0';
+		in = cJSON_Parse(doc);
+		ck_assert_msg(in != NULL, "test string is not JSON: %s", doc);
+
+		cx_buf_init(&out, 0);
+		cx_buf_init(&want, 0);
+		ck_assert_int_ge(cx_json_emit(&out, doc, len, CX_JSON_REDACT,
+		    NULL), 0);
+		got = cJSON_Parse((const char *)out.p);
+		ck_assert_msg(got != NULL, "not JSON: %s", out.p);
+		got_s = cJSON_GetArrayItem(got, 0)->valuestring;
+		const char *dec = cJSON_GetArrayItem(in, 0)->valuestring;
+		if (cx_redact_text(&want, dec, strlen(dec)) > 0)
+			redacted++;
+		else
+			copied++;
+		ck_assert_msg(strcmp(got_s, (const char *)want.p) == 0,
+		    "in %s: got %s want %s", doc, got_s, want.p);
+		cJSON_Delete(in);
+		cJSON_Delete(got);
+		cx_buf_free(&out);
+		cx_buf_free(&want);
+	}
+	ck_assert_int_gt(redacted, 1000);
+	ck_assert_int_gt(copied, 1000);
+}
+END_TEST
+
 static Suite *
 redact_suite(void)
 {
@@ -458,6 +528,7 @@ redact_suite(void)
 	tcase_add_test(tc, json_check);
 	tcase_add_test(tc, json_strings_any_bytes);
 	tcase_add_test(tc, json_fuzz);
+	tcase_add_test(tc, json_fast_path_same_as_decoded);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,120 @@
+/* jsonw.c: shared JSON output pieces (see jsonw.h). */
+#include <string.h>
+
+#include "json.h"
+#include "jsonw.h"
+#include "redact.h"
+#include "scan.h"
+
+void
+cx_jw_str(struct cx_buf *b, int redact, const char *s, size_t n)
+{
+	struct cx_buf r;
+
+	/* Most strings hold no byte where a secret could be: no copy. */
+	if (!redact || cx_scan((const uint8_t *)s, 0, n,
+	    CX_SC_SECRET | CX_SC_QUOTE) == n) {
+		cx_json_str_buf(b, s, n);
+		return;
+	}
+	cx_buf_init(&r, 0);
+	cx_redact_text(&r, s, n);
+	cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "", r.len);
+	cx_buf_free(&r);
+}
+
+void
+cx_jw_cstr(struct cx_buf *b, int redact, const char *s)
+{
+	if (s == NULL)
+		cx_buf_add(b, "null", 4);
+	else
+		cx_jw_str(b, redact, s, strlen(s));
+}
+
+void
+cx_jw_url(struct cx_buf *b, int redact, const char *s)
+{
+	struct cx_buf r;
+
+	if (s == NULL || !redact) {
+		cx_jw_cstr(b, 0, s);
+		return;
+	}
+	cx_buf_init(&r, 0);
+	cx_redact_query(&r, s, strlen(s), 0);
+	cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "", r.len);
+	cx_buf_free(&r);
+}
+
+void
+cx_jw_fields(struct cx_buf *b, int redact, const struct cx_fields *fl)
+{
+	struct cx_buf r;
+
+	cx_buf_init(&r, 0);
+	cx_buf_addc(b, '[');
+	for (size_t i = 0; i < fl->n; i++) {
+		if (i > 0)
+			cx_buf_addc(b, ',');
+		cx_buf_addc(b, '[');
+		cx_jw_cstr(b, 0, fl->v[i].name);
+		cx_buf_addc(b, ',');
+		if (redact) {
+			cx_buf_reset(&r);
+			cx_redact_header(&r, fl->v[i].name, fl->v[i].value);
+			cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "",
+			    r.len);
+		} else
+			cx_jw_cstr(b, 0, fl->v[i].value);
+		cx_buf_addc(b, ']');
+	}
+	cx_buf_addc(b, ']');
+	cx_buf_free(&r);
+}
+
+void
+cx_jw_u64(struct cx_buf *b, uint64_t v)
+{
+	char d[20];
+	size_t k = sizeof(d);
+
+	do {
+		d[--k] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	cx_buf_add(b, d + k, sizeof(d) - k);
+}
+
+void
+cx_jw_ms(struct cx_buf *b, int64_t ns)
+{
+	/* Whole microseconds, rounded as cx_ms rounds them. */
+	uint64_t us = ns >= 0 ? ((uint64_t)ns + 500) / 1000 :
+	    ((uint64_t)-(ns + 1) + 501) / 1000;
+	char frac[4];
+
+	if (ns < 0 && us > 0)
+		cx_buf_addc(b, '-');
+	cx_jw_u64(b, us / 1000);
+	frac[0] = '.';
+	frac[1] = (char)('0' + us / 100 % 10);
+	frac[2] = (char)('0' + us / 10 % 10);
+	frac[3] = (char)('0' + us % 10);
+	cx_buf_add(b, frac, 4);
+}
+
+void
+cx_jw_raw(struct cx_buf *b, const char *s)
+{
+	cx_buf_add(b, s, strlen(s));
+}
+
+void
+cx_jw_flush(struct cx_buf *b, FILE *f, int all)
+{
+	if (b->len == 0 || (!all && b->len < CX_JW_FLUSH))
+		return;
+	fwrite(b->p, 1, b->len, f);
+	cx_buf_reset(b);
+}
