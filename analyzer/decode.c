@@ -98,20 +98,52 @@ keep(const struct cx_decode_filter *flt, const struct cx_file_info *info,
 	return 1;
 }
 
-/* Streaming jsonl: each exchange written as soon as it is settled. */
-struct stream_ctx {
-	FILE                            *out;
-	const struct cx_out_ctx         *ctx;
+/* The formats, by enum cx_decode_format. */
+static const struct cx_out_format *const formats[] = {
+	[CX_DECODE_TEXT] = &cx_out_text_format,
+	[CX_DECODE_JSONL] = &cx_out_jsonl_format,
+	[CX_DECODE_MD] = &cx_out_md_format,
+	[CX_DECODE_HAR] = &cx_out_har_format,
+	[CX_DECODE_CONVERSATION] = &cx_out_conv_format,
+};
+
+/* One pass: each exchange kept by the filters to the format. */
+struct pass_ctx {
+	const struct cx_out_format      *fmt;
+	void                            *st;
+	int                              pass;
 	const struct cx_decode_filter   *filter;
+	const struct cx_file_info       *info;
 };
 
 static void
-emit_jsonl(void *arg, struct cx_exchange *ex)
+emit(void *arg, struct cx_exchange *ex)
 {
-	struct stream_ctx *s = arg;
+	struct pass_ctx *p = arg;
 
-	if (keep(s->filter, s->ctx->info, ex))
-		cx_out_jsonl_exchange(s->out, s->ctx, ex);
+	if (keep(p->filter, p->info, ex))
+		p->fmt->exchange(p->st, p->pass, ex);
+}
+
+static void
+warn_none(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+void
+cx_out_all(const struct cx_out_format *fmt, FILE *f,
+    const struct cx_out_ctx *ctx)
+{
+	void *st = fmt->open(f, ctx);
+
+	for (int pass = 0; pass < fmt->passes; pass++) {
+		for (size_t i = 0; i < ctx->r->nex; i++)
+			fmt->exchange(st, pass, ctx->r->ex[i]);
+		fmt->pass_done(st, pass);
+	}
+	fmt->close(st);
 }
 
 int
@@ -119,15 +151,23 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
     FILE *out, char *err, size_t errlen)
 {
 	static const struct cx_decode_opts defaults;
+	const struct cx_out_format *fmt;
 	struct cx_analysis *a;
 	struct cx_reader *r;
 	struct cx_out_ctx ctx;
 	struct cx_frame f;
 	struct warn_ctx w;
-	struct stream_ctx sc;
+	struct pass_ctx pc;
 
 	if (opts == NULL)
 		opts = &defaults;
+	if ((unsigned)opts->format >= sizeof(formats) / sizeof(formats[0]) ||
+	    formats[opts->format] == NULL) {
+		snprintf(err, errlen, "unknown output format %d",
+		    (int)opts->format);
+		return CX_DECODE_EINPUT;
+	}
+	fmt = formats[opts->format];
 	if ((r = cx_reader_open(trace_path, err, errlen)) == NULL)
 		return CX_DECODE_EINPUT;
 	/* One thread writes out: no stdio locking on every small write. */
@@ -138,54 +178,36 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	cx_reader_set_warn(r, w.fn, w.arg);
 	/* The analysis copies what it keeps: read pages can be let go. */
 	cx_reader_set_release(r, 1);
-	a = cx_analysis_new(cx_reader_info(r));
 
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.trace_path = trace_path;
 	ctx.info = cx_reader_info(r);
-	ctx.r = cx_analysis_result(a);
 	ctx.damage = cx_reader_stats(r);
 	ctx.redact = !opts->no_redact;
 	ctx.max_body = opts->max_body;
-	if (opts->format == CX_DECODE_JSONL) {
-		sc.out = out;
-		sc.ctx = &ctx;
-		sc.filter = &opts->filter;
-		cx_analysis_stream(a, emit_jsonl, &sc);
+	pc.fmt = fmt;
+	pc.filter = &opts->filter;
+	pc.info = cx_reader_info(r);
+	pc.st = fmt->open(out, &ctx);
+	for (pc.pass = 0; pc.pass < fmt->passes; pc.pass++) {
+		if (pc.pass > 0) {
+			/* Said once is enough. */
+			cx_reader_rewind(r);
+			cx_reader_set_warn(r, warn_none, NULL);
+		}
+		a = cx_analysis_new(cx_reader_info(r));
+		ctx.r = cx_analysis_result(a);
+		cx_analysis_stream(a, emit, &pc);
+		while (cx_reader_next(r, &f) == 1)
+			cx_analysis_frame(a, &f);
+		cx_analysis_finish(a);
+		if (pc.pass == 0)
+			report_losses(cx_analysis_result(a), &w);
+		fmt->pass_done(pc.st, pc.pass);
+		ctx.r = NULL;
+		cx_analysis_free(a);
 	}
-	while (cx_reader_next(r, &f) == 1)
-		cx_analysis_frame(a, &f);
-	cx_analysis_finish(a);
-	report_losses(cx_analysis_result(a), &w);
-
-	/* The filters: a view of the result holding the exchanges kept. */
-	struct cx_analysis_result view = *cx_analysis_result(a);
-	view.ex = xcalloc(view.nex ? view.nex : 1, sizeof(*view.ex));
-	view.nex = 0;
-	for (size_t i = 0; i < cx_analysis_result(a)->nex; i++) {
-		struct cx_exchange *ex = cx_analysis_result(a)->ex[i];
-		if (keep(&opts->filter, cx_reader_info(r), ex))
-			view.ex[view.nex++] = ex;
-	}
-	ctx.r = &view;
-	switch (opts->format) {
-	case CX_DECODE_JSONL:
-		break;          /* written as the trace was read */
-	case CX_DECODE_MD:
-		cx_out_md(out, &ctx);
-		break;
-	case CX_DECODE_HAR:
-		cx_out_har(out, &ctx);
-		break;
-	case CX_DECODE_CONVERSATION:
-		cx_out_conversation(out, &ctx, 0);
-		break;
-	default:
-		cx_out_text(out, &ctx);
-		break;
-	}
-	free(view.ex);
-	cx_analysis_free(a);
+	fmt->close(pc.st);
 	cx_reader_close(r);
 	if (fflush(out) == EOF || ferror(out)) {
 		snprintf(err, errlen, "error writing the decoded trace: %s",

@@ -28,15 +28,57 @@ printable(const uint8_t *p, size_t n)
 	return k;
 }
 
+/*
+ * Bytes written as they are: printable ASCII, tab and newline in code
+ * blocks (CODE); printable ASCII but & < > " in HTML attributes (ATTR);
+ * printable ASCII but & < > and MD_SPECIALS in Markdown text (MD).
+ */
+#define CODE    0x01
+#define ATTR    0x02
+#define MD      0x04
+static const uint8_t plain[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	7, 3, 5, 3, 3, 7, 1, 7, 3, 3, 3, 3, 7, 3, 7, 7,	/* 0x20 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 1, 7, 1, 7,	/* 0x30 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,	/* 0x40 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 3, 3, 3, 7, 3,	/* 0x50 */
+	3, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7,	/* 0x60 */
+	7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 3, 7, 3, 0,	/* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xf0 */
+};
+
+/* The end of the run of bytes of class cls from i. */
+static size_t
+span(const uint8_t *p, size_t i, size_t n, uint8_t cls)
+{
+	while (i < n && (plain[p[i]] & cls))
+		i++;
+	return i;
+}
+
 static void
 text(FILE *f, const char *s, size_t n, int flags, int html_only)
 {
 	const uint8_t *p = (const uint8_t *)s;
+	const uint8_t cls = html_only ? ATTR : MD;
 	size_t i = 0, k;
 
 	while (i < n) {
 		uint8_t c = p[i];
 
+		if ((k = span(p, i, n, cls)) > i) {
+			fwrite(p + i, 1, k - i, f);
+			i = k;
+			continue;
+		}
 		if (c == '&')
 			fputs("&amp;", f);
 		else if (c == '<')
@@ -122,6 +164,11 @@ cx_md_code(FILE *f, const char *info, const char *s, size_t n)
 	while (i < n) {
 		uint8_t c = p[i];
 
+		if ((k = span(p, i, n, CODE)) > i) {
+			fwrite(p + i, 1, k - i, f);
+			i = k;
+			continue;
+		}
 		if (c == '\n' || c == '\t')
 			fputc(c, f);
 		else if (c == '\r' && i + 1 < n && p[i + 1] == '\n')

@@ -25,21 +25,30 @@
 #include "json.h"
 #include "output.h"
 #include "redact.h"
+#include "strmap.h"
 #include "view.h"
 
 #define IND     "   "
+/* Tool calls remembered by call id (for their outputs' headings). */
+#define MAX_CALLS       65536
 #define IND2    "      "
 
 /* A conversation: codex's session_id header (or prompt_cache_key). */
 struct sess {
 	char                    *key;
 	/* its previous turn */
-	cJSON                   *prev_input;    /* its request's input[] */
-	cJSON                   *prev_output;   /* its output items */
+	/*
+	 * Its previous turn: the hashes of its request's input items and of
+	 * its output items (item_key), which codex sends back; so that a
+	 * turn costs memory only while it is shown.
+	 */
+	int                      seen;          /* has had a turn */
+	uint64_t                *known;
+	size_t                   nknown;
 	char                    *prev_tools;    /* "a, b, c" */
 };
 
-struct conv {
+struct cx_conv {
 	FILE                    *f;
 	const struct cx_out_ctx *ctx;
 	int                      md;
@@ -51,8 +60,10 @@ struct conv {
 	size_t                   nslot;         /* a power of two, or 0 */
 	struct sess             *cur;           /* the turn's session */
 	char                    *last_key;      /* the last turn's session */
-	cJSON                   *calls;         /* call_id -> tool name */
+	struct cx_strmap        *calls;         /* call_id -> tool name */
 	size_t                   turns;
+	size_t                   others;        /* exchanges not turns */
+	int                      in_list;       /* of other exchanges */
 	double                   tok_in, tok_cached, tok_out, tok_reason;
 };
 
@@ -132,7 +143,7 @@ put_md(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 
 /* The redacted form of s[0..n), valid until the next call. */
 static const char *
-red(struct conv *c, const char *s, size_t n, int url, size_t *len)
+red(struct cx_conv *c, const char *s, size_t n, int url, size_t *len)
 {
 	cx_buf_reset(&c->rb);
 	if (!c->ctx->redact)
@@ -147,7 +158,7 @@ red(struct conv *c, const char *s, size_t n, int url, size_t *len)
 
 /* Text from the trace on one line, redacted and escaped. */
 static void
-inl(struct conv *c, const char *s)
+inl(struct cx_conv *c, const char *s)
 {
 	size_t n;
 	const char *r;
@@ -162,7 +173,7 @@ inl(struct conv *c, const char *s)
 }
 
 static void
-inl_url(struct conv *c, const char *s)
+inl_url(struct cx_conv *c, const char *s)
 {
 	size_t n;
 	const char *r = red(c, s, strlen(s), 1, &n);
@@ -175,7 +186,7 @@ inl_url(struct conv *c, const char *s)
 
 /* Cut at max_body bytes (0: all), on a UTF-8 boundary. */
 static size_t
-shown(const struct conv *c, const char *s, size_t n)
+shown(const struct cx_conv *c, const char *s, size_t n)
 {
 	size_t m;
 
@@ -188,7 +199,7 @@ shown(const struct conv *c, const char *s, size_t n)
 }
 
 static void
-more(struct conv *c, size_t left)
+more(struct cx_conv *c, size_t left)
 {
 	if (left == 0)
 		return;
@@ -205,7 +216,7 @@ more(struct conv *c, size_t left)
  * "**what name \(id\):**"; name and id come from the traffic.
  */
 static void
-heading(struct conv *c, const char *mark, const char *what, const char *name,
+heading(struct cx_conv *c, const char *mark, const char *what, const char *name,
     const char *id)
 {
 	if (c->md)
@@ -228,7 +239,7 @@ heading(struct conv *c, const char *mark, const char *what, const char *name,
 
 /* Prose (a message, reasoning): plain indented, Markdown a blockquote. */
 static void
-prose(struct conv *c, const char *s, size_t n)
+prose(struct cx_conv *c, const char *s, size_t n)
 {
 	size_t len, show;
 	const char *r = red(c, s, n, 0, &len);
@@ -250,7 +261,7 @@ prose(struct conv *c, const char *s, size_t n)
 
 /* Code (JSON, tool output, patches): plain indented, Markdown fenced. */
 static void
-code(struct conv *c, const char *r, size_t len, const char *info)
+code(struct cx_conv *c, const char *r, size_t len, const char *info)
 {
 	size_t show, run = 0, longest = 0;
 
@@ -283,7 +294,7 @@ code(struct conv *c, const char *r, size_t len, const char *info)
 }
 
 static void
-code_text(struct conv *c, const char *s, size_t n)
+code_text(struct cx_conv *c, const char *s, size_t n)
 {
 	size_t len;
 	const char *r = red(c, s, n, 0, &len);
@@ -293,7 +304,7 @@ code_text(struct conv *c, const char *s, size_t n)
 
 /* JSON text pretty-printed (redacted), or as text if it is not JSON. */
 static void
-code_json(struct conv *c, const char *s, size_t n)
+code_json(struct cx_conv *c, const char *s, size_t n)
 {
 	char *mem = NULL;
 	size_t memlen = 0;
@@ -312,7 +323,7 @@ code_json(struct conv *c, const char *s, size_t n)
 }
 
 static void
-code_cjson(struct conv *c, const cJSON *v)
+code_cjson(struct cx_conv *c, const cJSON *v)
 {
 	char *s = cJSON_PrintUnformatted(v);
 
@@ -324,7 +335,7 @@ code_cjson(struct conv *c, const cJSON *v)
 
 /* A bullet (Markdown) or an indented line (plain); the caller ends it. */
 static void
-item_line(struct conv *c)
+item_line(struct cx_conv *c)
 {
 	fputs(c->md ? "- " : IND, c->f);
 }
@@ -429,20 +440,19 @@ item_key(const cJSON *item)
 }
 
 static void
-remember_call(struct conv *c, const cJSON *item)
+remember_call(struct cx_conv *c, const cJSON *item)
 {
 	const char *id = jstr(item, "call_id"), *name = jstr(item, "name");
 
 	if (id == NULL || name == NULL)
 		return;
-	cJSON_DeleteItemFromObjectCaseSensitive(c->calls, id);
-	cJSON_AddStringToObject(c->calls, id, name);
+	cx_strmap_put(c->calls, id, name);
 }
 
 /* --- a turn: the request --------------------------------------------- */
 
 static void
-show_message(struct conv *c, const cJSON *item, const char *mark,
+show_message(struct cx_conv *c, const cJSON *item, const char *mark,
     const char *role)
 {
 	struct cx_buf b;
@@ -455,10 +465,10 @@ show_message(struct conv *c, const cJSON *item, const char *mark,
 }
 
 static void
-show_tool_output(struct conv *c, const cJSON *item)
+show_tool_output(struct cx_conv *c, const cJSON *item)
 {
 	const char *id = jstr(item, "call_id");
-	const char *name = id ? jstr(c->calls, id) : NULL;
+	const char *name = id ? cx_strmap_get(c->calls, id) : NULL;
 	const cJSON *out = cJSON_GetObjectItemCaseSensitive(item, "output");
 
 	heading(c, ">>", "tool output", name ? name : "(unknown call)", id);
@@ -470,7 +480,7 @@ show_tool_output(struct conv *c, const cJSON *item)
 
 /* An input item that is not a message or a tool output. */
 static void
-show_input_other(struct conv *c, const cJSON *item)
+show_input_other(struct cx_conv *c, const cJSON *item)
 {
 	heading(c, ">>", "input item", *jtype(item) ? jtype(item) :
 	    "(no type)", NULL);
@@ -488,31 +498,14 @@ hash(const char *s)
 	return h;
 }
 
-struct known {
-	uint64_t         h;
-	char            *key;           /* NULL: matched already */
-};
-
 static void
-show_input(struct conv *c, const cJSON *input, int first)
+show_input(struct cx_conv *c, const cJSON *input, int first)
 {
-	size_t nk = 0, i;
-	struct known *known = NULL;
-	const cJSON *item, *arr[2] = { c->cur->prev_input,
-	    c->cur->prev_output };
+	const size_t nk = first ? 0 : c->cur->nknown;
+	uint8_t *used = xcalloc(nk ? nk : 1, 1);
+	const cJSON *item;
+	size_t i;
 
-	if (!first) {
-		for (int a = 0; a < 2; a++)
-			nk += (size_t)cJSON_GetArraySize(arr[a]);
-		known = xcalloc(nk ? nk : 1, sizeof(*known));
-		i = 0;
-		for (int a = 0; a < 2; a++)
-			cJSON_ArrayForEach(item, arr[a]) {
-				known[i].key = item_key(item);
-				known[i].h = hash(known[i].key);
-				i++;
-			}
-	}
 	cJSON_ArrayForEach(item, input) {
 		const char *t = jtype(item);
 		int seen = 0;
@@ -521,15 +514,13 @@ show_input(struct conv *c, const cJSON *input, int first)
 			char *k = item_key(item);
 			uint64_t h = hash(k);
 
+			free(k);
 			for (i = 0; i < nk; i++)
-				if (known[i].key != NULL && known[i].h == h &&
-				    strcmp(known[i].key, k) == 0) {
-					free(known[i].key);
-					known[i].key = NULL;
+				if (!used[i] && c->cur->known[i] == h) {
+					used[i] = 1;
 					seen = 1;
 					break;
 				}
-			free(k);
 		}
 		if (strcmp(t, "function_call") == 0 ||
 		    strcmp(t, "custom_tool_call") == 0)
@@ -547,13 +538,33 @@ show_input(struct conv *c, const cJSON *input, int first)
 		else
 			show_input_other(c, item);
 	}
-	for (i = 0; i < nk; i++)
-		free(known[i].key);
-	free(known);
+	free(used);
+}
+
+/* Remember the items of a turn's input and output, by hash. */
+static void
+remember_turn(struct sess *se, const cJSON *input, const cJSON *outputs)
+{
+	const cJSON *arr[2] = { input, outputs }, *item;
+	size_t n = 0;
+
+	free(se->known);
+	for (int a = 0; a < 2; a++)
+		n += (size_t)cJSON_GetArraySize(arr[a]);
+	se->known = xcalloc(n ? n : 1, sizeof(*se->known));
+	se->nknown = 0;
+	for (int a = 0; a < 2; a++)
+		cJSON_ArrayForEach(item, arr[a]) {
+			char *k = item_key(item);
+
+			se->known[se->nknown++] = hash(k);
+			free(k);
+		}
+	se->seen = 1;
 }
 
 static void
-show_tools(struct conv *c, const cJSON *tools)
+show_tools(struct cx_conv *c, const cJSON *tools)
 {
 	struct cx_buf b;
 	const cJSON *t;
@@ -645,7 +656,7 @@ acc_join(struct stream *st, const char *kind, const char *id,
 }
 
 static void
-show_output_item(struct conv *c, struct stream *st, const cJSON *item)
+show_output_item(struct cx_conv *c, struct stream *st, const cJSON *item)
 {
 	const char *t = jtype(item), *id = jstr(item, "id");
 	struct cx_buf b, d;
@@ -711,7 +722,7 @@ show_output_item(struct conv *c, struct stream *st, const cJSON *item)
 }
 
 static void
-show_usage(struct conv *c, const cJSON *u)
+show_usage(struct cx_conv *c, const cJSON *u)
 {
 	double in = cJSON_GetNumberValue(cJSON_GetObjectItem(u,
 	    "input_tokens"));
@@ -749,7 +760,7 @@ show_usage(struct conv *c, const cJSON *u)
 
 /* An event shown as it came: its name and its data. */
 static void
-show_raw_event(struct conv *c, const struct cx_event *e, const char *why)
+show_raw_event(struct cx_conv *c, const struct cx_event *e, const char *why)
 {
 	heading(c, "<<", why, e->event, NULL);
 	code_json(c, e->data, e->data_len);
@@ -792,7 +803,7 @@ delta(struct stream *st, const cJSON *d, const char *kind, const char *idx)
 
 /* A response's final state: response.completed, .failed, .incomplete. */
 static void
-show_final(struct conv *c, const char *name, const cJSON *resp)
+show_final(struct cx_conv *c, const char *name, const cJSON *resp)
 {
 	const char *status = jstr(resp, "status");
 	const cJSON *err = cJSON_GetObjectItem(resp, "error");
@@ -825,7 +836,7 @@ show_final(struct conv *c, const char *name, const cJSON *resp)
 }
 
 static void
-show_stream(struct conv *c, const struct cx_exchange *ex, cJSON *outputs)
+show_stream(struct cx_conv *c, const struct cx_exchange *ex, cJSON *outputs)
 {
 	const struct cx_msg *rs = &ex->resp;
 	struct stream st;
@@ -915,7 +926,7 @@ show_stream(struct conv *c, const struct cx_exchange *ex, cJSON *outputs)
 
 /* A response that is not an event stream (an error, usually). */
 static void
-show_plain_response(struct conv *c, const struct cx_exchange *ex)
+show_plain_response(struct cx_conv *c, const struct cx_exchange *ex)
 {
 	struct cx_view v;
 
@@ -964,7 +975,7 @@ status_str(const struct cx_exchange *ex, char *buf, size_t len)
 }
 
 static void
-show_problems(struct conv *c, const struct cx_exchange *ex)
+show_problems(struct cx_conv *c, const struct cx_exchange *ex)
 {
 	if (ex->error != NULL) {
 		item_line(c);
@@ -981,7 +992,7 @@ show_problems(struct conv *c, const struct cx_exchange *ex)
 }
 
 static void
-other(struct conv *c, const struct cx_exchange *ex)
+other(struct cx_conv *c, const struct cx_exchange *ex)
 {
 	char when[32], st[32];
 
@@ -1017,7 +1028,7 @@ key_hash(const char *k)
 
 /* The session with this key, or c->nsess if there is none. */
 static size_t
-sess_find(const struct conv *c, const char *key)
+sess_find(const struct cx_conv *c, const char *key)
 {
 	if (c->nslot == 0)
 		return c->nsess;
@@ -1030,7 +1041,7 @@ sess_find(const struct conv *c, const char *key)
 
 /* Index session i (already in c->sess); the table stays under half full. */
 static void
-sess_index(struct conv *c, size_t i)
+sess_index(struct cx_conv *c, size_t i)
 {
 	if (2 * c->nsess > c->nslot) {
 		size_t n = c->nslot ? c->nslot * 2 : 64;
@@ -1049,7 +1060,7 @@ sess_index(struct conv *c, size_t i)
 
 /* The turn's conversation; a new one says so when it is not the only. */
 static void
-session(struct conv *c, const struct cx_exchange *ex, const cJSON *body)
+session(struct cx_conv *c, const struct cx_exchange *ex, const cJSON *body)
 {
 	const char *key = cx_fields_get(&ex->req.fields, "session_id");
 	size_t i;
@@ -1084,7 +1095,7 @@ session(struct conv *c, const struct cx_exchange *ex, const cJSON *body)
 }
 
 static void
-turn(struct conv *c, const struct cx_exchange *ex)
+turn(struct cx_conv *c, const struct cx_exchange *ex)
 {
 	struct cx_view v;
 	cJSON *body = NULL, *outputs = cJSON_CreateArray();
@@ -1136,7 +1147,7 @@ turn(struct conv *c, const struct cx_exchange *ex)
 	if (cJSON_IsObject(body))
 		show_tools(c, cJSON_GetObjectItemCaseSensitive(body, "tools"));
 	if (cJSON_IsArray(input))
-		show_input(c, input, c->cur->prev_input == NULL);
+		show_input(c, input, !c->cur->seen);
 	else if (input != NULL && !cJSON_IsString(input)) {
 		heading(c, ">>", "input (not a list)", NULL, NULL);
 		code_cjson(c, input);
@@ -1146,72 +1157,117 @@ turn(struct conv *c, const struct cx_exchange *ex)
 	else
 		show_plain_response(c, ex);
 	/* This turn becomes the previous one. */
-	cJSON_Delete(c->cur->prev_input);
-	c->cur->prev_input = cJSON_IsArray(input) ?
-	    cJSON_DetachItemFromObjectCaseSensitive(body, "input") :
-	    cJSON_CreateArray();
-	cJSON_Delete(c->cur->prev_output);
-	c->cur->prev_output = outputs;
+	remember_turn(c->cur, cJSON_IsArray(input) ? input : NULL, outputs);
+	cJSON_Delete(outputs);
 	cJSON_Delete(body);
 	cx_view_free(&v);
 	fputc('\n', c->f);
 }
 
-void
-cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx, int markdown)
+struct cx_conv *
+cx_conv_new(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 {
-	const struct cx_analysis_result *r = ctx->r;
-	struct conv c;
-	size_t others = 0;
-	int in_list = 0;
+	struct cx_conv *c = xcalloc(1, sizeof(*c));
 
-	memset(&c, 0, sizeof(c));
-	c.f = f;
-	c.ctx = ctx;
-	c.md = markdown;
-	c.calls = cJSON_CreateObject();
-	cx_buf_init(&c.rb, 0);
+	c->f = f;
+	c->ctx = ctx;
+	c->md = markdown;
+	c->calls = cx_strmap_new(MAX_CALLS);
+	cx_buf_init(&c->rb, 0);
 	if (!markdown) {
 		fputs("cxrec conversation ", f);
 		cx_out_term(f, ctx->trace_path, strlen(ctx->trace_path), 0, "");
 		fputs(" (times are UTC)\n\n", f);
 	}
-	for (size_t i = 0; i < r->nex; i++) {
-		const struct cx_exchange *ex = r->ex[i];
-
-		if (is_turn(ex)) {
-			if (in_list)
-				fputc('\n', f);
-			turn(&c, ex);
-			in_list = 0;
-			continue;
-		}
-		if (markdown && !in_list && c.turns > 0)
-			fputc('\n', f);
-		in_list = 1;
-		other(&c, ex);
-		others++;
-	}
-	if (in_list)
-		fputc('\n', f);
-	if (markdown)
-		fputs("- ", f);
-	fprintf(f, "%zu turn%s, %zu other exchange%s", c.turns,
-	    c.turns == 1 ? "" : "s", others, others == 1 ? "" : "s");
-	if (c.turns > 0)
-		fprintf(f, "; tokens: input %.0f (cached %.0f), output %.0f "
-		    "(reasoning %.0f)", c.tok_in, c.tok_cached, c.tok_out,
-		    c.tok_reason);
-	fputc('\n', f);
-	for (size_t i = 0; i < c.nsess; i++) {
-		free(c.sess[i].key);
-		cJSON_Delete(c.sess[i].prev_input);
-		cJSON_Delete(c.sess[i].prev_output);
-		free(c.sess[i].prev_tools);
-	}
-	free(c.sess);
-	free(c.slot);
-	free(c.last_key);
-	cJSON_Delete(c.calls);
-	cx_buf_free(&c.rb);
+	return c;
 }
+
+void
+cx_conv_exchange(struct cx_conv *c, const struct cx_exchange *ex)
+{
+	if (is_turn(ex)) {
+		if (c->in_list)
+			fputc('\n', c->f);
+		turn(c, ex);
+		c->in_list = 0;
+		return;
+	}
+	if (c->md && !c->in_list && c->turns > 0)
+		fputc('\n', c->f);
+	c->in_list = 1;
+	other(c, ex);
+	c->others++;
+}
+
+void
+cx_conv_end(struct cx_conv *c)
+{
+	FILE *f = c->f;
+
+	if (c->in_list)
+		fputc('\n', f);
+	if (c->md)
+		fputs("- ", f);
+	fprintf(f, "%zu turn%s, %zu other exchange%s", c->turns,
+	    c->turns == 1 ? "" : "s", c->others, c->others == 1 ? "" : "s");
+	if (c->turns > 0)
+		fprintf(f, "; tokens: input %.0f (cached %.0f), output %.0f "
+		    "(reasoning %.0f)", c->tok_in, c->tok_cached, c->tok_out,
+		    c->tok_reason);
+	fputc('\n', f);
+	for (size_t i = 0; i < c->nsess; i++) {
+		free(c->sess[i].key);
+		free(c->sess[i].known);
+		free(c->sess[i].prev_tools);
+	}
+	free(c->sess);
+	free(c->slot);
+	free(c->last_key);
+	cx_strmap_free(c->calls);
+	cx_buf_free(&c->rb);
+	free(c);
+}
+
+void
+cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx, int markdown)
+{
+	struct cx_conv *c = cx_conv_new(f, ctx, markdown);
+
+	for (size_t i = 0; i < ctx->r->nex; i++)
+		cx_conv_exchange(c, ctx->r->ex[i]);
+	cx_conv_end(c);
+}
+
+static void *
+conv_open(FILE *f, const struct cx_out_ctx *ctx)
+{
+	return cx_conv_new(f, ctx, 0);
+}
+
+static void
+conv_exchange(void *st, int pass, const struct cx_exchange *ex)
+{
+	(void)pass;
+	cx_conv_exchange(st, ex);
+}
+
+static void
+conv_pass_done(void *st, int pass)
+{
+	(void)st;
+	(void)pass;
+}
+
+static void
+conv_close(void *st)
+{
+	cx_conv_end(st);
+}
+
+const struct cx_out_format cx_out_conv_format = {
+	.passes = 1,
+	.open = conv_open,
+	.exchange = conv_exchange,
+	.pass_done = conv_pass_done,
+	.close = conv_close,
+};

@@ -713,14 +713,54 @@ entry(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	putc('}', f);
 }
 
-void
-cx_out_har(FILE *f, const struct cx_out_ctx *ctx)
+/* Entries are written as they come; the document is closed at the end. */
+struct har {
+	FILE                    *f;
+	const struct cx_out_ctx *ctx;
+	size_t                   entries;
+};
+
+static void *
+har_open(FILE *f, const struct cx_out_ctx *ctx)
 {
+	struct har *h = xcalloc(1, sizeof(*h));
+
+	h->f = f;
+	h->ctx = ctx;
 	fputs("{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"cxrec\","
 	    "\"version\":\"" CXREC_VERSION "\"},\"entries\":[", f);
-	for (size_t i = 0; i < ctx->r->nex; i++) {
-		fputs(i > 0 ? ",\n" : "\n", f);
-		entry(f, ctx, ctx->r->ex[i]);
-	}
-	fputs("\n]}}\n", f);
+	return h;
 }
+
+static void
+har_exchange(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct har *h = st;
+
+	(void)pass;
+	fputs(h->entries++ > 0 ? ",\n" : "\n", h->f);
+	entry(h->f, h->ctx, ex);
+}
+
+static void
+har_pass_done(void *st, int pass)
+{
+	struct har *h = st;
+
+	(void)pass;
+	fputs("\n]}}\n", h->f);
+}
+
+static void
+har_close(void *st)
+{
+	free(st);
+}
+
+const struct cx_out_format cx_out_har_format = {
+	.passes = 1,
+	.open = har_open,
+	.exchange = har_exchange,
+	.pass_done = har_pass_done,
+	.close = har_close,
+};

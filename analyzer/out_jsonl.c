@@ -301,21 +301,55 @@ exchange(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
 	cx_jw_raw(b, "}\n");
 }
 
-void
-cx_out_jsonl_exchange(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex)
-{
-	struct cx_buf b;
+struct jsonl {
+	FILE                    *f;
+	const struct cx_out_ctx *ctx;
+	struct cx_buf            b;
+};
 
-	cx_buf_init(&b, 0);
-	exchange(&b, f, ctx, ex);
-	cx_jw_flush(&b, f, 1);
-	cx_buf_free(&b);
+static void *
+jsonl_open(FILE *f, const struct cx_out_ctx *ctx)
+{
+	struct jsonl *j = xcalloc(1, sizeof(*j));
+
+	j->f = f;
+	j->ctx = ctx;
+	cx_buf_init(&j->b, 0);
+	return j;
 }
 
-void
-cx_out_jsonl(FILE *f, const struct cx_out_ctx *ctx)
+static void
+jsonl_exchange(void *st, int pass, const struct cx_exchange *ex)
 {
-	for (size_t i = 0; i < ctx->r->nex; i++)
-		cx_out_jsonl_exchange(f, ctx, ctx->r->ex[i]);
+	struct jsonl *j = st;
+
+	(void)pass;
+	exchange(&j->b, j->f, j->ctx, ex);
+	cx_jw_flush(&j->b, j->f, 0);
 }
+
+static void
+jsonl_pass_done(void *st, int pass)
+{
+	struct jsonl *j = st;
+
+	(void)pass;
+	cx_jw_flush(&j->b, j->f, 1);
+}
+
+static void
+jsonl_close(void *st)
+{
+	struct jsonl *j = st;
+
+	cx_buf_free(&j->b);
+	free(j);
+}
+
+const struct cx_out_format cx_out_jsonl_format = {
+	.passes = 1,
+	.open = jsonl_open,
+	.exchange = jsonl_exchange,
+	.pass_done = jsonl_pass_done,
+	.close = jsonl_close,
+};

@@ -172,6 +172,7 @@ struct endpoint {
 	size_t           nst;
 	double          *ttfb, *dur;
 	size_t           nttfb, ndur;
+	size_t           attfb, adur;
 	uint64_t         in, out;       /* body bytes, request / response */
 };
 
@@ -241,6 +242,25 @@ endpoint_key(struct cx_buf *b, const struct cx_exchange *ex)
 	}
 }
 
+struct usage {
+	double           in, cached, out, reasoning, total;
+};
+
+struct usage_row {
+	uint64_t         id;            /* the exchange */
+	struct usage     u;
+};
+
+/* Grow an array of n elements (capacity *a) to hold one more. */
+static void *
+grow(void *p, size_t n, size_t *a, size_t size)
+{
+	if (n < *a)
+		return p;
+	*a = *a ? 2 * *a : 16;
+	return xreallocarray(p, *a, size);
+}
+
 struct stats {
 	struct endpoint *ep;
 	size_t           nep;
@@ -253,8 +273,12 @@ struct stats {
 	size_t           nev;
 	uint64_t         ev_other;
 	struct cx_keypaths *req_kp, *resp_kp;
+	size_t           exchanges;
 	size_t           errors;
 	int64_t          end;           /* the last time seen */
+	struct usage_row *usage;        /* exchanges with token usage */
+	size_t           nusage;
+	size_t           ausage;
 };
 
 static struct endpoint *
@@ -320,71 +344,84 @@ body_paths(struct cx_keypaths *kp, const struct cx_msg *m)
 	cx_view_free(&v);
 }
 
-static void
-stats_collect(struct stats *s, const struct cx_out_ctx *ctx)
-{
-	const struct cx_analysis_result *r = ctx->r;
-	struct cx_buf key;
+static int exchange_usage(const struct cx_exchange *ex, struct usage *u);
 
+static void
+stats_init(struct stats *s, const struct cx_out_ctx *ctx)
+{
 	memset(s, 0, sizeof(*s));
 	s->req_kp = cx_keypaths_new(MAX_PATHS, ctx->redact);
 	s->resp_kp = cx_keypaths_new(MAX_PATHS, ctx->redact);
 	s->end = ctx->info->monotonic_ns;
+}
+
+/* One exchange into the statistics; key is scratch space. */
+static void
+stats_add(struct stats *s, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex, struct cx_buf *key)
+{
+	struct endpoint *e;
+	struct usage u;
+
+	s->exchanges++;
+	later(&s->end, ex->start);
+	if (ex->has_req)
+		later(&s->end, ex->req.t_last);
+	if (ex->has_resp)
+		later(&s->end, ex->resp.t_last);
+	if (ex->error != NULL)
+		s->errors++;
+	endpoint_key(key, ex);
+	if ((e = endpoint(s, (const char *)key->p)) == NULL)
+		s->ep_other++;
+	else {
+		e->count++;
+		add_status(e, ex->has_resp && ex->resp.head_done ?
+		    ex->resp.status : 0);
+		if (ex->has_req && ex->has_resp) {
+			e->ttfb = grow(e->ttfb, e->nttfb, &e->attfb,
+			    sizeof(double));
+			e->ttfb[e->nttfb++] = cx_ms(ex->resp.t_first -
+			    ex->req.t_last);
+		}
+		if (ex->has_resp) {
+			e->dur = grow(e->dur, e->ndur, &e->adur,
+			    sizeof(double));
+			e->dur[e->ndur++] = cx_ms(ex->resp.t_last - ex->start);
+		}
+		e->in += ex->has_req ? ex->req.body_bytes : 0;
+		e->out += ex->has_resp ? ex->resp.body_bytes : 0;
+	}
+	if (ex->has_req)
+		body_paths(s->req_kp, &ex->req);
+	if (ex->has_resp && !ex->resp.sse)
+		body_paths(s->resp_kp, &ex->resp);
+	for (size_t j = 0; ex->has_resp && j < ex->resp.nevents; j++) {
+		const struct cx_event *ev = &ex->resp.events[j];
+		struct evtype *t = evtype(s, ev->event, ctx->redact);
+
+		if (t == NULL) {
+			s->ev_other++;
+			continue;
+		}
+		t->n++;
+		if (cx_json_check(ev->data, ev->data_len, 0))
+			cx_keypaths_add_text(t->kp, ev->data, ev->data_len);
+	}
+	if (exchange_usage(ex, &u)) {
+		s->usage = grow(s->usage, s->nusage, &s->ausage,
+		    sizeof(*s->usage));
+		s->usage[s->nusage].id = ex->id;
+		s->usage[s->nusage++].u = u;
+	}
+}
+
+/* The notes' times count for the end of the trace too. */
+static void
+stats_notes(struct stats *s, const struct cx_analysis_result *r)
+{
 	for (size_t i = 0; i < r->nnotes; i++)
 		later(&s->end, r->notes[i].ts);
-	cx_buf_init(&key, 0);
-	for (size_t i = 0; i < r->nex; i++) {
-		const struct cx_exchange *ex = r->ex[i];
-		struct endpoint *e;
-
-		later(&s->end, ex->start);
-		if (ex->has_req)
-			later(&s->end, ex->req.t_last);
-		if (ex->has_resp)
-			later(&s->end, ex->resp.t_last);
-		if (ex->error != NULL)
-			s->errors++;
-		endpoint_key(&key, ex);
-		if ((e = endpoint(s, (const char *)key.p)) == NULL)
-			s->ep_other++;
-		else {
-			e->count++;
-			add_status(e, ex->has_resp && ex->resp.head_done ?
-			    ex->resp.status : 0);
-			if (ex->has_req && ex->has_resp) {
-				e->ttfb = xreallocarray(e->ttfb, e->nttfb + 1,
-				    sizeof(double));
-				e->ttfb[e->nttfb++] = cx_ms(ex->resp.t_first -
-				    ex->req.t_last);
-			}
-			if (ex->has_resp) {
-				e->dur = xreallocarray(e->dur, e->ndur + 1,
-				    sizeof(double));
-				e->dur[e->ndur++] = cx_ms(ex->resp.t_last -
-				    ex->start);
-			}
-			e->in += ex->has_req ? ex->req.body_bytes : 0;
-			e->out += ex->has_resp ? ex->resp.body_bytes : 0;
-		}
-		if (ex->has_req)
-			body_paths(s->req_kp, &ex->req);
-		if (ex->has_resp && !ex->resp.sse)
-			body_paths(s->resp_kp, &ex->resp);
-		for (size_t j = 0; ex->has_resp && j < ex->resp.nevents; j++) {
-			const struct cx_event *ev = &ex->resp.events[j];
-			struct evtype *t = evtype(s, ev->event, ctx->redact);
-
-			if (t == NULL) {
-				s->ev_other++;
-				continue;
-			}
-			t->n++;
-			if (cx_json_check(ev->data, ev->data_len, 0))
-				cx_keypaths_add_text(t->kp, ev->data,
-				    ev->data_len);
-		}
-	}
-	cx_buf_free(&key);
 }
 
 static void
@@ -404,6 +441,7 @@ stats_free(struct stats *s)
 	free(s->ev);
 	cx_keypaths_free(s->req_kp);
 	cx_keypaths_free(s->resp_kp);
+	free(s->usage);
 }
 
 /* --- the header ------------------------------------------------------ */
@@ -548,7 +586,7 @@ header(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
 	fprintf(f, "| connections | %" PRIu64 " |\n| exchanges | %zu |\n"
 	    "| bytes sent (client \xe2\x86\x92 server) | %s (%" PRIu64 ") |\n"
 	    "| bytes received (server \xe2\x86\x92 client) | %s (%" PRIu64
-	    ") |\n| errors | %zu |\n\n", r->connections, r->nex, a,
+	    ") |\n| errors | %zu |\n\n", r->connections, s->exchanges, a,
 	    r->bytes_req, b, r->bytes_resp, s->errors);
 }
 
@@ -627,10 +665,6 @@ warnings(FILE *f, const struct cx_out_ctx *ctx)
 
 /* --- statistics ------------------------------------------------------ */
 
-struct usage {
-	double           in, cached, out, reasoning, total;
-};
-
 /* o.a (or o.a.b) as a number, 0 when it is not one. */
 static double
 num(const cJSON *o, const char *a, const char *b)
@@ -705,8 +739,7 @@ usage_row(FILE *f, const char *what, const struct usage *u)
 static void
 statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 {
-	const struct cx_analysis_result *r = ctx->r;
-	struct usage u, sum;
+	struct usage sum;
 	int any = 0;
 	char a[32], b[32], what[64];
 
@@ -754,9 +787,9 @@ statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 
 	fputs("### Token usage\n\n", f);
 	memset(&sum, 0, sizeof(sum));
-	for (size_t i = 0; i < r->nex; i++) {
-		if (!exchange_usage(r->ex[i], &u))
-			continue;
+	for (size_t i = 0; i < s->nusage; i++) {
+		const struct usage *u = &s->usage[i].u;
+
 		if (!any)
 			fputs("From the `response.usage` of each "
 			    "`response.completed` event (the body's `usage` "
@@ -766,13 +799,13 @@ statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 			    "|---|---:|---:|---:|---:|---:|\n", f);
 		any = 1;
 		snprintf(what, sizeof(what), "[#%" PRIu64 "](#exchange-%"
-		    PRIu64 ")", r->ex[i]->id, r->ex[i]->id);
-		usage_row(f, what, &u);
-		sum.in += u.in;
-		sum.cached += u.cached;
-		sum.out += u.out;
-		sum.reasoning += u.reasoning;
-		sum.total += u.total;
+		    PRIu64 ")", s->usage[i].id, s->usage[i].id);
+		usage_row(f, what, u);
+		sum.in += u->in;
+		sum.cached += u->cached;
+		sum.out += u->out;
+		sum.reasoning += u->reasoning;
+		sum.total += u->total;
 	}
 	if (any) {
 		usage_row(f, "**total**", &sum);
@@ -1187,23 +1220,96 @@ exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	}
 }
 
-void
-cx_out_md(FILE *f, const struct cx_out_ctx *ctx)
-{
-	const struct cx_analysis_result *r = ctx->r;
-	struct stats s;
+/*
+ * The report reads the trace three times, keeping only what it counts:
+ * first for the header, statistics and key paths, then for the
+ * conversation, then for the exchanges.
+ */
+enum { PASS_STATS, PASS_CONVERSATION, PASS_EXCHANGES, NPASSES };
 
-	stats_collect(&s, ctx);
-	header(f, ctx, &s);
-	warnings(f, ctx);
-	statistics(f, ctx, &s);
-	key_paths(f, ctx, &s);
-	fputs("## Conversation\n\n", f);
-	cx_out_conversation(f, ctx, 1);
-	fputs("\n## Exchanges\n\n", f);
-	if (r->nex == 0)
-		fputs("No exchanges.\n", f);
-	for (size_t i = 0; i < r->nex; i++)
-		exchange(f, ctx, r->ex[i]);
-	stats_free(&s);
+struct md {
+	FILE                    *f;
+	const struct cx_out_ctx *ctx;
+	struct stats             s;
+	struct cx_buf            key;           /* scratch */
+	struct cx_conv          *conv;
+	size_t                   exchanges;     /* written */
+};
+
+static void *
+md_open(FILE *f, const struct cx_out_ctx *ctx)
+{
+	struct md *m = xcalloc(1, sizeof(*m));
+
+	m->f = f;
+	m->ctx = ctx;
+	stats_init(&m->s, ctx);
+	cx_buf_init(&m->key, 0);
+	return m;
 }
+
+static void
+md_exchange(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct md *m = st;
+
+	switch (pass) {
+	case PASS_STATS:
+		stats_add(&m->s, m->ctx, ex, &m->key);
+		break;
+	case PASS_CONVERSATION:
+		cx_conv_exchange(m->conv, ex);
+		break;
+	default:
+		exchange(m->f, m->ctx, ex);
+		m->exchanges++;
+		break;
+	}
+}
+
+static void
+md_pass_done(void *st, int pass)
+{
+	struct md *m = st;
+
+	switch (pass) {
+	case PASS_STATS:
+		stats_notes(&m->s, m->ctx->r);
+		header(m->f, m->ctx, &m->s);
+		warnings(m->f, m->ctx);
+		statistics(m->f, m->ctx, &m->s);
+		key_paths(m->f, m->ctx, &m->s);
+		fputs("## Conversation\n\n", m->f);
+		m->conv = cx_conv_new(m->f, m->ctx, 1);
+		break;
+	case PASS_CONVERSATION:
+		cx_conv_end(m->conv);
+		m->conv = NULL;
+		fputs("\n## Exchanges\n\n", m->f);
+		break;
+	default:
+		if (m->exchanges == 0)
+			fputs("No exchanges.\n", m->f);
+		break;
+	}
+}
+
+static void
+md_close(void *st)
+{
+	struct md *m = st;
+
+	if (m->conv != NULL)
+		cx_conv_end(m->conv);
+	stats_free(&m->s);
+	cx_buf_free(&m->key);
+	free(m);
+}
+
+const struct cx_out_format cx_out_md_format = {
+	.passes = NPASSES,
+	.open = md_open,
+	.exchange = md_exchange,
+	.pass_done = md_pass_done,
+	.close = md_close,
+};

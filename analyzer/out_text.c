@@ -263,7 +263,6 @@ note(FILE *f, const struct cx_out_ctx *ctx, const struct cx_note *n)
 static void
 header(FILE *f, const struct cx_out_ctx *ctx)
 {
-	const struct cx_analysis_result *r = ctx->r;
 	char when[64];
 
 	cx_fmt_time(when, sizeof(when), ctx->info, ctx->info->monotonic_ns, 1);
@@ -271,20 +270,8 @@ header(FILE *f, const struct cx_out_ctx *ctx)
 	tputs(f, ctx->trace_path);
 	fputs("\n  host ", f);
 	tputs(f, ctx->info->host);
-	fprintf(f, ", started %s by pid %" PRIu32 " (times below are UTC)\n",
+	fprintf(f, ", started %s by pid %" PRIu32 " (times below are UTC)\n\n",
 	    when, ctx->info->writer_pid);
-	fprintf(f, "  %" PRIu64 " frames, %" PRIu64 " connections\n",
-	    r->frames, r->connections);
-	if (ctx->damage != NULL && (ctx->damage->corrupt_regions > 0 ||
-	    ctx->damage->torn_bytes > 0))
-		fprintf(f, "  !! damaged trace: %" PRIu64 " corrupt region%s (%"
-		    PRIu64 " bytes skipped), %" PRIu64 " bytes of an incomplete "
-		    "frame at the end\n", ctx->damage->corrupt_regions,
-		    ctx->damage->corrupt_regions == 1 ? "" : "s",
-		    ctx->damage->corrupt_bytes, ctx->damage->torn_bytes);
-	for (size_t i = 0; i < r->nnotes; i++)
-		note(f, ctx, &r->notes[i]);
-	fputc('\n', f);
 }
 
 /* --- exchanges ----------------------------------------------------------- */
@@ -617,24 +604,95 @@ exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	cx_view_free(&rsv);
 }
 
-void
-cx_out_text(FILE *f, const struct cx_out_ctx *ctx)
-{
-	const struct cx_analysis_result *r = ctx->r;
-	char up[32], down[32];
-	size_t errors = 0;
+/*
+ * The listing is written as the exchanges come: the trace's notes (the
+ * run, losses, errors not about an exchange) each before the first
+ * exchange that started after it, the totals at the end.
+ */
+struct text {
+	FILE                    *f;
+	const struct cx_out_ctx *ctx;
+	size_t                   notes;         /* written so far */
+	size_t                   exchanges;
+	size_t                   errors;
+};
 
+static void *
+text_open(FILE *f, const struct cx_out_ctx *ctx)
+{
+	struct text *t = xcalloc(1, sizeof(*t));
+
+	t->f = f;
+	t->ctx = ctx;
 	header(f, ctx);
-	for (size_t i = 0; i < r->nex; i++) {
-		exchange(f, ctx, r->ex[i]);
-		if (r->ex[i]->error != NULL)
-			errors++;
-	}
+	return t;
+}
+
+/* The notes not written yet that are from before ts. */
+static void
+notes_until(struct text *t, int64_t ts)
+{
+	const struct cx_analysis_result *r = t->ctx->r;
+	size_t first = t->notes;
+
+	while (t->notes < r->nnotes && r->notes[t->notes].ts <= ts)
+		note(t->f, t->ctx, &r->notes[t->notes++]);
+	if (t->notes > first)
+		fputc('\n', t->f);
+}
+
+static void
+text_exchange(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct text *t = st;
+
+	(void)pass;
+	notes_until(t, ex->start);
+	exchange(t->f, t->ctx, ex);
+	t->exchanges++;
+	if (ex->error != NULL)
+		t->errors++;
+}
+
+static void
+text_pass_done(void *st, int pass)
+{
+	struct text *t = st;
+	const struct cx_analysis_result *r = t->ctx->r;
+	const struct cx_reader_stats *d = t->ctx->damage;
+	char up[32], down[32];
+	FILE *f = t->f;
+
+	(void)pass;
+	notes_until(t, INT64_MAX);
+	if (d != NULL && (d->corrupt_regions > 0 || d->torn_bytes > 0))
+		fprintf(f, "!! damaged trace: %" PRIu64 " corrupt region%s (%"
+		    PRIu64 " bytes skipped), %" PRIu64 " bytes of an incomplete "
+		    "frame at the end\n", d->corrupt_regions,
+		    d->corrupt_regions == 1 ? "" : "s", d->corrupt_bytes,
+		    d->torn_bytes);
 	size(up, sizeof(up), r->bytes_req);
 	size(down, sizeof(down), r->bytes_resp);
-	fprintf(f, "%zu exchange%s, %zu error%s, %s sent, %s received", r->nex,
-	    r->nex == 1 ? "" : "s", errors, errors == 1 ? "" : "s", up, down);
+	fprintf(f, "%zu exchange%s, %zu error%s, %s sent, %s received; %"
+	    PRIu64 " frames, %" PRIu64 " connection%s", t->exchanges,
+	    t->exchanges == 1 ? "" : "s", t->errors, t->errors == 1 ? "" : "s",
+	    up, down, r->frames, r->connections,
+	    r->connections == 1 ? "" : "s");
 	if (r->lost_frames > 0)
 		fprintf(f, ", %" PRIu64 " frames LOST", r->lost_frames);
 	fputc('\n', f);
 }
+
+static void
+text_close(void *st)
+{
+	free(st);
+}
+
+const struct cx_out_format cx_out_text_format = {
+	.passes = 1,
+	.open = text_open,
+	.exchange = text_exchange,
+	.pass_done = text_pass_done,
+	.close = text_close,
+};

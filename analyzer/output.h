@@ -2,7 +2,8 @@
  * output.h: the output formats of cxrec decode, and what they share.
  *
  * out_jsonl.c writes one JSON object a line per exchange (docs/jsonl.md);
- * out_text.c a listing for people.  Both redact unless told not to.
+ * out_text.c a listing for people; out_md.c a Markdown report; out_har.c
+ * HAR 1.2; out_conv.c codex's turns.  All redact unless told not to.
  */
 #ifndef CX_OUTPUT_H
 #define CX_OUTPUT_H
@@ -16,25 +17,58 @@
 struct cx_out_ctx {
 	const char                      *trace_path;
 	const struct cx_file_info       *info;
+	/*
+	 * The analysis: while the trace is read, its totals so far and the
+	 * notes read so far (the exchanges are handed over one by one); at
+	 * pass_done, the totals and every note.
+	 */
 	const struct cx_analysis_result *r;
 	const struct cx_reader_stats    *damage;        /* may be NULL */
 	int                              redact;
 	uint64_t                         max_body;      /* text: 0 = all */
 };
 
-void     cx_out_jsonl(FILE *f, const struct cx_out_ctx *ctx);
-/* One exchange's line, for streaming (cx_analysis_stream). */
-void     cx_out_jsonl_exchange(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex);
-void     cx_out_text(FILE *f, const struct cx_out_ctx *ctx);
-/* The Markdown report (out_md.c). */
-void     cx_out_md(FILE *f, const struct cx_out_ctx *ctx);
-/* HAR 1.2 (out_har.c). */
-void     cx_out_har(FILE *f, const struct cx_out_ctx *ctx);
 /*
- * The codex view, turn by turn (out_conv.c): plain text, or with markdown
- * set, Markdown (escaped) for the report's "Conversation" section.
+ * An output format.  Decode reads the trace `passes` times; each time it
+ * hands over the exchanges kept by the filters one by one, in order of
+ * start, each as soon as it is settled (cx_analysis_stream), and frees it
+ * after: memory holds only the exchanges still open and what the format
+ * keeps (counters, the Markdown report's statistics).  Most formats read
+ * the trace once; the report reads it three times, because its statistics
+ * and its conversation come before the exchanges.
  */
+struct cx_out_format {
+	int      passes;
+	/* Start writing to f; ctx is valid until close. */
+	void    *(*open)(FILE *f, const struct cx_out_ctx *ctx);
+	void     (*exchange)(void *st, int pass, const struct cx_exchange *ex);
+	/* The trace was read through: ctx->r has the totals and the notes. */
+	void     (*pass_done)(void *st, int pass);
+	/* Finish (ctx->r is gone by then) and free st. */
+	void     (*close)(void *st);
+};
+
+extern const struct cx_out_format cx_out_text_format;
+extern const struct cx_out_format cx_out_jsonl_format;
+extern const struct cx_out_format cx_out_md_format;    /* out_md.c */
+extern const struct cx_out_format cx_out_har_format;   /* out_har.c */
+extern const struct cx_out_format cx_out_conv_format;  /* out_conv.c */
+
+/* Run fmt over an analysis already made (ctx->r->ex, every pass). */
+void     cx_out_all(const struct cx_out_format *fmt, FILE *f,
+    const struct cx_out_ctx *ctx);
+
+/*
+ * The codex view (out_conv.c) as a part: plain text, or with markdown set,
+ * Markdown (escaped) for the report's "Conversation" section.  conv_end
+ * writes the summary line and frees c.
+ */
+struct cx_conv;
+struct cx_conv *cx_conv_new(FILE *f, const struct cx_out_ctx *ctx,
+    int markdown);
+void     cx_conv_exchange(struct cx_conv *c, const struct cx_exchange *ex);
+void     cx_conv_end(struct cx_conv *c);
+/* All of ctx->r's exchanges through the codex view. */
 void     cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx,
     int markdown);
 

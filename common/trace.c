@@ -553,6 +553,14 @@ cx_reader_set_release(struct cx_reader *r, int on)
 	r->release = on;
 }
 
+void
+cx_reader_rewind(struct cx_reader *r)
+{
+	r->pos = CX_FILE_HEADER_LEN;
+	r->released = 0;
+	memset(&r->stats, 0, sizeof(r->stats));
+}
+
 /* Let go of the pages wholly before the frame at r->pos. */
 static void
 release_behind(struct cx_reader *r)

@@ -162,6 +162,11 @@ int      cx_reader_next(struct cx_reader *r, struct cx_frame *f);
  * so reading a trace of any size keeps memory bounded.
  */
 void     cx_reader_set_release(struct cx_reader *r, int on);
+/*
+ * Read again from the first frame (the same bytes: what was appended to the
+ * file since it was opened is not seen), with the statistics from zero.
+ */
+void     cx_reader_rewind(struct cx_reader *r);
 /* What was skipped so far. */
 struct cx_reader_stats {
 	uint64_t frames;
