@@ -556,6 +556,10 @@ cx_reader_set_release(struct cx_reader *r, int on)
 void
 cx_reader_rewind(struct cx_reader *r)
 {
+	/* What the last pass left mapped goes too (faulted in again). */
+	if (r->release && r->pos > r->released)
+		madvise((void *)(uintptr_t)(r->map + r->released),
+		    r->pos - r->released, MADV_DONTNEED);
 	r->pos = CX_FILE_HEADER_LEN;
 	r->released = 0;
 	memset(&r->stats, 0, sizeof(r->stats));

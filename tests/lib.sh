@@ -24,6 +24,20 @@ def url(e): return (e.get("request") or {}).get("url") or ""
 x=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(eval(sys.argv[2]))' "$@"; }
 
+# har_validate FILE: check a HAR file against the HAR 1.2 schemas with
+# npm's har-validator (scripts/install-har-validator.sh); call it before
+# codex_block_internet, which sends npm to a dead proxy.
+har_validate() {
+	local mods
+	mods=$("$REPO/scripts/install-har-validator.sh") ||
+		fail "cannot install har-validator from npm"
+	NODE_PATH=$mods node -e '
+const v = require("har-validator");
+const h = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+v.har(h).then(() => console.log("har-validator: valid HAR 1.2,", h.log.entries.length, "entries"),
+	e => { console.error("har-validator:", JSON.stringify(e.errors || e.message).slice(0, 2000)); process.exit(1); });' "$1"
+}
+
 # Wait until PORT accepts connections (at most ~10 s).
 wait_port() {
 	local i

@@ -12,8 +12,8 @@
 #   --runs       runs of cxrec decode --format jsonl, best taken (default 3)
 #   --ref-runs   runs of --format text and md, best taken (default 1)
 #   --mitm-runs  runs of mitmdump, best taken (default 3)
-#   --formats    cxrec formats to time, comma-separated (default jsonl,text,md;
-#                md takes minutes per GiB)
+#   --formats    cxrec formats to time, comma-separated (default
+#                jsonl,text,md,har,conversation)
 #   --out        also write the Markdown report to FILE
 # Environment: CXREC (default: <repo>/cxrec).
 #
@@ -38,7 +38,7 @@ SEED=1
 RUNS=3
 REF_RUNS=1
 MITM_RUNS=3
-FORMATS=jsonl,text,md
+FORMATS=jsonl,text,md,har,conversation
 OUT=""
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -213,6 +213,11 @@ RSS_LIMIT_KB=$(( (64 << 10) + (LARGEST_TRACE + 1023) / 1024 ))
         echo "|---|---|---|"
         echo "| \`--format jsonl\` ≥ 300 MB/s | $J MB/s | $v1 |"
         echo "| peak RSS < 64 MiB + largest exchange ($(mib "$RSS_LIMIT_KB") MiB) | $(mib "${KB[jsonl]}") MiB | $v2 |"
+        for fmt in ${FORMATS//,/ }; do
+            [ "$fmt" = jsonl ] || [ -z "${KB[$fmt]:-}" ] && continue
+            v=$([ "${KB[$fmt]}" -lt "$RSS_LIMIT_KB" ] && echo pass || echo "**not met**")
+            echo "| \`--format $fmt\` peak RSS < $(mib "$RSS_LIMIT_KB") MiB | $(mib "${KB[$fmt]}") MiB | $v |"
+        done
         if [ -n "${S[mitm]:-}" ]; then
             echo "| ratio to mitmdump -nr (wall time, mitmdump / cxrec jsonl) | $(awk -v a="${S[mitm]}" -v b="${S[jsonl]}" 'BEGIN { printf "%.1f", a / b }') × faster; RSS $(awk -v a="${KB[mitm]}" -v b="${KB[jsonl]}" 'BEGIN { printf "%.2f", b / a }') × mitmdump's | (reported) |"
         fi

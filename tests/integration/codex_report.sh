@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # A real codex 0.98.0 session (ChatGPT login: zstd bodies, models, both
 # turns) decoded into every format: the Markdown report has all its
-# sections, the HAR is valid HAR 1.2, the conversation view shows both
-# turns and the tool call, and no secret appears in any of them.
+# sections, the HAR is valid HAR 1.2 (also by npm's har-validator), the
+# conversation view shows both turns and the tool call, and no secret
+# appears in any of them.
 . "$(dirname "$0")/../lib.sh"
+"$REPO/scripts/install-har-validator.sh" >/dev/null || fail "cannot install har-validator from npm"
 . "$TESTS_DIR/codex_common.sh"
 codex_write_chatgpt_auth
 rc=0
@@ -53,6 +55,8 @@ assert "cxrec-mock-tool-ok" in turns[1]["request"]["postData"]["text"]
 print("har ok:", len(es), "entries")
 PY
 ok "HAR 1.2 with both turns, SSE and the decoded zstd body"
+har_validate "$WORK/t.har" || fail "the HAR does not pass har-validator"
+ok "the HAR passes npm's har-validator (HAR 1.2 schemas)"
 assert_not_contains "$(cat "$WORK/t.har")" "$SENT" "no access token in the HAR"
 
 # Conversation view: both turns, the tool call and its output.

@@ -46,6 +46,8 @@ assert_eq "$(grep -c '^#[0-9]' "$WORK/out.text")" "$n" "text: every exchange"
 assert_contains "$(tail -1 "$WORK/out.text")" "$n exchanges, 0 errors" "text: totals at the end"
 assert_eq "$(/usr/bin/python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["log"]["entries"]))' "$WORK/out.har")" \
 	"$n" "har: every entry, valid JSON"
+har_validate "$WORK/out.har" >/dev/null || fail "the HAR does not pass har-validator"
+ok "har: passes npm's har-validator"
 assert_eq "$(grep -c '^== Turn' "$WORK/out.conversation")" "$n" "conversation: every turn"
 assert_eq "$(grep -c '^<a id="exchange-' "$WORK/out.md")" "$n" "md: every exchange"
 assert_eq "$(grep -c '^### Turn' "$WORK/out.md")" "$n" "md: every turn in its conversation"
