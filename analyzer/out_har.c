@@ -31,6 +31,7 @@
 #include <strings.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "log.h"
 #include "output.h"
 #include "redact.h"
@@ -54,18 +55,15 @@ add_text(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
 		cx_buf_add(b, s, n);
 }
 
+/* A string, redacted as text if asked (jsonl's helper, jsonw.h). */
 static void
 rstr(FILE *f, const struct cx_out_ctx *ctx, const char *s, size_t n)
 {
 	struct cx_buf b;
 
-	if (!ctx->redact) {
-		cx_json_str(f, s, n);
-		return;
-	}
 	cx_buf_init(&b, 0);
-	cx_redact_text(&b, s, n);
-	bstr(f, &b);
+	cx_jw_str(&b, ctx->redact, s, n);
+	fwrite(b.p, 1, b.len, f);
 	cx_buf_free(&b);
 }
 
