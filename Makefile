@@ -15,8 +15,42 @@ BUILD   ?= build-san
 endif
 BUILD   ?= build
 ALL_CFLAGS := $(WARN) $(CFLAGS) -MMD -MP -Icommon -Irelay -Ianalyzer -Icli \
-              -DCXREC_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
+              -Iprobe -DCXREC_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread
+
+# The kernel probe (probe/): built when libbpf, clang and bpftool are here
+# and the kernel has BTF; BPF=0 leaves it out, BPF=1 insists on it.
+BPF     ?= auto
+BPF_MISSING :=
+ifneq ($(BPF),0)
+ifeq ($(shell pkg-config --exists libbpf && echo y),)
+BPF_MISSING += libbpf-dev
+endif
+ifeq ($(shell command -v clang),)
+BPF_MISSING += clang
+endif
+ifeq ($(shell command -v bpftool || ls /usr/sbin/bpftool 2>/dev/null),)
+BPF_MISSING += bpftool
+endif
+ifeq ($(wildcard /sys/kernel/btf/vmlinux),)
+BPF_MISSING += /sys/kernel/btf/vmlinux
+endif
+endif
+ifeq ($(BPF),0)
+HAVE_BPF :=
+else ifeq ($(strip $(BPF_MISSING)),)
+HAVE_BPF := 1
+else ifeq ($(BPF),1)
+$(error BPF=1 but the probe cannot be built: missing $(strip $(BPF_MISSING)))
+else
+HAVE_BPF :=
+$(info probe: not built (missing $(strip $(BPF_MISSING))); `make deps` installs what it needs)
+endif
+ifeq ($(HAVE_BPF),1)
+LIBS    += $(shell pkg-config --libs libbpf)
+endif
+BPFTOOL := $(shell command -v bpftool || echo /usr/sbin/bpftool)
+BPF_ARCH := $(shell uname -m | sed 's/x86_64/x86/; s/aarch64/arm64/')
 
 ifeq ($(V),1)
 Q :=
@@ -24,7 +58,7 @@ else
 Q := @
 endif
 
-LIB_SRC := $(wildcard common/*.c relay/*.c analyzer/*.c) \
+LIB_SRC := $(wildcard common/*.c relay/*.c analyzer/*.c) probe/probe.c \
            $(filter-out cli/main.c,$(wildcard cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libcxrec.a
@@ -34,7 +68,7 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIBS := $(shell pkg-config --libs check)
 
-.PHONY: all check unit integration deps demo bench clean
+.PHONY: all check unit integration deps demo bench clean FORCE
 ifeq ($(SAN),1)
 all: $(BIN)             # ./cxrec stays the normal build
 else
@@ -48,6 +82,32 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+# The probe: vmlinux.h from the kernel's BTF, the BPF object (CO-RE), its
+# skeleton, then probe.c with it.
+ifeq ($(HAVE_BPF),1)
+$(BUILD)/probe/vmlinux.h:
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  BTF     $@")
+	$(Q)$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/probe/probe.bpf.o: probe/probe.bpf.c probe/probe_event.h $(BUILD)/probe/vmlinux.h
+	@$(if $(Q),echo "  BPF     $<")
+	$(Q)clang -g -O2 -target bpf -D__TARGET_ARCH_$(BPF_ARCH) -I$(BUILD)/probe -Iprobe \
+	    $(shell pkg-config --cflags libbpf) -c $< -o $@
+
+$(BUILD)/probe/probe.skel.h: $(BUILD)/probe/probe.bpf.o
+	@$(if $(Q),echo "  SKEL    $@")
+	$(Q)$(BPFTOOL) gen skeleton $< name cxprobe > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/probe/probe.o: ALL_CFLAGS += -DCX_HAVE_BPF -I$(BUILD)/probe
+$(BUILD)/probe/probe.o: $(BUILD)/probe/probe.skel.h
+endif
+# probe.o is rebuilt when the probe comes or goes.
+$(BUILD)/probe/probe.o: $(BUILD)/probe/have-bpf
+$(BUILD)/probe/have-bpf: FORCE
+	@mkdir -p $(dir $@)
+	@echo "$(HAVE_BPF)" | cmp -s - $@ || echo "$(HAVE_BPF)" > $@
 
 $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -80,7 +140,7 @@ bench: cxrec
 	CXREC=$(CURDIR)/$(BIN) scripts/bench/run.sh
 
 clean:
-	rm -rf build build-san cxrec
+	rm -rf build build-san build-prof cxrec
 
 -include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
     $(BUILD)/tests/unit/tracegen.d

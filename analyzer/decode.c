@@ -80,11 +80,12 @@ cx_parse_offset(const char *s, int64_t *ns)
 
 static int
 keep(const struct cx_decode_filter *flt, const struct cx_file_info *info,
-    const struct cx_exchange *ex)
+    const struct cx_analysis_result *r, const struct cx_exchange *ex)
 {
 	int64_t off = ex->start - info->monotonic_ns;
 
-	if (flt->has_pid && ex->pid != flt->pid)
+	if (flt->has_pid && ex->pid != flt->pid && !(flt->tree &&
+	    ex->pid != 0 && cx_procs_descends(r->procs, ex->pid, flt->pid)))
 		return 0;
 	if (flt->has_conn && ex->conn != flt->conn)
 		return 0;
@@ -114,6 +115,7 @@ struct pass_ctx {
 	int                              pass;
 	const struct cx_decode_filter   *filter;
 	const struct cx_file_info       *info;
+	const struct cx_analysis_result *r;
 };
 
 static void
@@ -121,7 +123,7 @@ emit(void *arg, struct cx_exchange *ex)
 {
 	struct pass_ctx *p = arg;
 
-	if (keep(p->filter, p->info, ex))
+	if (keep(p->filter, p->info, p->r, ex))
 		p->fmt->exchange(p->st, p->pass, ex);
 }
 
@@ -196,7 +198,7 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 			cx_reader_set_warn(r, warn_none, NULL);
 		}
 		a = cx_analysis_new(cx_reader_info(r));
-		ctx.r = cx_analysis_result(a);
+		ctx.r = pc.r = cx_analysis_result(a);
 		cx_analysis_stream(a, emit, &pc);
 		while (cx_reader_next(r, &f) == 1)
 			cx_analysis_frame(a, &f);

@@ -23,6 +23,7 @@ enum cx_decode_format {
 struct cx_decode_filter {
 	int                      has_pid;
 	uint32_t                 pid;           /* the client's process */
+	int                      tree;          /* ... or a descendant */
 	int                      has_conn;
 	uint64_t                 conn;          /* the jsonl "conn" id */
 	const char              *path;          /* request target prefix */

@@ -12,6 +12,7 @@
 #include "body.h"
 #include "exchange.h"
 #include "http.h"
+#include "procs.h"
 #include "sse.h"
 
 #define NBUCKETS                4096
@@ -36,11 +37,6 @@ struct frag {
 	uint32_t         pid;
 	uint32_t         tid;
 	struct cx_buf    buf;
-};
-
-struct proc {
-	uint32_t         pid;
-	char            *comm;
 };
 
 struct conn {
@@ -73,8 +69,7 @@ struct cx_analysis {
 	struct cx_file_info      info;
 	struct conn             *buckets[NBUCKETS];
 	struct frag             *frags;
-	struct proc             *procs;
-	size_t                   nprocs;
+	struct cx_procs         *procs;
 	size_t                   aex;
 	size_t                   anotes;
 	uint64_t                 order;
@@ -987,18 +982,126 @@ close_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 	conn_end(a, c, how);
 }
 
+/*
+ * The relay connection (source, conn) is pid/tid's: so are its exchanges,
+ * those in progress and those that wait to be handed over.  A thread id
+ * known already is not replaced by an unknown one.
+ */
 static void
-proc_info(struct cx_analysis *a, const cJSON *o)
+assign(void *arg, uint8_t source, uint64_t conn, uint32_t pid, uint32_t tid,
+    const char *comm)
 {
-	double pid = jnum(o, "pid");
-	const char *comm = jstr(o, "comm");
+	struct cx_analysis *a = arg;
+	struct conn *c = conn_find(a, source, conn);
 
-	if (pid <= 0 || pid > UINT32_MAX || comm == NULL)
+	if (c != NULL) {
+		if (c->pid != pid || tid != 0)
+			c->tid = tid;
+		c->pid = pid;
+		if (comm != NULL && *comm != '\0') {
+			free(c->comm);
+			c->comm = xstrdup(comm);
+		}
+	}
+	for (size_t i = 0; i < a->r.nex; i++) {
+		struct cx_exchange *ex = a->r.ex[i];
+
+		if (ex->source != source || ex->conn != conn)
+			continue;
+		if (ex->pid != pid || tid != 0)
+			ex->tid = tid;
+		ex->pid = pid;
+		if (comm != NULL && *comm != '\0') {
+			free(ex->comm);
+			ex->comm = xstrdup(comm);
+		}
+	}
+}
+
+/* A string member, at most max bytes of it, or NULL. */
+static char *
+jdup(const cJSON *o, const char *key, size_t max)
+{
+	const char *v = jstr(o, key);
+
+	return v != NULL ? xstrndup(v, strnlen(v, max)) : NULL;
+}
+
+static void
+set_str(char **dst, char *v)
+{
+	if (v == NULL)
 		return;
-	a->procs = xreallocarray(a->procs, a->nprocs + 1, sizeof(*a->procs));
-	a->procs[a->nprocs].pid = (uint32_t)pid;
-	a->procs[a->nprocs].comm = xstrndup(comm, strnlen(comm, 256));
-	a->nprocs++;
+	free(*dst);
+	*dst = v;
+}
+
+/* What a proc frame says of its process. */
+static void
+proc_fill(struct cx_proc *p, const cJSON *o, const char *via)
+{
+	const cJSON *argv = cJSON_GetObjectItemCaseSensitive(o, "argv");
+	double v;
+
+	if ((v = jnum(o, "ppid")) > 0 && v <= UINT32_MAX)
+		p->ppid = (uint32_t)v;
+	set_str(&p->comm, jdup(o, "comm", 64));
+	set_str(&p->exe, jdup(o, "exe", 4096));
+	if (cJSON_IsArray(argv))
+		set_str(&p->argv, cJSON_PrintUnformatted(argv));
+	p->via = via;
+}
+
+/*
+ * A proc frame: the probe's exec, exit and connect events, the relay's
+ * "client" record of a connection's process (from /proc), or, from older
+ * writers, a bare {pid, comm}.
+ */
+static void
+proc_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
+{
+	const char *ev = jstr(o, "event"), *comm = jstr(o, "comm");
+	double v = jnum(o, "pid");
+	uint32_t pid = v > 0 && v <= UINT32_MAX ? (uint32_t)v : f->pid;
+	uint32_t tid = (v = jnum(o, "tid")) > 0 && v <= UINT32_MAX ?
+	    (uint32_t)v : f->tid;
+	struct cx_proc *p;
+
+	if (pid == 0)
+		return;
+	if (ev == NULL) {
+		if (comm != NULL)
+			set_str(&cx_procs_add(a->procs, pid)->comm,
+			    xstrndup(comm, strnlen(comm, 64)));
+		return;
+	}
+	if (strcmp(ev, "exec") == 0) {
+		p = cx_procs_add(a->procs, pid);
+		proc_fill(p, o, "probe");
+		p->exec_ts = f->ts_ns;
+	} else if (strcmp(ev, "exit") == 0) {
+		p = cx_procs_add(a->procs, pid);
+		set_str(&p->comm, jdup(o, "comm", 64));
+		p->exited = 1;
+		if ((v = jnum(o, "signal")) > 0) {
+			p->signal = (int)v;
+			p->exit_code = -1;
+		} else if ((v = jnum(o, "exit_code")) >= 0)
+			p->exit_code = (int)v;
+	} else if (strcmp(ev, "connect") == 0) {
+		const char *src = jstr(o, "src"), *dst = jstr(o, "dst");
+
+		p = cx_procs_add(a->procs, pid);
+		if (p->comm == NULL)
+			set_str(&p->comm, jdup(o, "comm", 64));
+		if (src != NULL && dst != NULL)
+			cx_procs_connect(a->procs, pid, tid, comm, src, dst,
+			    f->ts_ns);
+	} else if (strcmp(ev, "client") == 0 && f->conn != 0) {
+		p = cx_procs_add(a->procs, pid);
+		proc_fill(p, o, "proc");
+		assign(a, f->source, f->conn, pid, tid, p->comm);
+	}
 }
 
 static void
@@ -1030,6 +1133,10 @@ json_frame(struct cx_analysis *a, const struct cx_frame *f, const char *text,
 	case CX_K_OPEN:
 		c = conn_get(a, f->source, f->conn);
 		conn_process(c, f, o);
+		if (o != NULL && jstr(o, "peer") != NULL &&
+		    jstr(o, "local") != NULL)
+			cx_procs_open(a->procs, f->source, f->conn,
+			    jstr(o, "peer"), jstr(o, "local"), f->ts_ns);
 		break;
 	case CX_K_CLOSE:
 		close_frame(a, f, o);
@@ -1049,7 +1156,7 @@ json_frame(struct cx_analysis *a, const struct cx_frame *f, const char *text,
 		break;
 	case CX_K_PROC:
 		if (o != NULL)
-			proc_info(a, o);
+			proc_frame(a, f, o);
 		break;
 	}
 	cJSON_Delete(o);
@@ -1099,6 +1206,8 @@ cx_analysis_new(const struct cx_file_info *info)
 
 	if (info != NULL)
 		a->info = *info;
+	a->procs = cx_procs_new(assign, a);
+	a->r.procs = a->procs;
 	return a;
 }
 
@@ -1159,13 +1268,11 @@ static void
 finalize(struct cx_analysis *a, struct cx_exchange *ex)
 {
 	client_done(ex);
-	if (ex->comm != NULL || ex->pid == 0)
+	if (ex->pid == 0)
 		return;
-	for (size_t k = a->nprocs; k-- > 0; )
-		if (a->procs[k].pid == ex->pid) {
-			ex->comm = xstrdup(a->procs[k].comm);
-			break;
-		}
+	ex->proc = cx_procs_get(a->procs, ex->pid);
+	if (ex->comm == NULL && ex->proc != NULL && ex->proc->comm != NULL)
+		ex->comm = xstrdup(ex->proc->comm);
 }
 
 /*
@@ -1285,8 +1392,6 @@ cx_analysis_free(struct cx_analysis *a)
 	for (size_t i = 0; i < a->r.nnotes; i++)
 		free(a->r.notes[i].text);
 	free(a->r.notes);
-	for (size_t i = 0; i < a->nprocs; i++)
-		free(a->procs[i].comm);
-	free(a->procs);
+	cx_procs_free(a->procs);
 	free(a);
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "bytebuf.h"
+#include "procs.h"
 #include "trace.h"
 
 #define CX_EXCHANGE_MAX_BODY    (256u * 1024 * 1024)
@@ -98,6 +99,9 @@ struct cx_exchange {
 	uint32_t         pid;           /* 0: unknown */
 	uint32_t         tid;
 	char            *comm;          /* NULL: unknown */
+	/* What is known of process pid (procs.h), or NULL; set when the
+	 * exchange is handed over, valid until cx_analysis_free. */
+	const struct cx_proc *proc;
 	int64_t          start;         /* CLOCK_MONOTONIC ns */
 	int              has_req;
 	int              has_resp;
@@ -137,6 +141,7 @@ struct cx_analysis_result {
 	uint64_t         bytes_resp;    /* and back */
 	uint64_t         lost_frames;   /* LOSS frames, summed */
 	uint64_t         lost_bytes;
+	const struct cx_procs *procs;   /* the processes seen (procs.h) */
 };
 
 struct cx_analysis;

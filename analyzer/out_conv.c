@@ -21,8 +21,10 @@
 #include <string.h>
 
 #include <cJSON.h>
+#include <openssl/evp.h>
 
 #include "json.h"
+#include "log.h"
 #include "output.h"
 #include "redact.h"
 #include "strmap.h"
@@ -34,6 +36,14 @@
 #define IND2    "      "
 
 /* A conversation: codex's session_id header (or prompt_cache_key). */
+/*
+ * An item key's digest: the first 16 bytes of its SHA-256, so that the
+ * traffic (a tool's output, say) cannot make two items look the same.
+ */
+struct digest {
+	uint8_t          d[16];
+};
+
 struct sess {
 	char                    *key;
 	/* its previous turn */
@@ -43,7 +53,7 @@ struct sess {
 	 * turn costs memory only while it is shown.
 	 */
 	int                      seen;          /* has had a turn */
-	uint64_t                *known;
+	struct digest           *known;
 	size_t                   nknown;
 	char                    *prev_tools;    /* "a, b, c" */
 };
@@ -487,14 +497,18 @@ show_input_other(struct cx_conv *c, const cJSON *item)
 	code_cjson(c, item);
 }
 
-/* FNV-1a, to compare item keys quickly. */
-static uint64_t
+/* An item key's digest (struct digest). */
+static struct digest
 hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	struct digest h;
 
-	for (; *s != '\0'; s++)
-		h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	if (EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) != 1 ||
+	    len < sizeof(h.d))
+		fatalx("SHA-256 failed");
+	memcpy(h.d, md, sizeof(h.d));
 	return h;
 }
 
@@ -512,11 +526,12 @@ show_input(struct cx_conv *c, const cJSON *input, int first)
 
 		if (!first) {
 			char *k = item_key(item);
-			uint64_t h = hash(k);
+			struct digest h = hash(k);
 
 			free(k);
 			for (i = 0; i < nk; i++)
-				if (!used[i] && c->cur->known[i] == h) {
+				if (!used[i] && memcmp(c->cur->known[i].d, h.d,
+				    sizeof(h.d)) == 0) {
 					used[i] = 1;
 					seen = 1;
 					break;

@@ -112,14 +112,24 @@ size(char *buf, size_t len, uint64_t n)
 		snprintf(buf, len, "%.2fGB", (double)n / (1024 * 1024 * 1024));
 }
 
-/* JSON text compact (or pretty, lines after the first under indent). */
+/*
+ * JSON text compact (or pretty, lines after the first under indent); text
+ * that turns out not to be JSON (invalid UTF-8, say) as escaped text.
+ */
 static void
 json_out(FILE *f, const struct cx_out_ctx *ctx, const char *p, size_t n,
     int pretty, int scalar, const char *indent)
 {
-	cx_json_write(f, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
+	struct cx_buf b;
+
+	if (cx_json_write(f, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
 	    (pretty ? CX_JSON_PRETTY : 0) | (scalar ? CX_JSON_SCALAR : 0),
-	    indent);
+	    indent) >= 0)
+		return;
+	cx_buf_init(&b, 0);
+	redacted(&b, ctx, p, n, 0);
+	cx_out_term(f, (const char *)b.p, b.len, 0, "");
+	cx_buf_free(&b);
 }
 
 /* --- the header ---------------------------------------------------------- */
@@ -612,7 +622,9 @@ exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 struct text {
 	FILE                    *f;
 	const struct cx_out_ctx *ctx;
-	size_t                   notes;         /* written so far */
+	size_t                   notes;         /* notes[0..notes) written */
+	uint8_t                 *written;       /* notes written, by index */
+	size_t                   written_len;
 	size_t                   exchanges;
 	size_t                   errors;
 };
@@ -628,16 +640,36 @@ text_open(FILE *f, const struct cx_out_ctx *ctx)
 	return t;
 }
 
-/* The notes not written yet that are from before ts. */
+/*
+ * The notes not written yet that are from before ts, in trace order.
+ * Notes are in file order, and writers' clocks are not quite in step: a
+ * note stamped later than the next ones must not hold them back, so the
+ * ones after it are looked at too (NOTES_AHEAD of them).
+ */
+#define NOTES_AHEAD     256
 static void
 notes_until(struct text *t, int64_t ts)
 {
 	const struct cx_analysis_result *r = t->ctx->r;
-	size_t first = t->notes;
+	size_t end = r->nnotes, any = 0;
 
-	while (t->notes < r->nnotes && r->notes[t->notes].ts <= ts)
-		note(t->f, t->ctx, &r->notes[t->notes++]);
-	if (t->notes > first)
+	if (end - t->notes > NOTES_AHEAD && ts != INT64_MAX)
+		end = t->notes + NOTES_AHEAD;
+	if (t->written_len < end) {
+		t->written = xrealloc(t->written, end);
+		memset(t->written + t->written_len, 0, end - t->written_len);
+		t->written_len = end;
+	}
+	for (size_t i = t->notes; i < end; i++) {
+		if (t->written[i] || r->notes[i].ts > ts)
+			continue;
+		note(t->f, t->ctx, &r->notes[i]);
+		t->written[i] = 1;
+		any = 1;
+	}
+	while (t->notes < end && t->written[t->notes])
+		t->notes++;
+	if (any)
 		fputc('\n', t->f);
 }
 
@@ -686,7 +718,10 @@ text_pass_done(void *st, int pass)
 static void
 text_close(void *st)
 {
-	free(st);
+	struct text *t = st;
+
+	free(t->written);
+	free(t);
 }
 
 const struct cx_out_format cx_out_text_format = {

@@ -46,6 +46,7 @@ usage_decode(void)
 	    "                       and event (default 0: everything)\n"
 	    "Filters (all must hold):\n"
 	    "      --pid N          exchanges of process N\n"
+	    "      --tree           with --pid: of its descendants too\n"
 	    "      --conn N         exchanges of connection N (jsonl's \"conn\")\n"
 	    "      --path PREFIX    requests whose target starts with PREFIX\n"
 	    "      --since T        requests started at least T after the "
@@ -108,6 +109,7 @@ cmd_decode(int argc, char **argv)
 		{ "no-redact",  no_argument,       NULL, 'R' },
 		{ "max-body",   required_argument, NULL, 'M' },
 		{ "pid",        required_argument, NULL, 'P' },
+		{ "tree",       no_argument,       NULL, 'T' },
 		{ "conn",       required_argument, NULL, 'C' },
 		{ "path",       required_argument, NULL, 'A' },
 		{ "since",      required_argument, NULL, 'S' },
@@ -174,6 +176,9 @@ cmd_decode(int argc, char **argv)
 			}
 			break;
 		}
+		case 'T':
+			opts.filter.tree = 1;
+			break;
 		case 'A':
 			opts.filter.path = optarg;
 			break;
@@ -208,6 +213,8 @@ cmd_decode(int argc, char **argv)
 			    argv[optind - 1]);
 		}
 	}
+	if (opts.filter.tree && !opts.filter.has_pid)
+		return usage_error("%s", "--tree needs --pid N");
 	if (optind >= argc)
 		return usage_error("%s", "missing TRACE");
 	if (argc - optind > 1)

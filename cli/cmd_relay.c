@@ -86,6 +86,7 @@ cmd_relay(int argc, char **argv)
 	cfg.cacert = o.cacert;
 	cfg.insecure = o.insecure;
 	cfg.trace = w;
+	cfg.client_lookup = 1;          /* each client's process, from /proc */
 	if ((the_relay = relay_new(&cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		cx_writer_close(w);

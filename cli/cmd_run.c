@@ -19,6 +19,7 @@
 #include "codex_auth.h"
 #include "jsonstr.h"
 #include "log.h"
+#include "probe.h"
 #include "xmalloc.h"
 #include "relay_opts.h"
 
@@ -38,6 +39,10 @@ usage_run(void)
 	    "\n"
 	    "Options:\n"
 	    "  --codex-auth api|chatgpt  the login mode, instead of detecting it\n"
+	    "  --bpf auto|on|off      which process made each exchange: the\n"
+	    "                         kernel probe (on: or fail), /proc (off),\n"
+	    "                         or the probe where it loads (auto, the\n"
+	    "                         default)\n"
 	    "  --listen HOST:PORT     where the relay listens (default\n"
 	    "                         127.0.0.1:0, a free port)\n"
 	    RELAY_OPTS_HELP
@@ -164,23 +169,46 @@ human_bytes(uint64_t n, char *out, size_t len)
 		snprintf(out, len, "%.2f GiB", n / (1024.0 * 1024 * 1024));
 }
 
-/* fork + exec; the exec's errno comes back through a CLOEXEC pipe. */
+/*
+ * fork + exec; the exec's errno comes back through a CLOEXEC pipe.  With a
+ * probe, the child waits (on a second pipe) until the probe traces it, so
+ * that its exec is reported too.
+ */
 static pid_t
-spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
+spawn(char **cmd, const sigset_t *oldmask, int *exec_errno,
+    struct cx_probe *probe)
 {
-	int pfd[2];
+	int pfd[2], go[2] = { -1, -1 };
 	pid_t pid;
 	int e = 0;
 
 	*exec_errno = 0;
 	if (pipe2(pfd, O_CLOEXEC) == -1)
 		return -1;
-	if ((pid = fork()) == -1) {
+	if (probe != NULL && pipe2(go, O_CLOEXEC) == -1) {
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
 	}
+	if ((pid = fork()) == -1) {
+		close(pfd[0]);
+		close(pfd[1]);
+		if (probe != NULL) {
+			close(go[0]);
+			close(go[1]);
+		}
+		return -1;
+	}
 	if (pid == 0) {
+		if (probe != NULL) {
+			char c;
+			ssize_t k;
+
+			close(go[1]);
+			do
+				k = read(go[0], &c, 1);
+			while (k == -1 && errno == EINTR);
+		}
 		/*
 		 * exec resets caught signals; ignored ones stay ignored, as
 		 * they were for cxrec (nohup, a shell's &), but for SIGPIPE,
@@ -196,6 +224,15 @@ spawn(char **cmd, const sigset_t *oldmask, int *exec_errno)
 		_exit(127);
 	}
 	close(pfd[1]);
+	if (probe != NULL) {
+		close(go[0]);
+		if (cx_probe_trace(probe, pid) == -1)
+			log_warnx("probe: cannot trace pid %d: its processes "
+			    "will be unknown", (int)pid);
+		if (write(go[1], "g", 1) != 1)
+			log_warn("probe: cannot start the command");
+		close(go[1]);
+	}
 	ssize_t n;
 	do
 		n = read(pfd[0], &e, sizeof(e));
@@ -212,8 +249,11 @@ cmd_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		RELAY_LONGOPTS,
 		{ "codex-auth", required_argument, NULL, OPT_CODEX_AUTH },
+		{ "bpf", required_argument, NULL, OPT_BPF },
 		{ 0 }
 	};
+	enum { BPF_AUTO, BPF_ON, BPF_OFF } bpf = BPF_AUTO;
+	struct cx_probe *probe = NULL;
 	struct relay_opts o;
 	struct relay_config cfg;
 	struct relay_stats st;
@@ -252,6 +292,20 @@ cmd_run(int argc, char **argv)
 			forced = optarg;
 			continue;
 		}
+		if (ch == OPT_BPF) {
+			if (strcmp(optarg, "auto") == 0)
+				bpf = BPF_AUTO;
+			else if (strcmp(optarg, "on") == 0)
+				bpf = BPF_ON;
+			else if (strcmp(optarg, "off") == 0)
+				bpf = BPF_OFF;
+			else {
+				log_warnx("--bpf '%s': expected auto, on or off",
+				    optarg);
+				return CX_EXIT_USAGE;
+			}
+			continue;
+		}
 		if ((rc = relay_opt(&o, ch, optarg, err, sizeof(err))) <= 0) {
 			log_warnx("%s", rc < 0 ? err : "bad option");
 			return CX_EXIT_USAGE;
@@ -275,16 +329,38 @@ cmd_run(int argc, char **argv)
 		    "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "/oauth/token",
 		    refresh_path, sizeof(refresh_path));
 
-	if ((w = open_trace(o.output)) == NULL)
+	/*
+	 * The probe first: --bpf on fails before anything is created.  Which
+	 * way processes are named (and why not by the probe) is said in the
+	 * line at the end.
+	 */
+	char procs_how[600] = "processes: /proc (--bpf off)";
+	if (bpf != BPF_OFF && (probe = cx_probe_open(err,
+	    sizeof(err))) == NULL) {
+		if (bpf == BPF_ON) {
+			log_warnx("--bpf on: the kernel probe cannot load: %s",
+			    err);
+			return CX_EXIT_USAGE;
+		}
+		snprintf(procs_how, sizeof(procs_how), "processes: /proc (the "
+		    "kernel probe cannot load: %s)", err);
+	} else if (probe != NULL)
+		snprintf(procs_how, sizeof(procs_how), "processes: kernel "
+		    "probe");
+	if ((w = open_trace(o.output)) == NULL) {
+		cx_probe_close(probe);
 		return CX_EXIT_SYS;
+	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.listen = o.listen;
 	cfg.routes = o.routes;
 	cfg.cacert = o.cacert;
 	cfg.insecure = o.insecure;
 	cfg.trace = w;
+	cfg.client_lookup = probe == NULL;
 	if ((r = relay_new(&cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		cx_probe_close(probe);
 		cx_writer_close(w);
 		return CX_EXIT_SYS;
 	}
@@ -319,11 +395,11 @@ cmd_run(int argc, char **argv)
 	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
 	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\",\"base_url\":\"%s\","
 	    "\"user_base_url\":%s%s%s,\"listen\":\"%s\",\"routes\":%s,"
-	    "\"insecure\":%s}",
+	    "\"insecure\":%s,\"processes\":\"%s\"}",
 	    CXREC_VERSION, aj, codex_login_name(auth.mode), why, eurl,
 	    user_base ? "\"" : "", user_base ? ub : "null",
 	    user_base ? "\"" : "", relay_address(r), rj,
-	    o.insecure ? "true" : "false");
+	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc");
 	free(aj);
 	free(rj);
 	(void)user_refresh;
@@ -335,10 +411,16 @@ cmd_run(int argc, char **argv)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		log_warnx("cannot start the relay thread: %s", strerror(rc));
 		relay_free(r);
+		cx_probe_close(probe);
 		cx_writer_close(w);
 		return CX_EXIT_SYS;
 	}
-	pid_t pid = spawn(cmd, &old, &exec_errno);
+	if (probe != NULL && cx_probe_start(probe, w) == -1) {
+		log_warn("probe: cannot start its thread; processes unknown");
+		cx_probe_close(probe);
+		probe = NULL;
+	}
+	pid_t pid = spawn(cmd, &old, &exec_errno, probe);
 	if (pid > 0 && exec_errno == 0) {
 		struct sigaction sa;
 		static const int fwd[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP,
@@ -377,6 +459,10 @@ cmd_run(int argc, char **argv)
 		    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : CX_EXIT_FAIL;
 	}
 
+	uint64_t probe_lost = cx_probe_close(probe);
+	if (probe_lost > 0)
+		log_warnx("probe: %llu events lost (its ring buffer was full): "
+		    "some processes are unknown", (unsigned long long)probe_lost);
 	relay_stop(r);
 	pthread_join(tid, NULL);
 	relay_get_stats(r, &st);
@@ -394,9 +480,9 @@ cmd_run(int argc, char **argv)
 	human_bytes(st.req_bytes, sent, sizeof(sent));
 	human_bytes(st.resp_bytes, recv, sizeof(recv));
 	fprintf(stderr, "cxrec: %llu exchange%s (%s sent, %s received) "
-	    "recorded to %s; codex login: %s (%s)\n",
+	    "recorded to %s; codex login: %s (%s); %s\n",
 	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", sent,
-	    recv, o.output, codex_login_name(auth.mode), auth.why);
+	    recv, o.output, codex_login_name(auth.mode), auth.why, procs_how);
 	report_losses(w, o.output);
 	cx_writer_close(w);
 	return exit_code;

@@ -15,6 +15,7 @@ enum {
 	OPT_INSECURE,
 	OPT_LISTEN,
 	OPT_CODEX_AUTH,
+	OPT_BPF,
 	OPT_HELP,
 };
 

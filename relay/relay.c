@@ -31,6 +31,7 @@
 #include "jsonstr.h"
 #include "log.h"
 #include "xmalloc.h"
+#include "peerproc.h"
 #include "relay.h"
 #include "relay_http.h"
 #include "relay_tls.h"
@@ -110,6 +111,7 @@ struct relay {
 	int              accept_paused; /* out of fds: listener out of epoll */
 	struct relay_stats st;
 	uint32_t         pid;
+	struct cx_peerproc *pp;         /* client lookups in /proc, or NULL */
 };
 
 static void conn_close(struct conn *c, const char *by, const char *reason);
@@ -1286,7 +1288,9 @@ accept_all(struct relay *r)
 		r->nconns++;
 		r->st.conns++;
 		sockaddr_str(&ss, peer, sizeof(peer));
-		if (getsockname(fd, (struct sockaddr *)&ls, &ll) == 0)
+		int have_local = getsockname(fd, (struct sockaddr *)&ls,
+		    &ll) == 0;
+		if (have_local)
 			sockaddr_str(&ls, local, sizeof(local));
 		else
 			snprintf(local, sizeof(local), "unknown");
@@ -1294,6 +1298,9 @@ accept_all(struct relay *r)
 			cx_writer_json(r->cfg.trace, CX_K_OPEN, CX_SRC_RELAY,
 			    c->id, "{\"peer\":\"%s\",\"local\":\"%s\"}", peer,
 			    local);
+		/* Who the client is, found off the loop. */
+		if (r->pp != NULL && have_local)
+			cx_peerproc_lookup(r->pp, c->id, &ss, &ls);
 	}
 }
 
@@ -1474,6 +1481,10 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	ev.data.ptr = &r->rep;
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->resfd, &ev);
 	r->resolver = resolver_new(r->cfg.routes.n, r->resfd);
+	if (r->cfg.client_lookup && r->cfg.trace != NULL &&
+	    (r->pp = cx_peerproc_new(r->cfg.trace)) == NULL)
+		log_warn("relay: cannot start the /proc lookups of clients "
+		    "(their processes will be unknown)");
 	return r;
 fail:
 	relay_free(r);
@@ -1610,6 +1621,7 @@ relay_free(struct relay *r)
 	while (r->conns != NULL)
 		conn_close(r->conns, "relay", "relay stopped");
 	reap(r);
+	cx_peerproc_free(r->pp);
 	resolver_free(r->resolver);
 	if (r->resfd != -1)
 		close(r->resfd);

@@ -22,6 +22,8 @@ struct relay_config {
 	int                      idle_timeout_s;        /* default 600 */
 	int                      connect_timeout_s;     /* default 30 */
 	int                      max_conns;             /* default 4096 */
+	/* Find each client's process in /proc and record it (peerproc.h). */
+	int                      client_lookup;
 };
 
 struct relay_stats {

@@ -836,6 +836,44 @@ START_TEST(command_line)
 }
 END_TEST
 
+/*
+ * The text listing writes each note before the first exchange that started
+ * after it, whatever the file order (writers' clocks are not in step), and
+ * a note whose JSON is not valid UTF-8 as escaped text, not as nothing.
+ */
+START_TEST(text_notes)
+{
+	static const char late[] = "{\"type\":\"late\",\"n\":1}";
+	static const char early[] = "{\"type\":\"early\",\"n\":2}";
+	static const char bad[] = "{\"seq\":0,\"detail\":{\"msg\":\"caf\xe9\"}}";
+	static const char req[] = "GET /x HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	struct cx_writer *w = tg_create(tg_path);
+	const char *pe, *pl, *px;
+	char *out;
+
+	tg_put(w, CX_K_NOTE, CX_SRC_CLI, 0, 0, 20, late, strlen(late));
+	tg_put(w, CX_K_NOTE, CX_SRC_CLI, 0, 0, 5, early, strlen(early));
+	tg_put(w, CX_K_ERROR, CX_SRC_RELAY, 0, 0, 6, bad, strlen(bad));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 7, 11, req, strlen(req));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 7, 12, resp,
+	    strlen(resp));
+	cx_writer_close(w);
+	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+	pe = strstr(out, "\"early\"");
+	pl = strstr(out, "\"late\"");
+	px = strstr(out, "#1 ");
+	ck_assert_ptr_nonnull(pe);
+	ck_assert_ptr_nonnull(pl);
+	ck_assert_ptr_nonnull(px);
+	ck_assert_msg(pe < px && px < pl, "notes around the exchange: %s",
+	    out);
+	ck_assert_msg(strstr(out, "caf\\xe9") != NULL, "the bad note: %s",
+	    out);
+	free(out);
+}
+END_TEST
+
 static Suite *
 decode_suite(void)
 {
@@ -852,6 +890,7 @@ decode_suite(void)
 	tcase_add_test(tc, random_traces);
 	tcase_add_test(tc, bad_inputs);
 	tcase_add_test(tc, command_line);
+	tcase_add_test(tc, text_notes);
 	suite_add_tcase(s, tc);
 	return s;
 }

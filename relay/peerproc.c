@@ -1,0 +1,399 @@
+/* peerproc.c: a connection's client process, from /proc (peerproc.h). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+
+#include "peerproc.h"
+#include "xmalloc.h"
+
+struct job {
+	uint64_t                 conn;
+	struct sockaddr_storage  peer;
+	struct sockaddr_storage  local;
+};
+
+struct cx_peerproc {
+	struct cx_writer        *w;
+	pthread_t                thread;
+	pthread_mutex_t          lock;
+	pthread_cond_t           cond;
+	struct job               q[CX_PEERPROC_QUEUE];
+	size_t                   head, n;
+	int                      stop;
+	uint64_t                 dropped;
+};
+
+/* --- /proc/net/tcp ----------------------------------------------------- */
+
+/* The 16 (IPv6) or 4 (IPv4) address bytes and the port of an address. */
+static int
+addr_bytes(const struct sockaddr_storage *ss, uint8_t a[16], int *family,
+    unsigned *port)
+{
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		memcpy(a, &s->sin_addr, 4);
+		*port = ntohs(s->sin_port);
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		memcpy(a, &s->sin6_addr, 16);
+		*port = ntohs(s->sin6_port);
+	} else
+		return -1;
+	*family = ss->ss_family;
+	return 0;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/*
+ * "0100007F:1F90": the address as the kernel prints it (32-bit words in
+ * host order, in hex) into a[nb], and the port.  The end, or NULL.
+ */
+static const char *
+parse_addr(const char *s, uint8_t *a, size_t nb, unsigned *port)
+{
+	for (size_t w = 0; w < nb / 4; w++) {
+		uint32_t v = 0;
+
+		for (int k = 0; k < 8; k++) {
+			int h = hexval((unsigned char)*s++);
+
+			if (h < 0)
+				return NULL;
+			v = v << 4 | (uint32_t)h;
+		}
+		memcpy(a + 4 * w, &v, 4);       /* host order, as printed */
+	}
+	if (*s++ != ':')
+		return NULL;
+	*port = 0;
+	for (int k = 0; k < 4; k++) {
+		int h = hexval((unsigned char)*s++);
+
+		if (h < 0)
+			return NULL;
+		*port = *port << 4 | (unsigned)h;
+	}
+	return s;
+}
+
+/* The inode of the socket from (a, port) to (b, bport) in file, or 0. */
+static unsigned long
+find_inode(const char *file, size_t nb, const uint8_t *a, unsigned port,
+    const uint8_t *b, unsigned bport)
+{
+	FILE *f = fopen(file, "re");
+	char line[512];
+	unsigned long inode = 0;
+
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL) {     /* the header */
+		fclose(f);
+		return 0;
+	}
+	while (inode == 0 && fgets(line, sizeof(line), f) != NULL) {
+		uint8_t la[16], ra[16];
+		unsigned lp, rp;
+		const char *p = strchr(line, ':');
+		unsigned long ino;
+
+		if (p == NULL)
+			continue;
+		p++;
+		while (*p == ' ')
+			p++;
+		if ((p = parse_addr(p, la, nb, &lp)) == NULL || *p != ' ')
+			continue;
+		if ((p = parse_addr(p + 1, ra, nb, &rp)) == NULL)
+			continue;
+		if (lp != port || rp != bport || memcmp(la, a, nb) != 0 ||
+		    memcmp(ra, b, nb) != 0)
+			continue;
+		/* st tx:rx tr:when retrnsmt uid timeout inode */
+		if (sscanf(p, " %*x %*x:%*x %*x:%*x %*x %*u %*u %lu",
+		    &ino) == 1)
+			inode = ino;
+	}
+	fclose(f);
+	return inode;
+}
+
+/* The IPv4 address a[4] as an IPv4-mapped IPv6 address in m[16]. */
+static void
+mapped(uint8_t m[16], const uint8_t a[4])
+{
+	memset(m, 0, 10);
+	m[10] = m[11] = 0xff;
+	memcpy(m + 12, a, 4);
+}
+
+/* The pid holding socket inode, or 0. */
+static uint32_t
+inode_owner(unsigned long inode, int *denied)
+{
+	char want[64], path[300], link[64];
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	uint32_t found = 0;
+
+	if (proc == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "socket:[%lu]", inode);
+	while (found == 0 && (de = readdir(proc)) != NULL) {
+		DIR *fds;
+		struct dirent *fe;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
+		if ((fds = opendir(path)) == NULL) {
+			if (errno == EACCES)
+				(*denied)++;
+			continue;
+		}
+		while ((fe = readdir(fds)) != NULL) {
+			ssize_t n;
+
+			if (fe->d_name[0] == '.')
+				continue;
+			n = readlinkat(dirfd(fds), fe->d_name, link,
+			    sizeof(link) - 1);
+			if (n <= 0)
+				continue;
+			link[n] = '\0';
+			if (strcmp(link, want) == 0) {
+				found = (uint32_t)strtoul(de->d_name, NULL, 10);
+				break;
+			}
+		}
+		closedir(fds);
+	}
+	closedir(proc);
+	return found;
+}
+
+uint32_t
+cx_peerproc_find(const struct sockaddr_storage *peer,
+    const struct sockaddr_storage *local, char *err, size_t errlen)
+{
+	uint8_t a[16], b[16], ma[16], mb[16];
+	int fa, fb, denied = 0;
+	unsigned pa, pb;
+	unsigned long inode = 0;
+	uint32_t pid;
+
+	if (addr_bytes(peer, a, &fa, &pa) == -1 ||
+	    addr_bytes(local, b, &fb, &pb) == -1 || fa != fb) {
+		snprintf(err, errlen, "not a TCP/IP connection");
+		return 0;
+	}
+	/* The client's socket: local = our peer, remote = our local. */
+	if (fa == AF_INET) {
+		inode = find_inode("/proc/net/tcp", 4, a, pa, b, pb);
+		if (inode == 0) {
+			/* The client may be an IPv6 socket, mapped. */
+			mapped(ma, a);
+			mapped(mb, b);
+			inode = find_inode("/proc/net/tcp6", 16, ma, pa, mb,
+			    pb);
+		}
+	} else
+		inode = find_inode("/proc/net/tcp6", 16, a, pa, b, pb);
+	if (inode == 0) {
+		snprintf(err, errlen, "the client's socket is not in "
+		    "/proc/net/tcp (not on this host, or already closed)");
+		return 0;
+	}
+	if ((pid = inode_owner(inode, &denied)) == 0)
+		snprintf(err, errlen, "no process of ours holds socket %lu%s",
+		    inode, denied ? " (some processes' /proc/PID/fd could not "
+		    "be read: another user's?)" : " (it may have exited)");
+	return pid;
+}
+
+/* --- what is recorded -------------------------------------------------- */
+
+/* /proc/PID/FILE, NUL-terminated, at most n - 1 bytes; its length or -1. */
+static ssize_t
+read_proc(uint32_t pid, const char *file, char *buf, size_t n)
+{
+	char path[64];
+	ssize_t got, len = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%u/%s", pid, file);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	while ((size_t)len < n - 1 &&
+	    (got = read(fd, buf + len, n - 1 - (size_t)len)) > 0)
+		len += got;
+	close(fd);
+	buf[len] = '\0';
+	return len;
+}
+
+static void
+record(struct cx_peerproc *pp, const struct job *j)
+{
+	char err[256], buf[4096], exe[PATH_MAX];
+	cJSON *o = cJSON_CreateObject();
+	uint32_t pid = cx_peerproc_find(&j->peer, &j->local, err, sizeof(err));
+	struct cx_frame f;
+	ssize_t n;
+	char *s;
+
+	cJSON_AddStringToObject(o, "event", "client");
+	if (pid == 0) {
+		cJSON_AddNullToObject(o, "pid");
+		cJSON_AddStringToObject(o, "error", err);
+	} else {
+		cJSON_AddNumberToObject(o, "pid", pid);
+		if (read_proc(pid, "stat", buf, sizeof(buf)) > 0) {
+			/* "pid (comm) state ppid ...": comm may hold ')' */
+			char *rp = strrchr(buf, ')');
+			unsigned ppid;
+
+			if (rp != NULL && sscanf(rp + 1, " %*c %u", &ppid) == 1)
+				cJSON_AddNumberToObject(o, "ppid", ppid);
+		}
+		if ((n = read_proc(pid, "comm", buf, sizeof(buf))) > 0) {
+			if (buf[n - 1] == '\n')
+				buf[n - 1] = '\0';
+			cJSON_AddStringToObject(o, "comm", buf);
+		}
+		snprintf(buf, sizeof(buf), "/proc/%u/exe", pid);
+		if ((n = readlink(buf, exe, sizeof(exe) - 1)) > 0) {
+			exe[n] = '\0';
+			cJSON_AddStringToObject(o, "exe", exe);
+		}
+		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0) {
+			cJSON *argv = cJSON_AddArrayToObject(o, "argv");
+
+			for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf +
+			    i) + 1)
+				cJSON_AddItemToArray(argv,
+				    cJSON_CreateString(buf + i));
+		}
+	}
+	cJSON_AddNullToObject(o, "tid");
+	cJSON_AddStringToObject(o, "via", "proc");
+	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
+		memset(&f, 0, sizeof(f));
+		f.kind = CX_K_PROC;
+		f.source = CX_SRC_RELAY;
+		f.conn = j->conn;
+		f.ts_ns = cx_now_ns();
+		f.pid = pid;
+		f.payload = (const uint8_t *)s;
+		f.len = (uint32_t)strlen(s);
+		cx_writer_put(pp->w, &f);
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+}
+
+/* --- the thread -------------------------------------------------------- */
+
+static void *
+worker(void *arg)
+{
+	struct cx_peerproc *pp = arg;
+	struct job j;
+
+	pthread_mutex_lock(&pp->lock);
+	for (;;) {
+		while (pp->n == 0 && !pp->stop)
+			pthread_cond_wait(&pp->cond, &pp->lock);
+		if (pp->n == 0)
+			break;          /* stopping, and nothing left */
+		j = pp->q[pp->head];
+		pp->head = (pp->head + 1) % CX_PEERPROC_QUEUE;
+		pp->n--;
+		pthread_mutex_unlock(&pp->lock);
+		record(pp, &j);
+		pthread_mutex_lock(&pp->lock);
+	}
+	pthread_mutex_unlock(&pp->lock);
+	return NULL;
+}
+
+struct cx_peerproc *
+cx_peerproc_new(struct cx_writer *w)
+{
+	struct cx_peerproc *pp = xcalloc(1, sizeof(*pp));
+	int rc;
+
+	pp->w = w;
+	pthread_mutex_init(&pp->lock, NULL);
+	pthread_cond_init(&pp->cond, NULL);
+	if ((rc = pthread_create(&pp->thread, NULL, worker, pp)) != 0) {
+		pthread_mutex_destroy(&pp->lock);
+		pthread_cond_destroy(&pp->cond);
+		free(pp);
+		errno = rc;
+		return NULL;
+	}
+	return pp;
+}
+
+void
+cx_peerproc_lookup(struct cx_peerproc *pp, uint64_t conn,
+    const struct sockaddr_storage *peer,
+    const struct sockaddr_storage *local)
+{
+	pthread_mutex_lock(&pp->lock);
+	if (pp->n == CX_PEERPROC_QUEUE) {
+		pp->dropped++;
+	} else {
+		struct job *j = &pp->q[(pp->head + pp->n) % CX_PEERPROC_QUEUE];
+
+		j->conn = conn;
+		j->peer = *peer;
+		j->local = *local;
+		pp->n++;
+		pthread_cond_signal(&pp->cond);
+	}
+	pthread_mutex_unlock(&pp->lock);
+}
+
+void
+cx_peerproc_free(struct cx_peerproc *pp)
+{
+	if (pp == NULL)
+		return;
+	pthread_mutex_lock(&pp->lock);
+	pp->stop = 1;
+	pthread_cond_signal(&pp->cond);
+	pthread_mutex_unlock(&pp->lock);
+	pthread_join(pp->thread, NULL);
+	if (pp->dropped > 0)
+		cx_writer_json(pp->w, CX_K_NOTE, CX_SRC_RELAY, 0,
+		    "{\"type\":\"client_lookup\",\"dropped\":%llu,\"why\":"
+		    "\"more connections than the /proc lookups kept up with: "
+		    "their process is unknown\"}",
+		    (unsigned long long)pp->dropped);
+	pthread_mutex_destroy(&pp->lock);
+	pthread_cond_destroy(&pp->cond);
+	free(pp);
+}
