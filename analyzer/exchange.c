@@ -1082,6 +1082,9 @@ proc_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 	} else if (strcmp(ev, "exit") == 0) {
 		p = cx_procs_add(a->procs, pid);
 		set_str(&p->comm, jdup(o, "comm", 64));
+		if (p->ppid == 0 && (v = jnum(o, "ppid")) > 0 &&
+		    v <= UINT32_MAX)
+			p->ppid = (uint32_t)v;
 		p->exited = 1;
 		if ((v = jnum(o, "signal")) > 0) {
 			p->signal = (int)v;

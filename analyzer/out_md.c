@@ -18,6 +18,7 @@
 #include "json.h"
 #include "keypaths.h"
 #include "mdesc.h"
+#include "procs.h"
 #include "output.h"
 #include "redact.h"
 #include "view.h"
@@ -279,6 +280,12 @@ struct stats {
 	struct usage_row *usage;        /* exchanges with token usage */
 	size_t           nusage;
 	size_t           ausage;
+	struct pid_ex {                 /* each exchange's process */
+		uint32_t         pid;
+		uint64_t         id;
+	}               *pidex;
+	size_t           npidex;
+	size_t           apidex;
 };
 
 static struct endpoint *
@@ -408,6 +415,12 @@ stats_add(struct stats *s, const struct cx_out_ctx *ctx,
 		if (cx_json_check(ev->data, ev->data_len, 0))
 			cx_keypaths_add_text(t->kp, ev->data, ev->data_len);
 	}
+	if (ex->pid != 0) {
+		s->pidex = grow(s->pidex, s->npidex, &s->apidex,
+		    sizeof(*s->pidex));
+		s->pidex[s->npidex].pid = ex->pid;
+		s->pidex[s->npidex++].id = ex->id;
+	}
 	if (exchange_usage(ex, &u)) {
 		s->usage = grow(s->usage, s->nusage, &s->ausage,
 		    sizeof(*s->usage));
@@ -442,6 +455,7 @@ stats_free(struct stats *s)
 	cx_keypaths_free(s->req_kp);
 	cx_keypaths_free(s->resp_kp);
 	free(s->usage);
+	free(s->pidex);
 }
 
 /* --- the header ------------------------------------------------------ */
@@ -828,6 +842,163 @@ statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 	if (s->ev_other > 0)
 		fprintf(f, "*%" PRIu64 " more events, of types past the first "
 		    "%d, are not counted.*\n\n", s->ev_other, MAX_EVENT_TYPES);
+}
+
+/* --- processes ------------------------------------------------------- */
+
+#define MAX_PROC_LINES  1000
+
+static int
+by_pid(const void *a, const void *b)
+{
+	const struct pid_ex *x = a, *y = b;
+
+	if (x->pid != y->pid)
+		return x->pid < y->pid ? -1 : 1;
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* The first of s->pidex (sorted) for pid, or NULL. */
+static const struct pid_ex *
+first_ex(const struct stats *s, uint32_t pid)
+{
+	size_t lo = 0, hi = s->npidex;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->pidex[mid].pid < pid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->npidex && s->pidex[lo].pid == pid ? &s->pidex[lo] :
+	    NULL;
+}
+
+/* argv (a JSON array's text) as one line of words. */
+static void
+argv_words(struct cx_buf *b, const char *argv)
+{
+	cJSON *a = cJSON_Parse(argv), *e;
+	int first = 1;
+
+	cJSON_ArrayForEach(e, a) {
+		if (!cJSON_IsString(e))
+			continue;
+		if (!first)
+			cx_buf_addc(b, ' ');
+		first = 0;
+		cx_buf_adds(b, e->valuestring);
+	}
+	cJSON_Delete(a);
+}
+
+struct tree {
+	FILE                    *f;
+	const struct cx_out_ctx *ctx;
+	const struct stats      *s;
+	const struct cx_procs   *procs;
+	size_t                   lines;
+	uint8_t                 *shown;         /* by index in procs */
+};
+
+static void
+proc_line(struct tree *t, size_t idx, int depth)
+{
+	const struct cx_proc *p = cx_procs_at(t->procs, idx);
+	const struct pid_ex *e = first_ex(t->s, p->pid);
+	FILE *f = t->f;
+	struct cx_buf b;
+	int n = 0;
+
+	t->shown[idx] = 1;
+	if (++t->lines > MAX_PROC_LINES)
+		return;
+	for (int d = 0; d < depth; d++)
+		fputs("  ", f);
+	fputs("- **", f);
+	cx_md_texts(f, p->comm ? p->comm : "?", 0);
+	fprintf(f, "** pid %" PRIu32, p->pid);
+	if (p->exited && p->signal > 0)
+		fprintf(f, ", killed by signal %d", p->signal);
+	else if (p->exited)
+		fprintf(f, ", exit %d", p->exit_code);
+	if (p->argv != NULL || p->exe != NULL) {
+		cx_buf_init(&b, 0);
+		if (p->argv != NULL)
+			argv_words(&b, p->argv);
+		if (b.len == 0 && p->exe != NULL)
+			cx_buf_adds(&b, p->exe);
+		fputs(": ", f);
+		rtext(f, t->ctx, b.p != NULL ? (const char *)b.p : "", 0, 0);
+		cx_buf_free(&b);
+	}
+	for (; e != NULL && e < t->s->pidex + t->s->npidex &&
+	    e->pid == p->pid; e++) {
+		if (n++ == 0)
+			fputs(" \xe2\x80\x94 exchanges", f);
+		if (n > 50) {
+			fputs(" \xe2\x80\xa6", f);
+			break;
+		}
+		fprintf(f, " [#%" PRIu64 "](#exchange-%" PRIu64 ")", e->id,
+		    e->id);
+	}
+	fputc('\n', f);
+	/* Its children, in order of first sight. */
+	for (size_t i = 0; i < cx_procs_count(t->procs); i++) {
+		const struct cx_proc *c = cx_procs_at(t->procs, i);
+
+		if (!t->shown[i] && c->ppid == p->pid && c->pid != p->pid &&
+		    depth < 64)
+			proc_line(t, i, depth + 1);
+	}
+}
+
+/*
+ * Every process the trace names, as a tree by parent (roots: those whose
+ * parent it does not name), each with its exchanges.
+ */
+static void
+processes(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
+{
+	const struct cx_procs *procs = ctx->r->procs;
+	size_t n = procs != NULL ? cx_procs_count(procs) : 0;
+	struct tree t;
+
+	fputs("## Processes\n\n", f);
+	if (n == 0) {
+		fputs("The trace names no process (no probe events or /proc "
+		    "records).\n\n", f);
+		return;
+	}
+	qsort(s->pidex, s->npidex, sizeof(*s->pidex), by_pid);
+	memset(&t, 0, sizeof(t));
+	t.f = f;
+	t.ctx = ctx;
+	t.s = s;
+	t.procs = procs;
+	t.shown = xcalloc(n, 1);
+	fputs("Each process the trace names (by the kernel probe, or from "
+	    "/proc when the relay accepted its connection), under its "
+	    "parent, with its exchanges.\n\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct cx_proc *p = cx_procs_at(procs, i);
+
+		if (!t.shown[i] && (p->ppid == 0 || cx_procs_get(procs,
+		    p->ppid) == NULL))
+			proc_line(&t, i, 0);
+	}
+	/* A cycle in bad data has no root: show what is left flat. */
+	for (size_t i = 0; i < n; i++)
+		if (!t.shown[i])
+			proc_line(&t, i, 0);
+	if (t.lines > MAX_PROC_LINES)
+		fprintf(f, "\n*%zu more processes are not listed.*\n",
+		    t.lines - MAX_PROC_LINES);
+	fputc('\n', f);
+	free(t.shown);
 }
 
 /* --- key paths ------------------------------------------------------- */
@@ -1278,6 +1449,7 @@ md_pass_done(void *st, int pass)
 		header(m->f, m->ctx, &m->s);
 		warnings(m->f, m->ctx);
 		statistics(m->f, m->ctx, &m->s);
+		processes(m->f, m->ctx, &m->s);
 		key_paths(m->f, m->ctx, &m->s);
 		fputs("## Conversation\n\n", m->f);
 		m->conv = cx_conv_new(m->f, m->ctx, 1);

@@ -327,6 +327,17 @@ summary(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 
 	cx_fmt_time(when, sizeof(when), ctx->info, ex->start, 0);
 	fprintf(f, "#%" PRIu64 " %s ", ex->id, when);
+	/* The process as perf shows it: "comm pid/tid". */
+	if (ex->pid != 0) {
+		if (ex->comm != NULL) {
+			tputs(f, ex->comm);
+			fputc(' ', f);
+		}
+		fprintf(f, "%" PRIu32, ex->pid);
+		if (ex->tid != 0)
+			fprintf(f, "/%" PRIu32, ex->tid);
+		fputs("  ", f);
+	}
 	if (ex->has_req && rq->head_done) {
 		tputs(f, rq->method);
 		fputc(' ', f);

@@ -12,7 +12,10 @@
  *   inet_sock_set_state  a traced task's TCP socket goes to SYN_SENT: note
  *                        who; when that socket is ESTABLISHED (possibly in
  *                        another context), report its 4-tuple with them.
- * An event that finds the ring buffer full is counted in `lost`.
+ * An event that finds the ring buffer full is counted in `lost`.  Events
+ * wake nobody: the reader drains the buffer every CX_PROBE_POLL_MS (a
+ * wakeup per event would cost the traced program a context switch per
+ * connection on a small machine).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -70,14 +73,15 @@ is_traced(__u32 tgid)
 }
 
 /*
- * An event in the ring buffer, its fixed part zeroed (the strings after it
- * are written by whoever needs them; the reader trusts only their lengths
- * and terminators), or NULL, counted, when the buffer is full.
+ * An event in the ring buffer, its fixed part zeroed, or NULL, counted,
+ * when the buffer is full.  Only an exec event has room for the program
+ * and its arguments (CXP_EXEC_SIZE; the others are CXP_SHORT_SIZE), and
+ * writes them; the reader trusts only their lengths and terminators.
  */
 static __always_inline struct cxp_event *
-reserve(__u32 type)
+reserve(__u32 type, __u64 size)
 {
-	struct cxp_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct cxp_event *e = bpf_ringbuf_reserve(&events, size, 0);
 
 	if (e == NULL) {
 		__u32 k = 0;
@@ -87,8 +91,7 @@ reserve(__u32 type)
 			__sync_fetch_and_add(n, 1);
 		return NULL;
 	}
-	__builtin_memset(e, 0, __builtin_offsetof(struct cxp_event, filename));
-	e->filename[0] = '\0';
+	__builtin_memset(e, 0, CXP_SHORT_SIZE);
 	e->type = type;
 	e->ts = bpf_ktime_get_ns();
 	return e;
@@ -118,7 +121,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 
 	if (!is_traced(pid))
 		return 0;
-	if ((e = reserve(CXP_EXEC)) == NULL)
+	if ((e = reserve(CXP_EXEC, CXP_EXEC_SIZE)) == NULL)
 		return 0;
 	e->pid = pid;
 	e->tid = BPF_CORE_READ(p, pid);
@@ -134,7 +137,7 @@ int BPF_PROG(on_exec, struct task_struct *p, pid_t old_pid,
 	if (len > 0 && bpf_probe_read_user(e->args, len & (CXP_ARGS_LEN - 1 |
 	    CXP_ARGS_LEN), (const void *)start) == 0)
 		e->args_len = len;
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -147,13 +150,15 @@ int BPF_PROG(on_exit, struct task_struct *p)
 	if (BPF_CORE_READ(p, pid) != pid || !is_traced(pid))
 		return 0;               /* a thread, or not ours */
 	bpf_map_delete_elem(&traced, &pid);
-	if ((e = reserve(CXP_EXIT)) == NULL)
+	if ((e = reserve(CXP_EXIT, CXP_SHORT_SIZE)) == NULL)
 		return 0;
 	e->pid = pid;
 	e->tid = pid;
+	/* A process that forked without exec is known from here on. */
+	e->ppid = BPF_CORE_READ(p, real_parent, tgid);
 	e->exit_code = BPF_CORE_READ(p, exit_code);
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -185,7 +190,8 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 		return 0;
 	if ((w = bpf_map_lookup_elem(&connecting, &key)) == NULL)
 		return 0;
-	if (newstate != TCP_ESTABLISHED || (e = reserve(CXP_CONNECT)) == NULL) {
+	if (newstate != TCP_ESTABLISHED ||
+	    (e = reserve(CXP_CONNECT, CXP_SHORT_SIZE)) == NULL) {
 		bpf_map_delete_elem(&connecting, &key);
 		return 0;
 	}
@@ -205,6 +211,6 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 		bpf_core_read(e->daddr, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	bpf_map_delete_elem(&connecting, &key);
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	return 0;
 }

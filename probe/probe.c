@@ -9,7 +9,8 @@
  *    "dst":"127.0.0.1:8080"}
  *   {"event":"exec","pid":P,"tid":T,"ppid":Q,"comm":"curl",
  *    "exe":"/usr/bin/curl","argv":["curl","-s","..."]}
- *   {"event":"exit","pid":P,"comm":"curl","exit_code":0}  (or "signal":9)
+ *   {"event":"exit","pid":P,"comm":"curl","ppid":Q,"exit_code":0}
+ *   (or "signal":9 for "exit_code")
  * Addresses are written as the relay writes its connections' (an IPv4
  * address mapped into IPv6 as plain IPv4), so decode can match them.
  */
@@ -20,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "probe.h"
@@ -31,9 +33,12 @@
 #include <bpf/libbpf.h>
 #include <cJSON.h>
 
+#include "jsonstr.h"
 #include "probe_event.h"
 #include "probe.skel.h"
 #include "xmalloc.h"
+
+#define CX_PROBE_POLL_MS        20
 
 struct cx_probe {
 	struct cxprobe          *skel;
@@ -70,19 +75,6 @@ addr_str(char *out, size_t len, int family, const unsigned char *a,
 	    port);
 }
 
-/* A kernel string of at most n bytes, NUL-terminated or not. */
-static void
-add_str(cJSON *o, const char *key, const char *s, size_t n)
-{
-	char buf[CXP_FILE_LEN + 1];
-
-	if (n > CXP_FILE_LEN)
-		n = CXP_FILE_LEN;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	cJSON_AddStringToObject(o, key, buf);
-}
-
 static void
 add_argv(cJSON *o, const struct cxp_event *e)
 {
@@ -103,73 +95,97 @@ add_argv(cJSON *o, const struct cxp_event *e)
 		cJSON_AddTrueToObject(o, "argv_truncated");
 }
 
+/* A probe frame: the event's time, pid and tid in the header. */
+static void
+put(struct cx_probe *p, const struct cxp_event *e, const char *json,
+    size_t len)
+{
+	struct cx_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = CX_K_PROC;
+	f.source = CX_SRC_PROBE;
+	f.ts_ns = (int64_t)e->ts;
+	f.pid = e->pid;
+	f.tid = e->type == CXP_EXIT ? 0 : e->tid;
+	f.payload = (const uint8_t *)json;
+	f.len = (uint32_t)len;
+	cx_writer_put(p->w, &f);
+}
+
+/* A kernel string of at most n bytes (NUL-terminated or not), escaped. */
+static const char *
+esc(char *out, size_t outlen, const char *s, size_t n)
+{
+	return json_escape(out, outlen, s, strnlen(s, n));
+}
+
+/* exec: its arguments make cJSON the simpler way. */
+static void
+exec_event(struct cx_probe *p, const struct cxp_event *e)
+{
+	char buf[CXP_FILE_LEN + 1];
+	cJSON *o = cJSON_CreateObject();
+	char *s;
+
+	cJSON_AddStringToObject(o, "event", "exec");
+	cJSON_AddNumberToObject(o, "pid", e->pid);
+	cJSON_AddNumberToObject(o, "tid", e->tid);
+	cJSON_AddNumberToObject(o, "ppid", e->ppid);
+	memcpy(buf, e->comm, sizeof(e->comm));
+	buf[sizeof(e->comm)] = '\0';
+	cJSON_AddStringToObject(o, "comm", buf);
+	memcpy(buf, e->filename, CXP_FILE_LEN);
+	buf[CXP_FILE_LEN] = '\0';
+	cJSON_AddStringToObject(o, "exe", buf);
+	add_argv(o, e);
+	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
+		put(p, e, s, strlen(s));
+		cJSON_free(s);
+	}
+	cJSON_Delete(o);
+}
+
 static int
 on_event(void *arg, void *data, size_t size)
 {
 	struct cx_probe *p = arg;
 	const struct cxp_event *e = data;
-	struct cx_frame f;
-	char src[80], dst[80];
-	cJSON *o;
-	char *s;
+	char comm[4 * CXP_COMM_LEN + 8], tcomm[4 * CXP_COMM_LEN + 8];
+	char src[80], dst[80], json[512];
+	int n = 0;
 
-	if (size < sizeof(*e))
+	if (size < CXP_SHORT_SIZE ||
+	    (e->type == CXP_EXEC && size < CXP_EXEC_SIZE))
 		return 0;
-	o = cJSON_CreateObject();
+	p->events++;
 	switch (e->type) {
-	case CXP_CONNECT:
-		cJSON_AddStringToObject(o, "event", "connect");
-		break;
 	case CXP_EXEC:
-		cJSON_AddStringToObject(o, "event", "exec");
-		break;
-	case CXP_EXIT:
-		cJSON_AddStringToObject(o, "event", "exit");
-		break;
-	default:
-		cJSON_Delete(o);
+		exec_event(p, e);
 		return 0;
-	}
-	cJSON_AddNumberToObject(o, "pid", e->pid);
-	if (e->type != CXP_EXIT)
-		cJSON_AddNumberToObject(o, "tid", e->tid);
-	add_str(o, "comm", e->comm, sizeof(e->comm));
-	switch (e->type) {
 	case CXP_CONNECT:
-		add_str(o, "thread", e->tcomm, sizeof(e->tcomm));
 		addr_str(src, sizeof(src), e->family, e->saddr, e->sport);
 		addr_str(dst, sizeof(dst), e->family, e->daddr, e->dport);
-		cJSON_AddStringToObject(o, "src", src);
-		cJSON_AddStringToObject(o, "dst", dst);
+		n = snprintf(json, sizeof(json), "{\"event\":\"connect\","
+		    "\"pid\":%u,\"tid\":%u,\"comm\":\"%s\",\"thread\":\"%s\","
+		    "\"src\":\"%s\",\"dst\":\"%s\"}", e->pid, e->tid,
+		    esc(comm, sizeof(comm), e->comm, sizeof(e->comm)),
+		    esc(tcomm, sizeof(tcomm), e->tcomm, sizeof(e->tcomm)), src,
+		    dst);
 		break;
-	case CXP_EXEC:
-		cJSON_AddNumberToObject(o, "ppid", e->ppid);
-		add_str(o, "exe", e->filename, sizeof(e->filename));
-		add_argv(o, e);
+	case CXP_EXIT:
+		n = snprintf(json, sizeof(json), "{\"event\":\"exit\","
+		    "\"pid\":%u,\"comm\":\"%s\",\"ppid\":%u,\"%s\":%d}",
+		    e->pid, esc(comm, sizeof(comm), e->comm, sizeof(e->comm)),
+		    e->ppid, WIFSIGNALED(e->exit_code) ? "signal" : "exit_code",
+		    WIFSIGNALED(e->exit_code) ? WTERMSIG(e->exit_code) :
+		    WEXITSTATUS(e->exit_code));
 		break;
 	default:
-		if (WIFSIGNALED(e->exit_code))
-			cJSON_AddNumberToObject(o, "signal",
-			    WTERMSIG(e->exit_code));
-		else
-			cJSON_AddNumberToObject(o, "exit_code",
-			    WEXITSTATUS(e->exit_code));
-		break;
+		return 0;
 	}
-	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
-		memset(&f, 0, sizeof(f));
-		f.kind = CX_K_PROC;
-		f.source = CX_SRC_PROBE;
-		f.ts_ns = (int64_t)e->ts;
-		f.pid = e->pid;
-		f.tid = e->type == CXP_EXIT ? 0 : e->tid;
-		f.payload = (const uint8_t *)s;
-		f.len = (uint32_t)strlen(s);
-		cx_writer_put(p->w, &f);
-		cJSON_free(s);
-	}
-	cJSON_Delete(o);
-	p->events++;
+	if (n > 0 && (size_t)n < sizeof(json))
+		put(p, e, json, (size_t)n);
 	return 0;
 }
 
@@ -189,9 +205,14 @@ reader(void *arg)
 {
 	struct cx_probe *p = arg;
 
-	while (!stopping(p))
-		if (ring_buffer__poll(p->rb, 100) < 0 && errno != EINTR)
+	/* Events wake nobody (probe.bpf.c): drain on a timer. */
+	while (!stopping(p)) {
+		struct timespec ts = { 0, CX_PROBE_POLL_MS * 1000000L };
+
+		if (ring_buffer__consume(p->rb) < 0 && errno != EINTR)
 			break;
+		nanosleep(&ts, NULL);
+	}
 	return NULL;
 }
 

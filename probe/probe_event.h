@@ -33,10 +33,13 @@ struct cxp_event {
 	unsigned char           daddr[16];
 	/* exit */
 	int                     exit_code;      /* wait status */
-	/* exec */
+	/* exec; the other events end here (CXP_SHORT_SIZE) */
 	unsigned int            args_len;       /* bytes of args used */
 	char                    filename[CXP_FILE_LEN];
 	char                    args[CXP_ARGS_LEN];
 };
+
+#define CXP_SHORT_SIZE  __builtin_offsetof(struct cxp_event, filename)
+#define CXP_EXEC_SIZE   sizeof(struct cxp_event)
 
 #endif

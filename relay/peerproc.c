@@ -4,7 +4,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sys/time.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +37,71 @@ struct cx_peerproc {
 	uint64_t                 dropped;
 };
 
-/* --- /proc/net/tcp ----------------------------------------------------- */
+/* --- the client's socket: sock_diag ---------------------------------- */
+
+/*
+ * The inode of the TCP socket from (src, sport) to (dst, dport) of this
+ * family (addresses in network order, 4 or 16 bytes), asked of the kernel
+ * by its exact 4-tuple through NETLINK_SOCK_DIAG, as ss(8) does: one round
+ * trip, however many sockets the host has (reading /proc/net/tcp is not,
+ * with thousands in TIME_WAIT).  0 if there is none (or it has no inode:
+ * closed already).
+ */
+static unsigned long
+diag_inode(int family, const uint8_t *src, unsigned sport, const uint8_t *dst,
+    unsigned dport)
+{
+	struct {
+		struct nlmsghdr          nlh;
+		struct inet_diag_req_v2  r;
+	} req;
+	union {
+		struct nlmsghdr          nlh;
+		char                     buf[8192];
+	} resp;
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK };
+	unsigned long inode = 0;
+	struct timeval tv = { .tv_sec = 1 };
+	ssize_t n;
+	int fd;
+
+	if ((fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC,
+	    NETLINK_SOCK_DIAG)) == -1)
+		return 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	memset(&req, 0, sizeof(req));
+	req.nlh.nlmsg_len = sizeof(req);
+	req.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	req.nlh.nlmsg_flags = NLM_F_REQUEST;
+	req.r.sdiag_family = (uint8_t)family;
+	req.r.sdiag_protocol = IPPROTO_TCP;
+	req.r.idiag_states = ~0u;
+	req.r.id.idiag_sport = htons((uint16_t)sport);
+	req.r.id.idiag_dport = htons((uint16_t)dport);
+	memcpy(req.r.id.idiag_src, src, family == AF_INET ? 4 : 16);
+	memcpy(req.r.id.idiag_dst, dst, family == AF_INET ? 4 : 16);
+	req.r.id.idiag_cookie[0] = INET_DIAG_NOCOOKIE;
+	req.r.id.idiag_cookie[1] = INET_DIAG_NOCOOKIE;
+	if (sendto(fd, &req, sizeof(req), 0, (struct sockaddr *)&sa,
+	    sizeof(sa)) != (ssize_t)sizeof(req))
+		goto out;
+	if ((n = recv(fd, &resp, sizeof(resp), 0)) <= 0)
+		goto out;
+	for (struct nlmsghdr *h = &resp.nlh; NLMSG_OK(h, (size_t)n);
+	    h = NLMSG_NEXT(h, n)) {
+		const struct inet_diag_msg *m;
+
+		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY ||
+		    h->nlmsg_len < NLMSG_LENGTH(sizeof(*m)))
+			break;          /* NLMSG_ERROR: no such socket */
+		m = NLMSG_DATA(h);
+		inode = m->idiag_inode;
+		break;
+	}
+out:
+	close(fd);
+	return inode;
+}
 
 /* The 16 (IPv6) or 4 (IPv4) address bytes and the port of an address. */
 static int
@@ -56,89 +124,6 @@ addr_bytes(const struct sockaddr_storage *ss, uint8_t a[16], int *family,
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-/*
- * "0100007F:1F90": the address as the kernel prints it (32-bit words in
- * host order, in hex) into a[nb], and the port.  The end, or NULL.
- */
-static const char *
-parse_addr(const char *s, uint8_t *a, size_t nb, unsigned *port)
-{
-	for (size_t w = 0; w < nb / 4; w++) {
-		uint32_t v = 0;
-
-		for (int k = 0; k < 8; k++) {
-			int h = hexval((unsigned char)*s++);
-
-			if (h < 0)
-				return NULL;
-			v = v << 4 | (uint32_t)h;
-		}
-		memcpy(a + 4 * w, &v, 4);       /* host order, as printed */
-	}
-	if (*s++ != ':')
-		return NULL;
-	*port = 0;
-	for (int k = 0; k < 4; k++) {
-		int h = hexval((unsigned char)*s++);
-
-		if (h < 0)
-			return NULL;
-		*port = *port << 4 | (unsigned)h;
-	}
-	return s;
-}
-
-/* The inode of the socket from (a, port) to (b, bport) in file, or 0. */
-static unsigned long
-find_inode(const char *file, size_t nb, const uint8_t *a, unsigned port,
-    const uint8_t *b, unsigned bport)
-{
-	FILE *f = fopen(file, "re");
-	char line[512];
-	unsigned long inode = 0;
-
-	if (f == NULL)
-		return 0;
-	if (fgets(line, sizeof(line), f) == NULL) {     /* the header */
-		fclose(f);
-		return 0;
-	}
-	while (inode == 0 && fgets(line, sizeof(line), f) != NULL) {
-		uint8_t la[16], ra[16];
-		unsigned lp, rp;
-		const char *p = strchr(line, ':');
-		unsigned long ino;
-
-		if (p == NULL)
-			continue;
-		p++;
-		while (*p == ' ')
-			p++;
-		if ((p = parse_addr(p, la, nb, &lp)) == NULL || *p != ' ')
-			continue;
-		if ((p = parse_addr(p + 1, ra, nb, &rp)) == NULL)
-			continue;
-		if (lp != port || rp != bport || memcmp(la, a, nb) != 0 ||
-		    memcmp(ra, b, nb) != 0)
-			continue;
-		/* st tx:rx tr:when retrnsmt uid timeout inode */
-		if (sscanf(p, " %*x %*x:%*x %*x:%*x %*x %*u %*u %lu",
-		    &ino) == 1)
-			inode = ino;
-	}
-	fclose(f);
-	return inode;
-}
-
 /* The IPv4 address a[4] as an IPv4-mapped IPv6 address in m[16]. */
 static void
 mapped(uint8_t m[16], const uint8_t a[4])
@@ -148,48 +133,75 @@ mapped(uint8_t m[16], const uint8_t a[4])
 	memcpy(m + 12, a, 4);
 }
 
-/* The pid holding socket inode, or 0. */
+static int
+by_pid_desc(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* Does /proc/PID/fd hold socket inode?  Counts a directory it cannot read. */
+static int
+holds(uint32_t pid, const char *want, int *denied)
+{
+	char path[64], link[64];
+	struct dirent *fe;
+	DIR *fds;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%u/fd", pid);
+	if ((fds = opendir(path)) == NULL) {
+		if (errno == EACCES)
+			(*denied)++;
+		return 0;
+	}
+	while (!found && (fe = readdir(fds)) != NULL) {
+		ssize_t n;
+
+		if (fe->d_name[0] == '.')
+			continue;
+		n = readlinkat(dirfd(fds), fe->d_name, link, sizeof(link) - 1);
+		if (n <= 0)
+			continue;
+		link[n] = '\0';
+		found = strcmp(link, want) == 0;
+	}
+	closedir(fds);
+	return found;
+}
+
+/*
+ * The pid holding socket inode, or 0.  The newest processes first: the
+ * client is racing to finish its request, and usually one of them.
+ */
 static uint32_t
 inode_owner(unsigned long inode, int *denied)
 {
-	char want[64], path[300], link[64];
+	char want[64];
 	DIR *proc = opendir("/proc");
 	struct dirent *de;
-	uint32_t found = 0;
+	uint32_t *pids = NULL, found = 0;
+	size_t n = 0, a = 0;
 
 	if (proc == NULL)
 		return 0;
 	snprintf(want, sizeof(want), "socket:[%lu]", inode);
-	while (found == 0 && (de = readdir(proc)) != NULL) {
-		DIR *fds;
-		struct dirent *fe;
-
+	while ((de = readdir(proc)) != NULL) {
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", de->d_name);
-		if ((fds = opendir(path)) == NULL) {
-			if (errno == EACCES)
-				(*denied)++;
-			continue;
+		if (n == a) {
+			a = a ? 2 * a : 512;
+			pids = xreallocarray(pids, a, sizeof(*pids));
 		}
-		while ((fe = readdir(fds)) != NULL) {
-			ssize_t n;
-
-			if (fe->d_name[0] == '.')
-				continue;
-			n = readlinkat(dirfd(fds), fe->d_name, link,
-			    sizeof(link) - 1);
-			if (n <= 0)
-				continue;
-			link[n] = '\0';
-			if (strcmp(link, want) == 0) {
-				found = (uint32_t)strtoul(de->d_name, NULL, 10);
-				break;
-			}
-		}
-		closedir(fds);
+		pids[n++] = (uint32_t)strtoul(de->d_name, NULL, 10);
 	}
 	closedir(proc);
+	qsort(pids, n, sizeof(*pids), by_pid_desc);
+	for (size_t i = 0; i < n && found == 0; i++)
+		if (holds(pids[i], want, denied))
+			found = pids[i];
+	free(pids);
 	return found;
 }
 
@@ -209,20 +221,17 @@ cx_peerproc_find(const struct sockaddr_storage *peer,
 		return 0;
 	}
 	/* The client's socket: local = our peer, remote = our local. */
-	if (fa == AF_INET) {
-		inode = find_inode("/proc/net/tcp", 4, a, pa, b, pb);
-		if (inode == 0) {
-			/* The client may be an IPv6 socket, mapped. */
-			mapped(ma, a);
-			mapped(mb, b);
-			inode = find_inode("/proc/net/tcp6", 16, ma, pa, mb,
-			    pb);
-		}
-	} else
-		inode = find_inode("/proc/net/tcp6", 16, a, pa, b, pb);
+	inode = diag_inode(fa, a, pa, b, pb);
+	if (inode == 0 && fa == AF_INET) {
+		/* The client may be an IPv6 socket, mapped. */
+		mapped(ma, a);
+		mapped(mb, b);
+		inode = diag_inode(AF_INET6, ma, pa, mb, pb);
+	}
 	if (inode == 0) {
-		snprintf(err, errlen, "the client's socket is not in "
-		    "/proc/net/tcp (not on this host, or already closed)");
+		snprintf(err, errlen, "the kernel knows no open client socket "
+		    "for this connection (not on this host, or closed "
+		    "already)");
 		return 0;
 	}
 	if ((pid = inode_owner(inode, &denied)) == 0)

@@ -3,9 +3,10 @@
  * connection, found in /proc (the fallback when the kernel probe is not
  * running; probe/probe.h).
  *
- * The client's socket is the line of /proc/net/tcp (or tcp6) whose local
- * address is the connection's peer and whose remote address is its local
- * one; its inode names it in some process's /proc/PID/fd.  That process's
+ * The client's socket is the one whose local address is the connection's
+ * peer and whose remote address is its local one, asked of the kernel by
+ * that 4-tuple (NETLINK_SOCK_DIAG, as ss does); its inode names it in some
+ * process's /proc/PID/fd.  That process's
  * pid, parent, comm, exe and argv are written to the trace as a proc frame
  * (event "client", docs/trace-format.md) for the connection.  The thread
  * is not known this way, and the record says so ("tid":null).

@@ -874,6 +874,142 @@ START_TEST(text_notes)
 }
 END_TEST
 
+/* The relay's open frame for conn. */
+static void
+put_open(struct cx_writer *w, uint64_t conn, double t, const char *json)
+{
+	tg_put(w, CX_K_OPEN, CX_SRC_RELAY, 0, conn, t, json, strlen(json));
+}
+
+/* A proc frame from the probe (or the relay, with conn). */
+static void
+put_proc(struct cx_writer *w, uint8_t source, uint64_t conn, double t,
+    const char *json)
+{
+	tg_put(w, CX_K_PROC, source, 0, conn, t, json, strlen(json));
+}
+
+/*
+ * Processes from proc frames: the probe's connect joined with the relay's
+ * open by the two addresses (the connect first for one connection, after
+ * for the other), exec and exit building the tree, the relay's /proc
+ * record naming a third connection; then jsonl's process object, --pid
+ * with and without --tree, the text line, the report's Processes section.
+ */
+START_TEST(processes_from_frames)
+{
+	static const char req[] = "GET /v1/models HTTP/1.1\r\nHost: a\r\n\r\n";
+	static const char resp[] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+	struct cx_writer *w = tg_create(tg_path);
+	struct cx_decode_opts opts;
+	char *out, *mem = NULL, err[256];
+	size_t len = 0;
+	cJSON *all, *e;
+	FILE *f;
+
+	put_proc(w, CX_SRC_PROBE, 0, 1, "{\"event\":\"exec\",\"pid\":100,"
+	    "\"tid\":100,\"ppid\":1,\"comm\":\"sh\",\"exe\":\"/bin/sh\","
+	    "\"argv\":[\"sh\",\"-c\",\"x\"]}");
+	put_proc(w, CX_SRC_PROBE, 0, 2, "{\"event\":\"exec\",\"pid\":101,"
+	    "\"tid\":101,\"ppid\":100,\"comm\":\"codex\",\"exe\":\"/x/codex\","
+	    "\"argv\":[\"codex\",\"exec\",\"--key=sk-abcdefghijklmnopqrstuvwxyz"
+	    "0123456789ABCD\"]}");
+	/* conn 1: the probe's connect before the relay's open */
+	put_proc(w, CX_SRC_PROBE, 0, 3, "{\"event\":\"connect\",\"pid\":101,"
+	    "\"tid\":105,\"comm\":\"codex\",\"thread\":\"tokio-runtime-w\","
+	    "\"src\":\"127.0.0.1:40000\",\"dst\":\"127.0.0.1:8080\"}");
+	put_open(w, 1, 4, "{\"peer\":\"127.0.0.1:40000\","
+	    "\"local\":\"127.0.0.1:8080\"}");
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 1, 5, req, strlen(req));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 1, 6, resp,
+	    strlen(resp));
+	/* conn 2: a fork without exec (known by its exit) connects; the
+	 * relay's open comes first */
+	put_open(w, 2, 10, "{\"peer\":\"[::ffff:127.0.0.1]:40001\","
+	    "\"local\":\"[::ffff:127.0.0.1]:8080\"}");
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 2, 11, req, strlen(req));
+	put_proc(w, CX_SRC_PROBE, 0, 12, "{\"event\":\"connect\",\"pid\":102,"
+	    "\"tid\":102,\"comm\":\"sh\",\"src\":\"127.0.0.1:40001\","
+	    "\"dst\":\"127.0.0.1:8080\"}");
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 2, 13, resp,
+	    strlen(resp));
+	put_proc(w, CX_SRC_PROBE, 0, 14, "{\"event\":\"exit\",\"pid\":102,"
+	    "\"comm\":\"sh\",\"ppid\":100,\"signal\":9}");
+	/* conn 3: the relay's /proc record (no tid) */
+	put_open(w, 3, 20, "{\"peer\":\"127.0.0.1:40002\","
+	    "\"local\":\"127.0.0.1:8080\"}");
+	put_proc(w, CX_SRC_RELAY, 3, 20.5, "{\"event\":\"client\",\"pid\":300,"
+	    "\"ppid\":1,\"comm\":\"curl\",\"exe\":\"/usr/bin/curl\",\"argv\":"
+	    "[\"curl\",\"x\"],\"tid\":null,\"via\":\"proc\"}");
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 3, 21, req, strlen(req));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 3, 22, resp,
+	    strlen(resp));
+	cx_writer_close(w);
+
+	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	all = lines(out);
+	ck_assert_int_eq(cJSON_GetArraySize(all), 3);
+	e = cJSON_GetArrayItem(all, 0);
+	ck_assert_int_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "pid")),
+	    101);
+	ck_assert_int_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "tid")),
+	    105);
+	ck_assert_str_eq(str(e, "comm"), "codex");
+	ck_assert_str_eq(str(e, "process.exe"), "/x/codex");
+	ck_assert_str_eq(str(e, "process.via"), "probe");
+	ck_assert_int_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(e, "process"), "ppid")), 100);
+	/* a key on a command line is redacted like any */
+	ck_assert_ptr_null(strstr(out, "sk-abcdefghijklmnopqrstuvwxyz"));
+	e = cJSON_GetArrayItem(all, 1);
+	ck_assert_int_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "pid")),
+	    102);
+	ck_assert_int_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(e, "process"), "ppid")), 100);
+	e = cJSON_GetArrayItem(all, 2);
+	ck_assert_int_eq(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "pid")),
+	    300);
+	ck_assert(cJSON_IsNull(cJSON_GetObjectItem(e, "tid")));
+	ck_assert_str_eq(str(e, "process.via"), "proc");
+	cJSON_Delete(all);
+	free(out);
+
+	/* --pid 100: nothing of its own; with --tree its children's two */
+	for (int tree = 0; tree < 2; tree++) {
+		memset(&opts, 0, sizeof(opts));
+		opts.format = CX_DECODE_JSONL;
+		opts.filter.has_pid = 1;
+		opts.filter.pid = 100;
+		opts.filter.tree = tree;
+		mem = NULL;
+		len = 0;
+		f = open_memstream(&mem, &len);
+		ck_assert_int_eq(cx_decode(tg_path, &opts, f, err, sizeof(err)),
+		    0);
+		fclose(f);
+		all = lines(mem);
+		ck_assert_int_eq(cJSON_GetArraySize(all), tree ? 2 : 0);
+		cJSON_Delete(all);
+		free(mem);
+	}
+
+	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "#1 "));
+	ck_assert_ptr_nonnull(strstr(out, " codex 101/105  GET /v1/models"));
+	ck_assert_ptr_nonnull(strstr(out, " curl 300  GET /v1/models"));
+	free(out);
+	out = decode(tg_path, CX_DECODE_MD, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "## Processes"));
+	ck_assert_msg(strstr(out, "- **sh** pid 100: sh \\-c x\n"
+	    "  - **codex** pid 101: codex exec") != NULL, "%s", out);
+	ck_assert_ptr_nonnull(strstr(out, "  - **sh** pid 102, killed by "
+	    "signal 9 \xe2\x80\x94 exchanges [#2](#exchange-2)"));
+	ck_assert_ptr_nonnull(strstr(out, "- **curl** pid 300: curl x "
+	    "\xe2\x80\x94 exchanges [#3](#exchange-3)"));
+	free(out);
+}
+END_TEST
+
 static Suite *
 decode_suite(void)
 {
@@ -891,6 +1027,7 @@ decode_suite(void)
 	tcase_add_test(tc, bad_inputs);
 	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, text_notes);
+	tcase_add_test(tc, processes_from_frames);
 	suite_add_tcase(s, tc);
 	return s;
 }
