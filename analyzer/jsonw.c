@@ -118,3 +118,31 @@ cx_jw_flush(struct cx_buf *b, FILE *f, int all)
 	fwrite(b->p, 1, b->len, f);
 	cx_buf_reset(b);
 }
+
+void
+cx_jw_process(struct cx_buf *b, int redact, const struct cx_proc *p)
+{
+	if (p == NULL) {
+		cx_jw_raw(b, "null");
+		return;
+	}
+	cx_jw_raw(b, "{\"pid\":");
+	cx_jw_u64(b, p->pid);
+	cx_jw_raw(b, ",\"ppid\":");
+	if (p->ppid != 0)
+		cx_jw_u64(b, p->ppid);
+	else
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"comm\":");
+	cx_jw_cstr(b, 0, p->comm);
+	cx_jw_raw(b, ",\"exe\":");
+	cx_jw_cstr(b, redact, p->exe);
+	cx_jw_raw(b, ",\"argv\":");
+	/* A command line can hold a key: redacted like any JSON. */
+	if (p->argv == NULL || cx_json_emit(b, p->argv, strlen(p->argv),
+	    redact ? CX_JSON_REDACT : 0, NULL) < 0)
+		cx_jw_raw(b, "null");
+	cx_jw_raw(b, ",\"via\":");
+	cx_jw_cstr(b, 0, p->via);
+	cx_buf_addc(b, '}');
+}

@@ -3,7 +3,7 @@
  * one JSON document with one entry per exchange, in order of start.
  *
  * What HAR cannot say goes into custom fields (a leading "_"): the client
- * process (_pid, _tid, _comm), the connection (_conn), who recorded it
+ * process (_pid, _tid, _comm, and _process as jsonl's "process"), the connection (_conn), who recorded it
  * (_source), what went wrong (_error), a note (_note), the events of an
  * event stream (_sse, as in the jsonl format) and, since HAR has no
  * encoding on postData, "_encoding":"base64" for a binary request body.
@@ -668,6 +668,7 @@ static void
 entry(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 {
 	double send = 0, wait = 0, receive = 0;
+	struct cx_buf pb;
 	char when[64];
 
 	if (ex->has_req)
@@ -696,6 +697,11 @@ entry(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 		fputs(",\"_tid\":null", f);
 	fputs(",\"_comm\":", f);
 	cx_json_cstr(f, ex->comm);
+	cx_buf_init(&pb, 0);
+	cx_jw_process(&pb, ctx->redact, ex->proc);
+	fputs(",\"_process\":", f);
+	fwrite(pb.p, 1, pb.len, f);
+	cx_buf_free(&pb);
 	fprintf(f, ",\"_id\":%" PRIu64 ",\"_conn\":%" PRIu64 ",\"_seq\":",
 	    ex->id, ex->conn);
 	if (ex->seq == CX_NO_SEQ)

@@ -28,35 +28,6 @@ version(struct cx_buf *b, int v)
 	cx_jw_cstr(b, 0, buf);
 }
 
-/* What is known of the exchange's process, or null. */
-static void
-process(struct cx_buf *b, const struct cx_out_ctx *ctx, const struct cx_proc *p)
-{
-	if (p == NULL) {
-		cx_jw_raw(b, "null");
-		return;
-	}
-	cx_jw_raw(b, "{\"pid\":");
-	cx_jw_u64(b, p->pid);
-	cx_jw_raw(b, ",\"ppid\":");
-	if (p->ppid != 0)
-		cx_jw_u64(b, p->ppid);
-	else
-		cx_jw_raw(b, "null");
-	cx_jw_raw(b, ",\"comm\":");
-	cx_jw_cstr(b, 0, p->comm);
-	cx_jw_raw(b, ",\"exe\":");
-	cx_jw_cstr(b, R(ctx), p->exe);
-	cx_jw_raw(b, ",\"argv\":");
-	/* A command line can hold a key: redacted like any JSON. */
-	if (p->argv == NULL || cx_json_emit(b, p->argv, strlen(p->argv),
-	    R(ctx) ? CX_JSON_REDACT : 0, NULL) < 0)
-		cx_jw_raw(b, "null");
-	cx_jw_raw(b, ",\"via\":");
-	cx_jw_cstr(b, 0, p->via);
-	cx_buf_addc(b, '}');
-}
-
 /* A JSON value if the bytes are a JSON object or array, else a string. */
 static void
 data_value(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *p,
@@ -292,7 +263,7 @@ exchange(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
 	cx_jw_raw(b, ",\"comm\":");
 	cx_jw_cstr(b, 0, ex->comm);
 	cx_jw_raw(b, ",\"process\":");
-	process(b, ctx, ex->proc);
+	cx_jw_process(b, R(ctx), ex->proc);
 	cx_fmt_time(when, sizeof(when), ctx->info, ex->start, 1);
 	cx_jw_raw(b, ",\"start\":\"");
 	cx_jw_raw(b, when);
