@@ -973,7 +973,8 @@ processes(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 		    "records).\n\n", f);
 		return;
 	}
-	qsort(s->pidex, s->npidex, sizeof(*s->pidex), by_pid);
+	if (s->npidex > 1)
+		qsort(s->pidex, s->npidex, sizeof(*s->pidex), by_pid);
 	memset(&t, 0, sizeof(t));
 	t.f = f;
 	t.ctx = ctx;
