@@ -14,7 +14,7 @@ LDFLAGS += -fsanitize=address,undefined
 BUILD   ?= build-san
 endif
 BUILD   ?= build
-ALL_CFLAGS := $(WARN) $(CFLAGS) -MMD -MP -Icommon -Irelay -Ianalyzer -Icli \
+ALL_CFLAGS := $(WARN) $(CFLAGS) -MMD -MP -Icommon -Irelay -Ianalyzer -Icli -Ipreload \
               -Iprobe -DCXREC_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread
 
@@ -63,6 +63,12 @@ LIB_SRC := $(wildcard common/*.c relay/*.c analyzer/*.c) probe/probe.c \
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libcxrec.a
 BIN     := $(BUILD)/cxrec
+# The LD_PRELOAD recorder: built without sanitizers even under SAN=1 (a
+# library preloaded into other programs cannot bring ASan's runtime).
+PRELOAD := $(BUILD)/libcxrec-preload.so
+PRELOAD_SRC := preload/preload.c common/trace.c common/crc32c.c
+PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic/%.o)
+PRELOAD_CFLAGS := $(WARN) -O2 -g -fPIC -fvisibility=hidden -MMD -MP -Icommon -Ipreload
 
 TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -70,9 +76,9 @@ TEST_LIBS := $(shell pkg-config --libs check)
 
 .PHONY: all check unit integration deps demo bench clean FORCE
 ifeq ($(SAN),1)
-all: $(BIN)             # ./cxrec stays the normal build
+all: $(BIN) $(PRELOAD)  # ./cxrec stays the normal build
 else
-all: cxrec
+all: cxrec $(PRELOAD)
 endif
 
 cxrec: $(BIN)
@@ -109,6 +115,16 @@ $(BUILD)/probe/have-bpf: FORCE
 	@mkdir -p $(dir $@)
 	@echo "$(HAVE_BPF)" | cmp -s - $@ || echo "$(HAVE_BPF)" > $@
 
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $< (pic)")
+	$(Q)$(CC) $(PRELOAD_CFLAGS) -c $< -o $@
+
+$(PRELOAD): $(PRELOAD_OBJ) preload/exports.map
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) -shared -o $@ $(PRELOAD_OBJ) -Wl,--version-script=preload/exports.map \
+	    -Wl,-z,defs -ldl -lpthread
+
 $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -121,13 +137,21 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/tracegen.o $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
+# Programs the integration tests run (tests/progs/).
+PROG_SRC := $(wildcard tests/progs/*.c)
+PROGS    := $(PROG_SRC:tests/progs/%.c=$(BUILD)/progs/%)
+$(BUILD)/progs/%: tests/progs/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(WARN) -O2 -g -o $@ $< -lpthread
+
 check: all unit integration
 
 unit: $(TEST_BIN)
 	$(Q)set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
 
-integration: $(BIN)
-	$(Q)CXREC=$(CURDIR)/$(BIN) tests/run-integration.sh
+integration: $(BIN) $(PRELOAD) $(PROGS)
+	$(Q)CXREC=$(CURDIR)/$(BIN) CXREC_PROGS=$(CURDIR)/$(BUILD)/progs tests/run-integration.sh
 
 deps:
 	scripts/deps.sh
@@ -142,5 +166,5 @@ bench: cxrec
 clean:
 	rm -rf build build-san build-prof cxrec
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+-include $(LIB_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
     $(BUILD)/tests/unit/tracegen.d

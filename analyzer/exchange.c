@@ -1,6 +1,7 @@
 /*
  * exchange.c: reassemble connections and build exchanges (see exchange.h).
  */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +64,16 @@ struct conn {
 	struct cx_decoder *dec;
 	struct pend     *pend;
 	size_t           npend;
+	/*
+	 * TLS seen by the preload: the wire's bytes are ciphertext (tls
+	 * set by the first bytes: a TLS record), counted, not parsed; the
+	 * plaintext (CX_F_PLAIN frames) is parsed instead.
+	 */
+	int              tls;
+	int              plain;         /* plaintext has come */
+	uint64_t         tls_bytes[2];  /* ciphertext each way */
+	char            *origin;        /* "https://host:port" (preload) */
+	uint64_t         fed;           /* bytes given to the parsers */
 };
 
 struct cx_analysis {
@@ -341,6 +352,7 @@ conn_free(struct conn *c)
 {
 	if (c == NULL)
 		return;
+	free(c->origin);
 	cx_http_free(c->req);
 	cx_http_free(c->resp);
 	cx_sse_free(c->sse);
@@ -516,6 +528,19 @@ req_head(void *arg, const struct cx_http_head *h)
 	m->method = xstrdup(h->method);
 	m->target = xstrdup(h->target);
 	fields_copy(&m->fields, h->fields, h->nfields);
+	/*
+	 * The preload's client connections: the absolute URL, with the
+	 * host the request names (else the one the program looked up, else
+	 * the address).
+	 */
+	if (c->origin != NULL && c->creq->upstream == NULL &&
+	    h->target[0] == '/') {
+		const char *hh = cx_fields_get(&m->fields, "host");
+
+		c->creq->upstream = xasprintf("%s://%s%s", c->tls || c->plain ?
+		    "https" : "http", hh != NULL && *hh != '\0' &&
+		    strpbrk(hh, "/ \t") == NULL ? hh : c->origin, h->target);
+	}
 	return CX_HTTP_BODY_AUTO;
 }
 
@@ -690,6 +715,14 @@ resp_end(void *arg)
 
 /* --- frames ----------------------------------------------------------- */
 
+/* A TLS record's header: handshake, alert, change cipher spec, data. */
+static int
+tls_record(const uint8_t *p, size_t n)
+{
+	return n >= 3 && p[0] >= 0x14 && p[0] <= 0x17 && p[1] == 0x03 &&
+	    p[2] <= 0x04;
+}
+
 static void
 data_frame(struct cx_analysis *a, const struct cx_frame *f)
 {
@@ -702,6 +735,20 @@ data_frame(struct cx_analysis *a, const struct cx_frame *f)
 	if (c->pid == 0)
 		conn_process(c, f, NULL);
 	c->now = f->ts_ns;
+	if (f->flags & CX_F_PLAIN)
+		c->plain = 1;
+	else if (f->source == CX_SRC_PRELOAD && (c->tls || (c->fed == 0 &&
+	    !c->plain && tls_record(f->payload, f->len)))) {
+		/* Ciphertext: the plaintext frames carry the exchange. */
+		c->tls = 1;
+		c->tls_bytes[f->dir == CX_DIR_REQ ? 0 : 1] += f->len;
+		if (f->dir == CX_DIR_REQ)
+			a->r.bytes_req += f->len;
+		else
+			a->r.bytes_resp += f->len;
+		return;
+	}
+	c->fed += f->len;
 	if (f->dir == CX_DIR_REQ) {
 		a->r.bytes_req += f->len;
 		if (cx_http_failed(c->req))
@@ -944,6 +991,16 @@ conn_end(struct cx_analysis *a, struct conn *c, const char *how)
 		c->tunnel->tunnel_req = cx_http_tunnel_bytes(c->req);
 		c->tunnel->tunnel_resp = cx_http_tunnel_bytes(c->resp);
 	}
+	if (c->tls && !c->plain && c->nreqs == 0) {
+		/* Encrypted, and the keys' side was not seen: say so. */
+		ex = conn_exchange(c);
+		if (c->origin != NULL)
+			ex->upstream = xasprintf("https://%s", c->origin);
+		add_error(ex, "TLS, not decrypted: %" PRIu64 " bytes sent, %"
+		    PRIu64 " received (the program does not use the system's "
+		    "OpenSSL through SSL_read and SSL_write)", c->tls_bytes[0],
+		    c->tls_bytes[1]);
+	}
 	/* ROUTE and ERROR frames about requests the trace does not hold. */
 	for (size_t i = 0; i < c->npend; i++) {
 		struct pend *p = &c->pend[i];
@@ -1120,13 +1177,51 @@ loss_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 	add_note(a, f, text, len);
 }
 
+/*
+ * A connection opened.  The relay's: its client is joined with the
+ * probe's connect events (procs.h).  The preload's: where it goes (for
+ * the exchanges' URLs); or, for a connection to the relay, only who made
+ * it (the relay records its bytes): then it is joined like a probe event.
+ */
+static void
+open_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
+{
+	const char *peer = jstr(o, "peer"), *local = jstr(o, "local");
+	const char *host = jstr(o, "host"), *role = jstr(o, "role");
+	const char *colon;
+	struct conn *c;
+
+	if (f->source == CX_SRC_PRELOAD && cJSON_IsTrue(
+	    cJSON_GetObjectItemCaseSensitive(o, "relay"))) {
+		if (peer != NULL && local != NULL && f->pid != 0)
+			cx_procs_connect(a->procs, f->pid, f->tid,
+			    jstr(o, "comm"), local, peer, f->ts_ns);
+		return;
+	}
+	c = conn_get(a, f->source, f->conn);
+	conn_process(c, f, o);
+	if (peer != NULL && local != NULL && f->source != CX_SRC_PRELOAD)
+		cx_procs_open(a->procs, f->source, f->conn, peer, local,
+		    f->ts_ns);
+	if (f->source == CX_SRC_PRELOAD && peer != NULL && (role == NULL ||
+	    strcmp(role, "client") == 0)) {
+		/* "host:port": the name the program asked for, if known. */
+		colon = strrchr(peer, ':');
+		free(c->origin);
+		if (host != NULL && colon != NULL)
+			c->origin = xasprintf("%.*s%s", (int)strnlen(host, 255),
+			    host, colon);
+		else
+			c->origin = xstrndup(peer, strnlen(peer, 255));
+	}
+}
+
 /* A frame whose payload is a JSON object, whole. */
 static void
 json_frame(struct cx_analysis *a, const struct cx_frame *f, const char *text,
     size_t len)
 {
 	cJSON *o = cJSON_ParseWithLength(text, len);
-	struct conn *c;
 
 	if (o != NULL && !cJSON_IsObject(o)) {
 		cJSON_Delete(o);
@@ -1134,12 +1229,7 @@ json_frame(struct cx_analysis *a, const struct cx_frame *f, const char *text,
 	}
 	switch (f->kind) {
 	case CX_K_OPEN:
-		c = conn_get(a, f->source, f->conn);
-		conn_process(c, f, o);
-		if (o != NULL && jstr(o, "peer") != NULL &&
-		    jstr(o, "local") != NULL)
-			cx_procs_open(a->procs, f->source, f->conn,
-			    jstr(o, "peer"), jstr(o, "local"), f->ts_ns);
+		open_frame(a, f, o);
 		break;
 	case CX_K_CLOSE:
 		close_frame(a, f, o);

@@ -19,6 +19,7 @@
 #include "codex_auth.h"
 #include "jsonstr.h"
 #include "log.h"
+#include "preload_setup.h"
 #include "probe.h"
 #include "xmalloc.h"
 #include "relay_opts.h"
@@ -39,6 +40,9 @@ usage_run(void)
 	    "\n"
 	    "Options:\n"
 	    "  --codex-auth api|chatgpt  the login mode, instead of detecting it\n"
+	    "  --no-preload           do not record COMMAND's own sockets and\n"
+	    "                         TLS plaintext (LD_PRELOAD) for its\n"
+	    "                         dynamically linked processes\n"
 	    "  --bpf auto|on|off      which process made each exchange: the\n"
 	    "                         kernel probe (on: or fail), /proc (off),\n"
 	    "                         or the probe where it loads (auto, the\n"
@@ -250,8 +254,12 @@ cmd_run(int argc, char **argv)
 		RELAY_LONGOPTS,
 		{ "codex-auth", required_argument, NULL, OPT_CODEX_AUTH },
 		{ "bpf", required_argument, NULL, OPT_BPF },
+		{ "no-preload", no_argument, NULL, OPT_NO_PRELOAD },
 		{ 0 }
 	};
+	struct preload_setup ps;
+	int no_preload = 0;
+	char preload_how[800] = "";
 	enum { BPF_AUTO, BPF_ON, BPF_OFF } bpf = BPF_AUTO;
 	struct cx_probe *probe = NULL;
 	struct relay_opts o;
@@ -290,6 +298,10 @@ cmd_run(int argc, char **argv)
 				return CX_EXIT_USAGE;
 			}
 			forced = optarg;
+			continue;
+		}
+		if (ch == OPT_NO_PRELOAD) {
+			no_preload = 1;
 			continue;
 		}
 		if (ch == OPT_BPF) {
@@ -383,6 +395,21 @@ cmd_run(int argc, char **argv)
 	setenv("CXREC_RELAY_URL", relay_url, 1);
 	setenv("CXREC_TRACE", o.output, 1);
 	extend_no_proxy();
+	/* The preload, for COMMAND's dynamically linked processes. */
+	memset(&ps, 0, sizeof(ps));
+	if (no_preload)
+		snprintf(preload_how, sizeof(preload_how), "; preload: off");
+	else {
+		char why[600];
+
+		preload_blind(cmd[0], why, sizeof(why));
+		if (why[0] != '\0')
+			snprintf(preload_how, sizeof(preload_how),
+			    "; preload: %s", why);
+		if (preload_setup(&ps, o.output, err, sizeof(err)) == -1)
+			snprintf(preload_how, sizeof(preload_how),
+			    "; preload: not used: %s", err);
+	}
 
 	/* The note that says what this trace is. */
 	char *aj = argv_json(cmd), *rj = routes_json(&cfg.routes);
@@ -395,11 +422,12 @@ cmd_run(int argc, char **argv)
 	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
 	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\",\"base_url\":\"%s\","
 	    "\"user_base_url\":%s%s%s,\"listen\":\"%s\",\"routes\":%s,"
-	    "\"insecure\":%s,\"processes\":\"%s\"}",
+	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s}",
 	    CXREC_VERSION, aj, codex_login_name(auth.mode), why, eurl,
 	    user_base ? "\"" : "", user_base ? ub : "null",
 	    user_base ? "\"" : "", relay_address(r), rj,
-	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc");
+	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc",
+	    ps.active ? "true" : "false");
 	free(aj);
 	free(rj);
 	(void)user_refresh;
@@ -471,6 +499,11 @@ cmd_run(int argc, char **argv)
 	    "{\"type\":\"exit\",\"status\":%d,\"requests\":%llu}", exit_code,
 	    (unsigned long long)st.requests);
 
+	char preload_err[700];
+	preload_finish(&ps, preload_err, sizeof(preload_err));
+	if (preload_err[0] != '\0')
+		snprintf(preload_how, sizeof(preload_how), "; preload: %s",
+		    preload_err);
 	if (pid == -1 || exec_errno != 0) {
 		/* Nothing ran: the error line above says it all. */
 		cx_writer_close(w);
@@ -480,9 +513,10 @@ cmd_run(int argc, char **argv)
 	human_bytes(st.req_bytes, sent, sizeof(sent));
 	human_bytes(st.resp_bytes, recv, sizeof(recv));
 	fprintf(stderr, "cxrec: %llu exchange%s (%s sent, %s received) "
-	    "recorded to %s; codex login: %s (%s); %s\n",
+	    "recorded to %s; codex login: %s (%s); %s%s\n",
 	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", sent,
-	    recv, o.output, codex_login_name(auth.mode), auth.why, procs_how);
+	    recv, o.output, codex_login_name(auth.mode), auth.why, procs_how,
+	    preload_how);
 	report_losses(w, o.output);
 	cx_writer_close(w);
 	return exit_code;

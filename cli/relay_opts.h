@@ -16,6 +16,7 @@ enum {
 	OPT_LISTEN,
 	OPT_CODEX_AUTH,
 	OPT_BPF,
+	OPT_NO_PRELOAD,
 	OPT_HELP,
 };
 

@@ -55,6 +55,8 @@ enum cx_dir {
 
 /* Frame flags. */
 #define CX_F_CONT       0x01    /* payload continues in the next frame */
+#define CX_F_PLAIN      0x02    /* data: TLS plaintext (the preload's
+				 * SSL_read/SSL_write), not the wire's bytes */
 
 /*
  * One frame as the reader returns it and the writer takes it.  payload

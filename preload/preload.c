@@ -1,0 +1,1145 @@
+/*
+ * preload.c: libcxrec-preload.so, the LD_PRELOAD recorder (preload.h).
+ *
+ * Rules, since it lives inside someone else's program:
+ *  - every hook calls the real function first and returns exactly what it
+ *    returned, with errno as it left it;
+ *  - nothing is printed unless CXREC_DEBUG is set; nothing aborts; memory
+ *    is allocated only when opening the trace (a failure there disables
+ *    recording, said in the CXREC_PRELOAD_ERRORS file);
+ *  - a thread-local guard keeps the library's own calls (the writer's
+ *    writev, say) from being recorded or hooked again;
+ *  - what is not an AF_INET/AF_INET6 stream socket, or is not known to be
+ *    one (a descriptor this library did not see connect or accept), costs
+ *    one table look-up.
+ *
+ * Descriptors are tracked in a table indexed by fd (FD_MAX of them; higher
+ * ones are not recorded).  Connection ids are pid << 32 | counter, the
+ * counter restarting in a forked child, whose pid differs.
+ */
+#include <arpa/inet.h>
+#include <dlfcn.h>
+#include <link.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "preload.h"
+#include "trace.h"
+
+#define EXPORT  __attribute__((visibility("default")))
+#define FD_MAX  65536
+#define NHOSTS  64              /* addresses remembered from getaddrinfo */
+
+/* --- the real functions -------------------------------------------------- */
+
+typedef struct ssl_st SSL;
+
+/* OpenSSL's, hooked (the program's libssl need not be there). */
+int      SSL_write(SSL *, const void *, int);
+int      SSL_read(SSL *, void *, int);
+int      SSL_write_ex(SSL *, const void *, size_t, size_t *);
+int      SSL_read_ex(SSL *, void *, size_t, size_t *);
+int      SSL_set_fd(SSL *, int);
+void     SSL_free(SSL *);
+
+static int (*real_connect)(int, const struct sockaddr *, socklen_t);
+static int (*real_accept)(int, struct sockaddr *, socklen_t *);
+static int (*real_accept4)(int, struct sockaddr *, socklen_t *, int);
+static ssize_t (*real_send)(int, const void *, size_t, int);
+static ssize_t (*real_sendto)(int, const void *, size_t, int,
+    const struct sockaddr *, socklen_t);
+static ssize_t (*real_sendmsg)(int, const struct msghdr *, int);
+static ssize_t (*real_recv)(int, void *, size_t, int);
+static ssize_t (*real_recvfrom)(int, void *, size_t, int, struct sockaddr *,
+    socklen_t *);
+static ssize_t (*real_recvmsg)(int, struct msghdr *, int);
+static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_writev)(int, const struct iovec *, int);
+static ssize_t (*real_read)(int, void *, size_t);
+static ssize_t (*real_readv)(int, const struct iovec *, int);
+static int (*real_close)(int);
+static int (*real_shutdown)(int, int);
+static int (*real_dup)(int);
+static int (*real_dup2)(int, int);
+static int (*real_dup3)(int, int, int);
+static int (*real_getaddrinfo)(const char *, const char *,
+    const struct addrinfo *, struct addrinfo **);
+static int (*real_SSL_write)(SSL *, const void *, int);
+static int (*real_SSL_read)(SSL *, void *, int);
+static int (*real_SSL_write_ex)(SSL *, const void *, size_t, size_t *);
+static int (*real_SSL_read_ex)(SSL *, void *, size_t, size_t *);
+static int (*real_SSL_get_fd)(const SSL *);
+static int (*real_SSL_set_fd)(SSL *, int);
+static void (*real_SSL_free)(SSL *);
+
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static __thread int in_hook;
+static __thread int in_ssl;             /* inside a real SSL_* call */
+static __thread SSL *cur_ssl;           /* ... this one's */
+
+static void ssl_map(SSL *ssl, uint64_t conn, uint8_t kind);
+
+/*
+ * Resolve one real function.  A lookup that finds this library itself
+ * (another preload before us resolved to us) would loop: treat it as
+ * missing.
+ */
+static void *
+next(const char *name, void *self)
+{
+	void *p = dlsym(RTLD_NEXT, name);
+
+	return p == self ? NULL : p;
+}
+
+/* --- state ------------------------------------------------------------- */
+
+enum { FD_NONE, FD_CLIENT, FD_SERVER, FD_RELAY };
+
+struct fdent {
+	uint64_t         conn;          /* 0: not tracked */
+	uint8_t          kind;          /* FD_* */
+};
+
+static struct fdent fdtab[FD_MAX];
+
+static struct {
+	pthread_mutex_t  lock;          /* opening the trace, hosts */
+	int              tried;         /* to open the trace */
+	int              debug;
+	struct cx_writer *w;            /* NULL: not recording */
+	uint32_t         pid;           /* for connection ids */
+	uint32_t         next_conn;
+	char             comm[64];      /* the process's name, JSON-safe */
+	struct sockaddr_storage relay;  /* the relay's address */
+	int              have_relay;
+	struct host {
+		struct sockaddr_storage addr;
+		char             name[128];
+	}                hosts[NHOSTS];
+	unsigned         nhosts;
+} st = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static pid_t
+my_tid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+/* With CXREC_DEBUG only: a line on stderr, through the real write. */
+static void
+debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+debug(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	int n;
+
+	if (!st.debug || real_write == NULL)
+		return;
+	n = snprintf(line, sizeof(line), "cxrec-preload[%d]: ", (int)getpid());
+	va_start(ap, fmt);
+	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (n >= (int)sizeof(line) - 1)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	real_write(2, line, (size_t)n);
+}
+
+/* Say why nothing is recorded, in the file cxrec run reads at the end. */
+static void
+report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void
+report(const char *fmt, ...)
+{
+	const char *path = getenv(CX_PRELOAD_ENV_ERRORS);
+	char line[600];
+	va_list ap;
+	int fd, n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	debug("%.*s", n - 1, line);
+	if (path == NULL || real_write == NULL)
+		return;
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)) ==
+	    -1)
+		return;
+	real_write(fd, line, (size_t)n);
+	real_close(fd);
+}
+
+/* "http://127.0.0.1:8080" (or [::1]) into st.relay. */
+static void
+parse_relay(const char *url)
+{
+	char host[64];
+	const char *p, *colon;
+	size_t n;
+	long port;
+
+	if (url == NULL || strncmp(url, "http://", 7) != 0)
+		return;
+	p = url + 7;
+	if (*p == '[') {
+		const char *close = strchr(p, ']');
+
+		if (close == NULL || close[1] != ':')
+			return;
+		n = (size_t)(close - p - 1);
+		if (n >= sizeof(host))
+			return;
+		memcpy(host, p + 1, n);
+		colon = close + 1;
+	} else {
+		if ((colon = strchr(p, ':')) == NULL)
+			return;
+		n = (size_t)(colon - p);
+		if (n >= sizeof(host))
+			return;
+		memcpy(host, p, n);
+	}
+	host[n] = '\0';
+	port = strtol(colon + 1, NULL, 10);
+	if (port <= 0 || port > 65535)
+		return;
+	memset(&st.relay, 0, sizeof(st.relay));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&st.relay)->
+	    sin_addr) == 1) {
+		st.relay.ss_family = AF_INET;
+		((struct sockaddr_in *)&st.relay)->sin_port = htons((uint16_t)port);
+		st.have_relay = 1;
+	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)
+	    &st.relay)->sin6_addr) == 1) {
+		st.relay.ss_family = AF_INET6;
+		((struct sockaddr_in6 *)&st.relay)->sin6_port =
+		    htons((uint16_t)port);
+		st.have_relay = 1;
+	}
+}
+
+static void json_safe(char *s);
+
+/* The process's name (its main thread's), for open frames. */
+static const char *
+comm(void)
+{
+	char buf[64];
+	ssize_t n;
+	int fd;
+
+	if (st.comm[0] != '\0')
+		return st.comm;
+	if ((fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC)) == -1)
+		return "";
+	n = real_read(fd, buf, sizeof(buf) - 1);
+	real_close(fd);
+	if (n <= 0)
+		return "";
+	if (buf[n - 1] == '\n')
+		n--;
+	buf[n] = '\0';
+	json_safe(buf);
+	snprintf(st.comm, sizeof(st.comm), "%s", buf);
+	return st.comm;
+}
+
+static void
+after_fork_child(void)
+{
+	pthread_mutex_init(&st.lock, NULL);
+	st.pid = (uint32_t)getpid();
+	st.next_conn = 0;
+	st.comm[0] = '\0';
+}
+
+static void
+init(void)
+{
+#define R(name) real_##name = (__typeof__(real_##name))next(#name, (void *)name)
+	R(connect);
+	R(accept);
+	R(accept4);
+	R(send);
+	R(sendto);
+	R(sendmsg);
+	R(recv);
+	R(recvfrom);
+	R(recvmsg);
+	R(write);
+	R(writev);
+	R(read);
+	R(readv);
+	R(close);
+	R(shutdown);
+	R(dup);
+	R(dup2);
+	R(dup3);
+	R(getaddrinfo);
+#undef R
+	st.debug = getenv(CX_PRELOAD_ENV_DEBUG) != NULL;
+	st.pid = (uint32_t)getpid();
+	parse_relay(getenv(CX_PRELOAD_ENV_RELAY));
+	pthread_atfork(NULL, NULL, after_fork_child);
+}
+
+/* The writer, opened at the first connection to record; NULL: none. */
+static struct cx_writer *
+writer(void)
+{
+	const char *path;
+	char err[300];
+
+	if (__atomic_load_n(&st.tried, __ATOMIC_ACQUIRE))
+		return st.w;
+	pthread_mutex_lock(&st.lock);
+	if (!st.tried) {
+		if ((path = getenv(CX_PRELOAD_ENV_TRACE)) != NULL &&
+		    *path != '\0') {
+			st.w = cx_writer_attach(path, err, sizeof(err));
+			if (st.w == NULL)
+				report("pid %d: %s", (int)getpid(), err);
+		}
+		__atomic_store_n(&st.tried, 1, __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&st.lock);
+	return st.w;
+}
+
+/* --- frames -------------------------------------------------------------- */
+
+static void
+frame(uint8_t kind, uint8_t dir, uint8_t flags, uint64_t conn,
+    const struct iovec *iov, int iovcnt)
+{
+	struct cx_writer *w = writer();
+	struct cx_frame f;
+
+	if (w == NULL)
+		return;
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.source = CX_SRC_PRELOAD;
+	f.dir = dir;
+	f.flags = flags;
+	f.conn = conn;
+	f.ts_ns = cx_now_ns();
+	f.pid = (uint32_t)getpid();
+	f.tid = (uint32_t)my_tid();
+	cx_writer_putv(w, &f, iov, iovcnt);
+}
+
+static void
+json_frame(uint8_t kind, uint64_t conn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void
+json_frame(uint8_t kind, uint64_t conn, const char *fmt, ...)
+{
+	char buf[1024];
+	struct iovec v;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (n < 0 || n >= (int)sizeof(buf))
+		return;
+	v.iov_base = buf;
+	v.iov_len = (size_t)n;
+	frame(kind, 0, 0, conn, &v, 1);
+}
+
+/* Data of n bytes gathered in iov (the first n bytes of it). */
+static void
+data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
+    int iovcnt, size_t n)
+{
+	struct iovec v[16];
+	int k = 0;
+
+	for (int i = 0; i < iovcnt && n > 0; i++) {
+		size_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+		if (len == 0)
+			continue;
+		if (k == 16) {
+			/* More pieces than one frame takes: the rest next. */
+			frame(CX_K_DATA, dir, flags, conn, v, k);
+			k = 0;
+		}
+		v[k].iov_base = iov[i].iov_base;
+		v[k++].iov_len = len;
+		n -= len;
+	}
+	if (k > 0)
+		frame(CX_K_DATA, dir, flags, conn, v, k);
+}
+
+static void
+data1(uint64_t conn, uint8_t dir, uint8_t flags, const void *p, size_t n)
+{
+	struct iovec v = { (void *)(uintptr_t)p, n };
+
+	data(conn, dir, flags, &v, 1, n);
+}
+
+/* --- addresses ------------------------------------------------------------ */
+
+static void
+addr_str(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *s = (const void *)ss;
+
+		inet_ntop(AF_INET, &s->sin_addr, host, sizeof(host));
+		snprintf(out, len, "%s:%u", host, ntohs(s->sin_port));
+	} else if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const void *)ss;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr)) {
+			inet_ntop(AF_INET, &s->sin6_addr.s6_addr[12], host,
+			    sizeof(host));
+			snprintf(out, len, "%s:%u", host, ntohs(s->sin6_port));
+		} else {
+			inet_ntop(AF_INET6, &s->sin6_addr, host, sizeof(host));
+			snprintf(out, len, "[%s]:%u", host,
+			    ntohs(s->sin6_port));
+		}
+	} else
+		snprintf(out, len, "unknown");
+}
+
+/* Same address and port (an IPv4-mapped IPv6 address as IPv4)? */
+static int
+same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	char x[80], y[80];
+
+	addr_str(a, x, sizeof(x));
+	addr_str(b, y, sizeof(y));
+	return strcmp(x, y) == 0;
+}
+
+/* The name getaddrinfo gave this address (port aside), or "". */
+static void
+host_of(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	out[0] = '\0';
+	pthread_mutex_lock(&st.lock);
+	for (unsigned i = 0; i < NHOSTS && i < st.nhosts; i++) {
+		const struct host *h = &st.hosts[(st.nhosts - 1 - i) % NHOSTS];
+		int match = 0;
+
+		if (h->addr.ss_family != ss->ss_family)
+			continue;
+		if (ss->ss_family == AF_INET)
+			match = memcmp(&((const struct sockaddr_in *)&h->addr)->
+			    sin_addr, &((const struct sockaddr_in *)ss)->sin_addr,
+			    4) == 0;
+		else if (ss->ss_family == AF_INET6)
+			match = memcmp(&((const struct sockaddr_in6 *)&h->addr)->
+			    sin6_addr, &((const struct sockaddr_in6 *)ss)->
+			    sin6_addr, 16) == 0;
+		if (match) {
+			snprintf(out, len, "%s", h->name);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&st.lock);
+}
+
+/* A JSON string's inside: host names are plain, but be safe. */
+static void
+json_safe(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 ||
+		    (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
+/*
+ * Start tracking fd, a connected or accepted socket, if it is an INET
+ * stream socket: its open frame.  to: the address connect was given (a
+ * non-blocking connect has no peer name yet), or NULL.
+ */
+static void
+track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
+{
+	struct sockaddr_storage peer, local;
+	socklen_t pl = sizeof(peer), ll = sizeof(local);
+	char ps[80], ls[80], host[128];
+	int type;
+	socklen_t tl = sizeof(type);
+	uint64_t conn;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) == -1 ||
+	    type != SOCK_STREAM)
+		return;
+	if (to != NULL && tolen <= sizeof(peer)) {
+		memset(&peer, 0, sizeof(peer));
+		memcpy(&peer, to, tolen);
+	} else if (getpeername(fd, (struct sockaddr *)&peer, &pl) == -1)
+		return;
+	if (peer.ss_family != AF_INET && peer.ss_family != AF_INET6)
+		return;
+	if (getsockname(fd, (struct sockaddr *)&local, &ll) == -1)
+		return;
+	if (writer() == NULL)
+		return;
+	conn = (uint64_t)st.pid << 32 |
+	    __atomic_add_fetch(&st.next_conn, 1, __ATOMIC_RELAXED);
+	addr_str(&peer, ps, sizeof(ps));
+	addr_str(&local, ls, sizeof(ls));
+	if (kind == FD_CLIENT && st.have_relay && same_addr(&peer, &st.relay)) {
+		/* The relay records this one: say who, not what. */
+		kind = FD_RELAY;
+		json_frame(CX_K_OPEN, conn, "{\"peer\":\"%s\",\"local\":\"%s\","
+		    "\"role\":\"client\",\"relay\":true,\"comm\":\"%s\"}", ps,
+		    ls, comm());
+	} else {
+		host_of(&peer, host, sizeof(host));
+		json_safe(host);
+		json_frame(CX_K_OPEN, conn, "{\"peer\":\"%s\",\"local\":\"%s\","
+		    "\"role\":\"%s\",\"comm\":\"%s\"%s%s%s}", ps, ls,
+		    kind == FD_CLIENT ? "client" : "server", comm(),
+		    host[0] ? ",\"host\":\"" : "", host, host[0] ? "\"" : "");
+	}
+	__atomic_store_n(&fdtab[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd].conn, conn, __ATOMIC_RELEASE);
+	debug("fd %d: connection %llx (%s -> %s)", fd,
+	    (unsigned long long)conn, ls, ps);
+}
+
+/* The connection fd records, or 0 (one look-up). */
+static uint64_t
+tracked(int fd, uint8_t *kind)
+{
+	uint64_t conn;
+
+	if (fd < 0 || fd >= FD_MAX)
+		return 0;
+	conn = __atomic_load_n(&fdtab[fd].conn, __ATOMIC_ACQUIRE);
+	if (conn != 0)
+		*kind = __atomic_load_n(&fdtab[fd].kind, __ATOMIC_RELAXED);
+	return conn;
+}
+
+/* Is another descriptor open on this connection (a dup)? */
+static int
+shared(int fd, uint64_t conn)
+{
+	for (int i = 0; i < FD_MAX; i++)
+		if (i != fd && __atomic_load_n(&fdtab[i].conn,
+		    __ATOMIC_RELAXED) == conn)
+			return 1;
+	return 0;
+}
+
+/* fd is closed (or replaced): the connection ends with its last fd. */
+static void
+untrack(int fd)
+{
+	uint8_t kind = 0;
+	uint64_t conn = tracked(fd, &kind);
+
+	if (conn == 0)
+		return;
+	__atomic_store_n(&fdtab[fd].conn, 0, __ATOMIC_RELEASE);
+	if (!shared(fd, conn) && kind != FD_RELAY)
+		json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\"}",
+		    kind == FD_CLIENT ? "client" : "server");
+}
+
+/* Data the program wrote (out) or read on a tracked connection. */
+static uint8_t
+dir_of(uint8_t kind, int out)
+{
+	/* A client writes requests; a server reads them. */
+	return (kind == FD_CLIENT) == (out != 0) ? CX_DIR_REQ : CX_DIR_RESP;
+}
+
+/* --- the hooks ------------------------------------------------------------ */
+
+#define ENTER() do { pthread_once(&once, init); } while (0)
+
+EXPORT int
+connect(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	int rc, e;
+
+	ENTER();
+	if (real_connect == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	rc = real_connect(fd, sa, len);
+	if (in_hook || (rc == -1 && errno != EINPROGRESS) || sa == NULL ||
+	    (sa->sa_family != AF_INET && sa->sa_family != AF_INET6))
+		return rc;
+	e = errno;
+	in_hook = 1;
+	untrack(fd);            /* a descriptor reused without close */
+	track(fd, FD_CLIENT, sa, len);
+	in_hook = 0;
+	errno = e;
+	return rc;
+}
+
+static int
+accepted(int rc)
+{
+	int e = errno;
+
+	if (rc < 0 || in_hook)
+		return rc;
+	in_hook = 1;
+	track(rc, FD_SERVER, NULL, 0);
+	in_hook = 0;
+	errno = e;
+	return rc;
+}
+
+EXPORT int
+accept(int fd, struct sockaddr *sa, socklen_t *len)
+{
+	ENTER();
+	if (real_accept == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return accepted(real_accept(fd, sa, len));
+}
+
+EXPORT int
+accept4(int fd, struct sockaddr *sa, socklen_t *len, int flags)
+{
+	ENTER();
+	if (real_accept4 == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return accepted(real_accept4(fd, sa, len, flags));
+}
+
+/* After a call that moved n bytes (out: written) on fd. */
+static void
+moved(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int out)
+{
+	uint8_t kind = 0;
+	uint64_t conn;
+	int e;
+
+	if (n <= 0 || in_hook || (conn = tracked(fd, &kind)) == 0)
+		return;
+	e = errno;
+	in_hook = 1;
+	/* Inside an SSL call: this is its transport (see plain). */
+	if (cur_ssl != NULL)
+		ssl_map(cur_ssl, conn, kind);
+	if (kind != FD_RELAY)
+		data(conn, dir_of(kind, out), 0, iov, iovcnt, (size_t)n);
+	in_hook = 0;
+	errno = e;
+}
+
+static void
+moved1(int fd, const void *p, ssize_t n, int out)
+{
+	struct iovec v = { (void *)(uintptr_t)p, n > 0 ? (size_t)n : 0 };
+
+	moved(fd, &v, 1, n, out);
+}
+
+EXPORT ssize_t
+send(int fd, const void *p, size_t n, int flags)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_send(fd, p, n, flags);
+	moved1(fd, p, rc, 1);
+	return rc;
+}
+
+EXPORT ssize_t
+sendto(int fd, const void *p, size_t n, int flags, const struct sockaddr *sa,
+    socklen_t len)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_sendto(fd, p, n, flags, sa, len);
+	moved1(fd, p, rc, 1);
+	return rc;
+}
+
+EXPORT ssize_t
+sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_sendmsg(fd, m, flags);
+	if (m != NULL)
+		moved(fd, m->msg_iov, (int)m->msg_iovlen, rc, 1);
+	return rc;
+}
+
+EXPORT ssize_t
+recv(int fd, void *p, size_t n, int flags)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_recv(fd, p, n, flags);
+	if (!(flags & MSG_PEEK))
+		moved1(fd, p, rc, 0);
+	return rc;
+}
+
+EXPORT ssize_t
+recvfrom(int fd, void *p, size_t n, int flags, struct sockaddr *sa,
+    socklen_t *len)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_recvfrom(fd, p, n, flags, sa, len);
+	if (!(flags & MSG_PEEK))
+		moved1(fd, p, rc, 0);
+	return rc;
+}
+
+EXPORT ssize_t
+recvmsg(int fd, struct msghdr *m, int flags)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_recvmsg(fd, m, flags);
+	if (m != NULL && !(flags & MSG_PEEK))
+		moved(fd, m->msg_iov, (int)m->msg_iovlen, rc, 0);
+	return rc;
+}
+
+EXPORT ssize_t
+write(int fd, const void *p, size_t n)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_write(fd, p, n);
+	moved1(fd, p, rc, 1);
+	return rc;
+}
+
+EXPORT ssize_t
+writev(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_writev(fd, iov, iovcnt);
+	moved(fd, iov, iovcnt, rc, 1);
+	return rc;
+}
+
+EXPORT ssize_t
+read(int fd, void *p, size_t n)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_read(fd, p, n);
+	moved1(fd, p, rc, 0);
+	return rc;
+}
+
+EXPORT ssize_t
+readv(int fd, const struct iovec *iov, int iovcnt)
+{
+	ssize_t rc;
+
+	ENTER();
+	rc = real_readv(fd, iov, iovcnt);
+	moved(fd, iov, iovcnt, rc, 0);
+	return rc;
+}
+
+EXPORT int
+close(int fd)
+{
+	uint8_t kind;
+
+	ENTER();
+	if (!in_hook && tracked(fd, &kind) != 0) {
+		/* Before the real close: the number may be reused at once. */
+		in_hook = 1;
+		untrack(fd);
+		in_hook = 0;
+	}
+	return real_close(fd);
+}
+
+EXPORT int
+shutdown(int fd, int how)
+{
+	ENTER();
+	return real_shutdown(fd, how);
+}
+
+/* newfd now refers to what oldfd does. */
+static void
+duped(int oldfd, int newfd)
+{
+	uint8_t kind = 0;
+	uint64_t conn;
+	int e = errno;
+
+	if (in_hook || newfd < 0 || newfd >= FD_MAX || newfd == oldfd)
+		return;
+	in_hook = 1;
+	untrack(newfd);         /* dup2 closed what newfd was */
+	if ((conn = tracked(oldfd, &kind)) != 0) {
+		__atomic_store_n(&fdtab[newfd].kind, kind, __ATOMIC_RELAXED);
+		__atomic_store_n(&fdtab[newfd].conn, conn, __ATOMIC_RELEASE);
+	}
+	in_hook = 0;
+	errno = e;
+}
+
+EXPORT int
+dup(int fd)
+{
+	int rc;
+
+	ENTER();
+	rc = real_dup(fd);
+	if (rc >= 0)
+		duped(fd, rc);
+	return rc;
+}
+
+EXPORT int
+dup2(int fd, int newfd)
+{
+	int rc;
+
+	ENTER();
+	rc = real_dup2(fd, newfd);
+	if (rc >= 0)
+		duped(fd, rc);
+	return rc;
+}
+
+EXPORT int
+dup3(int fd, int newfd, int flags)
+{
+	int rc;
+
+	ENTER();
+	rc = real_dup3(fd, newfd, flags);
+	if (rc >= 0)
+		duped(fd, rc);
+	return rc;
+}
+
+EXPORT int
+getaddrinfo(const char *node, const char *service,
+    const struct addrinfo *hints, struct addrinfo **res)
+{
+	int rc, e;
+
+	ENTER();
+	if (real_getaddrinfo == NULL)
+		return EAI_SYSTEM;
+	rc = real_getaddrinfo(node, service, hints, res);
+	if (rc != 0 || in_hook || node == NULL || res == NULL)
+		return rc;
+	e = errno;
+	pthread_mutex_lock(&st.lock);
+	for (const struct addrinfo *ai = *res; ai != NULL; ai = ai->ai_next) {
+		struct host *h;
+
+		if ((ai->ai_family != AF_INET && ai->ai_family != AF_INET6) ||
+		    ai->ai_addrlen > sizeof(h->addr))
+			continue;
+		h = &st.hosts[st.nhosts++ % NHOSTS];
+		memset(&h->addr, 0, sizeof(h->addr));
+		memcpy(&h->addr, ai->ai_addr, ai->ai_addrlen);
+		snprintf(h->name, sizeof(h->name), "%s", node);
+	}
+	pthread_mutex_unlock(&st.lock);
+	errno = e;
+	return rc;
+}
+
+/* --- OpenSSL ------------------------------------------------------------- */
+
+/*
+ * OpenSSL's functions are looked up at their first call, not at init:
+ * libssl may be loaded later.  And it may not be in the global scope at
+ * all (python dlopens _ssl, and with it libssl, RTLD_LOCAL), where
+ * RTLD_NEXT cannot see it: then the loaded libssl is found by name among
+ * the objects of the process and asked directly.
+ */
+static int
+find_libssl(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	const char *name = info->dlpi_name, *base;
+
+	(void)size;
+	if (name == NULL || *name == '\0')
+		return 0;
+	base = strrchr(name, '/');
+	base = base != NULL ? base + 1 : name;
+	if (strncmp(base, "libssl.so", 9) != 0)
+		return 0;
+	*(void **)arg = dlopen(name, RTLD_NOLOAD | RTLD_LAZY);
+	return *(void **)arg != NULL;
+}
+
+static void *
+ssl_real(void **slot, const char *name, void *self)
+{
+	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *h = NULL;
+
+	if (p != NULL)
+		return p;
+	if ((p = next(name, self)) == NULL) {
+		dl_iterate_phdr(find_libssl, &h);
+		if (h != NULL && (p = dlsym(h, name)) == self)
+			p = NULL;
+	}
+	if (p != NULL)
+		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
+	else
+		debug("cannot find OpenSSL's %s", name);
+	return p;
+}
+#define SSL_REAL(name) ssl_real((void **)&real_##name, #name, (void *)name)
+
+/*
+ * Which connection an SSL object talks over.  SSL_get_fd says, for a
+ * socket BIO; a program with a BIO of its own (curl) has none, so the
+ * connection whose bytes moved during an SSL call on this thread is
+ * remembered for that SSL object (see moved).
+ */
+#define NSSL    256
+
+static struct {
+	SSL             *ssl;
+	uint64_t         conn;
+	uint8_t          kind;
+} sslmap[NSSL];
+static pthread_mutex_t ssllock = PTHREAD_MUTEX_INITIALIZER;
+
+static unsigned
+ssl_slot(const SSL *ssl)
+{
+	uintptr_t v = (uintptr_t)ssl;
+
+	return (unsigned)((v >> 4) ^ (v >> 12)) % NSSL;
+}
+
+static void
+ssl_map(SSL *ssl, uint64_t conn, uint8_t kind)
+{
+	unsigned i = ssl_slot(ssl);
+
+	pthread_mutex_lock(&ssllock);
+	sslmap[i].ssl = ssl;
+	sslmap[i].conn = conn;
+	sslmap[i].kind = kind;
+	pthread_mutex_unlock(&ssllock);
+}
+
+static uint64_t
+ssl_conn(SSL *ssl, uint8_t *kind)
+{
+	unsigned i = ssl_slot(ssl);
+	uint64_t conn = 0;
+
+	pthread_mutex_lock(&ssllock);
+	if (sslmap[i].ssl == ssl) {
+		conn = sslmap[i].conn;
+		*kind = sslmap[i].kind;
+	}
+	pthread_mutex_unlock(&ssllock);
+	return conn;
+}
+
+static int
+ssl_get_fd(SSL *ssl)
+{
+	if (ssl_real((void **)&real_SSL_get_fd, "SSL_get_fd", NULL) == NULL)
+		return -1;
+	return real_SSL_get_fd(ssl);
+}
+
+/* The plaintext of an SSL call that moved n bytes (out: written). */
+static void
+plain(SSL *ssl, const void *p, size_t n, int out)
+{
+	uint8_t kind = 0;
+	uint64_t conn = 0;
+	int fd, e;
+
+	if (n == 0 || in_hook)
+		return;
+	e = errno;
+	in_hook = 1;
+	if ((fd = ssl_get_fd(ssl)) >= 0) {
+		if ((conn = tracked(fd, &kind)) == 0) {
+			/* A socket connected before we were loaded. */
+			track(fd, FD_CLIENT, NULL, 0);
+			conn = tracked(fd, &kind);
+		}
+	} else
+		conn = ssl_conn(ssl, &kind);
+	debug("SSL %s %zu bytes, fd %d, connection %llx", out ? "write" :
+	    "read", n, fd, (unsigned long long)conn);
+	if (conn != 0 && kind != FD_RELAY)
+		data1(conn, dir_of(kind, out), CX_F_PLAIN, p, n);
+	in_hook = 0;
+	errno = e;
+}
+
+/*
+ * Around a real SSL call: nested SSL calls (libssl calls its own
+ * SSL_write_ex, say) are not recorded again, and the transport's I/O
+ * during it names its connection.
+ */
+#define SSL_CALL(ssl, call) do {					\
+	in_ssl = 1;							\
+	cur_ssl = (ssl);						\
+	call;								\
+	cur_ssl = NULL;							\
+	in_ssl = 0;							\
+} while (0)
+
+EXPORT int
+SSL_write(SSL *ssl, const void *p, int n)
+{
+	int rc;
+
+	ENTER();
+	if (SSL_REAL(SSL_write) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (in_ssl)
+		return real_SSL_write(ssl, p, n);
+	SSL_CALL(ssl, rc = real_SSL_write(ssl, p, n));
+	if (rc > 0)
+		plain(ssl, p, (size_t)rc, 1);
+	return rc;
+}
+
+EXPORT int
+SSL_read(SSL *ssl, void *p, int n)
+{
+	int rc;
+
+	ENTER();
+	if (SSL_REAL(SSL_read) == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (in_ssl)
+		return real_SSL_read(ssl, p, n);
+	SSL_CALL(ssl, rc = real_SSL_read(ssl, p, n));
+	if (rc > 0)
+		plain(ssl, p, (size_t)rc, 0);
+	return rc;
+}
+
+EXPORT int
+SSL_write_ex(SSL *ssl, const void *p, size_t n, size_t *written)
+{
+	int rc;
+
+	ENTER();
+	if (SSL_REAL(SSL_write_ex) == NULL)
+		return 0;
+	if (in_ssl)
+		return real_SSL_write_ex(ssl, p, n, written);
+	SSL_CALL(ssl, rc = real_SSL_write_ex(ssl, p, n, written));
+	if (rc == 1 && written != NULL)
+		plain(ssl, p, *written, 1);
+	return rc;
+}
+
+EXPORT int
+SSL_read_ex(SSL *ssl, void *p, size_t n, size_t *got)
+{
+	int rc;
+
+	ENTER();
+	if (SSL_REAL(SSL_read_ex) == NULL)
+		return 0;
+	if (in_ssl)
+		return real_SSL_read_ex(ssl, p, n, got);
+	SSL_CALL(ssl, rc = real_SSL_read_ex(ssl, p, n, got));
+	if (rc == 1 && got != NULL)
+		plain(ssl, p, *got, 0);
+	return rc;
+}
+
+EXPORT int
+SSL_set_fd(SSL *ssl, int fd)
+{
+	uint8_t kind = 0;
+	uint64_t conn;
+	int rc;
+
+	ENTER();
+	if (SSL_REAL(SSL_set_fd) == NULL)
+		return 0;
+	rc = real_SSL_set_fd(ssl, fd);
+	if (rc == 1 && !in_hook && (conn = tracked(fd, &kind)) != 0)
+		ssl_map(ssl, conn, kind);
+	return rc;
+}
+
+EXPORT void
+SSL_free(SSL *ssl)
+{
+	unsigned i = ssl_slot(ssl);
+
+	ENTER();
+	if (SSL_REAL(SSL_free) == NULL)
+		return;
+	pthread_mutex_lock(&ssllock);
+	if (sslmap[i].ssl == ssl)
+		sslmap[i].ssl = NULL;
+	pthread_mutex_unlock(&ssllock);
+	real_SSL_free(ssl);
+}

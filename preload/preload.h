@@ -1,0 +1,29 @@
+/*
+ * preload.h: what libcxrec-preload.so shares with cxrec run (the
+ * environment it reads) and with decode (what it writes).
+ *
+ * The library records, in the trace named by CXREC_TRACE, the TCP
+ * connections (IPv4 and IPv6) of the process it is loaded into and of its
+ * dynamically linked children: an open frame per connection (source
+ * preload; {"peer","local","role":"client"|"server","host"}), the bytes
+ * read and written (data frames, dir 1 client to server, dir 2 back), a
+ * close frame; and, where the program uses the system's OpenSSL, the
+ * plaintext of SSL_read/SSL_write on the same connection, flagged
+ * CX_F_PLAIN (the ciphertext is still recorded, and decode uses the
+ * plaintext instead).  A connection to the relay (CXREC_RELAY_URL) gets an
+ * open frame with "relay":true and no data: the relay records its bytes,
+ * and decode uses the frame to name the process and thread.
+ */
+#ifndef CX_PRELOAD_H
+#define CX_PRELOAD_H
+
+/* The environment */
+#define CX_PRELOAD_ENV_TRACE    "CXREC_TRACE"           /* absolute path */
+#define CX_PRELOAD_ENV_RELAY    "CXREC_RELAY_URL"       /* http://IP:PORT */
+#define CX_PRELOAD_ENV_ERRORS   "CXREC_PRELOAD_ERRORS"  /* a file: one line
+							 * per failure */
+#define CX_PRELOAD_ENV_DEBUG    "CXREC_DEBUG"           /* say what it does,
+							 * on stderr */
+#define CX_PRELOAD_LIB          "libcxrec-preload.so"
+
+#endif
