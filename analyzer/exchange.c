@@ -1031,6 +1031,23 @@ close_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 
 	if (c == NULL)
 		return;
+	/* The preload's count of the ciphertext it did not record. */
+	const cJSON *tb = o ? cJSON_GetObjectItemCaseSensitive(o, "tls_bytes") :
+	    NULL;
+	if (cJSON_GetArraySize(tb) == 2) {
+		double up = cJSON_GetNumberValue(cJSON_GetArrayItem(tb, 0));
+		double down = cJSON_GetNumberValue(cJSON_GetArrayItem(tb, 1));
+
+		if (up > 0 && up < 1e18) {
+			c->tls_bytes[0] += (uint64_t)up;
+			a->r.bytes_req += (uint64_t)up;
+		}
+		if (down > 0 && down < 1e18) {
+			c->tls_bytes[1] += (uint64_t)down;
+			a->r.bytes_resp += (uint64_t)down;
+		}
+		c->tls = 1;
+	}
 	if (reason != NULL && *reason != '\0')
 		snprintf(how, sizeof(how), "%s: %s", closer(by), reason);
 	else

@@ -90,7 +90,7 @@ static __thread int in_hook;
 static __thread int in_ssl;             /* inside a real SSL_* call */
 static __thread SSL *cur_ssl;           /* ... this one's */
 
-static void ssl_map(SSL *ssl, uint64_t conn, uint8_t kind);
+static void ssl_map(SSL *ssl, int fd, uint64_t conn, uint8_t kind);
 
 /*
  * Resolve one real function.  A lookup that finds this library itself
@@ -112,6 +112,12 @@ enum { FD_NONE, FD_CLIENT, FD_SERVER, FD_RELAY };
 struct fdent {
 	uint64_t         conn;          /* 0: not tracked */
 	uint8_t          kind;          /* FD_* */
+	/*
+	 * Its plaintext is recorded (through OpenSSL): the ciphertext is
+	 * then only counted, each way, and said in the close frame.
+	 */
+	uint8_t          plain;
+	uint64_t         cipher[2];
 };
 
 static struct fdent fdtab[FD_MAX];
@@ -133,10 +139,20 @@ static struct {
 	unsigned         nhosts;
 } st = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
+/* The thread's id, asked of the kernel once a thread (and a fork). */
+static __thread pid_t tid_cache;
+static __thread pid_t tid_pid;
+
 static pid_t
 my_tid(void)
 {
-	return (pid_t)syscall(SYS_gettid);
+	uint32_t pid = __atomic_load_n(&st.pid, __ATOMIC_RELAXED);
+
+	if (tid_cache == 0 || (uint32_t)tid_pid != pid) {
+		tid_cache = (pid_t)syscall(SYS_gettid);
+		tid_pid = (pid_t)pid;
+	}
+	return tid_cache;
 }
 
 /* With CXREC_DEBUG only: a line on stderr, through the real write. */
@@ -345,7 +361,7 @@ frame(uint8_t kind, uint8_t dir, uint8_t flags, uint64_t conn,
 	f.flags = flags;
 	f.conn = conn;
 	f.ts_ns = cx_now_ns();
-	f.pid = (uint32_t)getpid();
+	f.pid = st.pid;         /* kept right across fork (after_fork_child) */
 	f.tid = (uint32_t)my_tid();
 	cx_writer_putv(w, &f, iov, iovcnt);
 }
@@ -566,13 +582,22 @@ shared(int fd, uint64_t conn)
 static void
 untrack(int fd)
 {
-	uint8_t kind = 0;
-	uint64_t conn = tracked(fd, &kind);
+	uint8_t kind = 0, plain;
+	uint64_t conn = tracked(fd, &kind), up, down;
 
 	if (conn == 0)
 		return;
 	__atomic_store_n(&fdtab[fd].conn, 0, __ATOMIC_RELEASE);
-	if (!shared(fd, conn) && kind != FD_RELAY)
+	plain = __atomic_exchange_n(&fdtab[fd].plain, 0, __ATOMIC_RELAXED);
+	up = __atomic_exchange_n(&fdtab[fd].cipher[0], 0, __ATOMIC_RELAXED);
+	down = __atomic_exchange_n(&fdtab[fd].cipher[1], 0, __ATOMIC_RELAXED);
+	if (shared(fd, conn) || kind == FD_RELAY)
+		return;
+	if (plain)
+		json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\",\"tls_bytes\":"
+		    "[%llu,%llu]}", kind == FD_CLIENT ? "client" : "server",
+		    (unsigned long long)up, (unsigned long long)down);
+	else
 		json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\"}",
 		    kind == FD_CLIENT ? "client" : "server");
 }
@@ -662,8 +687,11 @@ moved(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int out)
 	in_hook = 1;
 	/* Inside an SSL call: this is its transport (see plain). */
 	if (cur_ssl != NULL)
-		ssl_map(cur_ssl, conn, kind);
-	if (kind != FD_RELAY)
+		ssl_map(cur_ssl, fd, conn, kind);
+	if (__atomic_load_n(&fdtab[fd].plain, __ATOMIC_RELAXED))
+		__atomic_add_fetch(&fdtab[fd].cipher[dir_of(kind, out) ==
+		    CX_DIR_REQ ? 0 : 1], (uint64_t)n, __ATOMIC_RELAXED);
+	else if (kind != FD_RELAY)
 		data(conn, dir_of(kind, out), 0, iov, iovcnt, (size_t)n);
 	in_hook = 0;
 	errno = e;
@@ -829,6 +857,8 @@ duped(int oldfd, int newfd)
 	untrack(newfd);         /* dup2 closed what newfd was */
 	if ((conn = tracked(oldfd, &kind)) != 0) {
 		__atomic_store_n(&fdtab[newfd].kind, kind, __ATOMIC_RELAXED);
+		__atomic_store_n(&fdtab[newfd].plain, __atomic_load_n(
+		    &fdtab[oldfd].plain, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 		__atomic_store_n(&fdtab[newfd].conn, conn, __ATOMIC_RELEASE);
 	}
 	in_hook = 0;
@@ -956,6 +986,7 @@ ssl_real(void **slot, const char *name, void *self)
 
 static struct {
 	SSL             *ssl;
+	int              fd;
 	uint64_t         conn;
 	uint8_t          kind;
 } sslmap[NSSL];
@@ -970,19 +1001,20 @@ ssl_slot(const SSL *ssl)
 }
 
 static void
-ssl_map(SSL *ssl, uint64_t conn, uint8_t kind)
+ssl_map(SSL *ssl, int fd, uint64_t conn, uint8_t kind)
 {
 	unsigned i = ssl_slot(ssl);
 
 	pthread_mutex_lock(&ssllock);
 	sslmap[i].ssl = ssl;
+	sslmap[i].fd = fd;
 	sslmap[i].conn = conn;
 	sslmap[i].kind = kind;
 	pthread_mutex_unlock(&ssllock);
 }
 
 static uint64_t
-ssl_conn(SSL *ssl, uint8_t *kind)
+ssl_conn(SSL *ssl, int *fd, uint8_t *kind)
 {
 	unsigned i = ssl_slot(ssl);
 	uint64_t conn = 0;
@@ -990,6 +1022,7 @@ ssl_conn(SSL *ssl, uint8_t *kind)
 	pthread_mutex_lock(&ssllock);
 	if (sslmap[i].ssl == ssl) {
 		conn = sslmap[i].conn;
+		*fd = sslmap[i].fd;
 		*kind = sslmap[i].kind;
 	}
 	pthread_mutex_unlock(&ssllock);
@@ -1023,11 +1056,16 @@ plain(SSL *ssl, const void *p, size_t n, int out)
 			conn = tracked(fd, &kind);
 		}
 	} else
-		conn = ssl_conn(ssl, &kind);
+		conn = ssl_conn(ssl, &fd, &kind);
 	debug("SSL %s %zu bytes, fd %d, connection %llx", out ? "write" :
 	    "read", n, fd, (unsigned long long)conn);
-	if (conn != 0 && kind != FD_RELAY)
+	if (conn != 0 && kind != FD_RELAY) {
 		data1(conn, dir_of(kind, out), CX_F_PLAIN, p, n);
+		/* From now on its ciphertext is only counted. */
+		if (fd >= 0 && fd < FD_MAX && __atomic_load_n(&fdtab[fd].conn,
+		    __ATOMIC_RELAXED) == conn)
+			__atomic_store_n(&fdtab[fd].plain, 1, __ATOMIC_RELAXED);
+	}
 	in_hook = 0;
 	errno = e;
 }
@@ -1125,7 +1163,7 @@ SSL_set_fd(SSL *ssl, int fd)
 		return 0;
 	rc = real_SSL_set_fd(ssl, fd);
 	if (rc == 1 && !in_hook && (conn = tracked(fd, &kind)) != 0)
-		ssl_map(ssl, conn, kind);
+		ssl_map(ssl, fd, conn, kind);
 	return rc;
 }
 

@@ -38,8 +38,10 @@ free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("12
 # nginx: one worker, no logs; a 1 KiB page over HTTP, SIZE bytes over TLS.
 HP=$(free_port) TP=$(free_port)
 mkdir -p "$TMP/www" "$TMP/logs"
+chmod 755 "$TMP" "$TMP/www"     # nginx's worker runs as nobody
 head -c 1024 /dev/zero | tr '\0' x >"$TMP/www/page"
 truncate -s "$SIZE" "$TMP/www/big"
+chmod 644 "$TMP/www/page" "$TMP/www/big"
 cat "$TMP/www/big" >/dev/null
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" \
     -days 1 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 2>/dev/null ||
