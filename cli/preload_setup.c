@@ -41,7 +41,7 @@ int
 preload_setup(struct preload_setup *ps, const char *trace, char *err,
     size_t errlen)
 {
-	char abs[PATH_MAX], val[8192];
+	char abs[PATH_MAX], *val;
 	const char *cur = getenv("LD_PRELOAD"), *tmp = getenv("TMPDIR");
 	int fd;
 
@@ -51,25 +51,51 @@ preload_setup(struct preload_setup *ps, const char *trace, char *err,
 		    "CXREC_PRELOAD to it)", CX_PRELOAD_LIB);
 		return -1;
 	}
+	if (strpbrk(ps->lib, " :\t") != NULL) {
+		/* ld.so would split the path there. */
+		snprintf(err, errlen, "%s: a space or colon in the path, which "
+		    "LD_PRELOAD cannot hold", ps->lib);
+		return -1;
+	}
 	if (realpath(trace, abs) == NULL) {
 		snprintf(err, errlen, "%s: %s", trace, strerror(errno));
 		return -1;
 	}
-	snprintf(ps->errors, sizeof(ps->errors), "%s/cxrec-preload.XXXXXX",
+	/*
+	 * Any process of COMMAND's, whoever it runs as, may say why it
+	 * could not record: a file all may write, in a directory none but
+	 * us may list (so its random name is not to be found).
+	 */
+	snprintf(ps->dir, sizeof(ps->dir), "%s/cxrec-preload.XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if ((fd = mkstemp(ps->errors)) == -1) {
-		snprintf(err, errlen, "cannot create %s: %s", ps->errors,
+	if (mkdtemp(ps->dir) == NULL) {
+		snprintf(err, errlen, "cannot create %s: %s", ps->dir,
 		    strerror(errno));
 		return -1;
 	}
-	/* Any process of COMMAND's, whoever it runs as, may say why. */
+	chmod(ps->dir, 0711);
+	snprintf(ps->errors, sizeof(ps->errors), "%s/errors.XXXXXX", ps->dir);
+	if ((fd = mkstemp(ps->errors)) == -1) {
+		snprintf(err, errlen, "cannot create %s: %s", ps->errors,
+		    strerror(errno));
+		rmdir(ps->dir);
+		return -1;
+	}
 	fchmod(fd, 0622);
 	close(fd);
-	if (cur != NULL && *cur != '\0')
-		snprintf(val, sizeof(val), "%s %s", ps->lib, cur);
-	else
-		snprintf(val, sizeof(val), "%s", ps->lib);
+	if (cur != NULL && *cur != '\0') {
+		if (asprintf(&val, "%s %s", ps->lib, cur) == -1)
+			val = NULL;
+	} else
+		val = strdup(ps->lib);
+	if (val == NULL) {
+		snprintf(err, errlen, "out of memory");
+		unlink(ps->errors);
+		rmdir(ps->dir);
+		return -1;
+	}
 	setenv("LD_PRELOAD", val, 1);
+	free(val);
 	setenv(CX_PRELOAD_ENV_TRACE, abs, 1);
 	setenv(CX_PRELOAD_ENV_ERRORS, ps->errors, 1);
 	ps->active = 1;
@@ -156,8 +182,9 @@ preload_finish(struct preload_setup *ps, char *out, size_t len)
 		fclose(f);
 	}
 	unlink(ps->errors);
+	rmdir(ps->dir);
 	line[strcspn(line, "\n")] = '\0';
 	if (n > 0)
-		snprintf(out, len, "recorded nothing in %d process%s: %s", n,
-		    n == 1 ? "" : "es", line);
+		snprintf(out, len, "%d problem%s, the first: %s", n,
+		    n == 1 ? "" : "s", line);
 }

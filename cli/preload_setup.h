@@ -11,6 +11,7 @@
 
 struct preload_setup {
 	char     lib[4096];             /* the library, absolute */
+	char     dir[2048];             /* a private directory for: */
 	char     errors[4096];          /* the file its failures go to */
 	int      active;
 };

@@ -249,6 +249,25 @@ cx_writer_attach(const char *path, char *err, size_t errlen)
 	return w;
 }
 
+int
+cx_writer_fd(const struct cx_writer *w)
+{
+	return __atomic_load_n(&w->fd, __ATOMIC_RELAXED);
+}
+
+int
+cx_writer_move_fd(struct cx_writer *w, int min)
+{
+	int old = __atomic_load_n(&w->fd, __ATOMIC_RELAXED);
+	int fd = fcntl(old, F_DUPFD_CLOEXEC, min);
+
+	if (fd == -1)
+		return -1;
+	__atomic_store_n(&w->fd, fd, __ATOMIC_RELAXED);
+	close(old);
+	return 0;
+}
+
 void
 cx_writer_close(struct cx_writer *w)
 {
@@ -297,7 +316,8 @@ put_one(struct cx_writer *w, const struct cx_frame *f, uint8_t flags,
 	v[0].iov_len = sizeof(h);
 	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
 	do
-		n = writev(w->fd, v, 1 + iovcnt);
+		n = writev(__atomic_load_n(&w->fd, __ATOMIC_RELAXED), v,
+		    1 + iovcnt);
 	while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)(sizeof(h) + len)) {
 		/* A short write leaves a torn frame the reader skips. */

@@ -106,6 +106,14 @@ struct cx_writer *cx_writer_create(const char *path, int flags, char *err,
     size_t errlen);
 /* Append to an existing trace (a second writer).  Same error convention. */
 struct cx_writer *cx_writer_attach(const char *path, char *err, size_t errlen);
+/* The descriptor the writer writes to. */
+int      cx_writer_fd(const struct cx_writer *w);
+/*
+ * Move the writer to a descriptor at least min (close-on-exec), closing
+ * the old one: for a writer inside another program (the preload), out of
+ * the way of the numbers it uses.  0, or -1 (errno) with nothing changed.
+ */
+int      cx_writer_move_fd(struct cx_writer *w, int min);
 /* Flush nothing (frames are never buffered), close, free.  NULL is fine. */
 void     cx_writer_close(struct cx_writer *w);
 

@@ -19,7 +19,6 @@
  */
 #include <arpa/inet.h>
 #include <dlfcn.h>
-#include <link.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -30,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -75,15 +75,14 @@ static int (*real_shutdown)(int, int);
 static int (*real_dup)(int);
 static int (*real_dup2)(int, int);
 static int (*real_dup3)(int, int, int);
+static int (*real_socket)(int, int, int);
+static int (*real_open)(const char *, int, ...);
+static int (*real_openat)(int, const char *, int, ...);
+static int (*real_fclose)(FILE *);
+static int (*real_close_range)(unsigned, unsigned, int);
+static void (*real_closefrom)(int);
 static int (*real_getaddrinfo)(const char *, const char *,
     const struct addrinfo *, struct addrinfo **);
-static int (*real_SSL_write)(SSL *, const void *, int);
-static int (*real_SSL_read)(SSL *, void *, int);
-static int (*real_SSL_write_ex)(SSL *, const void *, size_t, size_t *);
-static int (*real_SSL_read_ex)(SSL *, void *, size_t, size_t *);
-static int (*real_SSL_get_fd)(const SSL *);
-static int (*real_SSL_set_fd)(SSL *, int);
-static void (*real_SSL_free)(SSL *);
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static __thread int in_hook;
@@ -117,6 +116,7 @@ struct fdent {
 	 * then only counted, each way, and said in the close frame.
 	 */
 	uint8_t          plain;
+	uint8_t          duped;         /* another fd may share conn */
 	uint64_t         cipher[2];
 };
 
@@ -125,7 +125,10 @@ static struct fdent fdtab[FD_MAX];
 static struct {
 	pthread_mutex_t  lock;          /* opening the trace, hosts */
 	int              tried;         /* to open the trace */
+	int              off;           /* the program closed our fd */
 	int              debug;
+	char             trace[4096];   /* CXREC_TRACE, read at init */
+	char             errors[4096];  /* CXREC_PRELOAD_ERRORS */
 	struct cx_writer *w;            /* NULL: not recording */
 	uint32_t         pid;           /* for connection ids */
 	uint32_t         next_conn;
@@ -183,7 +186,7 @@ report(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void
 report(const char *fmt, ...)
 {
-	const char *path = getenv(CX_PRELOAD_ENV_ERRORS);
+	const char *path = st.errors[0] != '\0' ? st.errors : NULL;
 	char line[600];
 	va_list ap;
 	int fd, n;
@@ -199,8 +202,8 @@ report(const char *fmt, ...)
 	debug("%.*s", n - 1, line);
 	if (path == NULL || real_write == NULL)
 		return;
-	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)) ==
-	    -1)
+	if (real_open == NULL || (fd = real_open(path, O_WRONLY | O_APPEND |
+	    O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
 	real_write(fd, line, (size_t)n);
 	real_close(fd);
@@ -265,9 +268,10 @@ comm(void)
 	ssize_t n;
 	int fd;
 
-	if (st.comm[0] != '\0')
+	if (__atomic_load_n(&st.comm[0], __ATOMIC_ACQUIRE) != '\0')
 		return st.comm;
-	if ((fd = open("/proc/self/comm", O_RDONLY | O_CLOEXEC)) == -1)
+	if (real_open == NULL || (fd = real_open("/proc/self/comm", O_RDONLY |
+	    O_CLOEXEC)) == -1)
 		return "";
 	n = real_read(fd, buf, sizeof(buf) - 1);
 	real_close(fd);
@@ -277,16 +281,52 @@ comm(void)
 		n--;
 	buf[n] = '\0';
 	json_safe(buf);
-	snprintf(st.comm, sizeof(st.comm), "%s", buf);
+	pthread_mutex_lock(&st.lock);
+	if (st.comm[0] == '\0') {
+		/* The first byte last: readers test it, unlocked. */
+		snprintf(st.comm + 1, sizeof(st.comm) - 1, "%s", buf + 1);
+		__atomic_store_n(&st.comm[0], buf[0], __ATOMIC_RELEASE);
+	}
+	pthread_mutex_unlock(&st.lock);
 	return st.comm;
+}
+
+static pthread_mutex_t ssllock = PTHREAD_MUTEX_INITIALIZER;
+
+/* A connection counter's start: ids stay unique across exec (same pid). */
+static uint32_t
+counter_start(void)
+{
+	uint64_t t = (uint64_t)cx_now_ns();
+
+	return (uint32_t)(t ^ (t >> 29)) & 0x7fffffffu;
+}
+
+/*
+ * Locks are taken around fork so that the child never inherits one held
+ * by a thread that does not exist in it.
+ */
+static void
+before_fork(void)
+{
+	pthread_mutex_lock(&st.lock);
+	pthread_mutex_lock(&ssllock);
+}
+
+static void
+after_fork_parent(void)
+{
+	pthread_mutex_unlock(&ssllock);
+	pthread_mutex_unlock(&st.lock);
 }
 
 static void
 after_fork_child(void)
 {
-	pthread_mutex_init(&st.lock, NULL);
+	pthread_mutex_unlock(&ssllock);
+	pthread_mutex_unlock(&st.lock);
 	st.pid = (uint32_t)getpid();
-	st.next_conn = 0;
+	st.next_conn = counter_start();
 	st.comm[0] = '\0';
 }
 
@@ -313,34 +353,75 @@ init(void)
 	R(dup2);
 	R(dup3);
 	R(getaddrinfo);
+	R(socket);
+	R(open);
+	R(openat);
+	R(fclose);
+	R(close_range);
+	R(closefrom);
 #undef R
 	st.debug = getenv(CX_PRELOAD_ENV_DEBUG) != NULL;
 	st.pid = (uint32_t)getpid();
+	st.next_conn = counter_start();
+	snprintf(st.trace, sizeof(st.trace), "%s",
+	    getenv(CX_PRELOAD_ENV_TRACE) ? getenv(CX_PRELOAD_ENV_TRACE) : "");
+	snprintf(st.errors, sizeof(st.errors), "%s",
+	    getenv(CX_PRELOAD_ENV_ERRORS) ? getenv(CX_PRELOAD_ENV_ERRORS) :
+	    "");
 	parse_relay(getenv(CX_PRELOAD_ENV_RELAY));
-	pthread_atfork(NULL, NULL, after_fork_child);
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
 /* The writer, opened at the first connection to record; NULL: none. */
 static struct cx_writer *
 writer(void)
 {
-	const char *path;
+	struct rlimit rl;
 	char err[300];
+	int min = 512;
 
 	if (__atomic_load_n(&st.tried, __ATOMIC_ACQUIRE))
-		return st.w;
+		return __atomic_load_n(&st.off, __ATOMIC_ACQUIRE) ? NULL :
+		    st.w;
 	pthread_mutex_lock(&st.lock);
 	if (!st.tried) {
-		if ((path = getenv(CX_PRELOAD_ENV_TRACE)) != NULL &&
-		    *path != '\0') {
-			st.w = cx_writer_attach(path, err, sizeof(err));
+		if (st.trace[0] != '\0') {
+			st.w = cx_writer_attach(st.trace, err, sizeof(err));
 			if (st.w == NULL)
 				report("pid %d: %s", (int)getpid(), err);
 		}
+		/* Out of the way of the numbers the program uses. */
+		if (st.w != NULL && getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+		    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur > 64)
+			min = rl.rlim_cur > 2048 ? (int)rl.rlim_cur - 256 :
+			    (int)rl.rlim_cur / 2;
+		if (st.w != NULL)
+			cx_writer_move_fd(st.w, min);
 		__atomic_store_n(&st.tried, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&st.lock);
 	return st.w;
+}
+
+/*
+ * The program is closing or replacing descriptors [lo, hi]: if the
+ * trace's is among them, stop recording in this process (before the
+ * number can mean something else).
+ */
+static void
+fds_going(unsigned lo, unsigned hi)
+{
+	int fd;
+
+	if (!__atomic_load_n(&st.tried, __ATOMIC_ACQUIRE) || st.w == NULL ||
+	    __atomic_load_n(&st.off, __ATOMIC_ACQUIRE))
+		return;
+	fd = cx_writer_fd(st.w);
+	if (fd >= 0 && (unsigned)fd >= lo && (unsigned)fd <= hi) {
+		__atomic_store_n(&st.off, 1, __ATOMIC_RELEASE);
+		report("pid %d: the program closed the trace's descriptor: "
+		    "not recorded from then on", (int)getpid());
+	}
 }
 
 /* --- frames -------------------------------------------------------------- */
@@ -387,27 +468,40 @@ json_frame(uint8_t kind, uint64_t conn, const char *fmt, ...)
 	frame(kind, 0, 0, conn, &v, 1);
 }
 
-/* Data of n bytes gathered in iov (the first n bytes of it). */
+/*
+ * Data of n bytes gathered in iov (the first n bytes of it), in frames of
+ * at most 16 pieces and CX_FRAME_MAX_PAYLOAD bytes: never a copy of a
+ * large write (the writer would flatten it into one allocation).
+ */
 static void
 data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
     int iovcnt, size_t n)
 {
 	struct iovec v[16];
+	size_t in_frame = 0;
 	int k = 0;
 
 	for (int i = 0; i < iovcnt && n > 0; i++) {
+		const uint8_t *p = iov[i].iov_base;
 		size_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
 
-		if (len == 0)
-			continue;
-		if (k == 16) {
-			/* More pieces than one frame takes: the rest next. */
-			frame(CX_K_DATA, dir, flags, conn, v, k);
-			k = 0;
-		}
-		v[k].iov_base = iov[i].iov_base;
-		v[k++].iov_len = len;
 		n -= len;
+		while (len > 0) {
+			size_t take = len;
+
+			if (take > CX_FRAME_MAX_PAYLOAD - in_frame)
+				take = CX_FRAME_MAX_PAYLOAD - in_frame;
+			v[k].iov_base = (void *)(uintptr_t)p;
+			v[k++].iov_len = take;
+			in_frame += take;
+			p += take;
+			len -= take;
+			if (k == 16 || in_frame == CX_FRAME_MAX_PAYLOAD) {
+				frame(CX_K_DATA, dir, flags, conn, v, k);
+				k = 0;
+				in_frame = 0;
+			}
+		}
 	}
 	if (k > 0)
 		frame(CX_K_DATA, dir, flags, conn, v, k);
@@ -548,6 +642,10 @@ track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
 		    host[0] ? ",\"host\":\"" : "", host, host[0] ? "\"" : "");
 	}
 	__atomic_store_n(&fdtab[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd].plain, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd].duped, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd].cipher[0], 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd].cipher[1], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fdtab[fd].conn, conn, __ATOMIC_RELEASE);
 	debug("fd %d: connection %llx (%s -> %s)", fd,
 	    (unsigned long long)conn, ls, ps);
@@ -591,7 +689,8 @@ untrack(int fd)
 	plain = __atomic_exchange_n(&fdtab[fd].plain, 0, __ATOMIC_RELAXED);
 	up = __atomic_exchange_n(&fdtab[fd].cipher[0], 0, __ATOMIC_RELAXED);
 	down = __atomic_exchange_n(&fdtab[fd].cipher[1], 0, __ATOMIC_RELAXED);
-	if (shared(fd, conn) || kind == FD_RELAY)
+	if ((__atomic_exchange_n(&fdtab[fd].duped, 0, __ATOMIC_RELAXED) &&
+	    shared(fd, conn)) || kind == FD_RELAY)
 		return;
 	if (plain)
 		json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\",\"tls_bytes\":"
@@ -645,6 +744,7 @@ accepted(int rc)
 	if (rc < 0 || in_hook)
 		return rc;
 	in_hook = 1;
+	untrack(rc);            /* a number closed behind our back */
 	track(rc, FD_SERVER, NULL, 0);
 	in_hook = 0;
 	errno = e;
@@ -747,7 +847,8 @@ recv(int fd, void *p, size_t n, int flags)
 
 	ENTER();
 	rc = real_recv(fd, p, n, flags);
-	if (!(flags & MSG_PEEK))
+	/* MSG_PEEK: read again later; MSG_TRUNC: nothing in p. */
+	if (!(flags & (MSG_PEEK | MSG_TRUNC)))
 		moved1(fd, p, rc, 0);
 	return rc;
 }
@@ -760,7 +861,7 @@ recvfrom(int fd, void *p, size_t n, int flags, struct sockaddr *sa,
 
 	ENTER();
 	rc = real_recvfrom(fd, p, n, flags, sa, len);
-	if (!(flags & MSG_PEEK))
+	if (!(flags & (MSG_PEEK | MSG_TRUNC)))
 		moved1(fd, p, rc, 0);
 	return rc;
 }
@@ -772,7 +873,7 @@ recvmsg(int fd, struct msghdr *m, int flags)
 
 	ENTER();
 	rc = real_recvmsg(fd, m, flags);
-	if (m != NULL && !(flags & MSG_PEEK))
+	if (m != NULL && !(flags & (MSG_PEEK | MSG_TRUNC)))
 		moved(fd, m->msg_iov, (int)m->msg_iovlen, rc, 0);
 	return rc;
 }
@@ -821,19 +922,167 @@ readv(int fd, const struct iovec *iov, int iovcnt)
 	return rc;
 }
 
+/*
+ * A vfork child shares our memory (and runs no fork handlers): it must
+ * not change the table or write frames for its parent's connections.
+ */
+static int
+in_vfork_child(void)
+{
+	return (uint32_t)getpid() != __atomic_load_n(&st.pid,
+	    __ATOMIC_RELAXED);
+}
+
+/* fd is going away (close, or replaced by dup2): before it happens. */
+static void
+going(int fd)
+{
+	uint8_t kind;
+	int e;
+
+	if (in_hook || fd < 0)
+		return;
+	e = errno;
+	in_hook = 1;
+	fds_going((unsigned)fd, (unsigned)fd);
+	if (tracked(fd, &kind) != 0 && !in_vfork_child())
+		untrack(fd);
+	in_hook = 0;
+	errno = e;
+}
+
 EXPORT int
 close(int fd)
 {
-	uint8_t kind;
-
 	ENTER();
-	if (!in_hook && tracked(fd, &kind) != 0) {
-		/* Before the real close: the number may be reused at once. */
+	going(fd);
+	return real_close(fd);
+}
+
+/* A new descriptor: whatever the table said of its number is stale. */
+static int
+fresh(int fd)
+{
+	uint8_t kind;
+	int e = errno;
+
+	if (fd >= 0 && !in_hook && tracked(fd, &kind) != 0 &&
+	    !in_vfork_child()) {
 		in_hook = 1;
 		untrack(fd);
 		in_hook = 0;
 	}
-	return real_close(fd);
+	errno = e;
+	return fd;
+}
+
+EXPORT int
+socket(int domain, int type, int proto)
+{
+	ENTER();
+	if (real_socket == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return fresh(real_socket(domain, type, proto));
+}
+
+/* open's mode is there only with O_CREAT or O_TMPFILE. */
+#define NEEDS_MODE(flags) (((flags) & O_CREAT) || \
+	((flags) & O_TMPFILE) == O_TMPFILE)
+
+EXPORT int
+open(const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	ENTER();
+	if (NEEDS_MODE(flags)) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (real_open == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return fresh(real_open(path, flags, mode));
+}
+
+EXPORT int
+openat(int dirfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	ENTER();
+	if (NEEDS_MODE(flags)) {
+		va_start(ap, flags);
+		mode = (mode_t)va_arg(ap, int);
+		va_end(ap);
+	}
+	if (real_openat == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	return fresh(real_openat(dirfd, path, flags, mode));
+}
+
+EXPORT int
+fclose(FILE *f)
+{
+	ENTER();
+	if (f != NULL)
+		going(fileno(f));
+	if (real_fclose == NULL) {
+		errno = ENOSYS;
+		return EOF;
+	}
+	return real_fclose(f);
+}
+
+/* Descriptors [lo, hi] are closed: forget them. */
+static void
+range_going(unsigned lo, unsigned hi)
+{
+	int e;
+
+	if (in_hook)
+		return;
+	e = errno;
+	in_hook = 1;
+	fds_going(lo, hi);
+	if (!in_vfork_child())
+		for (unsigned fd = lo; fd <= hi && fd < FD_MAX; fd++)
+			if (__atomic_load_n(&fdtab[fd].conn, __ATOMIC_RELAXED))
+				untrack((int)fd);
+	in_hook = 0;
+	errno = e;
+}
+
+EXPORT int
+close_range(unsigned lo, unsigned hi, int flags)
+{
+	ENTER();
+	if (real_close_range == NULL) {
+		errno = ENOSYS;
+		return -1;
+	}
+	/* With CLOSE_RANGE_CLOEXEC (4) nothing closes now. */
+	if (!(flags & 4))
+		range_going(lo, hi);
+	return real_close_range(lo, hi, flags);
+}
+
+EXPORT void
+closefrom(int lo)
+{
+	ENTER();
+	if (lo >= 0)
+		range_going((unsigned)lo, ~0u);
+	if (real_closefrom != NULL)
+		real_closefrom(lo);
 }
 
 EXPORT int
@@ -851,7 +1100,8 @@ duped(int oldfd, int newfd)
 	uint64_t conn;
 	int e = errno;
 
-	if (in_hook || newfd < 0 || newfd >= FD_MAX || newfd == oldfd)
+	if (in_hook || newfd < 0 || newfd >= FD_MAX || newfd == oldfd ||
+	    in_vfork_child())
 		return;
 	in_hook = 1;
 	untrack(newfd);         /* dup2 closed what newfd was */
@@ -859,6 +1109,8 @@ duped(int oldfd, int newfd)
 		__atomic_store_n(&fdtab[newfd].kind, kind, __ATOMIC_RELAXED);
 		__atomic_store_n(&fdtab[newfd].plain, __atomic_load_n(
 		    &fdtab[oldfd].plain, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
+		__atomic_store_n(&fdtab[newfd].duped, 1, __ATOMIC_RELAXED);
+		__atomic_store_n(&fdtab[oldfd].duped, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&fdtab[newfd].conn, conn, __ATOMIC_RELEASE);
 	}
 	in_hook = 0;
@@ -883,6 +1135,8 @@ dup2(int fd, int newfd)
 	int rc;
 
 	ENTER();
+	if (fd != newfd)
+		fds_going((unsigned)newfd, (unsigned)newfd);
 	rc = real_dup2(fd, newfd);
 	if (rc >= 0)
 		duped(fd, rc);
@@ -895,6 +1149,8 @@ dup3(int fd, int newfd, int flags)
 	int rc;
 
 	ENTER();
+	if (fd != newfd)
+		fds_going((unsigned)newfd, (unsigned)newfd);
 	rc = real_dup3(fd, newfd, flags);
 	if (rc >= 0)
 		duped(fd, rc);
@@ -914,6 +1170,7 @@ getaddrinfo(const char *node, const char *service,
 	if (rc != 0 || in_hook || node == NULL || res == NULL)
 		return rc;
 	e = errno;
+	in_hook = 1;            /* a signal handler's hook must not lock */
 	pthread_mutex_lock(&st.lock);
 	for (const struct addrinfo *ai = *res; ai != NULL; ai = ai->ai_next) {
 		struct host *h;
@@ -927,6 +1184,7 @@ getaddrinfo(const char *node, const char *service,
 		snprintf(h->name, sizeof(h->name), "%s", node);
 	}
 	pthread_mutex_unlock(&st.lock);
+	in_hook = 0;
 	errno = e;
 	return rc;
 }
@@ -934,47 +1192,70 @@ getaddrinfo(const char *node, const char *service,
 /* --- OpenSSL ------------------------------------------------------------- */
 
 /*
- * OpenSSL's functions are looked up at their first call, not at init:
- * libssl may be loaded later.  And it may not be in the global scope at
- * all (python dlopens _ssl, and with it libssl, RTLD_LOCAL), where
- * RTLD_NEXT cannot see it: then the loaded libssl is found by name among
- * the objects of the process and asked directly.
+ * Which OpenSSL function a call meant.  Not simply the next definition
+ * after ours: a program may carry its own libssl (a Python wheel's
+ * bundled copy, loaded RTLD_LOCAL, with other symbol versions), and its
+ * calls must reach that one.  So the function is looked up in the scope
+ * of the object that called (dladdr of the return address; dlopen
+ * RTLD_NOLOAD gives its handle, whose scope is its own dependencies,
+ * without us); RTLD_NEXT when that finds nothing but ourselves.  Cached
+ * per calling object and function.
  */
-static int
-find_libssl(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	const char *name = info->dlpi_name, *base;
+enum { F_WRITE, F_READ, F_WRITE_EX, F_READ_EX, F_GET_FD, F_SET_FD, F_FREE,
+    NFUNCS };
+static const char *const fname[NFUNCS] = {
+	"SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex", "SSL_get_fd",
+	"SSL_set_fd", "SSL_free",
+};
+#define NCALLERS 32
 
-	(void)size;
-	if (name == NULL || *name == '\0')
-		return 0;
-	base = strrchr(name, '/');
-	base = base != NULL ? base + 1 : name;
-	if (strncmp(base, "libssl.so", 9) != 0)
-		return 0;
-	*(void **)arg = dlopen(name, RTLD_NOLOAD | RTLD_LAZY);
-	return *(void **)arg != NULL;
-}
+static struct {
+	const void      *base;          /* the calling object */
+	void            *fn[NFUNCS];
+} callers[NCALLERS];
 
 static void *
-ssl_real(void **slot, const char *name, void *self)
+ssl_fn(const void *ret, int f, void *self)
 {
-	void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE), *h = NULL;
+	Dl_info info;
+	void *h, *p = NULL;
+	unsigned i;
 
+	if (dladdr(ret, &info) == 0 || info.dli_fbase == NULL)
+		info.dli_fbase = NULL;
+	i = (unsigned)(((uintptr_t)info.dli_fbase >> 12) % NCALLERS);
+	pthread_mutex_lock(&ssllock);
+	if (info.dli_fbase != NULL && callers[i].base == info.dli_fbase)
+		p = callers[i].fn[f];
+	pthread_mutex_unlock(&ssllock);
 	if (p != NULL)
 		return p;
-	if ((p = next(name, self)) == NULL) {
-		dl_iterate_phdr(find_libssl, &h);
-		if (h != NULL && (p = dlsym(h, name)) == self)
-			p = NULL;
+	if (info.dli_fbase != NULL && info.dli_fname != NULL &&
+	    info.dli_fname[0] == '/' &&
+	    (h = dlopen(info.dli_fname, RTLD_NOLOAD | RTLD_LAZY)) != NULL) {
+		p = dlsym(h, fname[f]);
+		dlclose(h);             /* RTLD_NOLOAD took a reference */
 	}
-	if (p != NULL)
-		__atomic_store_n(slot, p, __ATOMIC_RELEASE);
-	else
-		debug("cannot find OpenSSL's %s", name);
+	if (p == NULL || p == self)
+		p = dlsym(RTLD_NEXT, fname[f]);
+	if (p == self)
+		p = NULL;
+	if (p == NULL) {
+		debug("cannot find OpenSSL's %s", fname[f]);
+		return NULL;
+	}
+	if (info.dli_fbase != NULL) {
+		pthread_mutex_lock(&ssllock);
+		if (callers[i].base != info.dli_fbase) {
+			memset(&callers[i], 0, sizeof(callers[i]));
+			callers[i].base = info.dli_fbase;
+		}
+		callers[i].fn[f] = p;
+		pthread_mutex_unlock(&ssllock);
+	}
 	return p;
 }
-#define SSL_REAL(name) ssl_real((void **)&real_##name, #name, (void *)name)
+#define RET()   __builtin_return_address(0)
 
 /*
  * Which connection an SSL object talks over.  SSL_get_fd says, for a
@@ -982,7 +1263,7 @@ ssl_real(void **slot, const char *name, void *self)
  * connection whose bytes moved during an SSL call on this thread is
  * remembered for that SSL object (see moved).
  */
-#define NSSL    256
+#define NSSL    4096
 
 static struct {
 	SSL             *ssl;
@@ -990,8 +1271,6 @@ static struct {
 	uint64_t         conn;
 	uint8_t          kind;
 } sslmap[NSSL];
-static pthread_mutex_t ssllock = PTHREAD_MUTEX_INITIALIZER;
-
 static unsigned
 ssl_slot(const SSL *ssl)
 {
@@ -1029,17 +1308,19 @@ ssl_conn(SSL *ssl, int *fd, uint8_t *kind)
 	return conn;
 }
 
+/* SSL_get_fd of the libssl the caller uses. */
 static int
-ssl_get_fd(SSL *ssl)
+ssl_get_fd(const void *ret, SSL *ssl)
 {
-	if (ssl_real((void **)&real_SSL_get_fd, "SSL_get_fd", NULL) == NULL)
-		return -1;
-	return real_SSL_get_fd(ssl);
+	int (*get_fd)(const SSL *) = (int (*)(const SSL *))ssl_fn(ret,
+	    F_GET_FD, NULL);
+
+	return get_fd != NULL ? get_fd(ssl) : -1;
 }
 
 /* The plaintext of an SSL call that moved n bytes (out: written). */
 static void
-plain(SSL *ssl, const void *p, size_t n, int out)
+plain(const void *ret, SSL *ssl, const void *p, size_t n, int out)
 {
 	uint8_t kind = 0;
 	uint64_t conn = 0;
@@ -1049,7 +1330,7 @@ plain(SSL *ssl, const void *p, size_t n, int out)
 		return;
 	e = errno;
 	in_hook = 1;
-	if ((fd = ssl_get_fd(ssl)) >= 0) {
+	if ((fd = ssl_get_fd(ret, ssl)) >= 0) {
 		if ((conn = tracked(fd, &kind)) == 0) {
 			/* A socket connected before we were loaded. */
 			track(fd, FD_CLIENT, NULL, 0);
@@ -1086,68 +1367,80 @@ plain(SSL *ssl, const void *p, size_t n, int out)
 EXPORT int
 SSL_write(SSL *ssl, const void *p, int n)
 {
+	int (*real)(SSL *, const void *, int);
+	const void *ret = RET();
 	int rc;
 
 	ENTER();
-	if (SSL_REAL(SSL_write) == NULL) {
+	if ((real = (__typeof__(real))ssl_fn(ret, F_WRITE,
+	    (void *)SSL_write)) == NULL) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (in_ssl)
-		return real_SSL_write(ssl, p, n);
-	SSL_CALL(ssl, rc = real_SSL_write(ssl, p, n));
+		return real(ssl, p, n);
+	SSL_CALL(ssl, rc = real(ssl, p, n));
 	if (rc > 0)
-		plain(ssl, p, (size_t)rc, 1);
+		plain(ret, ssl, p, (size_t)rc, 1);
 	return rc;
 }
 
 EXPORT int
 SSL_read(SSL *ssl, void *p, int n)
 {
+	int (*real)(SSL *, void *, int);
+	const void *ret = RET();
 	int rc;
 
 	ENTER();
-	if (SSL_REAL(SSL_read) == NULL) {
+	if ((real = (__typeof__(real))ssl_fn(ret, F_READ,
+	    (void *)SSL_read)) == NULL) {
 		errno = ENOSYS;
 		return -1;
 	}
 	if (in_ssl)
-		return real_SSL_read(ssl, p, n);
-	SSL_CALL(ssl, rc = real_SSL_read(ssl, p, n));
+		return real(ssl, p, n);
+	SSL_CALL(ssl, rc = real(ssl, p, n));
 	if (rc > 0)
-		plain(ssl, p, (size_t)rc, 0);
+		plain(ret, ssl, p, (size_t)rc, 0);
 	return rc;
 }
 
 EXPORT int
 SSL_write_ex(SSL *ssl, const void *p, size_t n, size_t *written)
 {
+	int (*real)(SSL *, const void *, size_t, size_t *);
+	const void *ret = RET();
 	int rc;
 
 	ENTER();
-	if (SSL_REAL(SSL_write_ex) == NULL)
+	if ((real = (__typeof__(real))ssl_fn(ret, F_WRITE_EX,
+	    (void *)SSL_write_ex)) == NULL)
 		return 0;
 	if (in_ssl)
-		return real_SSL_write_ex(ssl, p, n, written);
-	SSL_CALL(ssl, rc = real_SSL_write_ex(ssl, p, n, written));
+		return real(ssl, p, n, written);
+	SSL_CALL(ssl, rc = real(ssl, p, n, written));
 	if (rc == 1 && written != NULL)
-		plain(ssl, p, *written, 1);
+		plain(ret, ssl, p, *written, 1);
 	return rc;
 }
 
 EXPORT int
 SSL_read_ex(SSL *ssl, void *p, size_t n, size_t *got)
 {
+	int (*real)(SSL *, void *, size_t, size_t *);
+	const void *ret = RET();
 	int rc;
 
 	ENTER();
-	if (SSL_REAL(SSL_read_ex) == NULL)
+	if ((real = (__typeof__(real))ssl_fn(ret, F_READ_EX,
+	    (void *)SSL_read_ex)) == NULL)
 		return 0;
 	if (in_ssl)
-		return real_SSL_read_ex(ssl, p, n, got);
-	SSL_CALL(ssl, rc = real_SSL_read_ex(ssl, p, n, got));
+		return real(ssl, p, n, got);
+	SSL_CALL(ssl, rc = real(ssl, p, n, got));
 	if (rc == 1 && got != NULL)
-		plain(ssl, p, *got, 0);
+		plain(ret, ssl, p, *got, 0);
 	return rc;
 }
 
@@ -1158,10 +1451,13 @@ SSL_set_fd(SSL *ssl, int fd)
 	uint64_t conn;
 	int rc;
 
+	int (*real)(SSL *, int);
+
 	ENTER();
-	if (SSL_REAL(SSL_set_fd) == NULL)
+	if ((real = (__typeof__(real))ssl_fn(RET(), F_SET_FD,
+	    (void *)SSL_set_fd)) == NULL)
 		return 0;
-	rc = real_SSL_set_fd(ssl, fd);
+	rc = real(ssl, fd);
 	if (rc == 1 && !in_hook && (conn = tracked(fd, &kind)) != 0)
 		ssl_map(ssl, fd, conn, kind);
 	return rc;
@@ -1172,12 +1468,15 @@ SSL_free(SSL *ssl)
 {
 	unsigned i = ssl_slot(ssl);
 
+	void (*real)(SSL *);
+
 	ENTER();
-	if (SSL_REAL(SSL_free) == NULL)
+	if ((real = (__typeof__(real))ssl_fn(RET(), F_FREE,
+	    (void *)SSL_free)) == NULL)
 		return;
 	pthread_mutex_lock(&ssllock);
 	if (sslmap[i].ssl == ssl)
 		sslmap[i].ssl = NULL;
 	pthread_mutex_unlock(&ssllock);
-	real_SSL_free(ssl);
+	real(ssl);
 }

@@ -9,8 +9,8 @@
  * read and written (data frames, dir 1 client to server, dir 2 back), a
  * close frame; and, where the program uses the system's OpenSSL, the
  * plaintext of SSL_read/SSL_write on the same connection, flagged
- * CX_F_PLAIN (the ciphertext is still recorded, and decode uses the
- * plaintext instead).  A connection to the relay (CXREC_RELAY_URL) gets an
+ * CX_F_PLAIN (the ciphertext is recorded until the plaintext flows, then
+ * counted, in the close frame; decode uses the plaintext).  A connection to the relay (CXREC_RELAY_URL) gets an
  * open frame with "relay":true and no data: the relay records its bytes,
  * and decode uses the frame to name the process and thread.
  */

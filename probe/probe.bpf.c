@@ -176,6 +176,7 @@ int BPF_PROG(on_state, struct sock *sk, int oldstate, int newstate)
 	if (newstate == TCP_SYN_SENT) {
 		__u64 id = bpf_get_current_pid_tgid();
 
+		__builtin_memset(&nw, 0, sizeof(nw));
 		nw.pid = id >> 32;
 		nw.tid = (__u32)id;
 		if (!is_traced(nw.pid))

@@ -124,6 +124,16 @@ addr_bytes(const struct sockaddr_storage *ss, uint8_t a[16], int *family,
 	return 0;
 }
 
+/* Is a[16] an IPv4-mapped IPv6 address? */
+static int
+is_mapped(const uint8_t a[16])
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+
+	return memcmp(a, prefix, 12) == 0;
+}
+
 /* The IPv4 address a[4] as an IPv4-mapped IPv6 address in m[16]. */
 static void
 mapped(uint8_t m[16], const uint8_t a[4])
@@ -227,6 +237,10 @@ cx_peerproc_find(const struct sockaddr_storage *peer,
 		mapped(ma, a);
 		mapped(mb, b);
 		inode = diag_inode(AF_INET6, ma, pa, mb, pb);
+	} else if (inode == 0 && fa == AF_INET6 && is_mapped(a) &&
+	    is_mapped(b)) {
+		/* A dual-stack relay, an IPv4 client. */
+		inode = diag_inode(AF_INET, a + 12, pa, b + 12, pb);
 	}
 	if (inode == 0) {
 		snprintf(err, errlen, "the kernel knows no open client socket "

@@ -75,7 +75,7 @@ rc=0
 	>"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
 assert_eq "$rc" 0 "curl ran although it could not record"
 assert_eq "$(cat "$WORK/out.txt")" 200 "and got its answer"
-assert_contains "$(cat "$WORK/err.txt")" "preload: recorded nothing in 1 process: pid" "cxrec run says the preload recorded nothing"
+assert_contains "$(cat "$WORK/err.txt")" "preload: 1 problem, the first: pid" "cxrec run says the preload could not record"
 assert_contains "$(cat "$WORK/err.txt")" "cannot open trace" "... and why"
 
 # 6. A static binary: said in the summary line.
@@ -88,6 +88,24 @@ assert_eq "$(wc -l <"$WORK/err.txt")" 1 "in the one summary line"
 	"http://127.0.0.1:$PLAIN_PORT/v1/models" 2>"$WORK/err.txt"
 assert_contains "$(cat "$WORK/err.txt")" "preload: off" "--no-preload said"
 assert_eq "$("$CXREC" decode -f jsonl "$WORK/t7.bin" | wc -l)" 0 "--no-preload: nothing recorded"
+# 9. Descriptors played with behind the preload's back (tests/progs/fd_games.c):
+# recv(MSG_TRUNC) into no buffer, a socket fclose'd and its number reused
+# by a file, everything from 3 up closed and files opened on low numbers.
+rc=0
+"$CXREC" run --bpf off -o "$WORK/t9.bin" -- "$PROGS/fd_games" "$PLAIN_PORT" "$WORK/games.out" \
+	>"$WORK/games.txt" 2>"$WORK/err.txt" || rc=$?
+[ "$rc" = 0 ] || { cat "$WORK/games.txt" "$WORK/err.txt"; fail "fd_games exited $rc under the preload"; }
+"$PROGS/fd_games" "$PLAIN_PORT" "$WORK/games.bare" >"$WORK/games.bare.txt"
+assert_eq "$(cat "$WORK/games.txt")" "$(cat "$WORK/games.bare.txt")" "fd_games saw the same with the preload"
+cmp -s "$WORK/games.out" "$WORK/games.bare" || fail "the file written after close_range differs (frames in it?)"
+ok "the file written after close_range holds only what was written"
+assert_contains "$(cat "$WORK/err.txt")" "the program closed the trace's descriptor" "the preload stopped and said why"
+"$CXREC" decode -f jsonl "$WORK/t9.bin" >"$WORK/t.jsonl"
+# (its response lacks the 12 bytes the program threw away unread: MSG_TRUNC)
+assert_eq "$(q '[(e["comm"], url(e)) for e in x]')" "[('fd_games', '/v1/models')]" \
+	"the one HTTP exchange, nothing else"
+assert_eq "$(q '"fd_games\\n" in json.dumps(x)')" False "the file read on a reused number is not recorded"
+
 # 8. Through the relay: one exchange (the relay's), the preload adds the tid.
 "$CXREC" run --bpf off --upstream "http://127.0.0.1:$PLAIN_PORT" -o "$WORK/t8.bin" -- \
 	sh -c 'curl -s -o /dev/null "$CXREC_RELAY_URL/v1/models"' 2>"$WORK/err.txt"
