@@ -15,6 +15,7 @@
 #include "http.h"
 #include "procs.h"
 #include "sse.h"
+#include "ws.h"
 
 #define NBUCKETS                4096
 #define MAX_JSON_PAYLOAD        (16u * 1024 * 1024)
@@ -60,6 +61,7 @@ struct conn {
 	int64_t          resp_begin;
 	int              interim;       /* cresp's current message is 1xx */
 	struct cx_exchange *tunnel;     /* switched protocols */
+	struct cx_ws    *ws;            /* ... to WebSocket (ws.h) */
 	struct cx_sse   *sse;
 	struct cx_decoder *dec;
 	struct pend     *pend;
@@ -227,6 +229,11 @@ exchange_free(struct cx_exchange *ex)
 	free(ex->error);
 	free(ex->client_closed);
 	free(ex->note);
+	for (size_t i = 0; i < ex->nws; i++) {
+		free(ex->ws[i].data);
+		free(ex->ws[i].note);
+	}
+	free(ex->ws);
 	free(ex);
 }
 
@@ -305,12 +312,14 @@ static int resp_head(void *, const struct cx_http_head *);
 static int resp_body(void *, const uint8_t *, size_t);
 static int resp_trailers(void *, const struct cx_http_field *, size_t);
 static int resp_end(void *);
+static int req_tunnel(void *, const uint8_t *, size_t);
+static int resp_tunnel(void *, const uint8_t *, size_t);
 
 static const struct cx_http_cb req_cb = {
-	req_begin, req_head, req_body, req_trailers, req_end,
+	req_begin, req_head, req_body, req_trailers, req_end, req_tunnel,
 };
 static const struct cx_http_cb resp_cb = {
-	resp_begin, resp_head, resp_body, resp_trailers, resp_end,
+	resp_begin, resp_head, resp_body, resp_trailers, resp_end, resp_tunnel,
 };
 
 static struct conn *
@@ -353,6 +362,7 @@ conn_free(struct conn *c)
 	if (c == NULL)
 		return;
 	free(c->origin);
+	cx_ws_free(c->ws);
 	cx_http_free(c->req);
 	cx_http_free(c->resp);
 	cx_sse_free(c->sse);
@@ -686,6 +696,54 @@ resp_trailers(void *arg, const struct cx_http_field *f, size_t n)
 	return 0;
 }
 
+/* An Upgrade: websocket asked for and agreed to? */
+static int
+is_websocket(const struct cx_exchange *ex)
+{
+	const char *a = ex->has_req ? cx_fields_get(&ex->req.fields,
+	    "upgrade") : NULL;
+	const char *b = cx_fields_get(&ex->resp.fields, "upgrade");
+
+	return a != NULL && b != NULL && strcasestr(a, "websocket") != NULL &&
+	    strcasestr(b, "websocket") != NULL;
+}
+
+/* A WebSocket message: kept on the exchange, as events are. */
+static int
+on_ws(void *arg, const struct cx_ws_msg *m)
+{
+	struct conn *c = arg;
+	struct cx_exchange *ex = c->tunnel;
+	struct cx_wsmsg *w;
+
+	if (ex == NULL)
+		return 0;
+	if (ex->ws_bytes + m->len > CX_EXCHANGE_MAX_BODY) {
+		ex->ws_cut = 1;
+		return 0;
+	}
+	if (ex->nws == ex->aws) {
+		ex->aws = ex->aws ? 2 * ex->aws : 16;
+		ex->ws = xreallocarray(ex->ws, ex->aws, sizeof(*ex->ws));
+	}
+	w = &ex->ws[ex->nws++];
+	memset(w, 0, sizeof(*w));
+	w->ts = c->now;
+	w->dir = (uint8_t)m->dir;
+	w->opcode = (uint8_t)m->opcode;
+	w->compressed = (uint8_t)m->compressed;
+	w->truncated = (uint8_t)m->truncated;
+	w->partial = (uint8_t)m->partial;
+	w->close_code = m->close_code;
+	w->data = xmalloc(m->len + 1);
+	memcpy(w->data, m->data, m->len);
+	w->data[m->len] = '\0';
+	w->len = m->len;
+	w->note = m->note != NULL ? xstrdup(m->note) : NULL;
+	ex->ws_bytes += m->len;
+	return 0;
+}
+
 static int
 resp_end(void *arg)
 {
@@ -709,7 +767,31 @@ resp_end(void *arg)
 	    strcmp(method, "CONNECT") == 0 && ex->resp.status / 100 == 2)) {
 		cx_http_tunnel(c->req);
 		c->tunnel = ex;
+		if (ex->resp.status == 101 && is_websocket(ex) && c->ws == NULL)
+			c->ws = cx_ws_new(cx_fields_get(&ex->resp.fields,
+			    "sec-websocket-extensions"), on_ws, c);
 	}
+	return 0;
+}
+
+/* The bytes after the switch, to the WebSocket parser if there is one. */
+static int
+req_tunnel(void *arg, const uint8_t *p, size_t n)
+{
+	struct conn *c = arg;
+
+	if (c->ws != NULL)
+		cx_ws_feed(c->ws, CX_WS_CLIENT, p, n);
+	return 0;
+}
+
+static int
+resp_tunnel(void *arg, const uint8_t *p, size_t n)
+{
+	struct conn *c = arg;
+
+	if (c->ws != NULL)
+		cx_ws_feed(c->ws, CX_WS_SERVER, p, n);
 	return 0;
 }
 
@@ -990,6 +1072,20 @@ conn_end(struct cx_analysis *a, struct conn *c, const char *how)
 	if (c->tunnel != NULL) {
 		c->tunnel->tunnel_req = cx_http_tunnel_bytes(c->req);
 		c->tunnel->tunnel_resp = cx_http_tunnel_bytes(c->resp);
+	}
+	if (c->ws != NULL && c->tunnel != NULL) {
+		cx_ws_finish(c->ws);
+		for (int d = 0; d < 2; d++) {
+			const char *e = cx_ws_error(c->ws, (enum cx_ws_dir)d);
+
+			if (e != NULL)
+				add_error(c->tunnel, "WebSocket, %s: "
+				    "%s (%" PRIu64 " bytes after it not decoded)",
+				    d == CX_WS_CLIENT ? "client to server" :
+				    "server to client", e,
+				    cx_ws_skipped(c->ws, (enum cx_ws_dir)d));
+		}
+		c->tunnel->ws_deflate = cx_ws_deflate(c->ws);
 	}
 	if (c->tls && !c->plain && c->nreqs == 0) {
 		/* Encrypted, and the keys' side was not seen: say so. */

@@ -53,6 +53,20 @@ struct cx_event {
 	int              truncated;     /* its data was cut */
 };
 
+/* A WebSocket message on an upgraded connection (ws.h). */
+struct cx_wsmsg {
+	int64_t          ts;            /* its last frame's arrival */
+	uint8_t          dir;           /* enum cx_ws_dir: 0 from the client */
+	uint8_t          opcode;        /* enum cx_ws_opcode */
+	uint8_t          compressed;    /* permessage-deflate: inflated */
+	uint8_t          truncated;
+	uint8_t          partial;       /* the stream ended inside it */
+	int              close_code;    /* close: its code, 0 if none */
+	char            *data;          /* NUL-terminated, len bytes */
+	size_t           len;
+	char            *note;          /* a problem with it, or NULL */
+};
+
 /* A 1xx interim response (100 Continue, 103 Early Hints). */
 struct cx_interim {
 	int              status;
@@ -119,6 +133,13 @@ struct cx_exchange {
 	char            *note;          /* NULL: none */
 	uint64_t         tunnel_req;    /* bytes after a protocol switch */
 	uint64_t         tunnel_resp;
+	/* after a switch to WebSocket: its messages, both ways, in order */
+	struct cx_wsmsg *ws;
+	size_t           nws;
+	size_t           aws;
+	uint64_t         ws_bytes;
+	int              ws_cut;        /* more than CX_EXCHANGE_MAX_BODY */
+	int              ws_deflate;    /* permessage-deflate negotiated */
 };
 
 /* A frame kept as is: notes, losses, errors not about a connection. */

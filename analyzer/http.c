@@ -600,6 +600,9 @@ cx_http_feed(struct cx_http *h, const uint8_t *p, size_t n)
 			break;
 		case S_TUNNEL:
 			h->tunnel_bytes += n;
+			if (h->cb.tunnel != NULL && h->cb.tunnel(h->arg, p, n) ==
+			    -1)
+				return fail(h, "stopped by the caller");
 			n = 0;
 			break;
 		case S_FAILED:

@@ -71,6 +71,8 @@ struct cx_http_cb {                     /* any of these may be NULL */
 	int (*body)(void *arg, const uint8_t *p, size_t n);
 	int (*trailers)(void *arg, const struct cx_http_field *f, size_t n);
 	int (*end)(void *arg);
+	/* After a protocol switch: the bytes, which are not HTTP. */
+	int (*tunnel)(void *arg, const uint8_t *p, size_t n);
 };
 
 struct cx_http;

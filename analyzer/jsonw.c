@@ -146,3 +146,16 @@ cx_jw_process(struct cx_buf *b, int redact, const struct cx_proc *p)
 	cx_jw_cstr(b, 0, p->via);
 	cx_buf_addc(b, '}');
 }
+
+const char *
+cx_jw_ws_opcode(int opcode)
+{
+	switch (opcode) {
+	case 0x1: return "text";
+	case 0x2: return "binary";
+	case 0x8: return "close";
+	case 0x9: return "ping";
+	case 0xa: return "pong";
+	default: return "continuation";
+	}
+}

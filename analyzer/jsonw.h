@@ -30,6 +30,8 @@ void     cx_jw_url(struct cx_buf *b, int redact, const char *s);
 void     cx_jw_fields(struct cx_buf *b, int redact, const struct cx_fields *fl);
 /* What is known of a process (procs.h), or null (docs/jsonl.md). */
 void     cx_jw_process(struct cx_buf *b, int redact, const struct cx_proc *p);
+/* A WebSocket opcode's name ("text", "binary", "close", ...). */
+const char *cx_jw_ws_opcode(int opcode);
 /* An unsigned integer. */
 void     cx_jw_u64(struct cx_buf *b, uint64_t v);
 /* A duration in ns as milliseconds, three decimals ("12.345"). */

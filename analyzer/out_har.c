@@ -3,9 +3,11 @@
  * one JSON document with one entry per exchange, in order of start.
  *
  * What HAR cannot say goes into custom fields (a leading "_"): the client
- * process (_pid, _tid, _comm, and _process as jsonl's "process"), the connection (_conn), who recorded it
- * (_source), what went wrong (_error), a note (_note), the events of an
- * event stream (_sse, as in the jsonl format) and, since HAR has no
+ * process (_pid, _tid, _comm, and _process as jsonl's "process"), the
+ * connection (_conn), who recorded it (_source), what went wrong
+ * (_error), a note (_note), the events of an event stream (_sse, as in
+ * the jsonl format), the messages after a switch to WebSocket
+ * (_webSocketMessages, as Chrome writes them) and, since HAR has no
  * encoding on postData, "_encoding":"base64" for a binary request body.
  * Redaction is the jsonl format's (redact.h): the same helpers on the same
  * strings.
@@ -664,6 +666,34 @@ response(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	putc('}', f);
 }
 
+/*
+ * Chrome's _webSocketMessages: {type: "send"|"receive", time: seconds
+ * since the epoch, opcode, data: text, or base64 for binary}.
+ */
+static void
+ws_messages(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
+{
+	const struct cx_file_info *info = ctx->info;
+
+	fputs(",\"_webSocketMessages\":[", f);
+	for (size_t i = 0; i < ex->nws; i++) {
+		const struct cx_wsmsg *m = &ex->ws[i];
+		int64_t rt = info->realtime_ns + (m->ts - info->monotonic_ns);
+
+		fprintf(f, "%s{\"type\":\"%s\",\"time\":%.6f,\"opcode\":%d,"
+		    "\"data\":", i > 0 ? "," : "", m->dir == 0 ? "send" :
+		    "receive", (double)rt / 1e9, m->opcode);
+		if (m->opcode == 0x2 || !cx_utf8_valid((const uint8_t *)m->data,
+		    m->len))
+			cx_json_base64(f, (const uint8_t *)m->data, m->len);
+		else
+			rstr(f, ctx, m->data, m->len);
+		putc('}', f);
+	}
+	putc(']', f);
+}
+
 static void
 entry(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 {
@@ -714,6 +744,8 @@ entry(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	rcstr(f, ctx, ex->error);
 	fputs(",\"_note\":", f);
 	rcstr(f, ctx, ex->note);
+	if (ex->nws > 0)
+		ws_messages(f, ctx, ex);
 	putc('}', f);
 }
 

@@ -233,6 +233,58 @@ response(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
 	    ",\"complete\":false}");
 }
 
+/* The messages after a switch to WebSocket (docs/jsonl.md). */
+static void
+websocket(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
+{
+	cx_jw_raw(b, ",\"websocket\":[");
+	for (size_t i = 0; i < ex->nws; i++) {
+		const struct cx_wsmsg *m = &ex->ws[i];
+
+		cx_jw_raw(b, i > 0 ? ",{\"t_ms\":" : "{\"t_ms\":");
+		cx_jw_ms(b, m->ts - ex->start);
+		cx_jw_raw(b, m->dir == 0 ? ",\"dir\":\"send\"" :
+		    ",\"dir\":\"receive\"");
+		cx_jw_raw(b, ",\"opcode\":\"");
+		cx_jw_raw(b, cx_jw_ws_opcode(m->opcode));
+		cx_jw_raw(b, "\"");
+		if (m->opcode == 0x8) {
+			cx_jw_raw(b, ",\"code\":");
+			if (m->close_code != 0)
+				cx_jw_u64(b, (uint64_t)m->close_code);
+			else
+				cx_jw_raw(b, "null");
+		}
+		cx_jw_raw(b, ",\"data\":");
+		if (m->opcode == 0x2 || !cx_utf8_valid((const uint8_t *)m->data,
+		    m->len)) {
+			cx_json_base64_buf(b, (const uint8_t *)m->data, m->len);
+			cx_jw_raw(b, ",\"encoding\":\"base64\"");
+		} else if (m->opcode == 0x1)
+			data_value(b, ctx, m->data, m->len, 0);
+		else
+			cx_jw_str(b, R(ctx), m->data, m->len);
+		if (m->compressed)
+			cx_jw_raw(b, ",\"compressed\":true");
+		if (m->truncated)
+			cx_jw_raw(b, ",\"truncated\":true");
+		if (m->partial)
+			cx_jw_raw(b, ",\"partial\":true");
+		if (m->note != NULL) {
+			cx_jw_raw(b, ",\"note\":");
+			cx_jw_cstr(b, 0, m->note);
+		}
+		cx_buf_addc(b, '}');
+		cx_jw_flush(b, f, 0);
+	}
+	cx_buf_addc(b, ']');
+	if (ex->ws_deflate)
+		cx_jw_raw(b, ",\"websocket_deflate\":true");
+	if (ex->ws_cut)
+		cx_jw_raw(b, ",\"websocket_truncated\":true");
+}
+
 static void
 exchange(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
     const struct cx_exchange *ex)
@@ -294,6 +346,8 @@ exchange(struct cx_buf *b, FILE *f, const struct cx_out_ctx *ctx,
 		cx_jw_u64(b, ex->tunnel_resp);
 		cx_buf_addc(b, '}');
 	}
+	if (ex->nws > 0 || ex->ws_deflate)
+		websocket(b, f, ctx, ex);
 	cx_jw_raw(b, ",\"error\":");
 	cx_jw_cstr(b, R(ctx), ex->error);
 	if (ex->note != NULL) {

@@ -11,6 +11,7 @@
 #include <cJSON.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "output.h"
 #include "redact.h"
 #include "view.h"
@@ -517,6 +518,63 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 	fputc('\n', f);
 }
 
+static void hexdump_line(struct cx_buf *b, const uint8_t *p, size_t n);
+
+/* A WebSocket message: "+12.3ms ws send text {...}". */
+static void
+ws_message(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
+    const struct cx_wsmsg *m)
+{
+	struct cx_buf b;
+	size_t show;
+
+	fprintf(f, IND "+%.1fms ws %s %s", cx_ms(m->ts - ex->start),
+	    m->dir == 0 ? "send" : "receive", cx_jw_ws_opcode(m->opcode));
+	if (m->opcode == 0x8 && m->close_code != 0)
+		fprintf(f, " %d", m->close_code);
+	fputc(' ', f);
+	cx_buf_init(&b, 0);
+	if (m->opcode == 0x2) {
+		hexdump_line(&b, (const uint8_t *)m->data, m->len);
+	} else if (cx_json_emit(&b, m->data, m->len, ctx->redact ?
+	    CX_JSON_REDACT : 0, NULL) < 0)
+		redacted(&b, ctx, m->data, m->len, 0);
+	show = ctx->max_body && b.len > ctx->max_body ? (size_t)ctx->max_body :
+	    b.len;
+	cx_out_term(f, (const char *)b.p, show, 0, "");
+	if (show < b.len)
+		fprintf(f, " ... (%zu more bytes)", b.len - show);
+	cx_buf_free(&b);
+	if (m->compressed)
+		fputs("  (deflated)", f);
+	if (m->partial)
+		fputs("  (incomplete: the stream ended inside it)", f);
+	if (m->truncated)
+		fputs("  (data cut: too long)", f);
+	if (m->note != NULL) {
+		fputs("  !! ", f);
+		tputs(f, m->note);
+	}
+	fputc('\n', f);
+}
+
+/* Binary as hex pairs, at most 64 bytes shown. */
+static void
+hexdump_line(struct cx_buf *b, const uint8_t *p, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[40];
+
+	for (size_t i = 0; i < n && i < 64; i++) {
+		cx_buf_addc(b, hex[p[i] >> 4]);
+		cx_buf_addc(b, hex[p[i] & 15]);
+	}
+	if (n > 64) {
+		snprintf(tmp, sizeof(tmp), "... (%zu bytes)", n);
+		cx_buf_adds(b, tmp);
+	}
+}
+
 static void
 start_line(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
     int req)
@@ -616,7 +674,12 @@ exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 			body(f, ctx, &rsv, "response");
 		fields(f, ctx, &rs->trailers, "< (trailer)");
 	}
-	if (ex->tunnel_req > 0 || ex->tunnel_resp > 0)
+	for (size_t i = 0; i < ex->nws; i++)
+		ws_message(f, ctx, ex, &ex->ws[i]);
+	if (ex->ws_cut)
+		fprintf(f, IND "!! more WebSocket messages than %u MiB: the "
+		    "rest were dropped\n", CX_EXCHANGE_MAX_BODY >> 20);
+	if ((ex->tunnel_req > 0 || ex->tunnel_resp > 0) && ex->nws == 0)
 		fprintf(f, IND "(then %" PRIu64 " bytes up and %" PRIu64
 		    " bytes down after the protocol switch, not decoded)\n",
 		    ex->tunnel_req, ex->tunnel_resp);

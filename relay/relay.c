@@ -657,6 +657,8 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 			if (h.status >= 100 && h.status < 200 && h.status != 101)
 				continue;       /* interim response */
 			if (h.status == 101) {
+				/* The upgrade is answered: no response owed. */
+				response_done(c);
 				c->rs = RS_TUNNEL;
 				c->rq = RQ_TUNNEL;
 				return n;

@@ -25,11 +25,11 @@ x=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(eval(sys.argv[2]))' "$@"; }
 
 # har_validate FILE: check a HAR file against the HAR 1.2 schemas with
-# npm's har-validator (scripts/install-har-validator.sh); call it before
+# npm's har-validator (scripts/install-npm.sh); call it before
 # codex_block_internet, which sends npm to a dead proxy.
 har_validate() {
 	local mods
-	mods=$("$REPO/scripts/install-har-validator.sh") ||
+	mods=$("$REPO/scripts/install-npm.sh" har-validator 5.1.5) ||
 		fail "cannot install har-validator from npm"
 	NODE_PATH=$mods node -e '
 const v = require("har-validator");

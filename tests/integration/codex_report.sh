@@ -5,7 +5,7 @@
 # conversation view shows both turns and the tool call, and no secret
 # appears in any of them.
 . "$(dirname "$0")/../lib.sh"
-"$REPO/scripts/install-har-validator.sh" >/dev/null || fail "cannot install har-validator from npm"
+"$REPO/scripts/install-npm.sh" har-validator 5.1.5 >/dev/null || fail "cannot install har-validator from npm"
 . "$TESTS_DIR/codex_common.sh"
 codex_write_chatgpt_auth
 rc=0

@@ -114,7 +114,7 @@ on_end(void *arg)
 }
 
 static const struct cx_http_cb cb = {
-	on_begin, on_head, on_body, on_trailers, on_end,
+	on_begin, on_head, on_body, on_trailers, on_end, NULL,
 };
 
 static void
