@@ -29,6 +29,7 @@
 #include "redact.h"
 #include "strmap.h"
 #include "view.h"
+#include "wsturns.h"
 
 #define IND     "   "
 /* Tool calls remembered by call id (for their outputs' headings). */
@@ -1197,9 +1198,23 @@ cx_conv_new(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 	return c;
 }
 
+/* A turn on a WebSocket (wsturns.h): as a POST's. */
+static void
+ws_turn(void *arg, const struct cx_exchange *t)
+{
+	struct cx_conv *c = arg;
+
+	if (c->in_list)
+		fputc('\n', c->f);
+	turn(c, t);
+	c->in_list = 0;
+}
+
 void
 cx_conv_exchange(struct cx_conv *c, const struct cx_exchange *ex)
 {
+	if (ex->nws > 0 && cx_ws_turns(ex, ws_turn, c) > 0)
+		return;
 	if (is_turn(ex)) {
 		if (c->in_list)
 			fputc('\n', c->f);

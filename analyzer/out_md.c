@@ -16,12 +16,14 @@
 #include <cJSON.h>
 
 #include "json.h"
+#include "jsonw.h"
 #include "keypaths.h"
 #include "mdesc.h"
 #include "procs.h"
 #include "output.h"
 #include "redact.h"
 #include "view.h"
+#include "wsturns.h"
 
 #define MAX_PATHS       2000    /* distinct key paths a table */
 #define MAX_ENDPOINTS   500
@@ -362,6 +364,42 @@ stats_init(struct stats *s, const struct cx_out_ctx *ctx)
 	s->end = ctx->info->monotonic_ns;
 }
 
+static void stats_add(struct stats *s, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex, struct cx_buf *key);
+
+/* A turn on a WebSocket: its payloads and events, as a POST's. */
+struct ws_stats {
+	struct stats            *s;
+	const struct cx_out_ctx *ctx;
+};
+
+static void
+ws_stats_turn(void *arg, const struct cx_exchange *t)
+{
+	struct ws_stats *w = arg;
+	struct usage u;
+
+	body_paths(w->s->req_kp, &t->req);
+	for (size_t j = 0; j < t->resp.nevents; j++) {
+		const struct cx_event *ev = &t->resp.events[j];
+		struct evtype *et = evtype(w->s, ev->event, w->ctx->redact);
+
+		if (et == NULL) {
+			w->s->ev_other++;
+			continue;
+		}
+		et->n++;
+		if (cx_json_check(ev->data, ev->data_len, 0))
+			cx_keypaths_add_text(et->kp, ev->data, ev->data_len);
+	}
+	if (exchange_usage(t, &u)) {
+		w->s->usage = grow(w->s->usage, w->s->nusage, &w->s->ausage,
+		    sizeof(*w->s->usage));
+		w->s->usage[w->s->nusage].id = t->id;
+		w->s->usage[w->s->nusage++].u = u;
+	}
+}
+
 /* One exchange into the statistics; key is scratch space. */
 static void
 stats_add(struct stats *s, const struct cx_out_ctx *ctx,
@@ -399,6 +437,19 @@ stats_add(struct stats *s, const struct cx_out_ctx *ctx,
 		e->in += ex->has_req ? ex->req.body_bytes : 0;
 		e->out += ex->has_resp ? ex->resp.body_bytes : 0;
 	}
+	if (ex->pid != 0) {
+		s->pidex = grow(s->pidex, s->npidex, &s->apidex,
+		    sizeof(*s->pidex));
+		s->pidex[s->npidex].pid = ex->pid;
+		s->pidex[s->npidex++].id = ex->id;
+	}
+	if (ex->nws > 0) {
+		/* Its turns' payloads, events, usage, as a POST's would be. */
+		struct ws_stats w = { s, ctx };
+
+		if (cx_ws_turns(ex, ws_stats_turn, &w) > 0)
+			return;
+	}
 	if (ex->has_req)
 		body_paths(s->req_kp, &ex->req);
 	if (ex->has_resp && !ex->resp.sse)
@@ -414,12 +465,6 @@ stats_add(struct stats *s, const struct cx_out_ctx *ctx,
 		t->n++;
 		if (cx_json_check(ev->data, ev->data_len, 0))
 			cx_keypaths_add_text(t->kp, ev->data, ev->data_len);
-	}
-	if (ex->pid != 0) {
-		s->pidex = grow(s->pidex, s->npidex, &s->apidex,
-		    sizeof(*s->pidex));
-		s->pidex[s->npidex].pid = ex->pid;
-		s->pidex[s->npidex++].id = ex->id;
 	}
 	if (exchange_usage(ex, &u)) {
 		s->usage = grow(s->usage, s->nusage, &s->ausage,
@@ -1194,14 +1239,12 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 
 static void
 events_block(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex)
+    const struct cx_exchange *ex, const struct cx_msg *m, const char *title)
 {
-	const struct cx_msg *m = &ex->resp;
 	struct cx_buf b, d;
 	char summary[128], line[64];
 
-	snprintf(summary, sizeof(summary), "Response events (%zu)",
-	    m->nevents);
+	snprintf(summary, sizeof(summary), "%s (%zu)", title, m->nevents);
 	details_open(f, summary);
 	if (m->sse_error != NULL) {
 		fputs("**The event stream could not be decoded** (", f);
@@ -1260,6 +1303,52 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 	details_close(f);
 	cx_buf_free(&b);
 	cx_buf_free(&d);
+}
+
+/*
+ * The messages after a switch to WebSocket, one a line as events are:
+ * "+12.3ms send text {...}" (binary in base64).
+ */
+static void
+ws_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
+{
+	struct cx_msg m;
+	struct cx_event *ev = xcalloc(ex->nws ? ex->nws : 1, sizeof(*ev));
+	char (*names)[32] = xcalloc(ex->nws ? ex->nws : 1, sizeof(*names));
+	struct cx_buf *bin = xcalloc(ex->nws ? ex->nws : 1, sizeof(*bin));
+
+	memset(&m, 0, sizeof(m));
+	for (size_t i = 0; i < ex->nws; i++) {
+		const struct cx_wsmsg *w = &ex->ws[i];
+
+		snprintf(names[i], sizeof(names[i]), "%s %s", w->dir == 0 ?
+		    "send" : "receive", cx_jw_ws_opcode(w->opcode));
+		ev[i].ts = w->ts;
+		ev[i].event = names[i];
+		ev[i].partial = w->partial;
+		ev[i].truncated = w->truncated;
+		if (w->opcode == 0x2 || !cx_utf8_valid((const uint8_t *)w->data,
+		    w->len)) {
+			cx_buf_init(&bin[i], 0);
+			cx_buf_adds(&bin[i], "(base64) ");
+			cx_json_base64_buf(&bin[i], (const uint8_t *)w->data,
+			    w->len);
+			ev[i].data = (char *)bin[i].p;
+			ev[i].data_len = bin[i].len;
+		} else {
+			ev[i].data = w->data;
+			ev[i].data_len = w->len;
+		}
+	}
+	m.events = ev;
+	m.nevents = ex->nws;
+	m.events_cut = ex->ws_cut;
+	events_block(f, ctx, ex, &m, "WebSocket messages");
+	for (size_t i = 0; i < ex->nws; i++)
+		cx_buf_free(&bin[i]);
+	free(bin);
+	free(names);
+	free(ev);
 }
 
 static void
@@ -1386,10 +1475,12 @@ exchange(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	if (ex->has_resp && (rs->head_done || rs->ninterim > 0)) {
 		headers_block(f, ctx, ex, 0);
 		if (rs->sse)
-			events_block(f, ctx, ex);
+			events_block(f, ctx, ex, &ex->resp, "Response events");
 		else
 			body_block(f, ctx, rs, "Response");
 	}
+	if (ex->nws > 0)
+		ws_block(f, ctx, ex);
 }
 
 /*

@@ -26,6 +26,7 @@ import gzip
 import hashlib
 import http.server
 import json
+import struct
 import os
 import shutil
 import socket
@@ -362,6 +363,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def do_GET(self):
+        path_only = urllib.parse.urlsplit(self.path).path.rstrip("/")
+        if (path_only.endswith("/responses") and
+                "websocket" in (self.headers.get("Upgrade") or "").lower()):
+            return self.ws_session()
         self.dispatch(b"", "none")
 
     def do_HEAD(self):
@@ -515,7 +520,83 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 fh.write(line)
 
     # ---- the Responses API stream --------------------------------------
-    def answer_responses(self, body, entry):
+    # ---- the Responses API over a WebSocket (codex's responses_websockets) --
+    WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+    def ws_read_frame(self):
+        h = self.rfile.read(2)
+        if len(h) < 2:
+            return None
+        fin, op, n = h[0] & 0x80, h[0] & 0x0F, h[1] & 0x7F
+        if n == 126:
+            n = struct.unpack(">H", self.rfile.read(2))[0]
+        elif n == 127:
+            n = struct.unpack(">Q", self.rfile.read(8))[0]
+        mask = self.rfile.read(4) if h[1] & 0x80 else None
+        data = self.rfile.read(n)
+        if mask:
+            data = bytes(b ^ mask[i % 4] for i, b in enumerate(data))
+        return bool(fin), op, data
+
+    def ws_send(self, op, data):
+        n = len(data)
+        if n < 126:
+            h = bytes([0x80 | op, n])
+        elif n < 65536:
+            h = bytes([0x80 | op, 126]) + struct.pack(">H", n)
+        else:
+            h = bytes([0x80 | op, 127]) + struct.pack(">Q", n)
+        self.wfile.write(h + data)
+        self.wfile.flush()
+
+    def ws_session(self):
+        """GET .../responses with Upgrade: websocket: each text message
+        {"type":"response.create"|"response.append", ...request body...}
+        is answered with the same events the SSE path sends, one text
+        frame each.  No extension is offered by codex, none is taken."""
+        key = self.headers.get("Sec-WebSocket-Key") or ""
+        accept = base64.b64encode(hashlib.sha1((key + self.WS_GUID).encode()).digest()).decode()
+        self.write_log({"ts": round(time.time(), 3), "method": "GET", "path": self.path,
+                        "headers": [[k, v] for k, v in self.headers.items()],
+                        "answer": "websocket-upgrade", "status": 101,
+                        "tls": isinstance(self.connection, ssl.SSLSocket)})
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        parts, opcode = [], None
+        while True:
+            frame = self.ws_read_frame()
+            if frame is None:
+                return
+            fin, op, data = frame
+            if op == 0x8:
+                self.ws_send(0x8, data[:2] or struct.pack(">H", 1000))
+                return
+            if op == 0x9:
+                self.ws_send(0xA, data)
+                continue
+            if op in (0x1, 0x2):
+                parts, opcode = [data], op
+            elif op == 0x0:
+                parts.append(data)
+            if not fin or opcode != 0x1:
+                continue
+            try:
+                msg = json.loads(b"".join(parts))
+            except ValueError:
+                continue
+            entry = {"ts": round(time.time(), 3), "method": "WS", "path": self.path,
+                     "transport": "websocket", "ws_type": msg.get("type"), "body": msg}
+            if msg.get("type") in ("response.create", "response.append"):
+                body = {k: v for k, v in msg.items() if k != "type"}
+                self.answer_responses(body, entry, ws=True)
+            self.write_log(entry)
+
+    def answer_responses(self, body, entry, ws=False):
         n = next_id()
         resp_id = "resp_mock_%04d" % n
         model = body.get("model") or MODEL_DEFAULT
@@ -563,6 +644,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
             ok = any(TOOL_MARKER in o for o in outputs)
             entry["answer"] = "message:" + ("tool-ok" if ok else "tool-output-missing-marker")
 
+        if not ws:
+            self.sse_head(n)
+        entry["response_id"] = resp_id
+        entry["sse_events"] = events_sent = []
+
+        def emit(kind, **fields):
+            events_sent.append(kind)
+            ev = {"type": kind, "sequence_number": seq[0]}
+            ev.update(fields)
+            seq[0] += 1
+            js = json.dumps(ev, separators=(",", ":"))
+            if ws:
+                self.ws_send(0x1, js.encode("utf-8"))
+            else:
+                data = "event: %s\ndata: %s\n\n" % (kind, js)
+                self.write_chunk(data.encode("utf-8"))
+            if delay:
+                time.sleep(delay)
+
+        self.stream_turn(body, n, resp_id, turn, base_response, emit, entry)
+        if not ws:
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+    def sse_head(self, n):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Transfer-Encoding", "chunked")
@@ -578,19 +684,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("x-codex-secondary-reset-after-seconds", "86400")
         self.end_headers()
 
-        entry["response_id"] = resp_id
-        entry["sse_events"] = events_sent = []
-
-        def emit(kind, **fields):
-            events_sent.append(kind)
-            ev = {"type": kind, "sequence_number": seq[0]}
-            ev.update(fields)
-            seq[0] += 1
-            data = "event: %s\ndata: %s\n\n" % (kind, json.dumps(ev, separators=(",", ":")))
-            self.write_chunk(data.encode("utf-8"))
-            if delay:
-                time.sleep(delay)
-
+    def stream_turn(self, body, n, resp_id, turn, base_response, emit, entry):
+        if turn == 1:
+            name, args = pick_tool(body)
+        else:
+            ok = any(TOOL_MARKER in o for o in function_outputs(body))
         emit("response.created", response=base_response("in_progress", []))
         emit("response.in_progress", response=base_response("in_progress", []))
 
@@ -662,8 +760,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      "total_tokens": 1420}
         entry["usage"] = usage
         emit("response.completed", response=base_response("completed", output, usage))
-        self.wfile.write(b"0\r\n\r\n")
-        self.wfile.flush()
 
 
 def split_text(text, parts):
