@@ -250,8 +250,18 @@ bad:
 
 /* Read the response head. Leftover body bytes are copied to *rest.
  * Returns 0 and fills d on success. */
+static int read_head_status(bench_conn *c, body_dec *d, char *rest, size_t *restlen,
+                            size_t restcap, int64_t *t_first, int want, char *err, size_t errlen);
+
 static int read_head(bench_conn *c, body_dec *d, char *rest, size_t *restlen, size_t restcap,
                      int64_t *t_first, char *err, size_t errlen)
+{
+    return read_head_status(c, d, rest, restlen, restcap, t_first, 200, err, errlen);
+}
+
+/* The response head, which must have status want; leftover bytes to rest. */
+static int read_head_status(bench_conn *c, body_dec *d, char *rest, size_t *restlen,
+                            size_t restcap, int64_t *t_first, int want, char *err, size_t errlen)
 {
     char head[16384];
     size_t len = 0;
@@ -275,7 +285,7 @@ static int read_head(bench_conn *c, body_dec *d, char *rest, size_t *restlen, si
     size_t hlen = (size_t)(end - head) + 4;
     int status = 0;
     if (len < 12 || memcmp(head, "HTTP/1.", 7) != 0 || sscanf(head + 9, "%3d", &status) != 1 ||
-        status != 200) {
+        status != want) {
         char *eol = memchr(head, '\r', len);
         int l = eol ? (int)(eol - head) : 40;
         snprintf(err, errlen, "unexpected status line: %.*s", l > 100 ? 100 : l, head);
@@ -444,6 +454,77 @@ framing:
     return -1;
 }
 
+/* ---------- WebSocket ---------- */
+
+/*
+ * GET /ws (an upgrade), then frames: each text message {"seq":i,"t_ns":T}
+ * gives lat[i] = arrival of the read() that completed it minus T.  Ends at
+ * the close frame.  Returns the number of messages, or -1.
+ */
+static long long run_ws_stream(bench_conn *c, long long n, long long gap_us, int64_t *lat,
+                               int64_t deadline_ns, char *err, size_t errlen)
+{
+    char req[512], buf[16384];
+    int rl = snprintf(req, sizeof req,
+                      "GET /ws?n=%lld&gap_us=%lld HTTP/1.1\r\nHost: %s:%d\r\n"
+                      "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                      "Sec-WebSocket-Version: 13\r\n\r\n", n, gap_us, o_host, o_port);
+    if (bench_conn_write_all(c, req, (size_t)rl) != 0) {
+        snprintf(err, errlen, "send request failed");
+        return -1;
+    }
+    size_t have = 0;
+    int64_t t_recv;
+    body_dec d;
+    if (read_head_status(c, &d, buf, &have, sizeof buf, &t_recv, 101, err, errlen) != 0)
+        return -1;
+    long long got = 0;
+    for (;;) {
+        /* whole frames in buf[0..have) */
+        size_t off = 0;
+        while (have - off >= 2) {
+            unsigned char b0 = (unsigned char)buf[off], b1 = (unsigned char)buf[off + 1];
+            size_t plen = b1 & 0x7f, hl = 2;
+            if (plen >= 126 || (b1 & 0x80)) {
+                snprintf(err, errlen, "unexpected frame header %02x %02x", b0, b1);
+                return -1;
+            }
+            if (have - off < hl + plen)
+                break;
+            if ((b0 & 0x0f) == 0x8)
+                return got;             /* close */
+            long long seq;
+            int64_t t;
+            char msg[128];
+            memcpy(msg, buf + off + hl, plen);
+            msg[plen] = 0;
+            if (sscanf(msg, "{\"seq\":%lld,\"t_ns\":%" SCNd64 "}", &seq, &t) != 2 || seq < 0 ||
+                seq >= n) {
+                snprintf(err, errlen, "bad message: %.60s", msg);
+                return -1;
+            }
+            lat[seq] = t_recv - t;
+            got++;
+            off += hl + plen;
+        }
+        memmove(buf, buf + off, have - off);
+        have -= off;
+        if (bench_now_ns() > deadline_ns) {
+            snprintf(err, errlen, "deadline reached after %lld/%lld messages", got, n);
+            return -1;
+        }
+        ssize_t r = bench_conn_read(c, buf + have, sizeof buf - have);
+        t_recv = bench_now_ns();
+        if (r <= 0) {
+            snprintf(err, errlen, "%s after %lld/%lld messages", r == 0 ? "EOF" : "read error",
+                     got, n);
+            return -1;
+        }
+        have += (size_t)r;
+    }
+}
+
 /* ---------- statistics ---------- */
 
 static int cmp_i64(const void *a, const void *b)
@@ -528,6 +609,50 @@ static int mode_sse(void)
     printf("RESULT mode=sse ok=1 events=%lld warmup=%lld measured=%zu gap_us=%lld p50_us=%.1f p90_us=%.1f "
            "p99_us=%.1f p999_us=%.1f max_us=%.1f min_us=%.1f mean_us=%.1f\n",
            o_n, warm, m, o_gap_us, st.p50, st.p90, st.p99, st.p999, st.max, st.min, st.mean);
+    free(lat);
+    return 0;
+}
+
+/* ---------- mode: ws ---------- */
+
+static int mode_ws(void)
+{
+    long long warm = o_warmup >= 0 ? o_warmup : (o_n / 10 < 100 ? o_n / 10 : 100);
+    int64_t *lat = calloc((size_t)o_n, sizeof *lat);
+    bench_conn c;
+    char err[256] = "";
+    long long got = -1;
+
+    if (!lat || warm >= o_n)
+        return 2;
+    int64_t deadline = bench_now_ns() + (int64_t)o_timeout_s * 1000000000LL;
+    if (open_conn(&c, err, sizeof err) == 0)
+        got = run_ws_stream(&c, o_n, o_gap_us, lat, deadline, err, sizeof err);
+    bench_conn_close(&c);
+    if (got != o_n) {
+        if (got >= 0)
+            snprintf(err, sizeof err, "%lld/%lld messages", got, o_n);
+        fprintf(stderr, "ws: FAILED: %s\n", err);
+        printf("RESULT mode=ws ok=0 error=\"%s\"\n", err);
+        free(lat);
+        return 1;
+    }
+    size_t m = (size_t)(o_n - warm);
+    if (o_raw) {
+        FILE *f = fopen(o_raw, "w");
+        if (!f) {
+            perror(o_raw);
+            free(lat);
+            return 1;
+        }
+        for (size_t i = 0; i < m; i++)
+            fprintf(f, "%" PRId64 "\n", lat[warm + (long long)i]);
+        fclose(f);
+    }
+    lat_stats st = stats(lat + warm, m);
+    printf("RESULT mode=ws ok=1 messages=%lld warmup=%lld measured=%zu gap_us=%lld p50_us=%.1f "
+           "p90_us=%.1f p99_us=%.1f max_us=%.1f\n", o_n, warm, m, o_gap_us, st.p50, st.p90,
+           st.p99, st.max);
     free(lat);
     return 0;
 }
@@ -928,7 +1053,7 @@ static int mode_concurrent(void)
 static void usage(void)
 {
     fprintf(stderr,
-            "usage: bench_client sse|bulk|concurrent --port P [--host 127.0.0.1] [--tls --cacert ca.pem]\n"
+            "usage: bench_client sse|ws|bulk|concurrent --port P [--host 127.0.0.1] [--tls --cacert ca.pem]\n"
             "         sse:        [--n 2000] [--gap-us 2000] [--warmup min(100,n/10)] [--raw FILE]\n"
             "         bulk:       [--bytes 1073741824] [--repeat 3]\n"
             "         concurrent: [--conns 256] [--n 200] [--gap-us 2000] [--rss-pid PID]\n"
@@ -997,6 +1122,8 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (!strcmp(mode, "sse"))
         return mode_sse();
+    if (!strcmp(mode, "ws"))
+        return mode_ws();
     if (!strcmp(mode, "bulk"))
         return mode_bulk();
     if (!strcmp(mode, "concurrent"))

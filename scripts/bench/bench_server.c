@@ -6,6 +6,10 @@
  *                             data: {"seq":i,"t_ns":<CLOCK_MONOTONIC ns>}\n\n
  *                           t_ns is read immediately before the write.
  *   GET /bulk?bytes=B       Content-Length B, fixed bytes, 256 KiB SSL_writes.
+ *   GET /ws?n=N&gap_us=G    with Upgrade: websocket: 101, then N text
+ *                           messages ({"seq":i,"t_ns":T}, each one frame in
+ *                           one write) G microseconds apart, then a close
+ *                           frame (1000), then the connection closes.
  *
  * Keep-alive, one thread per connection (small stacks), TCP_NODELAY.
  * Listens on 127.0.0.0/8 only.
@@ -34,6 +38,8 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #define REQ_MAX 8192
 #define BULK_WRITE (256 * 1024)
@@ -131,6 +137,52 @@ static int serve_sse(session *s, long long n, long long gap_us, int keep)
     return bench_conn_write_all(&s->c, "0\r\n\r\n", 5);
 }
 
+/* Sec-WebSocket-Accept for key (RFC 6455 4.2.2). */
+static void ws_accept(const char *key, size_t klen, char out[64])
+{
+    static const char guid[] = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+    unsigned char md[SHA_DIGEST_LENGTH];
+    char buf[256];
+
+    if (klen > sizeof buf - sizeof guid)
+        klen = sizeof buf - sizeof guid;
+    memcpy(buf, key, klen);
+    memcpy(buf + klen, guid, sizeof guid - 1);
+    SHA1((const unsigned char *)buf, klen + sizeof guid - 1, md);
+    EVP_EncodeBlock((unsigned char *)out, md, SHA_DIGEST_LENGTH);
+}
+
+static int serve_ws(session *s, const char *key, size_t klen, long long n, long long gap_us)
+{
+    char accept[64], hdr[256];
+    ws_accept(key, klen, accept);
+    int hl = snprintf(hdr, sizeof hdr,
+                      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Accept: %s\r\n\r\n", accept);
+    if (bench_conn_write_all(&s->c, hdr, (size_t)hl) != 0)
+        return -1;
+    int64_t gap = gap_us * 1000LL;
+    int64_t next = bench_now_ns();
+    for (long long i = 0; i < n; i++) {
+        if (i > 0) {
+            next += gap;
+            int64_t now = bench_now_ns();
+            if (next < now)
+                next = now;
+            else
+                sleep_until(next);
+        }
+        char out[128];
+        int64_t t = bench_now_ns();
+        int pl = snprintf(out + 2, sizeof out - 2, "{\"seq\":%lld,\"t_ns\":%" PRId64 "}", i, t);
+        out[0] = (char)0x81;            /* FIN, text */
+        out[1] = (char)pl;              /* < 126, unmasked */
+        if (bench_conn_write_all(&s->c, out, (size_t)pl + 2) != 0)
+            return -1;
+    }
+    return bench_conn_write_all(&s->c, "\x88\x02\x03\xe8", 4);
+}
+
 static int serve_bulk(session *s, long long bytes, int keep)
 {
     char hdr[256];
@@ -189,6 +241,30 @@ static int handle_request(session *s, size_t hlen)
     }
     int bad = 0;
     int r;
+    if (tlen >= 3 && memcmp(target, "/ws", 3) == 0 && (tlen == 3 || target[3] == '?')) {
+        long long n = query_param(target, tlen, "n", 100, &bad);
+        long long gap = query_param(target, tlen, "gap_us", 2000, &bad);
+        const char *key = NULL;
+        size_t klen = 0;
+        for (char *line = eol + 2; line < req + hlen;) {
+            char *le = memmem(line, (size_t)(req + hlen - line), "\r\n", 2);
+            if (!le || le == line)
+                break;
+            if ((size_t)(le - line) > 18 && strncasecmp(line, "sec-websocket-key:", 18) == 0) {
+                key = line + 18;
+                while (key < le && *key == ' ')
+                    key++;
+                klen = (size_t)(le - key);
+            }
+            line = le + 2;
+        }
+        if (bad || key == NULL || n > MAX_SSE_EVENTS || gap > 60000000LL) {
+            send_simple(s, 400, "Bad Request", 0);
+            return 0;
+        }
+        serve_ws(s, key, klen, n, gap);
+        return 0;                       /* the socket is done */
+    }
     if (tlen >= 4 && memcmp(target, "/sse", 4) == 0 && (tlen == 4 || target[4] == '?')) {
         long long n = query_param(target, tlen, "n", 100, &bad);
         long long gap = query_param(target, tlen, "gap_us", 2000, &bad);
