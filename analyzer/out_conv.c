@@ -1110,6 +1110,34 @@ session(struct cx_conv *c, const struct cx_exchange *ex, const cJSON *body)
 	c->last_key = xstrdup(key);
 }
 
+/*
+ * The model a turn's response names (response.created or .completed carry
+ * the response object), for a request that does not name one: codex's
+ * response.append on a WebSocket carries only the new input.  In out, or
+ * "" if none.
+ */
+static void
+response_model(const struct cx_exchange *ex, char *out, size_t len)
+{
+	out[0] = '\0';
+	for (size_t i = 0; i < ex->resp.nevents && out[0] == '\0'; i++) {
+		const struct cx_event *e = &ex->resp.events[i];
+		cJSON *d;
+
+		if (strcmp(e->event, "response.created") != 0 &&
+		    strcmp(e->event, "response.completed") != 0 &&
+		    !(strcmp(e->event, "message") == 0 &&
+		    memmem(e->data, e->data_len, "\"model\"", 7) != NULL))
+			continue;
+		d = cJSON_ParseWithLength(e->data, e->data_len);
+		const char *m = jstr(cJSON_GetObjectItemCaseSensitive(d,
+		    "response"), "model");
+		if (m != NULL)
+			snprintf(out, len, "%s", m);
+		cJSON_Delete(d);
+	}
+}
+
 static void
 turn(struct cx_conv *c, const struct cx_exchange *ex)
 {
@@ -1117,7 +1145,7 @@ turn(struct cx_conv *c, const struct cx_exchange *ex)
 	cJSON *body = NULL, *outputs = cJSON_CreateArray();
 	const cJSON *input;
 	const char *model;
-	char when[32], st[32];
+	char when[32], st[32], rmodel[128];
 
 	c->turns++;
 	cx_fmt_time(when, sizeof(when), c->ctx->info, ex->start, 0);
@@ -1126,6 +1154,11 @@ turn(struct cx_conv *c, const struct cx_exchange *ex)
 	if (v.kind == CX_VIEW_JSON)
 		body = cJSON_ParseWithLength((const char *)v.p, v.n);
 	model = jstr(body, "model");
+	if (model == NULL && ex->has_resp && ex->resp.sse) {
+		response_model(ex, rmodel, sizeof(rmodel));
+		if (rmodel[0] != '\0')
+			model = rmodel;
+	}
 	if (c->md) {
 		fprintf(c->f, "\n### Turn %zu\n\n", c->turns);
 		fprintf(c->f, "- %s, model ", when);

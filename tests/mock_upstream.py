@@ -568,6 +568,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
         self.close_connection = True
         parts, opcode = [], None
+        session_model = None  # response.append names none: the socket's
         while True:
             frame = self.ws_read_frame()
             if frame is None:
@@ -593,6 +594,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      "transport": "websocket", "ws_type": msg.get("type"), "body": msg}
             if msg.get("type") in ("response.create", "response.append"):
                 body = {k: v for k, v in msg.items() if k != "type"}
+                session_model = body.get("model") or session_model
+                if session_model and "model" not in body:
+                    body["model"] = session_model
                 self.answer_responses(body, entry, ws=True)
             self.write_log(entry)
 

@@ -33,6 +33,8 @@ assert_not_contains "$(cat "$WORK/t.jsonl")" "$KEY" "the key redacted"
 # The conversation view and the report treat the socket's turns as turns.
 conv=$("$CXREC" decode -f conversation "$WORK/trace.bin")
 assert_contains "$conv" "== Turn 2" "conversation: both turns"
+# response.append names no model: the turn takes the one its response names
+assert_eq "$(printf '%s\n' "$conv" | grep -c '^== Turn [12] .* (unknown model) ')" 0 "conversation: each turn's model known"
 assert_contains "$conv" "exec_command" "conversation: the function call"
 assert_contains "$conv" "cxrec-mock-tool-ok" "conversation: the tool output sent back"
 assert_contains "$conv" "Done: the tool printed cxrec-mock-tool-ok." "conversation: the assembled assistant text"
