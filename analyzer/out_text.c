@@ -412,6 +412,18 @@ hexdump(FILE *f, const uint8_t *p, size_t n)
 	}
 }
 
+/* b on one line, at most --max-body bytes of it, then what was left out. */
+static void
+term_capped(FILE *f, const struct cx_out_ctx *ctx, const struct cx_buf *b)
+{
+	size_t show = ctx->max_body && b->len > ctx->max_body ?
+	    (size_t)ctx->max_body : b->len;
+
+	cx_out_term(f, (const char *)b->p, show, 0, "");
+	if (show < b->len)
+		fprintf(f, " ... (%zu more bytes)", b->len - show);
+}
+
 /* Print at most max bytes of s (0: all), then say what was left out. */
 static void
 limited(FILE *f, const struct cx_out_ctx *ctx, const char *s, size_t n)
@@ -484,7 +496,7 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
     const struct cx_event *e)
 {
 	char *mem = NULL;
-	size_t memlen = 0, show;
+	size_t memlen = 0;
 	struct cx_buf b;
 	FILE *ms;
 
@@ -505,11 +517,7 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 		free(mem);
 	} else
 		redacted(&b, ctx, e->data, e->data_len, 0);
-	show = ctx->max_body && b.len > ctx->max_body ? (size_t)ctx->max_body :
-	    b.len;
-	cx_out_term(f, (const char *)b.p, show, 0, "");
-	if (show < b.len)
-		fprintf(f, " ... (%zu more bytes)", b.len - show);
+	term_capped(f, ctx, &b);
 	cx_buf_free(&b);
 	if (e->partial)
 		fputs("  (incomplete: the stream ended inside it)", f);
@@ -526,7 +534,6 @@ ws_message(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
     const struct cx_wsmsg *m)
 {
 	struct cx_buf b;
-	size_t show;
 
 	fprintf(f, IND "+%.1fms ws %s %s", cx_ms(m->ts - ex->start),
 	    m->dir == 0 ? "send" : "receive", cx_jw_ws_opcode(m->opcode));
@@ -539,11 +546,7 @@ ws_message(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 	} else if (cx_json_emit(&b, m->data, m->len, ctx->redact ?
 	    CX_JSON_REDACT : 0, NULL) < 0)
 		redacted(&b, ctx, m->data, m->len, 0);
-	show = ctx->max_body && b.len > ctx->max_body ? (size_t)ctx->max_body :
-	    b.len;
-	cx_out_term(f, (const char *)b.p, show, 0, "");
-	if (show < b.len)
-		fprintf(f, " ... (%zu more bytes)", b.len - show);
+	term_capped(f, ctx, &b);
 	cx_buf_free(&b);
 	if (m->compressed)
 		fputs("  (deflated)", f);
