@@ -561,6 +561,24 @@ static lat_stats stats(int64_t *v, size_t n)
 
 /* ---------- mode: sse ---------- */
 
+/* Raw latencies (ns, in arrival order, warm-up excluded), one a line, so
+ * that several runs can be pooled. */
+static int write_raw(const char *path, const int64_t *lat, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        perror(path);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%" PRId64 "\n", lat[i]);
+    if (fclose(f) != 0) {
+        perror(path);
+        return -1;
+    }
+    return 0;
+}
+
 static int mode_sse(void)
 {
     long long warm = o_warmup >= 0 ? o_warmup : (o_n / 10 < 100 ? o_n / 10 : 100);
@@ -587,21 +605,9 @@ static int mode_sse(void)
         return 1;
     }
     size_t m = (size_t)(o_n - warm);
-    if (o_raw) {
-        /* Raw per-event latencies (ns, in arrival order, warm-up excluded)
-         * so that several runs can be pooled. */
-        FILE *f = fopen(o_raw, "w");
-        if (!f) {
-            perror(o_raw);
-            free(lat);
-            return 1;
-        }
-        for (size_t i = 0; i < m; i++)
-            fprintf(f, "%" PRId64 "\n", lat[warm + (long long)i]);
-        if (fclose(f) != 0) {
-            perror(o_raw);
-            return 1;
-        }
+    if (o_raw && write_raw(o_raw, lat + warm, m) != 0) {
+        free(lat);
+        return 1;
     }
     lat_stats st = stats(lat + warm, m);
     fprintf(stderr, "sse: %lld events (%lld warm-up dropped), latency us: p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f max %.1f min %.1f mean %.1f\n",
@@ -638,16 +644,9 @@ static int mode_ws(void)
         return 1;
     }
     size_t m = (size_t)(o_n - warm);
-    if (o_raw) {
-        FILE *f = fopen(o_raw, "w");
-        if (!f) {
-            perror(o_raw);
-            free(lat);
-            return 1;
-        }
-        for (size_t i = 0; i < m; i++)
-            fprintf(f, "%" PRId64 "\n", lat[warm + (long long)i]);
-        fclose(f);
+    if (o_raw && write_raw(o_raw, lat + warm, m) != 0) {
+        free(lat);
+        return 1;
     }
     lat_stats st = stats(lat + warm, m);
     printf("RESULT mode=ws ok=1 messages=%lld warmup=%lld measured=%zu gap_us=%lld p50_us=%.1f "

@@ -106,6 +106,19 @@ static void sleep_until(int64_t t_ns)
         ;
 }
 
+/* The next message's time on a fixed schedule, slept until; never a burst
+ * to catch up after a stall. */
+static void pace(int64_t *next, int64_t gap)
+{
+    int64_t now = bench_now_ns();
+
+    *next += gap;
+    if (*next < now)
+        *next = now;
+    else
+        sleep_until(*next);
+}
+
 static int serve_sse(session *s, long long n, long long gap_us, int keep)
 {
     char hdr[256];
@@ -118,15 +131,8 @@ static int serve_sse(session *s, long long n, long long gap_us, int keep)
     int64_t gap = gap_us * 1000LL;
     int64_t next = bench_now_ns();
     for (long long i = 0; i < n; i++) {
-        if (i > 0) {
-            /* Fixed schedule, but never burst to catch up after a stall. */
-            next += gap;
-            int64_t now = bench_now_ns();
-            if (next < now)
-                next = now;
-            else
-                sleep_until(next);
-        }
+        if (i > 0)
+            pace(&next, gap);
         char ev[128], out[160];
         int64_t t = bench_now_ns();
         int el = snprintf(ev, sizeof ev, "data: {\"seq\":%lld,\"t_ns\":%" PRId64 "}\n\n", i, t);
@@ -164,14 +170,8 @@ static int serve_ws(session *s, const char *key, size_t klen, long long n, long 
     int64_t gap = gap_us * 1000LL;
     int64_t next = bench_now_ns();
     for (long long i = 0; i < n; i++) {
-        if (i > 0) {
-            next += gap;
-            int64_t now = bench_now_ns();
-            if (next < now)
-                next = now;
-            else
-                sleep_until(next);
-        }
+        if (i > 0)
+            pace(&next, gap);
         char out[128];
         int64_t t = bench_now_ns();
         int pl = snprintf(out + 2, sizeof out - 2, "{\"seq\":%lld,\"t_ns\":%" PRId64 "}", i, t);
