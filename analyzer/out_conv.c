@@ -1124,10 +1124,12 @@ response_model(const struct cx_exchange *ex, char *out, size_t len)
 		const struct cx_event *e = &ex->resp.events[i];
 		cJSON *d;
 
-		if (strcmp(e->event, "response.created") != 0 &&
-		    strcmp(e->event, "response.completed") != 0 &&
-		    !(strcmp(e->event, "message") == 0 &&
-		    memmem(e->data, e->data_len, "\"model\"", 7) != NULL))
+		/* response.created, .in_progress, .completed, .failed,
+		 * .incomplete (named, or typed in a "message"'s data) carry
+		 * it; the deltas do not and are not parsed */
+		if ((strncmp(e->event, "response.", 9) != 0 &&
+		    strcmp(e->event, "message") != 0) ||
+		    memmem(e->data, e->data_len, "\"model\"", 7) == NULL)
 			continue;
 		d = cJSON_ParseWithLength(e->data, e->data_len);
 		const char *m = jstr(cJSON_GetObjectItemCaseSensitive(d,

@@ -23,7 +23,9 @@ ok "client got $got events before the kill"
 assert_eq "$(jsonq t.jsonl 'len(x)')" 2 "both exchanges decoded"
 assert_eq "$(jsonq t.jsonl 'x[0]["error"]')" None "the finished exchange is intact"
 n=$(jsonq t.jsonl 'len(x[1]["response"]["sse"])')
-[ "$n" -ge "$got" ] || fail "trace has $n events, the client saw $got"
-ok "every event the client saw is in the trace ($n)"
+# The relay sends, then records (docs/trace-format.md): a kill between the
+# two may leave out the one batch in flight (one event here, 20 ms apart).
+[ "$n" -ge $((got - 1)) ] || fail "trace has $n events, the client saw $got"
+ok "every event the client saw is in the trace but at most the one in flight ($n of $got)"
 assert_contains "$(jsonq t.jsonl 'x[1]["error"]')" "the trace ended" "cut exchange says the trace ended"
 echo "relay kill -9 checks passed"
