@@ -94,6 +94,9 @@ cx_ws_turns(const struct cx_exchange *ex,
 			nev++;
 			cJSON_Delete(o);
 		}
+		/* What lies between is no request: go on from where this
+		 * turn ended rather than parse it again. */
+		i = k - 1;
 		/* The view: the message as a request, an event stream back. */
 		t = *ex;
 		t.start = q->ts;

@@ -174,6 +174,7 @@ static void
 client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 {
 	size_t off = 0;
+	int gone = 0;
 
 	if (n == 0 || c->dead)
 		return;
@@ -182,13 +183,14 @@ client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 		ssize_t w = send(c->cfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w > 0)
 			off = (size_t)w;
-		else if (w == -1 && errno != EAGAIN && errno != EINTR) {
-			record(c, CX_DIR_RESP, p, n, ts);
-			conn_close(c, "client", "client went away");
-			return;
-		}
+		else if (w == -1 && errno != EAGAIN && errno != EINTR)
+			gone = 1;
 	}
 	record(c, CX_DIR_RESP, p, n, ts);
+	if (gone) {
+		conn_close(c, "client", "client went away");
+		return;
+	}
 	if (off < n)
 		buf_append(&c->cout, p + off, n - off);
 }
