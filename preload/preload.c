@@ -1199,7 +1199,10 @@ getaddrinfo(const char *node, const char *service,
  * of the object that called (dladdr of the return address; dlopen
  * RTLD_NOLOAD gives its handle, whose scope is its own dependencies,
  * without us); RTLD_NEXT when that finds nothing but ourselves.  Cached
- * per calling object and function.
+ * per calling object and function, and in front of that per call site:
+ * dladdr searches the object's symbols, too slow to run on every
+ * SSL_read of a 1 GiB download.  (Both caches trust an address to keep
+ * meaning the same object, as long as the program does not unload it.)
  */
 enum { F_WRITE, F_READ, F_WRITE_EX, F_READ_EX, F_GET_FD, F_SET_FD, F_FREE,
     NFUNCS };
@@ -1214,13 +1217,34 @@ static struct {
 	void            *fn[NFUNCS];
 } callers[NCALLERS];
 
+#define NSITES  64
+
+static struct {
+	const void      *ret;           /* a call site: a return address */
+	int              f;
+	void            *fn;
+} sites[NSITES];
+
+static unsigned
+site_slot(const void *ret, int f)
+{
+	return (unsigned)((((uintptr_t)ret >> 2) * 31 + (unsigned)f) % NSITES);
+}
+
 static void *
 ssl_fn(const void *ret, int f, void *self)
 {
+	unsigned s = site_slot(ret, f);
 	Dl_info info;
 	void *h, *p = NULL;
 	unsigned i;
 
+	pthread_mutex_lock(&ssllock);
+	if (sites[s].ret == ret && sites[s].f == f)
+		p = sites[s].fn;
+	pthread_mutex_unlock(&ssllock);
+	if (p != NULL)
+		return p;
 	if (dladdr(ret, &info) == 0 || info.dli_fbase == NULL)
 		info.dli_fbase = NULL;
 	i = (unsigned)(((uintptr_t)info.dli_fbase >> 12) % NCALLERS);
@@ -1228,9 +1252,7 @@ ssl_fn(const void *ret, int f, void *self)
 	if (info.dli_fbase != NULL && callers[i].base == info.dli_fbase)
 		p = callers[i].fn[f];
 	pthread_mutex_unlock(&ssllock);
-	if (p != NULL)
-		return p;
-	if (info.dli_fbase != NULL && info.dli_fname != NULL &&
+	if (p == NULL && info.dli_fbase != NULL && info.dli_fname != NULL &&
 	    info.dli_fname[0] == '/' &&
 	    (h = dlopen(info.dli_fname, RTLD_NOLOAD | RTLD_LAZY)) != NULL) {
 		p = dlsym(h, fname[f]);
@@ -1244,15 +1266,18 @@ ssl_fn(const void *ret, int f, void *self)
 		debug("cannot find OpenSSL's %s", fname[f]);
 		return NULL;
 	}
+	pthread_mutex_lock(&ssllock);
 	if (info.dli_fbase != NULL) {
-		pthread_mutex_lock(&ssllock);
 		if (callers[i].base != info.dli_fbase) {
 			memset(&callers[i], 0, sizeof(callers[i]));
 			callers[i].base = info.dli_fbase;
 		}
 		callers[i].fn[f] = p;
-		pthread_mutex_unlock(&ssllock);
 	}
+	sites[s].ret = ret;
+	sites[s].f = f;
+	sites[s].fn = p;
+	pthread_mutex_unlock(&ssllock);
 	return p;
 }
 #define RET()   __builtin_return_address(0)
