@@ -74,7 +74,8 @@ TEST_SRC := $(wildcard tests/unit/test_*.c)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIBS := $(shell pkg-config --libs check)
 
-.PHONY: all check unit integration deps demo bench clean FORCE
+.PHONY: all check unit integration fuzz-replay fuzz fuzz-build deps demo bench \
+        clean FORCE
 ifeq ($(SAN),1)
 all: $(BIN) $(PRELOAD)  # ./cxrec stays the normal build
 else
@@ -145,7 +146,41 @@ $(BUILD)/progs/%: tests/progs/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(WARN) -O2 -g -o $@ $< -lpthread
 
-check: all unit integration
+# Fuzz targets (tests/fuzz/).  Under `make check` each replays its seed
+# corpus and its crash regressions (tests/fuzz/{corpus,regress}/NAME/)
+# through driver.c; `make fuzz` builds them with clang's libFuzzer in
+# build-fuzz/ and runs each for FUZZ_TIME seconds (tests/fuzz/run.sh).
+FUZZ_NAMES := reader http chunked sse ws body decode
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
+FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
+FUZZ_TIME ?= 60
+FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_COMMON := $(BUILD)/tests/fuzz/fuzz_common.o
+
+$(BUILD)/fuzz/replay_%: $(BUILD)/tests/fuzz/fuzz_%.o $(BUILD)/tests/fuzz/driver.o $(FUZZ_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_COMMON) $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LINK    $@")
+	$(Q)$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIBS)
+
+fuzz-replay: $(FUZZ_REPLAY)
+	$(Q)set -e; for n in $(FUZZ_NAMES); do \
+	    $(BUILD)/fuzz/replay_$$n tests/fuzz/corpus/$$n $$(ls -d tests/fuzz/regress/$$n 2>/dev/null); \
+	done
+
+.SECONDARY:
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz:
+	$(MAKE) fuzz-build BUILD=build-fuzz CC=clang BPF=0 SAN= CFLAGS="$(FUZZ_CFLAGS)"
+	tests/fuzz/run.sh build-fuzz/fuzz $(FUZZ_TIME) $(FUZZ_NAMES)
+
+check: all unit fuzz-replay integration
 
 unit: $(TEST_BIN)
 	$(Q)set -e; for t in $(TEST_BIN); do echo "== $$t"; $$t; done
@@ -164,7 +199,7 @@ bench: cxrec
 	CXREC=$(CURDIR)/$(BIN) scripts/bench/run.sh
 
 clean:
-	rm -rf build build-san build-prof cxrec
+	rm -rf build build-san build-prof build-fuzz cxrec
 
 -include $(LIB_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
-    $(BUILD)/tests/unit/tracegen.d
+    $(BUILD)/tests/unit/tracegen.d $(wildcard $(BUILD)/tests/fuzz/*.d)

@@ -22,6 +22,8 @@ log_set_debug(int on)
 	log_debugging = on;
 }
 
+static void vlog(int with_errno, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void
 vlog(int with_errno, const char *fmt, va_list ap)
 {

@@ -644,6 +644,8 @@ next_good(const struct cx_reader *r, size_t off)
 	return r->size;
 }
 
+static void warnf(struct cx_reader *r, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void
 warnf(struct cx_reader *r, const char *fmt, ...)
 {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(build-essential pkg-config libssl-dev libcjson-dev check libzstd-dev
       zlib1g-dev libbrotli-dev openssl ca-certificates curl python3 python3-zstandard zstd
-      nodejs npm tmux clang libbpf-dev bpftool)
+      nodejs npm tmux clang libbpf-dev bpftool libclang-rt-14-dev valgrind)
 if [ "${1:-}" = bench ]; then
 	pkgs+=(socat nginx-light wrk mitmproxy time)
 fi

@@ -1,0 +1,34 @@
+/* fuzz_common.c: helpers for the fuzz targets (fuzz.h). */
+#include <stdio.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz.h"
+
+int
+fuzz_file(const uint8_t *data, size_t size, char *path, size_t len)
+{
+	int fd = memfd_create("cxrec-fuzz", MFD_CLOEXEC);
+	size_t off = 0;
+
+	if (fd == -1)
+		return -1;
+	while (off < size) {
+		ssize_t n = write(fd, data + off, size - off);
+
+		if (n <= 0) {
+			close(fd);
+			return -1;
+		}
+		off += (size_t)n;
+	}
+	snprintf(path, len, "/proc/self/fd/%d", fd);
+	return fd;
+}
+
+void
+fuzz_quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
