@@ -50,6 +50,7 @@ cmd_relay(int argc, char **argv)
 	struct relay_stats st;
 	struct cx_writer *w;
 	struct sigaction sa;
+	struct rlimit nofile;
 	char err[512];
 	int ch, rc;
 
@@ -80,11 +81,8 @@ cmd_relay(int argc, char **argv)
 	}
 	if ((w = open_trace(o.output)) == NULL)
 		return CX_EXIT_SYS;
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.listen = o.listen;
-	cfg.routes = o.routes;
-	cfg.cacert = o.cacert;
-	cfg.insecure = o.insecure;
+	raise_nofile(&nofile);
+	relay_opts_config(&o, &cfg);
 	cfg.trace = w;
 	cfg.client_lookup = 1;          /* each client's process, from /proc */
 	if ((the_relay = relay_new(&cfg, err, sizeof(err))) == NULL) {

@@ -86,6 +86,7 @@ forward(int sig, siginfo_t *si, void *uc)
 
 /* SIGPIPE as cxrec found it: the relay ignores it, COMMAND must not. */
 static struct sigaction orig_sigpipe;
+static struct rlimit orig_nofile = { RLIM_INFINITY, RLIM_INFINITY };
 
 static void *
 relay_thread(void *arg)
@@ -216,10 +217,12 @@ spawn(char **cmd, const sigset_t *oldmask, int *exec_errno,
 		/*
 		 * exec resets caught signals; ignored ones stay ignored, as
 		 * they were for cxrec (nohup, a shell's &), but for SIGPIPE,
-		 * which the relay ignores for itself.
+		 * which the relay ignores for itself; and the limit on open
+		 * files is the one cxrec was given, not the relay's.
 		 */
 		sigaction(SIGPIPE, &orig_sigpipe, NULL);
 		sigprocmask(SIG_SETMASK, oldmask, NULL);
+		setrlimit(RLIMIT_NOFILE, &orig_nofile);
 		close(pfd[0]);
 		execvp(cmd[0], cmd);
 		e = errno;
@@ -363,11 +366,8 @@ cmd_run(int argc, char **argv)
 		cx_probe_close(probe);
 		return CX_EXIT_SYS;
 	}
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.listen = o.listen;
-	cfg.routes = o.routes;
-	cfg.cacert = o.cacert;
-	cfg.insecure = o.insecure;
+	raise_nofile(&orig_nofile);
+	relay_opts_config(&o, &cfg);
 	cfg.trace = w;
 	cfg.client_lookup = probe == NULL;
 	if ((r = relay_new(&cfg, err, sizeof(err))) == NULL) {

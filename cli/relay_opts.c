@@ -40,6 +40,26 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 	case OPT_LISTEN:
 		o->listen = arg;
 		return 1;
+	case OPT_HEADER_TIMEOUT:
+	case OPT_IDLE_TIMEOUT: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || v < 1 ||
+		    v > 86400) {
+			snprintf(err, errlen, "--%s '%s': expected a number of "
+			    "seconds from 1 to 86400", opt == OPT_HEADER_TIMEOUT ?
+			    "header-timeout" : "idle-timeout", arg);
+			return -1;
+		}
+		if (opt == OPT_HEADER_TIMEOUT)
+			o->header_timeout_s = (int)v;
+		else
+			o->idle_timeout_s = (int)v;
+		return 1;
+	}
 	case 'o':
 		if (arg[0] == '\0') {
 			snprintf(err, errlen, "-o: empty file name");
@@ -49,6 +69,33 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 		return 1;
 	}
 	return 0;
+}
+
+void
+relay_opts_config(const struct relay_opts *o, struct relay_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->listen = o->listen;
+	cfg->routes = o->routes;
+	cfg->cacert = o->cacert;
+	cfg->insecure = o->insecure;
+	cfg->header_timeout_s = o->header_timeout_s;
+	cfg->idle_timeout_s = o->idle_timeout_s;
+}
+
+void
+raise_nofile(struct rlimit *old)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, old) == -1) {
+		old->rlim_cur = old->rlim_max = RLIM_INFINITY;
+		return;
+	}
+	rl = *old;
+	rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
+	if (rl.rlim_cur > old->rlim_cur)
+		setrlimit(RLIMIT_NOFILE, &rl);
 }
 
 char *

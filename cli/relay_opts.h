@@ -4,6 +4,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <sys/resource.h>
 
 #include "relay.h"
 #include "trace.h"
@@ -17,6 +18,8 @@ enum {
 	OPT_CODEX_AUTH,
 	OPT_BPF,
 	OPT_NO_PRELOAD,
+	OPT_HEADER_TIMEOUT,
+	OPT_IDLE_TIMEOUT,
 	OPT_HELP,
 };
 
@@ -27,6 +30,8 @@ enum {
 	{ "insecure", no_argument, NULL, OPT_INSECURE }, \
 	{ "listen", required_argument, NULL, OPT_LISTEN }, \
 	{ "output", required_argument, NULL, 'o' }, \
+	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT }, \
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT }, \
 	{ "help", no_argument, NULL, 'h' }
 
 #define RELAY_OPTS_HELP \
@@ -41,7 +46,11 @@ enum {
 	"                         /oauth/=https://auth.openai.com\n" \
 	"  --cacert FILE          also trust the CA certificates in FILE (PEM)\n" \
 	"  --insecure             do not verify upstream certificates (recorded\n" \
-	"                         in the trace)\n"
+	"                         in the trace)\n" \
+	"  --header-timeout SECS  a client's request head must arrive within\n" \
+	"                         SECS of its first byte (408), and a new\n" \
+	"                         connection send one within SECS (default 60)\n" \
+	"  --idle-timeout SECS    close connections quiet for SECS (default 600)\n"
 
 struct relay_opts {
 	struct route_table       routes;
@@ -49,12 +58,22 @@ struct relay_opts {
 	int                      insecure;
 	const char              *listen;
 	const char              *output;
+	int                      header_timeout_s;      /* 0: default */
+	int                      idle_timeout_s;
 };
 
 void relay_opts_init(struct relay_opts *o);
 /* Handle one getopt result; 1 handled, 0 not a relay option, -1 error. */
 int  relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
     size_t errlen);
+/* The relay's configuration from the options (trace and lookup unset). */
+void relay_opts_config(const struct relay_opts *o, struct relay_config *cfg);
+/*
+ * Raise the soft limit on open files to the hard one (at most 65536): a
+ * relay holds two descriptors a client.  *old gets the limit as it was,
+ * for a child to get back before exec.
+ */
+void raise_nofile(struct rlimit *old);
 /* The routes as a JSON array, for notes (caller frees). */
 char *routes_json(const struct route_table *t);
 /* Create the trace file, reporting failure in one line. */

@@ -1344,6 +1344,11 @@ check_timeouts(struct relay *r)
 		    now - c->head_ns > r->cfg.header_timeout_s * s) {
 			reply_error(c, c->seq, 408, "timed out waiting for the "
 			    "request headers");
+		} else if (c->rq == RQ_HEAD && c->seq == 0 && c->head_ns == 0 &&
+		    now - c->last_ns > r->cfg.header_timeout_s * s) {
+			/* Connected, never sent a byte: closed, as nginx does. */
+			conn_close(c, "relay", "no request within the header "
+			    "timeout");
 		} else if (c->rs == RS_RAW && now - c->last_ns > 10 * s) {
 			conn_close(c, "relay", "malformed upstream response "
 			    "passed through; the upstream went quiet");

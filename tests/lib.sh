@@ -24,6 +24,9 @@ def url(e): return (e.get("request") or {}).get("url") or ""
 x=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(eval(sys.argv[2]))' "$@"; }
 
+# jq_ EXPR JSON: a python expression over one JSON value x.
+jq_() { /usr/bin/python3 -c 'import json,sys; x=json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2"; }
+
 # har_validate FILE: check a HAR file against the HAR 1.2 schemas with
 # npm's har-validator (scripts/install-npm.sh); call it before
 # codex_block_internet, which sends npm to a dead proxy.

@@ -261,7 +261,7 @@ def function_outputs(body):
 class MockServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 64
+    request_queue_size = 1024   # the load test opens 256 streams at once
 
     def __init__(self, addr, handler, opts):
         if ":" in addr[0]:
@@ -286,6 +286,7 @@ class MockServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True   # no 40 ms stall between head and body writes
     server_version = "cxrec-mock-upstream/1"
 
     def version_string(self):
