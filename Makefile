@@ -66,7 +66,7 @@ BIN     := $(BUILD)/cxrec
 # The LD_PRELOAD recorder: built without sanitizers even under SAN=1 (a
 # library preloaded into other programs cannot bring ASan's runtime).
 PRELOAD := $(BUILD)/libcxrec-preload.so
-PRELOAD_SRC := preload/preload.c common/trace.c common/crc32c.c
+PRELOAD_SRC := preload/preload.c common/trace.c common/crc32c.c common/srcredact.c
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic/%.o)
 PRELOAD_CFLAGS := $(WARN) -O2 -g -fPIC -fvisibility=hidden -MMD -MP -Icommon -Ipreload
 
@@ -150,7 +150,7 @@ $(BUILD)/progs/%: tests/progs/%.c
 # corpus and its crash regressions (tests/fuzz/{corpus,regress}/NAME/)
 # through driver.c; `make fuzz` builds them with clang's libFuzzer in
 # build-fuzz/ and runs each for FUZZ_TIME seconds (tests/fuzz/run.sh).
-FUZZ_NAMES := reader http chunked sse ws body decode
+FUZZ_NAMES := reader http chunked sse ws body decode srcredact
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_TIME ?= 60

@@ -1,10 +1,13 @@
 /* redact.c: find and hide credentials (see redact.h). */
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "redact.h"
+#include "srcredact.h"
 #include "scan.h"
+#include "xmalloc.h"
 
 static const char *secret_headers[] = {
 	"authorization", "proxy-authorization", "cookie", "set-cookie",
@@ -373,6 +376,47 @@ is_url_header(const char *name)
 	    strcasecmp(name, "referer") == 0;
 }
 
+char *
+cx_redact_arg(const struct cx_srcredact_key *k, const char *arg)
+{
+	struct cx_buf out;
+	size_t n = strlen(arg);
+	char *tmp = xmalloc(n + 1);
+
+	memcpy(tmp, arg, n + 1);
+	cx_srcredact_arg(k, tmp);
+	cx_buf_init(&out, 0);
+	cx_redact_text(&out, tmp, n);
+	cx_buf_addc(&out, '\0');
+	free(tmp);
+	return (char *)out.p;
+}
+
+/*
+ * Was this credential's value replaced when it was recorded
+ * (--redact-at-source, srcredact.h)?  Its fingerprint is then shown as
+ * it is: it tells keys apart and gives nothing away.
+ */
+static int
+source_redacted(const char *name, const char *v)
+{
+	size_t k = 0;
+
+	if (strcasecmp(name, "authorization") == 0 ||
+	    strcasecmp(name, "proxy-authorization") == 0) {
+		while (v[k] != '\0' && v[k] != ' ' && v[k] != '\t')
+			k++;
+		if (v[k] != '\0') {
+			while (v[k] == ' ' || v[k] == '\t')
+				k++;
+			v += k;
+		}
+	}
+	if (strncmp(v, CX_SRCREDACT_MARK, strlen(CX_SRCREDACT_MARK)) == 0)
+		return 1;
+	return *v != '\0' && strspn(v, "*") == strlen(v);
+}
+
 size_t
 cx_redact_header(struct cx_buf *out, const char *name, const char *value)
 {
@@ -380,6 +424,10 @@ cx_redact_header(struct cx_buf *out, const char *name, const char *value)
 		return cx_redact_query(out, value, strlen(value), 0);
 	if (!cx_redact_is_secret_header(name) || *value == '\0')
 		return cx_redact_text(out, value, strlen(value));
+	if (source_redacted(name, value)) {
+		cx_buf_adds(out, value);
+		return 0;
+	}
 	if (strcasecmp(name, "authorization") == 0 ||
 	    strcasecmp(name, "proxy-authorization") == 0)
 		return redact_auth(out, value);

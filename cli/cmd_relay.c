@@ -82,7 +82,10 @@ cmd_relay(int argc, char **argv)
 	if ((w = open_trace(o.output)) == NULL)
 		return CX_EXIT_SYS;
 	raise_nofile(&nofile);
-	relay_opts_config(&o, &cfg);
+	if (relay_opts_config(&o, &cfg) == -1) {
+		cx_writer_close(w);
+		return CX_EXIT_SYS;
+	}
 	cfg.trace = w;
 	cfg.client_lookup = 1;          /* each client's process, from /proc */
 	if ((the_relay = relay_new(&cfg, err, sizeof(err))) == NULL) {
@@ -96,10 +99,12 @@ cmd_relay(int argc, char **argv)
 		json_escape(cacert, sizeof(cacert), o.cacert, strlen(o.cacert));
 	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
 	    "{\"type\":\"relay\",\"cxrec_version\":\"%s\",\"listen\":\"%s\","
-	    "\"routes\":%s,\"insecure\":%s,\"cacert\":%s%s%s}",
+	    "\"routes\":%s,\"insecure\":%s,\"cacert\":%s%s%s,"
+	    "\"redact_at_source\":%s}",
 	    CXREC_VERSION, relay_address(the_relay), routes,
 	    o.insecure ? "true" : "false", o.cacert ? "\"" : "",
-	    o.cacert ? cacert : "null", o.cacert ? "\"" : "");
+	    o.cacert ? cacert : "null", o.cacert ? "\"" : "",
+	    o.redact_at_source ? "true" : "false");
 	free(routes);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;

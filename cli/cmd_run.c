@@ -20,7 +20,9 @@
 #include "jsonstr.h"
 #include "log.h"
 #include "preload_setup.h"
+#include "preload.h"
 #include "probe.h"
+#include "redact.h"
 #include "xmalloc.h"
 #include "relay_opts.h"
 
@@ -142,17 +144,22 @@ respect_user_url(struct relay_opts *o, const char *var, const char *deflt,
 	return v;
 }
 
+/* The command line as JSON; with a key, as --redact-at-source records it. */
 static char *
-argv_json(char **argv)
+argv_json(char **argv, const struct cx_srcredact_key *key)
 {
 	struct buf b = { 0 };
 	char esc[8192];
 
 	buf_append(&b, "[", 1);
 	for (int i = 0; argv[i] != NULL; i++) {
+		char *red = key != NULL ? cx_redact_arg(key, argv[i]) : NULL;
+		const char *a = red != NULL ? red : argv[i];
+
 		if (i)
 			buf_append(&b, ",", 1);
-		json_escape(esc, sizeof(esc), argv[i], strlen(argv[i]));
+		json_escape(esc, sizeof(esc), a, strlen(a));
+		free(red);
 		buf_append(&b, "\"", 1);
 		buf_append(&b, esc, strlen(esc));
 		buf_append(&b, "\"", 1);
@@ -367,7 +374,11 @@ cmd_run(int argc, char **argv)
 		return CX_EXIT_SYS;
 	}
 	raise_nofile(&orig_nofile);
-	relay_opts_config(&o, &cfg);
+	if (relay_opts_config(&o, &cfg) == -1) {
+		cx_probe_close(probe);
+		cx_writer_close(w);
+		return CX_EXIT_SYS;
+	}
 	cfg.trace = w;
 	cfg.client_lookup = probe == NULL;
 	if ((r = relay_new(&cfg, err, sizeof(err))) == NULL) {
@@ -409,10 +420,16 @@ cmd_run(int argc, char **argv)
 		if (preload_setup(&ps, o.output, err, sizeof(err)) == -1)
 			snprintf(preload_how, sizeof(preload_how),
 			    "; preload: not used: %s", err);
+		else if (o.redact_at_source) {
+			char hex[CX_SRCREDACT_KEY_HEX + 1];
+
+			cx_srcredact_key_hex(&o.redact_key, hex);
+			setenv(CX_PRELOAD_ENV_REDACT, hex, 1);
+		}
 	}
 
 	/* The note that says what this trace is. */
-	char *aj = argv_json(cmd), *rj = routes_json(&cfg.routes);
+	char *aj = argv_json(cmd, cfg.redact_key), *rj = routes_json(&cfg.routes);
 	char why[PATH_MAX + 200], ub[1200] = "", eurl[2500];
 	json_escape(why, sizeof(why), auth.why, strlen(auth.why));
 	json_escape(eurl, sizeof(eurl), url, strlen(url));
@@ -422,12 +439,14 @@ cmd_run(int argc, char **argv)
 	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
 	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\",\"base_url\":\"%s\","
 	    "\"user_base_url\":%s%s%s,\"listen\":\"%s\",\"routes\":%s,"
-	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s}",
+	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s,"
+	    "\"redact_at_source\":%s}",
 	    CXREC_VERSION, aj, codex_login_name(auth.mode), why, eurl,
 	    user_base ? "\"" : "", user_base ? ub : "null",
 	    user_base ? "\"" : "", relay_address(r), rj,
 	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc",
-	    ps.active ? "true" : "false");
+	    ps.active ? "true" : "false",
+	    o.redact_at_source ? "true" : "false");
 	free(aj);
 	free(rj);
 	(void)user_refresh;
@@ -443,6 +462,8 @@ cmd_run(int argc, char **argv)
 		cx_writer_close(w);
 		return CX_EXIT_SYS;
 	}
+	if (probe != NULL)
+		cx_probe_set_redact(probe, cfg.redact_key);
 	if (probe != NULL && cx_probe_start(probe, w) == -1) {
 		log_warn("probe: cannot start its thread; processes unknown");
 		cx_probe_close(probe);

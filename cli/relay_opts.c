@@ -37,6 +37,9 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 	case OPT_INSECURE:
 		o->insecure = 1;
 		return 1;
+	case OPT_REDACT_AT_SOURCE:
+		o->redact_at_source = 1;
+		return 1;
 	case OPT_LISTEN:
 		o->listen = arg;
 		return 1;
@@ -71,16 +74,24 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 	return 0;
 }
 
-void
-relay_opts_config(const struct relay_opts *o, struct relay_config *cfg)
+int
+relay_opts_config(struct relay_opts *o, struct relay_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
+	if (o->redact_at_source) {
+		if (cx_srcredact_key_new(&o->redact_key) == -1) {
+			log_warn("--redact-at-source: no random key");
+			return -1;
+		}
+		cfg->redact_key = &o->redact_key;
+	}
 	cfg->listen = o->listen;
 	cfg->routes = o->routes;
 	cfg->cacert = o->cacert;
 	cfg->insecure = o->insecure;
 	cfg->header_timeout_s = o->header_timeout_s;
 	cfg->idle_timeout_s = o->idle_timeout_s;
+	return 0;
 }
 
 void

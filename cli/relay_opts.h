@@ -20,6 +20,7 @@ enum {
 	OPT_NO_PRELOAD,
 	OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
+	OPT_REDACT_AT_SOURCE,
 	OPT_HELP,
 };
 
@@ -32,6 +33,7 @@ enum {
 	{ "output", required_argument, NULL, 'o' }, \
 	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT }, \
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT }, \
+	{ "redact-at-source", no_argument, NULL, OPT_REDACT_AT_SOURCE }, \
 	{ "help", no_argument, NULL, 'h' }
 
 #define RELAY_OPTS_HELP \
@@ -50,7 +52,11 @@ enum {
 	"  --header-timeout SECS  a client's request head must arrive within\n" \
 	"                         SECS of its first byte (408), and a new\n" \
 	"                         connection send one within SECS (default 60)\n" \
-	"  --idle-timeout SECS    close connections quiet for SECS (default 600)\n"
+	"  --idle-timeout SECS    close connections quiet for SECS (default 600)\n" \
+	"  --redact-at-source     keep credential headers (Authorization,\n" \
+	"                         cookies, API keys) out of the trace: each value\n" \
+	"                         recorded as a keyed fingerprint instead\n" \
+	"                         (docs/security.md)\n"
 
 struct relay_opts {
 	struct route_table       routes;
@@ -60,14 +66,19 @@ struct relay_opts {
 	const char              *output;
 	int                      header_timeout_s;      /* 0: default */
 	int                      idle_timeout_s;
+	int                      redact_at_source;
+	struct cx_srcredact_key  redact_key;    /* with redact_at_source */
 };
 
 void relay_opts_init(struct relay_opts *o);
 /* Handle one getopt result; 1 handled, 0 not a relay option, -1 error. */
 int  relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
     size_t errlen);
-/* The relay's configuration from the options (trace and lookup unset). */
-void relay_opts_config(const struct relay_opts *o, struct relay_config *cfg);
+/*
+ * The relay's configuration from the options (trace and lookup unset).
+ * With --redact-at-source, a fresh key first: -1 (said) if there is none.
+ */
+int  relay_opts_config(struct relay_opts *o, struct relay_config *cfg);
 /*
  * Raise the soft limit on open files to the hard one (at most 65536): a
  * relay holds two descriptors a client.  *old gets the limit as it was,

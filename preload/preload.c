@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "preload.h"
+#include "srcredact.h"
 #include "trace.h"
 
 #define EXPORT  __attribute__((visibility("default")))
@@ -118,6 +119,7 @@ struct fdent {
 	uint8_t          plain;
 	uint8_t          duped;         /* another fd may share conn */
 	uint64_t         cipher[2];
+	struct cx_srcredact red[2];     /* CXREC_REDACT_KEY: REQ, RESP */
 };
 
 static struct fdent fdtab[FD_MAX];
@@ -133,6 +135,8 @@ static struct {
 	uint32_t         pid;           /* for connection ids */
 	uint32_t         next_conn;
 	char             comm[64];      /* the process's name, JSON-safe */
+	int              redact;        /* CXREC_REDACT_KEY: hide credentials */
+	struct cx_srcredact_key key;
 	struct sockaddr_storage relay;  /* the relay's address */
 	int              have_relay;
 	struct host {
@@ -369,6 +373,8 @@ init(void)
 	    getenv(CX_PRELOAD_ENV_ERRORS) ? getenv(CX_PRELOAD_ENV_ERRORS) :
 	    "");
 	parse_relay(getenv(CX_PRELOAD_ENV_RELAY));
+	st.redact = cx_srcredact_key_parse(&st.key,
+	    getenv(CX_PRELOAD_ENV_REDACT)) == 0;
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
@@ -474,7 +480,7 @@ json_frame(uint8_t kind, uint64_t conn, const char *fmt, ...)
  * large write (the writer would flatten it into one allocation).
  */
 static void
-data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
+data_raw(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
     int iovcnt, size_t n)
 {
 	struct iovec v[16];
@@ -508,11 +514,53 @@ data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
 }
 
 static void
-data1(uint64_t conn, uint8_t dir, uint8_t flags, const void *p, size_t n)
+raw1(uint64_t conn, uint8_t dir, uint8_t flags, const void *p, size_t n)
 {
 	struct iovec v = { (void *)(uintptr_t)p, n };
 
-	data(conn, dir, flags, &v, 1, n);
+	if (n > 0)
+		data_raw(conn, dir, flags, &v, 1, n);
+}
+
+/*
+ * Data on fd's connection, with credential headers hidden first when
+ * `--redact-at-source` asked (srcredact.h): scanned in slices through a
+ * buffer on the stack, the slices left alone recorded from the program's
+ * memory as one frame.  fd -1: no state carried between calls.
+ */
+static void
+data(int fd, uint64_t conn, uint8_t dir, uint8_t flags,
+    const struct iovec *iov, int iovcnt, size_t n)
+{
+	struct cx_srcredact one, *red = &one;
+	uint8_t buf[4096];
+
+	if (!st.redact) {
+		data_raw(conn, dir, flags, iov, iovcnt, n);
+		return;
+	}
+	if (fd >= 0 && fd < FD_MAX)
+		red = &fdtab[fd].red[dir == CX_DIR_REQ ? 0 : 1];
+	else
+		cx_srcredact_init(&one);
+	for (int i = 0; i < iovcnt && n > 0; i++) {
+		const uint8_t *p = iov[i].iov_base, *keep = p;
+		size_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
+
+		n -= len;
+		while (len > 0) {
+			size_t k = len < sizeof(buf) ? len : sizeof(buf);
+
+			if (cx_srcredact(red, &st.key, p, k, buf)) {
+				raw1(conn, dir, flags, keep, (size_t)(p - keep));
+				raw1(conn, dir, flags, buf, k);
+				keep = p + k;
+			}
+			p += k;
+			len -= k;
+		}
+		raw1(conn, dir, flags, keep, (size_t)(p - keep));
+	}
 }
 
 /* --- addresses ------------------------------------------------------------ */
@@ -646,6 +694,8 @@ track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
 	__atomic_store_n(&fdtab[fd].duped, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fdtab[fd].cipher[0], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fdtab[fd].cipher[1], 0, __ATOMIC_RELAXED);
+	cx_srcredact_init(&fdtab[fd].red[0]);
+	cx_srcredact_init(&fdtab[fd].red[1]);
 	__atomic_store_n(&fdtab[fd].conn, conn, __ATOMIC_RELEASE);
 	debug("fd %d: connection %llx (%s -> %s)", fd,
 	    (unsigned long long)conn, ls, ps);
@@ -792,7 +842,7 @@ moved(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int out)
 		__atomic_add_fetch(&fdtab[fd].cipher[dir_of(kind, out) ==
 		    CX_DIR_REQ ? 0 : 1], (uint64_t)n, __ATOMIC_RELAXED);
 	else if (kind != FD_RELAY)
-		data(conn, dir_of(kind, out), 0, iov, iovcnt, (size_t)n);
+		data(fd, conn, dir_of(kind, out), 0, iov, iovcnt, (size_t)n);
 	in_hook = 0;
 	errno = e;
 }
@@ -1366,7 +1416,9 @@ plain(const void *ret, SSL *ssl, const void *p, size_t n, int out)
 	debug("SSL %s %zu bytes, fd %d, connection %llx", out ? "write" :
 	    "read", n, fd, (unsigned long long)conn);
 	if (conn != 0 && kind != FD_RELAY) {
-		data1(conn, dir_of(kind, out), CX_F_PLAIN, p, n);
+		struct iovec v = { (void *)(uintptr_t)p, n };
+
+		data(fd, conn, dir_of(kind, out), CX_F_PLAIN, &v, 1, n);
 		/* From now on its ciphertext is only counted. */
 		if (fd >= 0 && fd < FD_MAX && __atomic_load_n(&fdtab[fd].conn,
 		    __ATOMIC_RELAXED) == conn)

@@ -36,6 +36,7 @@
 #include "jsonstr.h"
 #include "probe_event.h"
 #include "probe.skel.h"
+#include "redact.h"
 #include "xmalloc.h"
 
 #define CX_PROBE_POLL_MS        20
@@ -44,6 +45,7 @@ struct cx_probe {
 	struct cxprobe          *skel;
 	struct ring_buffer      *rb;
 	struct cx_writer        *w;
+	const struct cx_srcredact_key *redact;  /* argv as --redact-at-source */
 	pthread_t                thread;
 	int                      running;
 	int                      stop;          /* under lock */
@@ -76,7 +78,8 @@ addr_str(char *out, size_t len, int family, const unsigned char *a,
 }
 
 static void
-add_argv(cJSON *o, const struct cxp_event *e)
+add_argv(cJSON *o, const struct cxp_event *e,
+    const struct cx_srcredact_key *redact)
 {
 	cJSON *argv = cJSON_AddArrayToObject(o, "argv");
 	size_t n = e->args_len < CXP_ARGS_LEN ? e->args_len : CXP_ARGS_LEN;
@@ -88,7 +91,11 @@ add_argv(cJSON *o, const struct cxp_event *e)
 
 		memcpy(arg, e->args + i, k);
 		arg[k] = '\0';
-		cJSON_AddItemToArray(argv, cJSON_CreateString(arg));
+		char *red = redact != NULL ? cx_redact_arg(redact, arg) : NULL;
+
+		cJSON_AddItemToArray(argv, cJSON_CreateString(red != NULL ?
+		    red : arg));
+		free(red);
 		i += k + 1;
 	}
 	if (n == CXP_ARGS_LEN)
@@ -120,6 +127,12 @@ esc(char *out, size_t outlen, const char *s, size_t n)
 	return json_escape(out, outlen, s, strnlen(s, n));
 }
 
+void
+cx_probe_set_redact(struct cx_probe *p, const struct cx_srcredact_key *k)
+{
+	p->redact = k;
+}
+
 /* exec: its arguments make cJSON the simpler way. */
 static void
 exec_event(struct cx_probe *p, const struct cxp_event *e)
@@ -138,7 +151,7 @@ exec_event(struct cx_probe *p, const struct cxp_event *e)
 	memcpy(buf, e->filename, CXP_FILE_LEN);
 	buf[CXP_FILE_LEN] = '\0';
 	cJSON_AddStringToObject(o, "exe", buf);
-	add_argv(o, e);
+	add_argv(o, e, p->redact);
 	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
 		put(p, e, s, strlen(s));
 		cJSON_free(s);
@@ -343,6 +356,13 @@ cx_probe_open(char *err, size_t errlen)
 	    "(it needs libbpf-dev, clang and bpftool at build time)");
 	errno = ENOTSUP;
 	return NULL;
+}
+
+void
+cx_probe_set_redact(struct cx_probe *p, const struct cx_srcredact_key *k)
+{
+	(void)p;
+	(void)k;
 }
 
 int

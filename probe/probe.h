@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "srcredact.h"
 #include "trace.h"
 
 struct cx_probe;
@@ -31,6 +32,9 @@ int      cx_probe_built(void);
 struct cx_probe *cx_probe_open(char *err, size_t errlen);
 /* Report pid and, from now on, every process it forks.  0 or -1. */
 int      cx_probe_trace(struct cx_probe *p, pid_t pid);
+/* Record argv as --redact-at-source does (cx_redact_arg); before start. */
+void     cx_probe_set_redact(struct cx_probe *p,
+    const struct cx_srcredact_key *k);
 /* Start the thread that writes the events to w.  0, or -1 (errno). */
 int      cx_probe_start(struct cx_probe *p, struct cx_writer *w);
 /*

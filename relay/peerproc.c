@@ -18,6 +18,7 @@
 #include <cJSON.h>
 
 #include "peerproc.h"
+#include "redact.h"
 #include "xmalloc.h"
 
 struct job {
@@ -28,6 +29,7 @@ struct job {
 
 struct cx_peerproc {
 	struct cx_writer        *w;
+	const struct cx_srcredact_key *redact;  /* argv as --redact-at-source */
 	pthread_t                thread;
 	pthread_mutex_t          lock;
 	pthread_cond_t           cond;
@@ -314,9 +316,14 @@ record(struct cx_peerproc *pp, const struct job *j)
 			cJSON *argv = cJSON_AddArrayToObject(o, "argv");
 
 			for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf +
-			    i) + 1)
-				cJSON_AddItemToArray(argv,
-				    cJSON_CreateString(buf + i));
+			    i) + 1) {
+				char *red = pp->redact != NULL ?
+				    cx_redact_arg(pp->redact, buf + i) : NULL;
+
+				cJSON_AddItemToArray(argv, cJSON_CreateString(
+				    red != NULL ? red : buf + i));
+				free(red);
+			}
 		}
 	}
 	cJSON_AddNullToObject(o, "tid");
@@ -362,11 +369,12 @@ worker(void *arg)
 }
 
 struct cx_peerproc *
-cx_peerproc_new(struct cx_writer *w)
+cx_peerproc_new(struct cx_writer *w, const struct cx_srcredact_key *redact)
 {
 	struct cx_peerproc *pp = xcalloc(1, sizeof(*pp));
 	int rc;
 
+	pp->redact = redact;
 	pp->w = w;
 	pthread_mutex_init(&pp->lock, NULL);
 	pthread_cond_init(&pp->cond, NULL);

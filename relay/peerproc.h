@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "srcredact.h"
 #include "trace.h"
 
 #define CX_PEERPROC_QUEUE       1024
@@ -28,7 +29,8 @@
 struct cx_peerproc;
 
 /* NULL if the thread cannot start (errno set). */
-struct cx_peerproc *cx_peerproc_new(struct cx_writer *w);
+struct cx_peerproc *cx_peerproc_new(struct cx_writer *w,
+    const struct cx_srcredact_key *redact);
 /* Find and record the process behind connection conn (peer -> local). */
 void     cx_peerproc_lookup(struct cx_peerproc *pp, uint64_t conn,
     const struct sockaddr_storage *peer,

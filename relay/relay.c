@@ -33,6 +33,7 @@
 #include "xmalloc.h"
 #include "peerproc.h"
 #include "relay.h"
+#include "srcredact.h"
 #include "relay_http.h"
 #include "relay_tls.h"
 #include "resolve.h"
@@ -95,6 +96,7 @@ struct conn {
 	int64_t          last_ns;       /* last activity */
 	int64_t          head_ns;       /* first byte of an unfinished head */
 	int64_t          connect_ns;    /* upstream connect started */
+	struct cx_srcredact red[2];     /* --redact-at-source: REQ, RESP */
 };
 
 struct relay {
@@ -112,6 +114,8 @@ struct relay {
 	struct relay_stats st;
 	uint32_t         pid;
 	struct cx_peerproc *pp;         /* client lookups in /proc, or NULL */
+	uint8_t         *scratch;       /* --redact-at-source: what is recorded */
+	size_t           scratch_len;
 };
 
 static void conn_close(struct conn *c, const char *by, const char *reason);
@@ -127,10 +131,21 @@ static void accept_resume(struct relay *r);
 static void
 record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 {
+	struct relay *r = c->r;
 	struct cx_frame f;
 
-	if (c->r->cfg.trace == NULL || n == 0)
+	if (r->cfg.trace == NULL || n == 0)
 		return;
+	if (r->cfg.redact_key != NULL) {
+		if (r->scratch_len < n) {
+			free(r->scratch);
+			r->scratch = xmalloc(n);
+			r->scratch_len = n;
+		}
+		if (cx_srcredact(&c->red[dir == CX_DIR_REQ ? 0 : 1],
+		    r->cfg.redact_key, p, n, r->scratch))
+			p = r->scratch;
+	}
 	memset(&f, 0, sizeof(f));
 	f.kind = CX_K_DATA;
 	f.source = CX_SRC_RELAY;
@@ -1496,7 +1511,8 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->resfd, &ev);
 	r->resolver = resolver_new(r->cfg.routes.n, r->resfd);
 	if (r->cfg.client_lookup && r->cfg.trace != NULL &&
-	    (r->pp = cx_peerproc_new(r->cfg.trace)) == NULL)
+	    (r->pp = cx_peerproc_new(r->cfg.trace,
+	    r->cfg.redact_key)) == NULL)
 		log_warn("relay: cannot start the /proc lookups of clients "
 		    "(their processes will be unknown)");
 	return r;
@@ -1636,6 +1652,7 @@ relay_free(struct relay *r)
 		conn_close(r->conns, "relay", "relay stopped");
 	reap(r);
 	cx_peerproc_free(r->pp);
+	free(r->scratch);
 	resolver_free(r->resolver);
 	if (r->resfd != -1)
 		close(r->resfd);

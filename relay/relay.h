@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "route.h"
+#include "srcredact.h"
 #include "trace.h"
 
 struct relay_config {
@@ -22,6 +23,9 @@ struct relay_config {
 	int                      idle_timeout_s;        /* default 600 */
 	int                      connect_timeout_s;     /* default 30 */
 	int                      max_conns;             /* default 4096 */
+	/* --redact-at-source: credential headers hidden before they are
+	 * recorded (srcredact.h), under this key; NULL: recorded as sent. */
+	const struct cx_srcredact_key *redact_key;
 	/* Find each client's process in /proc and record it (peerproc.h). */
 	int                      client_lookup;
 };

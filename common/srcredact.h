@@ -1,0 +1,77 @@
+/*
+ * srcredact.h: redaction at the source (`--redact-at-source`): credential
+ * header values are replaced before they are written to the trace, so the
+ * trace never holds them.
+ *
+ * A streaming scanner over one direction of one connection: at the start
+ * of any line, a header named authorization, proxy-authorization, cookie,
+ * set-cookie, x-api-key, api-key or openai-api-key (any case) has its
+ * value, up to the end of the line, replaced.  An Authorization value
+ * keeps its scheme word ("Bearer ").  The replacement has the value's
+ * length, so the recorded stream stays aligned with the wire (framing,
+ * byte counts and every later byte unchanged):
+ *
+ *     [cxrec:0123456789abcdef]*******...
+ *
+ * where the 16 hex digits are SipHash-2-4 of the value under a key that
+ * is never written to the trace: equal values get equal fingerprints in
+ * one recording, and nothing can be learned of a value without the key.
+ * A value shorter than the marker, or one split across two calls (its
+ * whole cannot be hashed), is all asterisks.  The scanner does not follow
+ * HTTP framing: a body line that looks like such a header is redacted too
+ * (more hidden, never less).
+ *
+ * Used by the relay (both directions of each client connection) and the
+ * preload library (no allocation: the caller gives the output buffer).
+ */
+#ifndef CX_SRCREDACT_H
+#define CX_SRCREDACT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define CX_SRCREDACT_MARK       "[cxrec:"       /* then 16 hex and ']' */
+#define CX_SRCREDACT_MARK_LEN   24
+#define CX_SRCREDACT_KEY_HEX    32              /* a key in hex */
+
+struct cx_srcredact_key {
+	uint64_t k0, k1;
+};
+
+/* One direction of one connection; zero it (or cx_srcredact_init). */
+struct cx_srcredact {
+	uint8_t  mid;           /* 1: not at a line start */
+	uint8_t  nlen;          /* bytes of a candidate name so far */
+	uint8_t  skip;          /* this line is not a credential header */
+	uint8_t  star;          /* inside a value: replacing with '*' */
+	uint8_t  ows;           /* after a credential's colon, before its value */
+	uint8_t  auth;          /* ... of an Authorization header */
+	char     name[24];
+};
+
+void     cx_srcredact_init(struct cx_srcredact *s);
+/* A fresh random key (getrandom); -1 if the kernel gives none. */
+int      cx_srcredact_key_new(struct cx_srcredact_key *k);
+/* Key to and from 32 hex digits (out: 33 bytes); parse returns 0 or -1. */
+void     cx_srcredact_key_hex(const struct cx_srcredact_key *k, char *out);
+int      cx_srcredact_key_parse(struct cx_srcredact_key *k, const char *hex);
+/*
+ * Scan in[0..n): 0 if nothing in it is to be hidden (record in as it is),
+ * 1 if out[0..n) holds the bytes to record instead.  out must have room
+ * for n bytes and may not overlap in.
+ */
+int      cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
+    const uint8_t *in, size_t n, uint8_t *out);
+/*
+ * A command-line argument (argv in process frames and notes), in place:
+ * wherever a credential header appears in it ("-H 'Cookie: ...'", at its
+ * start or after a space, quote or '=') its value is replaced up to the
+ * quote that opened it or the end; so is the value after "--cookie" or
+ * "--user".  Returns how many were replaced.  (Short options such as
+ * curl's -b and -u mean other things to other programs: not recognised.)
+ */
+size_t   cx_srcredact_arg(const struct cx_srcredact_key *k, char *s);
+/* SipHash-2-4 of p[0..n) (exposed for the tests). */
+uint64_t cx_siphash(const struct cx_srcredact_key *k, const void *p, size_t n);
+
+#endif

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Security (issue 7): the relay listens on loopback unless told otherwise,
+# and warns then; the trace is created 0600 and never through a symlink
+# planted at its path; --redact-at-source keeps credentials out of the
+# trace itself (relay, and `cxrec run` with its preload, against the real
+# curl over HTTPS), as keyed fingerprints that tell keys apart, while the
+# upstream gets them unchanged.  (Never forwarding to a target the request
+# names, CONNECT refused and certificate checks: relay_http.sh.)
+. "$(dirname "$0")/../lib.sh"
+. "$TESTS_DIR/codex_env.sh"
+CXREC_NO_MOCK_TRAP=1
+gen_certs "$WORK/certs"
+start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key"
+defer stop_mock
+cd "$WORK"
+
+# Loopback by default; another address is warned about.
+P=$(free_port)
+start_relay "$P" lo.bin --upstream "$MOCK_URL" --cacert certs/ca.pem
+assert_contains "$(ss -Hltn "sport = :$P")" "127.0.0.1:$P" "listens on 127.0.0.1 by default"
+stop_relay
+assert_not_contains "$(cat "relay.$P.err")" "warning" "no warning on loopback"
+P=$(free_port)
+start_relay "$P" any.bin --upstream "$MOCK_URL" --cacert certs/ca.pem --listen "0.0.0.0:$P"
+stop_relay
+assert_contains "$(cat "relay.$P.err")" "not a loopback address" "--listen 0.0.0.0 is warned about"
+
+# The trace: 0600, and a symlink planted at its path is not followed.
+assert_eq "$(stat -c %a lo.bin)" 600 "trace created 0600"
+echo "precious" >victim
+ln -s "$WORK/victim" planted.bin
+P=$(free_port)
+start_relay "$P" planted.bin --upstream "$MOCK_URL" --cacert certs/ca.pem
+curl -sS "http://127.0.0.1:$P/test/echo" >/dev/null
+stop_relay
+assert_eq "$(cat victim)" precious "the symlink's target untouched"
+[ -f planted.bin ] && [ ! -L planted.bin ] || fail "planted.bin is not a new regular file"
+ok "the trace is a new file; the planted link was moved to planted.bin.old"
+assert_eq "$(readlink planted.bin.old)" "$WORK/victim" "the link kept as .old, unfollowed"
+
+# --redact-at-source on the relay.
+KEY1=sk-cxrec-secret-key-one-0123456789abcdefgh
+KEY2=sk-cxrec-secret-key-two-0123456789abcdefgh
+P=$(free_port)
+start_relay "$P" red.bin --upstream "$MOCK_URL" --cacert certs/ca.pem --redact-at-source
+for k in "$KEY1" "$KEY1" "$KEY2"; do
+	curl -sS "http://127.0.0.1:$P/test/echo" -H "Authorization: Bearer $k" \
+		-H "Cookie: session=cookie-secret-$k" -o /dev/null || fail "curl through the relay"
+done
+stop_relay
+assert_eq "$(grep -c "$KEY1" "$MOCK_LOG")" 2 "the upstream got the real key, unchanged"
+! grep -aq "sk-cxrec-secret" red.bin || fail "a key is in the trace file"
+! grep -aq "cookie-secret" red.bin || fail "a cookie is in the trace file"
+ok "no key and no cookie anywhere in the trace file"
+"$CXREC" decode -f jsonl --no-redact red.bin >red.jsonl
+fp='[[v for k, v in e["request"]["headers"] if k.lower() == "authorization"][0] for e in x]'
+assert_eq "$(jsonq red.jsonl "len(set($fp))")" 2 "two keys, two fingerprints (the same key twice, one)"
+assert_eq "$(jsonq red.jsonl "all(f.startswith('Bearer [cxrec:') for f in $fp)")" True "the scheme kept, the token a fingerprint"
+assert_eq "$(jsonq red.jsonl "[len(f) for f in $fp] == [len('Bearer $KEY1')] * 3")" True "each as long as the value it replaced"
+assert_contains "$("$CXREC" decode red.bin)" "[cxrec:" "decode shows the fingerprints"
+assert_contains "$(jsonq red.jsonl '[e["response"]["body"]["path"] for e in x]')" "/test/echo" "the exchanges decode as usual"
+
+# --redact-at-source on run: the relay's side and the preload's (curl to
+# the mock directly over HTTPS, its plaintext through OpenSSL).
+rm -f run.bin
+"$CXREC" run --bpf off --redact-at-source --upstream "$MOCK_URL" --cacert certs/ca.pem -o run.bin -- \
+	sh -c "curl -sS -o /dev/null -H 'Authorization: Bearer $KEY1' \"\${OPENAI_BASE_URL%/v1}/test/echo\" &&
+	       curl -sS -o /dev/null --cacert certs/ca.pem -H 'Authorization: Bearer $KEY2' --cookie 'sid=cookie-secret-x' $MOCK_URL/test/echo" \
+	2>run.err || fail "cxrec run --redact-at-source failed: $(cat run.err)"
+! grep -aq "sk-cxrec-secret" run.bin || fail "a key is in the run's trace"
+! grep -aq "cookie-secret" run.bin || fail "a cookie is in the run's trace"
+ok "run: no key and no cookie in the trace (relay and preload)"
+"$CXREC" decode -f jsonl --no-redact run.bin >run.jsonl
+assert_eq "$(jsonq run.jsonl 'sorted(e["source"] for e in x)')" "['preload', 'relay']" "one exchange from each"
+assert_eq "$(jsonq run.jsonl "all(f.startswith('Bearer [cxrec:') for f in $fp)")" True "both fingerprinted"
+assert_eq "$(jsonq run.jsonl "len(set($fp))")" 2 "two keys told apart across relay and preload"

@@ -1,0 +1,221 @@
+/*
+ * test_srcredact.c: redaction at the source (srcredact.c): SipHash-2-4's
+ * reference vector, credential values replaced by fingerprints of the
+ * same length (scheme kept, any case, request and response), nothing else
+ * touched, the same value under one key giving one fingerprint, streams
+ * split at every byte giving no credential byte, keys in hex.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "redact.h"
+#include "srcredact.h"
+
+static const struct cx_srcredact_key key = {
+	UINT64_C(0x0706050403020100), UINT64_C(0x0f0e0d0c0b0a0908)
+};
+
+/* The whole of in, through one scanner in pieces of at most step bytes. */
+static char *
+run(const char *in, size_t step)
+{
+	struct cx_srcredact s;
+	size_t n = strlen(in);
+	char *out = calloc(1, n + 1);
+	uint8_t *tmp = malloc(n + 1);
+
+	ck_assert_ptr_nonnull(out);
+	ck_assert_ptr_nonnull(tmp);
+	cx_srcredact_init(&s);
+	for (size_t off = 0; off < n;) {
+		size_t k = n - off < step ? n - off : step;
+
+		if (cx_srcredact(&s, &key, (const uint8_t *)in + off, k, tmp))
+			memcpy(out + off, tmp, k);
+		else
+			memcpy(out + off, in + off, k);
+		off += k;
+	}
+	free(tmp);
+	return out;
+}
+
+START_TEST(siphash_vector)
+{
+	uint8_t m[15];
+
+	for (int i = 0; i < 15; i++)
+		m[i] = (uint8_t)i;
+	/* The SipHash paper's appendix A. */
+	ck_assert_uint_eq(cx_siphash(&key, m, 15), UINT64_C(0xa129ca6149be45e5));
+}
+END_TEST
+
+static const char req[] =
+    "POST /v1/responses HTTP/1.1\r\n"
+    "Host: api.openai.com\r\n"
+    "authorization: Bearer sk-proj-0123456789abcdefghijklmnopqrstuvwxyz\r\n"
+    "Cookie: session=s3cr3t-cookie-value-0123456789; theme=dark\r\n"
+    "X-Api-Key: short\r\n"
+    "Content-Length: 2\r\n"
+    "\r\n"
+    "{}"
+    "HTTP/1.1 200 OK\r\n"
+    "Set-Cookie: id=another-secret-value-abcdefghijkl; Path=/\r\n"
+    "\r\n";
+
+START_TEST(replaced)
+{
+	char *out = run(req, strlen(req));
+
+	ck_assert_uint_eq(strlen(out), strlen(req));
+	ck_assert_ptr_null(strstr(out, "sk-proj"));
+	ck_assert_ptr_null(strstr(out, "s3cr3t"));
+	ck_assert_ptr_null(strstr(out, "short"));
+	ck_assert_ptr_null(strstr(out, "another-secret"));
+	ck_assert_ptr_nonnull(strstr(out, "authorization: Bearer [cxrec:"));
+	ck_assert_ptr_nonnull(strstr(out, "Cookie: [cxrec:"));
+	ck_assert_ptr_nonnull(strstr(out, "X-Api-Key: *****\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "Set-Cookie: [cxrec:"));
+	/* Everything else as it was. */
+	ck_assert_ptr_nonnull(strstr(out, "POST /v1/responses HTTP/1.1\r\n"
+	    "Host: api.openai.com\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "Content-Length: 2\r\n\r\n{}"
+	    "HTTP/1.1 200 OK\r\n"));
+	for (size_t i = 0; i < strlen(req); i++)
+		if (req[i] == '\r' || req[i] == '\n')
+			ck_assert_int_eq(out[i], req[i]);
+	free(out);
+}
+END_TEST
+
+START_TEST(fingerprints)
+{
+	const char *a = "GET / HTTP/1.1\r\nAuthorization: Bearer "
+	    "sk-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+	const char *b = "GET / HTTP/1.1\r\nAUTHORIZATION: Bearer "
+	    "sk-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb\r\n\r\n";
+	char *x = run(a, 1000), *y = run(a, 1000), *z = run(b, 1000);
+	const char *fx = strstr(x, "[cxrec:"), *fz = strstr(z, "[cxrec:");
+
+	ck_assert_str_eq(x, y);
+	ck_assert_ptr_nonnull(fx);
+	ck_assert_ptr_nonnull(fz);
+	ck_assert(memcmp(fx, fz, CX_SRCREDACT_MARK_LEN) != 0);
+	ck_assert_int_eq(fx[CX_SRCREDACT_MARK_LEN - 1], ']');
+	free(x);
+	free(y);
+	free(z);
+}
+END_TEST
+
+/* Split anywhere: no byte of a secret ever comes through. */
+START_TEST(split_anywhere)
+{
+	for (size_t step = 1; step <= 64; step++) {
+		char *out = run(req, step);
+
+		ck_assert_uint_eq(strlen(out), strlen(req));
+		ck_assert_ptr_null(strstr(out, "sk-proj"));
+		ck_assert_ptr_null(strstr(out, "0123456789abcdefghij"));
+		ck_assert_ptr_null(strstr(out, "s3cr3t"));
+		ck_assert_ptr_null(strstr(out, "another-secret"));
+		ck_assert_ptr_nonnull(strstr(out, "Content-Length: 2\r\n"));
+		free(out);
+	}
+}
+END_TEST
+
+START_TEST(not_headers)
+{
+	const char *in = "GET /authorization: HTTP/1.1\r\n"
+	    "X-Authorization-Hint: visible\r\n"
+	    "Cookies: visible-too\r\n\r\n"
+	    "data: {\"cookie\": \"x\"}\n\n";
+	char *out = run(in, 7);
+
+	ck_assert_str_eq(out, in);
+	free(out);
+}
+END_TEST
+
+/* Command lines: headers inside arguments, --cookie and --user. */
+START_TEST(args)
+{
+	char a[] = "Authorization: Bearer sk-proj-0123456789abcdefghijklmnop";
+	char b[] = "curl -H 'Cookie: sid=s3cr3t-0123456789abcdefghij' "
+	    "--cookie \"k=v-s3cr3t\" --user=bob:s3cr3t https://x/ "
+	    "-H 'Accept: text/plain'";
+	char c[] = "git checkout -b cookies --users x-api-key";
+
+	ck_assert_uint_eq(cx_srcredact_arg(&key, a), 1);
+	ck_assert_ptr_nonnull(strstr(a, "Authorization: Bearer [cxrec:"));
+	ck_assert_ptr_null(strstr(a, "sk-proj"));
+	ck_assert_uint_eq(cx_srcredact_arg(&key, b), 3);
+	ck_assert_ptr_null(strstr(b, "s3cr3t"));
+	ck_assert_ptr_nonnull(strstr(b, " https://x/ -H 'Accept: text/plain'"));
+	ck_assert_uint_eq(cx_srcredact_arg(&key, c), 0);
+	ck_assert_str_eq(c, "git checkout -b cookies --users x-api-key");
+}
+END_TEST
+
+/* decode shows a fingerprint as it is. */
+START_TEST(decode_keeps_fingerprint)
+{
+	struct cx_buf b;
+
+	cx_buf_init(&b, 0);
+	cx_redact_header(&b, "Authorization",
+	    "Bearer [cxrec:0011223344556677]*****");
+	cx_buf_addc(&b, '\0');
+	ck_assert_str_eq((char *)b.p, "Bearer [cxrec:0011223344556677]*****");
+	cx_buf_free(&b);
+}
+END_TEST
+
+START_TEST(key_hex)
+{
+	struct cx_srcredact_key k, back;
+	char hex[CX_SRCREDACT_KEY_HEX + 1];
+
+	ck_assert_int_eq(cx_srcredact_key_new(&k), 0);
+	cx_srcredact_key_hex(&k, hex);
+	ck_assert_uint_eq(strlen(hex), CX_SRCREDACT_KEY_HEX);
+	ck_assert_int_eq(cx_srcredact_key_parse(&back, hex), 0);
+	ck_assert(back.k0 == k.k0 && back.k1 == k.k1);
+	ck_assert_int_eq(cx_srcredact_key_parse(&back, "xyz"), -1);
+	ck_assert_int_eq(cx_srcredact_key_parse(&back, NULL), -1);
+}
+END_TEST
+
+static Suite *
+srcredact_suite(void)
+{
+	Suite *s = suite_create("srcredact");
+	TCase *tc = tcase_create("srcredact");
+
+	tcase_add_test(tc, siphash_vector);
+	tcase_add_test(tc, replaced);
+	tcase_add_test(tc, fingerprints);
+	tcase_add_test(tc, split_anywhere);
+	tcase_add_test(tc, not_headers);
+	tcase_add_test(tc, args);
+	tcase_add_test(tc, decode_keeps_fingerprint);
+	tcase_add_test(tc, key_hex);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(srcredact_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
