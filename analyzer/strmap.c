@@ -41,15 +41,18 @@ cx_strmap_new(size_t max)
 	return m;
 }
 
+/* Empty it: only the slots in use are visited, and none once all are. */
 static void
 clear(struct cx_strmap *m)
 {
-	for (size_t i = 0; i < m->nslot; i++) {
+	for (size_t i = 0; i < m->nslot && m->n > 0; i++) {
+		if (m->slot[i].key == NULL)
+			continue;
 		free(m->slot[i].key);
 		free(m->slot[i].value);
 		m->slot[i].key = m->slot[i].value = NULL;
+		m->n--;
 	}
-	m->n = 0;
 }
 
 void
