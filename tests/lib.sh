@@ -24,6 +24,20 @@ def url(e): return (e.get("request") or {}).get("url") or ""
 x=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(eval(sys.argv[2]))' "$@"; }
 
+# Is $CXREC built with AddressSanitizer (make check SAN=1)?
+asan_build() { case "$(ldd "$CXREC" 2>/dev/null)" in *libasan*) return 0 ;; esac; return 1; }
+
+# rss_growth_ok KB_A KB_B MAX_KB WHAT: memory from A to B grew under MAX_KB,
+# checked only without ASan (its quarantine keeps freed memory, by design).
+rss_growth_ok() {
+	if asan_build; then
+		ok "$4: not checked under ASan (its quarantine holds freed memory); descriptors and threads were"
+		return
+	fi
+	[ $(($2 - $1)) -lt "$3" ] || fail "$4: grew $(($2 - $1)) KiB"
+	ok "$4 ($(($2 - $1)) KiB)"
+}
+
 # jq_ EXPR JSON: a python expression over one JSON value x.
 jq_() { /usr/bin/python3 -c 'import json,sys; x=json.loads(sys.argv[2]); print(eval(sys.argv[1]))' "$1" "$2"; }
 

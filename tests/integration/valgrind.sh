@@ -7,7 +7,7 @@
 # there (the plain `make check` runs it).
 . "$(dirname "$0")/../lib.sh"
 command -v valgrind >/dev/null || skip "valgrind not installed (make deps)"
-if ldd "$CXREC" 2>/dev/null | grep -q libasan; then
+if asan_build; then
 	skip "$CXREC is an ASan build; valgrind runs in the plain make check"
 fi
 . "$TESTS_DIR/codex_common.sh"
