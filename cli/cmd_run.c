@@ -533,8 +533,8 @@ cmd_run(int argc, char **argv)
 	char sent[32], recv[32];
 	human_bytes(st.req_bytes, sent, sizeof(sent));
 	human_bytes(st.resp_bytes, recv, sizeof(recv));
-	fprintf(stderr, "cxrec: %llu exchange%s (%s sent, %s received) "
-	    "recorded to %s; codex login: %s (%s); %s%s\n",
+	fprintf(stderr, "cxrec: %llu exchange%s through the relay (%s sent, "
+	    "%s received) recorded to %s; codex login: %s (%s); %s%s\n",
 	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", sent,
 	    recv, o.output, codex_login_name(auth.mode), auth.why, procs_how,
 	    preload_how);
