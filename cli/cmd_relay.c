@@ -79,20 +79,21 @@ cmd_relay(int argc, char **argv)
 		    argv[optind]);
 		return CX_EXIT_USAGE;
 	}
-	if ((w = open_trace(o.output)) == NULL)
-		return CX_EXIT_SYS;
 	raise_nofile(&nofile);
-	if (relay_opts_config(&o, &cfg) == -1) {
-		cx_writer_close(w);
+	if (relay_opts_config(&o, &cfg) == -1)
 		return CX_EXIT_SYS;
-	}
-	cfg.trace = w;
 	cfg.client_lookup = 1;          /* each client's process, from /proc */
+	/* Listening first: a relay that cannot start leaves the trace be. */
 	if ((the_relay = relay_new(&cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
-		cx_writer_close(w);
 		return CX_EXIT_SYS;
 	}
+	if ((w = open_trace(o.output)) == NULL) {
+		relay_free(the_relay);
+		the_relay = NULL;
+		return CX_EXIT_SYS;
+	}
+	relay_set_trace(the_relay, w);
 	char *routes = routes_json(&o.routes);
 	char cacert[1200] = "";
 	if (o.cacert)

@@ -369,24 +369,25 @@ cmd_run(int argc, char **argv)
 	} else if (probe != NULL)
 		snprintf(procs_how, sizeof(procs_how), "processes: kernel "
 		    "probe");
-	if ((w = open_trace(o.output)) == NULL) {
-		cx_probe_close(probe);
-		return CX_EXIT_SYS;
-	}
 	raise_nofile(&orig_nofile);
 	if (relay_opts_config(&o, &cfg) == -1) {
 		cx_probe_close(probe);
-		cx_writer_close(w);
 		return CX_EXIT_SYS;
 	}
-	cfg.trace = w;
 	cfg.client_lookup = probe == NULL;
+	/* Listening first: a relay that cannot start leaves the trace be. */
 	if ((r = relay_new(&cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		cx_probe_close(probe);
-		cx_writer_close(w);
 		return CX_EXIT_SYS;
 	}
+	if ((w = open_trace(o.output)) == NULL) {
+		relay_free(r);
+		cx_probe_close(probe);
+		return CX_EXIT_SYS;
+	}
+	relay_set_trace(r, w);
+	cfg.trace = w;
 	if (o.insecure)
 		log_warnx("warning: --insecure: upstream certificates are not "
 		    "verified");

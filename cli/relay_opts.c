@@ -40,9 +40,19 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 	case OPT_REDACT_AT_SOURCE:
 		o->redact_at_source = 1;
 		return 1;
-	case OPT_LISTEN:
+	case OPT_LISTEN: {
+		/* The port, after the last colon (or the whole of it). */
+		const char *c = strrchr(arg, ':'), *port = c ? c + 1 : arg;
+
+		if (port[0] == '\0' || strspn(port, "0123456789") !=
+		    strlen(port) || strlen(port) > 5 || atoi(port) > 65535) {
+			snprintf(err, errlen, "--listen '%s': expected HOST:PORT "
+			    "with a port from 0 to 65535", arg);
+			return -1;
+		}
 		o->listen = arg;
 		return 1;
+	}
 	case OPT_HEADER_TIMEOUT:
 	case OPT_IDLE_TIMEOUT: {
 		char *end;

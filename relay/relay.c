@@ -1411,6 +1411,13 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
 		host[colon - s] = '\0';
 		port = colon + 1;
 	}
+	/* getaddrinfo would take 99999 as 34463. */
+	if (port[0] == '\0' || strspn(port, "0123456789") != strlen(port) ||
+	    strlen(port) > 5 || atoi(port) > 65535) {
+		snprintf(err, errlen, "--listen '%s': the port must be a number "
+		    "from 0 to 65535", s);
+		return -1;
+	}
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
@@ -1510,11 +1517,8 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	ev.data.ptr = &r->rep;
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->resfd, &ev);
 	r->resolver = resolver_new(r->cfg.routes.n, r->resfd);
-	if (r->cfg.client_lookup && r->cfg.trace != NULL &&
-	    (r->pp = cx_peerproc_new(r->cfg.trace,
-	    r->cfg.redact_key)) == NULL)
-		log_warn("relay: cannot start the /proc lookups of clients "
-		    "(their processes will be unknown)");
+	if (r->cfg.trace != NULL)
+		relay_set_trace(r, r->cfg.trace);
 	return r;
 fail:
 	relay_free(r);
@@ -1641,6 +1645,16 @@ relay_run(struct relay *r)
 			next_tick = cx_now_ns() + 1000000000;
 		}
 	}
+}
+
+void
+relay_set_trace(struct relay *r, struct cx_writer *w)
+{
+	r->cfg.trace = w;
+	if (r->cfg.client_lookup && r->pp == NULL &&
+	    (r->pp = cx_peerproc_new(w, r->cfg.redact_key)) == NULL)
+		log_warn("relay: cannot start the /proc lookups of clients "
+		    "(their processes will be unknown)");
 }
 
 void

@@ -43,6 +43,11 @@ struct relay;
 /* Bind and listen; returns NULL with a one-line message in err. */
 struct relay *relay_new(const struct relay_config *cfg, char *err,
     size_t errlen);
+/*
+ * Record to w from now on (before relay_run).  relay_new may be given no
+ * trace, so that a relay that cannot start never touches the trace file.
+ */
+void          relay_set_trace(struct relay *r, struct cx_writer *w);
 /* The address it listens on, "127.0.0.1:PORT". */
 const char   *relay_address(const struct relay *r);
 int           relay_port(const struct relay *r);

@@ -33,6 +33,15 @@ check_err 2 "unknown option" "$CXREC" decode --frob x
 bp=$(free_port); start_relay "$bp" busy.bin --upstream http://127.0.0.1:9
 check_err 3 "cannot listen on 127.0.0.1:$bp: Address already in use" "$CXREC" relay --listen 127.0.0.1:$bp -o l.bin
 check_err 3 "--listen '256.0.0.1:1'" "$CXREC" relay --listen 256.0.0.1:1 -o l2.bin
+# A relay that cannot start leaves the trace at its path as it was.
+echo precious >kept.bin
+check_err 3 "Address already in use" "$CXREC" relay --listen 127.0.0.1:$bp -o kept.bin
+check_err 3 "Address already in use" "$CXREC" run --listen 127.0.0.1:$bp -o kept.bin -- true
+assert_eq "$(cat kept.bin)" precious "the trace at the path untouched, no .old made"
+[ ! -e kept.bin.old ] || fail "kept.bin.old appeared"
+check_err 2 "port from 0 to 65535" "$CXREC" relay --listen 127.0.0.1:99999
+check_err 2 "port from 0 to 65535" "$CXREC" run --listen 127.0.0.1: -- true
+check_err 2 "seconds from 1 to 86400" "$CXREC" relay --header-timeout 0
 check_err 127 "command not found" "$CXREC" run -o nf.bin -- /nonexistent/cmd
 check_err 3 "cannot create trace" "$CXREC" run -o /nonexistent/dir/t.bin -- true
 
