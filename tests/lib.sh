@@ -24,6 +24,18 @@ def url(e): return (e.get("request") or {}).get("url") or ""
 x=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(eval(sys.argv[2]))' "$@"; }
 
+# mock_https [MOCK OPTIONS...]: the mock upstream over HTTPS on loopback
+# (tests/mock_upstream.py; a fresh CA in $WORK/certs), stopped at exit;
+# sets MOCK_URL, MOCK_PORT, MOCK_LOG (codex_env.sh); then cd $WORK.
+mock_https() {
+	. "$TESTS_DIR/codex_env.sh"
+	CXREC_NO_MOCK_TRAP=1
+	gen_certs "$WORK/certs"
+	start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key" "$@"
+	defer stop_mock
+	cd "$WORK"
+}
+
 # Is $CXREC built with AddressSanitizer (make check SAN=1)?
 asan_build() { case "$(ldd "$CXREC" 2>/dev/null)" in *libasan*) return 0 ;; esac; return 1; }
 

@@ -26,6 +26,11 @@ fuzz_piece(uint8_t sel, size_t left)
 	return n < left ? n : left;
 }
 
+/* Feed data[0..size) to fn in pieces chosen by sel (fuzz_piece). */
+typedef void (*fuzz_feed_fn)(void *arg, const uint8_t *p, size_t n);
+void    fuzz_pieces(uint8_t sel, const uint8_t *data, size_t size,
+    fuzz_feed_fn fn, void *arg);
+
 /*
  * The input as a file the trace reader can open: a memfd, named by its
  * /proc/self/fd path in path (at least 32 bytes).  Returns the fd to

@@ -20,6 +20,12 @@ on_end(void *arg)
 	return 0;
 }
 
+static void
+feed(void *h, const uint8_t *p, size_t n)
+{
+	cx_http_feed(h, p, n);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -55,12 +61,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cx_http_feed(h, (const uint8_t *)head, sizeof(head) - 1);
 	/* Only the body the relay took: the analyzer must end it there too. */
-	for (off = 0; off < used;) {
-		size_t n = fuzz_piece(sel, used - off);
-
-		cx_http_feed(h, data + off, n);
-		off += n;
-	}
+	fuzz_pieces(sel, data, used, feed, h);
 	if (b.done && !b.bad && !cx_http_failed(h) && ends != 1)
 		abort();        /* the relay saw the end, the analyzer did not */
 	cx_http_eof(h);

@@ -27,6 +27,18 @@ fuzz_file(const uint8_t *data, size_t size, char *path, size_t len)
 }
 
 void
+fuzz_pieces(uint8_t sel, const uint8_t *data, size_t size, fuzz_feed_fn fn,
+    void *arg)
+{
+	for (size_t off = 0; off < size;) {
+		size_t n = fuzz_piece(sel, size - off);
+
+		fn(arg, data + off, n);
+		off += n;
+	}
+}
+
+void
 fuzz_quiet(void *arg, const char *msg)
 {
 	(void)arg;

@@ -68,6 +68,12 @@ on_tunnel(void *arg, const uint8_t *p, size_t n)
 	return 0;
 }
 
+static void
+feed(void *h, const uint8_t *p, size_t n)
+{
+	cx_http_feed(h, p, n);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -89,12 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h = cx_http_new(response ? CX_HTTP_RESPONSE : CX_HTTP_REQUEST, &cb, &s);
 	if (h == NULL)
 		return 0;
-	for (size_t off = 0; off < size;) {
-		size_t n = fuzz_piece(sel, size - off);
-
-		cx_http_feed(h, data + off, n);
-		off += n;
-	}
+	fuzz_pieces(sel, data, size, feed, h);
 	cx_http_eof(h);
 	(void)cx_http_error(h);
 	cx_http_free(h);

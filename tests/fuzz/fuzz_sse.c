@@ -27,6 +27,12 @@ on_event(void *arg, const struct cx_sse_event *ev)
 	return 0;
 }
 
+static void
+feed(void *s, const uint8_t *p, size_t n)
+{
+	cx_sse_feed(s, p, n);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -42,12 +48,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size -= 2;
 	if ((s = cx_sse_new(max, on_event, &max)) == NULL)
 		return 0;
-	for (size_t off = 0; off < size;) {
-		size_t n = fuzz_piece(sel, size - off);
-
-		cx_sse_feed(s, data + off, n);
-		off += n;
-	}
+	fuzz_pieces(sel, data, size, feed, s);
 	cx_sse_finish(s);
 	cx_sse_free(s);
 	return 0;

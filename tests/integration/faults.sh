@@ -9,12 +9,7 @@
 # untrusted and 431 cases are in relay_http.sh, kill -9 of the relay in
 # relay_kill9.sh.
 . "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-CXREC_NO_MOCK_TRAP=1
-gen_certs "$WORK/certs"
-start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key"
-defer stop_mock
-cd "$WORK"
+mock_https
 probe() { /usr/bin/python3 "$TESTS_DIR/relay_probe.py" "$@"; }
 
 # 1. 1,000 clients abort mid-stream.

@@ -5,12 +5,7 @@
 # client received; then 10,000 requests one after another on one
 # kept-alive connection with no descriptor, memory or thread growth.
 . "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-CXREC_NO_MOCK_TRAP=1
-gen_certs "$WORK/certs"
-start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key"
-defer stop_mock
-cd "$WORK"
+mock_https
 probe() { /usr/bin/python3 "$TESTS_DIR/relay_probe.py" "$@"; }
 
 P=$(free_port)

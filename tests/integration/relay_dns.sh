@@ -4,13 +4,8 @@
 # streams already under way go on at once; the stuck request then gets a
 # 502 naming the lookup failure.
 . "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-CXREC_NO_MOCK_TRAP=1
 cc -shared -fPIC -o "$WORK/slow_dns.so" "$TESTS_DIR/slow_dns.c" -ldl || fail "cannot build the DNS shim"
-gen_certs "$WORK/certs"
-start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key"
-defer stop_mock
-cd "$WORK"
+mock_https
 P=$(free_port)
 # An ASan build wants its runtime first in the preload list.
 asan=$(ldd "$CXREC" | awk '/libasan/ {print $3}')

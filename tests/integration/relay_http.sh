@@ -3,12 +3,7 @@
 # keep-alive, streamed request and response bodies, byte-exact recording,
 # routes, and every refusal (400, 405, 431, 502) answered and recorded.
 . "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-CXREC_NO_MOCK_TRAP=1
-gen_certs "$WORK/certs"
-start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key"
-defer stop_mock
-cd "$WORK"
+mock_https
 P=$(free_port)
 R=http://127.0.0.1:$P
 start_relay "$P" t.bin --upstream "$MOCK_URL" --cacert certs/ca.pem --route "/alt/=$MOCK_URL/test/"

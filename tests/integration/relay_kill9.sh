@@ -2,12 +2,7 @@
 # kill -9 of the relay mid-stream: every frame written before decodes, the
 # cut exchange is still listed, with what it got and why it stopped.
 . "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-CXREC_NO_MOCK_TRAP=1
-gen_certs "$WORK/certs"
-start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key"
-defer stop_mock
-cd "$WORK"
+mock_https
 P=$(free_port)
 start_relay "$P" t.bin --upstream "$MOCK_URL" --cacert certs/ca.pem
 curl -sS "http://127.0.0.1:$P/test/echo" -d 'first, complete' >/dev/null

@@ -7,12 +7,7 @@
 # upstream gets them unchanged.  (Never forwarding to a target the request
 # names, CONNECT refused and certificate checks: relay_http.sh.)
 . "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-CXREC_NO_MOCK_TRAP=1
-gen_certs "$WORK/certs"
-start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key"
-defer stop_mock
-cd "$WORK"
+mock_https
 
 # Loopback by default; another address is warned about.
 P=$(free_port)
