@@ -377,14 +377,15 @@ is_url_header(const char *name)
 }
 
 char *
-cx_redact_arg(const struct cx_srcredact_key *k, const char *arg)
+cx_redact_arg(const struct cx_srcredact_key *k, const char *arg,
+    const char *prev)
 {
 	struct cx_buf out;
 	size_t n = strlen(arg);
 	char *tmp = xmalloc(n + 1);
 
 	memcpy(tmp, arg, n + 1);
-	cx_srcredact_arg(k, tmp);
+	cx_srcredact_arg(k, tmp, prev);
 	cx_buf_init(&out, 0);
 	cx_redact_text(&out, tmp, n);
 	cx_buf_addc(&out, '\0');
@@ -412,8 +413,15 @@ source_redacted(const char *name, const char *v)
 			v += k;
 		}
 	}
-	if (strncmp(v, CX_SRCREDACT_MARK, strlen(CX_SRCREDACT_MARK)) == 0)
-		return 1;
+	/* Exactly "[cxrec:" 16 hex "]" then asterisks, or asterisks: a
+	 * secret that merely starts like one is still a secret. */
+	if (strncmp(v, CX_SRCREDACT_MARK, strlen(CX_SRCREDACT_MARK)) == 0) {
+		const char *h = v + strlen(CX_SRCREDACT_MARK);
+
+		if (strspn(h, "0123456789abcdef") != 16 || h[16] != ']')
+			return 0;
+		return strspn(h + 17, "*") == strlen(h + 17);
+	}
 	return *v != '\0' && strspn(v, "*") == strlen(v);
 }
 

@@ -52,12 +52,14 @@ size_t   cx_redact_secret(struct cx_buf *out, const char *s, size_t n);
 size_t   cx_redact_text(struct cx_buf *out, const char *s, size_t n);
 /*
  * One argument of a command line as `--redact-at-source` records it
- * (argv in process frames and notes): a credential header in it ("-H
- * 'Authorization: Bearer ...'") fingerprinted as srcredact.h does, then
- * whatever else cx_redact_text finds.  A new string (caller frees).
+ * (argv in process frames and notes): a credential header or secret
+ * option value in it fingerprinted as cx_srcredact_arg does (prev: the
+ * argument before it, or NULL), then whatever else cx_redact_text finds.
+ * A new string (caller frees).
  */
 struct cx_srcredact_key;
-char    *cx_redact_arg(const struct cx_srcredact_key *k, const char *arg);
+char    *cx_redact_arg(const struct cx_srcredact_key *k, const char *arg,
+    const char *prev);
 size_t   cx_redact_header(struct cx_buf *out, const char *name,
     const char *value);
 /*

@@ -88,7 +88,7 @@ cmd_relay(int argc, char **argv)
 		log_warnx("%s", err);
 		return CX_EXIT_SYS;
 	}
-	if ((w = open_trace(o.output)) == NULL) {
+	if ((w = open_trace(&o)) == NULL) {
 		relay_free(the_relay);
 		the_relay = NULL;
 		return CX_EXIT_SYS;

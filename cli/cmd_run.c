@@ -153,7 +153,8 @@ argv_json(char **argv, const struct cx_srcredact_key *key)
 
 	buf_append(&b, "[", 1);
 	for (int i = 0; argv[i] != NULL; i++) {
-		char *red = key != NULL ? cx_redact_arg(key, argv[i]) : NULL;
+		char *red = key != NULL ? cx_redact_arg(key, argv[i],
+		    i > 0 ? argv[i - 1] : NULL) : NULL;
 		const char *a = red != NULL ? red : argv[i];
 
 		if (i)
@@ -381,7 +382,7 @@ cmd_run(int argc, char **argv)
 		cx_probe_close(probe);
 		return CX_EXIT_SYS;
 	}
-	if ((w = open_trace(o.output)) == NULL) {
+	if ((w = open_trace(&o)) == NULL) {
 		relay_free(r);
 		cx_probe_close(probe);
 		return CX_EXIT_SYS;

@@ -139,11 +139,11 @@ routes_json(const struct route_table *t)
 }
 
 struct cx_writer *
-open_trace(const char *path)
+open_trace(const struct relay_opts *o)
 {
 	char err[512];
-	struct cx_writer *w = cx_writer_create(path, CX_W_KEEP_OLD, err,
-	    sizeof(err));
+	struct cx_writer *w = cx_writer_create(o->output, CX_W_KEEP_OLD |
+	    (o->redact_at_source ? CX_W_REDACTED : 0), err, sizeof(err));
 
 	if (w == NULL)
 		log_warnx("%s", err);

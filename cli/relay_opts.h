@@ -87,8 +87,8 @@ int  relay_opts_config(struct relay_opts *o, struct relay_config *cfg);
 void raise_nofile(struct rlimit *old);
 /* The routes as a JSON array, for notes (caller frees). */
 char *routes_json(const struct route_table *t);
-/* Create the trace file, reporting failure in one line. */
-struct cx_writer *open_trace(const char *path);
+/* Create the trace file (-o), reporting failure in one line. */
+struct cx_writer *open_trace(const struct relay_opts *o);
 /* Frames lost by the writer, said in one line; 1 if any. */
 int  report_losses(struct cx_writer *w, const char *path);
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/random.h>
 
 #include "srcredact.h"
@@ -127,35 +128,63 @@ is_tchar(int c)
 }
 
 static int
-secret_name(const char *name, size_t n)
+is_ws(int c)
 {
-	for (size_t i = 0; i < sizeof(secret_names) / sizeof(*secret_names);
-	    i++)
-		if (strlen(secret_names[i]) == n &&
-		    memcmp(secret_names[i], name, n) == 0)
+	return c == ' ' || c == '\t';
+}
+
+static int
+in_list(const char *const *list, size_t nlist, const char *w, size_t n)
+{
+	for (size_t i = 0; i < nlist; i++)
+		if (strlen(list[i]) == n && strncasecmp(list[i], w, n) == 0)
 			return 1;
 	return 0;
 }
 
+static int
+secret_name(const char *name, size_t n)
+{
+	return in_list(secret_names, sizeof(secret_names) /
+	    sizeof(*secret_names), name, n);
+}
+
+/* authorization, proxy-authorization */
+static int
+auth_name(const char *name, size_t n)
+{
+	return n >= 13 && strncasecmp(name + n - 13, "authorization", 13) == 0;
+}
+
+/* The schemes an Authorization value keeps in view (IANA's registry and
+ * common others); any other first word may be the credential itself. */
+static const char *const schemes[] = {
+	"basic", "bearer", "digest", "dpop", "hoba", "mutual", "negotiate",
+	"ntlm", "privatetoken", "scram-sha-1", "scram-sha-256", "token",
+	"vapid", "aws4-hmac-sha256", "apikey", "gssapi",
+};
+
 /*
  * The value v[0..len) of a credential, whole in this buffer: its
- * replacement, in place (Authorization keeps its scheme word).
+ * replacement, in place.  An Authorization value keeps its scheme word
+ * when that is a known scheme followed by something.
  */
 static void
 replace_value(const struct cx_srcredact_key *k, uint8_t *v, size_t len,
     int auth)
 {
 	char mark[CX_SRCREDACT_MARK_LEN + 1];
-	size_t i = 0;
+	size_t i = 0, j;
 
 	if (auth) {
-		while (i < len && is_tchar(v[i]))
+		while (i < len && v[i] != ' ' && v[i] != '\t')
 			i++;
-		if (i < len && (v[i] == ' ' || v[i] == '\t')) {
-			while (i < len && (v[i] == ' ' || v[i] == '\t'))
-				i++;
-			v += i;
-			len -= i;
+		for (j = i; j < len && is_ws(v[j]); j++)
+			;
+		if (j > i && j < len && in_list(schemes, sizeof(schemes) /
+		    sizeof(*schemes), (const char *)v, i)) {
+			v += j;
+			len -= j;
 		}
 	}
 	if (len >= CX_SRCREDACT_MARK_LEN) {
@@ -168,66 +197,110 @@ replace_value(const struct cx_srcredact_key *k, uint8_t *v, size_t len,
 	memset(v, '*', len);
 }
 
-/* Does a credential header's name, then ':', start at p?  Its length. */
+/* Options whose value (the next argument, or after '=') is a secret. */
+static const char *const secret_opts[] = {
+	"--cookie", "--user", "--proxy-user", "--oauth2-bearer", "--password",
+	"--api-key", "--token",
+};
+
+/* Does a credential header's name, then ':' (after blanks), start at p?
+ * The length up to and with the colon. */
 static size_t
 name_at(const char *p, int *auth)
 {
-	size_t n = 0;
-	char low[24];
+	size_t n = 0, c;
 
-	while (n < sizeof(low) && is_tchar((unsigned char)p[n])) {
-		low[n] = (char)(p[n] >= 'A' && p[n] <= 'Z' ? p[n] + 32 : p[n]);
+	while (n < 24 && is_tchar((unsigned char)p[n]))
 		n++;
-	}
-	if (n == 0 || p[n] != ':' || !secret_name(low, n))
+	if (n == 0 || !secret_name(p, n))
 		return 0;
-	*auth = n >= 13 && memcmp(low + n - 13, "authorization", 13) == 0;
-	return n;
+	for (c = n; is_ws(p[c]); c++)
+		;
+	if (p[c] != ':')
+		return 0;
+	*auth = auth_name(p, n);
+	return c + 1;
+}
+
+/* Does a secret option start at p?  Its length, if '=' or a blank or the
+ * end follows. */
+static size_t
+opt_at(const char *p)
+{
+	for (size_t i = 0; i < sizeof(secret_opts) / sizeof(*secret_opts);
+	    i++) {
+		size_t n = strlen(secret_opts[i]);
+
+		if (strncmp(p, secret_opts[i], n) == 0 &&
+		    (p[n] == '=' || is_ws(p[n]) || p[n] == '\0'))
+			return n;
+	}
+	return 0;
 }
 
 size_t
-cx_srcredact_arg(const struct cx_srcredact_key *k, char *s)
+cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 {
 	size_t count = 0;
 
+	/* The value of "--cookie VALUE" is the next argument. */
+	if (prev != NULL && opt_at(prev) == strlen(prev) && *s != '\0') {
+		replace_value(k, (uint8_t *)s, strlen(s), 0);
+		return 1;
+	}
 	for (char *p = s; *p != '\0'; p++) {
 		char open = p > s ? p[-1] : '\0';
 		size_t n;
 		int auth = 0, word = 0;        /* an option's value: one word */
 
+		/* A name starts a word, a quoted string, "-H" or "k=". */
 		if (p > s && open != ' ' && open != '\'' && open != '"' &&
-		    open != '=' && open != '\n' && open != '\t')
+		    open != '=' && open != '\n' && open != '\t' &&
+		    !(p == s + 2 && s[0] == '-' && s[1] == 'H'))
 			continue;
 		if ((n = name_at(p, &auth)) > 0)
-			p += n + 1;
-		else if (strncmp(p, "--cookie", 8) == 0 ||
-		    strncmp(p, "--user", 6) == 0) {
-			p += p[2] == 'c' ? 8 : 6;
-			if (*p != ' ' && *p != '=') {
+			p += n;
+		else if ((n = opt_at(p)) > 0) {
+			p += n;
+			if (*p == '\0') {
 				p--;            /* the loop steps on: to *p */
 				continue;
 			}
 			word = 1;
 		} else
 			continue;
-		while (*p == ' ' || *p == '\t' || *p == '=')
+		while (is_ws(*p) || (word && *p == '='))
 			p++;
 		if (*p == '\'' || *p == '"')
 			open = *p++;
 		char *e = p;
 		/* To its closing quote, else to the end of the line (of the
 		 * word, for an option's value). */
-		while (*e != '\0' && *e != '\n' && *e != '\r' &&
+		while (*e != '\0' && *e != '\n' &&
 		    !((open == '\'' || open == '"') && *e == open) &&
-		    !(word && open != '\'' && open != '"' && *e == ' '))
+		    !(word && open != '\'' && open != '"' && is_ws(*e)))
 			e++;
+		if (e > p && e[-1] == '\r')
+			e--;
 		if (e > p) {
 			replace_value(k, (uint8_t *)p, (size_t)(e - p), auth);
 			count++;
 		}
-		p = e - 1;
+		p = e > p ? e - 1 : p - 1;
 	}
 	return count;
+}
+
+/* --- the stream scanner ------------------------------------------------------- */
+
+enum { S_LINE, S_NAME, S_NAME_WS, S_OWS, S_STAR, S_SKIP };
+
+static const char preface[] = "PRI * HTTP/2.0\r\n";
+
+int
+cx_srcredact_h2(const struct cx_srcredact *s)
+{
+	return s->pre == sizeof(preface) - 1;
 }
 
 int
@@ -244,77 +317,89 @@ cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
 		}                                       \
 	} while (0)
 
+	/* HTTP/2 compresses its headers: nothing here could hide them. */
+	for (size_t j = 0; j < n && s->pre < sizeof(preface) - 1; j++)
+		s->pre = (uint8_t)(in[j] == (uint8_t)preface[s->pre] ?
+		    s->pre + 1u : sizeof(preface));
+	if (cx_srcredact_h2(s))
+		return CX_SRCREDACT_DROP;
+
 	while (i < n) {
 		uint8_t c = in[i];
 
-		if (s->star) {                  /* a value split across calls */
-			if (c == '\r' || c == '\n') {
-				s->star = 0;
-				continue;
+		switch (s->state) {
+		case S_LINE:                    /* a line starts */
+			if (s->cont && is_ws(c)) {
+				/* obs-fold: the credential's value goes on */
+				s->cred = 1;
+				s->auth = 0;
+				s->state = S_OWS;
+				break;
 			}
-			CHANGE();
-			out[i++] = '*';
-			continue;
-		}
-		if (s->ows) {
-			if (c == ' ' || c == '\t') {
-				i++;
-				continue;
-			}
-			s->ows = 0;
-			/* The value: to the end of its line, if that is here. */
-			size_t e = i;
-			while (e < n && in[e] != '\r' && in[e] != '\n')
-				e++;
-			if (e == i)
-				continue;               /* empty */
-			CHANGE();
-			if (e < n) {
-				replace_value(k, out + i, e - i, s->auth);
-			} else {
-				memset(out + i, '*', e - i);
-				s->star = 1;
-			}
-			i = e;
-			s->mid = 1;
-			s->skip = 1;
-			continue;
-		}
-		if (!s->mid) {                  /* a line starts */
-			s->mid = 1;
+			s->cont = 0;
 			s->nlen = 0;
-			s->skip = 0;
-		}
-		if (s->skip) {                  /* on to the next line */
-			const uint8_t *nl = memchr(in + i, '\n', n - i);
-
-			if (nl == NULL)
-				return changed;
-			i = (size_t)(nl - in) + 1;
-			s->mid = 0;
-			continue;
-		}
-		if (c == ':') {
-			if (secret_name(s->name, s->nlen)) {
-				s->ows = 1;
-				/* authorization, proxy-authorization */
-				s->auth = s->nlen >= 13 && memcmp(s->name +
-				    s->nlen - 13, "authorization", 13) == 0;
+			s->state = S_NAME;
+			break;
+		case S_NAME:
+		case S_NAME_WS:
+			if (s->state == S_NAME && is_tchar(c) &&
+			    s->nlen < sizeof(s->name)) {
+				s->name[s->nlen++] = (char)c;
+				i++;
+			} else if (is_ws(c) && s->nlen > 0) {
+				s->state = S_NAME_WS;
+				i++;
+			} else if (c == ':' && secret_name(s->name, s->nlen)) {
+				s->cred = 1;
+				s->auth = auth_name(s->name, s->nlen);
+				s->state = S_OWS;
+				i++;
 			} else
-				s->skip = 1;
+				s->state = S_SKIP;
+			break;
+		case S_OWS:
+			if (is_ws(c)) {
+				i++;
+				break;
+			}
+			/* The value: to the end of its line, if that is here. */
+			const uint8_t *nl = memchr(in + i, '\n', n - i);
+			if (nl != NULL) {
+				size_t e = (size_t)(nl - in);
+
+				if (e > i && in[e - 1] == '\r')
+					e--;
+				if (e > i) {
+					CHANGE();
+					replace_value(k, out + i, e - i, s->auth);
+				}
+				i = e;
+				s->state = S_SKIP;
+			} else
+				s->state = S_STAR;
+			break;
+		case S_STAR:                    /* a value split across calls */
+			if (c == '\n') {
+				s->state = S_SKIP;
+				break;
+			}
+			if (c != '\r' || (i + 1 < n && in[i + 1] != '\n')) {
+				CHANGE();
+				out[i] = '*';
+			}
 			i++;
-			continue;
+			break;
+		case S_SKIP: {                  /* on to the next line */
+			const uint8_t *end = memchr(in + i, '\n', n - i);
+
+			if (end == NULL)
+				return changed;
+			i = (size_t)(end - in) + 1;
+			s->cont = s->cred;
+			s->cred = 0;
+			s->state = S_LINE;
+			break;
 		}
-		if (is_tchar(c) && s->nlen < sizeof(s->name)) {
-			s->name[s->nlen++] = (char)(c >= 'A' && c <= 'Z' ?
-			    c + 32 : c);
-			i++;
-			continue;
-		}
-		s->skip = 1;                    /* not a header we hide */
-		if (c == '\n') {
-			s->mid = 0;
-			i++;
 		}
 	}
 #undef CHANGE

@@ -5,11 +5,12 @@
  *
  * A streaming scanner over one direction of one connection: at the start
  * of any line, a header named authorization, proxy-authorization, cookie,
- * set-cookie, x-api-key, api-key or openai-api-key (any case) has its
- * value, up to the end of the line, replaced.  An Authorization value
- * keeps its scheme word ("Bearer ").  The replacement has the value's
- * length, so the recorded stream stays aligned with the wire (framing,
- * byte counts and every later byte unchanged):
+ * set-cookie, x-api-key, api-key, openai-api-key or chatgpt-account-id
+ * (any case) has its value, up to the end of the line, replaced.  An
+ * Authorization value keeps its scheme word when it is a known one
+ * ("Bearer ").  The replacement has the value's length, so the recorded
+ * stream stays aligned with the wire (framing, byte counts and every later
+ * byte unchanged):
  *
  *     [cxrec:0123456789abcdef]*******...
  *
@@ -17,9 +18,12 @@
  * is never written to the trace: equal values get equal fingerprints in
  * one recording, and nothing can be learned of a value without the key.
  * A value shorter than the marker, or one split across two calls (its
- * whole cannot be hashed), is all asterisks.  The scanner does not follow
- * HTTP framing: a body line that looks like such a header is redacted too
- * (more hidden, never less).
+ * whole cannot be hashed), is all asterisks.  Folded continuation lines
+ * of such a header, and blanks before its colon, are handled; its value
+ * ends at LF (a CR before it kept).  The scanner does not follow HTTP
+ * framing: a body line that looks like such a header is redacted too
+ * (more hidden, never less).  An HTTP/2 stream is not redactable: the
+ * caller is told to drop it.
  *
  * Used by the relay (both directions of each client connection) and the
  * preload library (no allocation: the caller gives the output buffer).
@@ -40,12 +44,12 @@ struct cx_srcredact_key {
 
 /* One direction of one connection; zero it (or cx_srcredact_init). */
 struct cx_srcredact {
-	uint8_t  mid;           /* 1: not at a line start */
+	uint8_t  state;         /* where in a line the scanner is */
 	uint8_t  nlen;          /* bytes of a candidate name so far */
-	uint8_t  skip;          /* this line is not a credential header */
-	uint8_t  star;          /* inside a value: replacing with '*' */
-	uint8_t  ows;           /* after a credential's colon, before its value */
-	uint8_t  auth;          /* ... of an Authorization header */
+	uint8_t  cred;          /* this line is a credential header */
+	uint8_t  cont;          /* ... and so was the line before (obs-fold) */
+	uint8_t  auth;          /* ... an Authorization header */
+	uint8_t  pre;           /* bytes of the HTTP/2 preface seen at the start */
 	char     name[24];
 };
 
@@ -57,20 +61,30 @@ void     cx_srcredact_key_hex(const struct cx_srcredact_key *k, char *out);
 int      cx_srcredact_key_parse(struct cx_srcredact_key *k, const char *hex);
 /*
  * Scan in[0..n): 0 if nothing in it is to be hidden (record in as it is),
- * 1 if out[0..n) holds the bytes to record instead.  out must have room
- * for n bytes and may not overlap in.
+ * 1 if out[0..n) holds the bytes to record instead, CX_SRCREDACT_DROP if
+ * the stream is HTTP/2 (it began with the connection preface): its
+ * headers are compressed, nothing can be hidden in them, so nothing of it
+ * is to be recorded, in either direction, from this call on.  out must
+ * have room for n bytes and may not overlap in.
  */
+#define CX_SRCREDACT_DROP       2
 int      cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
     const uint8_t *in, size_t n, uint8_t *out);
 /*
  * A command-line argument (argv in process frames and notes), in place:
  * wherever a credential header appears in it ("-H 'Cookie: ...'", at its
- * start or after a space, quote or '=') its value is replaced up to the
- * quote that opened it or the end; so is the value after "--cookie" or
- * "--user".  Returns how many were replaced.  (Short options such as
- * curl's -b and -u mean other things to other programs: not recognised.)
+ * start, after "-H", or after a space, quote or '=') its value is replaced
+ * up to the quote that opened it or the end of the line; so is the value
+ * of --cookie, --user, --proxy-user, --oauth2-bearer, --password,
+ * --api-key, --token (after '=' or a blank, or the whole argument when
+ * prev, the argument before it, is such an option).  Returns how many
+ * were replaced.  (Short options such as curl's -b and -u mean other
+ * things to other programs: not recognised.)
  */
-size_t   cx_srcredact_arg(const struct cx_srcredact_key *k, char *s);
+size_t   cx_srcredact_arg(const struct cx_srcredact_key *k, char *s,
+    const char *prev);
+/* Did this stream begin with HTTP/2's preface (CX_SRCREDACT_DROP)? */
+int      cx_srcredact_h2(const struct cx_srcredact *s);
 /* SipHash-2-4 of p[0..n) (exposed for the tests). */
 uint64_t cx_siphash(const struct cx_srcredact_key *k, const void *p, size_t n);
 

@@ -119,6 +119,7 @@ struct cx_writer {
 	uint64_t        lost_frames;
 	uint64_t        lost_bytes;
 	int             last_errno;
+	uint32_t        file_flags;     /* attach: the header's flags */
 };
 
 static struct cx_writer *
@@ -189,7 +190,7 @@ cx_writer_create(const char *path, int flags, char *err, size_t errlen)
 	memcpy(hdr, CX_TRACE_MAGIC, 8);
 	put16(hdr + 8, CX_TRACE_VERSION);
 	put16(hdr + 10, CX_FILE_HEADER_LEN);
-	put32(hdr + 12, 0);
+	put32(hdr + 12, flags & CX_W_REDACTED ? CX_FILE_REDACTED : 0);
 	/* The two anchors, read as close together as we can. */
 	clock_gettime(CLOCK_REALTIME, &rt);
 	clock_gettime(CLOCK_MONOTONIC, &mt);
@@ -225,7 +226,10 @@ cx_writer_attach(const char *path, char *err, size_t errlen)
 	struct stat st;
 	int fd, saved;
 
-	fd = open(path, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	uint8_t hdr[CX_FILE_HEADER_LEN];
+
+	/* Read too: the header's flags say how to record. */
+	fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1) {
 		saved = errno;
 		snprintf(err, errlen, "cannot open trace %s: %s", path,
@@ -234,7 +238,10 @@ cx_writer_attach(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size < CX_FILE_HEADER_LEN) {
+	    st.st_size < CX_FILE_HEADER_LEN ||
+	    pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr) ||
+	    memcmp(hdr, CX_TRACE_MAGIC, 8) != 0 ||
+	    get32(hdr + 124) != cx_crc32c(0, hdr, 124)) {
 		snprintf(err, errlen, "%s: not a cxrec trace", path);
 		close(fd);
 		errno = EINVAL;
@@ -246,7 +253,14 @@ cx_writer_attach(const char *path, char *err, size_t errlen)
 		errno = ENOMEM;
 		return NULL;
 	}
+	w->file_flags = get32(hdr + 12);
 	return w;
+}
+
+uint32_t
+cx_writer_file_flags(const struct cx_writer *w)
+{
+	return w->file_flags;
 }
 
 int

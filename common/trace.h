@@ -96,6 +96,11 @@ struct cx_writer;
 
 /* cx_writer_create flags */
 #define CX_W_KEEP_OLD   0x01    /* rename an existing file to FILE.old */
+#define CX_W_REDACTED   0x02    /* set CX_FILE_REDACTED in the header */
+
+/* The file header's flags (struct cx_file_info.flags) */
+#define CX_FILE_REDACTED 0x01   /* recorded with --redact-at-source: every
+				 * writer hides credential headers */
 
 /*
  * Create a new trace at path (mode 0600, O_EXCL, never following a
@@ -106,6 +111,8 @@ struct cx_writer *cx_writer_create(const char *path, int flags, char *err,
     size_t errlen);
 /* Append to an existing trace (a second writer).  Same error convention. */
 struct cx_writer *cx_writer_attach(const char *path, char *err, size_t errlen);
+/* An attached writer: the trace header's flags (CX_FILE_*); else 0. */
+uint32_t cx_writer_file_flags(const struct cx_writer *w);
 /* The descriptor the writer writes to. */
 int      cx_writer_fd(const struct cx_writer *w);
 /*

@@ -119,7 +119,7 @@ struct fdent {
 	uint8_t          plain;
 	uint8_t          duped;         /* another fd may share conn */
 	uint64_t         cipher[2];
-	struct cx_srcredact red[2];     /* CXREC_REDACT_KEY: REQ, RESP */
+	struct cx_srcredact red[2];     /* --redact-at-source: REQ, RESP */
 };
 
 static struct fdent fdtab[FD_MAX];
@@ -135,7 +135,7 @@ static struct {
 	uint32_t         pid;           /* for connection ids */
 	uint32_t         next_conn;
 	char             comm[64];      /* the process's name, JSON-safe */
-	int              redact;        /* CXREC_REDACT_KEY: hide credentials */
+	int              redact;        /* --redact-at-source: hide credentials */
 	struct cx_srcredact_key key;
 	struct sockaddr_storage relay;  /* the relay's address */
 	int              have_relay;
@@ -403,6 +403,21 @@ writer(void)
 			    (int)rl.rlim_cur / 2;
 		if (st.w != NULL)
 			cx_writer_move_fd(st.w, min);
+		/*
+		 * The trace was made with --redact-at-source but the key did
+		 * not reach this process (its environment was scrubbed):
+		 * hide credentials all the same, under a key of its own.
+		 */
+		if (st.w != NULL && !st.redact && (cx_writer_file_flags(st.w) &
+		    CX_FILE_REDACTED) && cx_srcredact_key_new(&st.key) == 0)
+			st.redact = 1;
+		if (st.w != NULL && !st.redact && (cx_writer_file_flags(st.w) &
+		    CX_FILE_REDACTED)) {
+			report("pid %d: no key to hide credentials with: not "
+			    "recorded", (int)getpid());
+			cx_writer_close(st.w);
+			st.w = NULL;
+		}
 		__atomic_store_n(&st.tried, 1, __ATOMIC_RELEASE);
 	}
 	pthread_mutex_unlock(&st.lock);
@@ -526,24 +541,35 @@ raw1(uint64_t conn, uint8_t dir, uint8_t flags, const void *p, size_t n)
  * Data on fd's connection, with credential headers hidden first when
  * `--redact-at-source` asked (srcredact.h): scanned in slices through a
  * buffer on the stack, the slices left alone recorded from the program's
- * memory as one frame.  fd -1: no state carried between calls.
+ * memory as one frame.  The scanner's state is the descriptor's while it
+ * still names conn (a copy is scanned, then kept: two threads on one
+ * socket lose an update, never overrun it), else a fresh one.  An HTTP/2
+ * connection cannot be redacted: nothing more of it is recorded, said
+ * once in an error frame.
  */
 static void
 data(int fd, uint64_t conn, uint8_t dir, uint8_t flags,
     const struct iovec *iov, int iovcnt, size_t n)
 {
-	struct cx_srcredact one, *red = &one;
-	uint8_t buf[4096];
+	struct cx_srcredact red[2];
+	uint8_t buf[2048];
+	int mine, d = dir == CX_DIR_REQ ? 0 : 1, rc = 0;
 
 	if (!st.redact) {
 		data_raw(conn, dir, flags, iov, iovcnt, n);
 		return;
 	}
-	if (fd >= 0 && fd < FD_MAX)
-		red = &fdtab[fd].red[dir == CX_DIR_REQ ? 0 : 1];
-	else
-		cx_srcredact_init(&one);
-	for (int i = 0; i < iovcnt && n > 0; i++) {
+	mine = fd >= 0 && fd < FD_MAX &&
+	    __atomic_load_n(&fdtab[fd].conn, __ATOMIC_ACQUIRE) == conn;
+	if (mine)
+		memcpy(red, fdtab[fd].red, sizeof(red));
+	else {
+		cx_srcredact_init(&red[0]);
+		cx_srcredact_init(&red[1]);
+	}
+	if (cx_srcredact_h2(&red[0]) || cx_srcredact_h2(&red[1]))
+		return;                 /* HTTP/2, said already */
+	for (int i = 0; i < iovcnt && n > 0 && rc != CX_SRCREDACT_DROP; i++) {
 		const uint8_t *p = iov[i].iov_base, *keep = p;
 		size_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
 
@@ -551,7 +577,10 @@ data(int fd, uint64_t conn, uint8_t dir, uint8_t flags,
 		while (len > 0) {
 			size_t k = len < sizeof(buf) ? len : sizeof(buf);
 
-			if (cx_srcredact(red, &st.key, p, k, buf)) {
+			rc = cx_srcredact(&red[d], &st.key, p, k, buf);
+			if (rc == CX_SRCREDACT_DROP)
+				break;
+			if (rc == 1) {
 				raw1(conn, dir, flags, keep, (size_t)(p - keep));
 				raw1(conn, dir, flags, buf, k);
 				keep = p + k;
@@ -559,8 +588,15 @@ data(int fd, uint64_t conn, uint8_t dir, uint8_t flags,
 			p += k;
 			len -= k;
 		}
-		raw1(conn, dir, flags, keep, (size_t)(p - keep));
+		if (rc != CX_SRCREDACT_DROP)
+			raw1(conn, dir, flags, keep, (size_t)(p - keep));
 	}
+	if (rc == CX_SRCREDACT_DROP)
+		json_frame(CX_K_ERROR, conn, "{\"error\":\"HTTP/2 is not "
+		    "recorded under --redact-at-source: its headers are "
+		    "compressed and cannot be hidden\"}");
+	if (mine)
+		memcpy(fdtab[fd].red, red, sizeof(red));
 }
 
 /* --- addresses ------------------------------------------------------------ */
@@ -1161,6 +1197,8 @@ duped(int oldfd, int newfd)
 		    &fdtab[oldfd].plain, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 		__atomic_store_n(&fdtab[newfd].duped, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&fdtab[oldfd].duped, 1, __ATOMIC_RELAXED);
+		memcpy(fdtab[newfd].red, fdtab[oldfd].red,
+		    sizeof(fdtab[newfd].red));
 		__atomic_store_n(&fdtab[newfd].conn, conn, __ATOMIC_RELEASE);
 	}
 	in_hook = 0;
@@ -1418,6 +1456,14 @@ plain(const void *ret, SSL *ssl, const void *p, size_t n, int out)
 	if (conn != 0 && kind != FD_RELAY) {
 		struct iovec v = { (void *)(uintptr_t)p, n };
 
+		/* The plaintext starts: the handshake's bytes are not the
+		 * start of its HTTP. */
+		if (fd >= 0 && fd < FD_MAX && __atomic_load_n(&fdtab[fd].conn,
+		    __ATOMIC_RELAXED) == conn &&
+		    !__atomic_load_n(&fdtab[fd].plain, __ATOMIC_RELAXED)) {
+			cx_srcredact_init(&fdtab[fd].red[0]);
+			cx_srcredact_init(&fdtab[fd].red[1]);
+		}
 		data(fd, conn, dir_of(kind, out), CX_F_PLAIN, &v, 1, n);
 		/* From now on its ciphertext is only counted. */
 		if (fd >= 0 && fd < FD_MAX && __atomic_load_n(&fdtab[fd].conn,

@@ -84,18 +84,20 @@ add_argv(cJSON *o, const struct cxp_event *e,
 	cJSON *argv = cJSON_AddArrayToObject(o, "argv");
 	size_t n = e->args_len < CXP_ARGS_LEN ? e->args_len : CXP_ARGS_LEN;
 	size_t i = 0;
-	char arg[CXP_ARGS_LEN + 1];
+	char arg[CXP_ARGS_LEN + 1], prev[CXP_ARGS_LEN + 1] = "";
 
 	while (i < n) {
 		size_t k = strnlen(e->args + i, n - i);
 
 		memcpy(arg, e->args + i, k);
 		arg[k] = '\0';
-		char *red = redact != NULL ? cx_redact_arg(redact, arg) : NULL;
+		char *red = redact != NULL ? cx_redact_arg(redact, arg,
+		    i > 0 ? prev : NULL) : NULL;
 
 		cJSON_AddItemToArray(argv, cJSON_CreateString(red != NULL ?
 		    red : arg));
 		free(red);
+		memcpy(prev, arg, k + 1);
 		i += k + 1;
 	}
 	if (n == CXP_ARGS_LEN)

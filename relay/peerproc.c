@@ -315,10 +315,13 @@ record(struct cx_peerproc *pp, const struct job *j)
 		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0) {
 			cJSON *argv = cJSON_AddArrayToObject(o, "argv");
 
-			for (ssize_t i = 0; i < n; i += (ssize_t)strlen(buf +
-			    i) + 1) {
+			const char *prev = NULL;
+
+			for (ssize_t i = 0; i < n; prev = buf + i,
+			    i += (ssize_t)strlen(buf + i) + 1) {
 				char *red = pp->redact != NULL ?
-				    cx_redact_arg(pp->redact, buf + i) : NULL;
+				    cx_redact_arg(pp->redact, buf + i, prev) :
+				    NULL;
 
 				cJSON_AddItemToArray(argv, cJSON_CreateString(
 				    red != NULL ? red : buf + i));

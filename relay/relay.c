@@ -142,9 +142,14 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 			r->scratch = xmalloc(n);
 			r->scratch_len = n;
 		}
-		if (cx_srcredact(&c->red[dir == CX_DIR_REQ ? 0 : 1],
-		    r->cfg.redact_key, p, n, r->scratch))
+		switch (cx_srcredact(&c->red[dir == CX_DIR_REQ ? 0 : 1],
+		    r->cfg.redact_key, p, n, r->scratch)) {
+		case 1:
 			p = r->scratch;
+			break;
+		case CX_SRCREDACT_DROP:         /* HTTP/2: refused anyway */
+			return;
+		}
 	}
 	memset(&f, 0, sizeof(f));
 	f.kind = CX_K_DATA;

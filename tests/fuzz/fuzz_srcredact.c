@@ -1,24 +1,138 @@
 /*
  * fuzz_srcredact.c: redaction at the source (common/srcredact.c) over any
- * bytes: the stream scanner fed in pieces (each piece's output as long as
- * its input, and no credential value byte left where a whole line was
- * seen), and the command-line form over the same bytes as a string.
+ * bytes, fed in pieces, against an oracle written from srcredact.h: the
+ * output is as long as the input and equal to it outside credential
+ * values; every credential header's value (blanks before the colon,
+ * folded continuation lines, a known Authorization scheme kept unless the
+ * value was split across pieces) is either
+ * "[cxrec:" 16 hex "]" then '*', or all '*' (a CR the input had at a
+ * piece's end may stay).  A stream starting with HTTP/2's preface must be
+ * dropped.  Then the command-line form over the same bytes as a string.
  *
  * Input: byte 0 the piece size; the rest is the stream.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fuzz.h"
 #include "srcredact.h"
+
+static const char *const names[] = {
+	"authorization", "proxy-authorization", "cookie", "set-cookie",
+	"x-api-key", "api-key", "openai-api-key", "chatgpt-account-id",
+};
+static const char *const schemes[] = {
+	"basic", "bearer", "digest", "dpop", "hoba", "mutual", "negotiate",
+	"ntlm", "privatetoken", "scram-sha-1", "scram-sha-256", "token",
+	"vapid", "aws4-hmac-sha256", "apikey", "gssapi",
+};
+
+static int
+tchar(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+static int
+listed(const char *const *l, size_t nl, const uint8_t *w, size_t n)
+{
+	for (size_t i = 0; i < nl; i++)
+		if (strlen(l[i]) == n && strncasecmp(l[i], (const char *)w,
+		    n) == 0)
+			return 1;
+	return 0;
+}
+
+/* out[v..e) is a proper replacement of in[v..e). */
+static void
+check_value(const uint8_t *in, const uint8_t *out, size_t v, size_t e)
+{
+	size_t i = v;
+
+	if (e - v >= 24 && memcmp(out + v, "[cxrec:", 7) == 0) {
+		for (i = v + 7; i < v + 23; i++)
+			if (strchr("0123456789abcdef", out[i]) == NULL ||
+			    out[i] == '\0')
+				abort();
+		if (out[v + 23] != ']')
+			abort();
+		i = v + 24;
+	}
+	for (; i < e; i++)
+		if (out[i] != '*' && !(out[i] == '\r' && in[i] == '\r'))
+			abort();        /* a credential byte came through */
+}
+
+static void
+oracle(const uint8_t *in, const uint8_t *out, size_t n)
+{
+	int cont = 0;
+
+	for (size_t ls = 0; ls < n;) {
+		const uint8_t *nl = memchr(in + ls, '\n', n - ls);
+		size_t le = nl ? (size_t)(nl - in) : n, p = ls, v, e, k = 0;
+		int cred = 0, auth = 0;
+
+		if (cont && (in[p] == ' ' || in[p] == '\t'))
+			cred = 1;
+		else {
+			while (p < le && k < 24 && tchar(in[p])) {
+				p++;
+				k++;
+			}
+			size_t nend = p;
+
+			while (k > 0 && p < le && (in[p] == ' ' ||
+			    in[p] == '\t'))
+				p++;
+			if (k > 0 && p < le && in[p] == ':' &&
+			    !(k == 24 && tchar(in[nend])) &&
+			    listed(names, 8, in + ls, k)) {
+				cred = 1;
+				auth = k >= 13 && strncasecmp((const char *)
+				    in + nend - 13, "authorization", 13) == 0;
+				p++;
+			}
+		}
+		if (cred) {
+			while (p < le && (in[p] == ' ' || in[p] == '\t'))
+				p++;
+			v = p;
+			e = nl && le > v && in[le - 1] == '\r' ? le - 1 : le;
+			if (auth) {
+				size_t w = v, j;
+
+				while (w < e && in[w] != ' ' && in[w] != '\t')
+					w++;
+				for (j = w; j < e && (in[j] == ' ' ||
+				    in[j] == '\t'); j++)
+					;
+				/* The scheme kept (or, for a value split
+				 * across pieces, starred with the rest). */
+				if (j > w && j < e && listed(schemes, 16,
+				    in + v, w - v) &&
+				    memcmp(out + v, in + v, j - v) == 0)
+					v = j;
+			}
+			if (v < e)
+				check_value(in, out, v, e);
+		} else if (memcmp(out + ls, in + ls, le - ls) != 0)
+			abort();        /* not a credential: untouched */
+		cont = cred;
+		ls = le + 1;
+	}
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct cx_srcredact_key key = { 1, 2 };
 	struct cx_srcredact s;
-	uint8_t *out;
+	uint8_t *out, *all;
 	char *arg;
+	int dropped = 0;
 
 	if (size < 1)
 		return 0;
@@ -26,27 +140,37 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	data++;
 	size--;
-	if ((out = malloc(size + 1)) == NULL)
+	out = malloc(size + 1);
+	all = malloc(size + 1);
+	if (out == NULL || all == NULL) {
+		free(out);
+		free(all);
 		return 0;
+	}
 	cx_srcredact_init(&s);
 	for (size_t off = 0; off < size;) {
 		size_t n = fuzz_piece(sel, size - off);
+		int rc = cx_srcredact(&s, &key, data + off, n, out);
 
-		if (cx_srcredact(&s, &key, data + off, n, out))
-			/* Line ends stay where they were. */
-			for (size_t i = 0; i < n; i++)
-				if ((data[off + i] == '\n') != (out[i] == '\n'))
-					abort();
+		if (rc == CX_SRCREDACT_DROP)
+			dropped = 1;
+		memcpy(all + off, rc == 1 ? out : data + off, n);
 		off += n;
 	}
+	if ((size >= 16 && memcmp(data, "PRI * HTTP/2.0\r\n", 16) == 0) !=
+	    dropped)
+		abort();
+	if (!dropped)
+		oracle(data, all, size);
 	free(out);
+	free(all);
 
 	if ((arg = malloc(size + 1)) == NULL)
 		return 0;
 	memcpy(arg, data, size);
 	arg[size] = '\0';
 	size_t len = strlen(arg);
-	cx_srcredact_arg(&key, arg);
+	cx_srcredact_arg(&key, arg, NULL);
 	if (strlen(arg) != len)
 		abort();
 	free(arg);

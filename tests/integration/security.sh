@@ -69,3 +69,37 @@ ok "run: no key and no cookie in the trace (relay and preload)"
 assert_eq "$(jsonq run.jsonl 'sorted(e["source"] for e in x)')" "['preload', 'relay']" "one exchange from each"
 assert_eq "$(jsonq run.jsonl "all(f.startswith('Bearer [cxrec:') for f in $fp)")" True "both fingerprinted"
 assert_eq "$(jsonq run.jsonl "len(set($fp))")" 2 "two keys told apart across relay and preload"
+
+# The key stripped from a process's environment (codex's shell policy can
+# drop names like *KEY*): the trace's header says redaction is on, and the
+# preload hides credentials under a key of its own.
+rm -f strip.bin
+"$CXREC" run --bpf off --redact-at-source -o strip.bin -- \
+	env -u CXREC_REDACT_SEED curl -sS -o /dev/null --cacert certs/ca.pem \
+	-H "Authorization: Bearer $KEY2" "$MOCK_URL/test/echo" 2>run.err || fail "run with the key stripped: $(cat run.err)"
+! grep -aq "sk-cxrec-secret" strip.bin || fail "the key is in the trace when the seed was stripped"
+"$CXREC" decode -f jsonl --no-redact strip.bin >strip.jsonl
+assert_eq "$(jsonq strip.jsonl "[(e['source'], f.startswith('Bearer [cxrec:')) for e, f in zip(x, $fp)]")" "[('preload', True)]" \
+	"a process without the key still fingerprints (a key of its own)"
+
+# HTTP/2 over TLS (curl, ALPN h2 against openssl s_server): HPACK hides
+# headers from any scanner, so none of its plaintext is recorded, and the
+# trace says why.
+H2P=$(free_port)
+openssl s_server -accept "$H2P" -cert certs/server.pem -key certs/server.key -alpn h2 -quiet \
+	</dev/null >/dev/null 2>&1 &
+defer "kill $! 2>/dev/null"
+wait_port "$H2P"
+rm -f h2.bin
+"$CXREC" run --bpf off --redact-at-source -o h2.bin -- curl -s --http2 --max-time 2 --cacert certs/ca.pem \
+	-H "Authorization: Bearer $KEY1" "https://127.0.0.1:$H2P/" >/dev/null 2>&1 || true
+plain=$(/usr/bin/python3 -c '
+import struct, sys
+t = open(sys.argv[1], "rb").read(); off = 128; n = 0
+while off + 40 <= len(t):
+    magic, ln, kind, src, dr, flags = struct.unpack_from("<IIBBBB", t, off)
+    n += kind == 3 and src == 2 and flags & 2 == 2 and ln > 0
+    off += 40 + ln
+print(n)' h2.bin)
+assert_eq "$plain" 0 "HTTP/2: no plaintext recorded"
+assert_contains "$("$CXREC" decode -f jsonl h2.bin)" "HTTP/2 is not recorded under --redact-at-source" "HTTP/2: the trace says why"

@@ -150,14 +150,82 @@ START_TEST(args)
 	    "-H 'Accept: text/plain'";
 	char c[] = "git checkout -b cookies --users x-api-key";
 
-	ck_assert_uint_eq(cx_srcredact_arg(&key, a), 1);
+	ck_assert_uint_eq(cx_srcredact_arg(&key, a, NULL), 1);
 	ck_assert_ptr_nonnull(strstr(a, "Authorization: Bearer [cxrec:"));
 	ck_assert_ptr_null(strstr(a, "sk-proj"));
-	ck_assert_uint_eq(cx_srcredact_arg(&key, b), 3);
+	ck_assert_uint_eq(cx_srcredact_arg(&key, b, NULL), 3);
 	ck_assert_ptr_null(strstr(b, "s3cr3t"));
 	ck_assert_ptr_nonnull(strstr(b, " https://x/ -H 'Accept: text/plain'"));
-	ck_assert_uint_eq(cx_srcredact_arg(&key, c), 0);
+	ck_assert_uint_eq(cx_srcredact_arg(&key, c, NULL), 0);
 	ck_assert_str_eq(c, "git checkout -b cookies --users x-api-key");
+}
+END_TEST
+
+/* Separate arguments: "--cookie" "VALUE", and "-HCookie: v". */
+START_TEST(argv_pairs)
+{
+	char v[] = "sid=s3cr3t-value", u[] = "alice:hunter2pass", h[] =
+	    "-HCookie: sid=s3cr3t", n[] = "origin";
+
+	ck_assert_uint_eq(cx_srcredact_arg(&key, v, "--cookie"), 1);
+	ck_assert_str_eq(v, "****************");
+	ck_assert_uint_eq(cx_srcredact_arg(&key, u, "--proxy-user"), 1);
+	ck_assert_ptr_null(strstr(u, "hunter2"));
+	ck_assert_uint_eq(cx_srcredact_arg(&key, h, "curl"), 1);
+	ck_assert_str_eq(h, "-HCookie: **********");
+	ck_assert_uint_eq(cx_srcredact_arg(&key, n, "-u"), 0);
+	ck_assert_str_eq(n, "origin");
+}
+END_TEST
+
+/* What a reviewer found getting through, and HTTP/2. */
+START_TEST(edges)
+{
+	const char *cases[] = {
+		/* obs-fold continuation lines */
+		"GET / HTTP/1.1\r\nCookie: a=1\r\n\tsession=s3cr3t\r\n\r\n",
+		"GET / HTTP/1.1\r\nCookie:\r\n s3cr3t\r\n\r\n",
+		/* blanks before the colon */
+		"GET / HTTP/1.1\r\nCookie : session=s3cr3t\r\n\r\n",
+		/* no scheme, a trailing blank; a token, a tab */
+		"GET / HTTP/1.1\r\nAuthorization: sk-s3cr3t \r\n\r\n",
+		"GET / HTTP/1.1\r\nAuthorization: sk-s3cr3t\tx\r\n\r\n",
+		/* a bare CR inside the value */
+		"GET / HTTP/1.1\r\nCookie: a\rs3cr3t\r\n\r\n",
+	};
+
+	for (size_t c = 0; c < sizeof(cases) / sizeof(*cases); c++)
+		for (size_t step = 1; step <= 40; step++) {
+			char *out = run(cases[c], step);
+
+			if (strstr(out, "s3cr3t") != NULL)
+				ck_abort_msg("case %zu, step %zu: %s", c, step,
+				    out);
+			ck_assert_uint_eq(strlen(out), strlen(cases[c]));
+			free(out);
+		}
+}
+END_TEST
+
+START_TEST(http2_dropped)
+{
+	const char pre[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00";
+	struct cx_srcredact s;
+	uint8_t out[64];
+
+	cx_srcredact_init(&s);
+	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)pre, 8, out),
+	    0);
+	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)pre + 8,
+	    sizeof(pre) - 9, out), CX_SRCREDACT_DROP);
+	ck_assert(cx_srcredact_h2(&s));
+	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)"x", 1, out),
+	    CX_SRCREDACT_DROP);
+	/* Not at the start: an ordinary line. */
+	cx_srcredact_init(&s);
+	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)"GET /\r\n"
+	    "PRI * HTTP/2.0\r\n", 23, out), 0);
+	ck_assert(!cx_srcredact_h2(&s));
 }
 END_TEST
 
@@ -171,6 +239,13 @@ START_TEST(decode_keeps_fingerprint)
 	    "Bearer [cxrec:0011223344556677]*****");
 	cx_buf_addc(&b, '\0');
 	ck_assert_str_eq((char *)b.p, "Bearer [cxrec:0011223344556677]*****");
+	/* Only that exact form: a secret that starts like it is redacted. */
+	cx_buf_free(&b);
+	cx_buf_init(&b, 0);
+	cx_redact_header(&b, "Authorization",
+	    "Bearer [cxrec:sk-proj-0123456789abcdefghijklmnopqrstuvwxyz");
+	cx_buf_addc(&b, '\0');
+	ck_assert_ptr_null(strstr((char *)b.p, "0123456789abcdefghij"));
 	cx_buf_free(&b);
 }
 END_TEST
@@ -202,6 +277,9 @@ srcredact_suite(void)
 	tcase_add_test(tc, split_anywhere);
 	tcase_add_test(tc, not_headers);
 	tcase_add_test(tc, args);
+	tcase_add_test(tc, argv_pairs);
+	tcase_add_test(tc, edges);
+	tcase_add_test(tc, http2_dropped);
 	tcase_add_test(tc, decode_keeps_fingerprint);
 	tcase_add_test(tc, key_hex);
 	suite_add_tcase(s, tc);
