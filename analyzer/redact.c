@@ -403,11 +403,12 @@ source_redacted(const char *name, const char *v)
 {
 	size_t k = 0;
 
+	/* Past a scheme word the scanner keeps in view (Bearer...). */
 	if (strcasecmp(name, "authorization") == 0 ||
 	    strcasecmp(name, "proxy-authorization") == 0) {
 		while (v[k] != '\0' && v[k] != ' ' && v[k] != '\t')
 			k++;
-		if (v[k] != '\0') {
+		if (v[k] != '\0' && cx_srcredact_scheme(v, k)) {
 			while (v[k] == ' ' || v[k] == '\t')
 				k++;
 			v += k;

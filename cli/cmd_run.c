@@ -20,7 +20,6 @@
 #include "jsonstr.h"
 #include "log.h"
 #include "preload_setup.h"
-#include "preload.h"
 #include "probe.h"
 #include "redact.h"
 #include "xmalloc.h"
@@ -422,12 +421,6 @@ cmd_run(int argc, char **argv)
 		if (preload_setup(&ps, o.output, err, sizeof(err)) == -1)
 			snprintf(preload_how, sizeof(preload_how),
 			    "; preload: not used: %s", err);
-		else if (o.redact_at_source) {
-			char hex[CX_SRCREDACT_KEY_HEX + 1];
-
-			cx_srcredact_key_hex(&o.redact_key, hex);
-			setenv(CX_PRELOAD_ENV_REDACT, hex, 1);
-		}
 	}
 
 	/* The note that says what this trace is. */

@@ -78,40 +78,6 @@ cx_srcredact_key_new(struct cx_srcredact_key *k)
 	return 0;
 }
 
-void
-cx_srcredact_key_hex(const struct cx_srcredact_key *k, char *out)
-{
-	snprintf(out, CX_SRCREDACT_KEY_HEX + 1, "%016llx%016llx",
-	    (unsigned long long)k->k0, (unsigned long long)k->k1);
-}
-
-static int
-hex64(const char *s, uint64_t *v)
-{
-	*v = 0;
-	for (int i = 0; i < 16; i++) {
-		int c = s[i], d;
-
-		if (c >= '0' && c <= '9')
-			d = c - '0';
-		else if (c >= 'a' && c <= 'f')
-			d = c - 'a' + 10;
-		else
-			return -1;
-		*v = *v << 4 | (uint64_t)d;
-	}
-	return 0;
-}
-
-int
-cx_srcredact_key_parse(struct cx_srcredact_key *k, const char *hex)
-{
-	if (hex == NULL || strlen(hex) != CX_SRCREDACT_KEY_HEX ||
-	    hex64(hex, &k->k0) == -1 || hex64(hex + 16, &k->k1) == -1)
-		return -1;
-	return 0;
-}
-
 /* --- the scanner ----------------------------------------------------------- */
 
 void
@@ -150,12 +116,6 @@ secret_name(const char *name, size_t n)
 }
 
 /* authorization, proxy-authorization */
-static int
-auth_name(const char *name, size_t n)
-{
-	return n >= 13 && strncasecmp(name + n - 13, "authorization", 13) == 0;
-}
-
 /* The schemes an Authorization value keeps in view (IANA's registry and
  * common others); any other first word may be the credential itself. */
 static const char *const schemes[] = {
@@ -163,6 +123,19 @@ static const char *const schemes[] = {
 	"ntlm", "privatetoken", "scram-sha-1", "scram-sha-256", "token",
 	"vapid", "aws4-hmac-sha256", "apikey", "gssapi",
 };
+
+int
+cx_srcredact_scheme(const char *w, size_t n)
+{
+	return in_list(schemes, sizeof(schemes) / sizeof(*schemes), w, n);
+}
+
+static int
+auth_name(const char *name, size_t n)
+{
+	return n >= 13 && strncasecmp(name + n - 13, "authorization", 13) == 0;
+}
+
 
 /*
  * The value v[0..len) of a credential, whole in this buffer: its
@@ -181,8 +154,8 @@ replace_value(const struct cx_srcredact_key *k, uint8_t *v, size_t len,
 			i++;
 		for (j = i; j < len && is_ws(v[j]); j++)
 			;
-		if (j > i && j < len && in_list(schemes, sizeof(schemes) /
-		    sizeof(*schemes), (const char *)v, i)) {
+		if (j > i && j < len && cx_srcredact_scheme((const char *)v,
+		    i)) {
 			v += j;
 			len -= j;
 		}
@@ -203,20 +176,27 @@ static const char *const secret_opts[] = {
 	"--api-key", "--token",
 };
 
-/* Does a credential header's name, then ':' (after blanks), start at p?
- * The length up to and with the colon. */
+/*
+ * A credential header's name at p, as a command line may carry one: in a
+ * header line ("Cookie: v"), a TOML or JSON key ("\"Cookie\" = \"v\"",
+ * {Cookie:'v'}): the name, its closing quote if it had one, blanks, then
+ * ':' or '='.  The length up to and with that sign, or 0.
+ */
 static size_t
-name_at(const char *p, int *auth)
+name_at(const char *p, int quoted, int *auth)
 {
 	size_t n = 0, c;
 
 	while (n < 24 && is_tchar((unsigned char)p[n]))
 		n++;
-	if (n == 0 || !secret_name(p, n))
+	if (n == 0 || is_tchar((unsigned char)p[n]) || !secret_name(p, n))
 		return 0;
-	for (c = n; is_ws(p[c]); c++)
-		;
-	if (p[c] != ':')
+	c = n;
+	if (quoted && (p[c] == '"' || p[c] == '\''))
+		c++;
+	while (is_ws(p[c]))
+		c++;
+	if (p[c] != ':' && p[c] != '=')
 		return 0;
 	*auth = auth_name(p, n);
 	return c + 1;
@@ -238,6 +218,20 @@ opt_at(const char *p)
 	return 0;
 }
 
+/* Can a name start at p?  At the start, after a character that cannot be
+ * part of one, after "-H" (curl's header option, glued), or after a
+ * written-out "\n" (printf 'GET / HTTP/1.1\r\nCookie: ...'). */
+static int
+boundary(const char *s, const char *p)
+{
+	if (p == s || !is_tchar((unsigned char)p[-1]))
+		return 1;
+	if (p - s >= 2 && p[-2] == '-' && p[-1] == 'H' &&
+	    (p - s == 2 || !is_tchar((unsigned char)p[-3])))
+		return 1;
+	return p - s >= 2 && p[-2] == '\\' && p[-1] == 'n';
+}
+
 size_t
 cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 {
@@ -249,18 +243,19 @@ cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 		return 1;
 	}
 	for (char *p = s; *p != '\0'; p++) {
-		char open = p > s ? p[-1] : '\0';
+		/* The quote the name (or option) is inside, if any. */
+		char q = p > s && (p[-1] == '\'' || p[-1] == '"') ? p[-1] : 0;
 		size_t n;
 		int auth = 0, word = 0;        /* an option's value: one word */
 
-		/* A name starts a word, a quoted string, "-H" or "k=". */
-		if (p > s && open != ' ' && open != '\'' && open != '"' &&
-		    open != '=' && open != '\n' && open != '\t' &&
-		    !(p == s + 2 && s[0] == '-' && s[1] == 'H'))
+		if (!boundary(s, p))
 			continue;
-		if ((n = name_at(p, &auth)) > 0)
+		if ((n = name_at(p, q != 0, &auth)) > 0) {
+			/* A quoted key ("Cookie" = ...) closed its quote. */
+			if (q != 0 && memchr(p, q, n) != NULL)
+				q = 0;
 			p += n;
-		else if ((n = opt_at(p)) > 0) {
+		} else if ((n = opt_at(p)) > 0) {
 			p += n;
 			if (*p == '\0') {
 				p--;            /* the loop steps on: to *p */
@@ -271,14 +266,17 @@ cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 			continue;
 		while (is_ws(*p) || (word && *p == '='))
 			p++;
-		if (*p == '\'' || *p == '"')
-			open = *p++;
+		/* Inside the name's quotes the value runs to their end; else
+		 * a value may bring quotes of its own. */
+		if (q == 0 && (*p == '\'' || *p == '"'))
+			q = *p++;
 		char *e = p;
-		/* To its closing quote, else to the end of the line (of the
-		 * word, for an option's value). */
-		while (*e != '\0' && *e != '\n' &&
-		    !((open == '\'' || open == '"') && *e == open) &&
-		    !(word && open != '\'' && open != '"' && is_ws(*e)))
+		/* To the closing quote, else to the end of the line (a
+		 * written-out \r or \n too; of the word, for an option's
+		 * value). */
+		while (*e != '\0' && *e != '\n' && !(q != 0 && *e == q) &&
+		    !(word && q == 0 && is_ws(*e)) &&
+		    !(e[0] == '\\' && (e[1] == 'r' || e[1] == 'n')))
 			e++;
 		if (e > p && e[-1] == '\r')
 			e--;
@@ -300,7 +298,7 @@ static const char preface[] = "PRI * HTTP/2.0\r\n";
 int
 cx_srcredact_h2(const struct cx_srcredact *s)
 {
-	return s->pre == sizeof(preface) - 1;
+	return s->pre == sizeof(preface) - 1 || s->h2c;
 }
 
 int
@@ -354,6 +352,11 @@ cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
 				s->auth = auth_name(s->name, s->nlen);
 				s->state = S_OWS;
 				i++;
+			} else if (c == ':' && s->nlen == 14 &&
+			    strncasecmp(s->name, "http2-settings", 14) == 0) {
+				/* An upgrade to h2c: HTTP/2 follows the head. */
+				s->h2c = 1;
+				s->state = S_SKIP;
 			} else
 				s->state = S_SKIP;
 			break;

@@ -36,7 +36,6 @@
 
 #define CX_SRCREDACT_MARK       "[cxrec:"       /* then 16 hex and ']' */
 #define CX_SRCREDACT_MARK_LEN   24
-#define CX_SRCREDACT_KEY_HEX    32              /* a key in hex */
 
 struct cx_srcredact_key {
 	uint64_t k0, k1;
@@ -50,15 +49,13 @@ struct cx_srcredact {
 	uint8_t  cont;          /* ... and so was the line before (obs-fold) */
 	uint8_t  auth;          /* ... an Authorization header */
 	uint8_t  pre;           /* bytes of the HTTP/2 preface seen at the start */
+	uint8_t  h2c;           /* an HTTP2-Settings header: upgrading to h2c */
 	char     name[24];
 };
 
 void     cx_srcredact_init(struct cx_srcredact *s);
 /* A fresh random key (getrandom); -1 if the kernel gives none. */
 int      cx_srcredact_key_new(struct cx_srcredact_key *k);
-/* Key to and from 32 hex digits (out: 33 bytes); parse returns 0 or -1. */
-void     cx_srcredact_key_hex(const struct cx_srcredact_key *k, char *out);
-int      cx_srcredact_key_parse(struct cx_srcredact_key *k, const char *hex);
 /*
  * Scan in[0..n): 0 if nothing in it is to be hidden (record in as it is),
  * 1 if out[0..n) holds the bytes to record instead, CX_SRCREDACT_DROP if
@@ -83,8 +80,15 @@ int      cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
  */
 size_t   cx_srcredact_arg(const struct cx_srcredact_key *k, char *s,
     const char *prev);
-/* Did this stream begin with HTTP/2's preface (CX_SRCREDACT_DROP)? */
+/*
+ * Is this stream HTTP/2: did it begin with the preface, or ask for the
+ * h2c upgrade (an HTTP2-Settings header; HTTP/2 follows that head)?  Then
+ * every later call says CX_SRCREDACT_DROP, and the caller drops the other
+ * direction of the connection too.
+ */
 int      cx_srcredact_h2(const struct cx_srcredact *s);
+/* Is w[0..n) an Authorization scheme whose word is shown (Bearer...)? */
+int      cx_srcredact_scheme(const char *w, size_t n);
 /* SipHash-2-4 of p[0..n) (exposed for the tests). */
 uint64_t cx_siphash(const struct cx_srcredact_key *k, const void *p, size_t n);
 

@@ -119,10 +119,29 @@ struct fdent {
 	uint8_t          plain;
 	uint8_t          duped;         /* another fd may share conn */
 	uint64_t         cipher[2];
-	struct cx_srcredact red[2];     /* --redact-at-source: REQ, RESP */
 };
 
 static struct fdent fdtab[FD_MAX];
+
+/*
+ * --redact-at-source: the scanner's state for each connection, both ways,
+ * shared by every descriptor on it (a dup), found by connection id in an
+ * open-addressed table; a connection that finds its slot taken by a live
+ * other one, or the table full, is not recorded (hidden, never leaked).
+ * Scans run under the slot's stripe lock: two threads on one socket queue
+ * rather than lose state.
+ */
+#define NRED    4096
+#define NSTRIPE 64
+
+static struct redslot {
+	uint64_t         conn;          /* 0: free */
+	struct cx_srcredact red[2];     /* REQ, RESP */
+	uint8_t          plain[2];      /* plaintext seen that way */
+} redtab[NRED];
+static pthread_mutex_t stripe[NSTRIPE] = {
+	[0 ... NSTRIPE - 1] = PTHREAD_MUTEX_INITIALIZER
+};
 
 static struct {
 	pthread_mutex_t  lock;          /* opening the trace, hosts */
@@ -315,11 +334,15 @@ before_fork(void)
 {
 	pthread_mutex_lock(&st.lock);
 	pthread_mutex_lock(&ssllock);
+	for (int i = 0; i < NSTRIPE; i++)
+		pthread_mutex_lock(&stripe[i]);
 }
 
 static void
 after_fork_parent(void)
 {
+	for (int i = 0; i < NSTRIPE; i++)
+		pthread_mutex_unlock(&stripe[i]);
 	pthread_mutex_unlock(&ssllock);
 	pthread_mutex_unlock(&st.lock);
 }
@@ -327,6 +350,8 @@ after_fork_parent(void)
 static void
 after_fork_child(void)
 {
+	for (int i = 0; i < NSTRIPE; i++)
+		pthread_mutex_unlock(&stripe[i]);
 	pthread_mutex_unlock(&ssllock);
 	pthread_mutex_unlock(&st.lock);
 	st.pid = (uint32_t)getpid();
@@ -373,8 +398,6 @@ init(void)
 	    getenv(CX_PRELOAD_ENV_ERRORS) ? getenv(CX_PRELOAD_ENV_ERRORS) :
 	    "");
 	parse_relay(getenv(CX_PRELOAD_ENV_RELAY));
-	st.redact = cx_srcredact_key_parse(&st.key,
-	    getenv(CX_PRELOAD_ENV_REDACT)) == 0;
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
@@ -404,19 +427,21 @@ writer(void)
 		if (st.w != NULL)
 			cx_writer_move_fd(st.w, min);
 		/*
-		 * The trace was made with --redact-at-source but the key did
-		 * not reach this process (its environment was scrubbed):
-		 * hide credentials all the same, under a key of its own.
+		 * --redact-at-source (the trace's header says): credentials
+		 * are hidden under a key of this process's own, never in
+		 * its environment, where a tool's `env` would show it to the
+		 * model, and so to the trace.  No key: nothing recorded.
 		 */
-		if (st.w != NULL && !st.redact && (cx_writer_file_flags(st.w) &
-		    CX_FILE_REDACTED) && cx_srcredact_key_new(&st.key) == 0)
-			st.redact = 1;
-		if (st.w != NULL && !st.redact && (cx_writer_file_flags(st.w) &
+		if (st.w != NULL && (cx_writer_file_flags(st.w) &
 		    CX_FILE_REDACTED)) {
-			report("pid %d: no key to hide credentials with: not "
-			    "recorded", (int)getpid());
-			cx_writer_close(st.w);
-			st.w = NULL;
+			if (cx_srcredact_key_new(&st.key) == 0)
+				st.redact = 1;
+			else {
+				report("pid %d: no key to hide credentials "
+				    "with: not recorded", (int)getpid());
+				cx_writer_close(st.w);
+				st.w = NULL;
+			}
 		}
 		__atomic_store_n(&st.tried, 1, __ATOMIC_RELEASE);
 	}
@@ -537,38 +562,76 @@ raw1(uint64_t conn, uint8_t dir, uint8_t flags, const void *p, size_t n)
 		data_raw(conn, dir, flags, &v, 1, n);
 }
 
+/* conn's slot, locked (*lk set), claimed if need be (claim); NULL if
+ * none. */
+static struct redslot *
+red_slot(uint64_t conn, pthread_mutex_t **lk, int claim)
+{
+	unsigned h = (unsigned)((conn ^ conn >> 32) * 2654435761u) % NRED;
+
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned j = (h + i) % NRED;
+		struct redslot *r = &redtab[j];
+
+		*lk = &stripe[j % NSTRIPE];
+		pthread_mutex_lock(*lk);
+		if (r->conn == conn)
+			return r;
+		if (r->conn == 0 && claim) {
+			memset(r, 0, sizeof(*r));
+			r->conn = conn;
+			return r;
+		}
+		pthread_mutex_unlock(*lk);
+	}
+	return NULL;
+}
+
+/* The connection is gone: its slot is free. */
+static void
+red_forget(uint64_t conn)
+{
+	pthread_mutex_t *lk;
+	struct redslot *r;
+
+	if (!st.redact || (r = red_slot(conn, &lk, 0)) == NULL)
+		return;
+	r->conn = 0;
+	pthread_mutex_unlock(lk);
+}
+
 /*
- * Data on fd's connection, with credential headers hidden first when
+ * Data on a connection, with credential headers hidden first when
  * `--redact-at-source` asked (srcredact.h): scanned in slices through a
  * buffer on the stack, the slices left alone recorded from the program's
- * memory as one frame.  The scanner's state is the descriptor's while it
- * still names conn (a copy is scanned, then kept: two threads on one
- * socket lose an update, never overrun it), else a fresh one.  An HTTP/2
- * connection cannot be redacted: nothing more of it is recorded, said
- * once in an error frame.
+ * memory as one frame.  Plaintext starting on a connection starts its
+ * scan afresh (the handshake's bytes are not HTTP).  An HTTP/2 connection
+ * cannot be redacted: nothing more of it is recorded, said once in an
+ * error frame.
  */
 static void
-data(int fd, uint64_t conn, uint8_t dir, uint8_t flags,
-    const struct iovec *iov, int iovcnt, size_t n)
+data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
+    int iovcnt, size_t n)
 {
-	struct cx_srcredact red[2];
+	pthread_mutex_t *lk;
+	struct redslot *r;
 	uint8_t buf[2048];
-	int mine, d = dir == CX_DIR_REQ ? 0 : 1, rc = 0;
+	int d = dir == CX_DIR_REQ ? 0 : 1, rc = 0;
 
 	if (!st.redact) {
 		data_raw(conn, dir, flags, iov, iovcnt, n);
 		return;
 	}
-	mine = fd >= 0 && fd < FD_MAX &&
-	    __atomic_load_n(&fdtab[fd].conn, __ATOMIC_ACQUIRE) == conn;
-	if (mine)
-		memcpy(red, fdtab[fd].red, sizeof(red));
-	else {
-		cx_srcredact_init(&red[0]);
-		cx_srcredact_init(&red[1]);
+	if ((r = red_slot(conn, &lk, 1)) == NULL)
+		return;                 /* no state to scan with: hidden */
+	if ((flags & CX_F_PLAIN) && !r->plain[d]) {
+		r->plain[d] = 1;
+		cx_srcredact_init(&r->red[d]);
 	}
-	if (cx_srcredact_h2(&red[0]) || cx_srcredact_h2(&red[1]))
+	if (cx_srcredact_h2(&r->red[0]) || cx_srcredact_h2(&r->red[1])) {
+		pthread_mutex_unlock(lk);
 		return;                 /* HTTP/2, said already */
+	}
 	for (int i = 0; i < iovcnt && n > 0 && rc != CX_SRCREDACT_DROP; i++) {
 		const uint8_t *p = iov[i].iov_base, *keep = p;
 		size_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
@@ -577,7 +640,7 @@ data(int fd, uint64_t conn, uint8_t dir, uint8_t flags,
 		while (len > 0) {
 			size_t k = len < sizeof(buf) ? len : sizeof(buf);
 
-			rc = cx_srcredact(&red[d], &st.key, p, k, buf);
+			rc = cx_srcredact(&r->red[d], &st.key, p, k, buf);
 			if (rc == CX_SRCREDACT_DROP)
 				break;
 			if (rc == 1) {
@@ -591,12 +654,11 @@ data(int fd, uint64_t conn, uint8_t dir, uint8_t flags,
 		if (rc != CX_SRCREDACT_DROP)
 			raw1(conn, dir, flags, keep, (size_t)(p - keep));
 	}
+	pthread_mutex_unlock(lk);
 	if (rc == CX_SRCREDACT_DROP)
 		json_frame(CX_K_ERROR, conn, "{\"error\":\"HTTP/2 is not "
 		    "recorded under --redact-at-source: its headers are "
 		    "compressed and cannot be hidden\"}");
-	if (mine)
-		memcpy(fdtab[fd].red, red, sizeof(red));
 }
 
 /* --- addresses ------------------------------------------------------------ */
@@ -730,8 +792,6 @@ track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
 	__atomic_store_n(&fdtab[fd].duped, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fdtab[fd].cipher[0], 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&fdtab[fd].cipher[1], 0, __ATOMIC_RELAXED);
-	cx_srcredact_init(&fdtab[fd].red[0]);
-	cx_srcredact_init(&fdtab[fd].red[1]);
 	__atomic_store_n(&fdtab[fd].conn, conn, __ATOMIC_RELEASE);
 	debug("fd %d: connection %llx (%s -> %s)", fd,
 	    (unsigned long long)conn, ls, ps);
@@ -778,6 +838,7 @@ untrack(int fd)
 	if ((__atomic_exchange_n(&fdtab[fd].duped, 0, __ATOMIC_RELAXED) &&
 	    shared(fd, conn)) || kind == FD_RELAY)
 		return;
+	red_forget(conn);
 	if (plain)
 		json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\",\"tls_bytes\":"
 		    "[%llu,%llu]}", kind == FD_CLIENT ? "client" : "server",
@@ -878,7 +939,7 @@ moved(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int out)
 		__atomic_add_fetch(&fdtab[fd].cipher[dir_of(kind, out) ==
 		    CX_DIR_REQ ? 0 : 1], (uint64_t)n, __ATOMIC_RELAXED);
 	else if (kind != FD_RELAY)
-		data(fd, conn, dir_of(kind, out), 0, iov, iovcnt, (size_t)n);
+		data(conn, dir_of(kind, out), 0, iov, iovcnt, (size_t)n);
 	in_hook = 0;
 	errno = e;
 }
@@ -1197,8 +1258,6 @@ duped(int oldfd, int newfd)
 		    &fdtab[oldfd].plain, __ATOMIC_RELAXED), __ATOMIC_RELAXED);
 		__atomic_store_n(&fdtab[newfd].duped, 1, __ATOMIC_RELAXED);
 		__atomic_store_n(&fdtab[oldfd].duped, 1, __ATOMIC_RELAXED);
-		memcpy(fdtab[newfd].red, fdtab[oldfd].red,
-		    sizeof(fdtab[newfd].red));
 		__atomic_store_n(&fdtab[newfd].conn, conn, __ATOMIC_RELEASE);
 	}
 	in_hook = 0;
@@ -1456,15 +1515,7 @@ plain(const void *ret, SSL *ssl, const void *p, size_t n, int out)
 	if (conn != 0 && kind != FD_RELAY) {
 		struct iovec v = { (void *)(uintptr_t)p, n };
 
-		/* The plaintext starts: the handshake's bytes are not the
-		 * start of its HTTP. */
-		if (fd >= 0 && fd < FD_MAX && __atomic_load_n(&fdtab[fd].conn,
-		    __ATOMIC_RELAXED) == conn &&
-		    !__atomic_load_n(&fdtab[fd].plain, __ATOMIC_RELAXED)) {
-			cx_srcredact_init(&fdtab[fd].red[0]);
-			cx_srcredact_init(&fdtab[fd].red[1]);
-		}
-		data(fd, conn, dir_of(kind, out), CX_F_PLAIN, &v, 1, n);
+		data(conn, dir_of(kind, out), CX_F_PLAIN, &v, 1, n);
 		/* From now on its ciphertext is only counted. */
 		if (fd >= 0 && fd < FD_MAX && __atomic_load_n(&fdtab[fd].conn,
 		    __ATOMIC_RELAXED) == conn)

@@ -22,12 +22,6 @@
 #define CX_PRELOAD_ENV_RELAY    "CXREC_RELAY_URL"       /* http://IP:PORT */
 #define CX_PRELOAD_ENV_ERRORS   "CXREC_PRELOAD_ERRORS"  /* a file: one line
 							 * per failure */
-#define CX_PRELOAD_ENV_REDACT   "CXREC_REDACT_SEED"     /* --redact-at-source:
-							 * the fingerprints'
-							 * key, in hex (not
-							 * named *KEY*: codex
-							 * drops those from
-							 * its commands) */
 #define CX_PRELOAD_ENV_DEBUG    "CXREC_DEBUG"           /* say what it does,
 							 * on stderr */
 #define CX_PRELOAD_LIB          "libcxrec-preload.so"

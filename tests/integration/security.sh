@@ -70,17 +70,18 @@ assert_eq "$(jsonq run.jsonl 'sorted(e["source"] for e in x)')" "['preload', 're
 assert_eq "$(jsonq run.jsonl "all(f.startswith('Bearer [cxrec:') for f in $fp)")" True "both fingerprinted"
 assert_eq "$(jsonq run.jsonl "len(set($fp))")" 2 "two keys told apart across relay and preload"
 
-# The key stripped from a process's environment (codex's shell policy can
-# drop names like *KEY*): the trace's header says redaction is on, and the
-# preload hides credentials under a key of its own.
-rm -f strip.bin
-"$CXREC" run --bpf off --redact-at-source -o strip.bin -- \
-	env -u CXREC_REDACT_SEED curl -sS -o /dev/null --cacert certs/ca.pem \
-	-H "Authorization: Bearer $KEY2" "$MOCK_URL/test/echo" 2>run.err || fail "run with the key stripped: $(cat run.err)"
-! grep -aq "sk-cxrec-secret" strip.bin || fail "the key is in the trace when the seed was stripped"
-"$CXREC" decode -f jsonl --no-redact strip.bin >strip.jsonl
-assert_eq "$(jsonq strip.jsonl "[(e['source'], f.startswith('Bearer [cxrec:')) for e, f in zip(x, $fp)]")" "[('preload', True)]" \
-	"a process without the key still fingerprints (a key of its own)"
+# The key is in no process's environment (a tool's `env` would hand it
+# to the model, and so to the trace): each preloaded process makes its
+# own, because the trace's header says redaction is on.
+rm -f envk.bin
+"$CXREC" run --bpf off --redact-at-source -o envk.bin -- \
+	sh -c "env >env.txt; curl -sS -o /dev/null --cacert certs/ca.pem -H 'Authorization: Bearer $KEY2' $MOCK_URL/test/echo" \
+	2>run.err || fail "run: $(cat run.err)"
+assert_eq "$(grep -c REDACT env.txt || true)" 0 "no redaction key in the command's environment"
+! grep -aq "sk-cxrec-secret" envk.bin || fail "the key is in the trace"
+"$CXREC" decode -f jsonl --no-redact envk.bin >envk.jsonl
+assert_eq "$(jsonq envk.jsonl "[(e['source'], f.startswith('Bearer [cxrec:')) for e, f in zip(x, $fp)]")" "[('preload', True)]" \
+	"the preloaded curl fingerprints under its own key"
 
 # HTTP/2 over TLS (curl, ALPN h2 against openssl s_server): HPACK hides
 # headers from any scanner, so none of its plaintext is recorded, and the

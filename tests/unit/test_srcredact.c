@@ -221,6 +221,14 @@ START_TEST(http2_dropped)
 	ck_assert(cx_srcredact_h2(&s));
 	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)"x", 1, out),
 	    CX_SRCREDACT_DROP);
+	/* An h2c upgrade: the head is scanned, what follows dropped. */
+	cx_srcredact_init(&s);
+	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)"GET / "
+	    "HTTP/1.1\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABk\r\n\r\n",
+	    58, out), 0);
+	ck_assert(cx_srcredact_h2(&s));
+	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)"PRI", 3,
+	    out), CX_SRCREDACT_DROP);
 	/* Not at the start: an ordinary line. */
 	cx_srcredact_init(&s);
 	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)"GET /\r\n"
@@ -250,18 +258,13 @@ START_TEST(decode_keeps_fingerprint)
 }
 END_TEST
 
-START_TEST(key_hex)
+START_TEST(key_new)
 {
-	struct cx_srcredact_key k, back;
-	char hex[CX_SRCREDACT_KEY_HEX + 1];
+	struct cx_srcredact_key a, b;
 
-	ck_assert_int_eq(cx_srcredact_key_new(&k), 0);
-	cx_srcredact_key_hex(&k, hex);
-	ck_assert_uint_eq(strlen(hex), CX_SRCREDACT_KEY_HEX);
-	ck_assert_int_eq(cx_srcredact_key_parse(&back, hex), 0);
-	ck_assert(back.k0 == k.k0 && back.k1 == k.k1);
-	ck_assert_int_eq(cx_srcredact_key_parse(&back, "xyz"), -1);
-	ck_assert_int_eq(cx_srcredact_key_parse(&back, NULL), -1);
+	ck_assert_int_eq(cx_srcredact_key_new(&a), 0);
+	ck_assert_int_eq(cx_srcredact_key_new(&b), 0);
+	ck_assert(a.k0 != b.k0 || a.k1 != b.k1);
 }
 END_TEST
 
@@ -281,7 +284,7 @@ srcredact_suite(void)
 	tcase_add_test(tc, edges);
 	tcase_add_test(tc, http2_dropped);
 	tcase_add_test(tc, decode_keeps_fingerprint);
-	tcase_add_test(tc, key_hex);
+	tcase_add_test(tc, key_new);
 	suite_add_tcase(s, tc);
 	return s;
 }
