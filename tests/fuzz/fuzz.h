@@ -31,6 +31,9 @@ typedef void (*fuzz_feed_fn)(void *arg, const uint8_t *p, size_t n);
 void    fuzz_pieces(uint8_t sel, const uint8_t *data, size_t size,
     fuzz_feed_fn fn, void *arg);
 
+/* A fuzz_feed_fn for the analyzer's HTTP parser (struct cx_http *). */
+void    fuzz_http_feed(void *h, const uint8_t *p, size_t n);
+
 /*
  * The input as a file the trace reader can open: a memfd, named by its
  * /proc/self/fd path in path (at least 32 bytes).  Returns the fd to

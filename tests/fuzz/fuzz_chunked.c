@@ -20,12 +20,6 @@ on_end(void *arg)
 	return 0;
 }
 
-static void
-feed(void *h, const uint8_t *p, size_t n)
-{
-	cx_http_feed(h, p, n);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -61,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	cx_http_feed(h, (const uint8_t *)head, sizeof(head) - 1);
 	/* Only the body the relay took: the analyzer must end it there too. */
-	fuzz_pieces(sel, data, used, feed, h);
+	fuzz_pieces(sel, data, used, fuzz_http_feed, h);
 	if (b.done && !b.bad && !cx_http_failed(h) && ends != 1)
 		abort();        /* the relay saw the end, the analyzer did not */
 	cx_http_eof(h);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include "fuzz.h"
+#include "http.h"
 
 int
 fuzz_file(const uint8_t *data, size_t size, char *path, size_t len)
@@ -36,6 +37,12 @@ fuzz_pieces(uint8_t sel, const uint8_t *data, size_t size, fuzz_feed_fn fn,
 		fn(arg, data + off, n);
 		off += n;
 	}
+}
+
+void
+fuzz_http_feed(void *h, const uint8_t *p, size_t n)
+{
+	cx_http_feed(h, p, n);
 }
 
 void

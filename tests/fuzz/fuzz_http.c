@@ -68,12 +68,6 @@ on_tunnel(void *arg, const uint8_t *p, size_t n)
 	return 0;
 }
 
-static void
-feed(void *h, const uint8_t *p, size_t n)
-{
-	cx_http_feed(h, p, n);
-}
-
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -95,7 +89,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h = cx_http_new(response ? CX_HTTP_RESPONSE : CX_HTTP_REQUEST, &cb, &s);
 	if (h == NULL)
 		return 0;
-	fuzz_pieces(sel, data, size, feed, h);
+	fuzz_pieces(sel, data, size, fuzz_http_feed, h);
 	cx_http_eof(h);
 	(void)cx_http_error(h);
 	cx_http_free(h);
