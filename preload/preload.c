@@ -569,21 +569,24 @@ red_slot(uint64_t conn, pthread_mutex_t **lk, int claim)
 {
 	unsigned h = (unsigned)((conn ^ conn >> 32) * 2654435761u) % NRED;
 
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned j = (h + i) % NRED;
-		struct redslot *r = &redtab[j];
+	/* Its own slot first (a slot before it may have been freed since),
+	 * then, to claim, the first free one. */
+	for (int pass = 0; pass <= claim; pass++)
+		for (unsigned i = 0; i < 8; i++) {
+			unsigned j = (h + i) % NRED;
+			struct redslot *r = &redtab[j];
 
-		*lk = &stripe[j % NSTRIPE];
-		pthread_mutex_lock(*lk);
-		if (r->conn == conn)
-			return r;
-		if (r->conn == 0 && claim) {
-			memset(r, 0, sizeof(*r));
-			r->conn = conn;
-			return r;
+			*lk = &stripe[j % NSTRIPE];
+			pthread_mutex_lock(*lk);
+			if (r->conn == conn)
+				return r;
+			if (pass == 1 && r->conn == 0) {
+				memset(r, 0, sizeof(*r));
+				r->conn = conn;
+				return r;
+			}
+			pthread_mutex_unlock(*lk);
 		}
-		pthread_mutex_unlock(*lk);
-	}
 	return NULL;
 }
 
