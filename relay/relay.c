@@ -137,6 +137,9 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 	if (r->cfg.trace == NULL || n == 0)
 		return;
 	if (r->cfg.redact_key != NULL) {
+		/* HTTP/2 either way (an h2c upgrade tunnelled): no more. */
+		if (cx_srcredact_h2(&c->red[0]) || cx_srcredact_h2(&c->red[1]))
+			return;
 		if (r->scratch_len < n) {
 			free(r->scratch);
 			r->scratch = xmalloc(n);
@@ -147,7 +150,7 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 		case 1:
 			p = r->scratch;
 			break;
-		case CX_SRCREDACT_DROP:         /* HTTP/2: refused anyway */
+		case CX_SRCREDACT_DROP:         /* HTTP/2 */
 			return;
 		}
 	}
