@@ -424,7 +424,8 @@ cmd_run(int argc, char **argv)
 	}
 
 	/* The note that says what this trace is. */
-	char *aj = argv_json(cmd, cfg.redact_key), *rj = routes_json(&cfg.routes);
+	char *aj = argv_json(cmd, cfg.redact_key);
+	char *rj = routes_json(&cfg.routes);
 	char why[PATH_MAX + 200], ub[1200] = "", eurl[2500];
 	json_escape(why, sizeof(why), auth.why, strlen(auth.why));
 	json_escape(eurl, sizeof(eurl), url, strlen(url));
