@@ -12,7 +12,7 @@ static const char *const secret_names[] = {
 	"x-api-key", "api-key", "openai-api-key", "chatgpt-account-id",
 };
 
-/* --- SipHash-2-4 (Aumasson and Bernstein) ----------------------------------- */
+/* --- SipHash-2-4 (Aumasson and Bernstein) --------------------------------- */
 
 #define ROTL(x, b)      (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND do {                                                   \
@@ -56,7 +56,7 @@ cx_siphash(const struct cx_srcredact_key *k, const void *p, size_t n)
 	return v0 ^ v1 ^ v2 ^ v3;
 }
 
-/* --- keys ------------------------------------------------------------------ */
+/* --- keys ----------------------------------------------------------------- */
 
 int
 cx_srcredact_key_new(struct cx_srcredact_key *k)
@@ -78,7 +78,7 @@ cx_srcredact_key_new(struct cx_srcredact_key *k)
 	return 0;
 }
 
-/* --- the scanner ----------------------------------------------------------- */
+/* --- names, schemes, command-line arguments ------------------------------- */
 
 void
 cx_srcredact_init(struct cx_srcredact *s)
@@ -289,7 +289,7 @@ cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 	return count;
 }
 
-/* --- the stream scanner ------------------------------------------------------- */
+/* --- the stream scanner --------------------------------------------------- */
 
 enum { S_LINE, S_NAME, S_NAME_WS, S_OWS, S_STAR, S_SKIP };
 
