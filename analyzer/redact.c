@@ -4,6 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cJSON.h>
+
 #include "redact.h"
 #include "srcredact.h"
 #include "scan.h"
@@ -391,6 +393,26 @@ cx_redact_arg(const struct cx_srcredact_key *k, const char *arg,
 	cx_buf_addc(&out, '\0');
 	free(tmp);
 	return (char *)out.p;
+}
+
+struct cJSON *
+cx_argv_json(const char *buf, size_t n, const struct cx_srcredact_key *k)
+{
+	cJSON *a = cJSON_CreateArray();
+	char *all = xmalloc(n + 1), *prev = NULL;
+
+	memcpy(all, buf, n);
+	all[n] = '\0';
+	for (char *p = all; p < all + n; p += strlen(p) + 1) {
+		char *red = k != NULL ? cx_redact_arg(k, p, prev) : NULL;
+
+		cJSON_AddItemToArray(a, cJSON_CreateString(red != NULL ? red :
+		    p));
+		free(red);
+		prev = p;
+	}
+	free(all);
+	return a;
 }
 
 /*

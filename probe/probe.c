@@ -81,25 +81,9 @@ static void
 add_argv(cJSON *o, const struct cxp_event *e,
     const struct cx_srcredact_key *redact)
 {
-	cJSON *argv = cJSON_AddArrayToObject(o, "argv");
 	size_t n = e->args_len < CXP_ARGS_LEN ? e->args_len : CXP_ARGS_LEN;
-	size_t i = 0;
-	char arg[CXP_ARGS_LEN + 1], prev[CXP_ARGS_LEN + 1] = "";
 
-	while (i < n) {
-		size_t k = strnlen(e->args + i, n - i);
-
-		memcpy(arg, e->args + i, k);
-		arg[k] = '\0';
-		char *red = redact != NULL ? cx_redact_arg(redact, arg,
-		    i > 0 ? prev : NULL) : NULL;
-
-		cJSON_AddItemToArray(argv, cJSON_CreateString(red != NULL ?
-		    red : arg));
-		free(red);
-		memcpy(prev, arg, k + 1);
-		i += k + 1;
-	}
+	cJSON_AddItemToObject(o, "argv", cx_argv_json(e->args, n, redact));
 	if (n == CXP_ARGS_LEN)
 		cJSON_AddTrueToObject(o, "argv_truncated");
 }

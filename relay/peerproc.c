@@ -312,22 +312,9 @@ record(struct cx_peerproc *pp, const struct job *j)
 			exe[n] = '\0';
 			cJSON_AddStringToObject(o, "exe", exe);
 		}
-		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0) {
-			cJSON *argv = cJSON_AddArrayToObject(o, "argv");
-
-			const char *prev = NULL;
-
-			for (ssize_t i = 0; i < n; prev = buf + i,
-			    i += (ssize_t)strlen(buf + i) + 1) {
-				char *red = pp->redact != NULL ?
-				    cx_redact_arg(pp->redact, buf + i, prev) :
-				    NULL;
-
-				cJSON_AddItemToArray(argv, cJSON_CreateString(
-				    red != NULL ? red : buf + i));
-				free(red);
-			}
-		}
+		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0)
+			cJSON_AddItemToObject(o, "argv", cx_argv_json(buf,
+			    (size_t)n, pp->redact));
 	}
 	cJSON_AddNullToObject(o, "tid");
 	cJSON_AddStringToObject(o, "via", "proc");
