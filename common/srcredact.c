@@ -408,3 +408,20 @@ cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
 #undef CHANGE
 	return changed;
 }
+
+int
+cx_srcredact_conn(struct cx_srcredact_conn *c, int d,
+    const struct cx_srcredact_key *k, const uint8_t *in, size_t n,
+    uint8_t *out)
+{
+	if (!cx_srcredact_h2(&c->dir[0]) && !cx_srcredact_h2(&c->dir[1])) {
+		int rc = cx_srcredact(&c->dir[d], k, in, n, out);
+
+		if (rc != CX_SRCREDACT_DROP)
+			return rc;
+	}
+	if (c->said)
+		return CX_SRCREDACT_DROPPED;
+	c->said = 1;
+	return CX_SRCREDACT_DROP;
+}

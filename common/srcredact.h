@@ -83,10 +83,25 @@ size_t   cx_srcredact_arg(const struct cx_srcredact_key *k, char *s,
 /*
  * Is this stream HTTP/2: did it begin with the preface, or ask for the
  * h2c upgrade (an HTTP2-Settings header; HTTP/2 follows that head)?  Then
- * every later call says CX_SRCREDACT_DROP, and the caller drops the other
- * direction of the connection too.
+ * every later call says CX_SRCREDACT_DROP.
  */
 int      cx_srcredact_h2(const struct cx_srcredact *s);
+
+/* Both directions of one connection; zero it. */
+struct cx_srcredact_conn {
+	struct cx_srcredact dir[2];     /* 0: client to server */
+	uint8_t  said;                  /* CX_SRCREDACT_DROP returned */
+};
+
+/*
+ * cx_srcredact on direction d of a connection, where HTTP/2 seen either
+ * way stops both: CX_SRCREDACT_DROP once (say why nothing more is
+ * recorded), CX_SRCREDACT_DROPPED on every call after.
+ */
+#define CX_SRCREDACT_DROPPED    3
+int      cx_srcredact_conn(struct cx_srcredact_conn *c, int d,
+    const struct cx_srcredact_key *k, const uint8_t *in, size_t n,
+    uint8_t *out);
 /* Is w[0..n) an Authorization scheme whose word is shown (Bearer...)? */
 int      cx_srcredact_scheme(const char *w, size_t n);
 /* SipHash-2-4 of p[0..n) (exposed for the tests). */

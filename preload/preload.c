@@ -136,7 +136,7 @@ static struct fdent fdtab[FD_MAX];
 
 static struct redslot {
 	uint64_t         conn;          /* 0: free */
-	struct cx_srcredact red[2];     /* REQ, RESP */
+	struct cx_srcredact_conn red;
 	uint8_t          plain[2];      /* plaintext seen that way */
 } redtab[NRED];
 static pthread_mutex_t stripe[NSTRIPE] = {
@@ -629,13 +629,9 @@ data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
 		return;                 /* no state to scan with: hidden */
 	if ((flags & CX_F_PLAIN) && !r->plain[d]) {
 		r->plain[d] = 1;
-		cx_srcredact_init(&r->red[d]);
+		cx_srcredact_init(&r->red.dir[d]);
 	}
-	if (cx_srcredact_h2(&r->red[0]) || cx_srcredact_h2(&r->red[1])) {
-		pthread_mutex_unlock(lk);
-		return;                 /* HTTP/2, said already */
-	}
-	for (int i = 0; i < iovcnt && n > 0 && rc != CX_SRCREDACT_DROP; i++) {
+	for (int i = 0; i < iovcnt && n > 0 && rc < CX_SRCREDACT_DROP; i++) {
 		const uint8_t *p = iov[i].iov_base, *keep = p;
 		size_t len = iov[i].iov_len < n ? iov[i].iov_len : n;
 
@@ -643,8 +639,8 @@ data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
 		while (len > 0) {
 			size_t k = len < sizeof(buf) ? len : sizeof(buf);
 
-			rc = cx_srcredact(&r->red[d], &st.key, p, k, buf);
-			if (rc == CX_SRCREDACT_DROP)
+			rc = cx_srcredact_conn(&r->red, d, &st.key, p, k, buf);
+			if (rc >= CX_SRCREDACT_DROP)
 				break;
 			if (rc == 1) {
 				raw1(conn, dir, flags, keep, (size_t)(p - keep));
@@ -654,7 +650,7 @@ data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
 			p += k;
 			len -= k;
 		}
-		if (rc != CX_SRCREDACT_DROP)
+		if (rc < CX_SRCREDACT_DROP)
 			raw1(conn, dir, flags, keep, (size_t)(p - keep));
 	}
 	pthread_mutex_unlock(lk);

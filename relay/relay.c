@@ -96,7 +96,7 @@ struct conn {
 	int64_t          last_ns;       /* last activity */
 	int64_t          head_ns;       /* first byte of an unfinished head */
 	int64_t          connect_ns;    /* upstream connect started */
-	struct cx_srcredact red[2];     /* --redact-at-source: REQ, RESP */
+	struct cx_srcredact_conn red;   /* --redact-at-source */
 };
 
 struct relay {
@@ -137,20 +137,18 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 	if (r->cfg.trace == NULL || n == 0)
 		return;
 	if (r->cfg.redact_key != NULL) {
-		/* HTTP/2 either way (an h2c upgrade tunnelled): no more. */
-		if (cx_srcredact_h2(&c->red[0]) || cx_srcredact_h2(&c->red[1]))
-			return;
 		if (r->scratch_len < n) {
 			free(r->scratch);
 			r->scratch = xmalloc(n);
 			r->scratch_len = n;
 		}
-		switch (cx_srcredact(&c->red[dir == CX_DIR_REQ ? 0 : 1],
+		switch (cx_srcredact_conn(&c->red, dir == CX_DIR_REQ ? 0 : 1,
 		    r->cfg.redact_key, p, n, r->scratch)) {
 		case 1:
 			p = r->scratch;
 			break;
-		case CX_SRCREDACT_DROP:         /* HTTP/2 */
+		case CX_SRCREDACT_DROP:         /* HTTP/2 (an h2c upgrade) */
+		case CX_SRCREDACT_DROPPED:
 			return;
 		}
 	}

@@ -207,6 +207,27 @@ START_TEST(edges)
 }
 END_TEST
 
+/* A connection: HTTP/2 seen one way stops both, said once. */
+START_TEST(conn_h2)
+{
+	static const char head[] = "GET / HTTP/1.1\r\nUpgrade: h2c\r\n"
+	    "HTTP2-Settings: AAMAAABk\r\n\r\n";
+	struct cx_srcredact_conn c;
+	uint8_t out[64];
+
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(cx_srcredact_conn(&c, 0, &key, (const uint8_t *)head,
+	    sizeof(head) - 1, out), 0);
+	ck_assert_int_eq(cx_srcredact_conn(&c, 1, &key, (const uint8_t *)
+	    "HTTP/1.1 101 Switching Protocols\r\n", 34, out),
+	    CX_SRCREDACT_DROP);
+	ck_assert_int_eq(cx_srcredact_conn(&c, 0, &key, (const uint8_t *)"PRI",
+	    3, out), CX_SRCREDACT_DROPPED);
+	ck_assert_int_eq(cx_srcredact_conn(&c, 1, &key, (const uint8_t *)"x",
+	    1, out), CX_SRCREDACT_DROPPED);
+}
+END_TEST
+
 START_TEST(http2_dropped)
 {
 	const char pre[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00";
@@ -283,6 +304,7 @@ srcredact_suite(void)
 	tcase_add_test(tc, argv_pairs);
 	tcase_add_test(tc, edges);
 	tcase_add_test(tc, http2_dropped);
+	tcase_add_test(tc, conn_h2);
 	tcase_add_test(tc, decode_keeps_fingerprint);
 	tcase_add_test(tc, key_new);
 	suite_add_tcase(s, tc);
