@@ -491,6 +491,16 @@ body(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v,
 	}
 }
 
+/* What became of an event or message: the stream ended inside it, cut. */
+static void
+cut_notes(FILE *f, int partial, int truncated)
+{
+	if (partial)
+		fputs("  (incomplete: the stream ended inside it)", f);
+	if (truncated)
+		fputs("  (data cut: too long)", f);
+}
+
 static void
 event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
     const struct cx_event *e)
@@ -519,10 +529,7 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 		redacted(&b, ctx, e->data, e->data_len, 0);
 	term_capped(f, ctx, &b);
 	cx_buf_free(&b);
-	if (e->partial)
-		fputs("  (incomplete: the stream ended inside it)", f);
-	if (e->truncated)
-		fputs("  (data cut: too long)", f);
+	cut_notes(f, e->partial, e->truncated);
 	fputc('\n', f);
 }
 
@@ -550,10 +557,7 @@ ws_message(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 	cx_buf_free(&b);
 	if (m->compressed)
 		fputs("  (deflated)", f);
-	if (m->partial)
-		fputs("  (incomplete: the stream ended inside it)", f);
-	if (m->truncated)
-		fputs("  (data cut: too long)", f);
+	cut_notes(f, m->partial, m->truncated);
 	if (m->note != NULL) {
 		fputs("  !! ", f);
 		tputs(f, m->note);
