@@ -1,5 +1,15 @@
 # cxrec: build, test, demo, bench.  `make V=1` shows the commands.
 CC      ?= cc
+
+# What cxrec needs from Debian is installed before anything is built, so
+# that `make demo` and `make check` are the whole set-up on a fresh
+# machine (as root; otherwise scripts/deps.sh says in one line what to
+# run).  `make clean` and `make deps` itself do not need it.
+ifneq ($(filter-out clean deps,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(shell scripts/deps.sh --quiet >&2 && echo ok),ok)
+$(error missing Debian packages (see the line above))
+endif
+endif
 PKGS    := libssl libcrypto libcjson libzstd zlib libbrotlidec
 VERSION := 0.1.0
 
