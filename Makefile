@@ -69,7 +69,7 @@ Q := @
 endif
 
 LIB_SRC := $(wildcard common/*.c relay/*.c analyzer/*.c) probe/probe.c \
-           $(filter-out cli/main.c,$(wildcard cli/*.c))
+           $(filter-out cli/main.c,$(wildcard cli/*.c cli/agents/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libcxrec.a
 BIN     := $(BUILD)/cxrec

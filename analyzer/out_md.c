@@ -604,6 +604,9 @@ header(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
 			argv_cell(f, ctx, v);
 			fputs(" |\n", f);
 		}
+		row_str(f, ctx, "agent", run, "agent");
+		row_str(f, ctx, "agent version", run, "agent_version");
+		row_str(f, ctx, "reached by", run, "reached_by");
 		row_str(f, ctx, "login mode", run, "login_mode");
 		row_str(f, ctx, "login detected from", run, "login_reason");
 		row_str(f, ctx, "base URL", run, "base_url");

@@ -80,7 +80,9 @@ cmd_relay(int argc, char **argv)
 		return CX_EXIT_USAGE;
 	}
 	raise_nofile(&nofile);
-	if (relay_opts_config(&o, &cfg) == -1)
+	struct route_table defaults;
+	route_defaults(&defaults);
+	if (relay_opts_config(&o, &defaults, &cfg) == -1)
 		return CX_EXIT_SYS;
 	cfg.client_lookup = 1;          /* each client's process, from /proc */
 	/* Listening first: a relay that cannot start leaves the trace be. */
@@ -94,7 +96,7 @@ cmd_relay(int argc, char **argv)
 		return CX_EXIT_SYS;
 	}
 	relay_set_trace(the_relay, w);
-	char *routes = routes_json(&o.routes);
+	char *routes = routes_json(&cfg.routes);
 	char cacert[1200] = "";
 	if (o.cacert)
 		json_escape(cacert, sizeof(cacert), o.cacert, strlen(o.cacert));

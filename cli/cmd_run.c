@@ -16,7 +16,7 @@
 
 #include "buf.h"
 #include "cli.h"
-#include "codex_auth.h"
+#include "agent.h"
 #include "jsonstr.h"
 #include "log.h"
 #include "preload_setup.h"
@@ -31,16 +31,23 @@ usage_run(void)
 	printf(
 	    "usage: cxrec run [OPTIONS] -- COMMAND [ARG...]\n"
 	    "\n"
-	    "Run COMMAND with its model API traffic recorded: a relay starts on a\n"
-	    "free loopback port and COMMAND gets OPENAI_BASE_URL pointing at it\n"
-	    "(http://127.0.0.1:PORT/v1 for an API-key login,\n"
-	    "http://127.0.0.1:PORT/backend-api/codex for a ChatGPT login, found\n"
-	    "as codex finds it). The relay forwards over HTTPS to the real\n"
-	    "upstream and records both directions. The terminal, standard\n"
+	    "Run COMMAND with its model API traffic recorded.  A relay starts on\n"
+	    "a free loopback port; COMMAND's agent module (cxrec run --agent list)\n"
+	    "points it there: base URLs (OPENAI_BASE_URL, -c openai_base_url for\n"
+	    "current codex, ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL) and, for\n"
+	    "what ignores them, a forward proxy with a CA made for this run\n"
+	    "(HTTPS_PROXY, CODEX_CA_CERTIFICATE, NODE_EXTRA_CA_CERTS, SSL_CERT_FILE,\n"
+	    "REQUESTS_CA_BUNDLE).  The relay forwards over HTTPS to the real\n"
+	    "upstream and records both directions.  The terminal, standard\n"
 	    "streams and signals are COMMAND's; cxrec exits with its status.\n"
 	    "\n"
 	    "Options:\n"
-	    "  --codex-auth api|chatgpt  the login mode, instead of detecting it\n"
+	    "  --agent NAME|list      the agent module to use instead of\n"
+	    "                         recognising COMMAND; list prints the table\n"
+	    "  --mode base-url|proxy|both\n"
+	    "                         how COMMAND is reached, instead of its\n"
+	    "                         module's choice\n"
+	    "  --codex-auth api|chatgpt  codex's login mode, instead of detecting it\n"
 	    "  --no-preload           do not record COMMAND's own sockets and\n"
 	    "                         TLS plaintext (LD_PRELOAD) for its\n"
 	    "                         dynamically linked processes\n"
@@ -53,14 +60,12 @@ usage_run(void)
 	    RELAY_OPTS_HELP
 	    "  -h, --help             this help\n"
 	    "\n"
-	    "An OPENAI_BASE_URL already set is respected: its URL becomes the\n"
-	    "route for its path. In ChatGPT mode CODEX_REFRESH_TOKEN_URL_OVERRIDE\n"
-	    "points at the relay's /oauth/token, so token refreshes are recorded.\n"
+	    "A base URL or CA variable already set is respected: the URL becomes\n"
+	    "the route for its path, the CA file is extended, not replaced.\n"
 	    "\n"
-	    "Environment given to COMMAND: OPENAI_BASE_URL, CXREC_RELAY_URL,\n"
-	    "CXREC_TRACE, NO_PROXY (extended with 127.0.0.1 so a proxy setting\n"
-	    "cannot divert the relay's traffic), and in ChatGPT mode\n"
-	    "CODEX_REFRESH_TOKEN_URL_OVERRIDE.\n");
+	    "COMMAND also gets CXREC_RELAY_URL, CXREC_TRACE and NO_PROXY (extended\n"
+	    "with the loopback names so that a proxy setting cannot divert the\n"
+	    "relay's traffic).\n");
 }
 
 static volatile sig_atomic_t child_pid;
@@ -113,34 +118,6 @@ extend_no_proxy(void)
 			snprintf(val, sizeof(val), "%s", add);
 		setenv(vars[i], val, 1);
 	}
-}
-
-/*
- * A base URL the user set already: route its path to it, and return the
- * path the relay should serve it under.
- */
-static const char *
-respect_user_url(struct relay_opts *o, const char *var, const char *deflt,
-    char *path, size_t pathlen)
-{
-	const char *v = getenv(var);
-	struct upstream_url u;
-	char err[512];
-
-	snprintf(path, pathlen, "%s", deflt);
-	if (v == NULL || v[0] == '\0')
-		return NULL;
-	if (url_parse(v, &u, err, sizeof(err)) == -1) {
-		log_warnx("%s: %s; using the default route", var, err);
-		return NULL;
-	}
-	snprintf(path, pathlen, "%s", u.path[0] ? u.path : "/");
-	if (route_add(&o->routes, path, v, err, sizeof(err)) == -1) {
-		log_warnx("%s: %s; using the default route", var, err);
-		snprintf(path, pathlen, "%s", deflt);
-		return NULL;
-	}
-	return v;
 }
 
 /* The command line as JSON; with a key, as --redact-at-source records it. */
@@ -257,6 +234,49 @@ spawn(char **cmd, const sigset_t *oldmask, int *exec_errno,
 	return pid;
 }
 
+/* The command line with the module's arguments after the program. */
+static char **
+command_line(char **cmd, const struct agent_run *run)
+{
+	int n = 0;
+	char **out;
+
+	while (cmd[n] != NULL)
+		n++;
+	out = xcalloc((size_t)(n + run->nargs + 1), sizeof(*out));
+	out[0] = cmd[0];
+	for (int i = 0; i < run->nargs; i++)
+		out[1 + i] = run->args[i];
+	for (int i = 1; i <= n; i++)
+		out[run->nargs + i] = cmd[i];
+	return out;
+}
+
+/* What the module set, as a JSON object for the run note. */
+static char *
+env_json(const struct agent_run *run)
+{
+	struct buf b = { 0 };
+	char esc[8192];
+
+	buf_append(&b, "{", 1);
+	for (int i = 0; i < run->nenv; i++) {
+		const char *kv = run->env[i], *eq = strchr(kv, '=');
+
+		if (i)
+			buf_append(&b, ",", 1);
+		buf_append(&b, "\"", 1);
+		json_escape(esc, sizeof(esc), kv, (size_t)(eq - kv));
+		buf_append(&b, esc, strlen(esc));
+		buf_append(&b, "\":\"", 3);
+		json_escape(esc, sizeof(esc), eq + 1, strlen(eq + 1));
+		buf_append(&b, esc, strlen(esc));
+		buf_append(&b, "\"", 1);
+	}
+	buf_append(&b, "}", 2);
+	return (char *)b.data;
+}
+
 int
 cmd_run(int argc, char **argv)
 {
@@ -265,6 +285,8 @@ cmd_run(int argc, char **argv)
 		{ "codex-auth", required_argument, NULL, OPT_CODEX_AUTH },
 		{ "bpf", required_argument, NULL, OPT_BPF },
 		{ "no-preload", no_argument, NULL, OPT_NO_PRELOAD },
+		{ "agent", required_argument, NULL, OPT_AGENT },
+		{ "mode", required_argument, NULL, OPT_MODE },
 		{ 0 }
 	};
 	struct preload_setup ps;
@@ -275,19 +297,22 @@ cmd_run(int argc, char **argv)
 	struct relay_opts o;
 	struct relay_config cfg;
 	struct relay_stats st;
-	struct codex_auth auth;
-	const char *forced = NULL;
+	struct agent_run run;
+	struct route_table defaults;
 	struct relay *r;
 	struct cx_writer *w;
 	pthread_t tid;
 	sigset_t all, old;
-	char err[512], url[1200], path[1024], refresh_path[1024];
+	char err[512];
 	int ch, rc, status = 0, exec_errno;
 
 	log_init("cxrec: run");
 	sigaction(SIGPIPE, NULL, &orig_sigpipe);
 	relay_opts_init(&o);
 	o.listen = "127.0.0.1:0";
+	memset(&run, 0, sizeof(run));
+	memset(&defaults, 0, sizeof(defaults));
+	run.routes = &defaults;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -307,7 +332,35 @@ cmd_run(int argc, char **argv)
 				    "chatgpt", optarg);
 				return CX_EXIT_USAGE;
 			}
-			forced = optarg;
+			snprintf(run.forced_login, sizeof(run.forced_login),
+			    "%s", optarg);
+			continue;
+		}
+		if (ch == OPT_AGENT) {
+			if (strcmp(optarg, "list") == 0) {
+				agent_list_print();
+				return CX_EXIT_OK;
+			}
+			if ((run.agent = agent_find(optarg)) == NULL) {
+				log_warnx("--agent '%s': no such agent (cxrec run "
+				    "--agent list)", optarg);
+				return CX_EXIT_USAGE;
+			}
+			continue;
+		}
+		if (ch == OPT_MODE) {
+			if (strcmp(optarg, "base-url") == 0)
+				run.mode = AGENT_MODE_BASE_URL;
+			else if (strcmp(optarg, "proxy") == 0)
+				run.mode = AGENT_MODE_PROXY;
+			else if (strcmp(optarg, "both") == 0)
+				run.mode = AGENT_MODE_BOTH;
+			else {
+				log_warnx("--mode '%s': expected base-url, proxy "
+				    "or both", optarg);
+				return CX_EXIT_USAGE;
+			}
+			run.mode_forced = 1;
 			continue;
 		}
 		if (ch == OPT_NO_PRELOAD) {
@@ -340,16 +393,14 @@ cmd_run(int argc, char **argv)
 	}
 	char **cmd = argv + optind;
 
-	codex_auth_detect(&auth, forced);
-	if (auth.warning[0])
-		log_warnx("%s", auth.warning);
-	const char *user_base = respect_user_url(&o, "OPENAI_BASE_URL",
-	    codex_base_path(auth.mode), path, sizeof(path));
-	const char *user_refresh = NULL;
-	if (auth.mode == CODEX_LOGIN_CHATGPT)
-		user_refresh = respect_user_url(&o,
-		    "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "/oauth/token",
-		    refresh_path, sizeof(refresh_path));
+	/* Which agent, and its plan: login, mode, routes. */
+	agent_detect(&run, cmd);
+	if (run.agent->plan(&run) == -1) {
+		log_warnx("%s", run.err);
+		return CX_EXIT_USAGE;
+	}
+	if (run.warning[0])
+		log_warnx("%s", run.warning);
 
 	/*
 	 * The probe first: --bpf on fails before anything is created.  Which
@@ -370,7 +421,7 @@ cmd_run(int argc, char **argv)
 		snprintf(procs_how, sizeof(procs_how), "processes: kernel "
 		    "probe");
 	raise_nofile(&orig_nofile);
-	if (relay_opts_config(&o, &cfg) == -1) {
+	if (relay_opts_config(&o, &defaults, &cfg) == -1) {
 		cx_probe_close(probe);
 		return CX_EXIT_SYS;
 	}
@@ -392,19 +443,19 @@ cmd_run(int argc, char **argv)
 		log_warnx("warning: --insecure: upstream certificates are not "
 		    "verified");
 
-	/* COMMAND's environment. */
-	snprintf(url, sizeof(url), "http://%s%s", relay_address(r),
-	    strcmp(path, "/") == 0 ? "" : path);
-	setenv("OPENAI_BASE_URL", url, 1);
-	if (auth.mode == CODEX_LOGIN_CHATGPT) {
-		char rurl[1200];
-		snprintf(rurl, sizeof(rurl), "http://%s%s", relay_address(r),
-		    refresh_path);
-		setenv("CODEX_REFRESH_TOKEN_URL_OVERRIDE", rurl, 1);
+	/* COMMAND's environment and arguments. */
+	snprintf(run.relay_url, sizeof(run.relay_url), "http://%s",
+	    relay_address(r));
+	if (run.agent->point(&run) == -1) {
+		log_warnx("%s", run.err);
+		agent_run_free(&run);
+		relay_free(r);
+		cx_probe_close(probe);
+		cx_writer_close(w);
+		return CX_EXIT_USAGE;
 	}
-	char relay_url[128];
-	snprintf(relay_url, sizeof(relay_url), "http://%s", relay_address(r));
-	setenv("CXREC_RELAY_URL", relay_url, 1);
+	char **line = command_line(cmd, &run);
+	setenv("CXREC_RELAY_URL", run.relay_url, 1);
 	setenv("CXREC_TRACE", o.output, 1);
 	extend_no_proxy();
 	/* The preload, for COMMAND's dynamically linked processes. */
@@ -424,28 +475,30 @@ cmd_run(int argc, char **argv)
 	}
 
 	/* The note that says what this trace is. */
-	char *aj = argv_json(cmd, cfg.redact_key);
+	char *aj = argv_json(line, cfg.redact_key);
 	char *rj = routes_json(&cfg.routes);
-	char why[PATH_MAX + 200], ub[1200] = "", eurl[2500];
-	json_escape(why, sizeof(why), auth.why, strlen(auth.why));
-	json_escape(eurl, sizeof(eurl), url, strlen(url));
-	if (user_base)
-		json_escape(ub, sizeof(ub), user_base, strlen(user_base));
+	char *ej = env_json(&run);
+	char why[sizeof(run.login_why) * 2], how[1300], ver[200];
+	json_escape(why, sizeof(why), run.login_why, strlen(run.login_why));
+	json_escape(how, sizeof(how), run.how, strlen(run.how));
+	json_escape(ver, sizeof(ver), run.version, strlen(run.version));
 	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
 	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
-	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\",\"base_url\":\"%s\","
-	    "\"user_base_url\":%s%s%s,\"listen\":\"%s\",\"routes\":%s,"
+	    "\"agent\":\"%s\",\"agent_version\":%s%s%s,\"reached_by\":\"%s\","
+	    "\"env\":%s,"
+	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\","
+	    "\"listen\":\"%s\",\"routes\":%s,"
 	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s,"
 	    "\"redact_at_source\":%s}",
-	    CXREC_VERSION, aj, codex_login_name(auth.mode), why, eurl,
-	    user_base ? "\"" : "", user_base ? ub : "null",
-	    user_base ? "\"" : "", relay_address(r), rj,
+	    CXREC_VERSION, aj, run.agent->name, run.version[0] ? "\"" : "",
+	    run.version[0] ? ver : "null", run.version[0] ? "\"" : "", how, ej,
+	    run.login, why, relay_address(r), rj,
 	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc",
 	    ps.active ? "true" : "false",
 	    o.redact_at_source ? "true" : "false");
 	free(aj);
 	free(rj);
-	(void)user_refresh;
+	free(ej);
 
 	/* The relay thread takes no signals; this one forwards them. */
 	sigfillset(&all);
@@ -456,6 +509,8 @@ cmd_run(int argc, char **argv)
 		relay_free(r);
 		cx_probe_close(probe);
 		cx_writer_close(w);
+		free(line);
+		agent_run_free(&run);
 		return CX_EXIT_SYS;
 	}
 	if (probe != NULL)
@@ -465,7 +520,7 @@ cmd_run(int argc, char **argv)
 		cx_probe_close(probe);
 		probe = NULL;
 	}
-	pid_t pid = spawn(cmd, &old, &exec_errno, probe);
+	pid_t pid = spawn(line, &old, &exec_errno, probe);
 	if (pid > 0 && exec_errno == 0) {
 		struct sigaction sa;
 		static const int fwd[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP,
@@ -521,20 +576,26 @@ cmd_run(int argc, char **argv)
 	if (preload_err[0] != '\0')
 		snprintf(preload_how, sizeof(preload_how), "; preload: %s",
 		    preload_err);
+	free(line);
 	if (pid == -1 || exec_errno != 0) {
 		/* Nothing ran: the error line above says it all. */
 		cx_writer_close(w);
+		agent_run_free(&run);
 		return exit_code;
 	}
 	char sent[32], recv[32];
 	human_bytes(st.req_bytes, sent, sizeof(sent));
 	human_bytes(st.resp_bytes, recv, sizeof(recv));
 	fprintf(stderr, "cxrec: %llu exchange%s through the relay (%s sent, "
-	    "%s received) recorded to %s; codex login: %s (%s); %s%s\n",
+	    "%s received) recorded to %s; %s%s%s%s reached by %s, login: %s "
+	    "(%s); %s%s\n",
 	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", sent,
-	    recv, o.output, codex_login_name(auth.mode), auth.why, procs_how,
-	    preload_how);
+	    recv, o.output, run.agent->name, run.version[0] ? " " : "",
+	    run.version, run.agent == &agent_generic ? " (not an agent cxrec "
+	    "knows: cxrec run --agent list)" : "", run.how, run.login,
+	    run.login_why, procs_how, preload_how);
 	report_losses(w, o.output);
 	cx_writer_close(w);
+	agent_run_free(&run);
 	return exit_code;
 }

@@ -14,7 +14,6 @@ void
 relay_opts_init(struct relay_opts *o)
 {
 	memset(o, 0, sizeof(*o));
-	route_defaults(&o->routes);
 	o->output = "trace.bin";
 }
 
@@ -85,9 +84,20 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 }
 
 int
-relay_opts_config(struct relay_opts *o, struct relay_config *cfg)
+relay_opts_config(struct relay_opts *o, const struct route_table *defaults,
+    struct relay_config *cfg)
 {
+	char err[512];
+
 	memset(cfg, 0, sizeof(*cfg));
+	/* The defaults, then the user's routes over them, in order. */
+	cfg->routes = *defaults;
+	for (int i = 0; i < o->routes.n; i++)
+		if (route_add(&cfg->routes, o->routes.r[i].prefix,
+		    o->routes.r[i].url, err, sizeof(err)) == -1) {
+			log_warnx("%s", err);
+			return -1;
+		}
 	if (o->redact_at_source) {
 		if (cx_srcredact_key_new(&o->redact_key) == -1) {
 			log_warn("--redact-at-source: no random key");
@@ -96,7 +106,6 @@ relay_opts_config(struct relay_opts *o, struct relay_config *cfg)
 		cfg->redact_key = &o->redact_key;
 	}
 	cfg->listen = o->listen;
-	cfg->routes = o->routes;
 	cfg->cacert = o->cacert;
 	cfg->insecure = o->insecure;
 	cfg->header_timeout_s = o->header_timeout_s;

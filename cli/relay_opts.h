@@ -21,6 +21,8 @@ enum {
 	OPT_HEADER_TIMEOUT,
 	OPT_IDLE_TIMEOUT,
 	OPT_REDACT_AT_SOURCE,
+	OPT_AGENT,
+	OPT_MODE,
 	OPT_HELP,
 };
 
@@ -59,7 +61,7 @@ enum {
 	"                         (docs/security.md)\n"
 
 struct relay_opts {
-	struct route_table       routes;
+	struct route_table       routes;        /* the user's, no defaults */
 	const char              *cacert;
 	int                      insecure;
 	const char              *listen;
@@ -75,10 +77,12 @@ void relay_opts_init(struct relay_opts *o);
 int  relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
     size_t errlen);
 /*
- * The relay's configuration from the options (trace and lookup unset).
+ * The relay's configuration from the options (trace and lookup unset):
+ * the default routes with the user's --upstream and --route over them.
  * With --redact-at-source, a fresh key first: -1 (said) if there is none.
  */
-int  relay_opts_config(struct relay_opts *o, struct relay_config *cfg);
+int  relay_opts_config(struct relay_opts *o, const struct route_table *defaults,
+    struct relay_config *cfg);
 /*
  * Raise the soft limit on open files to the hard one (at most 65536): a
  * relay holds two descriptors a client.  *old gets the limit as it was,

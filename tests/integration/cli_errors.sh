@@ -73,23 +73,52 @@ assert_contains "$(cat sig.out)" "got-term" "command saw SIGTERM"
 rc=0; "$CXREC" run -o sig2.bin -- sh -c 'kill -KILL $$' 2>/dev/null || rc=$?
 assert_eq "$rc" 137 "killed command -> 128+9"
 
+# A stand-in codex: says its version (FAKE_CODEX_VERSION), prints where it
+# was pointed.
+mkdir -p bin
+printf '%s\n' '#!/bin/sh' \
+	'[ "$1" = --version ] && { echo "codex-cli ${FAKE_CODEX_VERSION:-0.98.0}"; exit 0; }' \
+	'echo "$OPENAI_BASE_URL $CODEX_REFRESH_TOKEN_URL_OVERRIDE ARGS: $*"' >bin/codex
+chmod +x bin/codex
+fake=$WORK/bin/codex
 # Login detection: a broken auth.json is one warning, and API mode.
 mkdir -p h/.codex && echo '{broken' >h/.codex/auth.json
-out=$(env -u CODEX_API_KEY HOME="$WORK/h" CODEX_HOME= "$CXREC" run -o a.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>a.err)
+out=$(env -u CODEX_API_KEY HOME="$WORK/h" CODEX_HOME= "$CXREC" run -o a.bin -- "$fake" 2>a.err)
 assert_contains "$out" "/v1" "broken auth.json -> API mode"
 assert_contains "$(cat a.err)" "cannot parse $WORK/h/.codex/auth.json" "broken auth.json warned"
+assert_contains "$(cat a.err)" "codex 0.98.0 reached by OPENAI_BASE_URL, login: api" "summary: agent, version, how, login"
 echo '{"tokens":{"access_token":"x"}}' >h/.codex/auth.json
-out=$(env -u CODEX_API_KEY HOME="$WORK/h" CODEX_HOME= "$CXREC" run -o a.bin -- sh -c 'echo $OPENAI_BASE_URL $CODEX_REFRESH_TOKEN_URL_OVERRIDE' 2>a.err)
+out=$(env -u CODEX_API_KEY HOME="$WORK/h" CODEX_HOME= "$CXREC" run -o a.bin -- "$fake" 2>a.err)
 assert_contains "$out" "/backend-api/codex http://127.0.0.1:" "tokens -> ChatGPT mode"
 assert_contains "$out" "/oauth/token" "refresh URL routed through the relay"
-assert_contains "$(cat a.err)" "codex login: chatgpt" "summary names the login mode"
-out=$(CODEX_API_KEY=sk-x HOME="$WORK/h" "$CXREC" run -o a.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>/dev/null)
+assert_contains "$(cat a.err)" "login: chatgpt" "summary names the login mode"
+out=$(CODEX_API_KEY=sk-x HOME="$WORK/h" "$CXREC" run -o a.bin -- "$fake" 2>/dev/null)
 assert_contains "$out" "/v1" "CODEX_API_KEY overrides tokens"
-out=$(HOME="$WORK/h" "$CXREC" run --codex-auth api -o a.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>/dev/null)
+out=$(HOME="$WORK/h" "$CXREC" run --codex-auth api -o a.bin -- "$fake" 2>/dev/null)
 assert_contains "$out" "/v1" "--codex-auth api"
-# A base URL the user set is respected: its path is kept, its URL is the route.
-out=$(OPENAI_BASE_URL=https://proxy.example/openai/v1 "$CXREC" run --codex-auth api -o b.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>/dev/null)
-assert_contains "$out" "/openai/v1" "user base URL path kept"
+# Current codex takes its base URL as a config override, not a variable.
+out=$(FAKE_CODEX_VERSION=0.171.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url -o a.bin -- "$fake" exec hi 2>a.err)
+assert_contains "$out" 'ARGS: -c openai_base_url="http://127.0.0.1:' "0.171.0: -c openai_base_url"
+assert_contains "$out" '/v1" exec hi' "0.171.0: the override before the user's arguments"
+assert_contains "$(cat a.err)" "codex 0.171.0 reached by -c openai_base_url" "summary: how current codex is reached"
+# ... and a user's own override is kept as the route, pointed at cxrec.
+out=$(FAKE_CODEX_VERSION=0.171.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url -o u.bin -- "$fake" -c openai_base_url=https://gw.example/x/v1 exec hi 2>/dev/null)
+assert_contains "$out" 'ARGS: -c openai_base_url="http://127.0.0.1:' "user override replaced in place"
+assert_not_contains "$out" "gw.example" "the user's URL not given to codex"
+assert_contains "$("$CXREC" decode u.bin)" "https://gw.example/x/v1" "user override is a route"
+# A command cxrec does not know: the generic module, said in the summary.
+out=$("$CXREC" run --mode base-url -o g.bin -- sh -c 'echo $OPENAI_BASE_URL $ANTHROPIC_BASE_URL' 2>a.err)
+assert_contains "$out" "/v1 http://127.0.0.1:" "generic: OpenAI base URL"
+assert_contains "$out" "/anthropic" "generic: Anthropic base URL"
+assert_contains "$(cat a.err)" "generic (not an agent cxrec knows" "generic: said in one line"
+assert_eq "$(wc -l <a.err)" 1 "generic: one line"
+out=$("$CXREC" run --agent list)
+assert_contains "$out" "claude" "--agent list: claude"
+assert_contains "$out" "0.171.0" "--agent list: versions verified"
+# A base URL the user set is respected: its URL is the route for the
+# relay's path the command is pointed at.
+out=$(OPENAI_BASE_URL=https://proxy.example/openai/v1 "$CXREC" run --mode base-url -o b.bin -- "$fake" 2>/dev/null)
+assert_contains "$out" "http://127.0.0.1:" "user base URL: pointed at the relay"
 "$CXREC" decode --format jsonl b.bin >/dev/null
 out=$("$CXREC" decode b.bin)
 assert_contains "$out" "https://proxy.example/openai/v1" "user base URL is a route in the note"

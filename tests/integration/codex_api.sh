@@ -14,7 +14,7 @@ CODEX_API_KEY=$KEY "$CXREC" run --upstream "$MOCK_URL" --cacert "$WORK/certs/ca.
 ok "codex finished"
 assert_contains "$(cat "$WORK/out.txt")" "Done: the tool printed cxrec-mock-tool-ok" "codex printed the final answer"
 assert_contains "$(cat "$WORK/err.txt")" "cxrec: 2 exchanges" "summary counts both turns"
-assert_contains "$(cat "$WORK/err.txt")" "codex login: api (CODEX_API_KEY is set)" "summary names API-key mode"
+assert_contains "$(cat "$WORK/err.txt")" "login: api (CODEX_API_KEY is set)" "summary names API-key mode"
 
 "$CXREC" decode --format jsonl "$WORK/trace.bin" >"$WORK/t.jsonl"
 assert_eq "$(q 'len(x)')" 2 "two exchanges"

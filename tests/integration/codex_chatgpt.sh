@@ -16,7 +16,7 @@ rc=0
 [ "$rc" = 0 ] || { cat "$WORK/err.txt"; fail "codex exited $rc"; }
 ok "codex finished"
 assert_contains "$(cat "$WORK/out.txt")" "Done: the tool printed cxrec-mock-tool-ok" "codex printed the final answer"
-assert_contains "$(cat "$WORK/err.txt")" "codex login: chatgpt (ChatGPT tokens in $CODEX_HOME/auth.json)" "summary names ChatGPT mode"
+assert_contains "$(cat "$WORK/err.txt")" "login: chatgpt (ChatGPT tokens in $CODEX_HOME/auth.json)" "summary names ChatGPT mode"
 
 "$CXREC" decode --format jsonl "$WORK/trace.bin" >"$WORK/t.jsonl"
 reqs=$(q '[e["request"]["method"]+" "+e["request"]["url"].split("?")[0] for e in x]')

@@ -34,7 +34,7 @@ tm send-keys -t tui C-c
 for _ in $(seq 1 100); do [ -s "$WORK/status" ] && break; sleep 0.1; done
 [ -s "$WORK/status" ] || { screen; fail "codex did not quit on Ctrl-C"; }
 ok "Ctrl-C reached codex and it quit (cxrec exit status $(cat "$WORK/status"))"
-assert_contains "$(cat "$WORK/err.txt")" "codex login: chatgpt" "summary line after the TUI"
+assert_contains "$(cat "$WORK/err.txt")" "login: chatgpt" "summary line after the TUI"
 "$CXREC" decode --format jsonl "$WORK/trace.bin" >"$WORK/t.jsonl"
 assert_eq "$(q 'sum(1 for e in x if url(e)=="/backend-api/codex/responses" and e["error"] is None)')" 2 "both TUI turns recorded"
 echo "codex TUI works under cxrec run"

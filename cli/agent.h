@@ -1,0 +1,133 @@
+/*
+ * agent.h: the agents `cxrec run` knows, one module each (cli/agents/),
+ * one line each in the table (agent.c).  A module says how to recognise
+ * its command, which hosts and credential names are its vendor's, and how
+ * to point the command at cxrec: routes for the relay before it listens
+ * (plan), then environment variables and arguments once it does (point).
+ *
+ * Adding an agent: a new cli/agents/NAME.c defining `const struct agent
+ * agent_NAME`, and its line in agent.c's table.
+ */
+#ifndef CX_AGENT_H
+#define CX_AGENT_H
+
+#include <stddef.h>
+
+#include "route.h"
+
+/* How a command is reached: its base URLs to the relay, the forward proxy
+ * (HTTPS_PROXY and a per-run CA) for what ignores base URLs, or both. */
+enum agent_mode {
+	AGENT_MODE_BASE_URL = 1,
+	AGENT_MODE_PROXY = 2,
+	AGENT_MODE_BOTH = 3,
+};
+
+#define AGENT_MAX_ENV   24
+#define AGENT_MAX_ARGS  8
+
+struct agent_run;
+
+struct agent {
+	const char      *name;          /* --agent NAME, the table's key */
+	const char      *title;         /* "OpenAI codex CLI" */
+	const char      *verified;      /* versions verified against */
+	/* Recognised by the program's name (as typed, or after following
+	 * symlinks) or by the npm package that holds it. */
+	const char *const *programs;
+	const char *const *packages;
+	/* Its vendor's hosts (exact, or ".suffix"): intercepted by the
+	 * proxy under --intercept agent; everything else is tunnelled. */
+	const char *const *hosts;
+	/* Credential header and query parameter names beyond the built-in
+	 * ones (common/credname.h), redacted in the trace and every output. */
+	const char *const *cred_headers;
+	const char *const *cred_query;
+	/* Before the relay exists: the mode, login and default routes.
+	 * Returns 0, or -1 with a one-line message in run->err. */
+	int (*plan)(struct agent_run *run);
+	/* Once it listens: environment and arguments.  0 or -1 (run->err). */
+	int (*point)(struct agent_run *run);
+};
+
+/* One run of one command under one agent module; owned by cmd_run. */
+struct agent_run {
+	const struct agent *agent;
+	char           **cmd;           /* the command as given */
+	char             path[4096];    /* cmd[0] found on PATH, links followed */
+	char             version[64];   /* "" when unknown */
+	char             version_how[96];       /* "package.json", "--version" */
+	char             forced_login[16];      /* --codex-auth, or "" */
+	enum agent_mode  mode;          /* the module's, or --mode */
+	int              mode_forced;
+	int              user_upstream; /* --upstream given */
+
+	/* Set by plan. */
+	struct route_table *routes;     /* defaults: user routes go on top */
+	char             login[32];     /* "api", "chatgpt", "oauth", ... */
+	char             login_why[4400];
+	char             how[600];      /* how it is reached, for the summary */
+	char             warning[4400]; /* a problem worth one line */
+
+	/* Given to point. */
+	char             relay_url[80]; /* http://127.0.0.1:PORT */
+	char             proxy_url[200];        /* "" without the proxy */
+	char             ca_file[4096];         /* "" without the proxy */
+
+	/* Set by point (through the helpers below). */
+	int              nenv;
+	char            *env[AGENT_MAX_ENV];    /* "NAME=VALUE", owned */
+	int              nargs;
+	char            *args[AGENT_MAX_ARGS];  /* inserted after cmd[0], owned */
+	int              nrepl;
+	char            *repl[AGENT_MAX_ARGS];  /* put in place in cmd, owned */
+	char             err[600];
+};
+
+/* The table, NULL-terminated. */
+extern const struct agent *const agent_table[];
+
+/* The module named NAME, or NULL. */
+const struct agent *agent_find(const char *name);
+/*
+ * Recognise cmd (its program, links, npm package; node/bun running a
+ * script looks at the script) and fill run->agent (the generic module
+ * when none claims it), run->path and run->version.
+ */
+void agent_detect(struct agent_run *run, char **cmd);
+/* Print the table: `cxrec run --agent list`. */
+void agent_list_print(void);
+/* Free what point allocated. */
+void agent_run_free(struct agent_run *run);
+
+/* For modules. */
+/* Set NAME=VALUE for the command (also in cxrec's own environment, which
+ * the command inherits).  -1 when the table is full (said in run->err). */
+int  agent_setenv(struct agent_run *run, const char *name, const char *value);
+/* Insert ARG after cmd[0], in order. */
+int  agent_insert_arg(struct agent_run *run, const char *arg);
+/* Replace cmd[i] (a user's argument pointed at cxrec instead). */
+int  agent_replace_arg(struct agent_run *run, int i, const char *arg);
+/* A default route; the user's --upstream/--route win. */
+int  agent_route(struct agent_run *run, const char *prefix, const char *url);
+/*
+ * A base URL variable: when the user set VAR already, its URL becomes
+ * the route for MOUNT (it keeps working, through cxrec) and *user gets
+ * it; else DEFAULT_URL is the route.  Then VAR is pointed at the relay's
+ * MOUNT.  Call from point; the route is added in plan (agent_base_plan).
+ */
+int  agent_base_plan(struct agent_run *run, const char *var,
+    const char *mount, const char *default_url);
+int  agent_base_point(struct agent_run *run, const char *var,
+    const char *mount);
+/* "1.2.3" compared with MAJOR.MINOR.PATCH: <0, 0, >0; unknown is newest. */
+int  agent_version_cmp(const char *version, int major, int minor, int patch);
+/* Run `PATH --version` (3 s at most); its first line into out. */
+int  agent_run_version(const char *path, char *out, size_t outlen);
+
+extern const struct agent agent_codex;
+extern const struct agent agent_claude;
+extern const struct agent agent_gemini;
+extern const struct agent agent_generic;
+
+#endif
