@@ -65,9 +65,7 @@ url_parse(const char *s, struct upstream_url *u, char *err, size_t errlen)
 		snprintf(err, errlen, "'%s': path too long", s);
 		return -1;
 	}
-	strcpy(u->path, ps);
-	if (strcmp(u->path, "/") == 0)
-		u->path[0] = '\0';
+	strcpy(u->path, ps);    /* "/" too: as nginx, it replaces a prefix */
 	int deflt = strcmp(u->port, u->tls ? "443" : "80") == 0;
 	int v6 = strchr(u->host, ':') != NULL;
 	snprintf(u->hosthdr, sizeof(u->hosthdr), "%s%s%s%s%s", v6 ? "[" : "",

@@ -2,7 +2,8 @@
  * route.h: where the relay sends a request.  A route maps a path prefix to
  * an upstream URL; the longest matching prefix wins.  As with nginx's
  * proxy_pass, an upstream URL with a path replaces the matched prefix with
- * that path; one without a path forwards the request's path unchanged.
+ * that path (a lone "/" too); one without a path forwards the request's
+ * path unchanged.
  * The relay forwards only to these: never to a Host header's target.
  */
 #ifndef CX_ROUTE_H
@@ -14,7 +15,7 @@ struct upstream_url {
 	int     tls;            /* https */
 	char    host[256];      /* no brackets for IPv6 */
 	char    port[8];
-	char    path[1024];     /* "" when the URL has none */
+	char    path[1024];     /* "" when the URL has none, "/" is one */
 	char    origin[300];    /* scheme://host[:port] as it should print */
 	char    hosthdr[270];   /* Host header value */
 };
