@@ -19,6 +19,7 @@ CXREC_NO_MOCK_TRAP=1
 CLAUDE=$(claude_install) || skip "Claude Code $CLAUDE_VERSION is not installed and cannot be (npm)"
 GEMINI=$(gemini_install) || skip "Gemini CLI $GEMINI_VERSION is not installed and cannot be (npm)"
 command -v node >/dev/null || skip "node not installed (Gemini CLI needs it)"
+command -v curl >/dev/null || skip "curl not installed"
 
 gen_certs "$WORK/certs"
 CA=$WORK/certs/ca.pem
@@ -115,10 +116,48 @@ run_gemini() {
 		"$MARK" "$c: the functionResponse carries the tool's output"
 }
 
+# The mocks' other answers, which the agents' headless turn does not use.
+check_side_answers() {
+	local a g j
+	start_anthropic_mock "$WORK/side" "${TLS[@]}"
+	start_gemini_mock "$WORK/side" "${TLS[@]}"
+	a=$ANTHROPIC_MOCK_URL g=$GEMINI_MOCK_URL
+	j=$(curl -sS --noproxy '*' --cacert "$CA" "$a/v1/messages" -H 'content-type: application/json' \
+		-d '{"model":"m","max_tokens":9,"messages":[{"role":"user","content":"hi"}]}')
+	assert_eq "$(jq_ '[x["type"], x["content"][0]["type"], x["stop_reason"], sorted(x["usage"])[:4]]' "$j")" \
+		"['message', 'text', 'end_turn', ['cache_creation', 'cache_creation_input_tokens', 'cache_read_input_tokens', 'input_tokens']]" \
+		"anthropic mock: non-streamed message with usage"
+	j=$(curl -sS --noproxy '*' --cacert "$CA" "$a/v1/messages?beta=true" -H 'content-type: application/json' \
+		-d '{"model":"m","max_tokens":9,"stream":true,"thinking":{"type":"enabled","budget_tokens":1024},"messages":[{"role":"user","content":"hi"}]}')
+	assert_eq "$(grep '^event:' <<<"$j" | sort -u | tr '\n' ' ')" \
+		"event: content_block_delta event: content_block_start event: content_block_stop event: message_delta event: message_start event: message_stop event: ping " \
+		"anthropic mock: SSE events"
+	assert_contains "$j" '"signature_delta"' "anthropic mock: thinking signed"
+	j=$(curl -sS --noproxy '*' --cacert "$CA" "$a/v1/messages/count_tokens?beta=true" -d '{"messages":[]}')
+	assert_contains "$j" '"input_tokens"' "anthropic mock: count_tokens"
+	j=$(curl -sS --noproxy '*' --cacert "$CA" "$a/v1/models")
+	assert_contains "$j" '"has_more"' "anthropic mock: models"
+	j=$(curl -sS --noproxy '*' --cacert "$CA" "$g/v1beta/models/gemini-2.5-flash:countTokens?key=$GEMINI_TEST_API_KEY" \
+		-d '{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}')
+	assert_contains "$j" '"totalTokens"' "gemini mock: countTokens"
+	j=$(curl -sS --noproxy '*' --cacert "$CA" "$g/v1beta/models/gemini-2.5-flash:generateContent" \
+		-d '{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"generationConfig":{"responseMimeType":"application/json","responseJsonSchema":{"type":"object","properties":{"reasoning":{"type":"string"},"next_speaker":{"type":"string","enum":["model","user"]}},"required":["reasoning","next_speaker"]}}}')
+	assert_eq "$(jq_ 'json.loads(x["candidates"][0]["content"]["parts"][0]["text"])["next_speaker"]' "$j")" "user" \
+		"gemini mock: JSON answer from the schema"
+	j=$(curl -sS --noproxy '*' --cacert "$CA" "$g/v1beta/models/gemini-2.5-flash:streamGenerateContent?alt=sse" \
+		-d '{"contents":[{"role":"user","parts":[{"text":"hi"}]}]}')
+	assert_contains "$(tail -c 400 <<<"$j" | od -c)" '\r  \n  \r  \n' "gemini mock: CRLF framing"
+	assert_contains "$j" '"thoughtsTokenCount"' "gemini mock: usageMetadata"
+	assert_eq "$(jsonq "$GEMINI_MOCK_LOG" 'x[0]["query"]["key"]')" "$GEMINI_TEST_API_KEY" "gemini mock: ?key= logged"
+	stop_anthropic_mock
+	stop_gemini_mock
+}
+
+check_side_answers
 run_claude claude-https-apikey api-key https
 run_claude claude-https-oauth oauth https
 run_claude claude-http-apikey api-key http
 run_gemini gemini-https https
 run_gemini gemini-http http
 
-assert_eq "$(wc -l <"$DENY_PROXY_LOG")" "0" "no connection beyond the base URLs: $(head -c 300 "$DENY_PROXY_LOG")"
+assert_eq "$(wc -l <"$DENY_PROXY_LOG")" "0" "no connection beyond the base URLs (deny proxy log: $(head -c 300 "$DENY_PROXY_LOG"))"
