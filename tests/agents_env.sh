@@ -40,8 +40,13 @@ gemini_install() { "$CXREC_REPO_ROOT/scripts/install-agent.sh" gemini "$GEMINI_V
 # in_netns CMD...: run CMD as root in a new network namespace whose only
 # interface is lo (up): nothing outside it is reachable, not even DNS.
 # Mocks and agents that must talk go in the same namespace (run a whole
-# script with it, see agents_netns_reexec).
+# script with it, see agents_netns_reexec).  When no namespace can be made:
+# "SKIP: <reason>" on stdout, status 77 (the integration tests' skip).
 in_netns() {
+  if ! agents_netns_ok; then
+    echo "SKIP: $AGENTS_NETNS_WHY"
+    return 77
+  fi
   unshare -n sh -c 'ip link set lo up && exec "$@"' sh "$@"
 }
 
@@ -95,7 +100,8 @@ start_deny_proxy() {
     sleep 0.05
   done
   [ -s "$pf" ] || { echo "start_deny_proxy: no port file" >&2; return 1; }
-  local p="http://127.0.0.1:$(cat "$pf")"
+  local p
+  p="http://127.0.0.1:$(cat "$pf")"
   export HTTPS_PROXY=$p HTTP_PROXY=$p ALL_PROXY=$p https_proxy=$p http_proxy=$p all_proxy=$p
   export NO_PROXY=127.0.0.1,localhost,::1 no_proxy=127.0.0.1,localhost,::1
   export DENY_PROXY_LOG DENY_PROXY_PID

@@ -14,6 +14,8 @@ if ! agents_netns_reexec "$0" "$@"; then
 	exit 77
 fi
 . "$TESTS_DIR/lib.sh"
+# the helpers' own EXIT traps would replace lib.sh's: stop with defer instead
+# shellcheck disable=SC2034
 CXREC_NO_MOCK_TRAP=1
 
 CLAUDE=$(claude_install) || skip "Claude Code $CLAUDE_VERSION is not installed and cannot be (npm)"
