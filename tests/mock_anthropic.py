@@ -20,7 +20,9 @@ Endpoints (the query, e.g. Claude Code's ?beta=true, is ignored):
         result lacks the marker);
         anything else (title, topic, quota and other small requests): a
         short text, JSON when the system prompt asks for JSON.
-        A thinking block comes first whenever the request enables thinking.
+        A thinking block comes first whenever the request enables thinking
+        ("enabled" or "adaptive"); with "display": "omitted" it has no
+        text, only its signature.
   POST /v1/messages/count_tokens  {"input_tokens": N}
   GET  /v1/models[/ID]            a small model catalogue
   /api/...                        what Claude Code sends to api.anthropic.com
@@ -117,7 +119,10 @@ def plan(body):
     blocks = []
     if thinking_wanted(body):
         n = mc.next_id()
-        blocks.append({"type": "thinking", "thinking": THINKING_TEXT,
+        # display "omitted" (Claude Code's headless runs): the API leaves the
+        # thinking text out and sends only the signature.
+        omitted = body["thinking"].get("display") == "omitted"
+        blocks.append({"type": "thinking", "thinking": "" if omitted else THINKING_TEXT,
                        "signature": "EqMBCkgIARABGAIiQMockSignature%04dcxrecNotChecked" % n})
     if results:
         ok = any(mc.TOOL_MARKER in text for _, text, _ in results)
@@ -292,7 +297,7 @@ class AnthropicHandler(mc.BaseHandler):
             if b["type"] == "thinking":
                 emit("content_block_start", {"index": i, "content_block": {
                     "type": "thinking", "thinking": "", "signature": ""}})
-                for piece in mc.split_text(b["thinking"], 3):
+                for piece in mc.split_text(b["thinking"], 3) if b["thinking"] else []:
                     emit("content_block_delta", {"index": i, "delta": {
                         "type": "thinking_delta", "thinking": piece}})
                 emit("content_block_delta", {"index": i, "delta": {
