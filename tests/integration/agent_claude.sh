@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# agent_claude: the real Claude Code 2.1.332 (a native Bun binary) under a
+# plain `cxrec run`, inside a loopback-only network namespace, against the
+# project's Anthropic mock over HTTPS: with an API key and with an OAuth
+# token it completes the tool round trip (Bash runs echo, the result goes
+# back, the final text prints); the trace holds both Messages calls and
+# their events, and no output shows the key or the token.
+TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+. "$TESTS_DIR/agents_env.sh"
+if ! agents_netns_reexec "$0" "$@"; then
+	echo "SKIP: $AGENTS_NETNS_WHY"
+	exit 77
+fi
+. "$TESTS_DIR/lib.sh"
+. "$TESTS_DIR/agent_check.sh"
+CXREC_NO_MOCK_TRAP=1
+CLAUDE=$(claude_install) || skip "Claude Code $CLAUDE_VERSION is not installed and cannot be (npm)"
+gen_certs "$WORK/certs"
+TLS=(--tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key")
+
+for mode in api-key oauth; do
+	dir=$WORK/$mode
+	start_anthropic_mock "$dir" "${TLS[@]}"
+	defer stop_anthropic_mock
+	(
+		claude_env_setup "$dir"
+		# the agent's own settings, as a user has them: cxrec points it
+		claude_use_mock "https://api.anthropic.com" "" "$mode"
+		unset ANTHROPIC_BASE_URL
+		agents_block_internet
+		cd "$AGENT_PROJECT"
+		# shellcheck disable=SC2046
+		timeout 90 "$CXREC" run --upstream "$ANTHROPIC_MOCK_URL" --cacert "$WORK/certs/ca.pem" \
+			-o "$dir/trace.bin" -- "$CLAUDE" $(claude_headless_args) "run the tool" \
+			>"$dir/out" 2>"$dir/err" </dev/null
+	) || { cat "$dir/err"; fail "$mode: claude under cxrec run exited $?"; }
+	assert_contains "$(cat "$dir/out")" "Done: the tool printed cxrec-mock-tool-ok." "$mode: the final answer"
+	assert_contains "$(cat "$dir/err")" "claude 2.1.332 reached by ANTHROPIC_BASE_URL" "$mode: recognised and pointed"
+	assert_eq "$(jsonq "$ANTHROPIC_MOCK_LOG" '" ".join(e["answer"] for e in x)')" \
+		"tool_use:Bash final:tool-ok" "$mode: the tool round trip, through cxrec"
+	"$CXREC" decode -f jsonl -o "$dir/t.jsonl" "$dir/trace.bin"
+	assert_eq "$(jsonq "$dir/t.jsonl" '[url(e) for e in x]')" \
+		"['/v1/messages?beta=true', '/v1/messages?beta=true']" "$mode: both Messages calls"
+	assert_eq "$(jsonq "$dir/t.jsonl" '[ev["event"] for ev in x[0]["response"]["sse"]][0]')" "message_start" \
+		"$mode: the stream's events decoded"
+	assert_contains "$(jsonq "$dir/t.jsonl" '[ev["event"] for ev in x[0]["response"]["sse"]]')" "message_stop" \
+		"$mode: to message_stop"
+	secret=$CLAUDE_TEST_API_KEY
+	[ "$mode" = oauth ] && secret=$CLAUDE_TEST_OAUTH_TOKEN
+	check_trace "$dir/trace.bin" "$ANTHROPIC_MOCK_LOG" "$secret" "${secret:10}"
+	stop_anthropic_mock
+done
+echo "claude under cxrec run: recorded, both logins"
