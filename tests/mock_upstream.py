@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Mock of the OpenAI upstream that codex 0.98.0 talks to (Responses API).
+"""Mock of the OpenAI upstream that codex talks to (0.98.0 and 0.171.0),
+plus Chat Completions for other clients (the openai SDKs).
 
 Run it with Debian's interpreter: /usr/bin/python3 tests/mock_upstream.py ...
 Standard library only, plus Debian's python3-zstandard for zstd request
@@ -8,12 +9,33 @@ bodies (falls back to the `zstd` CLI when the module is missing).
 Endpoints (any path prefix, e.g. /v1/... or /backend-api/codex/...):
   GET  .../models[?client_version=X]   model catalogue in codex's ModelsResponse shape
   POST .../responses                   SSE stream (text/event-stream, chunked)
-        turn 1 (no function_call_output in `input`): reasoning item + a call of
+  GET  .../responses + Upgrade         the same over a WebSocket: each
+                                       response.create / response.append message
+                                       answered with the events as text frames
+        generate:false (codex 0.171's prewarm): created + completed, no output
+        turn 1 (tools offered, top-level or in `additional_tools` input items,
+               no function_call_output in `input`): reasoning item + a call of
                codex's shell tool (exec_command / shell_command / shell, picked
                from the tools the request offers) running
                `echo cxrec-mock-tool-ok`
         turn 2 (input has a function_call_output): streamed assistant message
+        no tools offered: a streamed assistant message (plain text)
+  POST .../chat/completions            Chat Completions, streamed (`data:` chunks,
+                                       tool_calls deltas, a usage chunk with
+                                       stream_options.include_usage, [DONE]) or not;
+                                       a tool call when tools are offered and no
+                                       `tool` message yet, then text
   POST .../oauth/token                 token refresh answer (JWTs)
+  The ChatGPT backend codex 0.171 calls under chatgpt_base_url:
+  GET  .../wham/accounts/check, .../api/codex/accounts/check
+                                       the account (id = chatgpt-account-id) with
+                                       workspace_backend_origin = --workspace-origin
+  GET  .../wham/settings/user          {"commit_attribution_enabled": false}
+  GET  .../ps/plugins/{installed,list,workspace/shared}, .../ps/plugins/suggested...,
+       .../ps/plugins/tooling-state/..., .../plugins/featured    empty answers
+  POST .../ps/mcp                      an MCP server (streamable HTTP) with no tools
+  POST .../analytics-events/events     {}
+  POST /otlp/v1/{metrics,traces,logs}  empty OTLP export answer
   anything else                        404 with a JSON error body
 
 Options: see --help.  Every request is appended to --log as one JSON line.
@@ -231,7 +253,7 @@ def decode_body(data, encoding):
 
 def offered_tools(body):
     """The tools a request offers, flattened: the top-level `tools` (Responses
-    and Chat Completions shapes) and, since codex 0.16x, the tools inside
+    and Chat Completions shapes) and, in codex 0.171.0, the tools inside
     `additional_tools` input items (namespaces nest further tools)."""
     out = []
 
@@ -1052,7 +1074,7 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="access log on stderr")
     ap.add_argument("--workspace-origin", default="https://chatgpt.com",
                     help="workspace_backend_origin in .../accounts/check answers: where "
-                         "codex >= 0.16x sends a ChatGPT login's model traffic "
+                         "codex 0.171.0 sends a ChatGPT login's model traffic "
                          "(an https origin; default https://chatgpt.com)")
     opts = ap.parse_args()
 
