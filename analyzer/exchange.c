@@ -958,6 +958,22 @@ error_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 		free(own);
 		return;
 	}
+	/*
+	 * About a connection past a protocol switch (a WebSocket after its
+	 * 101): the relay says "client closed ... mid-exchange" when the
+	 * client hangs up the tunnel, its usual end.  It belongs to the
+	 * switched exchange, a note; it is no exchange of its own.
+	 */
+	if (c != NULL && c->tunnel != NULL) {
+		if (strncmp(msg, "client closed", 13) == 0) {
+			if (c->tunnel->note == NULL)
+				c->tunnel->note = xstrdup("the client closed "
+				    "the connection after the protocol switch");
+		} else
+			add_error(c->tunnel, "%s", msg);
+		free(own);
+		return;
+	}
 	ex = exchange_new(a, f->source, f->conn, f->ts_ns);
 	if (c != NULL) {
 		ex->pid = c->pid;
@@ -1010,13 +1026,14 @@ client_done(struct cx_exchange *ex)
 	if (ex->client_closed == NULL)
 		return;
 	if (ex->has_resp && m->sse && m->nevents > 0 &&
-	    terminal_event(&m->events[m->nevents - 1]))
+	    terminal_event(&m->events[m->nevents - 1])) {
+		free(ex->note);
 		ex->note = xasprintf("the client closed the connection "
 		    "after the stream's final event (%s); %s",
 		    m->events[m->nevents - 1].event ?
 		    m->events[m->nevents - 1].event : "message",
 		    ex->client_closed);
-	else
+	} else
 		add_error(ex, "%s", ex->client_closed);
 	free(ex->client_closed);
 	ex->client_closed = NULL;

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Mock of the OpenAI upstream that codex 0.98.0 talks to (Responses API).
+"""Mock of the OpenAI upstream that codex talks to (0.98.0 and 0.171.0),
+plus Chat Completions for other clients (the openai SDKs).
 
 Run it with Debian's interpreter: /usr/bin/python3 tests/mock_upstream.py ...
 Standard library only, plus Debian's python3-zstandard for zstd request
@@ -8,12 +9,33 @@ bodies (falls back to the `zstd` CLI when the module is missing).
 Endpoints (any path prefix, e.g. /v1/... or /backend-api/codex/...):
   GET  .../models[?client_version=X]   model catalogue in codex's ModelsResponse shape
   POST .../responses                   SSE stream (text/event-stream, chunked)
-        turn 1 (no function_call_output in `input`): reasoning item + a call of
+  GET  .../responses + Upgrade         the same over a WebSocket: each
+                                       response.create / response.append message
+                                       answered with the events as text frames
+        generate:false (codex 0.171's prewarm): created + completed, no output
+        turn 1 (tools offered, top-level or in `additional_tools` input items,
+               no function_call_output in `input`): reasoning item + a call of
                codex's shell tool (exec_command / shell_command / shell, picked
                from the tools the request offers) running
                `echo cxrec-mock-tool-ok`
         turn 2 (input has a function_call_output): streamed assistant message
+        no tools offered: a streamed assistant message (plain text)
+  POST .../chat/completions            Chat Completions, streamed (`data:` chunks,
+                                       tool_calls deltas, a usage chunk with
+                                       stream_options.include_usage, [DONE]) or not;
+                                       a tool call when tools are offered and no
+                                       `tool` message yet, then text
   POST .../oauth/token                 token refresh answer (JWTs)
+  The ChatGPT backend codex 0.171 calls under chatgpt_base_url:
+  GET  .../wham/accounts/check, .../api/codex/accounts/check
+                                       the account (id = chatgpt-account-id) with
+                                       workspace_backend_origin = --workspace-origin
+  GET  .../wham/settings/user          {"commit_attribution_enabled": false}
+  GET  .../ps/plugins/{installed,list,workspace/shared}, .../ps/plugins/suggested...,
+       .../ps/plugins/tooling-state/..., .../plugins/featured    empty answers
+  POST .../ps/mcp                      an MCP server (streamable HTTP) with no tools
+  POST .../analytics-events/events     {}
+  POST /otlp/v1/{metrics,traces,logs}  empty OTLP export answer
   anything else                        404 with a JSON error body
 
 Options: see --help.  Every request is appended to --log as one JSON line.
@@ -48,6 +70,7 @@ TOOL_MARKER = "cxrec-mock-tool-ok"
 TOOL_COMMAND = "echo " + TOOL_MARKER
 FINAL_TEXT_OK = "Done: the tool printed " + TOOL_MARKER + "."
 FINAL_TEXT_BAD = "Done, but the tool output did not contain the expected marker."
+PLAIN_TEXT = "Hello from the cxrec mock upstream: no tools were offered, so here is text."
 REASONING_SUMMARY = "**Running the check**\n\nI will run a harmless echo command to verify the tool works."
 MODEL_DEFAULT = "gpt-5.2-codex"
 
@@ -228,22 +251,46 @@ def decode_body(data, encoding):
     return data
 
 
+def offered_tools(body):
+    """The tools a request offers, flattened: the top-level `tools` (Responses
+    and Chat Completions shapes) and, in codex 0.171.0, the tools inside
+    `additional_tools` input items (namespaces nest further tools)."""
+    out = []
+
+    def walk(tools):
+        for tool in tools or []:
+            if not isinstance(tool, dict):
+                continue
+            if tool.get("type") == "namespace":
+                walk(tool.get("tools"))
+                continue
+            name = tool.get("name") or (tool.get("function") or {}).get("name")
+            if name:
+                out.append(tool)
+
+    walk(body.get("tools"))
+    for item in body.get("input") or []:
+        if isinstance(item, dict) and item.get("type") == "additional_tools":
+            walk(item.get("tools"))
+    return out
+
+
+def tool_name(tool):
+    return tool.get("name") or (tool.get("function") or {}).get("name")
+
+
 def pick_tool(body):
     """Return (tool_name, arguments_json) for the shell tool the request offers."""
-    names = []
-    for tool in body.get("tools") or []:
-        if not isinstance(tool, dict):
-            continue
-        name = tool.get("name") or (tool.get("function") or {}).get("name")
-        if name:
-            names.append(name)
+    names = [tool_name(t) for t in offered_tools(body)]
     if "exec_command" in names:
         return "exec_command", {"cmd": TOOL_COMMAND, "yield_time_ms": 10000}
     if "shell_command" in names:
         return "shell_command", {"command": TOOL_COMMAND, "timeout_ms": 10000}
     if "shell" in names:
         return "shell", {"command": ["bash", "-lc", TOOL_COMMAND], "timeout_ms": 10000}
-    # Nothing recognisable offered: use the 0.98.0 default.
+    # Nothing recognisable offered: codex 0.171.0 offers exec_command only as a
+    # nested tool of its `exec` code-mode tool, yet runs a direct call of it;
+    # that is also the 0.98.0 default.
     return "exec_command", {"cmd": TOOL_COMMAND, "yield_time_ms": 10000}
 
 
@@ -441,6 +488,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
             elif self.command == "POST" and path_only.endswith("/oauth/token"):
                 entry["answer"] = "oauth-token"
                 self.send_json(200, refresh_tokens())
+            elif self.command == "POST" and path_only.endswith("/chat/completions"):
+                if not isinstance(body_obj, dict):
+                    status = 400
+                    entry["answer"] = "bad-json"
+                    self.send_error_json(400, "mock: request body is not a JSON object", "invalid_json")
+                else:
+                    self.answer_chat(body_obj, entry)
+            elif self.answer_backend(path_only, body_obj, entry):
+                status = entry.get("status", 200)
             else:
                 status = 404
                 entry["answer"] = "not-found"
@@ -451,6 +507,218 @@ class Handler(http.server.BaseHTTPRequestHandler):
         entry.setdefault("status", status)
         entry["duration_ms"] = int((time.time() - t0) * 1000)
         self.write_log(entry)
+
+    # ---- the ChatGPT backend beside the model (codex 0.171.0) ----------
+    def answer_backend(self, path, body, entry):
+        """The requests codex 0.171.0 makes under chatgpt_base_url (default
+        https://chatgpt.com/backend-api/) besides the model's: workspace
+        routing, plugins, the plugins' MCP server, user settings, analytics.
+        Returns False when the path is none of them."""
+        method = self.command
+        if method == "GET" and path.endswith("/accounts/check"):
+            # .../wham/accounts/check (a base with /backend-api) or
+            # .../api/codex/accounts/check.  codex picks the entry whose id
+            # is its account id and sends the model traffic to the entry's
+            # workspace_backend_origin, which must be an https origin.
+            acct = self.headers.get("chatgpt-account-id") or "acct-test-123"
+            entry["answer"] = "accounts-check"
+            self.send_json(200, {
+                "accounts": [{
+                    "id": acct,
+                    "plan_type": "pro",
+                    "workspace_backend_origin": self.server.opts.workspace_origin,
+                    "account_routing_override": "NO_CONSTRAINT",
+                    "name": None,
+                    "profile_picture_url": None,
+                    "structure": "personal",
+                }],
+                "account_ordering": [acct],
+                "default_account_id": acct,
+            })
+        elif method == "GET" and path.endswith("/wham/settings/user"):
+            entry["answer"] = "settings-user"
+            self.send_json(200, {"commit_attribution_enabled": False})
+        elif method == "GET" and (path.endswith("/ps/plugins/installed") or
+                                  path.endswith("/ps/plugins/list") or
+                                  path.endswith("/ps/plugins/workspace/shared")):
+            entry["answer"] = "plugins-empty"
+            self.send_json(200, {"plugins": [], "pagination": {"next_page_token": None}})
+        elif method == "GET" and "/ps/plugins/suggested" in path:
+            entry["answer"] = "plugins-suggested"
+            self.send_json(200, {"enabled": True, "plugins": []})
+        elif method == "GET" and "/ps/plugins/tooling-state/" in path:
+            entry["answer"] = "plugins-tooling-state"
+            self.send_json(200, {})
+        elif method == "GET" and path.endswith("/plugins/featured"):
+            entry["answer"] = "plugins-featured"
+            self.send_json(200, [])
+        elif path.endswith("/ps/mcp"):
+            self.answer_mcp(body, entry)
+        elif method == "POST" and path.endswith("/analytics-events/events"):
+            entry["answer"] = "analytics-events"
+            self.send_json(200, {})
+        elif method == "POST" and path in ("/otlp/v1/metrics", "/otlp/v1/traces", "/otlp/v1/logs"):
+            # OTLP/HTTP export (codex's default metrics exporter posts protobuf
+            # to https://ab.chatgpt.com/otlp/v1/metrics): an empty Export*
+            # ServiceResponse is zero bytes of protobuf.
+            entry["answer"] = "otlp" + path[len("/otlp/v1"):].replace("/", "-")
+            ctype = self.headers.get("Content-Type") or "application/x-protobuf"
+            data = b"{}" if "json" in ctype else b""
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json" if data else "application/x-protobuf")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            self.wfile.flush()
+        else:
+            return False
+        return True
+
+    def answer_mcp(self, msg, entry):
+        """A streamable-HTTP MCP server with nothing in it (the plugins'
+        connector server codex 0.171.0 starts under chatgpt_base_url/ps/mcp):
+        initialize, then empty tools/resources lists; notifications get 202."""
+        if self.command != "POST":
+            # No server-initiated stream (GET) and no session to end (DELETE).
+            entry["answer"] = "mcp-" + self.command.lower()
+            entry["status"] = 405
+            self.send_response(405)
+            self.send_header("Allow", "POST")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if not isinstance(msg, dict) or "id" not in msg:
+            entry["answer"] = "mcp-notification:%s" % (msg or {}).get("method")
+            entry["status"] = 202
+            self.send_response(202)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        method = msg.get("method")
+        entry["answer"] = "mcp:%s" % method
+        params = msg.get("params") or {}
+        extra = []
+        if method == "initialize":
+            result = {
+                "protocolVersion": params.get("protocolVersion") or "2025-06-18",
+                "capabilities": {"tools": {"listChanged": False},
+                                 "resources": {"listChanged": False}},
+                "serverInfo": {"name": "cxrec-mock-mcp", "version": "1.0.0"},
+            }
+            extra.append(("Mcp-Session-Id", "cxrec-mock-mcp-session"))
+        elif method == "tools/list":
+            result = {"tools": []}
+        elif method == "resources/list":
+            result = {"resources": []}
+        elif method == "resources/templates/list":
+            result = {"resourceTemplates": []}
+        elif method == "prompts/list":
+            result = {"prompts": []}
+        elif method == "ping":
+            result = {}
+        else:
+            self.send_json(200, {"jsonrpc": "2.0", "id": msg.get("id"),
+                                 "error": {"code": -32601, "message": "mock: no method %s" % method}})
+            return
+        self.send_json(200, {"jsonrpc": "2.0", "id": msg.get("id"), "result": result}, extra)
+
+    # ---- Chat Completions (POST .../chat/completions) ------------------
+    def answer_chat(self, body, entry):
+        """OpenAI Chat Completions, streamed (`stream: true`: `data:` chunks,
+        a usage chunk when stream_options.include_usage, `data: [DONE]`) or
+        not.  Same round trip as /responses: a tool call when tools are
+        offered and no `tool` message is in the conversation yet, then text."""
+        n = next_id()
+        cid = "chatcmpl-mock-%04d" % n
+        model = body.get("model") or MODEL_DEFAULT
+        created = int(time.time())
+        tool_msgs = [m for m in body.get("messages") or []
+                     if isinstance(m, dict) and m.get("role") == "tool"]
+        tools = [t for t in body.get("tools") or [] if isinstance(t, dict) and tool_name(t)]
+        call = None
+        if tool_msgs:
+            outs = [m.get("content") if isinstance(m.get("content"), str)
+                    else json.dumps(m.get("content")) for m in tool_msgs]
+            text = FINAL_TEXT_OK if any(TOOL_MARKER in o for o in outs) else FINAL_TEXT_BAD
+            entry["turn"] = 2
+            entry["answer"] = "chat:message:" + ("tool-ok" if text == FINAL_TEXT_OK
+                                                 else "tool-output-missing-marker")
+        elif tools:
+            name, args = pick_tool({"tools": tools})
+            if name not in [tool_name(t) for t in tools]:
+                # Not one of codex's shell tools: call the first one offered.
+                name, args = tool_name(tools[0]), {"command": TOOL_COMMAND}
+            call = {"id": "call_mock_%04d" % n, "name": name, "arguments": json.dumps(args)}
+            text = None
+            entry["turn"] = 1
+            entry["answer"] = "chat:tool_calls:" + name
+        else:
+            text = PLAIN_TEXT
+            entry["turn"] = 3
+            entry["answer"] = "chat:message:plain"
+        if call:
+            usage = {"prompt_tokens": 120, "completion_tokens": 24, "total_tokens": 144}
+        else:
+            usage = {"prompt_tokens": 160, "completion_tokens": 16, "total_tokens": 176}
+        usage["prompt_tokens_details"] = {"cached_tokens": 0, "audio_tokens": 0}
+        usage["completion_tokens_details"] = {"reasoning_tokens": 0, "audio_tokens": 0,
+                                              "accepted_prediction_tokens": 0,
+                                              "rejected_prediction_tokens": 0}
+        entry["usage"] = usage
+        finish = "tool_calls" if call else "stop"
+        if not body.get("stream"):
+            message = {"role": "assistant", "content": text, "refusal": None,
+                       "annotations": []}
+            if call:
+                message["tool_calls"] = [{"id": call["id"], "type": "function",
+                                          "function": {"name": call["name"],
+                                                       "arguments": call["arguments"]}}]
+            self.send_json(200, {
+                "id": cid, "object": "chat.completion", "created": created, "model": model,
+                "choices": [{"index": 0, "message": message, "logprobs": None,
+                             "finish_reason": finish}],
+                "usage": usage, "service_tier": "default", "system_fingerprint": None,
+            }, [("x-request-id", "req_mock_%04d" % n)])
+            return
+        include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream; charset=utf-8")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("x-request-id", "req_mock_%04d" % n)
+        self.end_headers()
+        delay = self.server.opts.delay_ms / 1000.0
+        entry["sse_events"] = sent = []
+
+        def chunk(delta, finish_reason=None, choices=True, usage_value=None):
+            obj = {"id": cid, "object": "chat.completion.chunk", "created": created,
+                   "model": model, "service_tier": "default", "system_fingerprint": None,
+                   "choices": [{"index": 0, "delta": delta, "logprobs": None,
+                                "finish_reason": finish_reason}] if choices else []}
+            if include_usage:
+                obj["usage"] = usage_value
+            sent.append("usage" if not choices else (finish_reason or "delta"))
+            self.write_chunk(("data: %s\n\n" % json.dumps(obj, separators=(",", ":"))).encode())
+            if delay:
+                time.sleep(delay)
+
+        if call:
+            chunk({"role": "assistant", "content": None, "refusal": None,
+                   "tool_calls": [{"index": 0, "id": call["id"], "type": "function",
+                                   "function": {"name": call["name"], "arguments": ""}}]})
+            for piece in split_text(call["arguments"], 3):
+                chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]})
+        else:
+            chunk({"role": "assistant", "content": "", "refusal": None})
+            for piece in split_text(text, 5):
+                chunk({"content": piece})
+        chunk({}, finish_reason=finish)
+        if include_usage:
+            chunk(None, choices=False, usage_value=usage)
+        sent.append("[DONE]")
+        self.write_chunk(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     # ---- generic endpoints for the relay's own tests -------------------
     def answer_test(self, path, raw):
@@ -606,7 +874,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         resp_id = "resp_mock_%04d" % n
         model = body.get("model") or MODEL_DEFAULT
         outputs = function_outputs(body)
-        turn = 2 if outputs else 1
+        if body.get("generate") is False:
+            turn = 0        # codex 0.171's WebSocket prewarm: no output wanted
+        elif outputs:
+            turn = 2
+        elif offered_tools(body):
+            turn = 1
+        else:
+            turn = 3        # no tools to call (e.g. an SDK's plain request): text
         entry["turn"] = turn
         created_at = int(time.time())
         delay = self.server.opts.delay_ms / 1000.0
@@ -642,12 +917,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
             }
             return r
 
-        if turn == 1:
+        if turn == 0:
+            entry["answer"] = "prewarm"
+        elif turn == 1:
             name, args = pick_tool(body)
             entry["answer"] = "function_call:" + name
-        else:
+        elif turn == 2:
             ok = any(TOOL_MARKER in o for o in outputs)
             entry["answer"] = "message:" + ("tool-ok" if ok else "tool-output-missing-marker")
+        else:
+            entry["answer"] = "message:plain"
 
         if not ws:
             self.sse_head(n)
@@ -692,9 +971,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def stream_turn(self, body, n, resp_id, turn, base_response, emit, entry):
         if turn == 1:
             name, args = pick_tool(body)
-        else:
+        elif turn == 2:
             ok = any(TOOL_MARKER in o for o in function_outputs(body))
         emit("response.created", response=base_response("in_progress", []))
+        if turn == 0:
+            usage = {"input_tokens": 0, "input_tokens_details": {"cached_tokens": 0},
+                     "output_tokens": 0, "output_tokens_details": {"reasoning_tokens": 0},
+                     "total_tokens": 0}
+            entry["usage"] = usage
+            emit("response.completed", response=base_response("completed", [], usage))
+            return
         emit("response.in_progress", response=base_response("in_progress", []))
 
         output = []
@@ -741,7 +1027,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
                      "output_tokens": 60, "output_tokens_details": {"reasoning_tokens": 32},
                      "total_tokens": 1260}
         else:
-            text = FINAL_TEXT_OK if ok else FINAL_TEXT_BAD
+            if turn == 2:
+                text = FINAL_TEXT_OK if ok else FINAL_TEXT_BAD
+            else:
+                text = PLAIN_TEXT
             msg_id = "msg_mock_%04d" % n
             emit("response.output_item.added", output_index=0,
                  item={"id": msg_id, "type": "message", "status": "in_progress",
@@ -783,6 +1072,10 @@ def main():
     ap.add_argument("--log", help="append one JSON line per request to this file")
     ap.add_argument("--delay-ms", type=float, default=5.0, help="pause after each SSE event")
     ap.add_argument("--verbose", action="store_true", help="access log on stderr")
+    ap.add_argument("--workspace-origin", default="https://chatgpt.com",
+                    help="workspace_backend_origin in .../accounts/check answers: where "
+                         "codex 0.171.0 sends a ChatGPT login's model traffic "
+                         "(an https origin; default https://chatgpt.com)")
     opts = ap.parse_args()
 
     if opts.plain and opts.tls_cert:

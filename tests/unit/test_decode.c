@@ -566,6 +566,47 @@ START_TEST(client_closes_after_final_event)
 }
 END_TEST
 
+/*
+ * A client hanging up a WebSocket after its 101 (codex 0.171.0 does so on
+ * exit, without a close frame): the relay's "client closed the connection
+ * mid-exchange" about the tunnel is a note on the upgraded exchange, not an
+ * exchange "(no request) -> (no response)" of its own.
+ */
+START_TEST(client_closes_tunnel)
+{
+	static const char *rq = "GET /v1/responses HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: Upgrade\r\nUpgrade: websocket\r\n"
+	    "Sec-WebSocket-Version: 13\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n";
+	static const char *head = "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n";
+	struct cx_writer *w = tg_create(tg_path);
+	cJSON *all;
+	char *out;
+
+	json(w, CX_K_OPEN, 1, 0, "{\"peer\":\"127.0.0.1:1\"}");
+	reqs(w, 1, 1, rq);
+	resp(w, 1, 2, head);
+	resp(w, 1, 3, "\x81\x02hi");
+	json(w, CX_K_ERROR, 1, 4, "{\"seq\":-1,\"error\":\"client "
+	    "closed the connection mid-exchange\"}");
+	json(w, CX_K_CLOSE, 1, 4, "{\"by\":\"client\",\"reason\":"
+	    "\"client closed\"}");
+	cx_writer_close(w);
+	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	all = lines(out);
+	free(out);
+	ck_assert_int_eq(cJSON_GetArraySize(all), 1);
+	const cJSON *ws = cJSON_GetArrayItem(all, 0);
+	ck_assert_msg(is_null(ws, "error"), "error: %s", str(ws, "error"));
+	ck_assert_ptr_nonnull(strstr(str(ws, "note"), "after the protocol "
+	    "switch"));
+	ck_assert_str_eq(str(ws, "websocket.0.data"), "hi");
+	cJSON_Delete(all);
+}
+END_TEST
+
 START_TEST(empty_trace)
 {
 	struct cx_writer *w = tg_create(tg_path);
@@ -1023,6 +1064,7 @@ decode_suite(void)
 	tcase_add_test(tc, torn_trace);
 	tcase_add_test(tc, empty_trace);
 	tcase_add_test(tc, client_closes_after_final_event);
+	tcase_add_test(tc, client_closes_tunnel);
 	tcase_add_test(tc, random_traces);
 	tcase_add_test(tc, bad_inputs);
 	tcase_add_test(tc, command_line);
