@@ -2,13 +2,14 @@
  * codex.c: OpenAI's codex CLI (npm @openai/codex; a static Rust binary
  * with its own root store).
  *
- * Up to CODEX_ENV_BASE_URL_UNTIL it reads OPENAI_BASE_URL (and, for a
- * ChatGPT login, CODEX_REFRESH_TOKEN_URL_OVERRIDE) and trusts no CA of
- * ours: base URLs only.  Later versions ignore OPENAI_BASE_URL: they take
- * the config overrides `-c openai_base_url=...` and `-c
- * chatgpt_base_url=...`, trust CODEX_CA_CERTIFICATE, and with a ChatGPT
- * login send the model traffic to the "workspace backend origin" that
- * accounts/check names, which only the forward proxy can see.
+ * Before 0.115.0 it reads OPENAI_BASE_URL (and, for a ChatGPT login,
+ * CODEX_REFRESH_TOKEN_URL_OVERRIDE) and trusts no CA of ours: base URLs
+ * only.  0.115.0 brought the config key openai_base_url (`-c
+ * openai_base_url=...`) and CODEX_CA_CERTIFICATE; OPENAI_BASE_URL went in
+ * April 2026 (between 0.117 and 0.122).  Current versions, with a ChatGPT
+ * login, ask .../wham/accounts/check for a "workspace backend origin" and
+ * send the model traffic there directly, which only the forward proxy can
+ * see (docs/codex-protocol.md, section 10).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,8 @@
 #include "agent.h"
 #include "codex_auth.h"
 
-/* The last version that reads OPENAI_BASE_URL (docs/codex-protocol.md). */
-#define CODEX_ENV_BASE_URL_UNTIL_MAJOR 0
-#define CODEX_ENV_BASE_URL_UNTIL_MINOR 120
-#define CODEX_ENV_BASE_URL_UNTIL_PATCH 99
+/* The first version with the config key and CODEX_CA_CERTIFICATE. */
+#define CODEX_CONFIG_BASE_URL_SINCE 0, 115, 0
 
 static const char *const programs[] = { "codex", "codex.js", NULL };
 static const char *const packages[] = { "@openai/codex",
@@ -32,8 +31,7 @@ static const char *const cred_headers[] = { "chatgpt-account-id", NULL };
 static int
 uses_env_base_url(const struct agent_run *run)
 {
-	return agent_version_cmp(run->version, CODEX_ENV_BASE_URL_UNTIL_MAJOR,
-	    CODEX_ENV_BASE_URL_UNTIL_MINOR, CODEX_ENV_BASE_URL_UNTIL_PATCH) <= 0;
+	return agent_version_cmp(run->version, CODEX_CONFIG_BASE_URL_SINCE) < 0;
 }
 
 /*

@@ -49,8 +49,9 @@ teardown(void)
 
 START_TEST(versions)
 {
-	ck_assert_int_lt(agent_version_cmp("0.98.0", 0, 120, 99), 0);
-	ck_assert_int_gt(agent_version_cmp("0.171.0", 0, 120, 99), 0);
+	ck_assert_int_lt(agent_version_cmp("0.98.0", 0, 115, 0), 0);
+	ck_assert_int_eq(agent_version_cmp("0.115.0", 0, 115, 0), 0);
+	ck_assert_int_gt(agent_version_cmp("0.171.0", 0, 115, 0), 0);
 	ck_assert_int_eq(agent_version_cmp("2.1.332", 2, 1, 332), 0);
 	ck_assert_int_gt(agent_version_cmp("1.0", 0, 9, 9), 0);
 	/* Unknown counts as newest: the current mechanism is tried. */
