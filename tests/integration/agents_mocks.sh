@@ -9,6 +9,9 @@
 # refuses it (and must see none).  Needs root and unshare -n, else skipped.
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$TESTS_DIR/agents_env.sh"
+# npm first (it needs the registry), then the rest on loopback only.
+CLAUDE=$(claude_install) || { echo "SKIP: Claude Code $CLAUDE_VERSION is not installed and cannot be (npm)"; exit 77; }
+GEMINI=$(gemini_install) || { echo "SKIP: Gemini CLI $GEMINI_VERSION is not installed and cannot be (npm)"; exit 77; }
 if ! agents_netns_reexec "$0" "$@"; then
 	echo "SKIP: $AGENTS_NETNS_WHY"
 	exit 77
@@ -18,8 +21,6 @@ fi
 # shellcheck disable=SC2034
 CXREC_NO_MOCK_TRAP=1
 
-CLAUDE=$(claude_install) || skip "Claude Code $CLAUDE_VERSION is not installed and cannot be (npm)"
-GEMINI=$(gemini_install) || skip "Gemini CLI $GEMINI_VERSION is not installed and cannot be (npm)"
 command -v node >/dev/null || skip "node not installed (Gemini CLI needs it)"
 command -v curl >/dev/null || skip "curl not installed"
 

@@ -12,13 +12,19 @@
 #    stays on openai_base_url instead of going to that https origin.
 # docs/codex-protocol.md, "codex 0.171.0: what changed since 0.98.0".
 # A real agent: in a loopback-only network namespace when we may make one.
+# npm first (it needs the registry), then the rest on loopback only.
+if [ -z "${CXREC_IN_NETNS:-}" ]; then
+	CXREC_CODEX171=$("$(dirname "$0")/../../scripts/install-agent.sh" codex 0.171.0) ||
+		{ echo "SKIP: codex 0.171.0 is not installed and cannot be (npm)"; exit 77; }
+	export CXREC_CODEX171
+fi
 if [ -z "${CXREC_IN_NETNS:-}" ] && unshare -n true 2>/dev/null; then
 	exec env CXREC_IN_NETNS=1 unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 . "$(dirname "$0")/../lib.sh"
 . "$TESTS_DIR/codex_env.sh"
 CODEX171=${CXREC_CODEX171:-${CXREC_CACHE:-$HOME/.cache/cxrec}/codex-0.171.0/node_modules/.bin/codex}
-[ -x "$CODEX171" ] || skip "codex 0.171.0 not installed at $CODEX171 (npm install --prefix ~/.cache/cxrec/codex-0.171.0 @openai/codex@0.171.0)"
+[ -x "$CODEX171" ] || fail "codex 0.171.0 not at $CODEX171"
 case "$("$CODEX171" --version 2>/dev/null)" in
 "codex-cli 0.171.0") ;;
 *) skip "$CODEX171 is not codex 0.171.0" ;;

@@ -7,13 +7,19 @@
 # its CA through CODEX_CA_CERTIFICATE): the mock serves every request of
 # the flow, the relay records only the chatgpt_base_url ones.  Skipped
 # without codex 0.171.0 or mitmdump (Debian mitmproxy).
+# npm first (it needs the registry), then the rest on loopback only.
+if [ -z "${CXREC_IN_NETNS:-}" ]; then
+	CXREC_CODEX171=$("$(dirname "$0")/../../scripts/install-agent.sh" codex 0.171.0) ||
+		{ echo "SKIP: codex 0.171.0 is not installed and cannot be (npm)"; exit 77; }
+	export CXREC_CODEX171
+fi
 if [ -z "${CXREC_IN_NETNS:-}" ] && unshare -n true 2>/dev/null; then
 	exec env CXREC_IN_NETNS=1 unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
 . "$(dirname "$0")/../lib.sh"
 . "$TESTS_DIR/codex_env.sh"
 CODEX171=${CXREC_CODEX171:-${CXREC_CACHE:-$HOME/.cache/cxrec}/codex-0.171.0/node_modules/.bin/codex}
-[ -x "$CODEX171" ] || skip "codex 0.171.0 not installed at $CODEX171"
+[ -x "$CODEX171" ] || fail "codex 0.171.0 not at $CODEX171"
 command -v mitmdump >/dev/null || skip "mitmdump not installed (apt-get install mitmproxy)"
 codex_env_setup "$WORK/env"
 echo 'check_for_update_on_startup = false' >"$CODEX_HOME/config.toml"
