@@ -1159,7 +1159,8 @@ client_read(struct conn *c, uint32_t events)
 			c->rq = RQ_DEAD;
 			return;
 		}
-		if (c->npend > 0 || c->rq == RQ_TUNNEL)
+		/* (A CONNECT tunnel's end is no error: nothing is owed.) */
+		if (c->npend > 0 || (c->rq == RQ_TUNNEL && !c->norecord))
 			relay_record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
 			    "client closed the connection mid-exchange");
 		relay_conn_close(c, "client", "client closed");
