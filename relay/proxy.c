@@ -40,6 +40,7 @@ struct proxy_conn {
 	int              tunnel;        /* not intercepted */
 	int              tunnel_open;   /* its 200 is sent */
 	int              refused;       /* answered with an error */
+	int              decided;       /* rt holds the upstream */
 	SSL             *ssl;           /* during the handshake */
 	uint32_t         want;          /* the handshake's epoll interest */
 	char             host[256];
@@ -321,28 +322,12 @@ static void
 start_intercept(struct conn *c)
 {
 	struct proxy_conn *px = c->px;
-	const struct host_map *m;
-	char url[400], err[300];
 	int v6 = strchr(px->host, ':') != NULL;
 
 	if (buf_used(&c->cin) > 0) {
 		refuse(c, 400, "Bad Request", "", "bytes after the CONNECT "
 		    "before its answer");
 		return;
-	}
-	snprintf(url, sizeof(url), "https://%s%s%s:%s", v6 ? "[" : "",
-	    px->host, v6 ? "]" : "", px->port);
-	if ((m = host_map_find(&c->r->cfg.map_hosts, px->host)) != NULL) {
-		px->rt = m->rt;
-		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "--map-host %s",
-		    m->host);
-	} else {
-		if (url_parse(url, &px->rt.up, err, sizeof(err)) == -1) {
-			refuse(c, 400, "Bad Request", "", err);
-			return;
-		}
-		snprintf(px->rt.url, sizeof(px->rt.url), "%s", url);
-		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "CONNECT");
 	}
 	snprintf(px->origin, sizeof(px->origin), "https://%s%s%s%s%s",
 	    v6 ? "[" : "", px->host, v6 ? "]" : "",
@@ -563,14 +548,43 @@ proxy_conn_timeout(struct conn *c, int64_t now)
 	return 1;
 }
 
+/*
+ * The upstream, decided at the first request: --map-host wins, else the
+ * CONNECT's host and port over TLS.  0, or -1 (no usable URL).
+ */
+static int
+decide_upstream(struct proxy_conn *px, const struct host_map_table *maps)
+{
+	const struct host_map *m;
+	char url[400], err[300];
+	int v6 = strchr(px->host, ':') != NULL;
+
+	if ((m = host_map_find(maps, px->host)) != NULL) {
+		px->rt = m->rt;
+		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "--map-host %s",
+		    m->host);
+	} else {
+		snprintf(url, sizeof(url), "https://%s%s%s:%s", v6 ? "[" : "",
+		    px->host, v6 ? "]" : "", px->port);
+		if (url_parse(url, &px->rt.up, err, sizeof(err)) == -1)
+			return -1;
+		snprintf(px->rt.url, sizeof(px->rt.url), "%s", url);
+		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "CONNECT");
+	}
+	px->decided = 1;
+	return 0;
+}
+
 const struct route *
 proxy_conn_route(struct conn *c, const char *target, size_t tlen,
     char *path, size_t pathlen)
 {
 	struct proxy_conn *px = c->px;
 
-	if (px->tunnel || route_path(&px->rt.up, target, tlen, path,
-	    pathlen) == -1)
+	if (px->tunnel || (!px->decided &&
+	    decide_upstream(px, &c->r->cfg.map_hosts) == -1))
+		return NULL;
+	if (route_path(&px->rt.up, target, tlen, path, pathlen) == -1)
 		return NULL;
 	return &px->rt;
 }
