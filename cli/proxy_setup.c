@@ -123,15 +123,18 @@ int
 proxy_setup_env(const struct proxy_setup *ps, const struct relay *r)
 {
 	char url[200];
-	static const char *const proxies[] = { "HTTPS_PROXY", "https_proxy" };
+	static const char *const proxies[] = { "HTTPS_PROXY", "https_proxy",
+	    "HTTP_PROXY", "http_proxy" };
 	static const char *const noproxy[] = { "NO_PROXY", "no_proxy" };
 	static const char *const bundles[] = { "SSL_CERT_FILE",
 	    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE" };
 
 	proxy_setup_url(ps, r, url, sizeof(url));
+	for (size_t i = 0; i < 4; i++)
+		if (setenv(proxies[i], url, 1) == -1)
+			return -1;
 	for (size_t i = 0; i < 2; i++)
-		if (setenv(proxies[i], url, 1) == -1 ||
-		    setenv(noproxy[i], "localhost,127.0.0.1,::1", 1) == -1)
+		if (setenv(noproxy[i], "localhost,127.0.0.1,::1", 1) == -1)
 			return -1;
 	for (size_t i = 0; i < 3; i++)
 		if (setenv(bundles[i], ps->bundle, 1) == -1)

@@ -35,8 +35,8 @@ void proxy_setup_url(const struct proxy_setup *ps, const struct relay *r,
     char *out, size_t len);
 /*
  * A child's environment for the proxy (setenv in this process, for a
- * child to inherit): HTTPS_PROXY and https_proxy (the proxy takes CONNECT
- * only, so no HTTP_PROXY), NO_PROXY and no_proxy for loopback,
+ * child to inherit): HTTPS_PROXY, https_proxy, HTTP_PROXY and http_proxy
+ * (the URL with the token), NO_PROXY and no_proxy for loopback,
  * NODE_EXTRA_CA_CERTS (the CA), SSL_CERT_FILE, REQUESTS_CA_BUNDLE and
  * CURL_CA_BUNDLE (the bundle: the system's CAs plus ours).  0, or -1
  * (errno).

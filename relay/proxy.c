@@ -41,6 +41,8 @@ struct proxy_conn {
 	int              tunnel_open;   /* its 200 is sent */
 	int              refused;       /* answered with an error */
 	int              decided;       /* rt holds the upstream */
+	int              plain;         /* absolute-form HTTP requests */
+	struct route     prt[2];        /* theirs: the current, the next */
 	SSL             *ssl;           /* during the handshake */
 	uint32_t         want;          /* the handshake's epoll interest */
 	char             host[256];
@@ -374,6 +376,21 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 	    h->target.off, h->target.len, px->host, sizeof(px->host),
 	    px->port, sizeof(px->port)) == 0;
 	/*
+	 * Plain-HTTP proxy requests (GET http://HOST/...): the relay's, each
+	 * routed and checked by proxy_conn_route; recorded from the first
+	 * byte, as the relay records its own.
+	 */
+	if (authed && !is_connect && h->target.len > 7 &&
+	    strncasecmp((const char *)b + h->target.off, "http://", 7) == 0) {
+		px->plain = 1;
+		px->state = PX_RELAY;
+		relay_record(c, CX_DIR_REQ, b, buf_used(&c->cin), ts);
+		c->rq = RQ_HEAD;
+		c->head_ns = 0;
+		relay_process_requests(c);
+		return;
+	}
+	/*
 	 * Refusals and tunnels keep the CONNECT in the trace (request 0); an
 	 * intercepted connection's trace is the requests inside it.
 	 */
@@ -391,7 +408,7 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 	}
 	if (!is_connect) {
 		refuse(c, 405, "Method Not Allowed", "Allow: CONNECT\r\n",
-		    "this proxy takes CONNECT only");
+		    "this proxy takes CONNECT, and requests for http:// URLs");
 		return;
 	}
 	if (!ok_target) {
@@ -575,17 +592,133 @@ decide_upstream(struct proxy_conn *px, const struct host_map_table *maps)
 	return 0;
 }
 
-const struct route *
-proxy_conn_route(struct conn *c, const char *target, size_t tlen,
-    char *path, size_t pathlen)
+/* A plain-HTTP proxy request's route: http://HOST[:PORT]/path. */
+static const struct route *
+plain_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
+    char *path, size_t pathlen, int *status, char *msg, size_t msglen)
 {
 	struct proxy_conn *px = c->px;
+	const char *t = (const char *)b + h->target.off, *a, *ae, *end;
+	const struct host_map *m;
+	char auth[300], host[256], port[8], url[400], err[300];
+	struct route *rt;
+	int authed = 0;
 
+	for (int i = 0; i < h->nheaders; i++)
+		if (rh_header_is(b, &h->headers[i], "proxy-authorization") &&
+		    proxy_auth_ok((const char *)b + h->headers[i].value.off,
+		    h->headers[i].value.len, c->r->cfg.proxy_token))
+			authed = 1;
+	if (!authed) {
+		*status = 407;
+		snprintf(msg, msglen, "proxy authentication required on every "
+		    "request");
+		return NULL;
+	}
+	end = t + h->target.len;
+	if (h->target.len <= 7 || strncasecmp(t, "http://", 7) != 0 ||
+	    (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT",
+	    7) == 0)) {
+		*status = 400;
+		snprintf(msg, msglen, "a plain-HTTP proxy connection takes "
+		    "requests for http:// URLs only");
+		return NULL;
+	}
+	a = t + 7;
+	for (ae = a; ae < end && *ae != '/' && *ae != '?' && *ae != '#'; ae++)
+		;
+	/* HOST without a port (a colon after any ']'): 80. */
+	const char *lc = NULL, *rb = NULL;
+	for (const char *p = a; p < ae; p++) {
+		if (*p == ':')
+			lc = p;
+		else if (*p == ']')
+			rb = p;
+	}
+	int has_port = lc != NULL && (rb == NULL || lc > rb);
+	if (snprintf(auth, sizeof(auth), "%.*s%s", (int)(ae - a), a,
+	    has_port ? "" : ":80") >= (int)sizeof(auth) ||
+	    proxy_parse_authority(auth, strlen(auth), host, sizeof(host), port,
+	    sizeof(port)) == -1) {
+		*status = 400;
+		snprintf(msg, msglen, "bad host in the request's URL");
+		return NULL;
+	}
+	/* The path: "/" when the URL has none; no fragment. */
+	char rest[MAX_TARGET + 2];
+	size_t rl = (size_t)(end - ae);
+	if (rl > MAX_TARGET)
+		rl = MAX_TARGET;
+	snprintf(rest, sizeof(rest), "%s%.*s", ae < end && *ae == '/' ? "" :
+	    "/", (int)rl, ae);
+	rest[strcspn(rest, "#")] = '\0';
+	/* A buffer the connection's upstream does not point at. */
+	rt = c->uroute == &px->prt[0] ? &px->prt[1] : &px->prt[0];
+	memset(rt, 0, sizeof(*rt));
+	if ((m = host_map_find(&c->r->cfg.map_hosts, host)) != NULL) {
+		*rt = m->rt;
+		snprintf(rt->prefix, sizeof(rt->prefix), "--map-host %s",
+		    m->host);
+		if (route_path(&rt->up, rest, strlen(rest), path, pathlen) == -1)
+			goto toolong;
+	} else {
+		int v6 = strchr(host, ':') != NULL;
+		snprintf(url, sizeof(url), "http://%s%s%s:%s", v6 ? "[" : "",
+		    host, v6 ? "]" : "", port);
+		if (url_parse(url, &rt->up, err, sizeof(err)) == -1) {
+			*status = 400;
+			snprintf(msg, msglen, "%s", err);
+			return NULL;
+		}
+		snprintf(rt->url, sizeof(rt->url), "%s", url);
+		snprintf(rt->prefix, sizeof(rt->prefix), "HTTP proxy");
+		if (snprintf(path, pathlen, "%s", rest) >= (int)pathlen)
+			goto toolong;
+	}
+	/* The same upstream as the connection's: keep it. */
+	if (c->uroute != NULL && strcmp(c->uroute->up.origin,
+	    rt->up.origin) == 0 && strcmp(c->uroute->prefix, rt->prefix) == 0)
+		return c->uroute;
+	return rt;
+toolong:
+	*status = 414;
+	snprintf(msg, msglen, "request target too long");
+	return NULL;
+}
+
+const struct route *
+proxy_conn_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
+    char *path, size_t pathlen, int *status, char *msg, size_t msglen)
+{
+	struct proxy_conn *px = c->px;
+	const char *target = (const char *)b + h->target.off;
+
+	if (px->plain)
+		return plain_route(c, b, h, path, pathlen, status, msg, msglen);
+	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
+		*status = 405;
+		snprintf(msg, msglen, "CONNECT inside an intercepted "
+		    "connection is refused");
+		return NULL;
+	}
+	if (target[0] != '/') {
+		*status = 400;
+		snprintf(msg, msglen, "only origin-form request targets (/path) "
+		    "are accepted inside an intercepted connection");
+		return NULL;
+	}
 	if (px->tunnel || (!px->decided &&
-	    decide_upstream(px, &c->r->cfg.map_hosts) == -1))
+	    decide_upstream(px, &c->r->cfg.map_hosts) == -1)) {
+		*status = 502;
+		snprintf(msg, msglen, "no upstream for %s:%s", px->host,
+		    px->port);
 		return NULL;
-	if (route_path(&px->rt.up, target, tlen, path, pathlen) == -1)
+	}
+	if (route_path(&px->rt.up, target, h->target.len, path, pathlen) == -1) {
+		*status = 414;
+		snprintf(msg, msglen, "request target too long");
 		return NULL;
+	}
 	return &px->rt;
 }
 
@@ -601,6 +734,10 @@ proxy_conn_close_fields(const struct conn *c, char *out, size_t len)
 	const struct proxy_conn *px = c->px;
 	char host[600];
 
+	if (px->plain) {
+		snprintf(out, len, ",\"mode\":\"http\"");
+		return;
+	}
 	if (px->host[0] == '\0')
 		return;
 	json_escape(host, sizeof(host), px->host, strlen(px->host));

@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "relay_http.h"
+
 struct conn;
 struct proxy_conn;
 struct route;
@@ -39,12 +41,19 @@ int  proxy_conn_interest(const struct conn *c, uint32_t *want);
  */
 int  proxy_conn_upstream_open(struct conn *c);
 /*
- * The route of a request on an intercepted connection, decided at its
- * first request and kept: path gets the upstream's path.  NULL: none.
+ * The route of request h (its bytes at b) and its upstream path into
+ * path.  An intercepted connection's upstream is decided at its first
+ * request and kept; a plain-HTTP proxy connection's (absolute-form
+ * targets, http://HOST/...) at each, each carrying the token.  NULL: the
+ * request is refused with *status and msg.
  */
-const struct route *proxy_conn_route(struct conn *c, const char *target,
-    size_t tlen, char *path, size_t pathlen);
-/* "https://HOST[:PORT]" the client asked for (for the route frame). */
+const struct route *proxy_conn_route(struct conn *c, const uint8_t *b,
+    const struct rh_head *h, char *path, size_t pathlen, int *status,
+    char *msg, size_t msglen);
+/*
+ * What the client's request targets are relative to, for the route
+ * frame: "https://HOST[:PORT]", or "" (absolute-form targets).
+ */
 const char *proxy_conn_origin(const struct conn *c);
 /* Fields for the close frame (",\"connect\":...", JSON). */
 void proxy_conn_close_fields(const struct conn *c, char *out, size_t len);

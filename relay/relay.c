@@ -240,6 +240,7 @@ status_text(int status)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 407: return "Proxy Authentication Required";
 	case 408: return "Request Timeout";
 	case 414: return "URI Too Long";
 	case 431: return "Request Header Fields Too Large";
@@ -998,6 +999,25 @@ start_request(struct conn *c)
 		refuse(c, 400, msg);
 		return -1;
 	}
+	if (h->target.len > MAX_TARGET) {
+		free(h);
+		refuse(c, 414, "request target longer than 8 KiB");
+		return -1;
+	}
+	if (c->px != NULL) {
+		/* The proxy's: its own rules (proxy.h). */
+		int status = 404;
+		char msg[300] = "no route";
+
+		rt = proxy_conn_route(c, b, h, path, sizeof(path), &status,
+		    msg, sizeof(msg));
+		if (rt == NULL) {
+			free(h);
+			refuse(c, status, msg);
+			return -1;
+		}
+		goto routed;
+	}
 	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
 		free(h);
 		refuse(c, 405, "CONNECT is refused: this relay forwards only "
@@ -1011,22 +1031,14 @@ start_request(struct conn *c)
 		    "routes, never to a target named in the request");
 		return -1;
 	}
-	if (h->target.len > MAX_TARGET) {
-		free(h);
-		refuse(c, 414, "request target longer than 8 KiB");
-		return -1;
-	}
-	if (c->px != NULL)
-		rt = proxy_conn_route(c, (const char *)b + h->target.off,
-		    h->target.len, path, sizeof(path));
-	else
-		rt = route_match(&c->r->cfg.routes, (const char *)b +
-		    h->target.off, h->target.len, path, sizeof(path));
+	rt = route_match(&c->r->cfg.routes, (const char *)b + h->target.off,
+	    h->target.len, path, sizeof(path));
 	if (rt == NULL) {
 		free(h);
 		refuse(c, 404, "no route for this path");
 		return -1;
 	}
+routed:
 	/* Another upstream: wait for the responses owed, then switch. */
 	if (c->ustate != UP_NONE && c->uroute != rt &&
 	    strcmp(c->uroute->up.origin, rt->up.origin) != 0) {

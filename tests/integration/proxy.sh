@@ -99,8 +99,18 @@ assert_contains "$out" "HTTP/1.1 407 Proxy Authentication Required" "raw CONNECT
 assert_contains "$out" 'Proxy-Authenticate: Basic realm="cxrec"' "407 asks for Basic"
 out=$(raw $'CONNECT 127.0.0.1:'"$MOCK_PORT"$' HTTP/1.1\r\nProxy-Authorization: Bearer '"$TOKEN"$'\r\n\r\n')
 assert_contains "$out" "HTTP/1.1 200 Connection established" "Bearer TOKEN accepted"
-out=$(raw $'GET http://a.test/ HTTP/1.1\r\nProxy-Authorization: Bearer '"$TOKEN"$'\r\n\r\n')
-assert_contains "$out" "HTTP/1.1 405" "absolute-form requests refused (CONNECT only)"
+out=$(raw $'GET https://a.test/ HTTP/1.1\r\nProxy-Authorization: Bearer '"$TOKEN"$'\r\n\r\n')
+assert_contains "$out" "HTTP/1.1 405" "an https:// URL without CONNECT: 405"
+
+# Plain-HTTP proxy requests (absolute-form http:// URLs), mapped to the
+# mock: forwarded and recorded as the relay's; the token on each.
+out=$(curl -sS --fail -x "$PX" "http://$HOST/test/echo?plain=1" -o plain.json "http://$HOST/test/sse?n=2" -o plain.sse \
+	-w '%{num_connects}')
+assert_eq "$out" "10" "two plain-HTTP requests through the proxy on one connection"
+assert_contains "$(cat plain.json)" '"path": "/test/echo?plain=1"' "plain-HTTP request forwarded, path kept"
+assert_eq "$(grep -c '^data: ' plain.sse)" 2 "plain-HTTP SSE intact"
+code=$(curl -sS -o /dev/null -x "http://127.0.0.1:$PXPORT" "http://$HOST/test/echo" -w '%{http_code}' 2>/dev/null || true)
+assert_eq "$code" 407 "plain-HTTP request without the token: 407"
 
 # WebSocket (codex's GET /v1/responses with Upgrade) through the proxy,
 # with npm's ws as the client over a CONNECT tunnel it opens itself.
@@ -144,8 +154,11 @@ frames i.bin >i.frames
 assert_contains "$(grep '"kind": 7' i.frames | head -1)" "\"sent_to\": \"$MOCK_URL/test/echo?a=1\"" "route frame: where it was sent"
 assert_eq "$(jsonq i.jsonl 'set(e["response"]["status"] for e in x if e["request"] and e["request"]["method"]=="CONNECT")')" \
 	"{407}" "refused CONNECTs recorded with their 407"
-assert_eq "$(jsonq i.jsonl '[e["response"]["status"] for e in x if e["request"] and e["request"]["method"]=="GET" and url(e).startswith("http:")]')" \
-	"[405]" "the absolute-form request recorded with its 405"
+assert_eq "$(jsonq i.jsonl '[e["response"]["status"] for e in x if url(e).startswith("https:")]')" \
+	"[405]" "the https:// request without CONNECT recorded with its 405"
+assert_eq "$(jsonq i.jsonl '[(e["source"], e["response"]["status"], e["request"]["upstream"]) for e in x if url(e).startswith("http://")]')" \
+	"[('proxy', 200, 'http://$HOST/test/echo?plain=1'), ('proxy', 200, 'http://$HOST/test/sse?n=2'), ('proxy', 407, None)]" \
+	"plain-HTTP requests decoded with their URLs, and the refused one"
 assert_contains "$(jsonq i.jsonl '[e["error"] for e in x if e["response"] and e["response"]["status"]==407]')" \
 	"proxy authentication required" "407s carry an error"
 if [ "$WS" = 1 ]; then

@@ -40,6 +40,7 @@ START_TEST(test_setup)
 	ck_assert_int_eq(proxy_setup_env(&ps, r), 0);
 	ck_assert_str_eq(getenv("HTTPS_PROXY"), url);
 	ck_assert_str_eq(getenv("https_proxy"), url);
+	ck_assert_str_eq(getenv("HTTP_PROXY"), url);
 	ck_assert_str_eq(getenv("NODE_EXTRA_CA_CERTS"), ps.ca_path);
 	ck_assert_str_eq(getenv("SSL_CERT_FILE"), ps.bundle);
 	ck_assert(strstr(getenv("NO_PROXY"), "127.0.0.1") != NULL);
