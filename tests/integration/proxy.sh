@@ -54,6 +54,13 @@ out=$(curl -sS --fail -x "$PX" --cacert "$CA" "https://$HOST/test/echo?a=1" -o e
 assert_eq "$out" "10" "two requests on one intercepted connection"
 assert_contains "$(cat echo.json)" "\"host\": \"127.0.0.1:$MOCK_PORT\"" "the mapped upstream answered, with its own Host"
 assert_eq "$(grep -c '^data: {"i":' sse.txt)" 5 "SSE through the proxy intact"
+# Bulk both ways through the client's TLS: 8 MB up, 12 MB down, intact.
+head -c 8000000 /dev/urandom >big.bin
+out=$(curl -sS --fail -x "$PX" --cacert "$CA" "https://$HOST/test/echo" --data-binary @big.bin \
+	-H 'Content-Type: application/octet-stream')
+assert_contains "$out" "\"sha256\": \"$(sha256sum big.bin | cut -d' ' -f1)\"" "8 MB request body intact through the proxy"
+assert_eq "$(curl -sS --fail -x "$PX" --cacert "$CA" "https://$HOST/test/bytes?n=12000000" | sha256sum)" \
+	"$(curl -sS --fail --cacert certs/ca.pem "$MOCK_URL/test/bytes?n=12000000" | sha256sum)" "12 MB response intact through the proxy"
 # The leaf (python's http.client through a tunnel): for the host, issued
 # by the run's CA, for servers; an IP literal gets an iPAddress SAN.
 leaf=$(/usr/bin/python3 - "$PXPORT" "$TOKEN" "$CA" <<'PY'
