@@ -15,7 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -193,6 +195,57 @@ proxy_parse_authority(const char *s, size_t len, char *host, size_t hostlen,
 		if (inet_pton(AF_INET6, host, ip) != 1)
 			return -1;
 	}
+	return 0;
+}
+
+/* --- the listener ------------------------------------------------------ */
+
+/* Listen on cfg.proxy_listen (loopback only) for the forward proxy. */
+int
+proxy_listen(struct relay *r, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct epoll_event ev;
+	int one = 1;
+
+	if (r->cfg.proxy_token == NULL || r->cfg.proxy_token[0] == '\0' ||
+	    r->cfg.ca == NULL) {
+		snprintf(err, errlen, "the proxy needs a token and a CA");
+		return -1;
+	}
+	if (relay_parse_listen(r->cfg.proxy_listen, &ss, &sl, err, errlen) == -1)
+		return -1;
+	if (!relay_is_loopback(&ss)) {
+		snprintf(err, errlen, "--proxy-listen '%s': the proxy listens "
+		    "on loopback addresses only", r->cfg.proxy_listen);
+		return -1;
+	}
+	if ((r->srv_tls = cx_ca_server_ctx(r->cfg.ca, err, errlen)) == NULL)
+		return -1;
+	r->plfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (r->plfd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(r->plfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(r->plfd, (struct sockaddr *)&ss, sl) == -1 ||
+	    listen(r->plfd, 1024) == -1) {
+		snprintf(err, errlen, "cannot listen on %s: %s",
+		    r->cfg.proxy_listen, strerror(errno));
+		return -1;
+	}
+	sl = sizeof(ss);
+	getsockname(r->plfd, (struct sockaddr *)&ss, &sl);
+	relay_sockaddr_str(&ss, r->paddr, sizeof(r->paddr));
+	r->pport = ss.ss_family == AF_INET ?
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	r->plep.side = SIDE_PROXY_LISTEN;
+	ev.events = EPOLLIN;
+	ev.data.ptr = &r->plep;
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->plfd, &ev);
 	return 0;
 }
 

@@ -25,6 +25,10 @@ struct route;
 
 /* --- hooks for relay.c ------------------------------------------------ */
 
+struct relay;
+/* Listen on cfg.proxy_listen (loopback only); 0, or -1 with err. */
+int  proxy_listen(struct relay *r, char *err, size_t errlen);
+
 /* A connection accepted on the proxy listener: state and open frame. */
 void proxy_conn_start(struct conn *c);
 void proxy_conn_free(struct proxy_conn *px);

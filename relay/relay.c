@@ -6,6 +6,11 @@
  * find where they end (body framing); responses likewise.  Bytes are
  * forwarded as soon as they arrive and recorded as they pass: the client's
  * bytes as received, and exactly what the client is sent.
+ *
+ * Connections accepted on the forward proxy's listener (proxy.c) go
+ * through the proxy_conn_* hooks until their CONNECT is answered; after
+ * that they are the relay's like any other, their client side over TLS
+ * (c->cssl) when intercepted.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1269,8 +1274,8 @@ conn_free(struct conn *c)
 	free(c);
 }
 
-static void
-sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t len)
+void
+relay_sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
@@ -1374,11 +1379,11 @@ accept_all(struct relay *r, int proxy)
 		r->conns = c;
 		r->nconns++;
 		r->st.conns++;
-		sockaddr_str(&ss, peer, sizeof(peer));
+		relay_sockaddr_str(&ss, peer, sizeof(peer));
 		int have_local = getsockname(fd, (struct sockaddr *)&ls,
 		    &ll) == 0;
 		if (have_local)
-			sockaddr_str(&ls, local, sizeof(local));
+			relay_sockaddr_str(&ls, local, sizeof(local));
 		else
 			snprintf(local, sizeof(local), "unknown");
 		if (r->cfg.trace)
@@ -1447,8 +1452,8 @@ check_timeouts(struct relay *r)
 
 /* --- the relay ------------------------------------------------------------- */
 
-static int
-parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
+int
+relay_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
     char *err, size_t errlen)
 {
 	char host[256];
@@ -1498,8 +1503,8 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
 	return 0;
 }
 
-static int
-is_loopback(const struct sockaddr_storage *ss)
+int
+relay_is_loopback(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s = (const void *)ss;
@@ -1509,55 +1514,6 @@ is_loopback(const struct sockaddr_storage *ss)
 		const struct sockaddr_in6 *s = (const void *)ss;
 		return IN6_IS_ADDR_LOOPBACK(&s->sin6_addr);
 	}
-	return 0;
-}
-
-/* Listen on cfg.proxy_listen (loopback only) for the forward proxy. */
-static int
-proxy_listen(struct relay *r, char *err, size_t errlen)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl;
-	struct epoll_event ev;
-	int one = 1;
-
-	if (r->cfg.proxy_token == NULL || r->cfg.proxy_token[0] == '\0' ||
-	    r->cfg.ca == NULL) {
-		snprintf(err, errlen, "the proxy needs a token and a CA");
-		return -1;
-	}
-	if (parse_listen(r->cfg.proxy_listen, &ss, &sl, err, errlen) == -1)
-		return -1;
-	if (!is_loopback(&ss)) {
-		snprintf(err, errlen, "--proxy-listen '%s': the proxy listens "
-		    "on loopback addresses only", r->cfg.proxy_listen);
-		return -1;
-	}
-	if ((r->srv_tls = cx_ca_server_ctx(r->cfg.ca, err, errlen)) == NULL)
-		return -1;
-	r->plfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	if (r->plfd == -1) {
-		snprintf(err, errlen, "socket: %s", strerror(errno));
-		return -1;
-	}
-	setsockopt(r->plfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(r->plfd, (struct sockaddr *)&ss, sl) == -1 ||
-	    listen(r->plfd, 1024) == -1) {
-		snprintf(err, errlen, "cannot listen on %s: %s",
-		    r->cfg.proxy_listen, strerror(errno));
-		return -1;
-	}
-	sl = sizeof(ss);
-	getsockname(r->plfd, (struct sockaddr *)&ss, &sl);
-	sockaddr_str(&ss, r->paddr, sizeof(r->paddr));
-	r->pport = ss.ss_family == AF_INET ?
-	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
-	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-	r->plep.side = SIDE_PROXY_LISTEN;
-	ev.events = EPOLLIN;
-	ev.data.ptr = &r->plep;
-	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->plfd, &ev);
 	return 0;
 }
 
@@ -1586,10 +1542,10 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	if ((r->tls = tls_client_ctx(cfg->cacert, cfg->insecure, err,
 	    errlen)) == NULL)
 		goto fail;
-	if (parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:0", &ss, &sl,
+	if (relay_parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:0", &ss, &sl,
 	    err, errlen) == -1)
 		goto fail;
-	if (!is_loopback(&ss))
+	if (!relay_is_loopback(&ss))
 		log_warnx("relay: warning: listening on %s, which is not a "
 		    "loopback address: anyone who can reach it can use the "
 		    "relay and read nothing back, but send requests with "
@@ -1612,7 +1568,7 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	}
 	sl = sizeof(ss);
 	getsockname(r->lfd, (struct sockaddr *)&ss, &sl);
-	sockaddr_str(&ss, r->addr, sizeof(r->addr));
+	relay_sockaddr_str(&ss, r->addr, sizeof(r->addr));
 	r->port = ss.ss_family == AF_INET ?
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
 	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

@@ -11,7 +11,9 @@
 #ifndef CX_RELAY_CONN_H
 #define CX_RELAY_CONN_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 #include <openssl/ssl.h>
 
 #include "buf.h"
@@ -136,5 +138,12 @@ void relay_process_requests(struct conn *c);
 /* Register the epoll interest the connection's state calls for. */
 void relay_conn_events(struct conn *c);
 void relay_conn_close(struct conn *c, const char *by, const char *reason);
+/* "HOST:PORT" or "PORT" into a socket address; -1 with err. */
+int  relay_parse_listen(const char *s, struct sockaddr_storage *ss,
+    socklen_t *sl, char *err, size_t errlen);
+int  relay_is_loopback(const struct sockaddr_storage *ss);
+/* "127.0.0.1:PORT", "[::1]:PORT" */
+void relay_sockaddr_str(const struct sockaddr_storage *ss, char *out,
+    size_t len);
 
 #endif
