@@ -9,6 +9,7 @@
 #include "jsonstr.h"
 #include "log.h"
 #include "xmalloc.h"
+#include "proxy_setup.h"
 #include "relay_opts.h"
 
 void
@@ -27,6 +28,12 @@ usage_relay(void)
 	    "  --listen HOST:PORT     where to listen (default 127.0.0.1:8080;\n"
 	    "                         port 0 picks a free one; a non-loopback\n"
 	    "                         address is warned about)\n"
+	    "  --proxy-listen HOST:PORT\n"
+	    "                         also be a forward proxy there (loopback;\n"
+	    "                         port 0 picks one) for clients that ignore\n"
+	    "                         base URLs: a CA made for this run, its\n"
+	    "                         certificate and the proxy's URL with its\n"
+	    "                         token said on stderr (docs/proxy.md)\n"
 	    RELAY_OPTS_HELP
 	    "  -h, --help             this help\n");
 }
@@ -44,7 +51,9 @@ on_stop(int sig)
 int
 cmd_relay(int argc, char **argv)
 {
-	static const struct option longopts[] = { RELAY_LONGOPTS, { 0 } };
+	static const struct option longopts[] = { RELAY_LONGOPTS,
+	    RELAY_PROXY_LONGOPTS, { 0 } };
+	struct proxy_setup ps = { 0 };
 	struct relay_opts o;
 	struct relay_config cfg;
 	struct relay_stats st;
@@ -85,14 +94,21 @@ cmd_relay(int argc, char **argv)
 	if (relay_opts_config(&o, &defaults, &cfg) == -1)
 		return CX_EXIT_SYS;
 	cfg.client_lookup = 1;          /* each client's process, from /proc */
+	if (o.proxy_listen != NULL &&
+	    proxy_setup_init(&ps, &cfg, err, sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return CX_EXIT_SYS;
+	}
 	/* Listening first: a relay that cannot start leaves the trace be. */
 	if ((the_relay = relay_new(&cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		proxy_setup_free(&ps);
 		return CX_EXIT_SYS;
 	}
 	if ((w = open_trace(&o)) == NULL) {
 		relay_free(the_relay);
 		the_relay = NULL;
+		proxy_setup_free(&ps);
 		return CX_EXIT_SYS;
 	}
 	relay_set_trace(the_relay, w);
@@ -100,15 +116,18 @@ cmd_relay(int argc, char **argv)
 	char cacert[1200] = "";
 	if (o.cacert)
 		json_escape(cacert, sizeof(cacert), o.cacert, strlen(o.cacert));
+	char *proxy = o.proxy_listen ? proxy_setup_json(&ps, the_relay, &cfg) :
+	    NULL;
 	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
 	    "{\"type\":\"relay\",\"cxrec_version\":\"%s\",\"listen\":\"%s\","
 	    "\"routes\":%s,\"insecure\":%s,\"cacert\":%s%s%s,"
-	    "\"redact_at_source\":%s}",
+	    "\"redact_at_source\":%s,\"proxy\":%s}",
 	    CXREC_VERSION, relay_address(the_relay), routes,
 	    o.insecure ? "true" : "false", o.cacert ? "\"" : "",
 	    o.cacert ? cacert : "null", o.cacert ? "\"" : "",
-	    o.redact_at_source ? "true" : "false");
+	    o.redact_at_source ? "true" : "false", proxy ? proxy : "null");
 	free(routes);
+	free(proxy);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -119,10 +138,17 @@ cmd_relay(int argc, char **argv)
 		    "verified");
 	fprintf(stderr, "cxrec: relay: listening on http://%s, recording to "
 	    "%s (Ctrl-C to stop)\n", relay_address(the_relay), o.output);
+	if (o.proxy_listen != NULL) {
+		char url[200];
+		proxy_setup_url(&ps, the_relay, url, sizeof(url));
+		fprintf(stderr, "cxrec: relay: proxy %s (CA certificate %s)\n",
+		    url, ps.ca_path);
+	}
 	rc = relay_run(the_relay);
 	relay_get_stats(the_relay, &st);
 	relay_free(the_relay);
 	the_relay = NULL;
+	proxy_setup_free(&ps);
 	fprintf(stderr, "cxrec: relay: %llu connections, %llu requests, %llu "
 	    "bytes in, %llu bytes out, recorded to %s\n",
 	    (unsigned long long)st.conns, (unsigned long long)st.requests,

@@ -39,17 +39,39 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 	case OPT_REDACT_AT_SOURCE:
 		o->redact_at_source = 1;
 		return 1;
-	case OPT_LISTEN: {
+	case OPT_MAP_HOST:
+		if (host_map_add_spec(&o->map_hosts, arg, err, errlen) == -1)
+			return -1;
+		return 1;
+	case OPT_INTERCEPT:
+		if (strcmp(arg, "all") == 0)
+			o->intercept = RELAY_INTERCEPT_ALL;
+		else if (strcmp(arg, "agent") == 0)
+			o->intercept = RELAY_INTERCEPT_AGENT;
+		else if (strcmp(arg, "none") == 0)
+			o->intercept = RELAY_INTERCEPT_NONE;
+		else {
+			snprintf(err, errlen, "--intercept '%s': expected all, "
+			    "agent or none", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_LISTEN:
+	case OPT_PROXY_LISTEN: {
 		/* The port, after the last colon (or the whole of it). */
 		const char *c = strrchr(arg, ':'), *port = c ? c + 1 : arg;
 
 		if (port[0] == '\0' || strspn(port, "0123456789") !=
 		    strlen(port) || strlen(port) > 5 || atoi(port) > 65535) {
-			snprintf(err, errlen, "--listen '%s': expected HOST:PORT "
-			    "with a port from 0 to 65535", arg);
+			snprintf(err, errlen, "--%s '%s': expected HOST:PORT "
+			    "with a port from 0 to 65535", opt == OPT_LISTEN ?
+			    "listen" : "proxy-listen", arg);
 			return -1;
 		}
-		o->listen = arg;
+		if (opt == OPT_LISTEN)
+			o->listen = arg;
+		else
+			o->proxy_listen = arg;
 		return 1;
 	}
 	case OPT_HEADER_TIMEOUT:
@@ -110,6 +132,9 @@ relay_opts_config(struct relay_opts *o, const struct route_table *defaults,
 	cfg->insecure = o->insecure;
 	cfg->header_timeout_s = o->header_timeout_s;
 	cfg->idle_timeout_s = o->idle_timeout_s;
+	cfg->map_hosts = o->map_hosts;
+	cfg->intercept = o->intercept;
+	cfg->proxy_listen = o->proxy_listen;
 	return 0;
 }
 

@@ -23,6 +23,9 @@ enum {
 	OPT_REDACT_AT_SOURCE,
 	OPT_AGENT,
 	OPT_MODE,
+	OPT_MAP_HOST,
+	OPT_INTERCEPT,
+	OPT_PROXY_LISTEN,
 	OPT_HELP,
 };
 
@@ -36,7 +39,13 @@ enum {
 	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT }, \
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT }, \
 	{ "redact-at-source", no_argument, NULL, OPT_REDACT_AT_SOURCE }, \
+	{ "map-host", required_argument, NULL, OPT_MAP_HOST }, \
+	{ "intercept", required_argument, NULL, OPT_INTERCEPT }, \
 	{ "help", no_argument, NULL, 'h' }
+
+/* `cxrec relay` only: the forward proxy's own listener. */
+#define RELAY_PROXY_LONGOPTS \
+	{ "proxy-listen", required_argument, NULL, OPT_PROXY_LISTEN }
 
 #define RELAY_OPTS_HELP \
 	"  -o, --output FILE      the trace (default trace.bin; an existing one\n" \
@@ -58,7 +67,15 @@ enum {
 	"  --redact-at-source     keep credential headers (Authorization,\n" \
 	"                         cookies, API keys) out of the trace: each value\n" \
 	"                         recorded as a keyed fingerprint instead\n" \
-	"                         (docs/security.md)\n"
+	"                         (docs/security.md)\n" \
+	"  --map-host HOST=URL    the forward proxy sends what clients meant for\n" \
+	"                         HOST to URL instead, its path before theirs\n" \
+	"                         (repeatable; docs/proxy.md)\n" \
+	"  --intercept all|agent|none\n" \
+	"                         which CONNECT hosts the forward proxy decrypts\n" \
+	"                         and records (default all; agent: the agents'\n" \
+	"                         API and sign-in hosts and mapped hosts; the\n" \
+	"                         rest are tunnelled, only their sizes recorded)\n"
 
 struct relay_opts {
 	struct route_table       routes;        /* the user's, no defaults */
@@ -70,6 +87,9 @@ struct relay_opts {
 	int                      idle_timeout_s;
 	int                      redact_at_source;
 	struct cx_srcredact_key  redact_key;    /* with redact_at_source */
+	struct host_map_table    map_hosts;     /* --map-host */
+	enum relay_intercept     intercept;     /* --intercept */
+	const char              *proxy_listen;  /* --proxy-listen */
 };
 
 void relay_opts_init(struct relay_opts *o);

@@ -82,6 +82,7 @@ cx_source_name(uint8_t source)
 	case CX_SRC_PRELOAD:	return "preload";
 	case CX_SRC_PROBE:	return "probe";
 	case CX_SRC_CLI:	return "cxrec";
+	case CX_SRC_PROXY:	return "proxy";
 	default:		return "unknown";
 	}
 }

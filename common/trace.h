@@ -44,6 +44,7 @@ enum cx_source {
 	CX_SRC_PRELOAD = 2,
 	CX_SRC_PROBE = 3,
 	CX_SRC_CLI = 4,         /* cxrec itself (notes, process info) */
+	CX_SRC_PROXY = 5,       /* the relay's forward proxy (docs/proxy.md) */
 };
 
 /* Direction of a DATA frame. */

@@ -23,6 +23,7 @@
 
 struct job {
 	uint64_t                 conn;
+	uint8_t                  source;        /* the connection's writer */
 	struct sockaddr_storage  peer;
 	struct sockaddr_storage  local;
 };
@@ -321,7 +322,7 @@ record(struct cx_peerproc *pp, const struct job *j)
 	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
 		memset(&f, 0, sizeof(f));
 		f.kind = CX_K_PROC;
-		f.source = CX_SRC_RELAY;
+		f.source = j->source;
 		f.conn = j->conn;
 		f.ts_ns = cx_now_ns();
 		f.pid = pid;
@@ -379,7 +380,7 @@ cx_peerproc_new(struct cx_writer *w, const struct cx_srcredact_key *redact)
 }
 
 void
-cx_peerproc_lookup(struct cx_peerproc *pp, uint64_t conn,
+cx_peerproc_lookup(struct cx_peerproc *pp, uint8_t source, uint64_t conn,
     const struct sockaddr_storage *peer,
     const struct sockaddr_storage *local)
 {
@@ -390,6 +391,7 @@ cx_peerproc_lookup(struct cx_peerproc *pp, uint64_t conn,
 		struct job *j = &pp->q[(pp->head + pp->n) % CX_PEERPROC_QUEUE];
 
 		j->conn = conn;
+		j->source = source;
 		j->peer = *peer;
 		j->local = *local;
 		pp->n++;

@@ -31,8 +31,12 @@ struct cx_peerproc;
 /* NULL if the thread cannot start (errno set). */
 struct cx_peerproc *cx_peerproc_new(struct cx_writer *w,
     const struct cx_srcredact_key *redact);
-/* Find and record the process behind connection conn (peer -> local). */
-void     cx_peerproc_lookup(struct cx_peerproc *pp, uint64_t conn,
+/*
+ * Find and record the process behind connection conn (peer -> local), in
+ * a frame of source's (CX_SRC_RELAY or CX_SRC_PROXY).
+ */
+void     cx_peerproc_lookup(struct cx_peerproc *pp, uint8_t source,
+    uint64_t conn,
     const struct sockaddr_storage *peer,
     const struct sockaddr_storage *local);
 /* Finish the lookups queued, stop the thread, free.  NULL is fine. */

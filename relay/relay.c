@@ -6,6 +6,11 @@
  * find where they end (body framing); responses likewise.  Bytes are
  * forwarded as soon as they arrive and recorded as they pass: the client's
  * bytes as received, and exactly what the client is sent.
+ *
+ * Connections accepted on the forward proxy's listener (proxy.c) go
+ * through the proxy_conn_* hooks until their CONNECT is answered; after
+ * that they are the relay's like any other, their client side over TLS
+ * (c->cssl) when intercepted.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -28,113 +33,36 @@
 #include <openssl/err.h>
 
 #include "buf.h"
+#include "ca.h"
 #include "jsonstr.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "peerproc.h"
+#include "proxy.h"
 #include "relay.h"
+#include "relay_conn.h"
 #include "srcredact.h"
 #include "relay_http.h"
 #include "relay_tls.h"
 #include "resolve.h"
 
-#define IOBUF           (64 * 1024)
-#define CIN_MAX         (256 * 1024)    /* unparsed client bytes */
-#define UOUT_MAX        (1024 * 1024)   /* queued for upstream */
-#define COUT_MAX        (1024 * 1024)   /* queued for the client */
-#define MAX_PENDING     64              /* pipelined requests in flight */
-#define MAX_TARGET      8192            /* longer request targets: 414 */
+#define DYN_SLOTS       64              /* resolver slots for proxy hosts */
 
-enum side { SIDE_LISTEN, SIDE_STOP, SIDE_RESOLVED, SIDE_CLIENT, SIDE_UPSTREAM };
-
-struct ep {
-	enum side        side;
-	struct conn     *c;
-};
-
-enum rq_state { RQ_HEAD, RQ_BODY, RQ_WAIT, RQ_TUNNEL, RQ_DEAD };
-enum rs_state { RS_HEAD, RS_BODY, RS_TUNNEL, RS_RAW };
-enum up_state { UP_NONE, UP_RESOLVING, UP_CONNECTING, UP_HANDSHAKE, UP_OPEN };
-
-struct pending {
-	uint32_t seq;
-	uint8_t  head;          /* HEAD request: no body in the response */
-	uint8_t  upgrade;       /* asked for an Upgrade */
-	uint8_t  answered;      /* some response bytes were sent */
-};
-
-struct conn {
-	struct relay    *r;
-	struct conn     *next, *prev;
-	uint64_t         id;
-	struct ep        cep, uep;
-	int              cfd, ufd;
-	uint32_t         cev, uev;      /* epoll interest registered */
-	SSL             *ssl;
-	enum up_state    ustate;
-	int              uwant;         /* handshake/IO wants EPOLLIN/OUT */
-	int              uread_wants_write;
-	const struct route *uroute;
-	struct addr_list addrs;         /* the upstream's addresses */
-	int              next_addr;     /* the next one to try */
-	struct buf       cin, uout, cout, uhead;
-	enum rq_state    rq;
-	struct rh_body   rqbody;
-	uint32_t         seq;
-	enum rs_state    rs;
-	struct rh_body   rsbody;
-	int              uclose_after;  /* upstream said Connection: close */
-	struct pending   pend[MAX_PENDING];
-	int              npend;
-	int              cin_blocked;   /* cin waits for room in uout */
-	int              client_eof;    /* the client half-closed: answer, then close */
-	int              deferred;      /* a refusal waits for owed responses */
-	uint32_t         deferred_seq;
-	char             deferred_msg[512];
-	int              closing;       /* flush cout, then close */
-	int              dead;
-	int64_t          last_ns;       /* last activity */
-	int64_t          head_ns;       /* first byte of an unfinished head */
-	int64_t          connect_ns;    /* upstream connect started */
-	struct cx_srcredact_conn red;   /* --redact-at-source */
-};
-
-struct relay {
-	struct relay_config cfg;
-	SSL_CTX         *tls;
-	int              lfd, epfd, stopfd, resfd;
-	struct ep        lep, sep, rep;
-	struct resolver *resolver;
-	char             addr[80];
-	int              port;
-	struct conn     *conns;
-	int              nconns;
-	struct conn     *dead;          /* freed after each batch */
-	int              accept_paused; /* out of fds: listener out of epoll */
-	struct relay_stats st;
-	uint32_t         pid;
-	struct cx_peerproc *pp;         /* client lookups in /proc, or NULL */
-	uint8_t         *scratch;       /* --redact-at-source: what is recorded */
-	size_t           scratch_len;
-};
-
-static void conn_close(struct conn *c, const char *by, const char *reason);
 static void upstream_read(struct conn *c);
 static void upstream_flush(struct conn *c);
-static void process_requests(struct conn *c);
-static void conn_events(struct conn *c);
 static void after_responses(struct conn *c);
 static void accept_resume(struct relay *r);
 
 /* --- recording ------------------------------------------------------------- */
 
-static void
-record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
+void
+relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 {
 	struct relay *r = c->r;
 	struct cx_frame f;
 
-	if (r->cfg.trace == NULL || n == 0)
+	c->bytes[dir] += n;
+	if (r->cfg.trace == NULL || n == 0 || c->norecord)
 		return;
 	if (r->cfg.redact_key != NULL) {
 		if (r->scratch_len < n) {
@@ -154,7 +82,7 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 	}
 	memset(&f, 0, sizeof(f));
 	f.kind = CX_K_DATA;
-	f.source = CX_SRC_RELAY;
+	f.source = c->source;
 	f.dir = dir;
 	f.conn = c->id;
 	f.ts_ns = ts;
@@ -163,8 +91,8 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 	cx_writer_put(c->r->cfg.trace, &f);
 }
 
-static void
-record_error(struct conn *c, int64_t seq, const char *msg)
+void
+relay_record_error(struct conn *c, int64_t seq, const char *msg)
 {
 	char esc[1024];
 
@@ -173,14 +101,84 @@ record_error(struct conn *c, int64_t seq, const char *msg)
 		return;
 	json_escape(esc, sizeof(esc), msg, strlen(msg));
 	if (seq >= 0)
-		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, CX_SRC_RELAY, c->id,
+		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, c->source, c->id,
 		    "{\"seq\":%lld,\"error\":\"%s\"}", (long long)seq, esc);
 	else
-		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, CX_SRC_RELAY, c->id,
+		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, c->source, c->id,
 		    "{\"error\":\"%s\"}", esc);
 }
 
 /* --- client side ----------------------------------------------------------- */
+
+/*
+ * Write to the client, over its TLS once it has one (the proxy's
+ * intercepted connections).  Returns the bytes taken (0: it would block),
+ * or -1: the client is gone.
+ */
+static ssize_t
+client_write(struct conn *c, const uint8_t *p, size_t n)
+{
+	size_t off = 0;
+
+	if (c->cssl == NULL) {
+		ssize_t w = send(c->cfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w >= 0)
+			return w;
+		return errno == EAGAIN || errno == EINTR ? 0 : -1;
+	}
+	while (off < n) {
+		size_t k = n - off;
+		int rc;
+
+		ERR_clear_error();
+		rc = SSL_write(c->cssl, p + off, k > INT32_MAX ? INT32_MAX :
+		    (int)k);
+		if (rc > 0) {
+			off += (size_t)rc;
+			continue;
+		}
+		int e = SSL_get_error(c->cssl, rc);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
+			break;
+		ERR_clear_error();
+		return -1;
+	}
+	return (ssize_t)off;
+}
+
+/*
+ * Read from the client: >0 bytes, 0 end of stream, -1 with errno (EAGAIN:
+ * nothing now).
+ */
+static ssize_t
+client_recv(struct conn *c, uint8_t *p, size_t n)
+{
+	int rc, e;
+
+	if (c->cssl == NULL)
+		return recv(c->cfd, p, n, 0);
+	ERR_clear_error();
+	errno = 0;
+	rc = SSL_read(c->cssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+	if (rc > 0)
+		return rc;
+	e = SSL_get_error(c->cssl, rc);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		c->cssl_rwant = e == SSL_ERROR_WANT_WRITE;
+		errno = EAGAIN;
+		return -1;
+	}
+	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL &&
+	    errno == 0) || (e == SSL_ERROR_SSL && ERR_GET_REASON(
+	    ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
+		ERR_clear_error();
+		return 0;
+	}
+	ERR_clear_error();
+	if (errno == 0 || errno == EAGAIN)
+		errno = ECONNRESET;
+	return -1;
+}
 
 /*
  * Send to the client now if we can, queuing the rest, then record.  The
@@ -191,8 +189,8 @@ record_error(struct conn *c, int64_t seq, const char *msg)
  * relay killed between the two system calls could leave a client with
  * bytes its trace lacks.
  */
-static void
-client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
+void
+relay_client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 {
 	size_t off = 0;
 	int gone = 0;
@@ -201,38 +199,38 @@ client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 		return;
 	c->r->st.resp_bytes += n;
 	if (buf_used(&c->cout) == 0) {
-		ssize_t w = send(c->cfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = client_write(c, p, n);
 		if (w > 0)
 			off = (size_t)w;
-		else if (w == -1 && errno != EAGAIN && errno != EINTR)
+		else if (w == -1)
 			gone = 1;
 	}
-	record(c, CX_DIR_RESP, p, n, ts);
+	relay_record(c, CX_DIR_RESP, p, n, ts);
 	if (gone) {
-		conn_close(c, "client", "client went away");
+		relay_conn_close(c, "client", "client went away");
 		return;
 	}
 	if (off < n)
 		buf_append(&c->cout, p + off, n - off);
 }
 
-static void
-client_flush(struct conn *c)
+void
+relay_client_flush(struct conn *c)
 {
 	while (buf_used(&c->cout) > 0) {
-		ssize_t w = send(c->cfd, buf_head(&c->cout), buf_used(&c->cout),
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = client_write(c, buf_head(&c->cout),
+		    buf_used(&c->cout));
 		if (w > 0) {
 			buf_consume(&c->cout, (size_t)w);
 			continue;
 		}
-		if (w == -1 && (errno == EAGAIN || errno == EINTR))
+		if (w == 0)
 			break;
-		conn_close(c, "client", "client went away");
+		relay_conn_close(c, "client", "client went away");
 		return;
 	}
 	if (buf_used(&c->cout) == 0 && c->closing) {
-		conn_close(c, "relay", "response complete");
+		relay_conn_close(c, "relay", "response complete");
 		return;
 	}
 	/* Room again: read what the upstream's TLS layer may hold. */
@@ -247,6 +245,7 @@ status_text(int status)
 	case 400: return "Bad Request";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
+	case 407: return "Proxy Authentication Required";
 	case 408: return "Request Timeout";
 	case 414: return "URI Too Long";
 	case 431: return "Request Header Fields Too Large";
@@ -260,8 +259,8 @@ status_text(int status)
  * Answer the client ourselves (an error), record it and the reason, and
  * close once it is sent.
  */
-static void
-reply_error(struct conn *c, int64_t seq, int status, const char *msg)
+void
+relay_reply_error(struct conn *c, int64_t seq, int status, const char *msg)
 {
 	char body[1200], head[256];
 	int bl, hl;
@@ -273,25 +272,25 @@ reply_error(struct conn *c, int64_t seq, int status, const char *msg)
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %d\r\nConnection: close\r\n"
 	    "X-Cxrec-Error: 1\r\n\r\n", status, status_text(status), bl);
-	record_error(c, seq, msg);
+	relay_record_error(c, seq, msg);
 	int64_t ts = cx_now_ns();
-	client_send(c, (const uint8_t *)head, (size_t)hl, ts);
-	client_send(c, (const uint8_t *)body, (size_t)bl, ts);
+	relay_client_send(c, (const uint8_t *)head, (size_t)hl, ts);
+	relay_client_send(c, (const uint8_t *)body, (size_t)bl, ts);
 	if (c->dead)
 		return;
 	c->rq = RQ_DEAD;
 	c->closing = 1;
-	client_flush(c);
+	relay_client_flush(c);
 }
 
 /* Stop reading; close once what the client is owed is sent. */
-static void
-end_after_flush(struct conn *c, const char *by, const char *why)
+void
+relay_end_after_flush(struct conn *c, const char *by, const char *why)
 {
 	c->rq = RQ_DEAD;
 	c->closing = 1;
 	if (buf_used(&c->cout) == 0)
-		conn_close(c, by, why);
+		relay_conn_close(c, by, why);
 }
 
 /*
@@ -302,7 +301,7 @@ static void
 refuse(struct conn *c, int status, const char *msg)
 {
 	if (c->npend == 0) {
-		reply_error(c, c->seq, status, msg);
+		relay_reply_error(c, c->seq, status, msg);
 		return;
 	}
 	c->deferred = status;
@@ -347,10 +346,10 @@ upstream_idle_drop(struct conn *c)
 
 	upstream_drop(c);
 	if (mid_body) {
-		record_error(c, c->seq ? (int64_t)c->seq - 1 : -1, "the upstream "
+		relay_record_error(c, c->seq ? (int64_t)c->seq - 1 : -1, "the upstream "
 		    "answered and closed before the request body ended; the "
 		    "rest of the body was not forwarded");
-		end_after_flush(c, "relay", "request body cut");
+		relay_end_after_flush(c, "relay", "request body cut");
 	}
 }
 
@@ -372,14 +371,14 @@ upstream_fail(struct conn *c, const char *what)
 	if (c->npend > 0 && !c->pend[0].answered) {
 		uint32_t seq = c->pend[0].seq;
 		upstream_drop(c);
-		reply_error(c, seq, 502, msg);
+		relay_reply_error(c, seq, 502, msg);
 		return;
 	}
-	record_error(c, c->npend > 0 ? (int64_t)c->pend[0].seq : -1, msg);
+	relay_record_error(c, c->npend > 0 ? (int64_t)c->pend[0].seq : -1, msg);
 	upstream_drop(c);
 	/* The client saw part of a response: it must see the cut. */
 	if (buf_used(&c->cout) == 0)
-		conn_close(c, "upstream", what);
+		relay_conn_close(c, "upstream", what);
 	else {
 		c->closing = 1;
 		c->rq = RQ_DEAD;
@@ -460,16 +459,25 @@ upstream_try_connect(struct conn *c, char *err, size_t errlen)
 }
 
 /* Resolve (off the loop) and connect to rt's upstream. */
-static int
-upstream_start(struct conn *c, const struct route *rt)
+int
+relay_upstream_start(struct conn *c, const struct route *rt)
 {
 	char err[512] = "no address";
 	int rc;
 
 	c->uroute = rt;
 	c->connect_ns = cx_now_ns();
-	rc = resolver_get(c->r->resolver, (int)(rt - c->r->cfg.routes.r),
-	    rt->up.host, rt->up.port, &c->addrs, err, sizeof(err));
+	if (rt >= c->r->cfg.routes.r && rt < c->r->cfg.routes.r +
+	    c->r->cfg.routes.n) {
+		c->uslot = (int)(rt - c->r->cfg.routes.r);
+	} else {
+		/* The proxy's hosts: hashed over slots of their own. */
+		uint32_t h = cx_crc32c(0, rt->up.host, strlen(rt->up.host));
+		h = cx_crc32c(h, rt->up.port, strlen(rt->up.port));
+		c->uslot = c->r->cfg.routes.n + (int)(h % DYN_SLOTS);
+	}
+	rc = resolver_get(c->r->resolver, c->uslot, rt->up.host, rt->up.port,
+	    &c->addrs, err, sizeof(err));
 	if (rc == RESOLVE_WAIT) {
 		c->ustate = UP_RESOLVING;
 		return 0;
@@ -501,9 +509,9 @@ resolved(struct relay *r)
 		if (c->dead || c->ustate != UP_RESOLVING)
 			continue;
 		c->ustate = UP_NONE;
-		upstream_start(c, c->uroute);
+		relay_upstream_start(c, c->uroute);
 		if (!c->dead)
-			conn_events(c);
+			relay_conn_events(c);
 	}
 }
 
@@ -559,6 +567,8 @@ upstream_connected(struct conn *c)
 	}
 	if (!c->uroute->up.tls) {
 		c->ustate = UP_OPEN;
+		if (c->px != NULL && proxy_conn_upstream_open(c))
+			return;         /* a CONNECT tunnel: open */
 		upstream_flush(c);
 		return;
 	}
@@ -617,13 +627,13 @@ upstream_flush(struct conn *c)
 	/* Drained: requests held back for room may go on. */
 	if (c->cin_blocked && buf_used(&c->uout) < UOUT_MAX) {
 		c->cin_blocked = 0;
-		process_requests(c);
+		relay_process_requests(c);
 	}
 }
 
 /* A response ended: the next pipelined one starts. */
-static void
-response_done(struct conn *c)
+void
+relay_response_done(struct conn *c)
 {
 	if (c->npend > 0) {
 		memmove(c->pend, c->pend + 1, sizeof(c->pend[0]) *
@@ -648,7 +658,7 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 		if (c->rs == RS_TUNNEL || c->rs == RS_RAW)
 			return n;
 		if (c->rs == RS_HEAD && c->npend == 0) {
-			record_error(c, -1, "the upstream sent bytes with no "
+			relay_record_error(c, -1, "the upstream sent bytes with no "
 			    "request outstanding; they were dropped, and the "
 			    "upstream connection with them");
 			return i;
@@ -671,7 +681,7 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 			}
 			buf_free(&c->uhead);
 			if (rc < 0) {
-				record_error(c, c->pend[0].seq,
+				relay_record_error(c, c->pend[0].seq,
 				    "upstream sent a malformed response head; "
 				    "passing it through until close");
 				c->rs = RS_RAW;
@@ -686,7 +696,7 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 				continue;       /* interim response */
 			if (h.status == 101) {
 				/* The upgrade is answered: no response owed. */
-				response_done(c);
+				relay_response_done(c);
 				c->rs = RS_TUNNEL;
 				c->rq = RQ_TUNNEL;
 				return n;
@@ -705,13 +715,13 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 			}
 			c->rs = RS_BODY;
 			if (c->rsbody.done)
-				response_done(c);
+				relay_response_done(c);
 			continue;
 		}
 		/* RS_BODY */
 		i += rh_body_feed(&c->rsbody, p + i, n - i);
 		if (c->rsbody.bad) {
-			record_error(c, c->pend[0].seq,
+			relay_record_error(c, c->pend[0].seq,
 			    "upstream sent a malformed chunked body; passing it "
 			    "through until close");
 			c->rs = RS_RAW;
@@ -720,7 +730,7 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 			return n;
 		}
 		if (c->rsbody.done)
-			response_done(c);
+			relay_response_done(c);
 	}
 	return n;
 }
@@ -734,12 +744,12 @@ upstream_eof(struct conn *c)
 
 	if (c->rs == RS_TUNNEL || c->rs == RS_RAW || complete_by_close) {
 		if (complete_by_close)
-			response_done(c);
+			relay_response_done(c);
 		upstream_drop(c);
 		c->closing = 1;
 		c->rq = RQ_DEAD;
 		if (buf_used(&c->cout) == 0)
-			conn_close(c, "upstream", "upstream closed");
+			relay_conn_close(c, "upstream", "upstream closed");
 		return;
 	}
 	if (c->npend > 0) {
@@ -830,7 +840,7 @@ upstream_read(struct conn *c)
 			size_t fwd;
 			c->last_ns = ts;
 			fwd = track_response(c, tmp, got);
-			client_send(c, tmp, fwd, ts);
+			relay_client_send(c, tmp, fwd, ts);
 			if (c->dead)
 				return;
 			if (fwd < got) {
@@ -866,11 +876,11 @@ after_responses(struct conn *c)
 	if (c->deferred) {
 		int status = c->deferred;
 		c->deferred = 0;
-		reply_error(c, c->deferred_seq, status, c->deferred_msg);
+		relay_reply_error(c, c->deferred_seq, status, c->deferred_msg);
 		return;
 	}
 	if (c->client_eof) {
-		end_after_flush(c, "client", "client closed after its last "
+		relay_end_after_flush(c, "client", "client closed after its last "
 		    "response");
 		return;
 	}
@@ -881,7 +891,7 @@ after_responses(struct conn *c)
 	}
 	if (c->rq == RQ_WAIT) {
 		c->rq = RQ_HEAD;
-		process_requests(c);
+		relay_process_requests(c);
 	}
 }
 
@@ -927,23 +937,36 @@ forward_head(struct conn *c, const uint8_t *b, const struct rh_head *h,
 	buf_append(o, "\r\n", 2);
 }
 
+/*
+ * The route frame.  The proxy's: "upstream" is the URL the client asked
+ * for, "sent_to" where --map-host sent it instead.
+ */
 static void
 record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
     const struct route *rt, const char *path)
 {
-	char m[64], t[4096], u[20000], p[1100];
-	char up[MAX_TARGET + 1500];
+	char m[64], t[4096], u[20000], p[1100], s[20000] = "";
+	char up[MAX_TARGET + 1500], asked[MAX_TARGET + 400];
 
 	if (c->r->cfg.trace == NULL)
 		return;
 	json_escape(m, sizeof(m), (const char *)b + h->method.off, h->method.len);
 	json_escape(t, sizeof(t), (const char *)b + h->target.off, h->target.len);
 	snprintf(up, sizeof(up), "%s%s", rt->up.origin, path);
-	json_escape(u, sizeof(u), up, strlen(up));
 	json_escape(p, sizeof(p), rt->prefix, strlen(rt->prefix));
-	cx_writer_json(c->r->cfg.trace, CX_K_ROUTE, CX_SRC_RELAY, c->id,
+	if (c->px != NULL) {
+		snprintf(asked, sizeof(asked), "%s%.*s", proxy_conn_origin(c),
+		    (int)h->target.len, (const char *)b + h->target.off);
+		if (strcmp(asked, up) != 0) {
+			json_escape(s, sizeof(s), up, strlen(up));
+			snprintf(up, sizeof(up), "%s", asked);
+		}
+	}
+	json_escape(u, sizeof(u), up, strlen(up));
+	cx_writer_json(c->r->cfg.trace, CX_K_ROUTE, c->source, c->id,
 	    "{\"seq\":%u,\"method\":\"%s\",\"target\":\"%s\","
-	    "\"upstream\":\"%s\",\"route\":\"%s\"}", c->seq, m, t, u, p);
+	    "\"upstream\":\"%s\",\"route\":\"%s\"%s%s%s}", c->seq, m, t, u, p,
+	    s[0] ? ",\"sent_to\":\"" : "", s, s[0] ? "\"" : "");
 }
 
 /* One request head at the front of cin: route it and queue it upstream. */
@@ -958,7 +981,7 @@ start_request(struct conn *c)
 
 	h = malloc(sizeof(*h));
 	if (h == NULL) {
-		reply_error(c, c->seq, 502, "out of memory");
+		relay_reply_error(c, c->seq, 502, "out of memory");
 		return -1;
 	}
 	rc = rh_parse_request(b, buf_used(&c->cin), h);
@@ -981,6 +1004,25 @@ start_request(struct conn *c)
 		refuse(c, 400, msg);
 		return -1;
 	}
+	if (h->target.len > MAX_TARGET) {
+		free(h);
+		refuse(c, 414, "request target longer than 8 KiB");
+		return -1;
+	}
+	if (c->px != NULL) {
+		/* The proxy's: its own rules (proxy.h). */
+		int status = 404;
+		char msg[300] = "no route";
+
+		rt = proxy_conn_route(c, b, h, path, sizeof(path), &status,
+		    msg, sizeof(msg));
+		if (rt == NULL) {
+			free(h);
+			refuse(c, status, msg);
+			return -1;
+		}
+		goto routed;
+	}
 	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
 		free(h);
 		refuse(c, 405, "CONNECT is refused: this relay forwards only "
@@ -994,11 +1036,6 @@ start_request(struct conn *c)
 		    "routes, never to a target named in the request");
 		return -1;
 	}
-	if (h->target.len > MAX_TARGET) {
-		free(h);
-		refuse(c, 414, "request target longer than 8 KiB");
-		return -1;
-	}
 	rt = route_match(&c->r->cfg.routes, (const char *)b + h->target.off,
 	    h->target.len, path, sizeof(path));
 	if (rt == NULL) {
@@ -1006,6 +1043,7 @@ start_request(struct conn *c)
 		refuse(c, 404, "no route for this path");
 		return -1;
 	}
+routed:
 	/* Another upstream: wait for the responses owed, then switch. */
 	if (c->ustate != UP_NONE && c->uroute != rt &&
 	    strcmp(c->uroute->up.origin, rt->up.origin) != 0) {
@@ -1052,14 +1090,14 @@ start_request(struct conn *c)
 	free(h);
 	if (c->ustate == UP_NONE) {
 		c->uroute = rt;
-		if (upstream_start(c, rt) == -1)
+		if (relay_upstream_start(c, rt) == -1)
 			return -1;
 	}
 	return 1;
 }
 
-static void
-process_requests(struct conn *c)
+void
+relay_process_requests(struct conn *c)
 {
 	while (!c->dead && buf_used(&c->cin) > 0 &&
 	    buf_used(&c->uout) < UOUT_MAX) {
@@ -1070,10 +1108,10 @@ process_requests(struct conn *c)
 			size_t n = rh_body_feed(&c->rqbody, buf_head(&c->cin),
 			    buf_used(&c->cin));
 			if (c->rqbody.bad) {
-				record_error(c, c->seq ? c->seq - 1 : 0,
+				relay_record_error(c, c->seq ? c->seq - 1 : 0,
 				    "bad request: malformed chunked body");
 				upstream_drop(c);
-				conn_close(c, "relay", "malformed request body");
+				relay_conn_close(c, "relay", "malformed request body");
 				return;
 			}
 			buf_append(&c->uout, buf_head(&c->cin), n);
@@ -1105,15 +1143,16 @@ client_read(struct conn *c, uint32_t events)
 	    buf_used(&c->uout) < UOUT_MAX && c->rq != RQ_WAIT &&
 	    c->rq != RQ_DEAD) {
 		uint8_t *p = buf_space(&c->cin, IOBUF);
-		ssize_t n = recv(c->cfd, p, IOBUF, 0);
+		ssize_t n = client_recv(c, p, IOBUF);
 		if (n > 0) {
 			int64_t ts = cx_now_ns();
 			c->cin.len += (size_t)n;
 			c->last_ns = ts;
 			c->r->st.req_bytes += (uint64_t)n;
-			record(c, CX_DIR_REQ, p, (size_t)n, ts);
-			process_requests(c);
-			if ((size_t)n < IOBUF)
+			relay_record(c, CX_DIR_REQ, p, (size_t)n, ts);
+			relay_process_requests(c);
+			/* TLS: a record at a time, until none is left. */
+			if ((size_t)n < IOBUF && c->cssl == NULL)
 				break;
 			continue;
 		}
@@ -1137,27 +1176,33 @@ client_read(struct conn *c, uint32_t events)
 			c->rq = RQ_DEAD;
 			return;
 		}
-		if (c->npend > 0 || c->rq == RQ_TUNNEL)
-			record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
+		/* (A CONNECT tunnel's end is no error: nothing is owed.) */
+		if (c->npend > 0 || (c->rq == RQ_TUNNEL && !c->norecord))
+			relay_record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
 			    "client closed the connection mid-exchange");
-		conn_close(c, "client", "client closed");
+		relay_conn_close(c, "client", "client closed");
 	}
 }
 
 /* --- connections ----------------------------------------------------------- */
 
-static void
-conn_events(struct conn *c)
+void
+relay_conn_events(struct conn *c)
 {
 	uint32_t want = 0;
 
 	if (c->dead)
 		return;
-	if (!c->closing && c->rq != RQ_WAIT && c->rq != RQ_DEAD &&
-	    buf_used(&c->cin) < CIN_MAX && buf_used(&c->uout) < UOUT_MAX)
-		want |= EPOLLIN | EPOLLRDHUP;
-	if (buf_used(&c->cout) > 0)
-		want |= EPOLLOUT;
+	if (c->px != NULL && proxy_conn_interest(c, &want))
+		;       /* the proxy's CONNECT or TLS handshake */
+	else {
+		if (!c->closing && c->rq != RQ_WAIT && c->rq != RQ_DEAD &&
+		    buf_used(&c->cin) < CIN_MAX &&
+		    buf_used(&c->uout) < UOUT_MAX)
+			want |= EPOLLIN | EPOLLRDHUP;
+		if (buf_used(&c->cout) > 0 || c->cssl_rwant)
+			want |= EPOLLOUT;
+	}
 	set_events(c->r->epfd, c->cfd, &c->cep, &c->cev, want);
 	switch (c->ustate) {
 	case UP_NONE:
@@ -1180,19 +1225,26 @@ conn_events(struct conn *c)
 	}
 }
 
-static void
-conn_close(struct conn *c, const char *by, const char *reason)
+void
+relay_conn_close(struct conn *c, const char *by, const char *reason)
 {
 	struct relay *r = c->r;
-	char esc[256];
+	char esc[256], more[700] = "";
 
 	if (c->dead)
 		return;
 	c->dead = 1;
 	if (r->cfg.trace != NULL) {
 		json_escape(esc, sizeof(esc), reason, strlen(reason));
-		cx_writer_json(r->cfg.trace, CX_K_CLOSE, CX_SRC_RELAY, c->id,
-		    "{\"by\":\"%s\",\"reason\":\"%s\"}", by, esc);
+		if (c->px != NULL)
+			proxy_conn_close_fields(c, more, sizeof(more));
+		cx_writer_json(r->cfg.trace, CX_K_CLOSE, c->source, c->id,
+		    "{\"by\":\"%s\",\"reason\":\"%s\"%s}", by, esc, more);
+	}
+	if (c->cssl != NULL) {
+		ERR_clear_error();
+		SSL_shutdown(c->cssl);  /* close_notify, if it fits now */
+		ERR_clear_error();
 	}
 	upstream_drop(c);
 	close(c->cfd);
@@ -1217,11 +1269,13 @@ conn_free(struct conn *c)
 	buf_free(&c->cout);
 	buf_free(&c->uout);
 	buf_free(&c->uhead);
+	SSL_free(c->cssl);
+	proxy_conn_free(c->px);
 	free(c);
 }
 
-static void
-sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t len)
+void
+relay_sockaddr_str(const struct sockaddr_storage *ss, char *out, size_t len)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
@@ -1247,13 +1301,17 @@ accept_resume(struct relay *r)
 	struct epoll_event ev;
 
 	ev.events = EPOLLIN;
+	ev.data.ptr = &r->plep;
+	if (r->plfd != -1)
+		epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->plfd, &ev);
 	ev.data.ptr = &r->lep;
 	if (epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->lfd, &ev) == 0)
 		r->accept_paused = 0;
 }
 
+/* New clients of the relay, or (proxy) of the forward proxy. */
 static void
-accept_all(struct relay *r)
+accept_all(struct relay *r, int proxy)
 {
 	for (;;) {
 		struct sockaddr_storage ss, ls;
@@ -1262,8 +1320,8 @@ accept_all(struct relay *r)
 		char peer[80], local[80];
 		int fd, one = 1;
 
-		fd = accept4(r->lfd, (struct sockaddr *)&ss, &sl,
-		    SOCK_NONBLOCK | SOCK_CLOEXEC);
+		fd = accept4(proxy ? r->plfd : r->lfd, (struct sockaddr *)&ss,
+		    &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd == -1) {
 			if (errno == EINTR || errno == ECONNABORTED)
 				continue;
@@ -1278,6 +1336,9 @@ accept_all(struct relay *r)
 				log_warn("relay: accept (new connections wait "
 				    "until one closes)");
 				epoll_ctl(r->epfd, EPOLL_CTL_DEL, r->lfd, NULL);
+				if (r->plfd != -1)
+					epoll_ctl(r->epfd, EPOLL_CTL_DEL,
+					    r->plfd, NULL);
 				r->accept_paused = 1;
 			} else if (errno != EAGAIN) {
 				log_warn("relay: accept");
@@ -1299,6 +1360,7 @@ accept_all(struct relay *r)
 		c->cep.c = c;
 		c->uep.side = SIDE_UPSTREAM;
 		c->uep.c = c;
+		c->source = proxy ? CX_SRC_PROXY : CX_SRC_RELAY;
 		c->id = r->cfg.trace ? cx_writer_new_conn(r->cfg.trace) :
 		    ((uint64_t)r->pid << 32 | (uint32_t)(r->st.conns + 1));
 		c->last_ns = cx_now_ns();
@@ -1317,20 +1379,22 @@ accept_all(struct relay *r)
 		r->conns = c;
 		r->nconns++;
 		r->st.conns++;
-		sockaddr_str(&ss, peer, sizeof(peer));
+		relay_sockaddr_str(&ss, peer, sizeof(peer));
 		int have_local = getsockname(fd, (struct sockaddr *)&ls,
 		    &ll) == 0;
 		if (have_local)
-			sockaddr_str(&ls, local, sizeof(local));
+			relay_sockaddr_str(&ls, local, sizeof(local));
 		else
 			snprintf(local, sizeof(local), "unknown");
 		if (r->cfg.trace)
-			cx_writer_json(r->cfg.trace, CX_K_OPEN, CX_SRC_RELAY,
+			cx_writer_json(r->cfg.trace, CX_K_OPEN, c->source,
 			    c->id, "{\"peer\":\"%s\",\"local\":\"%s\"}", peer,
 			    local);
 		/* Who the client is, found off the loop. */
 		if (r->pp != NULL && have_local)
-			cx_peerproc_lookup(r->pp, c->id, &ss, &ls);
+			cx_peerproc_lookup(r->pp, c->source, c->id, &ss, &ls);
+		if (proxy)
+			proxy_conn_start(c);
 	}
 }
 
@@ -1348,7 +1412,9 @@ check_timeouts(struct relay *r)
 		/* A partial head waits its turn behind responses owed. */
 		if (c->npend > 0 && c->head_ns != 0)
 			c->head_ns = now;
-		if (c->ustate != UP_NONE && c->ustate != UP_OPEN &&
+		if (c->px != NULL && proxy_conn_timeout(c, now))
+			;
+		else if (c->ustate != UP_NONE && c->ustate != UP_OPEN &&
 		    now - c->connect_ns > r->cfg.connect_timeout_s * s) {
 			char err[512];
 			/* Another address may answer (IPv6 listed first...). */
@@ -1363,31 +1429,31 @@ check_timeouts(struct relay *r)
 		} else if (c->rq == RQ_HEAD && c->head_ns != 0 &&
 		    c->npend == 0 &&
 		    now - c->head_ns > r->cfg.header_timeout_s * s) {
-			reply_error(c, c->seq, 408, "timed out waiting for the "
+			relay_reply_error(c, c->seq, 408, "timed out waiting for the "
 			    "request headers");
 		} else if (c->rq == RQ_HEAD && c->seq == 0 && c->head_ns == 0 &&
 		    now - c->last_ns > r->cfg.header_timeout_s * s) {
 			/* Connected, never sent a byte: closed, as nginx does. */
-			conn_close(c, "relay", "no request within the header "
+			relay_conn_close(c, "relay", "no request within the header "
 			    "timeout");
 		} else if (c->rs == RS_RAW && now - c->last_ns > 10 * s) {
-			conn_close(c, "relay", "malformed upstream response "
+			relay_conn_close(c, "relay", "malformed upstream response "
 			    "passed through; the upstream went quiet");
 		} else if (now - c->last_ns > r->cfg.idle_timeout_s * s) {
 			if (c->npend > 0)
-				record_error(c, c->pend[0].seq,
+				relay_record_error(c, c->pend[0].seq,
 				    "idle timeout with a response in flight");
-			conn_close(c, "relay", "idle timeout");
+			relay_conn_close(c, "relay", "idle timeout");
 		}
 		if (!c->dead)
-			conn_events(c);
+			relay_conn_events(c);
 	}
 }
 
 /* --- the relay ------------------------------------------------------------- */
 
-static int
-parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
+int
+relay_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
     char *err, size_t errlen)
 {
 	char host[256];
@@ -1437,8 +1503,8 @@ parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *sl,
 	return 0;
 }
 
-static int
-is_loopback(const struct sockaddr_storage *ss)
+int
+relay_is_loopback(const struct sockaddr_storage *ss)
 {
 	if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s = (const void *)ss;
@@ -1461,7 +1527,7 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	int one = 1;
 
 	r->cfg = *cfg;
-	r->lfd = r->epfd = r->stopfd = r->resfd = -1;
+	r->lfd = r->plfd = r->epfd = r->stopfd = r->resfd = -1;
 	r->pid = (uint32_t)getpid();
 	if (r->cfg.header_timeout_s <= 0)
 		r->cfg.header_timeout_s = 60;
@@ -1476,10 +1542,10 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	if ((r->tls = tls_client_ctx(cfg->cacert, cfg->insecure, err,
 	    errlen)) == NULL)
 		goto fail;
-	if (parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:0", &ss, &sl,
+	if (relay_parse_listen(cfg->listen ? cfg->listen : "127.0.0.1:0", &ss, &sl,
 	    err, errlen) == -1)
 		goto fail;
-	if (!is_loopback(&ss))
+	if (!relay_is_loopback(&ss))
 		log_warnx("relay: warning: listening on %s, which is not a "
 		    "loopback address: anyone who can reach it can use the "
 		    "relay and read nothing back, but send requests with "
@@ -1502,7 +1568,7 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	}
 	sl = sizeof(ss);
 	getsockname(r->lfd, (struct sockaddr *)&ss, &sl);
-	sockaddr_str(&ss, r->addr, sizeof(r->addr));
+	relay_sockaddr_str(&ss, r->addr, sizeof(r->addr));
 	r->port = ss.ss_family == AF_INET ?
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
 	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -1522,7 +1588,9 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	r->rep.side = SIDE_RESOLVED;
 	ev.data.ptr = &r->rep;
 	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->resfd, &ev);
-	r->resolver = resolver_new(r->cfg.routes.n, r->resfd);
+	if (cfg->proxy_listen != NULL && proxy_listen(r, err, errlen) == -1)
+		goto fail;
+	r->resolver = resolver_new(r->cfg.routes.n + DYN_SLOTS, r->resfd);
 	if (r->cfg.trace != NULL)
 		relay_set_trace(r, r->cfg.trace);
 	return r;
@@ -1541,6 +1609,18 @@ int
 relay_port(const struct relay *r)
 {
 	return r->port;
+}
+
+const char *
+relay_proxy_address(const struct relay *r)
+{
+	return r->plfd == -1 ? NULL : r->paddr;
+}
+
+int
+relay_proxy_port(const struct relay *r)
+{
+	return r->plfd == -1 ? 0 : r->pport;
 }
 
 void
@@ -1592,13 +1672,14 @@ relay_run(struct relay *r)
 
 			if (e->side == SIDE_STOP) {
 				while (r->conns != NULL)
-					conn_close(r->conns, "relay",
+					relay_conn_close(r->conns, "relay",
 					    "relay stopped");
 				reap(r);
 				return 0;
 			}
-			if (e->side == SIDE_LISTEN) {
-				accept_all(r);
+			if (e->side == SIDE_LISTEN ||
+			    e->side == SIDE_PROXY_LISTEN) {
+				accept_all(r, e->side == SIDE_PROXY_LISTEN);
 				continue;
 			}
 			if (e->side == SIDE_RESOLVED) {
@@ -1608,11 +1689,20 @@ relay_run(struct relay *r)
 			if (c->dead)
 				continue;
 			if (e->side == SIDE_CLIENT) {
-				if (re & EPOLLOUT)
-					client_flush(c);
-				if (!c->dead && (re & (EPOLLIN | EPOLLRDHUP |
-				    EPOLLHUP | EPOLLERR)))
-					client_read(c, re);
+				if (c->px != NULL &&
+				    proxy_conn_client_event(c, re))
+					;       /* CONNECT, TLS handshake */
+				else {
+					if (re & EPOLLOUT)
+						relay_client_flush(c);
+					if (!c->dead && ((re & (EPOLLIN |
+					    EPOLLRDHUP | EPOLLHUP |
+					    EPOLLERR)) || (c->cssl_rwant &&
+					    (re & EPOLLOUT)))) {
+						c->cssl_rwant = 0;
+						client_read(c, re);
+					}
+				}
 			} else {
 				switch (c->ustate) {
 				case UP_CONNECTING:
@@ -1642,7 +1732,7 @@ relay_run(struct relay *r)
 				}
 			}
 			if (!c->dead)
-				conn_events(c);
+				relay_conn_events(c);
 		}
 		reap(r);
 		if (cx_now_ns() >= next_tick) {
@@ -1669,7 +1759,7 @@ relay_free(struct relay *r)
 	if (r == NULL)
 		return;
 	while (r->conns != NULL)
-		conn_close(r->conns, "relay", "relay stopped");
+		relay_conn_close(r->conns, "relay", "relay stopped");
 	reap(r);
 	cx_peerproc_free(r->pp);
 	free(r->scratch);
@@ -1678,8 +1768,12 @@ relay_free(struct relay *r)
 		close(r->resfd);
 	if (r->tls)
 		SSL_CTX_free(r->tls);
+	if (r->srv_tls)
+		SSL_CTX_free(r->srv_tls);
 	if (r->lfd != -1)
 		close(r->lfd);
+	if (r->plfd != -1)
+		close(r->plfd);
 	if (r->epfd != -1)
 		close(r->epfd);
 	if (r->stopfd != -1)

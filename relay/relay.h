@@ -13,6 +13,15 @@
 #include "srcredact.h"
 #include "trace.h"
 
+struct cx_ca;
+
+/* Which CONNECT targets the proxy decrypts and records. */
+enum relay_intercept {
+	RELAY_INTERCEPT_ALL,            /* every host */
+	RELAY_INTERCEPT_AGENT,          /* agent_hosts and mapped hosts */
+	RELAY_INTERCEPT_NONE,           /* none: byte tunnels only */
+};
+
 struct relay_config {
 	const char              *listen;        /* "HOST:PORT", "PORT" */
 	struct route_table       routes;
@@ -28,6 +37,18 @@ struct relay_config {
 	const struct cx_srcredact_key *redact_key;
 	/* Find each client's process in /proc and record it (peerproc.h). */
 	int                      client_lookup;
+	/*
+	 * The forward proxy (proxy.h, docs/proxy.md): with proxy_listen set
+	 * (a loopback "HOST:PORT"), proxy_token and ca are required.
+	 */
+	const char              *proxy_listen;
+	const char              *proxy_token;   /* not owned */
+	struct cx_ca            *ca;            /* not owned */
+	enum relay_intercept     intercept;
+	/* Hosts intercepted under RELAY_INTERCEPT_AGENT (NULL-terminated;
+	 * NULL: proxy_agent_hosts), besides those of map_hosts. */
+	const char *const       *agent_hosts;
+	struct host_map_table    map_hosts;     /* --map-host HOST=URL */
 };
 
 struct relay_stats {
@@ -51,6 +72,9 @@ void          relay_set_trace(struct relay *r, struct cx_writer *w);
 /* The address it listens on, "127.0.0.1:PORT". */
 const char   *relay_address(const struct relay *r);
 int           relay_port(const struct relay *r);
+/* The proxy's address, "127.0.0.1:PORT", or NULL without one. */
+const char   *relay_proxy_address(const struct relay *r);
+int           relay_proxy_port(const struct relay *r);
 /* Serve until relay_stop; returns 0, or -1 on a fatal loop error. */
 int           relay_run(struct relay *r);
 /* Ask relay_run to return; async-signal-safe and thread-safe. */

@@ -40,6 +40,8 @@ struct shared {
 
 struct slot {
 	int              state;
+	char             host[256];     /* what the slot holds */
+	char             port[8];
 	struct addr_list addrs;
 	int              have;          /* addrs holds a result */
 	int64_t          expires;
@@ -229,6 +231,10 @@ start(struct resolver *res, int slot, const char *host, const char *port,
 		return -1;
 	}
 	res->slots[slot].state = SLOT_RUNNING;
+	snprintf(res->slots[slot].host, sizeof(res->slots[slot].host), "%s",
+	    host);
+	snprintf(res->slots[slot].port, sizeof(res->slots[slot].port), "%s",
+	    port);
 	return 0;
 }
 
@@ -254,6 +260,14 @@ resolver_get(struct resolver *res, int slot, const char *host,
 		return RESOLVE_OK;
 	}
 	int64_t now = cx_now_ns();
+	if (s->host[0] != '\0' && (strcmp(s->host, host) != 0 ||
+	    strcmp(s->port, port) != 0)) {
+		/* Another host's slot: its lookup ends first, then ours. */
+		if (s->state == SLOT_RUNNING)
+			return RESOLVE_WAIT;
+		s->have = 0;
+		s->fail_until = 0;
+	}
 	if (s->have) {
 		/* Stale: still used, and refreshed behind it. */
 		if (now > s->expires && now >= s->fail_until &&

@@ -26,7 +26,12 @@ struct addr_list {
 
 enum { RESOLVE_OK, RESOLVE_WAIT, RESOLVE_FAIL };
 
-/* nslots: how many distinct hosts (the routes).  notify_fd: an eventfd. */
+/*
+ * nslots: how many distinct hosts (the routes, and the forward proxy's
+ * hosts hashed over a few more).  A slot remembers the host and port it
+ * holds: asked for another, it starts over once its lookup under way, if
+ * any, has ended.  notify_fd: an eventfd.
+ */
 struct resolver *resolver_new(int nslots, int notify_fd);
 /* Never waits for lookups under way: they finish and clean up alone. */
 void resolver_free(struct resolver *res);

@@ -153,6 +153,35 @@ prefix_matches(const char *prefix, const char *target, size_t tlen)
 	return target[pl] == '/' || target[pl] == '?';
 }
 
+/* The upstream path of target, matched by prefix, for up.  0, or -1. */
+static int
+join_path(const struct upstream_url *u, const char *prefix, const char *target,
+    size_t tlen, char *out, size_t outlen)
+{
+	size_t bl = strlen(prefix);
+	int n;
+
+	if (u->path[0] == '\0') {
+		n = snprintf(out, outlen, "%.*s", (int)tlen, target);
+	} else {
+		/* nginx proxy_pass: the matched prefix becomes the URL's path */
+		const char *rest = target + bl;
+		size_t rl = tlen - bl;
+		const char *up = u->path;
+		size_t ul = strlen(up);
+		/* avoid "//" or a missing "/" at the join */
+		if (ul > 0 && up[ul - 1] == '/' && rl > 0 && rest[0] == '/') {
+			rest++;
+			rl--;
+		}
+		n = snprintf(out, outlen, "%s%s%.*s", up,
+		    (ul > 0 && up[ul - 1] != '/' && rl > 0 && rest[0] != '/' &&
+		    rest[0] != '?' && prefix[bl - 1] == '/') ? "/" : "",
+		    (int)rl, rest);
+	}
+	return n < 0 || (size_t)n >= outlen ? -1 : 0;
+}
+
 const struct route *
 route_match(const struct route_table *t, const char *target, size_t tlen,
     char *out, size_t outlen)
@@ -172,26 +201,72 @@ route_match(const struct route_table *t, const char *target, size_t tlen,
 	}
 	if (best == NULL)
 		return NULL;
-	int n;
-	if (best->up.path[0] == '\0') {
-		n = snprintf(out, outlen, "%.*s", (int)tlen, target);
-	} else {
-		/* nginx proxy_pass: the matched prefix becomes the URL's path */
-		const char *rest = target + bl;
-		size_t rl = tlen - bl;
-		const char *up = best->up.path;
-		size_t ul = strlen(up);
-		/* avoid "//" or a missing "/" at the join */
-		if (ul > 0 && up[ul - 1] == '/' && rl > 0 && rest[0] == '/') {
-			rest++;
-			rl--;
-		}
-		n = snprintf(out, outlen, "%s%s%.*s", up,
-		    (ul > 0 && up[ul - 1] != '/' && rl > 0 && rest[0] != '/' &&
-		    rest[0] != '?' && best->prefix[bl - 1] == '/') ? "/" : "",
-		    (int)rl, rest);
-	}
-	if (n < 0 || (size_t)n >= outlen)
+	if (join_path(&best->up, best->prefix, target, tlen, out, outlen) == -1)
 		return NULL;
 	return best;
+}
+
+int
+route_path(const struct upstream_url *up, const char *target, size_t tlen,
+    char *out, size_t outlen)
+{
+	if (tlen == 0 || target[0] != '/')
+		return -1;
+	return join_path(up, "/", target, tlen, out, outlen);
+}
+
+int
+host_map_add_spec(struct host_map_table *t, const char *spec, char *err,
+    size_t errlen)
+{
+	const char *eq = strchr(spec, '=');
+	struct route one;
+	struct host_map *m = NULL;
+	size_t hl;
+
+	if (eq == NULL || eq == spec) {
+		snprintf(err, errlen, "--map-host '%s': expected HOST=URL", spec);
+		return -1;
+	}
+	hl = (size_t)(eq - spec);
+	if (hl >= sizeof(m->host) || memchr(spec, '/', hl) != NULL ||
+	    memchr(spec, ':', hl) != NULL) {
+		snprintf(err, errlen, "--map-host '%s': HOST must be a host name "
+		    "without a port or path", spec);
+		return -1;
+	}
+	memset(&one, 0, sizeof(one));
+	if (strlen(eq + 1) >= sizeof(one.url)) {
+		snprintf(err, errlen, "--map-host '%s': URL too long", spec);
+		return -1;
+	}
+	if (url_parse(eq + 1, &one.up, err, errlen) == -1)
+		return -1;
+	strcpy(one.prefix, "/");
+	strcpy(one.url, eq + 1);
+	for (int i = 0; i < t->n; i++)
+		if (strlen(t->m[i].host) == hl &&
+		    strncasecmp(t->m[i].host, spec, hl) == 0)
+			m = &t->m[i];
+	if (m == NULL) {
+		if (t->n >= MAX_HOST_MAPS) {
+			snprintf(err, errlen, "too many --map-host (at most %d)",
+			    MAX_HOST_MAPS);
+			return -1;
+		}
+		m = &t->m[t->n++];
+	}
+	memcpy(m->host, spec, hl);
+	m->host[hl] = '\0';
+	m->rt = one;
+	return 0;
+}
+
+const struct host_map *
+host_map_find(const struct host_map_table *t, const char *host)
+{
+	for (int i = 0; i < t->n; i++)
+		if (strcasecmp(t->m[i].host, host) == 0)
+			return &t->m[i];
+	return NULL;
 }

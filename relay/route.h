@@ -33,6 +33,30 @@ struct route_table {
 	struct route    r[MAX_ROUTES];
 };
 
+/*
+ * --map-host HOST=URL: the forward proxy sends what a client meant for
+ * HOST to URL instead (its path prefixed to each request's, as a route
+ * "/" to URL would).
+ */
+struct host_map {
+	char                    host[256];
+	struct route            rt;     /* prefix "/", the URL */
+};
+
+#define MAX_HOST_MAPS 32
+
+struct host_map_table {
+	int             n;
+	struct host_map m[MAX_HOST_MAPS];
+};
+
+/* "HOST=URL"; a HOST given again replaces.  0, or -1 with err. */
+int host_map_add_spec(struct host_map_table *t, const char *spec, char *err,
+    size_t errlen);
+/* The map for host (any case), or NULL. */
+const struct host_map *host_map_find(const struct host_map_table *t,
+    const char *host);
+
 /* Parse an http(s) URL.  Returns 0, or -1 with a message in err. */
 int url_parse(const char *s, struct upstream_url *u, char *err, size_t errlen);
 
@@ -51,5 +75,12 @@ void route_defaults(struct route_table *t);
  */
 const struct route *route_match(const struct route_table *t,
     const char *target, size_t tlen, char *out, size_t outlen);
+
+/*
+ * The upstream path of target (origin-form) sent to up as a route "/"
+ * would send it (--map-host).  0, or -1 if it does not fit in out.
+ */
+int route_path(const struct upstream_url *up, const char *target,
+    size_t tlen, char *out, size_t outlen);
 
 #endif

@@ -1,0 +1,808 @@
+/*
+ * proxy.c: the forward proxy's CONNECT handling (proxy.h).
+ *
+ * A proxy connection goes: PX_CONNECT (reading the CONNECT head, plain),
+ * then either a refusal (407, 400, 405: recorded, the relay sends and
+ * closes), a tunnel (the relay's tunnel states, bytes counted, not
+ * recorded), or PX_HANDSHAKE (the 200, unrecorded, then the TLS server
+ * handshake), after which the relay runs the connection as one of its own
+ * with c->cssl set.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+
+#include "ca.h"
+#include "jsonstr.h"
+#include "proxy.h"
+#include "relay_conn.h"
+#include "relay_tls.h"
+#include "xmalloc.h"
+
+enum px_state {
+	PX_CONNECT,             /* reading the CONNECT head */
+	PX_HANDSHAKE,           /* 200 sent (or queued); TLS handshake */
+	PX_RELAY,               /* the relay's: HTTP inside TLS, a tunnel,
+				 * or a refusal being sent */
+};
+
+struct proxy_conn {
+	enum px_state    state;
+	int              tunnel;        /* not intercepted */
+	int              tunnel_open;   /* its 200 is sent */
+	int              refused;       /* answered with an error */
+	int              decided;       /* rt holds the upstream */
+	int              plain;         /* absolute-form HTTP requests */
+	struct route     prt[2];        /* theirs: the current, the next */
+	SSL             *ssl;           /* during the handshake */
+	uint32_t         want;          /* the handshake's epoll interest */
+	char             host[256];
+	char             port[8];
+	char             origin[300];   /* https://host[:port] */
+	struct route     rt;            /* the upstream */
+	uint64_t         base[3];       /* c->bytes when the tunnel opened */
+};
+
+static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
+
+const char *const proxy_agent_hosts[] = {
+	/* OpenAI: the API, ChatGPT (codex's workspace routing), sign-in */
+	"api.openai.com", "chatgpt.com", "*.chatgpt.com", "auth.openai.com",
+	"*.openai.com",
+	/* Anthropic: the API, claude.ai, Claude Code's sign-in */
+	"api.anthropic.com", "*.anthropic.com", "claude.ai", "*.claude.ai",
+	"console.anthropic.com",
+	/* Google: Gemini API, Code Assist, sign-in */
+	"generativelanguage.googleapis.com", "cloudcode-pa.googleapis.com",
+	"oauth2.googleapis.com", "aiplatform.googleapis.com",
+	"*-aiplatform.googleapis.com",
+	NULL
+};
+
+/* --- pieces ------------------------------------------------------------ */
+
+int
+proxy_auth_ok(const char *v, size_t len, const char *token)
+{
+	size_t tl = strlen(token);
+	unsigned char dec[400];
+	char want[300];
+	int n;
+
+	while (len > 0 && (*v == ' ' || *v == '\t')) {
+		v++;
+		len--;
+	}
+	while (len > 0 && (v[len - 1] == ' ' || v[len - 1] == '\t'))
+		len--;
+	if (len > 7 && strncasecmp(v, "Bearer ", 7) == 0) {
+		v += 7;
+		len -= 7;
+		while (len > 0 && *v == ' ') {
+			v++;
+			len--;
+		}
+		return len == tl && CRYPTO_memcmp(v, token, tl) == 0;
+	}
+	if (len <= 6 || strncasecmp(v, "Basic ", 6) != 0)
+		return 0;
+	v += 6;
+	len -= 6;
+	while (len > 0 && *v == ' ') {
+		v++;
+		len--;
+	}
+	/* base64: a multiple of 4, and small. */
+	if (len == 0 || len % 4 != 0 || len / 4 * 3 >= sizeof(dec))
+		return 0;
+	n = EVP_DecodeBlock(dec, (const unsigned char *)v, (int)len);
+	if (n < 0)
+		return 0;
+	/* EVP_DecodeBlock counts the padding's bytes too. */
+	if (v[len - 1] == '=')
+		n--;
+	if (v[len - 2] == '=')
+		n--;
+	if (snprintf(want, sizeof(want), "cxrec:%s", token) >=
+	    (int)sizeof(want))
+		return 0;
+	return (size_t)n == strlen(want) &&
+	    CRYPTO_memcmp(dec, want, (size_t)n) == 0;
+}
+
+int
+proxy_host_listed(const char *const *list, const char *host)
+{
+	size_t hl = strlen(host);
+
+	for (; list != NULL && *list != NULL; list++) {
+		const char *p = *list;
+		if (p[0] == '*' && p[1] == '.') {
+			/* "*.x.com": a.x.com, a.b.x.com, not x.com */
+			size_t sl = strlen(p + 1);
+			if (hl > sl && strcasecmp(host + hl - sl, p + 1) == 0)
+				return 1;
+		} else if (p[0] == '*' && p[1] == '-') {
+			/* "*-aiplatform.googleapis.com" */
+			size_t sl = strlen(p + 1);
+			if (hl > sl && strcasecmp(host + hl - sl, p + 1) == 0 &&
+			    memchr(host, '.', hl - sl) == NULL)
+				return 1;
+		} else if (strcasecmp(p, host) == 0) {
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+proxy_parse_authority(const char *s, size_t len, char *host, size_t hostlen,
+    char *port, size_t portlen)
+{
+	const char *colon, *hs = s;
+	size_t hn, pn;
+
+	if (len > 0 && s[0] == '[') {
+		const char *rb = memchr(s, ']', len);
+		if (rb == NULL || rb + 1 >= s + len || rb[1] != ':')
+			return -1;
+		hs = s + 1;
+		hn = (size_t)(rb - hs);
+		colon = rb + 1;
+	} else {
+		colon = NULL;
+		for (size_t i = len; i > 0; i--)
+			if (s[i - 1] == ':') {
+				colon = s + i - 1;
+				break;
+			}
+		if (colon == NULL)
+			return -1;
+		hn = (size_t)(colon - s);
+		if (memchr(s, ':', hn) != NULL)
+			return -1;      /* IPv6 without brackets */
+	}
+	pn = len - (size_t)(colon + 1 - s);
+	if (hn == 0 || hn >= hostlen || pn == 0 || pn > 5 || pn >= portlen)
+		return -1;
+	for (size_t i = 0; i < hn; i++) {
+		unsigned char ch = (unsigned char)hs[i];
+		if (ch <= ' ' || ch >= 0x7f || strchr("/\\@?#%[]\"", ch) != NULL)
+			return -1;
+	}
+	for (size_t i = 0; i < pn; i++)
+		if (colon[1 + i] < '0' || colon[1 + i] > '9')
+			return -1;
+	memcpy(host, hs, hn);
+	host[hn] = '\0';
+	memcpy(port, colon + 1, pn);
+	port[pn] = '\0';
+	if (atoi(port) < 1 || atoi(port) > 65535)
+		return -1;
+	if (hs != s) {          /* brackets: an IPv6 literal, nothing else */
+		unsigned char ip[16];
+		if (inet_pton(AF_INET6, host, ip) != 1)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- the listener ------------------------------------------------------ */
+
+/* Listen on cfg.proxy_listen (loopback only) for the forward proxy. */
+int
+proxy_listen(struct relay *r, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	struct epoll_event ev;
+	int one = 1;
+
+	if (r->cfg.proxy_token == NULL || r->cfg.proxy_token[0] == '\0' ||
+	    r->cfg.ca == NULL) {
+		snprintf(err, errlen, "the proxy needs a token and a CA");
+		return -1;
+	}
+	if (relay_parse_listen(r->cfg.proxy_listen, &ss, &sl, err, errlen) == -1)
+		return -1;
+	if (!relay_is_loopback(&ss)) {
+		snprintf(err, errlen, "--proxy-listen '%s': the proxy listens "
+		    "on loopback addresses only", r->cfg.proxy_listen);
+		return -1;
+	}
+	if ((r->srv_tls = cx_ca_server_ctx(r->cfg.ca, err, errlen)) == NULL)
+		return -1;
+	r->plfd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (r->plfd == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(r->plfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(r->plfd, (struct sockaddr *)&ss, sl) == -1 ||
+	    listen(r->plfd, 1024) == -1) {
+		snprintf(err, errlen, "cannot listen on %s: %s",
+		    r->cfg.proxy_listen, strerror(errno));
+		return -1;
+	}
+	sl = sizeof(ss);
+	getsockname(r->plfd, (struct sockaddr *)&ss, &sl);
+	relay_sockaddr_str(&ss, r->paddr, sizeof(r->paddr));
+	r->pport = ss.ss_family == AF_INET ?
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
+	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	r->plep.side = SIDE_PROXY_LISTEN;
+	ev.events = EPOLLIN;
+	ev.data.ptr = &r->plep;
+	epoll_ctl(r->epfd, EPOLL_CTL_ADD, r->plfd, &ev);
+	return 0;
+}
+
+/* --- the connection ---------------------------------------------------- */
+
+void
+proxy_conn_start(struct conn *c)
+{
+	c->px = xcalloc(1, sizeof(*c->px));
+	c->px->state = PX_CONNECT;
+}
+
+void
+proxy_conn_free(struct proxy_conn *px)
+{
+	if (px == NULL)
+		return;
+	SSL_free(px->ssl);
+	free(px);
+}
+
+/*
+ * Answer the CONNECT ourselves (a refusal), recorded with its reason; the
+ * relay sends it and closes.
+ */
+static void
+refuse(struct conn *c, int status, const char *reason, const char *extra,
+    const char *msg)
+{
+	char body[700], head[400];
+	int bl, hl;
+	int64_t ts = cx_now_ns();
+
+	bl = snprintf(body, sizeof(body), "cxrec proxy: %s\n", msg);
+	if (bl >= (int)sizeof(body))
+		bl = (int)sizeof(body) - 1;
+	hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n%s"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\nConnection: close\r\n"
+	    "X-Cxrec-Error: 1\r\n\r\n", status, reason, extra, bl);
+	c->px->state = PX_RELAY;
+	c->px->refused = 1;
+	relay_record_error(c, 0, msg);
+	relay_client_send(c, (const uint8_t *)head, (size_t)hl, ts);
+	relay_client_send(c, (const uint8_t *)body, (size_t)bl, ts);
+	if (c->dead)
+		return;
+	c->rq = RQ_DEAD;
+	c->closing = 1;
+	buf_free(&c->cin);
+	relay_client_flush(c);
+}
+
+static int
+intercepted(const struct conn *c, const char *host)
+{
+	const struct relay_config *cfg = &c->r->cfg;
+
+	switch (cfg->intercept) {
+	case RELAY_INTERCEPT_ALL:
+		return 1;
+	case RELAY_INTERCEPT_NONE:
+		return 0;
+	case RELAY_INTERCEPT_AGENT:
+		break;
+	}
+	return host_map_find(&cfg->map_hosts, host) != NULL ||
+	    proxy_host_listed(cfg->agent_hosts ? cfg->agent_hosts :
+	    proxy_agent_hosts, host);
+}
+
+/* A byte tunnel to host:port: connect, then 200 (or 502). */
+static void
+start_tunnel(struct conn *c)
+{
+	struct proxy_conn *px = c->px;
+	char url[400], err[300];
+	int v6 = strchr(px->host, ':') != NULL;
+
+	px->tunnel = 1;
+	px->state = PX_RELAY;
+	snprintf(url, sizeof(url), "http://%s%s%s:%s", v6 ? "[" : "", px->host,
+	    v6 ? "]" : "", px->port);
+	if (url_parse(url, &px->rt.up, err, sizeof(err)) == -1) {
+		refuse(c, 400, "Bad Request", "", err);
+		return;
+	}
+	snprintf(px->rt.prefix, sizeof(px->rt.prefix), "CONNECT tunnel");
+	snprintf(px->rt.url, sizeof(px->rt.url), "%s", url);
+	/* Its messages name the tunnel's target, not a URL. */
+	snprintf(px->rt.up.origin, sizeof(px->rt.up.origin), "%s:%s",
+	    px->rt.up.hosthdr, px->port);
+	/* The CONNECT is request 0; its answer comes once connected. */
+	c->pend[0].seq = 0;
+	c->pend[0].head = 1;
+	c->pend[0].upgrade = 0;
+	c->pend[0].answered = 0;
+	c->npend = 1;
+	c->seq = 1;
+	c->rq = RQ_WAIT;
+	c->head_ns = 0;
+	c->r->st.requests++;
+	relay_upstream_start(c, &px->rt);
+}
+
+int
+proxy_conn_upstream_open(struct conn *c)
+{
+	struct proxy_conn *px = c->px;
+
+	if (!px->tunnel || px->tunnel_open)
+		return 0;
+	px->tunnel_open = 1;
+	relay_client_send(c, (const uint8_t *)established,
+	    sizeof(established) - 1, cx_now_ns());
+	if (c->dead)
+		return 1;
+	relay_response_done(c);
+	c->rs = RS_TUNNEL;
+	c->rq = RQ_TUNNEL;
+	c->norecord = 1;
+	memcpy(px->base, c->bytes, sizeof(px->base));
+	relay_process_requests(c);
+	return 1;
+}
+
+/* An intercepted host: 200, then the TLS handshake with its leaf. */
+static void
+start_intercept(struct conn *c)
+{
+	struct proxy_conn *px = c->px;
+	int v6 = strchr(px->host, ':') != NULL;
+
+	if (buf_used(&c->cin) > 0) {
+		refuse(c, 400, "Bad Request", "", "bytes after the CONNECT "
+		    "before its answer");
+		return;
+	}
+	snprintf(px->origin, sizeof(px->origin), "https://%s%s%s%s%s",
+	    v6 ? "[" : "", px->host, v6 ? "]" : "",
+	    strcmp(px->port, "443") ? ":" : "",
+	    strcmp(px->port, "443") ? px->port : "");
+	if ((px->ssl = SSL_new(c->r->srv_tls)) == NULL ||
+	    SSL_set_fd(px->ssl, c->cfd) != 1 ||
+	    cx_ca_ssl_init(c->r->cfg.ca, px->ssl, px->host) == -1) {
+		ERR_clear_error();
+		relay_record_error(c, -1, "cannot start a TLS connection for "
+		    "the client (no certificate for its host)");
+		relay_conn_close(c, "relay", "no TLS for the client");
+		return;
+	}
+	SSL_set_accept_state(px->ssl);
+	px->state = PX_HANDSHAKE;
+	px->want = EPOLLIN;
+	c->rq = RQ_WAIT;
+	/* The 200 is the proxy's, not the host's: not recorded. */
+	c->norecord = 1;
+	relay_client_send(c, (const uint8_t *)established,
+	    sizeof(established) - 1, cx_now_ns());
+	if (!c->dead)
+		c->norecord = 0;
+}
+
+/* The CONNECT head is whole at the front of cin: what to do with it. */
+static void
+on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
+{
+	struct proxy_conn *px = c->px;
+	const uint8_t *b = buf_head(&c->cin);
+	const char *token = c->r->cfg.proxy_token;
+	int authed = 0;
+
+	for (int i = 0; i < h->nheaders; i++)
+		if (rh_header_is(b, &h->headers[i], "proxy-authorization") &&
+		    proxy_auth_ok((const char *)b + h->headers[i].value.off,
+		    h->headers[i].value.len, token))
+			authed = 1;
+	int is_connect = h->method.len == 7 &&
+	    memcmp(b + h->method.off, "CONNECT", 7) == 0;
+	int ok_target = is_connect && proxy_parse_authority((const char *)b +
+	    h->target.off, h->target.len, px->host, sizeof(px->host),
+	    px->port, sizeof(px->port)) == 0;
+	/*
+	 * Plain-HTTP proxy requests (GET http://HOST/...): the relay's, each
+	 * routed and checked by proxy_conn_route; recorded from the first
+	 * byte, as the relay records its own.
+	 */
+	if (authed && !is_connect && h->target.len > 7 &&
+	    strncasecmp((const char *)b + h->target.off, "http://", 7) == 0) {
+		px->plain = 1;
+		px->state = PX_RELAY;
+		relay_record(c, CX_DIR_REQ, b, buf_used(&c->cin), ts);
+		c->rq = RQ_HEAD;
+		c->head_ns = 0;
+		relay_process_requests(c);
+		return;
+	}
+	/*
+	 * Refusals and tunnels keep the CONNECT in the trace (request 0); an
+	 * intercepted connection's trace is the requests inside it.
+	 */
+	if (!authed || !ok_target || !is_connect || !intercepted(c, px->host)) {
+		relay_record(c, CX_DIR_REQ, b, h->head_len, ts);
+		c->seq = 0;
+	}
+	buf_consume(&c->cin, h->head_len);
+	if (!authed) {
+		refuse(c, 407, "Proxy Authentication Required",
+		    "Proxy-Authenticate: Basic realm=\"cxrec\"\r\n",
+		    "proxy authentication required: this proxy takes the "
+		    "run's token (http://cxrec:TOKEN@HOST:PORT)");
+		return;
+	}
+	if (!is_connect) {
+		refuse(c, 405, "Method Not Allowed", "Allow: CONNECT\r\n",
+		    "this proxy takes CONNECT, and requests for http:// URLs");
+		return;
+	}
+	if (!ok_target) {
+		refuse(c, 400, "Bad Request", "", "bad CONNECT target: "
+		    "expected HOST:PORT");
+		return;
+	}
+	if (intercepted(c, px->host))
+		start_intercept(c);
+	else
+		start_tunnel(c);
+}
+
+/* Read and parse the CONNECT head. */
+static void
+read_connect(struct conn *c, uint32_t events)
+{
+	struct rh_head *h;
+	int eof = 0, rc;
+	int64_t ts = cx_now_ns();
+
+	while (buf_used(&c->cin) < RH_MAX_HEAD + 4) {
+		size_t room = RH_MAX_HEAD + 4 - buf_used(&c->cin);
+		uint8_t *p = buf_space(&c->cin, room);
+		ssize_t n = recv(c->cfd, p, room, 0);
+		if (n > 0) {
+			c->cin.len += (size_t)n;
+			c->last_ns = ts;
+			c->r->st.req_bytes += (uint64_t)n;
+			if (c->head_ns == 0)
+				c->head_ns = ts;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			eof = 1;
+		break;
+	}
+	if (buf_used(&c->cin) == 0 && (eof || (events & (EPOLLHUP |
+	    EPOLLERR)))) {
+		relay_conn_close(c, "client", "client closed before a CONNECT");
+		return;
+	}
+	h = xmalloc(sizeof(*h));
+	rc = rh_parse_request(buf_head(&c->cin), buf_used(&c->cin), h);
+	if (rc > 0) {
+		on_connect(c, h, ts);
+	} else if (rc == RH_MORE) {
+		if (eof || (events & (EPOLLHUP | EPOLLERR))) {
+			relay_record(c, CX_DIR_REQ, buf_head(&c->cin),
+			    buf_used(&c->cin), ts);
+			relay_record_error(c, 0, "client closed mid-CONNECT");
+			relay_conn_close(c, "client", "client closed");
+		}
+	} else {
+		char msg[160];
+		relay_record(c, CX_DIR_REQ, buf_head(&c->cin),
+		    buf_used(&c->cin), ts);
+		if (rc == RH_TOO_LARGE)
+			refuse(c, 431, "Request Header Fields Too Large", "",
+			    "request header fields too large (the limit is "
+			    "64 KiB)");
+		else {
+			snprintf(msg, sizeof(msg), "bad request: %s", h->why);
+			refuse(c, 400, "Bad Request", "", msg);
+		}
+	}
+	free(h);
+}
+
+static void
+handshake(struct conn *c)
+{
+	struct proxy_conn *px = c->px;
+	int rc, e;
+
+	if (buf_used(&c->cout) > 0) {
+		relay_client_flush(c);  /* the 200 */
+		if (c->dead || buf_used(&c->cout) > 0)
+			return;
+	}
+	ERR_clear_error();
+	rc = SSL_do_handshake(px->ssl);
+	if (rc == 1) {
+		c->cssl = px->ssl;
+		px->ssl = NULL;
+		px->state = PX_RELAY;
+		c->rq = RQ_HEAD;
+		c->head_ns = 0;
+		c->last_ns = cx_now_ns();
+		return;
+	}
+	e = SSL_get_error(px->ssl, rc);
+	if (e == SSL_ERROR_WANT_READ) {
+		px->want = EPOLLIN;
+	} else if (e == SSL_ERROR_WANT_WRITE) {
+		px->want = EPOLLOUT;
+	} else {
+		char why[300], msg[700];
+		tls_error(px->ssl, rc, 0, why, sizeof(why));
+		snprintf(msg, sizeof(msg), "TLS handshake with the client for %s "
+		    "failed: %s (does it trust the run's CA?)", px->host, why);
+		relay_record_error(c, -1, msg);
+		relay_conn_close(c, "client", "TLS handshake failed");
+	}
+}
+
+int
+proxy_conn_client_event(struct conn *c, uint32_t events)
+{
+	switch (c->px->state) {
+	case PX_CONNECT:
+		read_connect(c, events);
+		return 1;
+	case PX_HANDSHAKE:
+		handshake(c);
+		return 1;
+	case PX_RELAY:
+		break;
+	}
+	return 0;
+}
+
+int
+proxy_conn_interest(const struct conn *c, uint32_t *want)
+{
+	switch (c->px->state) {
+	case PX_CONNECT:
+		*want = EPOLLIN | EPOLLRDHUP;
+		return 1;
+	case PX_HANDSHAKE:
+		*want = buf_used(&c->cout) > 0 ? EPOLLOUT : c->px->want;
+		return 1;
+	case PX_RELAY:
+		break;
+	}
+	return 0;
+}
+
+int
+proxy_conn_timeout(struct conn *c, int64_t now)
+{
+	const int64_t limit = (int64_t)c->r->cfg.header_timeout_s * 1000000000;
+
+	if (c->px->state == PX_RELAY)
+		return 0;
+	if (now - c->last_ns > limit) {
+		const char *why = c->px->state == PX_CONNECT ?
+		    "no CONNECT within the header timeout" :
+		    "no TLS handshake within the header timeout";
+		if (c->px->state == PX_HANDSHAKE || buf_used(&c->cin) > 0)
+			relay_record_error(c, -1, why);
+		relay_conn_close(c, "relay", why);
+	}
+	return 1;
+}
+
+/*
+ * The upstream, decided at the first request: --map-host wins, else the
+ * CONNECT's host and port over TLS.  0, or -1 (no usable URL).
+ */
+static int
+decide_upstream(struct proxy_conn *px, const struct host_map_table *maps)
+{
+	const struct host_map *m;
+	char url[400], err[300];
+	int v6 = strchr(px->host, ':') != NULL;
+
+	if ((m = host_map_find(maps, px->host)) != NULL) {
+		px->rt = m->rt;
+		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "--map-host %s",
+		    m->host);
+	} else {
+		snprintf(url, sizeof(url), "https://%s%s%s:%s", v6 ? "[" : "",
+		    px->host, v6 ? "]" : "", px->port);
+		if (url_parse(url, &px->rt.up, err, sizeof(err)) == -1)
+			return -1;
+		snprintf(px->rt.url, sizeof(px->rt.url), "%s", url);
+		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "CONNECT");
+	}
+	px->decided = 1;
+	return 0;
+}
+
+/* A plain-HTTP proxy request's route: http://HOST[:PORT]/path. */
+static const struct route *
+plain_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
+    char *path, size_t pathlen, int *status, char *msg, size_t msglen)
+{
+	struct proxy_conn *px = c->px;
+	const char *t = (const char *)b + h->target.off, *a, *ae, *end;
+	const struct host_map *m;
+	char auth[300], host[256], port[8], url[400], err[300];
+	struct route *rt;
+	int authed = 0;
+
+	for (int i = 0; i < h->nheaders; i++)
+		if (rh_header_is(b, &h->headers[i], "proxy-authorization") &&
+		    proxy_auth_ok((const char *)b + h->headers[i].value.off,
+		    h->headers[i].value.len, c->r->cfg.proxy_token))
+			authed = 1;
+	if (!authed) {
+		*status = 407;
+		snprintf(msg, msglen, "proxy authentication required on every "
+		    "request");
+		return NULL;
+	}
+	end = t + h->target.len;
+	if (h->target.len <= 7 || strncasecmp(t, "http://", 7) != 0 ||
+	    (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT",
+	    7) == 0)) {
+		*status = 400;
+		snprintf(msg, msglen, "a plain-HTTP proxy connection takes "
+		    "requests for http:// URLs only");
+		return NULL;
+	}
+	a = t + 7;
+	for (ae = a; ae < end && *ae != '/' && *ae != '?' && *ae != '#'; ae++)
+		;
+	/* HOST without a port (a colon after any ']'): 80. */
+	const char *lc = NULL, *rb = NULL;
+	for (const char *p = a; p < ae; p++) {
+		if (*p == ':')
+			lc = p;
+		else if (*p == ']')
+			rb = p;
+	}
+	int has_port = lc != NULL && (rb == NULL || lc > rb);
+	if (snprintf(auth, sizeof(auth), "%.*s%s", (int)(ae - a), a,
+	    has_port ? "" : ":80") >= (int)sizeof(auth) ||
+	    proxy_parse_authority(auth, strlen(auth), host, sizeof(host), port,
+	    sizeof(port)) == -1) {
+		*status = 400;
+		snprintf(msg, msglen, "bad host in the request's URL");
+		return NULL;
+	}
+	/* The path: "/" when the URL has none; no fragment. */
+	char rest[MAX_TARGET + 2];
+	size_t rl = (size_t)(end - ae);
+	if (rl > MAX_TARGET)
+		rl = MAX_TARGET;
+	snprintf(rest, sizeof(rest), "%s%.*s", ae < end && *ae == '/' ? "" :
+	    "/", (int)rl, ae);
+	rest[strcspn(rest, "#")] = '\0';
+	/* A buffer the connection's upstream does not point at. */
+	rt = c->uroute == &px->prt[0] ? &px->prt[1] : &px->prt[0];
+	memset(rt, 0, sizeof(*rt));
+	if ((m = host_map_find(&c->r->cfg.map_hosts, host)) != NULL) {
+		*rt = m->rt;
+		snprintf(rt->prefix, sizeof(rt->prefix), "--map-host %s",
+		    m->host);
+		if (route_path(&rt->up, rest, strlen(rest), path, pathlen) == -1)
+			goto toolong;
+	} else {
+		int v6 = strchr(host, ':') != NULL;
+		snprintf(url, sizeof(url), "http://%s%s%s:%s", v6 ? "[" : "",
+		    host, v6 ? "]" : "", port);
+		if (url_parse(url, &rt->up, err, sizeof(err)) == -1) {
+			*status = 400;
+			snprintf(msg, msglen, "%s", err);
+			return NULL;
+		}
+		snprintf(rt->url, sizeof(rt->url), "%s", url);
+		snprintf(rt->prefix, sizeof(rt->prefix), "HTTP proxy");
+		if (snprintf(path, pathlen, "%s", rest) >= (int)pathlen)
+			goto toolong;
+	}
+	/* The same upstream as the connection's: keep it. */
+	if (c->uroute != NULL && strcmp(c->uroute->up.origin,
+	    rt->up.origin) == 0 && strcmp(c->uroute->prefix, rt->prefix) == 0)
+		return c->uroute;
+	return rt;
+toolong:
+	*status = 414;
+	snprintf(msg, msglen, "request target too long");
+	return NULL;
+}
+
+const struct route *
+proxy_conn_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
+    char *path, size_t pathlen, int *status, char *msg, size_t msglen)
+{
+	struct proxy_conn *px = c->px;
+	const char *target = (const char *)b + h->target.off;
+
+	if (px->plain)
+		return plain_route(c, b, h, path, pathlen, status, msg, msglen);
+	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
+		*status = 405;
+		snprintf(msg, msglen, "CONNECT inside an intercepted "
+		    "connection is refused");
+		return NULL;
+	}
+	if (target[0] != '/') {
+		*status = 400;
+		snprintf(msg, msglen, "only origin-form request targets (/path) "
+		    "are accepted inside an intercepted connection");
+		return NULL;
+	}
+	if (px->tunnel || (!px->decided &&
+	    decide_upstream(px, &c->r->cfg.map_hosts) == -1)) {
+		*status = 502;
+		snprintf(msg, msglen, "no upstream for %s:%s", px->host,
+		    px->port);
+		return NULL;
+	}
+	if (route_path(&px->rt.up, target, h->target.len, path, pathlen) == -1) {
+		*status = 414;
+		snprintf(msg, msglen, "request target too long");
+		return NULL;
+	}
+	return &px->rt;
+}
+
+const char *
+proxy_conn_origin(const struct conn *c)
+{
+	return c->px->origin;
+}
+
+void
+proxy_conn_close_fields(const struct conn *c, char *out, size_t len)
+{
+	const struct proxy_conn *px = c->px;
+	char host[600];
+
+	if (px->plain) {
+		snprintf(out, len, ",\"mode\":\"http\"");
+		return;
+	}
+	if (px->host[0] == '\0')
+		return;
+	json_escape(host, sizeof(host), px->host, strlen(px->host));
+	if (px->tunnel)
+		snprintf(out, len, ",\"connect\":\"%s:%s\",\"mode\":\"tunnel\","
+		    "\"bytes_up\":%llu,\"bytes_down\":%llu", host, px->port,
+		    px->tunnel_open ? (unsigned long long)(c->bytes[CX_DIR_REQ] -
+		    px->base[CX_DIR_REQ]) : 0ULL, px->tunnel_open ?
+		    (unsigned long long)(c->bytes[CX_DIR_RESP] -
+		    px->base[CX_DIR_RESP]) : 0ULL);
+	else
+		snprintf(out, len, ",\"connect\":\"%s:%s\",\"mode\":\"%s\"",
+		    host, px->port, px->refused || px->state == PX_CONNECT ?
+		    "refused" : "intercept");
+}
