@@ -36,7 +36,7 @@ struct agent {
 	 * symlinks) or by the npm package that holds it. */
 	const char *const *programs;
 	const char *const *packages;
-	/* Its vendor's hosts (exact, or ".suffix"): intercepted by the
+	/* Its vendor's hosts (exact, or "*.suffix"): intercepted by the
 	 * proxy under --intercept agent; everything else is tunnelled. */
 	const char *const *hosts;
 	/* Credential header and query parameter names beyond the built-in
@@ -81,7 +81,7 @@ struct agent_run {
 	char            *args[AGENT_MAX_ARGS];  /* inserted after cmd[0], owned */
 	int              nrepl;
 	char            *repl[AGENT_MAX_ARGS];  /* put in place in cmd, owned */
-	char             err[600];
+	char             err[2400];
 };
 
 /* The table, NULL-terminated. */

@@ -17,6 +17,9 @@
 #include "buf.h"
 #include "cli.h"
 #include "agent.h"
+#include "ca_env.h"
+#include "preload.h"
+#include "proxy_setup.h"
 #include "jsonstr.h"
 #include "log.h"
 #include "preload_setup.h"
@@ -254,7 +257,7 @@ command_line(char **cmd, const struct agent_run *run)
 
 /* What the module set, as a JSON object for the run note. */
 static char *
-env_json(const struct agent_run *run)
+env_json(const struct agent_run *run, const char *token)
 {
 	struct buf b = { 0 };
 	char esc[8192];
@@ -269,12 +272,59 @@ env_json(const struct agent_run *run)
 		json_escape(esc, sizeof(esc), kv, (size_t)(eq - kv));
 		buf_append(&b, esc, strlen(esc));
 		buf_append(&b, "\":\"", 3);
-		json_escape(esc, sizeof(esc), eq + 1, strlen(eq + 1));
+		/* The proxy's token is no secret after the run, but no
+		 * credential goes into a trace. */
+		char val[4200];
+		const char *at = token != NULL && token[0] != '\0' ?
+		    strstr(eq + 1, token) : NULL;
+		if (at != NULL)
+			snprintf(val, sizeof(val), "%.*s***%s",
+			    (int)(at - (eq + 1)), eq + 1, at + strlen(token));
+		else
+			snprintf(val, sizeof(val), "%s", eq + 1);
+		json_escape(esc, sizeof(esc), val, strlen(val));
 		buf_append(&b, esc, strlen(esc));
 		buf_append(&b, "\"", 1);
 	}
 	buf_append(&b, "}", 2);
 	return (char *)b.data;
+}
+
+/*
+ * The proxy for COMMAND: HTTPS_PROXY (and HTTP_PROXY: the proxy takes
+ * absolute-form http:// requests too) with the token, the CA through every
+ * variable programs read one from, and the proxy's address (no token) for
+ * the preload, so that a connection to it is recorded once.
+ */
+static int
+point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
+    const struct relay *r, struct ca_env *cae)
+{
+	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy",
+	    "HTTP_PROXY", "http_proxy" };
+	char addr[128], err[600];
+	char *pem;
+	size_t len;
+	FILE *f;
+
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+		if (agent_setenv(run, vars[i], run->proxy_url) == -1)
+			return -1;
+	snprintf(addr, sizeof(addr), "http://%s", relay_proxy_address(r));
+	setenv(CX_PRELOAD_ENV_PROXY, addr, 1);
+	if ((f = fopen(pxs->ca_path, "r")) == NULL) {
+		snprintf(run->err, sizeof(run->err), "%s: %s", pxs->ca_path,
+		    strerror(errno));
+		return -1;
+	}
+	pem = xmalloc(65536);
+	len = fread(pem, 1, 65535, f);
+	fclose(f);
+	int rc = ca_env_setup(cae, pem, len, run, err, sizeof(err));
+	free(pem);
+	if (rc == -1)
+		snprintf(run->err, sizeof(run->err), "%s", err);
+	return rc;
 }
 
 int
@@ -299,6 +349,8 @@ cmd_run(int argc, char **argv)
 	struct relay_stats st;
 	struct agent_run run;
 	struct route_table defaults;
+	struct proxy_setup pxs;
+	struct ca_env cae;
 	struct relay *r;
 	struct cx_writer *w;
 	pthread_t tid;
@@ -312,6 +364,8 @@ cmd_run(int argc, char **argv)
 	o.listen = "127.0.0.1:0";
 	memset(&run, 0, sizeof(run));
 	memset(&defaults, 0, sizeof(defaults));
+	memset(&pxs, 0, sizeof(pxs));
+	memset(&cae, 0, sizeof(cae));
 	run.routes = &defaults;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
@@ -426,14 +480,31 @@ cmd_run(int argc, char **argv)
 		return CX_EXIT_SYS;
 	}
 	cfg.client_lookup = probe == NULL;
+	/*
+	 * The forward proxy, for what ignores base URLs: a CA and a token
+	 * for this run.  Hosts not the agent's vendor's are tunnelled
+	 * untouched unless --intercept says otherwise.
+	 */
+	if (run.mode & AGENT_MODE_PROXY) {
+		if (proxy_setup_init(&pxs, &cfg, err, sizeof(err)) == -1) {
+			log_warnx("the forward proxy: %s", err);
+			cx_probe_close(probe);
+			return CX_EXIT_SYS;
+		}
+		if (!o.intercept_given)
+			cfg.intercept = RELAY_INTERCEPT_AGENT;
+		cfg.agent_hosts = run.agent->hosts;
+	}
 	/* Listening first: a relay that cannot start leaves the trace be. */
 	if ((r = relay_new(&cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
+		proxy_setup_free(&pxs);
 		cx_probe_close(probe);
 		return CX_EXIT_SYS;
 	}
 	if ((w = open_trace(&o)) == NULL) {
 		relay_free(r);
+		proxy_setup_free(&pxs);
 		cx_probe_close(probe);
 		return CX_EXIT_SYS;
 	}
@@ -446,10 +517,15 @@ cmd_run(int argc, char **argv)
 	/* COMMAND's environment and arguments. */
 	snprintf(run.relay_url, sizeof(run.relay_url), "http://%s",
 	    relay_address(r));
-	if (run.agent->point(&run) == -1) {
+	if (run.mode & AGENT_MODE_PROXY)
+		proxy_setup_url(&pxs, r, run.proxy_url, sizeof(run.proxy_url));
+	if (run.agent->point(&run) == -1 || ((run.mode & AGENT_MODE_PROXY) &&
+	    point_proxy(&run, &pxs, r, &cae) == -1)) {
 		log_warnx("%s", run.err);
 		agent_run_free(&run);
 		relay_free(r);
+		proxy_setup_free(&pxs);
+		ca_env_cleanup(&cae);
 		cx_probe_close(probe);
 		cx_writer_close(w);
 		return CX_EXIT_USAGE;
@@ -477,7 +553,9 @@ cmd_run(int argc, char **argv)
 	/* The note that says what this trace is. */
 	char *aj = argv_json(line, cfg.redact_key);
 	char *rj = routes_json(&cfg.routes);
-	char *ej = env_json(&run);
+	char *ej = env_json(&run, pxs.token);
+	char *pj = run.mode & AGENT_MODE_PROXY ? proxy_setup_json(&pxs, r,
+	    &cfg) : NULL;
 	char why[sizeof(run.login_why) * 2], how[1300], ver[200];
 	json_escape(why, sizeof(why), run.login_why, strlen(run.login_why));
 	json_escape(how, sizeof(how), run.how, strlen(run.how));
@@ -485,13 +563,14 @@ cmd_run(int argc, char **argv)
 	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
 	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
 	    "\"agent\":\"%s\",\"agent_version\":%s%s%s,\"reached_by\":\"%s\","
-	    "\"env\":%s,"
+	    "\"env\":%s,\"proxy\":%s,"
 	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\","
 	    "\"listen\":\"%s\",\"routes\":%s,"
 	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s,"
 	    "\"redact_at_source\":%s}",
 	    CXREC_VERSION, aj, run.agent->name, run.version[0] ? "\"" : "",
 	    run.version[0] ? ver : "null", run.version[0] ? "\"" : "", how, ej,
+	    pj != NULL ? pj : "null",
 	    run.login, why, relay_address(r), rj,
 	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc",
 	    ps.active ? "true" : "false",
@@ -499,6 +578,7 @@ cmd_run(int argc, char **argv)
 	free(aj);
 	free(rj);
 	free(ej);
+	free(pj);
 
 	/* The relay thread takes no signals; this one forwards them. */
 	sigfillset(&all);
@@ -507,6 +587,8 @@ cmd_run(int argc, char **argv)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		log_warnx("cannot start the relay thread: %s", strerror(rc));
 		relay_free(r);
+		proxy_setup_free(&pxs);
+		ca_env_cleanup(&cae);
 		cx_probe_close(probe);
 		cx_writer_close(w);
 		free(line);
@@ -567,6 +649,8 @@ cmd_run(int argc, char **argv)
 	pthread_join(tid, NULL);
 	relay_get_stats(r, &st);
 	relay_free(r);
+	proxy_setup_free(&pxs);         /* after the relay: it held the CA */
+	ca_env_cleanup(&cae);
 	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
 	    "{\"type\":\"exit\",\"status\":%d,\"requests\":%llu}", exit_code,
 	    (unsigned long long)st.requests);

@@ -44,6 +44,7 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 			return -1;
 		return 1;
 	case OPT_INTERCEPT:
+		o->intercept_given = 1;
 		if (strcmp(arg, "all") == 0)
 			o->intercept = RELAY_INTERCEPT_ALL;
 		else if (strcmp(arg, "agent") == 0)

@@ -89,6 +89,7 @@ struct relay_opts {
 	struct cx_srcredact_key  redact_key;    /* with redact_at_source */
 	struct host_map_table    map_hosts;     /* --map-host */
 	enum relay_intercept     intercept;     /* --intercept */
+	int                      intercept_given;
 	const char              *proxy_listen;  /* --proxy-listen */
 };
 

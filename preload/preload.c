@@ -158,6 +158,8 @@ static struct {
 	struct cx_srcredact_key key;
 	struct sockaddr_storage relay;  /* the relay's address */
 	int              have_relay;
+	struct sockaddr_storage proxy;  /* its forward proxy's, with cxrec run */
+	int              have_proxy;
 	struct host {
 		struct sockaddr_storage addr;
 		char             name[128];
@@ -232,9 +234,9 @@ report(const char *fmt, ...)
 	real_close(fd);
 }
 
-/* "http://127.0.0.1:8080" (or [::1]) into st.relay. */
+/* "http://127.0.0.1:8080" (or [::1]) into *ss; *have set when it parses. */
 static void
-parse_relay(const char *url)
+parse_relay(const char *url, struct sockaddr_storage *ss, int *have)
 {
 	char host[64];
 	const char *p, *colon;
@@ -266,18 +268,18 @@ parse_relay(const char *url)
 	port = strtol(colon + 1, NULL, 10);
 	if (port <= 0 || port > 65535)
 		return;
-	memset(&st.relay, 0, sizeof(st.relay));
-	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)&st.relay)->
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET, host, &((struct sockaddr_in *)ss)->
 	    sin_addr) == 1) {
-		st.relay.ss_family = AF_INET;
-		((struct sockaddr_in *)&st.relay)->sin_port = htons((uint16_t)port);
-		st.have_relay = 1;
+		ss->ss_family = AF_INET;
+		((struct sockaddr_in *)ss)->sin_port = htons((uint16_t)port);
+		*have = 1;
 	} else if (inet_pton(AF_INET6, host, &((struct sockaddr_in6 *)
-	    &st.relay)->sin6_addr) == 1) {
-		st.relay.ss_family = AF_INET6;
-		((struct sockaddr_in6 *)&st.relay)->sin6_port =
+	    ss)->sin6_addr) == 1) {
+		ss->ss_family = AF_INET6;
+		((struct sockaddr_in6 *)ss)->sin6_port =
 		    htons((uint16_t)port);
-		st.have_relay = 1;
+		*have = 1;
 	}
 }
 
@@ -397,7 +399,8 @@ init(void)
 	snprintf(st.errors, sizeof(st.errors), "%s",
 	    getenv(CX_PRELOAD_ENV_ERRORS) ? getenv(CX_PRELOAD_ENV_ERRORS) :
 	    "");
-	parse_relay(getenv(CX_PRELOAD_ENV_RELAY));
+	parse_relay(getenv(CX_PRELOAD_ENV_RELAY), &st.relay, &st.have_relay);
+	parse_relay(getenv(CX_PRELOAD_ENV_PROXY), &st.proxy, &st.have_proxy);
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
@@ -772,8 +775,10 @@ track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
 	    __atomic_add_fetch(&st.next_conn, 1, __ATOMIC_RELAXED);
 	addr_str(&peer, ps, sizeof(ps));
 	addr_str(&local, ls, sizeof(ls));
-	if (kind == FD_CLIENT && st.have_relay && same_addr(&peer, &st.relay)) {
-		/* The relay records this one: say who, not what. */
+	if (kind == FD_CLIENT && ((st.have_relay && same_addr(&peer,
+	    &st.relay)) || (st.have_proxy && same_addr(&peer, &st.proxy)))) {
+		/* The relay (or its proxy) records this one: say who, not
+		 * what. */
 		kind = FD_RELAY;
 		json_frame(CX_K_OPEN, conn, "{\"peer\":\"%s\",\"local\":\"%s\","
 		    "\"role\":\"client\",\"relay\":true,\"comm\":\"%s\"}", ps,

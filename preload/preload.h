@@ -20,6 +20,7 @@
 /* The environment */
 #define CX_PRELOAD_ENV_TRACE    "CXREC_TRACE"           /* absolute path */
 #define CX_PRELOAD_ENV_RELAY    "CXREC_RELAY_URL"       /* http://IP:PORT */
+#define CX_PRELOAD_ENV_PROXY    "CXREC_PROXY_ADDR"      /* http://IP:PORT, no token */
 #define CX_PRELOAD_ENV_ERRORS   "CXREC_PRELOAD_ERRORS"  /* a file: one line
 							 * per failure */
 #define CX_PRELOAD_ENV_DEBUG    "CXREC_DEBUG"           /* say what it does,

@@ -268,17 +268,20 @@ proxy_conn_free(struct proxy_conn *px)
 }
 
 /*
- * Answer the CONNECT ourselves (a refusal), recorded with its reason; the
- * relay sends it and closes.
+ * Answer the CONNECT ourselves (a refusal), recorded with its reason as an
+ * error frame; the relay sends it and closes.  Status 0: the 407 that asks
+ * a client for credentials it has not offered yet, recorded but no error.
  */
 static void
 refuse(struct conn *c, int status, const char *reason, const char *extra,
     const char *msg)
 {
 	char body[700], head[400];
-	int bl, hl;
+	int bl, hl, is_error = status != 0;
 	int64_t ts = cx_now_ns();
 
+	if (status == 0)
+		status = 407;   /* the challenge: an answer, not an error */
 	bl = snprintf(body, sizeof(body), "cxrec proxy: %s\n", msg);
 	if (bl >= (int)sizeof(body))
 		bl = (int)sizeof(body) - 1;
@@ -288,7 +291,8 @@ refuse(struct conn *c, int status, const char *reason, const char *extra,
 	    "X-Cxrec-Error: 1\r\n\r\n", status, reason, extra, bl);
 	c->px->state = PX_RELAY;
 	c->px->refused = 1;
-	relay_record_error(c, 0, msg);
+	if (is_error)
+		relay_record_error(c, 0, msg);
 	relay_client_send(c, (const uint8_t *)head, (size_t)hl, ts);
 	relay_client_send(c, (const uint8_t *)body, (size_t)bl, ts);
 	if (c->dead)
@@ -336,8 +340,8 @@ start_tunnel(struct conn *c)
 	snprintf(px->rt.prefix, sizeof(px->rt.prefix), "CONNECT tunnel");
 	snprintf(px->rt.url, sizeof(px->rt.url), "%s", url);
 	/* Its messages name the tunnel's target, not a URL. */
-	snprintf(px->rt.up.origin, sizeof(px->rt.up.origin), "%s:%s",
-	    px->rt.up.hosthdr, px->port);
+	snprintf(px->rt.up.origin, sizeof(px->rt.up.origin), "%s%s%s:%s",
+	    v6 ? "[" : "", px->host, v6 ? "]" : "", px->port);
 	/* The CONNECT is request 0; its answer comes once connected. */
 	c->pend[0].seq = 0;
 	c->pend[0].head = 1;
@@ -418,11 +422,15 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 	const char *token = c->r->cfg.proxy_token;
 	int authed = 0;
 
+	int asked = 0;          /* credentials offered, right or wrong */
 	for (int i = 0; i < h->nheaders; i++)
-		if (rh_header_is(b, &h->headers[i], "proxy-authorization") &&
-		    proxy_auth_ok((const char *)b + h->headers[i].value.off,
-		    h->headers[i].value.len, token))
-			authed = 1;
+		if (rh_header_is(b, &h->headers[i], "proxy-authorization")) {
+			asked = 1;
+			if (proxy_auth_ok((const char *)b +
+			    h->headers[i].value.off, h->headers[i].value.len,
+			    token))
+				authed = 1;
+		}
 	int is_connect = h->method.len == 7 &&
 	    memcmp(b + h->method.off, "CONNECT", 7) == 0;
 	int ok_target = is_connect && proxy_parse_authority((const char *)b +
@@ -453,7 +461,13 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 	}
 	buf_consume(&c->cin, h->head_len);
 	if (!authed) {
-		refuse(c, 407, "Proxy Authentication Required",
+		/*
+		 * No credentials at all is how curl, git and browsers start:
+		 * the 407 asks for them, and they come back with the token.
+		 * Recorded as an exchange; an error only when a wrong token
+		 * was offered.
+		 */
+		refuse(c, asked ? 407 : 0, "Proxy Authentication Required",
 		    "Proxy-Authenticate: Basic realm=\"cxrec\"\r\n",
 		    "proxy authentication required: this proxy takes the "
 		    "run's token (http://cxrec:TOKEN@HOST:PORT)");

@@ -15,8 +15,8 @@ static const char *const programs[] = { "claude", "claude.exe", NULL };
 static const char *const packages[] = { "@anthropic-ai/claude-code",
     "@anthropic-ai/claude-code-linux-x64",
     "@anthropic-ai/claude-code-linux-arm64", NULL };
-static const char *const hosts[] = { "api.anthropic.com", ".anthropic.com",
-    "claude.ai", ".claude.ai", "claude.com", ".claude.com", NULL };
+static const char *const hosts[] = { "api.anthropic.com", "*.anthropic.com",
+    "claude.ai", "*.claude.ai", "claude.com", "*.claude.com", NULL };
 static const char *const cred_headers[] = { "x-api-key", NULL };
 
 /* The login it will use, as it decides: a key, else OAuth tokens. */

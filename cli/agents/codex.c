@@ -24,8 +24,8 @@
 static const char *const programs[] = { "codex", "codex.js", NULL };
 static const char *const packages[] = { "@openai/codex",
     "@openai/codex-linux-x64", "@openai/codex-linux-arm64", NULL };
-static const char *const hosts[] = { ".openai.com", "chatgpt.com",
-    ".chatgpt.com", NULL };
+static const char *const hosts[] = { "*.openai.com", "chatgpt.com",
+    "*.chatgpt.com", NULL };
 static const char *const cred_headers[] = { "chatgpt-account-id", NULL };
 
 static int

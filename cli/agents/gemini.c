@@ -15,7 +15,7 @@ static const char *const programs[] = { "gemini", "gemini.js", NULL };
 static const char *const packages[] = { "@google/gemini-cli", NULL };
 static const char *const hosts[] = { "generativelanguage.googleapis.com",
     "cloudcode-pa.googleapis.com", "oauth2.googleapis.com",
-    ".googleapis.com", "accounts.google.com", NULL };
+    "*.googleapis.com", "accounts.google.com", NULL };
 static const char *const cred_headers[] = { "x-goog-api-key", NULL };
 static const char *const cred_query[] = { "key", NULL };
 

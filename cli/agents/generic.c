@@ -10,8 +10,8 @@
 #include "agent.h"
 
 /* Every vendor's hosts: what the proxy intercepts under --intercept agent. */
-static const char *const hosts[] = { ".openai.com", "chatgpt.com",
-    ".chatgpt.com", ".anthropic.com", "generativelanguage.googleapis.com",
+static const char *const hosts[] = { "*.openai.com", "chatgpt.com",
+    "*.chatgpt.com", "*.anthropic.com", "generativelanguage.googleapis.com",
     NULL };
 
 static int
