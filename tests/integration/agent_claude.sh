@@ -51,4 +51,31 @@ for mode in api-key oauth; do
 	check_trace "$dir/trace.bin" "$ANTHROPIC_MOCK_LOG" "$secret" "${secret:10}"
 	stop_anthropic_mock
 done
-echo "claude under cxrec run: recorded, both logins"
+
+# Its other calls (feature flags, bootstrap, event logging) go to
+# api.anthropic.com whatever ANTHROPIC_BASE_URL says: through cxrec's
+# forward proxy, whose CA it takes from NODE_EXTRA_CA_CERTS (--map-host
+# sends them to the mock).
+dir=$WORK/side
+start_anthropic_mock "$dir" "${TLS[@]}"
+(
+	claude_env_setup "$dir"
+	unset CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC
+	claude_use_mock "https://api.anthropic.com" "" api-key
+	unset ANTHROPIC_BASE_URL
+	agents_block_internet
+	cd "$AGENT_PROJECT"
+	# shellcheck disable=SC2046
+	timeout 90 "$CXREC" run --upstream "$ANTHROPIC_MOCK_URL" --map-host "api.anthropic.com=$ANTHROPIC_MOCK_URL" \
+		--cacert "$WORK/certs/ca.pem" -o "$dir/trace.bin" -- "$CLAUDE" $(claude_headless_args) "run the tool" \
+		>"$dir/out" 2>"$dir/err" </dev/null
+) || { cat "$dir/err"; fail "side: claude under cxrec run exited $?"; }
+assert_contains "$(cat "$dir/out")" "Done: the tool printed cxrec-mock-tool-ok." "side: the final answer"
+"$CXREC" decode -f jsonl -o "$dir/t.jsonl" "$dir/trace.bin"
+assert_eq "$(jsonq "$dir/t.jsonl" 'sorted(set((e["source"], url(e).split("?")[0]) for e in x if url(e).startswith("/v1/messages")))')" \
+	"[('relay', '/v1/messages')]" "side: the Messages calls through the relay"
+assert_contains "$(jsonq "$dir/t.jsonl" '[(e["source"], e["request"]["upstream"]) for e in x if e["source"] == "proxy"]')" \
+	"https://api.anthropic.com/api/" "side: its api.anthropic.com calls through the proxy"
+check_trace "$dir/trace.bin" "$ANTHROPIC_MOCK_LOG" "$CLAUDE_TEST_API_KEY" "${CLAUDE_TEST_API_KEY:10}"
+stop_anthropic_mock
+echo "claude under cxrec run: recorded, both logins, its other calls through the proxy"

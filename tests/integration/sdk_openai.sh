@@ -40,4 +40,22 @@ assert_eq "$(q 'x[0]["response"]["sse"][-2]["data"]["usage"]["total_tokens"]')" 
 assert_eq "$(q 'x[2]["response"]["body"]["choices"][0]["finish_reason"]')" tool_calls "a tool call, not streamed"
 assert_eq "$(q 'x[4]["response"]["sse"][-1]["event"]')" response.completed "the Responses stream completed"
 assert_not_contains "$(cat "$WORK/t.jsonl")" "$KEY" "the key redacted"
-echo "openai SDK through the relay: recorded and decoded"
+
+
+# The same client under a plain `cxrec run`: not an agent cxrec knows, so
+# the generic module points OPENAI_BASE_URL (and ANTHROPIC_BASE_URL) at the
+# relay and HTTPS_PROXY at its forward proxy; the client needs nothing else.
+out=$(env -u OPENAI_BASE_URL NODE_PATH=$MODS OPENAI_API_KEY=$KEY NODE_EXTRA_CA_CERTS="$WORK/certs/ca.pem" \
+	"$CXREC" run --upstream "$MOCK_URL" --cacert "$WORK/certs/ca.pem" -o "$WORK/run.bin" -- \
+	node "$TESTS_DIR/sdk_client.js" 2>"$WORK/err.txt") || { cat "$WORK/err.txt"; fail "cxrec run node exited $?"; }
+assert_contains "$out" "chat-stream: Done: the tool printed cxrec-mock-tool-ok." "run: streamed Chat Completions round trip"
+assert_contains "$out" "responses-stream: Hello from the cxrec mock upstream" "run: streamed Responses call"
+assert_contains "$(cat "$WORK/err.txt")" "generic (not an agent cxrec knows" "run: the generic module, said"
+"$CXREC" decode -f jsonl "$WORK/run.bin" >"$WORK/r.jsonl"
+assert_eq "$(jsonq "$WORK/r.jsonl" '[(e["source"], url(e), e["error"]) for e in x]')" \
+	"[('relay', '/v1/chat/completions', None), ('relay', '/v1/chat/completions', None), ('relay', '/v1/chat/completions', None), ('relay', '/v1/chat/completions', None), ('relay', '/v1/responses', None)]" \
+	"run: the five exchanges through the relay"
+for f in text jsonl md har conversation; do
+	assert_not_contains "$("$CXREC" decode -f $f "$WORK/run.bin")" "$KEY" "run: decode -f $f: the key redacted"
+done
+echo "openai SDK under cxrec run: recorded"
