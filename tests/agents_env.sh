@@ -16,7 +16,7 @@
 #      gemini_use_mock, "$GEMINI" $(gemini_headless_args) "run the tool"
 #
 # Nothing here talks to anything outside 127.0.0.0/8.  What the agents send
-# and the hosts they try: docs/agents-notes-draft.md.
+# and the hosts they try: docs/agents.md.
 
 AGENTS_ENV_SH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # gen_certs, codex_block_internet, _cx_add_exit_trap, MOCK_PYTHON

@@ -34,7 +34,7 @@ Endpoints (the query, e.g. Claude Code's ?beta=true, is ignored):
                                   plausible answers, for a mock reached as
                                   api.anthropic.com through a proxy
   anything else                   404 in the API's error shape
-See docs/agents-notes-draft.md for what Claude Code actually sends.
+See docs/agents.md for what Claude Code actually sends.
 """
 
 import json

@@ -33,7 +33,7 @@ Endpoints (any API version prefix: /v1beta/..., /v1/..., /v1alpha/...):
   POST .../models/M:embedContent, :batchEmbedContents   small vectors
   GET  .../models[/M]                  a small model list
   anything else                        404 in Google's error shape
-See docs/agents-notes-draft.md for what Gemini CLI actually sends.
+See docs/agents.md for what Gemini CLI actually sends.
 """
 
 import base64
