@@ -50,9 +50,13 @@ bin=$CXREC_DEMO_BIN
 case "$agent" in
 codex | codex-0.98)
 	codex_env_setup "$work"
+	# its plugin marketplace sync goes to GitHub, which no mock serves
+	sed -i 's/^\[features\]$/&\nplugins = false/' "$CODEX_HOME/config.toml"
 	start_mock "$work" "${tls[@]}"
 	unset CODEX_REFRESH_TOKEN_URL_OVERRIDE
 	url=$MOCK_URL
+	# what current codex sends to chatgpt.com directly: the mock too
+	mode+=(--map-host "chatgpt.com=$url" --map-host "ab.chatgpt.com=$url")
 	export CODEX_API_KEY=sk-demo-throwaway-0123456789abcdef
 	args=(exec $(codex_exec_args) "run the tool")
 	;;
