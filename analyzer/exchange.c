@@ -74,6 +74,9 @@ struct conn {
 	int              tls;
 	int              plain;         /* plaintext has come */
 	uint64_t         tls_bytes[2];  /* ciphertext each way */
+	/* A proxy tunnel's bytes, passed on but not recorded (its close). */
+	uint64_t         unrecorded[2];
+	int              tunnelled;
 	char            *origin;        /* "https://host:port" (preload) */
 	uint64_t         fed;           /* bytes given to the parsers */
 };
@@ -1087,8 +1090,15 @@ conn_end(struct cx_analysis *a, struct conn *c, const char *how)
 			add_error(ex, "no response: %s", how);
 	}
 	if (c->tunnel != NULL) {
-		c->tunnel->tunnel_req = cx_http_tunnel_bytes(c->req);
-		c->tunnel->tunnel_resp = cx_http_tunnel_bytes(c->resp);
+		c->tunnel->tunnel_req = cx_http_tunnel_bytes(c->req) +
+		    c->unrecorded[0];
+		c->tunnel->tunnel_resp = cx_http_tunnel_bytes(c->resp) +
+		    c->unrecorded[1];
+		if (c->tunnelled && c->tunnel->note == NULL)
+			c->tunnel->note = xasprintf("tunnelled by the proxy, "
+			    "not decrypted: %" PRIu64 " bytes up, %" PRIu64
+			    " down (--intercept)", c->unrecorded[0],
+			    c->unrecorded[1]);
 	}
 	if (c->ws != NULL && c->tunnel != NULL) {
 		cx_ws_finish(c->ws);
@@ -1160,6 +1170,20 @@ close_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 			a->r.bytes_resp += (uint64_t)down;
 		}
 		c->tls = 1;
+	}
+	/* A proxy tunnel's sizes: its bytes were passed on, not recorded. */
+	const char *mode = o ? jstr(o, "mode") : NULL;
+	if (mode != NULL && strcmp(mode, "tunnel") == 0) {
+		double up = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(
+		    o, "bytes_up"));
+		double down = cJSON_GetNumberValue(
+		    cJSON_GetObjectItemCaseSensitive(o, "bytes_down"));
+
+		c->tunnelled = 1;
+		if (up > 0 && up < 1e18)
+			c->unrecorded[0] = (uint64_t)up;
+		if (down > 0 && down < 1e18)
+			c->unrecorded[1] = (uint64_t)down;
 	}
 	if (reason != NULL && *reason != '\0')
 		snprintf(how, sizeof(how), "%s: %s", closer(by), reason);
