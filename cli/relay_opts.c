@@ -8,6 +8,7 @@
 #include "jsonstr.h"
 #include "log.h"
 #include "xmalloc.h"
+#include "cli.h"
 #include "relay_opts.h"
 
 void
@@ -15,6 +16,7 @@ relay_opts_init(struct relay_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	route_defaults(&o->routes);
+	cli_cred_names(&o->cred_names);
 	o->output = "trace.bin";
 }
 
@@ -93,6 +95,7 @@ relay_opts_config(struct relay_opts *o, struct relay_config *cfg)
 			log_warn("--redact-at-source: no random key");
 			return -1;
 		}
+		o->redact_key.names = &o->cred_names;
 		cfg->redact_key = &o->redact_key;
 	}
 	cfg->listen = o->listen;

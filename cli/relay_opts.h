@@ -54,7 +54,8 @@ enum {
 	"                         connection send one within SECS (default 60)\n" \
 	"  --idle-timeout SECS    close connections quiet for SECS (default 600)\n" \
 	"  --redact-at-source     keep credential headers (Authorization,\n" \
-	"                         cookies, API keys) out of the trace: each value\n" \
+	"                         cookies, API keys) and query parameters (key=)\n" \
+	"                         out of the trace: each value\n" \
 	"                         recorded as a keyed fingerprint instead\n" \
 	"                         (docs/security.md)\n"
 
@@ -68,6 +69,9 @@ struct relay_opts {
 	int                      idle_timeout_s;
 	int                      redact_at_source;
 	struct cx_srcredact_key  redact_key;    /* with redact_at_source */
+	/* The credential names hidden (credname.h): cli_cred_names's after
+	 * relay_opts_init; more may be added before relay_opts_config. */
+	struct cx_credname       cred_names;
 };
 
 void relay_opts_init(struct relay_opts *o);
