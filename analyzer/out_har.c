@@ -156,37 +156,36 @@ hexval(int c)
 	return -1;
 }
 
-/* s[0..n) percent-decoded into d. */
+/* s[0..n) percent-decoded, then redacted as text, as a JSON string. */
 static void
-pct_decode(struct cx_buf *d, const char *s, size_t n)
+pct_str(FILE *f, const struct cx_out_ctx *ctx, const char *s, size_t n)
 {
+	struct cx_buf d;
+
+	cx_buf_init(&d, 0);
 	for (size_t i = 0; i < n; i++) {
 		int hi = i + 2 < n ? hexval((unsigned char)s[i + 1]) : -1;
 		int lo = i + 2 < n ? hexval((unsigned char)s[i + 2]) : -1;
 
 		if (s[i] == '%' && hi >= 0 && lo >= 0) {
-			cx_buf_addc(d, hi * 16 + lo);
+			cx_buf_addc(&d, hi * 16 + lo);
 			i += 2;
 		} else
-			cx_buf_addc(d, (unsigned char)s[i]);
+			cx_buf_addc(&d, (unsigned char)s[i]);
 	}
+	rstr(f, ctx, d.p != NULL ? (const char *)d.p : "", d.len);
+	cx_buf_free(&d);
 }
 
-/*
- * queryString: the pairs of the URL's query, percent-decoded, redacted as
- * text; a credential parameter's value (redact.h) whole.
- */
+/* queryString: the pairs of the URL's query (redacted already when
+ * asked: entry_url), percent-decoded. */
 static void
 query_string(FILE *f, const struct cx_out_ctx *ctx, const char *url,
     size_t n)
 {
 	const char *q = memchr(url, '?', n), *end, *hash;
-	struct cx_buf name, val, red;
 	int first = 1;
 
-	cx_buf_init(&name, 0);
-	cx_buf_init(&val, 0);
-	cx_buf_init(&red, 0);
 	putc('[', f);
 	if (q != NULL) {
 		q++;
@@ -201,38 +200,21 @@ query_string(FILE *f, const struct cx_out_ctx *ctx, const char *url,
 				if (!first)
 					putc(',', f);
 				first = 0;
-				cx_buf_reset(&name);
-				cx_buf_reset(&val);
-				pct_decode(&name, q, (size_t)((eq ? eq : pe) -
-				    q));
-				if (eq != NULL)
-					pct_decode(&val, eq + 1,
-					    (size_t)(pe - eq - 1));
 				fputs("{\"name\":", f);
-				rstr(f, ctx, name.p != NULL ? (const char *)
-				    name.p : "", name.len);
+				pct_str(f, ctx, q,
+				    (size_t)((eq ? eq : pe) - q));
 				fputs(",\"value\":", f);
-				if (ctx->redact && val.len > 0 &&
-				    cx_redact_is_secret_query((const char *)
-				    name.p, name.len) &&
-				    !cx_redact_is_fingerprint((const char *)
-				    val.p, val.len)) {
-					cx_buf_reset(&red);
-					cx_redact_secret(&red, (const char *)
-					    val.p, val.len);
-					bstr(f, &red);
-				} else
-					rstr(f, ctx, val.p != NULL ?
-					    (const char *)val.p : "", val.len);
+				if (eq != NULL)
+					pct_str(f, ctx, eq + 1,
+					    (size_t)(pe - eq - 1));
+				else
+					fputs("\"\"", f);
 				putc('}', f);
 			}
 			q = pe + 1;
 		}
 	}
 	putc(']', f);
-	cx_buf_free(&name);
-	cx_buf_free(&val);
-	cx_buf_free(&red);
 }
 
 static void

@@ -327,6 +327,37 @@ cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 	return count;
 }
 
+size_t
+cx_srcredact_url(const struct cx_srcredact_key *k, char *s, size_t n)
+{
+	size_t count = 0, i = 0;
+
+	while (i < n) {
+		size_t a, m, e;
+
+		if (s[i] != '?' && s[i] != '&') {
+			i++;
+			continue;
+		}
+		for (a = m = i + 1; m < n && m - a < CX_CREDNAME_LEN &&
+		    is_qchar((unsigned char)s[m]); m++)
+			;
+		if (m >= n || s[m] != '=' || !cx_credname_is_query(k->names,
+		    s + a, m - a)) {
+			i++;
+			continue;
+		}
+		for (e = m + 1; e < n && is_qval((unsigned char)s[e]); e++)
+			;
+		if (e > m + 1) {
+			replace_value(k, (uint8_t *)s + m + 1, e - m - 1, 0);
+			count++;
+		}
+		i = e;
+	}
+	return count;
+}
+
 /* --- the stream scanner --------------------------------------------------- */
 
 /*

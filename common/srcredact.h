@@ -103,6 +103,14 @@ int      cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
 size_t   cx_srcredact_arg(const struct cx_srcredact_key *k, char *s,
     const char *prev);
 /*
+ * A URL or request target s[0..n) (a route frame's), in place: each
+ * credential query parameter's value after a '?' or '&' replaced as the
+ * stream scanner replaces it (the same bytes, the same fingerprint).
+ * Returns how many were replaced.
+ */
+size_t   cx_srcredact_url(const struct cx_srcredact_key *k, char *s,
+    size_t n);
+/*
  * Is this stream HTTP/2: did it begin with the preface, or ask for the
  * h2c upgrade (an HTTP2-Settings header; HTTP/2 follows that head)?  Then
  * every later call says CX_SRCREDACT_DROP.

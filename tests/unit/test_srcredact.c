@@ -442,6 +442,19 @@ START_TEST(args_google)
 	ck_assert_ptr_nonnull(strstr(c, "&token=***' -d 'monkey=1'"));
 	ck_assert_uint_eq(cx_srcredact_arg(&key, d, NULL), 0);
 	/* cx_redact_arg: then a bare key as decode shows one. */
+	/* A route frame's target and URL: as in the stream. */
+	{
+		char t[] = "/v1beta/models?alt=sse&key=" GKEY "&token=ab#x";
+		char u[] = "key=x&monkey=y?key=";
+		char *out = run("GET /v1beta/models?alt=sse&key=" GKEY
+		    "&token=ab#x HTTP/1.1\r\n", 1000);
+
+		ck_assert_uint_eq(cx_srcredact_url(&key, t, strlen(t)), 2);
+		ck_assert_ptr_nonnull(strstr(out, t));
+		free(out);
+		ck_assert_uint_eq(cx_srcredact_url(&key, u, strlen(u)), 0);
+		ck_assert_str_eq(u, "key=x&monkey=y?key=");
+	}
 	r = cx_redact_arg(&key, "monkey=" GKEY, NULL);
 	ck_assert_str_eq(r, "monkey=AIzaS...StUv");
 	free(r);
