@@ -59,8 +59,9 @@ int      cx_credname_is_query(const struct cx_credname *s, const char *name,
  * The names added to the base, as the run note carries them:
  * {"headers":["x-foo"],"query":["sig"]} (no escaping is needed: names are
  * tokens).  Like snprintf: the length it needs, buf NUL-terminated when
- * size > 0.
+ * size > 0; CX_CREDNAME_JSON_MAX bytes always suffice.
  */
+#define CX_CREDNAME_JSON_MAX (2 * CX_CREDNAME_MAX * (CX_CREDNAME_LEN + 3) + 32)
 size_t   cx_credname_json(const struct cx_credname *s, char *buf,
     size_t size);
 

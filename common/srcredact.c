@@ -225,7 +225,6 @@ opt_at(const char *p)
 	return 0;
 }
 
-
 /*
  * A credential query parameter's name and its '=' at p, at the start of
  * s or after '?', '&', a blank or a quote: the length with the '=', or 0.

@@ -624,6 +624,16 @@ START_TEST(added_names)
 		ck_assert_int_eq(cx_credname_add_header(&full, "x-more"), -1);
 		ck_assert_int_eq(cx_credname_add_header(&full, "x-a"), 0);
 		ck_assert_int_eq(cx_credname_is_query(&full, "qa", 2), 1);
+		/* Full of the longest names: the JSON still fits. */
+		for (int i = 0; i < CX_CREDNAME_MAX; i++) {
+			snprintf(full.header[i], sizeof(full.header[i]),
+			    "%0*d", CX_CREDNAME_LEN, i);
+			snprintf(full.query[i], sizeof(full.query[i]),
+			    "%0*d", CX_CREDNAME_LEN, i);
+		}
+		full.nquery = CX_CREDNAME_MAX;
+		ck_assert_uint_lt(cx_credname_json(&full, NULL, 0),
+		    CX_CREDNAME_JSON_MAX);
 	}
 
 	/* decode's redaction with the set in use, and back. */
