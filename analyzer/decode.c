@@ -7,7 +7,9 @@
 
 #include <cJSON.h>
 
+#include "credname.h"
 #include "decode.h"
+#include "redact.h"
 #include "xmalloc.h"
 #include "exchange.h"
 #include "output.h"
@@ -48,6 +50,35 @@ report_losses(const struct cx_analysis_result *r, struct warn_ctx *w)
 		w->fn(w->arg, msg);
 		cJSON_Delete(o);
 	}
+}
+
+/*
+ * A run note's credential names ("credentials":{"headers":[...],
+ * "query":[...]}, the names its agent sends secrets under) added to set.
+ */
+static void
+note_names(struct cx_credname *set, const struct cx_frame *f)
+{
+	static const char key[] = "\"credentials\"";
+	cJSON *o, *c, *e;
+
+	if (f->kind != CX_K_NOTE || f->len < sizeof(key) ||
+	    memmem(f->payload, f->len, key, sizeof(key) - 1) == NULL)
+		return;
+	o = cJSON_ParseWithLength((const char *)f->payload, f->len);
+	if (!cJSON_IsString(cJSON_GetObjectItem(o, "type")) || strcmp(
+	    cJSON_GetObjectItem(o, "type")->valuestring, "run") != 0) {
+		cJSON_Delete(o);
+		return;
+	}
+	c = cJSON_GetObjectItem(o, "credentials");
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "headers"))
+		if (cJSON_IsString(e))
+			cx_credname_add_header(set, e->valuestring);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "query"))
+		if (cJSON_IsString(e))
+			cx_credname_add_query(set, e->valuestring);
+	cJSON_Delete(o);
 }
 
 int
@@ -160,6 +191,8 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	struct cx_frame f;
 	struct warn_ctx w;
 	struct pass_ctx pc;
+	struct cx_credname names;
+	const struct cx_credname *prev_names;
 
 	if (opts == NULL)
 		opts = &defaults;
@@ -181,6 +214,14 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	/* The analysis copies what it keeps: read pages can be let go. */
 	cx_reader_set_release(r, 1);
 
+	/* The names redacted: the caller's, and what the trace's run note
+	 * adds as it is read (it comes before the traffic). */
+	if (opts->names != NULL)
+		names = *opts->names;
+	else
+		cx_credname_init(&names);
+	prev_names = cx_redact_use_names(&names);
+
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.trace_path = trace_path;
 	ctx.info = cx_reader_info(r);
@@ -200,8 +241,11 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 		a = cx_analysis_new(cx_reader_info(r));
 		ctx.r = pc.r = cx_analysis_result(a);
 		cx_analysis_stream(a, emit, &pc);
-		while (cx_reader_next(r, &f) == 1)
+		while (cx_reader_next(r, &f) == 1) {
+			if (f.kind == CX_K_NOTE)
+				note_names(&names, &f);
 			cx_analysis_frame(a, &f);
+		}
 		cx_analysis_finish(a);
 		if (pc.pass == 0)
 			report_losses(cx_analysis_result(a), &w);
@@ -210,6 +254,7 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 		cx_analysis_free(a);
 	}
 	fmt->close(pc.st);
+	cx_redact_use_names(prev_names);
 	cx_reader_close(r);
 	if (fflush(out) == EOF || ferror(out)) {
 		snprintf(err, errlen, "error writing the decoded trace: %s",

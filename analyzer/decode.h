@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "credname.h"
 #include "trace.h"
 
 enum cx_decode_format {
@@ -39,6 +40,10 @@ struct cx_decode_opts {
 	enum cx_decode_format    format;
 	int                      no_redact;     /* show credentials */
 	uint64_t                 max_body;      /* text: bytes a body, 0 all */
+	/* Credential names redacted (credname.h): the base and, say, every
+	 * agent module's; NULL: the base.  A trace's run note adds its own
+	 * ("credentials":{"headers":[...],"query":[...]}). */
+	const struct cx_credname *names;
 	/* Warnings (corrupt or torn trace, recorder losses); NULL: lines
 	 * "cxrec: decode: PATH: ..." on stderr. */
 	cx_reader_warn_fn        warn;

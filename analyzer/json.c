@@ -262,7 +262,7 @@ out(struct jctx *c, const char *s, size_t n)
 
 /*
  * The quick test before cx_redact_json_suspect for the byte at s[i] of a
- * string's content (n bytes on): "sk-", "eyJ", "be"/"Be"/"BE".
+ * string's content (n bytes on): "sk-", "eyJ", "AIza", "be"/"Be"/"BE".
  */
 static inline int
 maybe_secret(const char *s, size_t n, size_t i)
@@ -272,6 +272,8 @@ maybe_secret(const char *s, size_t n, size_t i)
 		return i >= 2 && s[i - 2] == 's' && s[i - 1] == 'k';
 	case 'J':
 		return i >= 2 && s[i - 2] == 'e' && s[i - 1] == 'y';
+	case 'z':
+		return i >= 2 && s[i - 2] == 'A' && s[i - 1] == 'I';
 	default:
 		return i + 1 < n && (s[i + 1] | 0x20) == 'e';
 	}

@@ -177,7 +177,8 @@ pct_str(FILE *f, const struct cx_out_ctx *ctx, const char *s, size_t n)
 	cx_buf_free(&d);
 }
 
-/* queryString: the pairs of the URL's query, percent-decoded. */
+/* queryString: the pairs of the URL's query (redacted already when
+ * asked: entry_url), percent-decoded. */
 static void
 query_string(FILE *f, const struct cx_out_ctx *ctx, const char *url,
     size_t n)

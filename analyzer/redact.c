@@ -6,15 +6,14 @@
 
 #include <cJSON.h>
 
+#include "credname.h"
 #include "redact.h"
 #include "srcredact.h"
 #include "scan.h"
 #include "xmalloc.h"
 
-static const char *secret_headers[] = {
-	"authorization", "proxy-authorization", "cookie", "set-cookie",
-	"x-api-key", "api-key", "openai-api-key", "chatgpt-account-id",
-};
+/* The credential names in use (credname.h); NULL: the base. */
+static const struct cx_credname *names;
 
 static const struct {
 	const char      *name;
@@ -31,14 +30,25 @@ static const struct {
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
+const struct cx_credname *
+cx_redact_use_names(const struct cx_credname *set)
+{
+	const struct cx_credname *prev = names;
+
+	names = set;
+	return prev;
+}
+
 int
 cx_redact_is_secret_header(const char *name)
 {
-	for (size_t i = 0; i < NELEM(secret_headers); i++)
-		if ((name[0] | 0x20) == secret_headers[i][0] &&
-		    strcasecmp(name, secret_headers[i]) == 0)
-			return 1;
-	return 0;
+	return cx_credname_is_header(names, name, strlen(name));
+}
+
+int
+cx_redact_is_secret_query(const char *name, size_t len)
+{
+	return cx_credname_is_query(names, name, len);
 }
 
 int
@@ -127,6 +137,19 @@ match_key(const char *s, size_t n, size_t i)
 	return k >= 16 ? 3 + k : 0;
 }
 
+/* A Google API key ("AIza" and 35 of [A-Za-z0-9_-]) at i: its length,
+ * or 0. */
+static size_t
+match_google(const char *s, size_t n, size_t i)
+{
+	size_t k;
+
+	if (n - i < 4 || memcmp(s + i, "AIza", 4) != 0)
+		return 0;
+	k = run(s, n, i + 4, is_b64url);
+	return k >= 35 ? 4 + k : 0;
+}
+
 /* A JWT at i: its length, or 0. */
 static size_t
 match_jwt(const char *s, size_t n, size_t i)
@@ -206,9 +229,24 @@ boundary(const char *s, size_t st)
 	return st == 0 || !is_alnum((unsigned char)s[st - 1]);
 }
 
+/* The secret whose anchor is s[i] ('-', 'J' or 'z'), starting at st. */
+static size_t
+match_at(const char *s, size_t n, size_t i, size_t st)
+{
+	switch (s[i]) {
+	case '-':
+		return match_key(s, n, st);
+	case 'J':
+		return match_jwt(s, n, st);
+	default:
+		return match_google(s, n, st);
+	}
+}
+
 /*
- * A key or JWT whose anchor ('-' of "sk-", 'J' of "eyJ") is at i: its
- * start (i - 2) in *st and its length, or 0.  Not before from.
+ * A key or JWT whose anchor ('-' of "sk-", 'J' of "eyJ", 'z' of "AIza")
+ * is at i: its start (i - 2) in *st and its length, or 0.  Not before
+ * from.
  */
 static size_t
 match_anchored(const char *s, size_t n, size_t i, size_t from, size_t *st)
@@ -216,7 +254,7 @@ match_anchored(const char *s, size_t n, size_t i, size_t from, size_t *st)
 	if (i < from + 2 || !boundary(s, i - 2))
 		return 0;
 	*st = i - 2;
-	return s[i] == '-' ? match_key(s, n, i - 2) : match_jwt(s, n, i - 2);
+	return match_at(s, n, i, i - 2);
 }
 
 size_t
@@ -225,15 +263,16 @@ cx_redact_text(struct cx_buf *out, const char *s, size_t n)
 	size_t i = 0, from = 0, count = 0, m, st, off, len;
 
 	/*
-	 * Only at the '-' of "sk-", the 'J' of "eyJ", a 'b' or 'B' (of
-	 * "Bearer") or a '"' can a secret be recognised: skip to the next.
-	 * Secrets found are replaced left to right, as if every position
-	 * were tried in turn: a '-' or 'J' anchors a match two bytes back,
-	 * where no other anchor can be.
+	 * Only at the '-' of "sk-", the 'J' of "eyJ", the 'z' of "AIza", a
+	 * 'b' or 'B' (of "Bearer") or a '"' can a secret be recognised: skip
+	 * to the next.  Secrets found are replaced left to right, as if every
+	 * position were tried in turn: a '-', 'J' or 'z' anchors a match two
+	 * bytes back, where no other anchor can be ('s', 'e', 'A' and 'k',
+	 * 'y', 'I' are none).
 	 */
 	while ((i = cx_scan((const uint8_t *)s, i, n,
 	    CX_SC_SECRET | CX_SC_QUOTE)) < n) {
-		if (s[i] == '-' || s[i] == 'J') {
+		if (s[i] == '-' || s[i] == 'J' || s[i] == 'z') {
 			if ((m = match_anchored(s, n, i, from, &st)) > 0) {
 				cx_buf_add(out, s + from, st - from);
 				cx_redact_secret(out, s + st, m);
@@ -282,11 +321,11 @@ cx_redact_json_suspect(const char *s, size_t n, size_t i)
 	switch (s[i]) {
 	case '-':
 	case 'J':
+	case 'z':
 		if (i < 2 || !raw_boundary(s, i - 2))
 			return 0;
 		st = i - 2;
-		return s[i] == '-' ? match_key(s, n, st) > 0 :
-		    match_jwt(s, n, st) > 0;
+		return match_at(s, n, i, st) > 0;
 	case 'b':
 	case 'B':
 		/* "Bearer" and a space or tab (maybe "\t"). */
@@ -415,6 +454,29 @@ cx_argv_json(const char *buf, size_t n, const struct cx_srcredact_key *k)
 	return a;
 }
 
+/* A secret that merely starts like a fingerprint is still a secret. */
+int
+cx_redact_is_fingerprint(const char *v, size_t n)
+{
+	const size_t ml = strlen(CX_SRCREDACT_MARK);
+	size_t i = 0;
+
+	if (n >= CX_SRCREDACT_MARK_LEN && memcmp(v, CX_SRCREDACT_MARK,
+	    ml) == 0) {
+		for (i = ml; i < ml + 16; i++)
+			if (!((v[i] >= '0' && v[i] <= '9') ||
+			    (v[i] >= 'a' && v[i] <= 'f')))
+				return 0;
+		if (v[i++] != ']')
+			return 0;
+	} else if (n == 0)
+		return 0;
+	for (; i < n; i++)
+		if (v[i] != '*')
+			return 0;
+	return 1;
+}
+
 /*
  * Was this credential's value replaced when it was recorded
  * (--redact-at-source, srcredact.h)?  Its fingerprint is then shown as
@@ -436,16 +498,7 @@ source_redacted(const char *name, const char *v)
 			v += k;
 		}
 	}
-	/* Exactly "[cxrec:" 16 hex "]" then asterisks, or asterisks: a
-	 * secret that merely starts like one is still a secret. */
-	if (strncmp(v, CX_SRCREDACT_MARK, strlen(CX_SRCREDACT_MARK)) == 0) {
-		const char *h = v + strlen(CX_SRCREDACT_MARK);
-
-		if (strspn(h, "0123456789abcdef") != 16 || h[16] != ']')
-			return 0;
-		return strspn(h + 17, "*") == strlen(h + 17);
-	}
-	return *v != '\0' && strspn(v, "*") == strlen(v);
+	return cx_redact_is_fingerprint(v, strlen(v));
 }
 
 size_t
@@ -502,11 +555,16 @@ cx_redact_query(struct cx_buf *out, const char *s, size_t n, int form)
 			end++;
 		for (eq = i; eq < end && s[eq] != '='; eq++)
 			;
-		if (eq < end && cx_redact_is_secret_key(s + i, eq - i) &&
+		if (eq < end && cx_redact_is_secret_query(s + i, eq - i) &&
 		    eq + 1 < end) {
 			cx_buf_add(&tmp, s + i, eq + 1 - i);
-			cx_redact_secret(&tmp, s + eq + 1, end - eq - 1);
-			count++;
+			if (cx_redact_is_fingerprint(s + eq + 1, end - eq - 1))
+				cx_buf_add(&tmp, s + eq + 1, end - eq - 1);
+			else {
+				cx_redact_secret(&tmp, s + eq + 1,
+				    end - eq - 1);
+				count++;
+			}
 		} else
 			cx_buf_add(&tmp, s + i, end - i);
 		if (end < n && s[end] == '#') {

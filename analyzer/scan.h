@@ -20,8 +20,9 @@
  * Classes, one bit each, for the byte-at-a-time tails:
  * CX_SC_JSON   '"', '\\', a control (< 0x20) or a non-ASCII byte: where
  *              a JSON string scan has to look;
- * CX_SC_SECRET '-' (of "sk-"), 'J' (of "eyJ"), 'b' and 'B' (of "Bearer"):
- *              where a secret can be recognised (redact.c);
+ * CX_SC_SECRET '-' (of "sk-"), 'J' (of "eyJ"), 'z' (of "AIza"), 'b' and
+ *              'B' (of "Bearer"): where a secret can be recognised
+ *              (redact.c);
  * CX_SC_QUOTE  '"', the other place a secret can be (a quoted key);
  * CX_SC_EOL    '\r' and '\n', the ends of lines.
  */
@@ -50,12 +51,13 @@ cx_scan_mask_secret(__m128i v)
 {
 	__m128i d = _mm_cmpeq_epi8(v, _mm_set1_epi8('-'));
 	__m128i j = _mm_cmpeq_epi8(v, _mm_set1_epi8('J'));
+	__m128i z = _mm_cmpeq_epi8(v, _mm_set1_epi8('z'));
 	/* 'B' | 0x20 == 'b'; no other byte ORs to it. */
 	__m128i b = _mm_cmpeq_epi8(_mm_or_si128(v, _mm_set1_epi8(0x20)),
 	    _mm_set1_epi8('b'));
 
 	return (unsigned)_mm_movemask_epi8(_mm_or_si128(_mm_or_si128(d, j),
-	    b));
+	    _mm_or_si128(z, b)));
 }
 #endif
 

@@ -20,4 +20,12 @@ void usage_run(void);
 void usage_relay(void);
 void usage_decode(void);
 
+/*
+ * The credential names cxrec knows (credname.h): the base and every agent
+ * module's cred_headers and cred_query, set afresh in set.  decode
+ * redacts them all; `run --redact-at-source` hides them at the source.
+ */
+struct cx_credname;
+void cli_cred_names(struct cx_credname *set);
+
 #endif

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "credname.h"
 #include "decode.h"
 #include "trace.h"
 
@@ -118,6 +119,7 @@ cmd_decode(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cx_decode_opts opts;
+	struct cx_credname names;
 	const char *outpath = NULL, *trace;
 	char err[1024], *end;
 	struct cx_reader *r;
@@ -240,6 +242,8 @@ cmd_decode(int argc, char **argv)
 			return CX_EXIT_USAGE;
 		}
 	}
+	cli_cred_names(&names);
+	opts.names = &names;
 	rc = cx_decode(trace, &opts, out, err, sizeof(err));
 	if (out != stdout && fclose(out) == EOF && rc == 0) {
 		snprintf(err, sizeof(err), "error writing the decoded trace");

@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "agent.h"
 #include "ca_env.h"
+#include "credname.h"
 #include "preload.h"
 #include "proxy_setup.h"
 #include "jsonstr.h"
@@ -556,6 +557,8 @@ cmd_run(int argc, char **argv)
 	char *ej = env_json(&run, pxs.token);
 	char *pj = run.mode & AGENT_MODE_PROXY ? proxy_setup_json(&pxs, r,
 	    &cfg) : NULL;
+	char cj[CX_CREDNAME_JSON_MAX];
+	cx_credname_json(&o.cred_names, cj, sizeof(cj));
 	char why[sizeof(run.login_why) * 2], how[1300], ver[200];
 	json_escape(why, sizeof(why), run.login_why, strlen(run.login_why));
 	json_escape(how, sizeof(how), run.how, strlen(run.how));
@@ -563,14 +566,14 @@ cmd_run(int argc, char **argv)
 	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
 	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
 	    "\"agent\":\"%s\",\"agent_version\":%s%s%s,\"reached_by\":\"%s\","
-	    "\"env\":%s,\"proxy\":%s,"
+	    "\"env\":%s,\"proxy\":%s,\"credentials\":%s,"
 	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\","
 	    "\"listen\":\"%s\",\"routes\":%s,"
 	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s,"
 	    "\"redact_at_source\":%s}",
 	    CXREC_VERSION, aj, run.agent->name, run.version[0] ? "\"" : "",
 	    run.version[0] ? ver : "null", run.version[0] ? "\"" : "", how, ej,
-	    pj != NULL ? pj : "null",
+	    pj != NULL ? pj : "null", cj,
 	    run.login, why, relay_address(r), rj,
 	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc",
 	    ps.active ? "true" : "false",

@@ -8,12 +8,14 @@
 #include "jsonstr.h"
 #include "log.h"
 #include "xmalloc.h"
+#include "cli.h"
 #include "relay_opts.h"
 
 void
 relay_opts_init(struct relay_opts *o)
 {
 	memset(o, 0, sizeof(*o));
+	cli_cred_names(&o->cred_names);
 	o->output = "trace.bin";
 }
 
@@ -126,6 +128,7 @@ relay_opts_config(struct relay_opts *o, const struct route_table *defaults,
 			log_warn("--redact-at-source: no random key");
 			return -1;
 		}
+		o->redact_key.names = &o->cred_names;
 		cfg->redact_key = &o->redact_key;
 	}
 	cfg->listen = o->listen;

@@ -65,7 +65,8 @@ enum {
 	"                         connection send one within SECS (default 60)\n" \
 	"  --idle-timeout SECS    close connections quiet for SECS (default 600)\n" \
 	"  --redact-at-source     keep credential headers (Authorization,\n" \
-	"                         cookies, API keys) out of the trace: each value\n" \
+	"                         cookies, API keys) and query parameters (key=)\n" \
+	"                         out of the trace: each value\n" \
 	"                         recorded as a keyed fingerprint instead\n" \
 	"                         (docs/security.md)\n" \
 	"  --map-host HOST=URL    the forward proxy sends what clients meant for\n" \
@@ -91,6 +92,9 @@ struct relay_opts {
 	enum relay_intercept     intercept;     /* --intercept */
 	int                      intercept_given;
 	const char              *proxy_listen;  /* --proxy-listen */
+	/* The credential names hidden (credname.h): cli_cred_names's after
+	 * relay_opts_init; more may be added before relay_opts_config. */
+	struct cx_credname       cred_names;
 };
 
 void relay_opts_init(struct relay_opts *o);

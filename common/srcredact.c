@@ -7,11 +7,6 @@
 
 #include "srcredact.h"
 
-static const char *const secret_names[] = {
-	"authorization", "proxy-authorization", "cookie", "set-cookie",
-	"x-api-key", "api-key", "openai-api-key", "chatgpt-account-id",
-};
-
 /* --- SipHash-2-4 (Aumasson and Bernstein) --------------------------------- */
 
 #define ROTL(x, b)      (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
@@ -99,6 +94,25 @@ is_ws(int c)
 	return c == ' ' || c == '\t';
 }
 
+/* A byte of a query parameter's name as credname.h allows them. */
+static int
+is_qchar(int c)
+{
+	return is_tchar(c) || c == '.' || c == '~';
+}
+
+/*
+ * A byte of a query parameter's value: any printable ASCII but '&' (the
+ * next parameter), '#' (a fragment), quotes, '<', '>' and '\\' (what
+ * encloses or escapes a URL in text around it).
+ */
+static int
+is_qval(int c)
+{
+	return c > 0x20 && c < 0x7f && c != '&' && c != '#' && c != '"' &&
+	    c != '\'' && c != '<' && c != '>' && c != '\\';
+}
+
 static int
 in_list(const char *const *list, size_t nlist, const char *w, size_t n)
 {
@@ -108,14 +122,6 @@ in_list(const char *const *list, size_t nlist, const char *w, size_t n)
 	return 0;
 }
 
-static int
-secret_name(const char *name, size_t n)
-{
-	return in_list(secret_names, sizeof(secret_names) /
-	    sizeof(*secret_names), name, n);
-}
-
-/* authorization, proxy-authorization */
 /* The schemes an Authorization value keeps in view (IANA's registry and
  * common others); any other first word may be the credential itself. */
 static const char *const schemes[] = {
@@ -183,13 +189,14 @@ static const char *const secret_opts[] = {
  * ':' or '='.  The length up to and with that sign, or 0.
  */
 static size_t
-name_at(const char *p, int quoted, int *auth)
+name_at(const struct cx_credname *names, const char *p, int quoted, int *auth)
 {
 	size_t n = 0, c;
 
-	while (n < 24 && is_tchar((unsigned char)p[n]))
+	while (n < CX_CREDNAME_LEN && is_tchar((unsigned char)p[n]))
 		n++;
-	if (n == 0 || is_tchar((unsigned char)p[n]) || !secret_name(p, n))
+	if (n == 0 || is_tchar((unsigned char)p[n]) ||
+	    !cx_credname_is_header(names, p, n))
 		return 0;
 	c = n;
 	if (quoted && (p[c] == '"' || p[c] == '\''))
@@ -216,6 +223,24 @@ opt_at(const char *p)
 			return n;
 	}
 	return 0;
+}
+
+/*
+ * A credential query parameter's name and its '=' at p, at the start of
+ * s or after '?', '&', a blank or a quote: the length with the '=', or 0.
+ */
+static size_t
+query_at(const struct cx_credname *names, const char *s, const char *p)
+{
+	size_t n = 0;
+
+	if (p > s && strchr("?& \t'\"", p[-1]) == NULL)
+		return 0;
+	while (n < CX_CREDNAME_LEN && is_qchar((unsigned char)p[n]))
+		n++;
+	if (p[n] != '=' || !cx_credname_is_query(names, p, n))
+		return 0;
+	return n + 1;
 }
 
 /* Can a name start at p?  At the start, after a character that cannot be
@@ -250,7 +275,7 @@ cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 
 		if (!boundary(s, p))
 			continue;
-		if ((n = name_at(p, q != 0, &auth)) > 0) {
+		if ((n = name_at(k->names, p, q != 0, &auth)) > 0) {
 			/* A quoted key ("Cookie" = ...) closed its quote. */
 			if (q != 0 && memchr(p, q, n) != NULL)
 				q = 0;
@@ -262,6 +287,18 @@ cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 				continue;
 			}
 			word = 1;
+		} else if ((n = query_at(k->names, s, p)) > 0) {
+			/* A query value: to the next '&', '#', blank, quote... */
+			char *v = p + n, *e = v;
+
+			while (is_qval((unsigned char)*e))
+				e++;
+			if (e > v) {
+				replace_value(k, (uint8_t *)v, (size_t)(e - v), 0);
+				count++;
+			}
+			p = e - 1;              /* the loop steps on: to *e */
+			continue;
 		} else
 			continue;
 		while (is_ws(*p) || (word && *p == '='))
@@ -289,9 +326,47 @@ cx_srcredact_arg(const struct cx_srcredact_key *k, char *s, const char *prev)
 	return count;
 }
 
+size_t
+cx_srcredact_url(const struct cx_srcredact_key *k, char *s, size_t n)
+{
+	size_t count = 0, i = 0;
+
+	while (i < n) {
+		size_t a, m, e;
+
+		if (s[i] != '?' && s[i] != '&') {
+			i++;
+			continue;
+		}
+		for (a = m = i + 1; m < n && m - a < CX_CREDNAME_LEN &&
+		    is_qchar((unsigned char)s[m]); m++)
+			;
+		if (m >= n || s[m] != '=' || !cx_credname_is_query(k->names,
+		    s + a, m - a)) {
+			i++;
+			continue;
+		}
+		for (e = m + 1; e < n && is_qval((unsigned char)s[e]); e++)
+			;
+		if (e > m + 1) {
+			replace_value(k, (uint8_t *)s + m + 1, e - m - 1, 0);
+			count++;
+		}
+		i = e;
+	}
+	return count;
+}
+
 /* --- the stream scanner --------------------------------------------------- */
 
-enum { S_LINE, S_NAME, S_NAME_WS, S_OWS, S_STAR, S_SKIP };
+/*
+ * Where the scanner is: at a line's start, in a header's name (S_NAME,
+ * S_NAME_WS) or value (S_OWS, S_STAR), elsewhere in a line (S_SKIP), or
+ * after a '?' or '&': a query parameter's name (S_QNAME), a credential's
+ * value (S_QVAL, S_QSTAR: split across calls).
+ */
+enum { S_LINE, S_NAME, S_NAME_WS, S_OWS, S_STAR, S_SKIP, S_QNAME, S_QVAL,
+	S_QSTAR };
 
 static const char preface[] = "PRI * HTTP/2.0\r\n";
 
@@ -347,7 +422,8 @@ cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
 			} else if (is_ws(c) && s->nlen > 0) {
 				s->state = S_NAME_WS;
 				i++;
-			} else if (c == ':' && secret_name(s->name, s->nlen)) {
+			} else if (c == ':' && cx_credname_is_header(k->names,
+			    s->name, s->nlen)) {
 				s->cred = 1;
 				s->auth = auth_name(s->name, s->nlen);
 				s->state = S_OWS;
@@ -392,17 +468,61 @@ cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
 			}
 			i++;
 			break;
-		case S_SKIP: {                  /* on to the next line */
-			const uint8_t *end = memchr(in + i, '\n', n - i);
+		case S_QNAME:                   /* a query parameter's name */
+			if (c == '=') {
+				s->state = cx_credname_is_query(k->names,
+				    s->name, s->nlen) ? S_QVAL : S_SKIP;
+				i++;
+			} else if (c == '&' || c == '?') {
+				s->nlen = 0;
+				i++;
+			} else if (is_qchar(c) && s->nlen < sizeof(s->name)) {
+				s->name[s->nlen++] = (char)c;
+				i++;
+			} else
+				s->state = S_SKIP;
+			break;
+		case S_QVAL: {                  /* a credential's value */
+			size_t e = i;
 
-			if (end == NULL)
+			while (e < n && is_qval(in[e]))
+				e++;
+			if (e == n) {
+				/* It may go on in the next call. */
+				s->state = S_QSTAR;
+				break;
+			}
+			if (e > i) {
+				CHANGE();
+				replace_value(k, out + i, e - i, 0);
+			}
+			i = e;
+			s->state = S_SKIP;
+			break;
+		}
+		case S_QSTAR:                   /* ... split across calls */
+			if (!is_qval(c)) {
+				s->state = S_SKIP;
+				break;
+			}
+			CHANGE();
+			out[i++] = '*';
+			break;
+		case S_SKIP:                    /* on to a query or a line */
+			while (i < n && in[i] != '\n' && in[i] != '?' &&
+			    in[i] != '&')
+				i++;
+			if (i == n)
 				return changed;
-			i = (size_t)(end - in) + 1;
+			if (in[i++] != '\n') {
+				s->nlen = 0;
+				s->state = S_QNAME;
+				break;
+			}
 			s->cont = s->cred;
 			s->cred = 0;
 			s->state = S_LINE;
 			break;
-		}
 		}
 	}
 #undef CHANGE

@@ -1,16 +1,24 @@
 /*
- * srcredact.h: redaction at the source (`--redact-at-source`): credential
- * header values are replaced before they are written to the trace, so the
- * trace never holds them.
+ * srcredact.h: redaction at the source (`--redact-at-source`): the values
+ * of credential headers and query parameters are replaced before they are
+ * written to the trace, so the trace never holds them.
  *
- * A streaming scanner over one direction of one connection: at the start
- * of any line, a header named authorization, proxy-authorization, cookie,
- * set-cookie, x-api-key, api-key, openai-api-key or chatgpt-account-id
- * (any case) has its value, up to the end of the line, replaced.  An
- * Authorization value keeps its scheme word when it is a known one
- * ("Bearer ").  The replacement has the value's length, so the recorded
- * stream stays aligned with the wire (framing, byte counts and every later
- * byte unchanged):
+ * A streaming scanner over one direction of one connection.  At the start
+ * of any line, a header whose name is a credential header (credname.h:
+ * authorization, proxy-authorization, cookie, set-cookie, x-api-key,
+ * api-key, openai-api-key, chatgpt-account-id, x-goog-api-key and any
+ * name added to the key's set; any case) has its value, up to the end of
+ * the line, replaced.  An Authorization value keeps its scheme word when
+ * it is a known one ("Bearer ").  Anywhere else, a credential query
+ * parameter (credname.h: key, api_key, access_token, ... any case) right
+ * after a '?' or '&' and followed by '=' has its value replaced, up to
+ * the next '&', '#', blank, control, quote, '<', '>', '\\' or non-ASCII
+ * byte: in a request line ("GET /p?alt=sse&key=AIza... HTTP/1.1") wherever
+ * it is, even right after the last request's body on the same line, and
+ * in a Location or Referer header, a form body, a URL in a body.  The
+ * replacement has the value's length, so the recorded stream stays
+ * aligned with the wire (framing, byte counts and every later byte
+ * unchanged):
  *
  *     [cxrec:0123456789abcdef]*******...
  *
@@ -21,9 +29,10 @@
  * whole cannot be hashed), is all asterisks.  Folded continuation lines
  * of such a header, and blanks before its colon, are handled; its value
  * ends at LF (a CR before it kept).  The scanner does not follow HTTP
- * framing: a body line that looks like such a header is redacted too
- * (more hidden, never less).  An HTTP/2 stream is not redactable: the
- * caller is told to drop it.
+ * framing: a body line that looks like such a header, and a query
+ * parameter so named in a body, are redacted too (more hidden, never
+ * less).  An HTTP/2 stream is not redactable: the caller is told to drop
+ * it.
  *
  * Used by the relay (both directions of each client connection) and the
  * preload library (no allocation: the caller gives the output buffer).
@@ -34,11 +43,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "credname.h"
+
 #define CX_SRCREDACT_MARK       "[cxrec:"       /* then 16 hex and ']' */
 #define CX_SRCREDACT_MARK_LEN   24
 
+/*
+ * What one recording's redaction is keyed by: the hash key (k0, k1) and
+ * the credential names it hides (NULL: credname.h's base; not owned, it
+ * must outlive every use of the key).
+ */
 struct cx_srcredact_key {
 	uint64_t k0, k1;
+	const struct cx_credname *names;
 };
 
 /* One direction of one connection; zero it (or cx_srcredact_init). */
@@ -50,11 +67,12 @@ struct cx_srcredact {
 	uint8_t  auth;          /* ... an Authorization header */
 	uint8_t  pre;           /* bytes of the HTTP/2 preface seen at the start */
 	uint8_t  h2c;           /* an HTTP2-Settings header: upgrading to h2c */
-	char     name[24];
+	char     name[CX_CREDNAME_LEN];  /* a header's or query parameter's */
 };
 
 void     cx_srcredact_init(struct cx_srcredact *s);
-/* A fresh random key (getrandom); -1 if the kernel gives none. */
+/* A fresh random key (getrandom), names untouched; -1 if the kernel
+ * gives none. */
 int      cx_srcredact_key_new(struct cx_srcredact_key *k);
 /*
  * Scan in[0..n): 0 if nothing in it is to be hidden (record in as it is),
@@ -74,12 +92,24 @@ int      cx_srcredact(struct cx_srcredact *s, const struct cx_srcredact_key *k,
  * up to the quote that opened it or the end of the line; so is the value
  * of --cookie, --user, --proxy-user, --oauth2-bearer, --password,
  * --api-key, --token (after '=' or a blank, or the whole argument when
- * prev, the argument before it, is such an option).  Returns how many
+ * prev, the argument before it, is such an option), and the value of a
+ * credential query parameter ("https://h/p?key=...", "key=...": the name
+ * at the argument's start or after '?', '&', a blank or a quote, then
+ * '=') up to the next '&', '#', blank, quote or the end (the same bytes
+ * as in the stream).  Returns how many
  * were replaced.  (Short options such as curl's -b and -u mean other
  * things to other programs: not recognised.)
  */
 size_t   cx_srcredact_arg(const struct cx_srcredact_key *k, char *s,
     const char *prev);
+/*
+ * A URL or request target s[0..n) (a route frame's), in place: each
+ * credential query parameter's value after a '?' or '&' replaced as the
+ * stream scanner replaces it (the same bytes, the same fingerprint).
+ * Returns how many were replaced.
+ */
+size_t   cx_srcredact_url(const struct cx_srcredact_key *k, char *s,
+    size_t n);
 /*
  * Is this stream HTTP/2: did it begin with the preface, or ask for the
  * h2c upgrade (an HTTP2-Settings header; HTTP/2 follows that head)?  Then

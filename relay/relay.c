@@ -946,17 +946,24 @@ record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
     const struct route *rt, const char *path)
 {
 	char m[64], t[4096], u[20000], p[1100], s[20000] = "";
-	char up[MAX_TARGET + 1500], asked[MAX_TARGET + 400];
+	char up[MAX_TARGET + 1500], asked[MAX_TARGET + 400], tg[MAX_TARGET + 1];
+	size_t tn = h->target.len < sizeof(tg) ? h->target.len : sizeof(tg) - 1;
 
 	if (c->r->cfg.trace == NULL)
 		return;
 	json_escape(m, sizeof(m), (const char *)b + h->method.off, h->method.len);
-	json_escape(t, sizeof(t), (const char *)b + h->target.off, h->target.len);
+	/* --redact-at-source: the target's credentials as in the stream. */
+	memcpy(tg, b + h->target.off, tn);
 	snprintf(up, sizeof(up), "%s%s", rt->up.origin, path);
+	if (c->r->cfg.redact_key != NULL) {
+		cx_srcredact_url(c->r->cfg.redact_key, tg, tn);
+		cx_srcredact_url(c->r->cfg.redact_key, up, strlen(up));
+	}
+	json_escape(t, sizeof(t), tg, tn);
 	json_escape(p, sizeof(p), rt->prefix, strlen(rt->prefix));
 	if (c->px != NULL) {
 		snprintf(asked, sizeof(asked), "%s%.*s", proxy_conn_origin(c),
-		    (int)h->target.len, (const char *)b + h->target.off);
+		    (int)tn, tg);
 		if (strcmp(asked, up) != 0) {
 			json_escape(s, sizeof(s), up, strlen(up));
 			snprintf(up, sizeof(up), "%s", asked);

@@ -6,7 +6,11 @@
  * folded continuation lines, a known Authorization scheme kept unless the
  * value was split across pieces) is either
  * "[cxrec:" 16 hex "]" then '*', or all '*' (a CR the input had at a
- * piece's end may stay).  A stream starting with HTTP/2's preface must be
+ * piece's end may stay); so is, in every other line, each credential
+ * query parameter's value: after a '?' or '&', a name of up to 32 of
+ * [A-Za-z0-9_.~-] and '=', the value is the printable ASCII up to the
+ * next '&', '#', quote, '<', '>' or '\\'.  The names are the base and one
+ * of each kind added to the key's set.  A stream starting with HTTP/2's preface must be
  * dropped, and only such a stream or one with an HTTP2-Settings header
  * may be.  Then the command-line form over the same bytes as a string.
  *
@@ -16,13 +20,22 @@
 #include <string.h>
 #include <strings.h>
 
+#include "credname.h"
 #include "fuzz.h"
 #include "srcredact.h"
 
 static const char *const names[] = {
 	"authorization", "proxy-authorization", "cookie", "set-cookie",
 	"x-api-key", "api-key", "openai-api-key", "chatgpt-account-id",
+	"x-goog-api-key", "x-fuzz-token",
 };
+#define NNAMES  (sizeof(names) / sizeof(*names))
+static const char *const qnames[] = {
+	"key", "api_key", "apikey", "access_token", "refresh_token",
+	"id_token", "client_secret", "password", "secret", "token", "sig",
+};
+#define NQNAMES (sizeof(qnames) / sizeof(*qnames))
+#define NAMEMAX 32              /* bytes a name, at most */
 static const char *const schemes[] = {
 	"basic", "bearer", "digest", "dpop", "hoba", "mutual", "negotiate",
 	"ntlm", "privatetoken", "scram-sha-1", "scram-sha-256", "token",
@@ -66,6 +79,52 @@ check_value(const uint8_t *in, const uint8_t *out, size_t v, size_t e)
 			abort();        /* a credential byte came through */
 }
 
+static int
+qchar(int c)
+{
+	return tchar(c) || c == '.' || c == '~';
+}
+
+static int
+qval(int c)
+{
+	return c > 0x20 && c < 0x7f && strchr("&#\"'<>\\", c) == NULL;
+}
+
+/*
+ * in[p..le), no credential header's: each credential query parameter's
+ * value replaced, every other byte as it was.
+ */
+static void
+check_query(const uint8_t *in, const uint8_t *out, size_t p, size_t le)
+{
+	size_t done = p, j = p;
+
+	while (j < le) {
+		size_t a = j + 1, m = a, ve;
+
+		if (in[j] != '?' && in[j] != '&') {
+			j++;
+			continue;
+		}
+		while (m < le && m - a <= NAMEMAX && qchar(in[m]))
+			m++;
+		if (m - a > NAMEMAX || m >= le || in[m] != '=' ||
+		    !listed(qnames, NQNAMES, in + a, m - a)) {
+			j++;
+			continue;
+		}
+		for (ve = m + 1; ve < le && qval(in[ve]); ve++)
+			;
+		if (memcmp(out + done, in + done, m + 1 - done) != 0)
+			abort();
+		check_value(in, out, m + 1, ve);
+		done = j = ve;
+	}
+	if (memcmp(out + done, in + done, le - done) != 0)
+		abort();        /* not a credential: untouched */
+}
+
 static void
 oracle(const uint8_t *in, const uint8_t *out, size_t n)
 {
@@ -79,7 +138,7 @@ oracle(const uint8_t *in, const uint8_t *out, size_t n)
 		if (cont && (in[p] == ' ' || in[p] == '\t'))
 			cred = 1;
 		else {
-			while (p < le && k < 24 && tchar(in[p])) {
+			while (p < le && k < NAMEMAX && tchar(in[p])) {
 				p++;
 				k++;
 			}
@@ -89,8 +148,8 @@ oracle(const uint8_t *in, const uint8_t *out, size_t n)
 			    in[p] == '\t'))
 				p++;
 			if (k > 0 && p < le && in[p] == ':' &&
-			    !(k == 24 && tchar(in[nend])) &&
-			    listed(names, 8, in + ls, k)) {
+			    !(k == NAMEMAX && tchar(in[nend])) &&
+			    listed(names, NNAMES, in + ls, k)) {
 				cred = 1;
 				auth = k >= 13 && strncasecmp((const char *)
 				    in + nend - 13, "authorization", 13) == 0;
@@ -119,8 +178,8 @@ oracle(const uint8_t *in, const uint8_t *out, size_t n)
 			}
 			if (v < e)
 				check_value(in, out, v, e);
-		} else if (memcmp(out + ls, in + ls, le - ls) != 0)
-			abort();        /* not a credential: untouched */
+		} else
+			check_query(in, out, ls, le);
 		cont = cred;
 		ls = le + 1;
 	}
@@ -141,7 +200,8 @@ memmem_ci(const uint8_t *p, size_t n, const char *w)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct cx_srcredact_key key = { 1, 2 };
+	static struct cx_credname extra;
+	static struct cx_srcredact_key key = { 1, 2, NULL };
 	struct cx_srcredact s;
 	uint8_t *out, *all;
 	char *arg;
@@ -149,6 +209,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
+	if (key.names == NULL) {
+		cx_credname_init(&extra);
+		cx_credname_add_header(&extra, "X-Fuzz-Token");
+		cx_credname_add_query(&extra, "sig");
+		key.names = &extra;
+	}
 	uint8_t sel = data[0];
 
 	data++;

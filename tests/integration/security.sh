@@ -3,7 +3,8 @@
 # and warns then; the trace is created 0600 and never through a symlink
 # planted at its path; --redact-at-source keeps credentials out of the
 # trace itself (relay, and `cxrec run` with its preload, against the real
-# curl over HTTPS), as keyed fingerprints that tell keys apart, while the
+# curl over HTTPS; Gemini's key in its header and in ?key=), as keyed
+# fingerprints that tell keys apart, while the
 # upstream gets them unchanged.  (Never forwarding to a target the request
 # names, CONNECT refused and certificate checks: relay_http.sh.)
 . "$(dirname "$0")/../lib.sh"
@@ -54,6 +55,25 @@ assert_eq "$(jsonq red.jsonl "all(f.startswith('Bearer [cxrec:') for f in $fp)")
 assert_eq "$(jsonq red.jsonl "[len(f) for f in $fp] == [len('Bearer $KEY1')] * 3")" True "each as long as the value it replaced"
 assert_contains "$("$CXREC" decode red.bin)" "[cxrec:" "decode shows the fingerprints"
 assert_contains "$(jsonq red.jsonl '[e["response"]["body"]["path"] for e in x]')" "/test/echo" "the exchanges decode as usual"
+
+# Gemini's key (an AIza key) in x-goog-api-key and in ?key=, the second
+# request on the connection right after the first's body (curl reuses it).
+GKEY=AIzaSyCxrecSecretGoogleKey0123456789abc
+P=$(free_port)
+start_relay "$P" gem.bin --upstream "$MOCK_URL" --cacert certs/ca.pem --redact-at-source
+curl -sS -H "x-goog-api-key: $GKEY" -d '{"contents":[]}' \
+	"http://127.0.0.1:$P/test/echo?alt=sse&key=$GKEY" -o /dev/null \
+	--next "http://127.0.0.1:$P/test/echo?key=$GKEY&alt=sse" -o /dev/null \
+	|| fail "curl through the relay"
+stop_relay
+assert_eq "$(grep -o "$GKEY" "$MOCK_LOG" | wc -l | tr -d ' ')" 3 "the upstream got the Google key, unchanged"
+! grep -aq "CxrecSecretGoogleKey" gem.bin || fail "a Google key is in the trace file"
+ok "no Google key anywhere in the trace file (header, both request lines, the echoed paths)"
+"$CXREC" decode -f jsonl --no-redact gem.bin >gem.jsonl
+assert_eq "$(jsonq gem.jsonl 'len(x)')" 2 "two exchanges"
+assert_eq "$(jsonq gem.jsonl '[e["request"]["url"].split("key=")[1][:7] for e in x]')" "['[cxrec:', '[cxrec:']" "?key= a fingerprint in both request lines"
+assert_eq "$(jsonq gem.jsonl 'len(x[1]["request"]["url"].split("key=")[1].split("&")[0])')" "${#GKEY}" "as long as the key it replaced"
+assert_contains "$("$CXREC" decode -f jsonl gem.bin)" "&key=[cxrec:" "decode shows the query's fingerprint as it is"
 
 # --redact-at-source on run: the relay's side and the preload's (curl to
 # the mock directly over HTTPS, its plaintext through OpenSSL).

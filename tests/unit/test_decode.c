@@ -18,6 +18,7 @@
 #include <zstd.h>
 
 #include "cli.h"
+#include "credname.h"
 #include "decode.h"
 #include "trace.h"
 #include "tracegen.h"
@@ -915,6 +916,122 @@ START_TEST(text_notes)
 }
 END_TEST
 
+/* A Google API key: "AIza" and 35 more; GMID a piece of it. */
+#define GKEY    "AIzaSyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStUv"
+#define GMID    "b2C3d4E5f6G7h8"
+
+/* Gemini's traffic with its key in the query, its header, its bodies. */
+static void
+write_gemini(const char *p, int note)
+{
+	static const char run[] = "{\"type\":\"run\",\"argv\":[\"gemini\"],"
+	    "\"credentials\":{\"headers\":[\"x-agent-secret\"],"
+	    "\"query\":[\"sig\"]}}";
+	static const char body[] = "{\"contents\":[{\"role\":\"user\","
+	    "\"parts\":[{\"text\":\"my key is " GKEY "\"}]}]}";
+	static const char sse[] = "data: {\"candidates\":[{\"content\":"
+	    "{\"parts\":[{\"text\":\"echo " GKEY "\"}],\"role\":\"model\"}}]}"
+	    "\r\n\r\n";
+	char req[2048], resp[1024];
+	struct cx_writer *w = tg_create(p);
+	int n;
+
+	if (note)
+		tg_put(w, CX_K_NOTE, CX_SRC_CLI, 0, 0, 1, run, strlen(run));
+	n = snprintf(req, sizeof(req), "POST /v1beta/models/gemini-2.5-pro:"
+	    "streamGenerateContent?alt=sse&key=" GKEY "&sig=s1gn4ture HTTP/1.1"
+	    "\r\nHost: generativelanguage.googleapis.com\r\n"
+	    "x-goog-api-key: " GKEY "\r\nX-Agent-Secret: agent-s3cr3t\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	    strlen(body), body);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 1, 10, req, (size_t)n);
+	n = snprintf(resp, sizeof(resp), "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\nContent-Length: %zu\r\n"
+	    "\r\n%s", strlen(sse), sse);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 1, 20, resp,
+	    (size_t)n);
+	tg_put(w, CX_K_CLOSE, CX_SRC_RELAY, 0, 1, 30, "{\"by\":\"client\"}",
+	    15);
+	cx_writer_close(w);
+}
+
+/*
+ * Gemini's key (AIza..., in ?key=, x-goog-api-key, bodies and events)
+ * hidden in every format; the names the run note adds (a header, a query
+ * parameter) too, and the names given in the options without the note.
+ */
+START_TEST(gemini_key_every_format)
+{
+	static const int fmts[] = { CX_DECODE_TEXT, CX_DECODE_JSONL,
+	    CX_DECODE_MD, CX_DECODE_HAR, CX_DECODE_CONVERSATION };
+	struct cx_decode_opts opts;
+	struct cx_credname names;
+	char *out, *mem = NULL, err[256], p2[320];
+	size_t len = 0;
+	FILE *f;
+
+	write_gemini(tg_path, 1);
+	for (size_t i = 0; i < sizeof(fmts) / sizeof(*fmts); i++) {
+		out = decode(tg_path, fmts[i], 0, NULL);
+		ck_assert_msg(strstr(out, GMID) == NULL, "format %d: %s",
+		    fmts[i], out);
+		ck_assert_msg(strstr(out, "s1gn4ture") == NULL,
+		    "format %d: %s", fmts[i], out);
+		ck_assert_msg(strstr(out, "agent-s3cr3t") == NULL,
+		    "format %d: %s", fmts[i], out);
+		if (fmts[i] != CX_DECODE_CONVERSATION)
+			ck_assert_msg(strstr(out, "AIzaS...StUv") != NULL,
+			    "format %d: %s", fmts[i], out);
+		free(out);
+		/* --no-redact: all there. */
+		out = decode(tg_path, fmts[i], 1, NULL);
+		if (fmts[i] != CX_DECODE_CONVERSATION)
+			ck_assert_ptr_nonnull(strstr(out, "key=" GKEY));
+		free(out);
+	}
+	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "?alt=sse&key=AIzaS...StUv&sig="
+	    "[REDACTED]"));
+	ck_assert_ptr_nonnull(strstr(out, "[\"x-goog-api-key\","
+	    "\"AIzaS...StUv\"]"));
+	ck_assert_ptr_nonnull(strstr(out, "[\"X-Agent-Secret\","
+	    "\"[REDACTED]\"]"));
+	free(out);
+	out = decode(tg_path, CX_DECODE_HAR, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"key\",\"value\":"
+	    "\"AIzaS...StUv\"}"));
+	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"sig\",\"value\":"
+	    "\"[REDACTED]\"}"));
+	free(out);
+
+	/* Without the note: the extra names are not known... */
+	snprintf(p2, sizeof(p2), "%s/nonote.bin", tg_dir);
+	write_gemini(p2, 0);
+	out = decode(p2, CX_DECODE_JSONL, 0, NULL);
+	ck_assert_ptr_null(strstr(out, GMID));
+	ck_assert_ptr_nonnull(strstr(out, "agent-s3cr3t"));
+	ck_assert_ptr_nonnull(strstr(out, "s1gn4ture"));
+	free(out);
+	/* ... unless the caller gives them (the CLI: every agent's). */
+	cx_credname_init(&names);
+	cx_credname_add_header(&names, "X-Agent-Secret");
+	cx_credname_add_query(&names, "sig");
+	memset(&opts, 0, sizeof(opts));
+	opts.format = CX_DECODE_JSONL;
+	opts.names = &names;
+	f = open_memstream(&mem, &len);
+	ck_assert_int_eq(cx_decode(p2, &opts, f, err, sizeof(err)), 0);
+	fclose(f);
+	ck_assert_ptr_null(strstr(mem, "agent-s3cr3t"));
+	ck_assert_ptr_null(strstr(mem, "s1gn4ture"));
+	free(mem);
+	/* The set was decode's for that call only. */
+	out = decode(p2, CX_DECODE_JSONL, 0, NULL);
+	ck_assert_ptr_nonnull(strstr(out, "agent-s3cr3t"));
+	free(out);
+}
+END_TEST
+
 /* The relay's open frame for conn. */
 static void
 put_open(struct cx_writer *w, uint64_t conn, double t, const char *json)
@@ -1070,6 +1187,7 @@ decode_suite(void)
 	tcase_add_test(tc, command_line);
 	tcase_add_test(tc, text_notes);
 	tcase_add_test(tc, processes_from_frames);
+	tcase_add_test(tc, gemini_key_every_format);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,6 +11,7 @@
 #include <cJSON.h>
 
 #include "bytebuf.h"
+#include "credname.h"
 #include "json.h"
 #include "redact.h"
 
@@ -460,6 +461,8 @@ START_TEST(json_fast_path_same_as_decoded)
 		"\\\"token\\\":\\\"", "\\\"Secret\\\"",
 		"\\u0041", "\\u0020", "\\/", "x", " ", ".", "_", "=", "é",
 		"desk-", "key", "\\r", "\\b", "\\f",
+		"AIza", "AIzaSyD-0123456789_abcdefghijklmnopqrst", "AI", "z",
+		"Iza", "aiza", "A", "0123456789_-abcdefghijklmnopq",
 	};
 	const size_t npiece = sizeof(piece) / sizeof(piece[0]);
 	unsigned r = 12345;
@@ -512,6 +515,141 @@ START_TEST(json_fast_path_same_as_decoded)
 }
 END_TEST
 
+/* A Google API key: "AIza" and 35 more. */
+#define GKEY    "AIzaSyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStUv"
+
+/* Google API keys: bare anywhere, x-goog-api-key, ?key= and &key=. */
+START_TEST(google_keys)
+{
+	long count;
+	char *out;
+
+	ck_assert_uint_eq(strlen(GKEY), 39);
+	EXPECT(text("GEMINI_API_KEY=" GKEY " next"),
+	    "GEMINI_API_KEY=AIzaS...StUv next");
+	EXPECT(text("[\"" GKEY "\"]"), "[\"AIzaS...StUv\"]");
+	/* 34 after "AIza" is not one; inside a word neither. */
+	EXPECT(text("AIzaSyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStU"),
+	    "AIzaSyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStU");
+	EXPECT(text("xAIzaSyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStUv"),
+	    "xAIzaSyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStUv");
+	EXPECT(text("aiza" "SyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStUv"),
+	    "aiza" "SyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStUv");
+	/* Two in a row, and next to other secrets. */
+	EXPECT(text(GKEY " " GKEY ",sk-abcdefghijklmnop1234"),
+	    "AIzaS...StUv AIzaS...StUv,[REDACTED]");
+
+	EXPECT(header("x-goog-api-key", GKEY), "AIzaS...StUv");
+	EXPECT(header("X-Goog-Api-Key", "short"), "[REDACTED]");
+	EXPECT(header("X-Goog-Api-Key", "[cxrec:0011223344556677]***************"),
+	    "[cxrec:0011223344556677]***************");
+	EXPECT(header("X-Goog-Api-Client", "gl-node/22"), "gl-node/22");
+	ck_assert_int_eq(cx_redact_is_secret_header("X-GOOG-API-KEY"), 1);
+
+	EXPECT(query("/v1beta/models/gemini-2.5-pro:streamGenerateContent"
+	    "?alt=sse&key=" GKEY, 0), "/v1beta/models/gemini-2.5-pro:"
+	    "streamGenerateContent?alt=sse&key=AIzaS...StUv");
+	EXPECT(query("/v1beta/models?key=abc123&pageSize=50", 0),
+	    "/v1beta/models?key=[REDACTED]&pageSize=50");
+	EXPECT(query("https://h/p?KEY=abc&monkey=nut&keys=x", 0),
+	    "https://h/p?KEY=[REDACTED]&monkey=nut&keys=x");
+	/* A fingerprint put there at the source is shown as it is. */
+	EXPECT(query("/p?key=[cxrec:0123456789abcdef]***************&a=1", 0),
+	    "/p?key=[cxrec:0123456789abcdef]***************&a=1");
+	EXPECT(query("/p?key=[cxrec:0123456789abcdeX]***************", 0),
+	    "/p?key=[REDACTED]");
+	EXPECT(query("/p?key=****", 0), "/p?key=****");
+	EXPECT(query("key=abc&alt=sse", 1), "key=[REDACTED]&alt=sse");
+	ck_assert_int_eq(cx_redact_is_secret_query("Key", 3), 1);
+	ck_assert_int_eq(cx_redact_is_secret_query("monkey", 6), 0);
+	/* "key" is a query parameter's name, not a JSON key's. */
+	ck_assert_int_eq(cx_redact_is_secret_key("key", 3), 0);
+
+	/* In JSON bodies. */
+	out = rewrite("{\"key\":\"value\",\"k\":\"use " GKEY "\"}",
+	    CX_JSON_REDACT, &count);
+	ck_assert_int_eq(count, 1);
+	ck_assert_str_eq(out, "{\"key\":\"value\",\"k\":\"use AIzaS...StUv\"}");
+	free(out);
+}
+END_TEST
+
+/* Names added at run time (an agent module's, a run note's). */
+START_TEST(added_names)
+{
+	struct cx_credname set;
+	const struct cx_credname *prev;
+	char json[256];
+
+	cx_credname_init(&set);
+	ck_assert_int_eq(cx_credname_is_header(&set, "x-goog-api-key", 14), 1);
+	ck_assert_int_eq(cx_credname_is_header(NULL, "Cookie", 6), 1);
+	ck_assert_int_eq(cx_credname_is_header(&set, "x-agent-token", 13), 0);
+	ck_assert_int_eq(cx_credname_add_header(&set, "X-Agent-Token"), 0);
+	ck_assert_int_eq(cx_credname_add_header(&set, "x-agent-token"), 0);
+	ck_assert_int_eq(cx_credname_add_header(&set, "cookie"), 0);
+	ck_assert_int_eq(set.nheader, 1);
+	ck_assert_int_eq(cx_credname_add_header(&set, "bad name"), -1);
+	ck_assert_int_eq(cx_credname_add_header(&set, ""), -1);
+	ck_assert_int_eq(cx_credname_add_header(&set, NULL), -1);
+	ck_assert_int_eq(cx_credname_add_header(&set,
+	    "x-0123456789-0123456789-0123456789"), -1);
+	ck_assert_int_eq(cx_credname_add_query(&set, "sig.v2"), 0);
+	ck_assert_int_eq(cx_credname_add_query(&set, "a=b"), -1);
+	ck_assert_int_eq(cx_credname_is_header(&set, "X-AGENT-TOKEN", 13), 1);
+	ck_assert_int_eq(cx_credname_is_query(&set, "SIG.v2", 6), 1);
+	ck_assert_uint_eq(cx_credname_json(&set, json, sizeof(json)), 48);
+	ck_assert_str_eq(json,
+	    "{\"headers\":[\"X-Agent-Token\"],\"query\":[\"sig.v2\"]}");
+	ck_assert_uint_eq(cx_credname_json(&set, json, 10), 48);
+	ck_assert_str_eq(json, "{\"headers");
+	ck_assert_uint_eq(cx_credname_json(NULL, json, sizeof(json)), 25);
+	ck_assert_str_eq(json, "{\"headers\":[],\"query\":[]}");
+
+	/* Bounded: CX_CREDNAME_MAX of each kind. */
+	{
+		struct cx_credname full;
+		const char *const hs[] = { "x-a", "x-b", NULL };
+		const char *const qs[] = { "qa", NULL };
+		char nm[16];
+
+		cx_credname_init(&full);
+		ck_assert_int_eq(cx_credname_add_lists(&full, hs, qs), 0);
+		ck_assert_int_eq(cx_credname_add_lists(&full, NULL, NULL), 0);
+		for (int i = 0; i < CX_CREDNAME_MAX + 5; i++) {
+			snprintf(nm, sizeof(nm), "x-n%d", i);
+			cx_credname_add_header(&full, nm);
+		}
+		ck_assert_int_eq(full.nheader, CX_CREDNAME_MAX);
+		ck_assert_int_eq(cx_credname_add_header(&full, "x-more"), -1);
+		ck_assert_int_eq(cx_credname_add_header(&full, "x-a"), 0);
+		ck_assert_int_eq(cx_credname_is_query(&full, "qa", 2), 1);
+		/* Full of the longest names: the JSON still fits. */
+		for (int i = 0; i < CX_CREDNAME_MAX; i++) {
+			snprintf(full.header[i], sizeof(full.header[i]),
+			    "%0*d", CX_CREDNAME_LEN, i);
+			snprintf(full.query[i], sizeof(full.query[i]),
+			    "%0*d", CX_CREDNAME_LEN, i);
+		}
+		full.nquery = CX_CREDNAME_MAX;
+		ck_assert_uint_lt(cx_credname_json(&full, NULL, 0),
+		    CX_CREDNAME_JSON_MAX);
+	}
+
+	/* decode's redaction with the set in use, and back. */
+	EXPECT(header("X-Agent-Token", "tok"), "tok");
+	EXPECT(query("/p?sig.v2=abc", 0), "/p?sig.v2=abc");
+	prev = cx_redact_use_names(&set);
+	ck_assert_ptr_null(prev);
+	EXPECT(header("X-Agent-Token", "tok"), "[REDACTED]");
+	EXPECT(query("/p?sig.v2=abc&key=k", 0), "/p?sig.v2=[REDACTED]&key="
+	    "[REDACTED]");
+	EXPECT(header("Authorization", "Basic abc"), "Basic [REDACTED]");
+	ck_assert_ptr_eq(cx_redact_use_names(prev), &set);
+	EXPECT(header("X-Agent-Token", "tok"), "tok");
+}
+END_TEST
+
 static Suite *
 redact_suite(void)
 {
@@ -529,6 +667,8 @@ redact_suite(void)
 	tcase_add_test(tc, json_strings_any_bytes);
 	tcase_add_test(tc, json_fuzz);
 	tcase_add_test(tc, json_fast_path_same_as_decoded);
+	tcase_add_test(tc, google_keys);
+	tcase_add_test(tc, added_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

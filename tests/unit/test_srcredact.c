@@ -10,11 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "credname.h"
 #include "redact.h"
 #include "srcredact.h"
 
 static const struct cx_srcredact_key key = {
-	UINT64_C(0x0706050403020100), UINT64_C(0x0f0e0d0c0b0a0908)
+	UINT64_C(0x0706050403020100), UINT64_C(0x0f0e0d0c0b0a0908), NULL
 };
 
 /* The whole of in, through one scanner in pieces of at most step bytes. */
@@ -279,6 +280,193 @@ START_TEST(decode_keeps_fingerprint)
 }
 END_TEST
 
+/* A Google API key: "AIza" and 35 more. */
+#define GKEY    "AIzaSyA1b2C3d4E5f6G7h8I9j0K_lMnOpQrStUv"
+#define GMID    "b2C3d4E5f6G7h8"         /* a piece of it */
+
+static const char greq[] =
+    "POST /v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key="
+    GKEY " HTTP/1.1\r\n"
+    "Host: generativelanguage.googleapis.com\r\n"
+    "x-goog-api-key: " GKEY "\r\n"
+    "Content-Length: 2\r\n"
+    "\r\n"
+    "{}"
+    "GET /v1beta/models?pageSize=50&Key=" GKEY "&access_token=ya29.tok"
+    "&monkey=nut HTTP/1.1\r\n"
+    "\r\n";
+
+/* Gemini's key: in its header, and in the request line's query. */
+START_TEST(google_key)
+{
+	char *out = run(greq, sizeof(greq));
+	const char *q;
+
+	ck_assert_uint_eq(strlen(out), strlen(greq));
+	ck_assert_ptr_null(strstr(out, GMID));
+	ck_assert_ptr_null(strstr(out, "ya29"));
+	ck_assert_ptr_nonnull(strstr(out, "x-goog-api-key: [cxrec:"));
+	/* Same length: framing and the rest of the line as they were. */
+	q = strstr(out, ":streamGenerateContent?alt=sse&key=[cxrec:");
+	ck_assert_ptr_nonnull(q);
+	ck_assert_ptr_nonnull(strstr(q, "]***************"
+	    " HTTP/1.1\r\nHost: generativelanguage.googleapis.com\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "GET /v1beta/models?pageSize=50&Key="
+	    "[cxrec:"));
+	ck_assert_ptr_nonnull(strstr(out, "&access_token=********&monkey=nut "
+	    "HTTP/1.1\r\n"));
+	ck_assert_ptr_nonnull(strstr(out, "Content-Length: 2\r\n\r\n{}GET "));
+	/* One key, one fingerprint, in the header and in the query. */
+	q = strstr(out, "key=[cxrec:");
+	ck_assert_ptr_nonnull(q);
+	ck_assert_ptr_nonnull(strstr(out, "x-goog-api-key: ") );
+	ck_assert(memcmp(q + 4, strstr(out, "x-goog-api-key: ") + 16,
+	    CX_SRCREDACT_MARK_LEN) == 0);
+	free(out);
+
+	/* Split anywhere: no byte of the key comes through. */
+	for (size_t step = 1; step <= 64; step++) {
+		out = run(greq, step);
+		ck_assert_uint_eq(strlen(out), strlen(greq));
+		for (size_t i = 0; i + 6 <= strlen(GKEY); i++)
+			if (memmem(out, strlen(out), GKEY + i, 6) != NULL &&
+			    memmem(greq, strlen(greq), GKEY + i, 6) != NULL &&
+			    i >= 4)
+				ck_abort_msg("step %zu: %.6s came through: %s",
+				    step, GKEY + i, out);
+		ck_assert_ptr_null(strstr(out, "ya29"));
+		ck_assert_ptr_nonnull(strstr(out, "&monkey=nut HTTP/1.1\r\n"));
+		ck_assert_ptr_nonnull(strstr(out, "?alt=sse&key="));
+		free(out);
+	}
+}
+END_TEST
+
+/* Request lines: only credential parameters' values, nothing else. */
+START_TEST(request_lines)
+{
+	static const char *same[] = {
+		"GET /v1/x?monkey=1&keys=2&alt=sse&key HTTP/1.1\r\n\r\n",
+		"GET /v1/x?key=&token= HTTP/1.1\r\n\r\n",
+		"GET /key=abc HTTP/1.1\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nLocation: /p?x=1\r\n\r\n",
+		"GET /?monkey=a&Key_=b&?=c&&=d&a?keys=e HTTP/1.1\r\n",
+	};
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "GET /?key=abc HTTP/1.1\r\n", "GET /?key=*** HTTP/1.1\r\n" },
+		{ "GET  /?a=1&token=t&b=2\r\n", "GET  /?a=1&token=*&b=2\r\n" },
+		{ "GET /?key=abc#f&key=x\n", "GET /?key=***#f&key=*\n" },
+		/* Glued to the last request's body; anywhere in a line. */
+		{ "{}GET /p?key=abcdef HTTP/1.1\r\n",
+		    "{}GET /p?key=****** HTTP/1.1\r\n" },
+		{ "{\"u\":\"https://h/?key=abc\",\"n\":1}",
+		    "{\"u\":\"https://h/?key=***\",\"n\":1}" },
+		{ "Referer: https://x/?access_token=abcd\r\n",
+		    "Referer: https://x/?access_token=****\r\n" },
+		{ "/p?a=b?key=zz&&token=[1]&", "/p?a=b?key=**&&token=***&" },
+		{ "get /?KEY=a\tHTTP/1.1", "get /?KEY=*\tHTTP/1.1" },
+		{ "GET /?a=%6b&key=v\rx", "GET /?a=%6b&key=*\rx" },
+	};
+
+	for (size_t c = 0; c < sizeof(same) / sizeof(*same); c++)
+		for (size_t step = 1; step <= 16; step++) {
+			char *out = run(same[c], step);
+
+			ck_assert_str_eq(out, same[c]);
+			free(out);
+		}
+	for (size_t c = 0; c < sizeof(cases) / sizeof(*cases); c++)
+		for (size_t step = 1; step <= 16; step++) {
+			char *out = run(cases[c].in, step);
+
+			ck_assert_msg(strcmp(out, cases[c].want) == 0,
+			    "case %zu step %zu: %s", c, step, out);
+			free(out);
+		}
+}
+END_TEST
+
+/* Names an agent module adds, through the key. */
+START_TEST(added_names)
+{
+	struct cx_credname names;
+	struct cx_srcredact_key k = key;
+	struct cx_srcredact s;
+	const char in[] = "GET /p?sig=s3cr3t-sig&x=1 HTTP/1.1\r\n"
+	    "X-Agent-Token: s3cr3t-token\r\n\r\n";
+	uint8_t out[sizeof(in)];
+	char arg[] = "curl -H 'X-Agent-Token: s3cr3t' 'https://h/p?sig=s3cr3t'";
+
+	cx_credname_init(&names);
+	ck_assert_int_eq(cx_credname_add_header(&names, "x-agent-token"), 0);
+	ck_assert_int_eq(cx_credname_add_query(&names, "sig"), 0);
+	/* Without them: nothing to hide. */
+	cx_srcredact_init(&s);
+	ck_assert_int_eq(cx_srcredact(&s, &key, (const uint8_t *)in,
+	    sizeof(in) - 1, out), 0);
+	k.names = &names;
+	cx_srcredact_init(&s);
+	ck_assert_int_eq(cx_srcredact(&s, &k, (const uint8_t *)in,
+	    sizeof(in) - 1, out), 1);
+	out[sizeof(in) - 1] = '\0';
+	ck_assert_ptr_null(strstr((char *)out, "s3cr3t"));
+	ck_assert_ptr_nonnull(strstr((char *)out, "?sig=**********&x=1 "));
+	ck_assert_ptr_nonnull(strstr((char *)out, "X-Agent-Token: ****"));
+	ck_assert_uint_eq(cx_srcredact_arg(&k, arg, NULL), 2);
+	ck_assert_ptr_null(strstr(arg, "s3cr3t"));
+}
+END_TEST
+
+/* Command lines: ?key=, key=, x-goog-api-key, a bare key. */
+START_TEST(args_google)
+{
+	char a[] = "https://generativelanguage.googleapis.com/v1beta/models?"
+	    "key=" GKEY "&pageSize=5";
+	char b[] = "key=" GKEY;
+	char c[] = "curl -H \"x-goog-api-key: " GKEY "\" 'https://h/?alt=sse"
+	    "&token=abc' -d 'monkey=1'";
+	char d[] = "monkey=" GKEY;
+	char *r;
+
+	ck_assert_uint_eq(cx_srcredact_arg(&key, a, NULL), 1);
+	ck_assert_ptr_null(strstr(a, GMID));
+	ck_assert_ptr_nonnull(strstr(a, "?key=[cxrec:"));
+	ck_assert_ptr_nonnull(strstr(a, "]***************&pageSize=5"));
+	ck_assert_uint_eq(cx_srcredact_arg(&key, b, NULL), 1);
+	ck_assert_ptr_nonnull(strstr(b, "key=[cxrec:"));
+	ck_assert_uint_eq(strlen(b), 4 + strlen(GKEY));
+	ck_assert_uint_eq(cx_srcredact_arg(&key, c, NULL), 2);
+	ck_assert_ptr_null(strstr(c, GMID));
+	ck_assert_ptr_nonnull(strstr(c, "&token=***' -d 'monkey=1'"));
+	ck_assert_uint_eq(cx_srcredact_arg(&key, d, NULL), 0);
+	/* cx_redact_arg: then a bare key as decode shows one. */
+	/* A route frame's target and URL: as in the stream. */
+	{
+		char t[] = "/v1beta/models?alt=sse&key=" GKEY "&token=ab#x";
+		char u[] = "key=x&monkey=y?key=";
+		char *out = run("GET /v1beta/models?alt=sse&key=" GKEY
+		    "&token=ab#x HTTP/1.1\r\n", 1000);
+
+		ck_assert_uint_eq(cx_srcredact_url(&key, t, strlen(t)), 2);
+		ck_assert_ptr_nonnull(strstr(out, t));
+		free(out);
+		ck_assert_uint_eq(cx_srcredact_url(&key, u, strlen(u)), 0);
+		ck_assert_str_eq(u, "key=x&monkey=y?key=");
+	}
+	r = cx_redact_arg(&key, "monkey=" GKEY, NULL);
+	ck_assert_str_eq(r, "monkey=AIzaS...StUv");
+	free(r);
+	r = cx_redact_arg(&key, "--api-key", NULL);
+	ck_assert_str_eq(r, "--api-key");
+	free(r);
+	r = cx_redact_arg(&key, GKEY, "--api-key");
+	ck_assert_ptr_null(strstr(r, GMID));
+	free(r);
+}
+END_TEST
+
 START_TEST(key_new)
 {
 	struct cx_srcredact_key a, b;
@@ -307,6 +495,10 @@ srcredact_suite(void)
 	tcase_add_test(tc, conn_h2);
 	tcase_add_test(tc, decode_keeps_fingerprint);
 	tcase_add_test(tc, key_new);
+	tcase_add_test(tc, google_key);
+	tcase_add_test(tc, request_lines);
+	tcase_add_test(tc, added_names);
+	tcase_add_test(tc, args_google);
 	suite_add_tcase(s, tc);
 	return s;
 }
