@@ -76,6 +76,16 @@ agents_netns_reexec() {
   exit $?
 }
 
+# agents_netns_try SCRIPT ARGS...: like agents_netns_reexec, but where no
+# namespace can be made the script goes on here (its stray traffic still
+# goes to a refusing port: agents_block_internet).
+agents_netns_try() {
+  [ "${CXREC_IN_NETNS:-}" = 1 ] && return 0
+  agents_netns_ok || return 0
+  CXREC_IN_NETNS=1 in_netns bash "$@"
+  exit $?
+}
+
 # agents_block_internet [PORT]: proxy variables at a refusing loopback port,
 # NO_PROXY for loopback (codex_env.sh's codex_block_internet).
 agents_block_internet() { codex_block_internet "$@"; }

@@ -2,8 +2,13 @@
 # The real codex 0.98.0 logged in with an API key, recorded through
 # `cxrec run` against the mock upstream over HTTPS: both turns, their SSE
 # events, the tool output in turn 2, the right upstream, no secret shown.
+# codex from npm first, then the rest in a loopback-only namespace (as root).
+"$(dirname "$0")/../../scripts/install-codex.sh" >/dev/null || { echo "SKIP: codex 0.98.0 cannot be installed (npm)"; exit 77; }
+. "$(dirname "$0")/../agents_env.sh"
+agents_netns_try "$0" "$@"
 . "$(dirname "$0")/../lib.sh"
 . "$TESTS_DIR/codex_common.sh"
+. "$TESTS_DIR/agent_check.sh"
 
 KEY=sk-cxrec-test-0123456789abcdefghij
 rc=0
@@ -48,4 +53,7 @@ assert_eq "$(jsonq "$MOCK_LOG" '[dict((k.lower(),v) for k,v in e["headers"])["ho
 assert_eq "$(jsonq "$MOCK_LOG" 'sum(1 for e in x if dict((k.lower(),v) for k,v in e["headers"]).get("authorization")=="Bearer '"$KEY"'")')" 2 "authorization forwarded"
 # The note records the run.
 assert_contains "$("$CXREC" decode "$WORK/trace.bin" | head -20)" "login" "text header shows the run note"
+# Every request the mock saw is in the trace, no error, no credential in
+# any output format.
+check_trace "$WORK/trace.bin" "$MOCK_LOG" "$KEY" "${KEY:12}"
 echo "codex API-key run recorded and decoded"

@@ -3,8 +3,13 @@
 # key): models fetch and both turns on the /backend-api/ route, request
 # bodies zstd-compressed and decoded, a token refresh recorded through the
 # relay, no secret shown.
+# codex from npm first, then the rest in a loopback-only namespace (as root).
+"$(dirname "$0")/../../scripts/install-codex.sh" >/dev/null || { echo "SKIP: codex 0.98.0 cannot be installed (npm)"; exit 77; }
+. "$(dirname "$0")/../agents_env.sh"
+agents_netns_try "$0" "$@"
 . "$(dirname "$0")/../lib.sh"
 . "$TESTS_DIR/codex_common.sh"
+. "$TESTS_DIR/agent_check.sh"
 
 # last_refresh 9 days ago: codex refreshes its tokens first.
 codex_write_chatgpt_auth acct-test-123 9
@@ -47,4 +52,7 @@ assert_eq "$(q "[dict((k.lower(),v) for k,v in e['request']['headers']).get('cha
 unred=$("$CXREC" decode --no-redact "$WORK/trace.bin")
 assert_contains "$unred" "$SENT" "--no-redact shows the token"
 assert_contains "$unred" "rt-cxrec-test-refresh-token" "--no-redact shows the refresh token"
+# Every request the mock saw is in the trace, no error, no credential in
+# any output format.
+check_trace "$WORK/trace.bin" "$MOCK_LOG" "$SENT" "$ACCESS" rt-cxrec-test-refresh-token
 echo "codex ChatGPT run recorded and decoded"
