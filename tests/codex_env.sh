@@ -80,18 +80,20 @@ responses_websockets = false
 EOF
 }
 
-# (b) codex_write_chatgpt_auth [ACCOUNT_ID] [LAST_REFRESH_AGE_DAYS]
+# (b) codex_write_chatgpt_auth [ACCOUNT_ID] [LAST_REFRESH_AGE_DAYS] [EXP_SECS]
 # Writes $CODEX_HOME/auth.json for an offline ChatGPT login: id_token and
 # access_token are unsigned JWTs, no API key, last_refresh = now (RFC 3339
 # UTC).  With LAST_REFRESH_AGE_DAYS > 8 codex refreshes the token first, i.e.
 # POSTs to $CODEX_REFRESH_TOKEN_URL_OVERRIDE, which start_mock points at the
 # mock (without it codex would go to auth.openai.com: keep start_mock first).
+# Current codex (after 0.125.0) refreshes when the access token's exp is
+# within 5 minutes: EXP_SECS (default 30 days) sets it.
 codex_write_chatgpt_auth() {
-  local acct=${1:-$CODEX_TEST_ACCOUNT_ID} age_days=${2:-0}
+  local acct=${1:-$CODEX_TEST_ACCOUNT_ID} age_days=${2:-0} exp_secs=${3:-$((30 * 24 * 3600))}
   : "${CODEX_HOME:?call codex_env_setup first}"
   local now exp id_payload access_payload id_token access_token last_refresh
   now=$(date -u +%s)
-  exp=$((now + 30 * 24 * 3600))
+  exp=$((now + exp_secs))
   last_refresh=$(date -u -d "@$((now - age_days * 86400))" +%Y-%m-%dT%H:%M:%S.000000Z)
   id_payload=$(printf '{"iss":"https://auth.openai.com","aud":["app_cxrec_test"],"sub":"auth0|cxrec-test-user","email":"cxrec-test@example.com","email_verified":true,"iat":%d,"exp":%d,"auth_time":%d,"https://api.openai.com/auth":{"chatgpt_plan_type":"pro","chatgpt_account_id":"%s","chatgpt_user_id":"user-test-123","user_id":"user-test-123","organizations":[]}}' \
     "$now" "$exp" "$now" "$acct")

@@ -41,7 +41,9 @@ run_codex() {
 		unset CODEX_REFRESH_TOKEN_URL_OVERRIDE
 		codex_block_internet
 		if [ "$login" = chatgpt ]; then
-			codex_write_chatgpt_auth
+			# an access token that expires in a minute: codex
+			# refreshes it first, through the relay
+			codex_write_chatgpt_auth acct-test-123 0 60
 			echo "$CODEX_TEST_ACCESS_TOKEN" >"$dir/access_token"
 		else
 			export CODEX_API_KEY=$KEY
@@ -92,7 +94,13 @@ assert_eq "$(q "len([m for m in $ws[0]['websocket'] if m['dir'] == 'receive' and
 	3 "chatgpt: every response completed"
 assert_contains "$(q '[url(e) for e in x if e["source"] == "relay"]')" "analytics-events" \
 	"chatgpt: analytics recorded"
-check_trace "$d/trace.bin" "$MOCK_LOG" "$token" "${token:40:30}" rt-cxrec-test-refresh-token
+assert_eq "$(q '[(e["source"], e["response"]["status"]) for e in x if url(e) == "/oauth/token"]')" "[('relay', 200)]" \
+	"chatgpt: the token refresh through the relay"
+# the token codex sent after its refresh, as the mock received it
+sent=$(jsonq "$MOCK_LOG" '[a for a in (dict((k.lower(), v) for k, v in e.get("headers") or []).get("authorization") for e in x) if a][-1]')
+sent=${sent#Bearer }
+[ "${#sent}" -gt 40 ] || fail "chatgpt: no access token seen upstream"
+check_trace "$d/trace.bin" "$MOCK_LOG" "$token" "${token:40:30}" "$sent" rt-cxrec-test-refresh-token
 assert_contains "$("$CXREC" decode -f text "$d/trace.bin" | grep -m1 '"HTTPS_PROXY"')" 'cxrec:***@127.0.0.1' \
 	"the run note names the proxy without its token"
 grep -qaE 'cxrec:[0-9a-f]{32}' "$d/trace.bin" && fail "the proxy's token is in the trace file"
