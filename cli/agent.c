@@ -310,6 +310,23 @@ agent_base_point(struct agent_run *run, const char *var, const char *mount)
 }
 
 int
+agent_newer_than_verified(const struct agent_run *run)
+{
+	const char *v = run->agent->verified, *last = NULL;
+	int x[3] = { 0, 0, 0 };
+
+	if (run->version[0] == '\0' || v == NULL)
+		return 0;
+	/* the last token that starts with a digit */
+	for (const char *p = v; *p != '\0'; p++)
+		if ((p == v || p[-1] == ' ') && *p >= '0' && *p <= '9')
+			last = p;
+	if (last == NULL || sscanf(last, "%d.%d.%d", &x[0], &x[1], &x[2]) < 2)
+		return 0;
+	return agent_version_cmp(run->version, x[0], x[1], x[2]) > 0;
+}
+
+int
 agent_version_cmp(const char *version, int major, int minor, int patch)
 {
 	int v[3] = { 0, 0, 0 }, w[3] = { major, minor, patch };

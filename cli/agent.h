@@ -120,6 +120,11 @@ int  agent_base_plan(struct agent_run *run, const char *var,
     const char *mount, const char *default_url);
 int  agent_base_point(struct agent_run *run, const char *var,
     const char *mount);
+/*
+ * Is run->version newer than the newest its module was verified against
+ * (the last version in agent->verified)?  Unknown versions are not.
+ */
+int  agent_newer_than_verified(const struct agent_run *run);
 /* "1.2.3" compared with MAJOR.MINOR.PATCH: <0, 0, >0; unknown is newest. */
 int  agent_version_cmp(const char *version, int major, int minor, int patch);
 /* Run `PATH --version` (3 s at most); its first line into out. */

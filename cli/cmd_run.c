@@ -673,13 +673,18 @@ cmd_run(int argc, char **argv)
 	char sent[32], recv[32];
 	human_bytes(st.req_bytes, sent, sizeof(sent));
 	human_bytes(st.resp_bytes, recv, sizeof(recv));
+	char newer[200] = "";
+	if (agent_newer_than_verified(&run))
+		snprintf(newer, sizeof(newer), " (newer than the versions "
+		    "verified, %s: the newest way in was used)",
+		    run.agent->verified);
 	fprintf(stderr, "cxrec: %llu exchange%s through the relay (%s sent, "
-	    "%s received) recorded to %s; %s%s%s%s reached by %s, login: %s "
+	    "%s received) recorded to %s; %s%s%s%s%s reached by %s, login: %s "
 	    "(%s); %s%s\n",
 	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", sent,
 	    recv, o.output, run.agent->name, run.version[0] ? " " : "",
-	    run.version, run.agent == &agent_generic ? " (not an agent cxrec "
-	    "knows: cxrec run --agent list)" : "", run.how, run.login,
+	    run.version, newer, run.agent == &agent_generic ? " (not an agent "
+	    "cxrec knows: cxrec run --agent list)" : "", run.how, run.login,
 	    run.login_why, procs_how, preload_how);
 	report_losses(w, o.output);
 	cx_writer_close(w);

@@ -101,6 +101,10 @@ out=$(FAKE_CODEX_VERSION=0.171.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url
 assert_contains "$out" 'ARGS: -c openai_base_url="http://127.0.0.1:' "0.171.0: -c openai_base_url"
 assert_contains "$out" '/v1" exec hi' "0.171.0: the override before the user's arguments"
 assert_contains "$(cat a.err)" "codex 0.171.0 reached by -c openai_base_url" "summary: how current codex is reached"
+# A version newer than its module knows: the newest way in, said.
+out=$(FAKE_CODEX_VERSION=0.999.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url -o a.bin -- "$fake" exec hi 2>a.err)
+assert_contains "$out" 'ARGS: -c openai_base_url=' "0.999.0: the newest mechanism"
+assert_contains "$(cat a.err)" "codex 0.999.0 (newer than the versions verified, 0.98.0, 0.171.0" "0.999.0: said"
 # ... and a user's own override is kept as the route, pointed at cxrec.
 out=$(FAKE_CODEX_VERSION=0.171.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url -o u.bin -- "$fake" -c openai_base_url=https://gw.example/x/v1 exec hi 2>/dev/null)
 assert_contains "$out" 'ARGS: -c openai_base_url="http://127.0.0.1:' "user override replaced in place"

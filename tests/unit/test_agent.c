@@ -57,6 +57,16 @@ START_TEST(versions)
 	/* Unknown counts as newest: the current mechanism is tried. */
 	ck_assert_int_gt(agent_version_cmp("", 9, 9, 9), 0);
 	ck_assert_int_gt(agent_version_cmp(NULL, 9, 9, 9), 0);
+
+	struct agent_run run;
+	memset(&run, 0, sizeof(run));
+	run.agent = &agent_codex;
+	snprintf(run.version, sizeof(run.version), "0.171.0");
+	ck_assert_int_eq(agent_newer_than_verified(&run), 0);
+	snprintf(run.version, sizeof(run.version), "0.172.0");
+	ck_assert_int_eq(agent_newer_than_verified(&run), 1);
+	run.version[0] = '\0';
+	ck_assert_int_eq(agent_newer_than_verified(&run), 0);
 }
 END_TEST
 
