@@ -21,6 +21,7 @@ static const struct {
 	{ "NODE_EXTRA_CA_CERTS", 0 },
 	{ "SSL_CERT_FILE", 1 },
 	{ "REQUESTS_CA_BUNDLE", 1 },
+	{ "CURL_CA_BUNDLE", 1 },
 };
 
 /* Append the file at path to out; a missing file is no error when quiet. */

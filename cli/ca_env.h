@@ -1,8 +1,8 @@
 /*
  * ca_env.h: hand the forward proxy's per-run CA to a command, the ways
  * programs accept one: CODEX_CA_CERTIFICATE (codex), NODE_EXTRA_CA_CERTS
- * (node, Bun), SSL_CERT_FILE (OpenSSL, Rust's native roots, curl, git),
- * REQUESTS_CA_BUNDLE (python requests).  Each gets a bundle in a private
+ * (node, Bun), SSL_CERT_FILE (OpenSSL, Rust's native roots),
+ * REQUESTS_CA_BUNDLE (python requests), CURL_CA_BUNDLE (curl).  Each gets a bundle in a private
  * directory: the file the user had set there (or, for variables that
  * replace the trust store, the system's), then the CA.  Added to, never
  * replacing, what the user trusted.

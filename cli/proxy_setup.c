@@ -33,43 +33,6 @@ make_token(char *out, size_t len)
 	return 0;
 }
 
-/* The system's CA file, then ours, into path (0644). */
-static int
-write_bundle(const char *path, const char *ours)
-{
-	const char *sys = getenv("SSL_CERT_FILE");
-	const char *srcs[2];
-	int fd, rc = 0;
-
-	if (sys == NULL || access(sys, R_OK) != 0)
-		sys = X509_get_default_cert_file();
-	srcs[0] = sys;
-	srcs[1] = ours;
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	    0644);
-	if (fd == -1)
-		return -1;
-	for (int i = 0; i < 2 && rc == 0; i++) {
-		char b[65536];
-		ssize_t n;
-		int in = open(srcs[i], O_RDONLY | O_CLOEXEC);
-
-		if (in == -1)
-			continue;       /* no system store: ours alone */
-		while ((n = read(in, b, sizeof(b))) > 0)
-			if (write(fd, b, (size_t)n) != n) {
-				rc = -1;
-				break;
-			}
-		if (write(fd, "\n", 1) != 1)
-			rc = -1;
-		close(in);
-	}
-	if (close(fd) != 0)
-		rc = -1;
-	return rc;
-}
-
 int
 proxy_setup_init(struct proxy_setup *ps, struct relay_config *cfg, char *err,
     size_t errlen)
@@ -93,9 +56,7 @@ proxy_setup_init(struct proxy_setup *ps, struct relay_config *cfg, char *err,
 		goto fail;
 	}
 	snprintf(ps->ca_path, sizeof(ps->ca_path), "%s/ca.pem", ps->dir);
-	snprintf(ps->bundle, sizeof(ps->bundle), "%s/bundle.pem", ps->dir);
-	if (cx_ca_write_pem(ps->ca, ps->ca_path) == -1 ||
-	    write_bundle(ps->bundle, ps->ca_path) == -1) {
+	if (cx_ca_write_pem(ps->ca, ps->ca_path) == -1) {
 		snprintf(err, errlen, "cannot write the proxy's CA certificate "
 		    "in %s: %s", ps->dir, strerror(errno));
 		goto fail;
@@ -117,29 +78,6 @@ proxy_setup_url(const struct proxy_setup *ps, const struct relay *r,
 	const char *a = relay_proxy_address(r);
 
 	snprintf(out, len, "http://cxrec:%s@%s", ps->token, a ? a : "?");
-}
-
-int
-proxy_setup_env(const struct proxy_setup *ps, const struct relay *r)
-{
-	char url[200];
-	static const char *const proxies[] = { "HTTPS_PROXY", "https_proxy",
-	    "HTTP_PROXY", "http_proxy" };
-	static const char *const noproxy[] = { "NO_PROXY", "no_proxy" };
-	static const char *const bundles[] = { "SSL_CERT_FILE",
-	    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE" };
-
-	proxy_setup_url(ps, r, url, sizeof(url));
-	for (size_t i = 0; i < 4; i++)
-		if (setenv(proxies[i], url, 1) == -1)
-			return -1;
-	for (size_t i = 0; i < 2; i++)
-		if (setenv(noproxy[i], "localhost,127.0.0.1,::1", 1) == -1)
-			return -1;
-	for (size_t i = 0; i < 3; i++)
-		if (setenv(bundles[i], ps->bundle, 1) == -1)
-			return -1;
-	return setenv("NODE_EXTRA_CA_CERTS", ps->ca_path, 1);
 }
 
 char *
@@ -175,7 +113,6 @@ proxy_setup_free(struct proxy_setup *ps)
 {
 	if (ps->dir[0] != '\0') {
 		unlink(ps->ca_path);
-		unlink(ps->bundle);
 		if (rmdir(ps->dir) == -1)
 			fprintf(stderr, "cxrec: cannot remove %s: %s\n", ps->dir,
 			    strerror(errno));

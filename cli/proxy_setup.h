@@ -20,7 +20,6 @@ struct proxy_setup {
 	char             token[33];     /* 32 hex digits */
 	char             dir[2048];     /* 0700, made for the run; "" if none */
 	char             ca_path[2100]; /* DIR/ca.pem, 0644 */
-	char             bundle[2100];  /* DIR/bundle.pem: the system's + ours */
 };
 
 /*
@@ -33,15 +32,6 @@ int  proxy_setup_init(struct proxy_setup *ps, struct relay_config *cfg,
 /* "http://cxrec:TOKEN@127.0.0.1:PORT", once the relay listens. */
 void proxy_setup_url(const struct proxy_setup *ps, const struct relay *r,
     char *out, size_t len);
-/*
- * A child's environment for the proxy (setenv in this process, for a
- * child to inherit): HTTPS_PROXY, https_proxy, HTTP_PROXY and http_proxy
- * (the URL with the token), NO_PROXY and no_proxy for loopback,
- * NODE_EXTRA_CA_CERTS (the CA), SSL_CERT_FILE, REQUESTS_CA_BUNDLE and
- * CURL_CA_BUNDLE (the bundle: the system's CAs plus ours).  0, or -1
- * (errno).
- */
-int  proxy_setup_env(const struct proxy_setup *ps, const struct relay *r);
 /* The proxy note's JSON fields for the trace (caller frees). */
 char *proxy_setup_json(const struct proxy_setup *ps, const struct relay *r,
     const struct relay_config *cfg);
