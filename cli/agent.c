@@ -142,8 +142,11 @@ claim(const char *typed, const char *path, const char *pkg)
 	return NULL;
 }
 
-/* "node x.js", "bun x.js", "npx pkg": the script or package they run. */
-static const char *
+/*
+ * "node x.js", "bun x.js", "npx pkg": the index of the script or package
+ * they run (its arguments follow it), or 0 when cmd[0] is the program.
+ */
+static int
 script_of(char **cmd)
 {
 	static const char *const runners[] = { "node", "nodejs", "bun",
@@ -151,23 +154,23 @@ script_of(char **cmd)
 	int i;
 
 	if (!in_list(runners, base_name(cmd[0])))
-		return NULL;
+		return 0;
 	for (i = 1; cmd[i] != NULL && cmd[i][0] == '-'; i++)
 		;
-	return cmd[i];
+	return cmd[i] != NULL ? i : 0;
 }
 
 void
 agent_detect(struct agent_run *run, char **cmd)
 {
 	char pkg[256], ver[64];
-	const char *typed = cmd[0], *script;
+	int at = script_of(cmd);
+	const char *typed = cmd[at], *script = at > 0 ? cmd[at] : NULL;
 
 	run->cmd = cmd;
+	run->args_at = at + 1;
 	run->path[0] = run->version[0] = '\0';
 	run->version_how[0] = '\0';
-	if ((script = script_of(cmd)) != NULL)
-		typed = script;
 	pkg[0] = ver[0] = '\0';
 	if (find_program(typed, run->path, sizeof(run->path)) == 0 ||
 	    (script != NULL && realpath(typed, run->path) != NULL))
@@ -177,6 +180,7 @@ agent_detect(struct agent_run *run, char **cmd)
 	const struct agent *a = claim(typed, run->path, pkg);
 	if (run->agent == NULL)
 		run->agent = a != NULL ? a : &agent_generic;
+	run->claimed = a != NULL && a == run->agent;
 	if (a != NULL && a == run->agent && ver[0] != '\0' &&
 	    in_list(a->packages, pkg)) {
 		snprintf(run->version, sizeof(run->version), "%s", ver);
@@ -287,8 +291,19 @@ agent_base_plan(struct agent_run *run, const char *var, const char *mount,
 
 	if (v != NULL && v[0] != '\0') {
 		if (url_parse(v, &u, err, sizeof(err)) == -1) {
-			snprintf(run->warning, sizeof(run->warning),
-			    "%s: %s; using the default route", var, err);
+			char shown[600];
+
+			/* The user's gateway stays the user's: the variable
+			 * is not pointed at the relay (the proxy may still see
+			 * its traffic). */
+			agent_url_shown(v, shown, sizeof(shown));
+			snprintf(run->warning, sizeof(run->warning), "%s=%s "
+			    "cannot be a route of the relay (a URL with "
+			    "user-info or a query): left as it is", var, shown);
+			if (run->nleft < (int)(sizeof(run->left) /
+			    sizeof(run->left[0])))
+				run->left[run->nleft++] = var;
+			return 0;
 		} else {
 			/* Its path replaces the mount: "/" at least. */
 			snprintf(url, sizeof(url), "%s%s", v,
@@ -304,9 +319,26 @@ agent_base_point(struct agent_run *run, const char *var, const char *mount)
 {
 	char url[1200];
 
+	for (int i = 0; i < run->nleft; i++)
+		if (strcmp(run->left[i], var) == 0)
+			return 0;
 	snprintf(url, sizeof(url), "%s%s", run->relay_url,
 	    strcmp(mount, "/") == 0 ? "" : mount);
 	return agent_setenv(run, var, url);
+}
+
+void
+agent_url_shown(const char *url, char *out, size_t outlen)
+{
+	const char *sep = strstr(url, "://");
+	const char *host = sep != NULL ? sep + 3 : url;
+	const char *end = host + strcspn(host, "/?#");
+	const char *at = memrchr(host, '@', (size_t)(end - host));
+
+	if (at == NULL)
+		snprintf(out, outlen, "%s", url);
+	else
+		snprintf(out, outlen, "%.*s***%s", (int)(host - url), url, at);
 }
 
 int

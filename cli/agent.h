@@ -54,9 +54,12 @@ struct agent {
 struct agent_run {
 	const struct agent *agent;
 	char           **cmd;           /* the command as given */
+	int              args_at;       /* where the program's arguments
+					 * start: 1, or after node's script */
 	char             path[4096];    /* cmd[0] found on PATH, links followed */
 	char             version[64];   /* "" when unknown */
 	char             version_how[96];       /* "package.json", "--version" */
+	int              claimed;       /* the module recognised the program */
 	char             forced_login[16];      /* --codex-auth, or "" */
 	enum agent_mode  mode;          /* the module's, or --mode */
 	int              mode_forced;
@@ -72,7 +75,10 @@ struct agent_run {
 	/* Given to point. */
 	char             relay_url[80]; /* http://127.0.0.1:PORT */
 	char             proxy_url[200];        /* "" without the proxy */
-	char             ca_file[4096];         /* "" without the proxy */
+	/* Base URL variables the user set to what cannot be a route: left
+	 * as they are (agent_base_plan), not pointed at the relay. */
+	int              nleft;
+	const char      *left[4];
 
 	/* Set by point (through the helpers below). */
 	int              nenv;
@@ -104,17 +110,18 @@ void agent_run_free(struct agent_run *run);
 /* Set NAME=VALUE for the command (also in cxrec's own environment, which
  * the command inherits).  -1 when the table is full (said in run->err). */
 int  agent_setenv(struct agent_run *run, const char *name, const char *value);
-/* Insert ARG after cmd[0], in order. */
+/* Insert ARG where the program's own arguments start, in order. */
 int  agent_insert_arg(struct agent_run *run, const char *arg);
 /* Replace cmd[i] (a user's argument pointed at cxrec instead). */
 int  agent_replace_arg(struct agent_run *run, int i, const char *arg);
 /* A default route; the user's --upstream/--route win. */
 int  agent_route(struct agent_run *run, const char *prefix, const char *url);
 /*
- * A base URL variable: when the user set VAR already, its URL becomes
- * the route for MOUNT (it keeps working, through cxrec) and *user gets
- * it; else DEFAULT_URL is the route.  Then VAR is pointed at the relay's
- * MOUNT.  Call from point; the route is added in plan (agent_base_plan).
+ * A base URL variable: when the user set VAR already, its URL becomes the
+ * route for MOUNT (it keeps working, through cxrec); else DEFAULT_URL (if
+ * any) is.  agent_base_point (from point) then points VAR at the relay's
+ * MOUNT, but for a URL that cannot be a route (user-info, a query): that
+ * variable is left as the user set it, with a warning.
  */
 int  agent_base_plan(struct agent_run *run, const char *var,
     const char *mount, const char *default_url);
@@ -127,6 +134,8 @@ int  agent_base_point(struct agent_run *run, const char *var,
 int  agent_newer_than_verified(const struct agent_run *run);
 /* "1.2.3" compared with MAJOR.MINOR.PATCH: <0, 0, >0; unknown is newest. */
 int  agent_version_cmp(const char *version, int major, int minor, int patch);
+/* url with any user-info replaced by "***", for messages. */
+void agent_url_shown(const char *url, char *out, size_t outlen);
 /* Run `PATH --version` (3 s at most); its first line into out. */
 int  agent_run_version(const char *path, char *out, size_t outlen);
 

@@ -239,21 +239,28 @@ spawn(char **cmd, const sigset_t *oldmask, int *exec_errno,
 	return pid;
 }
 
-/* The command line with the module's arguments after the program. */
+/*
+ * The command line with the module's arguments where the program's own
+ * start (after cmd[0], or after the script node or npx runs).
+ */
 static char **
 command_line(char **cmd, const struct agent_run *run)
 {
-	int n = 0;
+	int n = 0, at = run->args_at > 0 ? run->args_at : 1, k = 0;
 	char **out;
 
 	while (cmd[n] != NULL)
 		n++;
+	if (at > n)
+		at = n;
 	out = xcalloc((size_t)(n + run->nargs + 1), sizeof(*out));
-	out[0] = cmd[0];
+	for (int i = 0; i < at; i++)
+		out[k++] = cmd[i];
 	for (int i = 0; i < run->nargs; i++)
-		out[1 + i] = run->args[i];
-	for (int i = 1; i <= n; i++)
-		out[run->nargs + i] = cmd[i];
+		out[k++] = run->args[i];
+	for (int i = at; i < n; i++)
+		out[k++] = cmd[i];
+	out[k] = NULL;
 	return out;
 }
 

@@ -35,37 +35,94 @@ uses_env_base_url(const struct agent_run *run)
 }
 
 /*
- * "-c KEY=URL" (or --config) given by the user: its URL, and in *at the
- * index of the argument that holds it.
+ * The user's own override of KEY on the command line: codex takes the last
+ * of `-c KEY=V`, `-cKEY=V`, `--config KEY=V`, `--config=KEY=V` (blanks
+ * around the = allowed).  Its value, with *at the argument's index and
+ * *prefix what comes before KEY in that argument ("", "-c", "--config=").
  */
 static const char *
-user_config(char **cmd, const char *key, int *at)
+user_config(char **cmd, int from, const char *key, int *at,
+    const char **prefix)
 {
 	size_t kl = strlen(key);
+	const char *found = NULL;
 
-	for (int i = 1; cmd[i] != NULL; i++) {
-		const char *v = NULL;
+	for (int i = from; cmd[i] != NULL; i++) {
+		const char *v = NULL, *pre = "";
+		int idx = i;
 
 		if ((strcmp(cmd[i], "-c") == 0 ||
 		    strcmp(cmd[i], "--config") == 0) && cmd[i + 1] != NULL)
-			v = cmd[++i];
-		else if (strncmp(cmd[i], "--config=", 9) == 0)
+			v = cmd[idx = ++i];
+		else if (strncmp(cmd[i], "--config=", 9) == 0) {
 			v = cmd[i] + 9;
-		else if (strcmp(cmd[i], "--") == 0)
+			pre = "--config=";
+		} else if (strncmp(cmd[i], "-c", 2) == 0 && cmd[i][2] != '\0' &&
+		    cmd[i][2] != '-') {
+			v = cmd[i] + 2;
+			pre = "-c";
+		} else if (strcmp(cmd[i], "--") == 0)
 			break;
-		if (v != NULL && strncmp(v, key, kl) == 0 && v[kl] == '=') {
-			*at = v == cmd[i] ? i : -1;     /* --config=... */
-			if (*at == -1)
-				return NULL;
-			return v + kl + 1;
-		}
+		if (v == NULL)
+			continue;
+		v += strspn(v, " \t");
+		if (strncmp(v, key, kl) != 0)
+			continue;
+		const char *eq = v + kl + strspn(v + kl, " \t");
+		if (*eq != '=')
+			continue;
+		found = eq + 1 + strspn(eq + 1, " \t");
+		*at = idx;
+		*prefix = pre;
 	}
-	return NULL;
+	return found;
+}
+
+/* A top-level KEY = "URL" in codex's config.toml: its URL into out. */
+static int
+config_toml(const char *key, char *out, size_t outlen)
+{
+	const char *home = getenv("CODEX_HOME"), *h = getenv("HOME");
+	char path[4200], line[2048];
+	size_t kl = strlen(key);
+	FILE *f;
+	int rc = -1;
+
+	if (home != NULL && home[0] != '\0')
+		snprintf(path, sizeof(path), "%s/config.toml", home);
+	else if (h != NULL && h[0] != '\0')
+		snprintf(path, sizeof(path), "%s/.codex/config.toml", h);
+	else
+		return -1;
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		const char *p = line + strspn(line, " \t");
+
+		if (*p == '[')
+			break;          /* tables follow: no longer top-level */
+		if (strncmp(p, key, kl) != 0)
+			continue;
+		p += kl + strspn(p + kl, " \t");
+		if (*p != '=')
+			continue;
+		p += 1 + strspn(p + 1, " \t");
+		if (*p != '"' && *p != '\'')
+			continue;
+		const char *end = strchr(p + 1, *p);
+		if (end == NULL)
+			continue;
+		snprintf(out, outlen, "%.*s", (int)(end - p - 1), p + 1);
+		rc = 0;
+	}
+	fclose(f);
+	return rc;
 }
 
 static struct codex_auth auth;
 static char mount[64];
-static int user_at = -1;        /* the user's own base URL override */
+static int user_at = -1;                /* the user's own -c override */
+static const char *user_prefix = "";
 
 static const char *
 base_key(void)
@@ -74,10 +131,18 @@ base_key(void)
 	    "openai_base_url";
 }
 
+/* Where the config key points: the relay's path for it. */
+static const char *
+key_mount(void)
+{
+	return auth.mode == CODEX_LOGIN_CHATGPT ? "/backend-api/" : mount;
+}
+
 static int
 plan(struct agent_run *run)
 {
-	if (run->version[0] == '\0' && run->path[0] != '\0') {
+	/* Its version: only a program this module recognised is asked. */
+	if (run->version[0] == '\0' && run->path[0] != '\0' && run->claimed) {
 		char line[128], v[64];
 
 		if (agent_run_version(run->path, line, sizeof(line)) == 0 &&
@@ -106,20 +171,26 @@ plan(struct agent_run *run)
 		return -1;
 	if (!(run->mode & AGENT_MODE_BASE_URL))
 		return 0;
-	if (uses_env_base_url(run)) {
-		if (agent_base_plan(run, "OPENAI_BASE_URL", mount, NULL) == -1)
-			return -1;
-		if (auth.mode == CODEX_LOGIN_CHATGPT)
-			return agent_base_plan(run,
-			    "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "/oauth/token",
-			    NULL);
+	/*
+	 * The variables, as every version that reads them does (a user's
+	 * own URL in them becomes the route); a current codex ignores
+	 * OPENAI_BASE_URL, and the config key below points it instead.
+	 */
+	if (agent_base_plan(run, "OPENAI_BASE_URL", mount, NULL) == -1)
+		return -1;
+	if (auth.mode == CODEX_LOGIN_CHATGPT && agent_base_plan(run,
+	    "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "/oauth/token", NULL) == -1)
+		return -1;
+	if (uses_env_base_url(run))
 		return 0;
-	}
-	/* Current codex: the user's own base URL, given as a config
-	 * override, stays the route. */
-	const char *u = user_config(run->cmd, base_key(), &user_at);
+	/*
+	 * Current codex: the user's own base URL, given as a config
+	 * override or in config.toml, stays the route.
+	 */
+	char url[1400];
+	const char *u = user_config(run->cmd, run->args_at, base_key(),
+	    &user_at, &user_prefix);
 	if (u != NULL) {
-		char url[1400];
 		size_t n = strlen(u);
 
 		/* A TOML string or a bare one, as codex takes either. */
@@ -127,14 +198,18 @@ plan(struct agent_run *run)
 			snprintf(url, sizeof(url), "%.*s", (int)n - 2, u + 1);
 		else
 			snprintf(url, sizeof(url), "%s", u);
-		setenv("CXREC_CODEX_USER_BASE", url, 1);
-		int rc = agent_base_plan(run, "CXREC_CODEX_USER_BASE",
-		    auth.mode == CODEX_LOGIN_CHATGPT ? "/backend-api/" : mount,
-		    NULL);
-		unsetenv("CXREC_CODEX_USER_BASE");
-		return rc;
+	} else if (config_toml(base_key(), url, sizeof(url)) == -1)
+		return 0;
+	setenv("CXREC_CODEX_USER_BASE", url, 1);
+	int rc = agent_base_plan(run, "CXREC_CODEX_USER_BASE", key_mount(),
+	    NULL);
+	unsetenv("CXREC_CODEX_USER_BASE");
+	if (run->nleft > 0 && strcmp(run->left[run->nleft - 1],
+	    "CXREC_CODEX_USER_BASE") == 0) {
+		/* Not a URL the relay can route to: the user's stays. */
+		run->left[run->nleft - 1] = base_key();
 	}
-	return 0;
+	return rc;
 }
 
 static int
@@ -146,38 +221,40 @@ point(struct agent_run *run)
 		snprintf(run->how, sizeof(run->how), "HTTPS_PROXY");
 		return 0;
 	}
+	if (agent_base_point(run, "OPENAI_BASE_URL", mount) == -1)
+		return -1;
+	if (auth.mode == CODEX_LOGIN_CHATGPT && agent_base_point(run,
+	    "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "/oauth/token") == -1)
+		return -1;
 	if (uses_env_base_url(run)) {
 		snprintf(run->how, sizeof(run->how), "OPENAI_BASE_URL%s%s",
 		    auth.mode == CODEX_LOGIN_CHATGPT ?
 		    ", CODEX_REFRESH_TOKEN_URL_OVERRIDE" : "",
 		    run->mode & AGENT_MODE_PROXY ? " and HTTPS_PROXY" : "");
-		if (agent_base_point(run, "OPENAI_BASE_URL", mount) == -1)
-			return -1;
-		if (auth.mode == CODEX_LOGIN_CHATGPT)
-			return agent_base_point(run,
-			    "CODEX_REFRESH_TOKEN_URL_OVERRIDE", "/oauth/token");
 		return 0;
 	}
 	/*
-	 * -c KEY="URL" after the program's name: codex puts the command line
-	 * over config.toml.  A user's own override of the same key is
-	 * replaced in place (plan made its URL the route).
+	 * -c KEY="URL" where codex's own arguments start: codex puts the
+	 * command line over config.toml.  A user's own override of the same
+	 * key is replaced in place (plan made its URL the route).
 	 */
+	for (int i = 0; i < run->nleft; i++)
+		if (strcmp(run->left[i], base_key()) == 0) {
+			snprintf(run->how, sizeof(run->how), "HTTPS_PROXY (%s "
+			    "left as the user set it)", base_key());
+			return 0;
+		}
 	snprintf(run->how, sizeof(run->how), "-c %s%s%s", base_key(),
 	    auth.mode == CODEX_LOGIN_CHATGPT ?
 	    ", CODEX_REFRESH_TOKEN_URL_OVERRIDE" : "",
 	    run->mode & AGENT_MODE_PROXY ? " and HTTPS_PROXY" : "");
-	snprintf(arg, sizeof(arg), "%s=\"%s%s\"", base_key(), run->relay_url,
-	    auth.mode == CODEX_LOGIN_CHATGPT ? "/backend-api/" : mount);
-	if (user_at > 0) {
-		if (agent_replace_arg(run, user_at, arg) == -1)
-			return -1;
-	} else if (agent_insert_arg(run, "-c") == -1 ||
-	    agent_insert_arg(run, arg) == -1)
+	snprintf(arg, sizeof(arg), "%s%s=\"%s%s\"", user_at > 0 ? user_prefix :
+	    "", base_key(), run->relay_url, key_mount());
+	if (user_at > 0)
+		return agent_replace_arg(run, user_at, arg);
+	if (agent_insert_arg(run, "-c") == -1 ||
+	    agent_insert_arg(run, arg + 0) == -1)
 		return -1;
-	if (auth.mode == CODEX_LOGIN_CHATGPT)
-		return agent_base_point(run, "CODEX_REFRESH_TOKEN_URL_OVERRIDE",
-		    "/oauth/token");
 	return 0;
 }
 

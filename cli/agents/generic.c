@@ -23,7 +23,9 @@ plan(struct agent_run *run)
 		run->mode = AGENT_MODE_BOTH;
 	if (!(run->mode & AGENT_MODE_BASE_URL))
 		return 0;
-	if (agent_base_plan(run, "OPENAI_BASE_URL", "/v1", NULL) == -1)
+	/* The OpenAI API keeps its paths: /v1/... to api.openai.com. */
+	if (agent_route(run, "/", "https://api.openai.com") == -1 ||
+	    agent_base_plan(run, "OPENAI_BASE_URL", "/v1", NULL) == -1)
 		return -1;
 	return agent_base_plan(run, "ANTHROPIC_BASE_URL", "/anthropic",
 	    "https://api.anthropic.com/");
@@ -47,7 +49,7 @@ point(struct agent_run *run)
 const struct agent agent_generic = {
 	.name = "generic",
 	.title = "any other command (SDKs)",
-	.verified = "openai 6.x (node)",
+	.verified = "openai 7.60.0 (node)",
 	.hosts = hosts,
 	.plan = plan,
 	.point = point,

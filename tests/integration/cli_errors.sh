@@ -110,6 +110,29 @@ out=$(FAKE_CODEX_VERSION=0.171.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url
 assert_contains "$out" 'ARGS: -c openai_base_url="http://127.0.0.1:' "user override replaced in place"
 assert_not_contains "$out" "gw.example" "the user's URL not given to codex"
 assert_contains "$("$CXREC" decode u.bin)" "https://gw.example/x/v1" "user override is a route"
+# The --config=KEY=V form, the last of several, replaced in place.
+out=$(FAKE_CODEX_VERSION=0.171.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url -o u.bin -- "$fake" -c openai_base_url=https://a.example/v1 --config=openai_base_url=https://b.example/v1 exec hi 2>/dev/null)
+assert_contains "$out" 'openai_base_url=https://a.example/v1 --config=openai_base_url="http://127.0.0.1:' "--config=: the last override replaced"
+assert_contains "$("$CXREC" decode u.bin)" "https://b.example/v1" "--config=: its URL is the route"
+# openai_base_url in config.toml: the route, codex pointed at cxrec.
+mkdir -p ch && printf 'model = "x"\nopenai_base_url = "https://toml.example/v1"\n[features]\nplugins = false\n' >ch/config.toml
+out=$(CODEX_HOME=$WORK/ch FAKE_CODEX_VERSION=0.171.0 CODEX_API_KEY=sk-x "$CXREC" run --mode base-url -o u.bin -- "$fake" exec hi 2>/dev/null)
+assert_contains "$out" 'ARGS: -c openai_base_url="http://127.0.0.1:' "config.toml: pointed at cxrec"
+assert_contains "$("$CXREC" decode u.bin)" "https://toml.example/v1" "config.toml: its URL is the route"
+# A base URL that cannot be a route (user-info) is left as the user set it.
+out=$(OPENAI_BASE_URL='https://u:pw@gw.example/v1' "$CXREC" run --mode base-url -o g.bin -- sh -c 'echo $OPENAI_BASE_URL' 2>a.err)
+assert_eq "$out" 'https://u:pw@gw.example/v1' "user-info URL left as it is"
+assert_contains "$(cat a.err)" "OPENAI_BASE_URL=https://***@gw.example/v1 cannot be a route" "said, without its password"
+assert_not_contains "$(cat a.err)" "pw@" "no password on stderr"
+# codex run by node: the override goes after the script, not before it.
+mkdir -p nm/node_modules/@openai/codex/bin
+echo '{"name":"@openai/codex","version":"0.171.0"}' >nm/node_modules/@openai/codex/package.json
+echo 'console.log("ARGV " + JSON.stringify(process.argv.slice(2)))' >nm/node_modules/@openai/codex/bin/codex.js
+if command -v node >/dev/null; then
+	out=$(CODEX_API_KEY=sk-x "$CXREC" run --mode base-url -o u.bin -- node nm/node_modules/@openai/codex/bin/codex.js exec hi 2>a.err)
+	assert_contains "$out" 'ARGV ["-c","openai_base_url=\"http://127.0.0.1:' "node codex.js: the override after the script"
+	assert_contains "$(cat a.err)" "codex 0.171.0 reached by -c openai_base_url" "node codex.js: recognised by its package"
+fi
 # A command cxrec does not know: the generic module, said in the summary.
 out=$("$CXREC" run --mode base-url -o g.bin -- sh -c 'echo $OPENAI_BASE_URL $ANTHROPIC_BASE_URL' 2>a.err)
 assert_contains "$out" "/v1 http://127.0.0.1:" "generic: OpenAI base URL"
