@@ -300,21 +300,38 @@ env_json(const struct agent_run *run, const char *token)
 }
 
 /*
- * The proxy for COMMAND: HTTPS_PROXY (and HTTP_PROXY: the proxy takes
- * absolute-form http:// requests too) with the token, the CA through every
+ * The proxy for COMMAND: HTTPS_PROXY with the token, the CA through every
  * variable programs read one from, and the proxy's address (no token) for
- * the preload, so that a connection to it is recorded once.
+ * the preload, so that a connection to it is recorded once.  Not
+ * HTTP_PROXY: plain-HTTP requests would carry the token in every request
+ * head, and the preload records plain HTTP of its own.
  */
 static int
 point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
     const struct relay *r, struct ca_env *cae)
 {
-	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy",
-	    "HTTP_PROXY", "http_proxy" };
+	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy" };
 	char addr[128], err[600];
 	char *pem;
 	size_t len;
 	FILE *f;
+
+	/*
+	 * A proxy the user had: cxrec's takes its place for COMMAND and
+	 * connects upstream directly (no chaining yet).  Said, not hidden.
+	 */
+	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		const char *v = getenv(vars[i]);
+		char shown[600];
+
+		if (v == NULL || v[0] == '\0')
+			continue;
+		agent_url_shown(v, shown, sizeof(shown));
+		log_warnx("%s=%s is replaced by cxrec's proxy for the command, "
+		    "which connects upstream directly (--mode base-url keeps "
+		    "it)", vars[i], shown);
+		break;
+	}
 
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
 		if (agent_setenv(run, vars[i], run->proxy_url) == -1)
@@ -537,8 +554,10 @@ cmd_run(int argc, char **argv)
 		ca_env_cleanup(&cae);
 		cx_probe_close(probe);
 		cx_writer_close(w);
-		return CX_EXIT_USAGE;
+		return CX_EXIT_SYS;
 	}
+	if (!(run.mode & AGENT_MODE_PROXY))
+		unsetenv(CX_PRELOAD_ENV_PROXY);  /* a nested run's, not ours */
 	char **line = command_line(cmd, &run);
 	setenv("CXREC_RELAY_URL", run.relay_url, 1);
 	setenv("CXREC_TRACE", o.output, 1);
@@ -600,6 +619,7 @@ cmd_run(int argc, char **argv)
 		relay_free(r);
 		proxy_setup_free(&pxs);
 		ca_env_cleanup(&cae);
+		preload_finish(&ps, err, sizeof(err));
 		cx_probe_close(probe);
 		cx_writer_close(w);
 		free(line);

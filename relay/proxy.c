@@ -287,8 +287,8 @@ refuse(struct conn *c, int status, const char *reason, const char *extra,
 		bl = (int)sizeof(body) - 1;
 	hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n%s"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Length: %d\r\nConnection: close\r\n"
-	    "X-Cxrec-Error: 1\r\n\r\n", status, reason, extra, bl);
+	    "Content-Length: %d\r\nConnection: close\r\n%s\r\n", status,
+	    reason, extra, bl, is_error ? "X-Cxrec-Error: 1\r\n" : "");
 	c->px->state = PX_RELAY;
 	c->px->refused = 1;
 	if (is_error)
@@ -413,6 +413,38 @@ start_intercept(struct conn *c)
 		c->norecord = 0;
 }
 
+/*
+ * Record a CONNECT head as sent, but for its Proxy-Authorization values:
+ * the run's token (or whatever credentials a client offered cxrec's
+ * proxy) is masked, at the same length, after the scheme word.
+ */
+static void
+record_connect_head(struct conn *c, const struct rh_head *h,
+    const uint8_t *b, int64_t ts)
+{
+	uint8_t *copy = malloc(h->head_len);
+
+	if (copy == NULL) {
+		relay_record_error(c, 0, "out of memory: the CONNECT head was "
+		    "not recorded");
+		return;
+	}
+	memcpy(copy, b, h->head_len);
+	for (int i = 0; i < h->nheaders; i++) {
+		const struct rh_span *v = &h->headers[i].value;
+		size_t k = 0;
+
+		if (!rh_header_is(b, &h->headers[i], "proxy-authorization"))
+			continue;
+		while (k < v->len && copy[v->off + k] != ' ')
+			k++;            /* keep "Basic" or "Bearer" */
+		for (k = k < v->len ? k + 1 : 0; k < v->len; k++)
+			copy[v->off + k] = '*';
+	}
+	relay_record(c, CX_DIR_REQ, copy, h->head_len, ts);
+	free(copy);
+}
+
 /* The CONNECT head is whole at the front of cin: what to do with it. */
 static void
 on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
@@ -456,7 +488,7 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 	 * intercepted connection's trace is the requests inside it.
 	 */
 	if (!authed || !ok_target || !is_connect || !intercepted(c, px->host)) {
-		relay_record(c, CX_DIR_REQ, b, h->head_len, ts);
+		record_connect_head(c, h, b, ts);
 		c->seq = 0;
 	}
 	buf_consume(&c->cin, h->head_len);

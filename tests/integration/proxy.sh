@@ -186,6 +186,9 @@ assert_contains "$out" '"path": "/test/echo?tunnel=1"' "tunnelled request answer
 stop_relay
 ! grep -aq 'tunnelheadersecret\|tunnelbodysecret' n.bin || fail "tunnel plaintext in the trace"
 ok "no tunnel plaintext in the trace"
+! grep -aq "$(printf 'cxrec:%s' "$TOKEN" | base64 -w0)" n.bin || fail "the token in a tunnel's recorded CONNECT"
+assert_contains "$(tr -d '\0' <n.bin | grep -ao 'Proxy-Authorization: Basic \**' | head -1)" "Proxy-Authorization: Basic ****" \
+	"the tunnel's CONNECT recorded with its credentials masked"
 frames n.bin >n.frames
 assert_eq "$(jsonq n.frames '[(f["json"]["mode"], f["json"]["connect"], f["json"]["bytes_up"] > 100, f["json"]["bytes_down"] > 100) for f in x if f["kind"]==2 and f["source"]==5]')" \
 	"[('tunnel', '127.0.0.1:$MOCK_PORT', True, True)]" "close frame: the tunnel's target and sizes"
