@@ -1357,8 +1357,13 @@ open_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 	if (peer != NULL && local != NULL && f->source != CX_SRC_PRELOAD)
 		cx_procs_open(a->procs, f->source, f->conn, peer, local,
 		    f->ts_ns);
-	if (f->source == CX_SRC_PRELOAD && peer != NULL && (role == NULL ||
-	    strcmp(role, "client") == 0)) {
+	const char *connect = jstr(o, "connect");
+	if (f->source == CX_SRC_PRELOAD && connect != NULL) {
+		/* Through cxrec's proxy, tunnelled: the CONNECT's target. */
+		free(c->origin);
+		c->origin = xstrndup(connect, strnlen(connect, 300));
+	} else if (f->source == CX_SRC_PRELOAD && peer != NULL && (role ==
+	    NULL || strcmp(role, "client") == 0)) {
 		/* "host:port": the name the program asked for, if known. */
 		colon = strrchr(peer, ':');
 		free(c->origin);

@@ -308,7 +308,7 @@ env_json(const struct agent_run *run, const char *token)
  */
 static int
 point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
-    const struct relay *r, struct ca_env *cae)
+    const struct relay *r, const struct relay_config *cfg, struct ca_env *cae)
 {
 	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy" };
 	char addr[128], err[600];
@@ -338,6 +338,28 @@ point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
 			return -1;
 	snprintf(addr, sizeof(addr), "http://%s", relay_proxy_address(r));
 	setenv(CX_PRELOAD_ENV_PROXY, addr, 1);
+	/* What the proxy decrypts, for the preload: it records the TLS
+	 * plaintext of the CONNECTs that are only tunnelled. */
+	char policy[2048] = "";
+	size_t pl = 0;
+	if (cfg->intercept == RELAY_INTERCEPT_ALL)
+		snprintf(policy, sizeof(policy), "all");
+	else if (cfg->intercept == RELAY_INTERCEPT_NONE)
+		snprintf(policy, sizeof(policy), "none");
+	else {
+		for (size_t i = 0; run->agent->hosts != NULL &&
+		    run->agent->hosts[i] != NULL; i++)
+			pl += (size_t)snprintf(policy + pl, pl < sizeof(policy) ?
+			    sizeof(policy) - pl : 0, "%s%s", pl ? "," : "",
+			    run->agent->hosts[i]);
+		for (int i = 0; i < cfg->map_hosts.n; i++)
+			pl += (size_t)snprintf(policy + pl, pl < sizeof(policy) ?
+			    sizeof(policy) - pl : 0, "%s%s", pl ? "," : "",
+			    cfg->map_hosts.m[i].host);
+		if (pl >= sizeof(policy))       /* duplicates, not losses */
+			snprintf(policy, sizeof(policy), "none");
+	}
+	setenv(CX_PRELOAD_ENV_INTERCEPT, policy, 1);
 	if ((f = fopen(pxs->ca_path, "r")) == NULL) {
 		snprintf(run->err, sizeof(run->err), "%s: %s", pxs->ca_path,
 		    strerror(errno));
@@ -546,7 +568,7 @@ cmd_run(int argc, char **argv)
 	if (run.mode & AGENT_MODE_PROXY)
 		proxy_setup_url(&pxs, r, run.proxy_url, sizeof(run.proxy_url));
 	if (run.agent->point(&run) == -1 || ((run.mode & AGENT_MODE_PROXY) &&
-	    point_proxy(&run, &pxs, r, &cae) == -1)) {
+	    point_proxy(&run, &pxs, r, &cfg, &cae) == -1)) {
 		log_warnx("%s", run.err);
 		agent_run_free(&run);
 		relay_free(r);
@@ -556,8 +578,10 @@ cmd_run(int argc, char **argv)
 		cx_writer_close(w);
 		return CX_EXIT_SYS;
 	}
-	if (!(run.mode & AGENT_MODE_PROXY))
+	if (!(run.mode & AGENT_MODE_PROXY)) {
 		unsetenv(CX_PRELOAD_ENV_PROXY);  /* a nested run's, not ours */
+		unsetenv(CX_PRELOAD_ENV_INTERCEPT);
+	}
 	char **line = command_line(cmd, &run);
 	setenv("CXREC_RELAY_URL", run.relay_url, 1);
 	setenv("CXREC_TRACE", o.output, 1);

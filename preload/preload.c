@@ -107,7 +107,13 @@ next(const char *name, void *self)
 
 /* --- state ------------------------------------------------------------- */
 
-enum { FD_NONE, FD_CLIENT, FD_SERVER, FD_RELAY };
+/*
+ * FD_RELAY: to cxrec's relay, or a CONNECT its proxy decrypts: cxrec
+ * records it, the preload only names it.  FD_PROXY: to the proxy, before
+ * the program has said where to (its CONNECT decides).  FD_TUNNEL: a
+ * CONNECT the proxy only tunnels: its TLS plaintext is recorded here.
+ */
+enum { FD_NONE, FD_CLIENT, FD_SERVER, FD_RELAY, FD_PROXY, FD_TUNNEL };
 
 struct fdent {
 	uint64_t         conn;          /* 0: not tracked */
@@ -160,6 +166,8 @@ static struct {
 	int              have_relay;
 	struct sockaddr_storage proxy;  /* its forward proxy's, with cxrec run */
 	int              have_proxy;
+	/* Which CONNECT hosts it decrypts: "all", "none", or "h1,*.h2,...". */
+	char             intercept[2048];
 	struct host {
 		struct sockaddr_storage addr;
 		char             name[128];
@@ -401,6 +409,9 @@ init(void)
 	    "");
 	parse_relay(getenv(CX_PRELOAD_ENV_RELAY), &st.relay, &st.have_relay);
 	parse_relay(getenv(CX_PRELOAD_ENV_PROXY), &st.proxy, &st.have_proxy);
+	snprintf(st.intercept, sizeof(st.intercept), "%s",
+	    getenv(CX_PRELOAD_ENV_INTERCEPT) ? getenv(CX_PRELOAD_ENV_INTERCEPT) :
+	    "all");
 	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
 }
 
@@ -778,8 +789,8 @@ track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
 	if (kind == FD_CLIENT && ((st.have_relay && same_addr(&peer,
 	    &st.relay)) || (st.have_proxy && same_addr(&peer, &st.proxy)))) {
 		/* The relay (or its proxy) records this one: say who, not
-		 * what. */
-		kind = FD_RELAY;
+		 * what.  The proxy's CONNECT may still make it a tunnel. */
+		kind = same_addr(&peer, &st.relay) ? FD_RELAY : FD_PROXY;
 		json_frame(CX_K_OPEN, conn, "{\"peer\":\"%s\",\"local\":\"%s\","
 		    "\"role\":\"client\",\"relay\":true,\"comm\":\"%s\"}", ps,
 		    ls, comm());
@@ -840,16 +851,16 @@ untrack(int fd)
 	up = __atomic_exchange_n(&fdtab[fd].cipher[0], 0, __ATOMIC_RELAXED);
 	down = __atomic_exchange_n(&fdtab[fd].cipher[1], 0, __ATOMIC_RELAXED);
 	if ((__atomic_exchange_n(&fdtab[fd].duped, 0, __ATOMIC_RELAXED) &&
-	    shared(fd, conn)) || kind == FD_RELAY)
+	    shared(fd, conn)) || kind == FD_RELAY || kind == FD_PROXY)
 		return;
 	red_forget(conn);
 	if (plain)
 		json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\",\"tls_bytes\":"
-		    "[%llu,%llu]}", kind == FD_CLIENT ? "client" : "server",
+		    "[%llu,%llu]}", kind != FD_SERVER ? "client" : "server",
 		    (unsigned long long)up, (unsigned long long)down);
 	else
 		json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\"}",
-		    kind == FD_CLIENT ? "client" : "server");
+		    kind != FD_SERVER ? "client" : "server");
 }
 
 /* Data the program wrote (out) or read on a tracked connection. */
@@ -857,7 +868,95 @@ static uint8_t
 dir_of(uint8_t kind, int out)
 {
 	/* A client writes requests; a server reads them. */
-	return (kind == FD_CLIENT) == (out != 0) ? CX_DIR_REQ : CX_DIR_RESP;
+	return (kind != FD_SERVER) == (out != 0) ? CX_DIR_REQ : CX_DIR_RESP;
+}
+
+/* Does the proxy decrypt host (st.intercept's policy)? */
+static int
+proxy_intercepts(const char *host)
+{
+	const char *p = st.intercept;
+	size_t hl = strlen(host);
+
+	if (strcmp(p, "all") == 0)
+		return 1;
+	if (strcmp(p, "none") == 0)
+		return 0;
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",");
+
+		if (n > 2 && p[0] == '*' && p[1] == '.') {
+			/* "*.x": names under x */
+			size_t sl = n - 1;      /* ".x" */
+			if (hl > sl && strncasecmp(host + hl - sl, p + 1,
+			    sl) == 0)
+				return 1;
+		} else if (n == hl && strncasecmp(host, p, n) == 0)
+			return 1;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * The program's first bytes to the proxy: a CONNECT the proxy decrypts is
+ * its to record (FD_RELAY); one it only tunnels becomes a connection of
+ * the preload's own, to that host, whose TLS plaintext is recorded here
+ * (FD_TUNNEL).  The CONNECT itself (it carries the run's token) never is.
+ */
+static void
+proxy_decide(int fd, const struct iovec *iov, int iovcnt, size_t n)
+{
+	char head[300], host[256], peer[300];
+	size_t got = 0, hn;
+	uint64_t conn;
+
+	for (int i = 0; i < iovcnt && got < sizeof(head) - 1 && got < n; i++) {
+		size_t k = iov[i].iov_len;
+
+		if (k > sizeof(head) - 1 - got)
+			k = sizeof(head) - 1 - got;
+		if (k > n - got)
+			k = n - got;
+		memcpy(head + got, iov[i].iov_base, k);
+		got += k;
+	}
+	head[got] = '\0';
+	__atomic_store_n(&fdtab[fd].kind, (uint8_t)FD_RELAY, __ATOMIC_RELAXED);
+	if (strncmp(head, "CONNECT ", 8) != 0)
+		return;                 /* plain-HTTP: the proxy records it */
+	const char *t = head + 8, *end = t + strcspn(t, " \r\n");
+	if (*t == '[') {
+		const char *rb = memchr(t, ']', (size_t)(end - t));
+
+		if (rb == NULL)
+			return;
+		hn = (size_t)(rb - t - 1);
+		if (hn >= sizeof(host))
+			return;
+		memcpy(host, t + 1, hn);
+	} else {
+		hn = strcspn(t, ": \r\n");
+		if (hn >= sizeof(host) || t + hn > end)
+			return;
+		memcpy(host, t, hn);
+	}
+	host[hn] = '\0';
+	if (hn == 0 || proxy_intercepts(host))
+		return;
+	snprintf(peer, sizeof(peer), "%.*s", (int)(end - t), t);
+	json_safe(host);
+	json_safe(peer);
+	conn = (uint64_t)st.pid << 32 |
+	    __atomic_add_fetch(&st.next_conn, 1, __ATOMIC_RELAXED);
+	json_frame(CX_K_OPEN, conn, "{\"connect\":\"%s\",\"host\":\"%s\","
+	    "\"role\":\"client\",\"via\":\"proxy\",\"comm\":\"%s\"}", peer,
+	    host, comm());
+	__atomic_store_n(&fdtab[fd].kind, (uint8_t)FD_TUNNEL,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&fdtab[fd].conn, conn, __ATOMIC_RELEASE);
 }
 
 /* --- the hooks ------------------------------------------------------------ */
@@ -937,12 +1036,18 @@ moved(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int out)
 	e = errno;
 	in_hook = 1;
 	/* Inside an SSL call: this is its transport (see plain). */
-	if (cur_ssl != NULL)
+	if (kind == FD_PROXY && out)
+		proxy_decide(fd, iov, iovcnt, (size_t)n);
+	else if (cur_ssl != NULL)
 		ssl_map(cur_ssl, fd, conn, kind);
-	if (__atomic_load_n(&fdtab[fd].plain, __ATOMIC_RELAXED))
+	if (kind == FD_TUNNEL) {
+		/* Its bytes are TLS (the CONNECT is not recorded): counted. */
 		__atomic_add_fetch(&fdtab[fd].cipher[dir_of(kind, out) ==
 		    CX_DIR_REQ ? 0 : 1], (uint64_t)n, __ATOMIC_RELAXED);
-	else if (kind != FD_RELAY)
+	} else if (__atomic_load_n(&fdtab[fd].plain, __ATOMIC_RELAXED))
+		__atomic_add_fetch(&fdtab[fd].cipher[dir_of(kind, out) ==
+		    CX_DIR_REQ ? 0 : 1], (uint64_t)n, __ATOMIC_RELAXED);
+	else if (kind != FD_RELAY && kind != FD_PROXY)
 		data(conn, dir_of(kind, out), 0, iov, iovcnt, (size_t)n);
 	in_hook = 0;
 	errno = e;
@@ -1516,7 +1621,7 @@ plain(const void *ret, SSL *ssl, const void *p, size_t n, int out)
 		conn = ssl_conn(ssl, &fd, &kind);
 	debug("SSL %s %zu bytes, fd %d, connection %llx", out ? "write" :
 	    "read", n, fd, (unsigned long long)conn);
-	if (conn != 0 && kind != FD_RELAY) {
+	if (conn != 0 && kind != FD_RELAY && kind != FD_PROXY) {
 		struct iovec v = { (void *)(uintptr_t)p, n };
 
 		data(conn, dir_of(kind, out), CX_F_PLAIN, &v, 1, n);

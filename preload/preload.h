@@ -21,6 +21,8 @@
 #define CX_PRELOAD_ENV_TRACE    "CXREC_TRACE"           /* absolute path */
 #define CX_PRELOAD_ENV_RELAY    "CXREC_RELAY_URL"       /* http://IP:PORT */
 #define CX_PRELOAD_ENV_PROXY    "CXREC_PROXY_ADDR"      /* http://IP:PORT, no token */
+/* Which CONNECT hosts the proxy decrypts: "all", "none", "h1,*.h2,..." */
+#define CX_PRELOAD_ENV_INTERCEPT "CXREC_PROXY_INTERCEPT"
 #define CX_PRELOAD_ENV_ERRORS   "CXREC_PRELOAD_ERRORS"  /* a file: one line
 							 * per failure */
 #define CX_PRELOAD_ENV_DEBUG    "CXREC_DEBUG"           /* say what it does,

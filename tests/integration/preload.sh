@@ -112,4 +112,22 @@ assert_eq "$(q '"fd_games\\n" in json.dumps(x)')" False "the file read on a reus
 "$CXREC" decode -f jsonl "$WORK/t8.bin" >"$WORK/t.jsonl"
 assert_eq "$(q '[(e["source"], e["comm"]) for e in x]')" "[('relay', 'curl')]" "once, from the relay, named curl"
 assert_eq "$(q 'x[0]["tid"] == x[0]["pid"]')" True "with curl's tid, from the preload"
-echo "preload: plaintext, threads, errno, fork+exec, failures"
+
+# 10. Through cxrec run's forward proxy: a host the proxy decrypts is
+# recorded once, by the proxy, named curl; a host it only tunnels (not the
+# agent's) is recorded by the preload from curl's TLS plaintext, its
+# CONNECT (which carries the run's token) never.
+MOCK_HOSTPORT=${TLS_URL#https://}
+export MOCK_HOSTPORT
+"$CXREC" run --bpf off --map-host "api.openai.com=$TLS_URL" --cacert "$CA" -o "$WORK/t10.bin" -- sh -c '
+	curl -sS --fail --noproxy "" --cacert "$CURL_CA_BUNDLE" -o /dev/null "https://api.openai.com/v1/models?via=proxy" &&
+	curl -sS --fail --noproxy "" --cacert "$CA" -o /dev/null "https://$MOCK_HOSTPORT/v1/models?via=tunnel" -H "X-Tunnel: tunnel-secret-header"' \
+	>"$WORK/out.txt" 2>"$WORK/err.txt" || { cat "$WORK/err.txt"; fail "cxrec run (proxy) exited $?"; }
+"$CXREC" decode -f jsonl "$WORK/t10.bin" >"$WORK/t.jsonl"
+assert_eq "$(q '[(e["source"], e["comm"], e["request"]["method"], url(e), e["response"]["status"], e["error"]) for e in x]')" \
+	"[('proxy', 'curl', 'GET', '/v1/models?via=proxy', 200, None), ('proxy', 'curl', 'CONNECT', '$MOCK_HOSTPORT', 200, None), ('preload', 'curl', 'GET', '/v1/models?via=tunnel', 200, None)]" \
+	"decrypted by the proxy once; the tunnel's plaintext from the preload"
+assert_contains "$(q 'x[2]["request"]["headers"]')" "tunnel-secret-header" "the tunnel's request as curl sent it"
+! grep -aqE 'cxrec:[0-9a-f]{32}' "$WORK/t10.bin" || fail "the proxy's token in the trace"
+ok "no proxy token in the trace"
+echo "preload: plaintext, threads, errno, fork+exec, failures, through the proxy"
