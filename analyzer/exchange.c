@@ -1180,10 +1180,14 @@ close_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 		    cJSON_GetObjectItemCaseSensitive(o, "bytes_down"));
 
 		c->tunnelled = 1;
-		if (up > 0 && up < 1e18)
+		if (up > 0 && up < 1e18) {
 			c->unrecorded[0] = (uint64_t)up;
-		if (down > 0 && down < 1e18)
+			a->r.bytes_req += (uint64_t)up;
+		}
+		if (down > 0 && down < 1e18) {
 			c->unrecorded[1] = (uint64_t)down;
+			a->r.bytes_resp += (uint64_t)down;
+		}
 	}
 	if (reason != NULL && *reason != '\0')
 		snprintf(how, sizeof(how), "%s: %s", closer(by), reason);
