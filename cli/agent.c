@@ -18,12 +18,22 @@
 #include "agent.h"
 #include "xmalloc.h"
 
-/* The table: one line an agent; the generic module last (it claims
- * nothing and is the fallback). */
+/*
+ * The table: one line an agent, whose module cli/agents/NAME.c defines
+ * `const struct agent agent_NAME`.  The generic module comes last: it
+ * claims nothing and is the fallback.
+ */
+#define AGENTS(X) \
+	X(codex) \
+	X(claude) \
+	X(gemini)
+
+#define AGENT_EXTERN(name) extern const struct agent agent_##name;
+#define AGENT_ENTRY(name) &agent_##name,
+AGENTS(AGENT_EXTERN)
+
 const struct agent *const agent_table[] = {
-	&agent_codex,
-	&agent_claude,
-	&agent_gemini,
+	AGENTS(AGENT_ENTRY)
 	&agent_generic,
 	NULL
 };

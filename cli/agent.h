@@ -6,7 +6,7 @@
  * (plan), then environment variables and arguments once it does (point).
  *
  * Adding an agent: a new cli/agents/NAME.c defining `const struct agent
- * agent_NAME`, and its line in agent.c's table.
+ * agent_NAME`, and its line X(NAME) in agent.c's table.
  */
 #ifndef CX_AGENT_H
 #define CX_AGENT_H
@@ -139,9 +139,7 @@ void agent_url_shown(const char *url, char *out, size_t outlen);
 /* Run `PATH --version` (3 s at most); its first line into out. */
 int  agent_run_version(const char *path, char *out, size_t outlen);
 
-extern const struct agent agent_codex;
-extern const struct agent agent_claude;
-extern const struct agent agent_gemini;
+/* The fallback, for a command no module claims. */
 extern const struct agent agent_generic;
 
 #endif
