@@ -730,11 +730,15 @@ cmd_run(int argc, char **argv)
 		snprintf(newer, sizeof(newer), " (newer than the versions "
 		    "verified, %s: the newest way in was used)",
 		    run.agent->verified);
-	fprintf(stderr, "cxrec: %llu exchange%s through the relay (%s sent, "
+	char via[80] = "";
+	if (run.mode & AGENT_MODE_PROXY)
+		snprintf(via, sizeof(via), " and its proxy (%llu through the "
+		    "proxy)", (unsigned long long)st.proxy_requests);
+	fprintf(stderr, "cxrec: %llu exchange%s through the relay%s (%s sent, "
 	    "%s received) recorded to %s; %s%s%s%s%s reached by %s, login: %s "
 	    "(%s); %s%s\n",
-	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", sent,
-	    recv, o.output, run.agent->name, run.version[0] ? " " : "",
+	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", via,
+	    sent, recv, o.output, run.agent->name, run.version[0] ? " " : "",
 	    run.version, newer, run.agent == &agent_generic ? " (not an agent "
 	    "cxrec knows: cxrec run --agent list)" : "", run.how, run.login,
 	    run.login_why, procs_how, preload_how);

@@ -352,6 +352,7 @@ start_tunnel(struct conn *c)
 	c->rq = RQ_WAIT;
 	c->head_ns = 0;
 	c->r->st.requests++;
+	c->r->st.proxy_requests++;
 	relay_upstream_start(c, &px->rt);
 }
 

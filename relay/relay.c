@@ -1083,6 +1083,8 @@ routed:
 	c->npend++;
 	c->seq++;
 	c->r->st.requests++;
+	if (c->px != NULL)
+		c->r->st.proxy_requests++;
 	c->head_ns = 0;
 	forward_head(c, b, h, rt, path);
 	if (h->chunked)

@@ -54,6 +54,7 @@ struct relay_config {
 struct relay_stats {
 	uint64_t conns;
 	uint64_t requests;
+	uint64_t proxy_requests;        /* of which through the proxy */
 	uint64_t req_bytes;     /* from clients */
 	uint64_t resp_bytes;    /* to clients */
 	uint64_t errors;        /* 4xx/5xx the relay itself answered, cut streams */
