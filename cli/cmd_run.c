@@ -732,8 +732,8 @@ cmd_run(int argc, char **argv)
 		    run.agent->verified);
 	char via[80] = "";
 	if (run.mode & AGENT_MODE_PROXY)
-		snprintf(via, sizeof(via), " and its proxy (%llu through the "
-		    "proxy)", (unsigned long long)st.proxy_requests);
+		snprintf(via, sizeof(via), ", %llu of them through its proxy",
+		    (unsigned long long)st.proxy_requests);
 	fprintf(stderr, "cxrec: %llu exchange%s through the relay%s (%s sent, "
 	    "%s received) recorded to %s; %s%s%s%s%s reached by %s, login: %s "
 	    "(%s); %s%s\n",
