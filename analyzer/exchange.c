@@ -1096,9 +1096,10 @@ conn_end(struct cx_analysis *a, struct conn *c, const char *how)
 		    c->unrecorded[1];
 		if (c->tunnelled && c->tunnel->note == NULL)
 			c->tunnel->note = xasprintf("tunnelled by the proxy, "
-			    "not decrypted: %" PRIu64 " bytes up, %" PRIu64
-			    " down (--intercept)", c->unrecorded[0],
-			    c->unrecorded[1]);
+			    "not decrypted by it: %" PRIu64 " bytes up, %"
+			    PRIu64 " down (--intercept; a preloaded program's "
+			    "TLS plaintext is an exchange of its own)",
+			    c->unrecorded[0], c->unrecorded[1]);
 	}
 	if (c->ws != NULL && c->tunnel != NULL) {
 		cx_ws_finish(c->ws);
@@ -1179,15 +1180,13 @@ close_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 		double down = cJSON_GetNumberValue(
 		    cJSON_GetObjectItemCaseSensitive(o, "bytes_down"));
 
+		/* Not in the totals: a preloaded program's plaintext of the
+		 * same bytes may be in the trace, with its own count. */
 		c->tunnelled = 1;
-		if (up > 0 && up < 1e18) {
+		if (up > 0 && up < 1e18)
 			c->unrecorded[0] = (uint64_t)up;
-			a->r.bytes_req += (uint64_t)up;
-		}
-		if (down > 0 && down < 1e18) {
+		if (down > 0 && down < 1e18)
 			c->unrecorded[1] = (uint64_t)down;
-			a->r.bytes_resp += (uint64_t)down;
-		}
 	}
 	if (reason != NULL && *reason != '\0')
 		snprintf(how, sizeof(how), "%s: %s", closer(by), reason);
@@ -1362,7 +1361,8 @@ open_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o)
 		cx_procs_open(a->procs, f->source, f->conn, peer, local,
 		    f->ts_ns);
 	const char *connect = jstr(o, "connect");
-	if (f->source == CX_SRC_PRELOAD && connect != NULL) {
+	if (f->source == CX_SRC_PRELOAD && connect != NULL &&
+	    connect[0] != '\0') {
 		/* Through cxrec's proxy, tunnelled: the CONNECT's target. */
 		free(c->origin);
 		c->origin = xstrndup(connect, strnlen(connect, 300));

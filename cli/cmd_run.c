@@ -20,6 +20,7 @@
 #include "ca_env.h"
 #include "credname.h"
 #include "preload.h"
+#include "proxy.h"
 #include "proxy_setup.h"
 #include "jsonstr.h"
 #include "log.h"
@@ -300,6 +301,41 @@ env_json(const struct agent_run *run, const char *token)
 }
 
 /*
+ * The hosts the proxy decrypts under --intercept agent, as a list the
+ * preload reads ("h1,*.h2,..."): exactly the proxy's.  -1 if too long.
+ */
+static int
+intercept_csv(const struct relay_config *cfg, char *out, size_t len)
+{
+	const char *const *l = cfg->agent_hosts != NULL ? cfg->agent_hosts :
+	    proxy_agent_hosts;
+	size_t n = 0;
+
+	out[0] = '\0';
+	for (int i = 0; l[i] != NULL; i++) {
+		size_t k = strlen(l[i]);
+
+		if (n + k + 2 > len)
+			return -1;
+		if (n > 0)
+			out[n++] = ',';
+		memcpy(out + n, l[i], k + 1);
+		n += k;
+	}
+	for (int i = 0; i < cfg->map_hosts.n; i++) {
+		size_t k = strlen(cfg->map_hosts.m[i].host);
+
+		if (n + k + 2 > len)
+			return -1;
+		if (n > 0)
+			out[n++] = ',';
+		memcpy(out + n, cfg->map_hosts.m[i].host, k + 1);
+		n += k;
+	}
+	return 0;
+}
+
+/*
  * The proxy for COMMAND: HTTPS_PROXY with the token, the CA through every
  * variable programs read one from, and the proxy's address (no token) for
  * the preload, so that a connection to it is recorded once.  Not
@@ -340,25 +376,14 @@ point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
 	setenv(CX_PRELOAD_ENV_PROXY, addr, 1);
 	/* What the proxy decrypts, for the preload: it records the TLS
 	 * plaintext of the CONNECTs that are only tunnelled. */
-	char policy[2048] = "";
-	size_t pl = 0;
+	char policy[2048];
 	if (cfg->intercept == RELAY_INTERCEPT_ALL)
 		snprintf(policy, sizeof(policy), "all");
 	else if (cfg->intercept == RELAY_INTERCEPT_NONE)
 		snprintf(policy, sizeof(policy), "none");
-	else {
-		for (size_t i = 0; run->agent->hosts != NULL &&
-		    run->agent->hosts[i] != NULL; i++)
-			pl += (size_t)snprintf(policy + pl, pl < sizeof(policy) ?
-			    sizeof(policy) - pl : 0, "%s%s", pl ? "," : "",
-			    run->agent->hosts[i]);
-		for (int i = 0; i < cfg->map_hosts.n; i++)
-			pl += (size_t)snprintf(policy + pl, pl < sizeof(policy) ?
-			    sizeof(policy) - pl : 0, "%s%s", pl ? "," : "",
-			    cfg->map_hosts.m[i].host);
-		if (pl >= sizeof(policy))       /* duplicates, not losses */
-			snprintf(policy, sizeof(policy), "none");
-	}
+	else if (intercept_csv(cfg, policy, sizeof(policy)) == -1)
+		snprintf(policy, sizeof(policy), "none");      /* duplicates,
+								 * not losses */
 	setenv(CX_PRELOAD_ENV_INTERCEPT, policy, 1);
 	if ((f = fopen(pxs->ca_path, "r")) == NULL) {
 		snprintf(run->err, sizeof(run->err), "%s: %s", pxs->ca_path,

@@ -36,6 +36,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "hostpat.h"
 #include "preload.h"
 #include "srcredact.h"
 #include "trace.h"
@@ -871,48 +872,29 @@ dir_of(uint8_t kind, int out)
 	return (kind != FD_SERVER) == (out != 0) ? CX_DIR_REQ : CX_DIR_RESP;
 }
 
-/* Does the proxy decrypt host (st.intercept's policy)? */
-static int
-proxy_intercepts(const char *host)
-{
-	const char *p = st.intercept;
-	size_t hl = strlen(host);
-
-	if (strcmp(p, "all") == 0)
-		return 1;
-	if (strcmp(p, "none") == 0)
-		return 0;
-	while (*p != '\0') {
-		size_t n = strcspn(p, ",");
-
-		if (n > 2 && p[0] == '*' && p[1] == '.') {
-			/* "*.x": names under x */
-			size_t sl = n - 1;      /* ".x" */
-			if (hl > sl && strncasecmp(host + hl - sl, p + 1,
-			    sl) == 0)
-				return 1;
-		} else if (n == hl && strncasecmp(host, p, n) == 0)
-			return 1;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return 0;
-}
+static int in_vfork_child(void);
 
 /*
  * The program's first bytes to the proxy: a CONNECT the proxy decrypts is
  * its to record (FD_RELAY); one it only tunnels becomes a connection of
  * the preload's own, to that host, whose TLS plaintext is recorded here
  * (FD_TUNNEL).  The CONNECT itself (it carries the run's token) never is.
+ * A request line not whole in the first write, or not a CONNECT we can
+ * read, is taken as a tunnel of an unknown host: recorded twice at worst,
+ * never lost.  One thread decides (the others see FD_RELAY meanwhile and
+ * record nothing of a CONNECT); a vfork child leaves it to its parent.
  */
 static void
 proxy_decide(int fd, const struct iovec *iov, int iovcnt, size_t n)
 {
-	char head[300], host[256], peer[300];
-	size_t got = 0, hn;
-	uint64_t conn;
+	char head[300], host[256] = "", target[300] = "";
+	size_t got = 0;
+	uint64_t old, conn;
+	uint8_t want = FD_PROXY;
 
+	if (in_vfork_child() || !__atomic_compare_exchange_n(&fdtab[fd].kind,
+	    &want, (uint8_t)FD_RELAY, 0, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+		return;
 	for (int i = 0; i < iovcnt && got < sizeof(head) - 1 && got < n; i++) {
 		size_t k = iov[i].iov_len;
 
@@ -920,43 +902,51 @@ proxy_decide(int fd, const struct iovec *iov, int iovcnt, size_t n)
 			k = sizeof(head) - 1 - got;
 		if (k > n - got)
 			k = n - got;
-		memcpy(head + got, iov[i].iov_base, k);
+		if (k > 0)
+			memcpy(head + got, iov[i].iov_base, k);
 		got += k;
 	}
 	head[got] = '\0';
-	__atomic_store_n(&fdtab[fd].kind, (uint8_t)FD_RELAY, __ATOMIC_RELAXED);
-	if (strncmp(head, "CONNECT ", 8) != 0)
+	if (memcmp(head, "CONNECT ", got < 8 ? got : 8) != 0)
 		return;                 /* plain-HTTP: the proxy records it */
-	const char *t = head + 8, *end = t + strcspn(t, " \r\n");
-	if (*t == '[') {
-		const char *rb = memchr(t, ']', (size_t)(end - t));
+	const char *t = head + 8, *eol = got > 8 ? strstr(head, "\r\n") : NULL;
+	if (eol != NULL) {
+		const char *end = t + strcspn(t, " \r\n");
+		size_t hn;
 
-		if (rb == NULL)
-			return;
-		hn = (size_t)(rb - t - 1);
-		if (hn >= sizeof(host))
-			return;
-		memcpy(host, t + 1, hn);
-	} else {
-		hn = strcspn(t, ": \r\n");
-		if (hn >= sizeof(host) || t + hn > end)
-			return;
-		memcpy(host, t, hn);
+		snprintf(target, sizeof(target), "%.*s", (int)(end - t), t);
+		if (*t == '[') {
+			const char *rb = memchr(t, ']', (size_t)(end - t));
+
+			hn = rb != NULL ? (size_t)(rb - t - 1) : 0;
+			if (rb != NULL && hn < sizeof(host))
+				snprintf(host, sizeof(host), "%.*s", (int)hn,
+				    t + 1);
+		} else {
+			hn = strcspn(t, ": \r\n");
+			if (hn < sizeof(host))
+				snprintf(host, sizeof(host), "%.*s", (int)hn, t);
+		}
+		if (host[0] != '\0' && cx_hostpat_csv(st.intercept, host))
+			return;         /* the proxy's to record */
 	}
-	host[hn] = '\0';
-	if (hn == 0 || proxy_intercepts(host))
-		return;
-	snprintf(peer, sizeof(peer), "%.*s", (int)(end - t), t);
 	json_safe(host);
-	json_safe(peer);
+	json_safe(target);
+	old = __atomic_load_n(&fdtab[fd].conn, __ATOMIC_ACQUIRE);
 	conn = (uint64_t)st.pid << 32 |
 	    __atomic_add_fetch(&st.next_conn, 1, __ATOMIC_RELAXED);
-	json_frame(CX_K_OPEN, conn, "{\"connect\":\"%s\",\"host\":\"%s\","
-	    "\"role\":\"client\",\"via\":\"proxy\",\"comm\":\"%s\"}", peer,
-	    host, comm());
-	__atomic_store_n(&fdtab[fd].kind, (uint8_t)FD_TUNNEL,
-	    __ATOMIC_RELAXED);
-	__atomic_store_n(&fdtab[fd].conn, conn, __ATOMIC_RELEASE);
+	json_frame(CX_K_OPEN, conn, "{\"connect\":\"%s\"%s%s%s,"
+	    "\"role\":\"client\",\"via\":\"proxy\",\"comm\":\"%s\"}", target,
+	    host[0] ? ",\"host\":\"" : "", host, host[0] ? "\"" : "", comm());
+	/* Every descriptor of that connection (dup) is now the tunnel. */
+	for (int i = 0; i < FD_MAX; i++)
+		if (i == fd || (__atomic_load_n(&fdtab[fd].duped,
+		    __ATOMIC_RELAXED) && __atomic_load_n(&fdtab[i].conn,
+		    __ATOMIC_RELAXED) == old)) {
+			__atomic_store_n(&fdtab[i].kind, (uint8_t)FD_TUNNEL,
+			    __ATOMIC_RELAXED);
+			__atomic_store_n(&fdtab[i].conn, conn, __ATOMIC_RELEASE);
+		}
 }
 
 /* --- the hooks ------------------------------------------------------------ */

@@ -25,6 +25,7 @@
 
 #include "ca.h"
 #include "jsonstr.h"
+#include "hostpat.h"
 #include "proxy.h"
 #include "relay_conn.h"
 #include "relay_tls.h"
@@ -119,31 +120,6 @@ proxy_auth_ok(const char *v, size_t len, const char *token)
 		return 0;
 	return (size_t)n == strlen(want) &&
 	    CRYPTO_memcmp(dec, want, (size_t)n) == 0;
-}
-
-int
-proxy_host_listed(const char *const *list, const char *host)
-{
-	size_t hl = strlen(host);
-
-	for (; list != NULL && *list != NULL; list++) {
-		const char *p = *list;
-		if (p[0] == '*' && p[1] == '.') {
-			/* "*.x.com": a.x.com, a.b.x.com, not x.com */
-			size_t sl = strlen(p + 1);
-			if (hl > sl && strcasecmp(host + hl - sl, p + 1) == 0)
-				return 1;
-		} else if (p[0] == '*' && p[1] == '-') {
-			/* "*-aiplatform.googleapis.com" */
-			size_t sl = strlen(p + 1);
-			if (hl > sl && strcasecmp(host + hl - sl, p + 1) == 0 &&
-			    memchr(host, '.', hl - sl) == NULL)
-				return 1;
-		} else if (strcasecmp(p, host) == 0) {
-			return 1;
-		}
-	}
-	return 0;
 }
 
 int
@@ -317,7 +293,7 @@ intercepted(const struct conn *c, const char *host)
 		break;
 	}
 	return host_map_find(&cfg->map_hosts, host) != NULL ||
-	    proxy_host_listed(cfg->agent_hosts ? cfg->agent_hosts :
+	    cx_hostpat_listed(cfg->agent_hosts ? cfg->agent_hosts :
 	    proxy_agent_hosts, host);
 }
 

@@ -71,8 +71,6 @@ int  proxy_conn_timeout(struct conn *c, int64_t now);
  * "cxrec:TOKEN", or "Bearer TOKEN"; compared in constant time.
  */
 int  proxy_auth_ok(const char *value, size_t len, const char *token);
-/* host in list (NULL-terminated): exact names (any case), "*.suffix". */
-int  proxy_host_listed(const char *const *list, const char *host);
 /* The agent hosts intercepted by --intercept agent (NULL-terminated). */
 extern const char *const proxy_agent_hosts[];
 /*

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "hostpat.h"
 #include "proxy.h"
 #include "route.h"
 
@@ -68,7 +69,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    sizeof(port)) == 0) {
 		if (strlen(host) >= sizeof(host) || strlen(port) >= sizeof(port))
 			abort();
-		(void)proxy_host_listed(proxy_agent_hosts, host);
+		(void)cx_hostpat_listed(proxy_agent_hosts, host);
 	}
 	/* Authorization: only the token, in either form (tokens are hex
 	 * digits, as proxy_setup makes them). */
@@ -94,6 +95,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			(void)host_map_find(t, token);
 		free(t);
 	}
-	(void)proxy_host_listed((const char *const[]){ value, NULL }, token);
+	(void)cx_hostpat_listed((const char *const[]){ value, NULL }, token);
 	return 0;
 }

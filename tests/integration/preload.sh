@@ -118,8 +118,10 @@ assert_eq "$(q 'x[0]["tid"] == x[0]["pid"]')" True "with curl's tid, from the pr
 # agent's) is recorded by the preload from curl's TLS plaintext, its
 # CONNECT (which carries the run's token) never.
 MOCK_HOSTPORT=${TLS_URL#https://}
-export MOCK_HOSTPORT
+PROXY_URL_FILE=$WORK/proxy_url
+export MOCK_HOSTPORT PROXY_URL_FILE
 "$CXREC" run --bpf off --map-host "api.openai.com=$TLS_URL" --cacert "$CA" -o "$WORK/t10.bin" -- sh -c '
+	echo "$HTTPS_PROXY" >"$PROXY_URL_FILE" &&
 	curl -sS --fail --noproxy "" --cacert "$CURL_CA_BUNDLE" -o /dev/null "https://api.openai.com/v1/models?via=proxy" &&
 	curl -sS --fail --noproxy "" --cacert "$CA" -o /dev/null "https://$MOCK_HOSTPORT/v1/models?via=tunnel" -H "X-Tunnel: tunnel-secret-header"' \
 	>"$WORK/out.txt" 2>"$WORK/err.txt" || { cat "$WORK/err.txt"; fail "cxrec run (proxy) exited $?"; }
@@ -128,6 +130,11 @@ assert_eq "$(q '[(e["source"], e["comm"], e["request"]["method"], url(e), e["res
 	"[('proxy', 'curl', 'GET', '/v1/models?via=proxy', 200, None), ('proxy', 'curl', 'CONNECT', '$MOCK_HOSTPORT', 200, None), ('preload', 'curl', 'GET', '/v1/models?via=tunnel', 200, None)]" \
 	"decrypted by the proxy once; the tunnel's plaintext from the preload"
 assert_contains "$(q 'x[2]["request"]["headers"]')" "tunnel-secret-header" "the tunnel's request as curl sent it"
-! grep -aqE 'cxrec:[0-9a-f]{32}' "$WORK/t10.bin" || fail "the proxy's token in the trace"
-ok "no proxy token in the trace"
+token=$(sed -E 's|^http://cxrec:([0-9a-f]+)@.*|\1|' "$WORK/proxy_url")
+[ "${#token}" = 32 ] || fail "no token in HTTPS_PROXY: $(cat "$WORK/proxy_url")"
+! grep -aq "$token" "$WORK/t10.bin" || fail "the proxy's token in the trace"
+! grep -aq "$(printf 'cxrec:%s' "$token" | base64 -w0)" "$WORK/t10.bin" || fail "the proxy's token (Basic) in the trace"
+ok "no proxy token in the trace, plain or as Basic"
+assert_eq "$(q '[e["request"]["method"] for e in x if e["source"] == "preload"]')" "['GET']" \
+	"the preload recorded no CONNECT"
 echo "preload: plaintext, threads, errno, fork+exec, failures, through the proxy"

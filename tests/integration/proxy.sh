@@ -195,7 +195,7 @@ assert_eq "$(jsonq n.frames '[(f["json"]["mode"], f["json"]["connect"], f["json"
 "$CXREC" decode -f jsonl n.bin >n.jsonl
 assert_eq "$(jsonq n.jsonl '[(e["source"], e["request"]["method"], url(e), e["response"]["status"], e["error"]) for e in x]')" \
 	"[('proxy', 'CONNECT', '127.0.0.1:$MOCK_PORT', 200, None)]" "decode: the tunnel as one exchange, not an error"
-assert_eq "$(jsonq n.jsonl '[(e["tunnel"]["request_bytes"] > 100, e["tunnel"]["response_bytes"] > 100, e["note"].startswith("tunnelled by the proxy, not decrypted: ")) for e in x]')" \
+assert_eq "$(jsonq n.jsonl '[(e["tunnel"]["request_bytes"] > 100, e["tunnel"]["response_bytes"] > 100, e["note"].startswith("tunnelled by the proxy, not decrypted by it: ")) for e in x]')" \
 	"[(True, True, True)]" "decode: the tunnel's sizes, and why no plaintext"
 assert_contains "$("$CXREC" decode n.bin)" "tunnelled by the proxy, not decrypted" "decode text: the tunnel's note"
 

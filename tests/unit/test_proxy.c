@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hostpat.h"
 #include "proxy.h"
 #include "route.h"
 
@@ -42,22 +43,22 @@ START_TEST(test_hosts)
 	static const char *const l[] = { "api.openai.com", "*.chatgpt.com",
 	    "*-aiplatform.googleapis.com", NULL };
 
-	ck_assert(proxy_host_listed(l, "api.openai.com"));
-	ck_assert(proxy_host_listed(l, "API.OpenAI.com"));
-	ck_assert(!proxy_host_listed(l, "openai.com"));
-	ck_assert(!proxy_host_listed(l, "xapi.openai.com"));
-	ck_assert(proxy_host_listed(l, "ab.chatgpt.com"));
-	ck_assert(proxy_host_listed(l, "a.b.chatgpt.com"));
-	ck_assert(!proxy_host_listed(l, "chatgpt.com"));
-	ck_assert(!proxy_host_listed(l, "evilchatgpt.com"));
-	ck_assert(proxy_host_listed(l, "us-central1-aiplatform.googleapis.com"));
-	ck_assert(!proxy_host_listed(l, "a.b-aiplatform.googleapis.com"));
-	ck_assert(!proxy_host_listed(NULL, "api.openai.com"));
-	ck_assert(proxy_host_listed(proxy_agent_hosts, "chatgpt.com"));
-	ck_assert(proxy_host_listed(proxy_agent_hosts, "api.anthropic.com"));
-	ck_assert(proxy_host_listed(proxy_agent_hosts,
+	ck_assert(cx_hostpat_listed(l, "api.openai.com"));
+	ck_assert(cx_hostpat_listed(l, "API.OpenAI.com"));
+	ck_assert(!cx_hostpat_listed(l, "openai.com"));
+	ck_assert(!cx_hostpat_listed(l, "xapi.openai.com"));
+	ck_assert(cx_hostpat_listed(l, "ab.chatgpt.com"));
+	ck_assert(cx_hostpat_listed(l, "a.b.chatgpt.com"));
+	ck_assert(!cx_hostpat_listed(l, "chatgpt.com"));
+	ck_assert(!cx_hostpat_listed(l, "evilchatgpt.com"));
+	ck_assert(cx_hostpat_listed(l, "us-central1-aiplatform.googleapis.com"));
+	ck_assert(!cx_hostpat_listed(l, "a.b-aiplatform.googleapis.com"));
+	ck_assert(!cx_hostpat_listed(NULL, "api.openai.com"));
+	ck_assert(cx_hostpat_listed(proxy_agent_hosts, "chatgpt.com"));
+	ck_assert(cx_hostpat_listed(proxy_agent_hosts, "api.anthropic.com"));
+	ck_assert(cx_hostpat_listed(proxy_agent_hosts,
 	    "generativelanguage.googleapis.com"));
-	ck_assert(!proxy_host_listed(proxy_agent_hosts, "registry.npmjs.org"));
+	ck_assert(!cx_hostpat_listed(proxy_agent_hosts, "registry.npmjs.org"));
 }
 END_TEST
 
