@@ -26,7 +26,7 @@ START_TEST(patterns)
 END_TEST
 
 /* The preload's form: the same answers from a comma-separated list. */
-START_TEST(csv)
+START_TEST(csv_list)
 {
 	const char *csv = "api.openai.com,*.chatgpt.com,,"
 	    "*-aiplatform.googleapis.com";
@@ -52,7 +52,7 @@ main(void)
 	int failed;
 
 	tcase_add_test(tc, patterns);
-	tcase_add_test(tc, csv);
+	tcase_add_test(tc, csv_list);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
