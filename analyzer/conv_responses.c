@@ -150,6 +150,11 @@ add_message(struct cx_items *l, const cJSON *item, enum cx_role dflt)
 		cx_item_set(&it->id, jstr(item, "id"));
 		return;
 	}
+	if (content != NULL && !cJSON_IsArray(content)) {
+		add_raw(l, role, item, "a message whose content is neither "
+		    "text nor a list");
+		return;
+	}
 	cx_buf_init(&b, 0);
 	cJSON_ArrayForEach(part, content) {
 		const char *t = part_text(part), *r = jstr(part, "refusal");
@@ -171,14 +176,10 @@ add_message(struct cx_items *l, const cJSON *item, enum cx_role dflt)
 			add_raw(l, role, part, note);
 		}
 	}
-	if (parts > 0 || !cJSON_IsArray(content) ||
-	    cJSON_GetArraySize(content) == 0) {
+	if (parts > 0 || cJSON_GetArraySize(content) == 0) {
 		it = cx_items_add(l, CX_ITEM_TEXT, role, (const char *)b.p,
 		    b.len);
 		cx_item_set(&it->id, jstr(item, "id"));
-		if (!cJSON_IsArray(content) && content != NULL)
-			cx_item_set(&it->note, "content neither text nor "
-			    "a list");
 	}
 	cx_buf_free(&b);
 }
@@ -218,7 +219,9 @@ reasoning_text(const cJSON *item, struct cx_buf *b)
 	const char *keys[] = { "summary", "content" };
 	const cJSON *s;
 
-	for (size_t k = 0; k < 2; k++)
+	for (size_t k = 0; k < 2; k++) {
+		if (!cJSON_IsArray(jget(item, keys[k])))
+			continue;
 		cJSON_ArrayForEach(s, jget(item, keys[k])) {
 			const char *t = jstr(s, "text");
 
@@ -228,6 +231,7 @@ reasoning_text(const cJSON *item, struct cx_buf *b)
 				cx_buf_adds(b, "\n\n");
 			cx_buf_adds(b, t);
 		}
+	}
 }
 
 /* The name a call in l has for call_id, or NULL. */
@@ -326,6 +330,14 @@ tools_from(struct cx_turn *t, const cJSON *tools, const char *ns)
 {
 	const cJSON *tl;
 
+	if (tools != NULL && !cJSON_IsArray(tools)) {
+		char *raw = jtext(tools);
+
+		cx_turn_note(t, "tools that are not a list: %.200s",
+		    raw ? raw : "");
+		free(raw);
+		return;
+	}
 	cJSON_ArrayForEach(tl, tools) {
 		const cJSON *fn = jget(tl, "function");
 		const char *name = jstr(tl, "name"), *type = jstr(tl, "type");
@@ -497,6 +509,18 @@ item_done(struct stream *st, struct cx_item *it)
 		if (a->id == NULL || it->id == NULL || strcmp(a->id, it->id))
 			continue;
 		a->done = 1;
+		if (it->len > 0 && a->text.len > 0 && (int)it->kind ==
+		    a->kind && it->kind != CX_ITEM_REASONING &&
+		    (a->text.len != it->len || memcmp(a->text.p, it->text,
+		    it->len) != 0)) {
+			char *n = xasprintf("the streamed deltas differ from "
+			    "the final item; they said: %.*s",
+			    (int)(a->text.len > 4096 ? 4096 : a->text.len),
+			    (const char *)a->text.p);
+
+			free(it->note);
+			it->note = n;
+		}
 		if (it->len == 0 && a->text.len > 0 &&
 		    (int)it->kind == a->kind) {
 			free(it->text);

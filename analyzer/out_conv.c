@@ -403,8 +403,8 @@ show_item(struct cx_conv *c, const struct cx_item *it, const char *mark)
 		code_json(c, it->text, it->len);
 		break;
 	case CX_ITEM_OTHER:
-		heading(c, mark, "raw", it->note ? it->note :
-		    "(no note)", NULL);
+		heading(c, mark, "raw", NULL, it->note ? it->note :
+		    "no note");
 		code_json(c, it->text, it->len);
 		return;
 	}
@@ -634,14 +634,15 @@ count_api(struct cx_conv *c, const struct cx_turn *t)
 
 /* The session line, when the turn's session is not the last one's. */
 static void
-show_session(struct cx_conv *c, const struct cx_turn *t, size_t sess,
-    int is_new)
+show_session(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 {
-	if (sess == c->last_sess)
+	/* without a key, said only when it changes */
+	if (sess == c->last_sess || (t->session == NULL && c->last_sess == 0)) {
+		c->last_sess = sess;
 		return;
+	}
 	item_line(c);
-	fputs(c->last_sess == 0 ? "session " : is_new ? "session (new) " :
-	    "session (switched) ", c->f);
+	fputs(c->last_sess == 0 ? "session " : "session (switched) ", c->f);
 	if (t->session != NULL)
 		inl(c, t->session);
 	else
@@ -696,7 +697,7 @@ turn(void *arg, struct cx_turn *t)
 		    ", WebSocket request %zu)\n", t->index + 1);
 	else
 		fprintf(c->f, c->md ? " &rarr; %s\\)\n" : " -> %s)\n", st);
-	show_session(c, t, sess, is_new);
+	show_session(c, t, sess);
 	if (t->index == 0)
 		show_problems(c, ex);
 	if (t->error != NULL) {
