@@ -1,8 +1,8 @@
 /*
  * conv_trace.h: for the conversation model's unit tests: load a recorded
  * trace (tests/data/conv/NAME, gzip'd; README there says how each was
- * made) and take every exchange's turns.  Static functions: each test
- * that includes it uses them all.
+ * made) and take every exchange's turns.  Static functions (unused
+ * ones are fine).
  */
 #ifndef CX_TEST_CONV_TRACE_H
 #define CX_TEST_CONV_TRACE_H
@@ -26,7 +26,7 @@ struct ct_trace {
 	size_t                   nturns;
 };
 
-static void
+static __attribute__((unused)) void
 ct_take(void *arg, struct cx_turn *t)
 {
 	struct ct_trace *ct = arg;
@@ -36,7 +36,7 @@ ct_take(void *arg, struct cx_turn *t)
 	ct->turns[ct->nturns++] = cx_turn_take(t);
 }
 
-static void
+static __attribute__((unused)) void
 ct_load(struct ct_trace *ct, const char *name)
 {
 	char src[512], tmp[] = "/tmp/cxrec-test-convtrace.XXXXXX", err[256];
@@ -70,7 +70,7 @@ ct_load(struct ct_trace *ct, const char *name)
 		cx_conv_turns(ct->r->ex[i], ct_take, ct);
 }
 
-static void
+static __attribute__((unused)) void
 ct_free(struct ct_trace *ct)
 {
 	for (size_t i = 0; i < ct->nturns; i++) {
@@ -83,7 +83,7 @@ ct_free(struct ct_trace *ct)
 }
 
 /* The first item of kind in l from index from on, or NULL. */
-static const struct cx_item *
+static __attribute__((unused)) const struct cx_item *
 ct_find(const struct cx_items *l, enum cx_item_kind kind, size_t from)
 {
 	for (size_t i = from; i < l->n; i++)
@@ -92,7 +92,7 @@ ct_find(const struct cx_items *l, enum cx_item_kind kind, size_t from)
 	return NULL;
 }
 
-static size_t
+static __attribute__((unused)) size_t
 ct_count(const struct cx_items *l, enum cx_item_kind kind)
 {
 	size_t n = 0;
@@ -102,7 +102,7 @@ ct_count(const struct cx_items *l, enum cx_item_kind kind)
 	return n;
 }
 
-static int
+static __attribute__((unused)) int
 ct_has_tool(const struct cx_turn *t, const char *name)
 {
 	for (size_t i = 0; i < t->ntools; i++)
