@@ -277,6 +277,12 @@ add_item(struct cx_turn *t, struct cx_items *l, const cJSON *item,
 	if (type == NULL)
 		type = "";
 	if (strcmp(type, "message") == 0) {
+		enum cx_role r = role_of(jstr(item, "role"), dflt);
+
+		/* system and developer messages are instructions */
+		if (t != NULL && l == &t->input && (r == CX_ROLE_SYSTEM ||
+		    r == CX_ROLE_DEVELOPER))
+			l = &t->instructions;
 		add_message(l, item, dflt);
 	} else if (strcmp(type, "function_call") == 0 ||
 	    strcmp(type, "custom_tool_call") == 0) {

@@ -35,6 +35,12 @@
 /* Instructions folded: this many lines shown. */
 #define FOLD_LINES      3
 
+/* A session's last instructions: a hash of each (not their text). */
+struct ins {
+	uint64_t                *h;
+	size_t                   n;
+};
+
 /* Turns and usage of one API. */
 struct api_sum {
 	const char              *name;
@@ -49,7 +55,8 @@ struct cx_conv {
 	struct cx_buf            rb;            /* redacted text */
 	struct cx_sessions      *sessions;
 	char                   **tools;         /* by session - 1: "a, b" */
-	size_t                   ntools;
+	struct ins              *ins;           /* by session - 1 */
+	size_t                   ntools;        /* both arrays' length */
 	size_t                   last_sess;     /* the last turn's, or 0 */
 	struct cx_strmap        *calls;         /* call_id -> tool name */
 	const struct cx_exchange *ex;           /* the exchange shown */
@@ -437,6 +444,52 @@ show_instructions(struct cx_conv *c, const struct cx_item *it)
 	}
 }
 
+/* Room for session sess's memory. */
+static void
+sess_room(struct cx_conv *c, size_t sess)
+{
+	if (sess <= c->ntools)
+		return;
+	c->tools = xreallocarray(c->tools, sess, sizeof(*c->tools));
+	c->ins = xreallocarray(c->ins, sess, sizeof(*c->ins));
+	memset(c->tools + c->ntools, 0, (sess - c->ntools) *
+	    sizeof(*c->tools));
+	memset(c->ins + c->ntools, 0, (sess - c->ntools) * sizeof(*c->ins));
+	c->ntools = sess;
+}
+
+/*
+ * The instructions: those not among the session's last ones (all at its
+ * first turn that has some; a hash of each is kept, not their text).
+ */
+static void
+show_all_instructions(struct cx_conv *c, const struct cx_turn *t,
+    size_t sess)
+{
+	struct ins *prev = &c->ins[sess - 1];
+	uint64_t *h;
+
+	if (t->instructions.n == 0)
+		return;
+	h = xcalloc(t->instructions.n, sizeof(*h));
+	for (size_t i = 0; i < t->instructions.n; i++) {
+		const struct cx_item *it = &t->instructions.v[i];
+		int seen = 0;
+
+		h[i] = 14695981039346656037u;
+		for (size_t k = 0; k < it->len; k++)
+			h[i] = (h[i] ^ (uint8_t)it->text[k]) * 1099511628211u;
+		h[i] = (h[i] ^ (uint64_t)(it->role + 256)) * 1099511628211u;
+		for (size_t k = 0; k < prev->n && !seen; k++)
+			seen = prev->h[k] == h[i];
+		if (!seen)
+			show_instructions(c, it);
+	}
+	free(prev->h);
+	prev->h = h;
+	prev->n = t->instructions.n;
+}
+
 /* The tools offered, when they differ from the session's last list. */
 static void
 show_tools(struct cx_conv *c, const struct cx_turn *t, size_t sess)
@@ -445,12 +498,6 @@ show_tools(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 	char *list;
 	char **prev;
 
-	if (sess > c->ntools) {
-		c->tools = xreallocarray(c->tools, sess, sizeof(*c->tools));
-		memset(c->tools + c->ntools, 0, (sess - c->ntools) *
-		    sizeof(*c->tools));
-		c->ntools = sess;
-	}
 	prev = &c->tools[sess - 1];
 	cx_buf_init(&b, 0);
 	for (size_t i = 0; i < t->ntools; i++) {
@@ -708,9 +755,8 @@ turn(void *arg, struct cx_turn *t)
 	}
 	if (t->note != NULL)
 		note_line(c, "note: ", t->note);
-	if (is_new)
-		for (size_t i = 0; i < t->instructions.n; i++)
-			show_instructions(c, &t->instructions.v[i]);
+	sess_room(c, sess);
+	show_all_instructions(c, t, sess);
 	show_tools(c, t, sess);
 	for (size_t i = 0; i < t->input.n; i++) {
 		const struct cx_item *it = &t->input.v[i];
@@ -783,6 +829,9 @@ cx_conv_end(struct cx_conv *c)
 	for (size_t i = 0; i < c->ntools; i++)
 		free(c->tools[i]);
 	free(c->tools);
+	for (size_t i = 0; i < c->ntools; i++)
+		free(c->ins[i].h);
+	free(c->ins);
 	cx_sessions_free(c->sessions);
 	cx_strmap_free(c->calls);
 	cx_buf_free(&c->rb);

@@ -273,7 +273,7 @@ START_TEST(plain)
 	ORDER(out, "#2 GET /backend-api/codex/models?client_version=0.98.0 "
 	    "-> 200", "== Turn 2 ");
 	/* Turn 1's messages, once: turn 2 resends them. */
-	HAS(out, ">> developer:\n      <permissions instructions>\n");
+	HAS(out, ">> instructions developer:\n      <permissions instructions>\n");
 	ck_assert_int_eq(count(out, "<permissions instructions>"), 1);
 	HAS(out, ">> user:\n      please run <script>alert(1)</script> with "
 	    "key [REDACTED]\n");
@@ -329,7 +329,7 @@ START_TEST(md)
 	HAS(out, "### Turn 2\n");
 	HAS(out, ", model gpt\\-5.2\\-codex, responses, exchange #1 \\(POST "
 	    "/v1/responses &rarr; 200\\)\n");
-	HAS(out, "web\\_search\n\n**developer:**\n\n> &lt;permissions "
+	HAS(out, "**instructions developer:**\n\n> &lt;permissions "
 	    "instructions&gt;\n");
 	/* Nothing from the traffic can open a tag. */
 	HAS(out, "> please run &lt;script&gt;alert\\(1\\)&lt;/script&gt; "

@@ -37,15 +37,20 @@ START_TEST(codex098_http)
 	ck_assert_ptr_nonnull(t->session);
 	ck_assert_int_eq(t->streamed, 1);
 	ck_assert_int_eq(t->warmup, 0);
-	ck_assert_uint_eq(t->instructions.n, 1);
+	/* instructions, and the developer message from the input */
+	ck_assert_uint_eq(t->instructions.n, 2);
 	ck_assert_int_eq(t->instructions.v[0].role, CX_ROLE_SYSTEM);
 	ck_assert(strstr(t->instructions.v[0].text, "You are Codex") != NULL);
+	ck_assert_int_eq(t->instructions.v[1].role, CX_ROLE_DEVELOPER);
+	ck_assert(strstr(t->instructions.v[1].text,
+	    "<permissions instructions>") != NULL);
 	ck_assert(ct_has_tool(t, "exec_command"));
 	ck_assert(ct_has_tool(t, "apply_patch"));
 	ck_assert_ptr_nonnull(t->tools[0].schema);
-	/* the input: developer, user messages, the prompt last */
+	/* the input: user messages, the prompt last */
 	ck_assert_uint_ge(t->input.n, 3);
-	ck_assert_int_eq(t->input.v[0].role, CX_ROLE_DEVELOPER);
+	for (size_t i = 0; i < t->input.n; i++)
+		ck_assert_int_eq(t->input.v[i].role, CX_ROLE_USER);
 	it = &t->input.v[t->input.n - 1];
 	ck_assert_int_eq(it->kind, CX_ITEM_TEXT);
 	ck_assert_int_eq(it->role, CX_ROLE_USER);
@@ -132,6 +137,8 @@ START_TEST(codex171_ws)
 	ck_assert_int_eq(t->warmup, 0);
 	ck_assert_str_eq(t->previous_response_id, "resp_mock_0001");
 	ck_assert(ct_has_tool(t, "functions.exec"));
+	ck_assert_uint_eq(t->instructions.n, 4);       /* developer */
+	ck_assert(strstr(t->instructions.v[0].text, "You are Codex") != NULL);
 	ck_assert_uint_eq(ct_count(&t->input, CX_ITEM_OTHER), 0);
 	it = &t->input.v[t->input.n - 1];
 	ck_assert_str_eq(it->text, "run the tool");
