@@ -580,13 +580,20 @@ sblock_close(struct stream *s, struct sblock *sb, const char *note)
 	} else if (strcmp(ty, "tool_use") == 0 ||
 	    strcmp(ty, "server_tool_use") == 0 ||
 	    strcmp(ty, "mcp_tool_use") == 0) {
-		if (sb->text.len > 0)
+		/* the input's pieces joined, printed as the request's are
+		 * (compact), kept as sent when they are not JSON */
+		cJSON *in = sb->text.len > 0 ? cJSON_ParseWithLength(text,
+		    sb->text.len) : NULL;
+
+		if (sb->text.len > 0 && in == NULL) {
 			it = cx_items_add(&t->output, CX_ITEM_TOOL_CALL,
 			    CX_ROLE_ASSISTANT, text, sb->text.len);
-		else
+			cx_item_set(&it->note, "its input is not JSON");
+		} else
 			it = add_json(&t->output, CX_ITEM_TOOL_CALL,
-			    CX_ROLE_ASSISTANT, cJSON_GetObjectItemCaseSensitive(
-			    sb->start, "input"));
+			    CX_ROLE_ASSISTANT, in != NULL ? in :
+			    cJSON_GetObjectItemCaseSensitive(sb->start, "input"));
+		cJSON_Delete(in);
 		cx_item_set(&it->call_id, jstr(sb->start, "id"));
 		cx_item_set(&it->name, jstr(sb->start, "name"));
 		if (strcmp(ty, "tool_use") != 0)

@@ -23,6 +23,8 @@
 #define DATA    "tests/data/conv/"
 
 static struct cx_file_info info;
+/* the X-Claude-Code-Session-Id the hand-made requests carry, or NULL */
+static const char *session_hdr = "s-1";
 
 /* --- collecting turns ----------------------------------------------------- */
 
@@ -285,8 +287,9 @@ START_TEST(claude_round_trip)
 	ck_assert_int_eq(call->role, CX_ROLE_ASSISTANT);
 	ck_assert_str_eq(call->name, "Bash");
 	ck_assert_str_eq(call->call_id, "toolu_mock_0003");
-	ck_assert_str_eq(call->text, "{\"command\": \"echo cxrec-mock-tool-ok\", "
-	    "\"description\": \"Print the cxrec marker\"}");
+	/* the mock's pieces, "{\"command\": \"echo ...", joined, compacted */
+	ck_assert_str_eq(call->text, "{\"command\":\"echo cxrec-mock-tool-ok\","
+	    "\"description\":\"Print the cxrec marker\"}");
 	/* the mock's usage: input_tokens N + cache_creation N/2, no read */
 	ck_assert_int_eq(t0->usage.cached, 0);
 	ck_assert_int_gt(t0->usage.cache_write, 0);
@@ -404,8 +407,11 @@ exchange(const char *target, const char *body, const char *resp_body,
 	double ms = 0;
 
 	snprintf(head, sizeof(head), "POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-	    "content-type: application/json\r\nX-Claude-Code-Session-Id: s-1\r\n"
-	    "content-length: %zu\r\n\r\n", target, strlen(body));
+	    "content-type: application/json\r\n%s%s%s"
+	    "content-length: %zu\r\n\r\n", target,
+	    session_hdr ? "X-Claude-Code-Session-Id: " : "",
+	    session_hdr ? session_hdr : "", session_hdr ? "\r\n" : "",
+	    strlen(body));
 	feed(a, CX_DIR_REQ, ms, head);
 	feed(a, CX_DIR_REQ, ms += 1, body);
 	if (events == NULL) {
@@ -747,6 +753,89 @@ START_TEST(bad_bodies)
 }
 END_TEST
 
+/* Without the header: metadata.user_id's session, either form; none. */
+START_TEST(session_fallback)
+{
+	static const struct {
+		const char *body;
+		const char *session;
+	} cases[] = {
+		{ "{\"metadata\":{\"user_id\":\"{\\\"device_id\\\":\\\"d\\\","
+		    "\\\"session_id\\\":\\\"abc-1\\\"}\"},\"messages\":[]}", "abc-1" },
+		{ "{\"metadata\":{\"user_id\":\"user_h_account_a_session_abc-2\"},"
+		    "\"messages\":[]}", "abc-2" },
+		{ "{\"metadata\":{\"user_id\":\"plain\"},\"messages\":[]}", NULL },
+		{ "{\"messages\":[]}", NULL },
+		{ "not json", NULL },
+	};
+
+	session_hdr = NULL;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct got g = { 0 };
+		struct cx_analysis *a = exchange("/v1/messages", cases[i].body,
+		    "{\"type\":\"message\",\"content\":[]}", NULL, &g);
+
+		ck_assert_uint_eq(g.n, 1);
+		if (cases[i].session == NULL)
+			ck_assert_msg(g.t[0]->session == NULL, "case %zu", i);
+		else
+			ck_assert_str_eq(g.t[0]->session, cases[i].session);
+		got_free(&g);
+		cx_analysis_free(a);
+	}
+	session_hdr = "s-1";
+}
+END_TEST
+
+/* A streamed call whose input never became JSON, one with no deltas, a
+ * delta for a block that never started, a stop for none. */
+START_TEST(stream_odd_calls)
+{
+	static const char *const ev[] = {
+		"content_block_start", "{\"type\":\"content_block_start\",\"index\":0,"
+		    "\"content_block\":{\"type\":\"tool_use\",\"id\":\"t1\",\"name\":\"A\",\"input\":{}}}",
+		"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":0,"
+		    "\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\\\"x\\\":\"}}",
+		"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":0}",
+		"content_block_start", "{\"type\":\"content_block_start\",\"index\":1,"
+		    "\"content_block\":{\"type\":\"tool_use\",\"id\":\"t2\",\"name\":\"B\",\"input\":{\"k\":1}}}",
+		"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":1}",
+		"content_block_delta", "{\"type\":\"content_block_delta\",\"index\":7,"
+		    "\"delta\":{\"type\":\"text_delta\",\"text\":\"stray\"}}",
+		"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":9}",
+		NULL,
+	};
+	struct got g = { 0 };
+	struct cx_analysis *a = exchange("/v1/messages", "{\"stream\":true,"
+	    "\"messages\":[]}", NULL, ev, &g);
+	const struct cx_turn *t;
+	const struct cx_item *it;
+
+	ck_assert_uint_eq(g.n, 1);
+	t = g.t[0];
+	ck_assert_uint_eq(t->output.n, 4);
+	it = item(&t->output, 0);
+	ck_assert_int_eq(it->kind, CX_ITEM_TOOL_CALL);
+	ck_assert_str_eq(it->text, "{\"x\":");
+	ck_assert_str_eq(it->note, "its input is not JSON");
+	it = item(&t->output, 1);
+	ck_assert_int_eq(it->kind, CX_ITEM_TOOL_CALL);
+	ck_assert_str_eq(it->call_id, "t2");
+	ck_assert_str_eq(it->text, "{\"k\":1}");
+	it = item(&t->output, 2);
+	ck_assert_int_eq(it->kind, CX_ITEM_OTHER);
+	ck_assert_ptr_nonnull(strstr(it->text, "\"index\":9"));
+	it = item(&t->output, 3);
+	ck_assert_int_eq(it->kind, CX_ITEM_OTHER);
+	ck_assert_str_eq(it->text, "stray");
+	ck_assert_ptr_nonnull(it->note);
+	ck_assert_int_eq(t->usage.input, -1);
+	ck_assert_int_eq(t->usage.output, -1);
+	got_free(&g);
+	cx_analysis_free(a);
+}
+END_TEST
+
 /* Usage, non-streamed and streamed, field by field. */
 START_TEST(usage_table)
 {
@@ -841,6 +930,8 @@ main(void)
 	tcase_add_test(tc, stream_error);
 	tcase_add_test(tc, request_blocks);
 	tcase_add_test(tc, bad_bodies);
+	tcase_add_test(tc, session_fallback);
+	tcase_add_test(tc, stream_odd_calls);
 	tcase_add_test(tc, usage_table);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
