@@ -19,7 +19,9 @@
  * parts are assembled in order: consecutive text parts make one assistant
  * text item, consecutive thought parts one reasoning item, each
  * functionCall a tool call.  usageMetadata repeats in every chunk with
- * the counts so far: the last one wins.
+ * the counts so far: the last one wins.  t_first_token and t_last_token
+ * are the arrivals of the first and last events with parts; for an answer
+ * in one body (JSON, or a JSON array of chunks), its first and last byte.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -808,6 +808,50 @@ START_TEST(usage_last_wins)
 }
 END_TEST
 
+/* Every prefix of a request and of an event: no crash, nothing lost. */
+START_TEST(cut_everywhere)
+{
+	static const char body[] = "{\"request\":{\"contents\":[{\"role\":"
+	    "\"model\",\"parts\":[{\"functionCall\":{\"name\":\"f\","
+	    "\"args\":{\"a\":[1,\"\\u00e9\"]}}},{\"text\":\"t\","
+	    "\"thought\":true}]},{\"parts\":[{\"functionResponse\":{"
+	    "\"name\":\"f\",\"response\":{}}}]}],\"tools\":[{"
+	    "\"functionDeclarations\":[{\"name\":\"f\"}]},{\"googleSearch\":"
+	    "{}}],\"session_id\":\"s\"}}";
+	static const char chunk[] = "{\"response\":{\"candidates\":[{"
+	    "\"content\":{\"parts\":[{\"text\":\"x\"},{\"functionCall\":"
+	    "{\"name\":\"f\"}}]},\"finishReason\":\"STOP\"}],"
+	    "\"usageMetadata\":{\"promptTokenCount\":1}},\"traceId\":\"t\"}";
+	char b[sizeof(body)], c[sizeof(chunk)];
+	const char *ev[3] = { c, c, NULL };
+
+	for (size_t n = 0; n < sizeof(body); n++) {
+		struct fake f;
+		struct got g = { 0 };
+		const struct cx_turn *t;
+
+		memcpy(b, body, n);
+		b[n] = '\0';
+		memcpy(c, chunk, n < sizeof(chunk) ? n : sizeof(chunk) - 1);
+		c[n < sizeof(chunk) ? n : sizeof(chunk) - 1] = '\0';
+		fake(&f, "/v1internal:streamGenerateContent?alt=sse", b, NULL,
+		    ev);
+		t = one(&f, &g);
+		if (n < sizeof(body) - 1)
+			ck_assert_uint_ge(t->input.n, 1);
+		else {
+			ck_assert_uint_eq(t->input.n, 3);
+			ck_assert_uint_eq(t->ntools, 2);
+			ck_assert_str_eq(t->tools[1].name, "googleSearch");
+			ck_assert_str_eq(t->input.v[2].call_id, "f#1");
+		}
+		if (n > 0 && n < sizeof(chunk) - 1)
+			ck_assert_uint_eq(t->output.n, 2);
+		got_free(&g);
+	}
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -826,6 +870,7 @@ suite(void)
 	tcase_add_test(tc, bad_chunks);
 	tcase_add_test(tc, usage_table);
 	tcase_add_test(tc, usage_last_wins);
+	tcase_add_test(tc, cut_everywhere);
 	suite_add_tcase(s, tc);
 	return s;
 }
