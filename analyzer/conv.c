@@ -179,6 +179,23 @@ cx_turn_tool(struct cx_turn *t, const char *name, const char *description,
 }
 
 cJSON *
+cx_conv_json(const char *p, size_t n)
+{
+	const char *end = NULL;
+	cJSON *o = cJSON_ParseWithLengthOpts(p, n, &end, 0);
+
+	/* cJSON stops after the first value: "502 Bad Gateway" is 502 */
+	if (o == NULL || end == NULL)
+		return o;
+	for (; end < p + n; end++)
+		if (*end != ' ' && *end != '\t' && *end != '\r' && *end != '\n') {
+			cJSON_Delete(o);
+			return NULL;
+		}
+	return o;
+}
+
+cJSON *
 cx_conv_body_json(const struct cx_msg *m, const char **why)
 {
 	struct cx_view v;
@@ -193,7 +210,7 @@ cx_conv_body_json(const struct cx_msg *m, const char **why)
 	} else if (v.error != NULL) {
 		if (why != NULL)
 			*why = "the body could not be decoded";
-	} else if ((o = cJSON_ParseWithLength((const char *)v.p, v.n)) == NULL &&
+	} else if ((o = cx_conv_json((const char *)v.p, v.n)) == NULL &&
 	    why != NULL)
 		*why = "the body is not JSON";
 	cx_view_free(&v);

@@ -164,6 +164,9 @@ void     cx_turn_note(struct cx_turn *t, const char *fmt, ...)
 void     cx_turn_tool(struct cx_turn *t, const char *name,
     const char *description, const char *schema);
 void     cx_items_free(struct cx_items *l);
+/* p[0..n) as one JSON value with nothing but whitespace after it, or
+ * NULL.  Caller frees with cJSON_Delete. */
+struct cJSON *cx_conv_json(const char *p, size_t n);
 /* The request's or response's body as JSON (content-decoded), or NULL
  * (no body, not JSON: *why says so when why is not NULL). Caller frees
  * with cJSON_Delete. */
