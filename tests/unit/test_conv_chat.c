@@ -244,6 +244,118 @@ START_TEST(sdk_plain)
 }
 END_TEST
 
+/* t as text: everything of the model, times relative to the request. */
+static void
+dump_items(FILE *m, const char *what, const struct cx_items *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cx_item *it = &l->v[i];
+
+		fprintf(m, "%s %d %d id=%s name=%s call=%s hidden=%d note=%s "
+		    "[%zu]%s\n", what, it->kind, it->role, it->id ? it->id : "",
+		    it->name ? it->name : "", it->call_id ? it->call_id : "",
+		    it->hidden, it->note ? it->note : "", it->len, it->text);
+	}
+}
+
+static char *
+dump(const struct cx_turn *t)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&s, &n);
+	const struct cx_usage *u = &t->usage;
+
+	fprintf(m, "%s %s %s %s %s %d session=%s\n", t->api, t->model,
+	    t->model_answered, t->response_id, t->stop_reason, t->streamed,
+	    t->session ? t->session : "");
+	dump_items(m, "instr", &t->instructions);
+	dump_items(m, "in", &t->input);
+	dump_items(m, "out", &t->output);
+	for (size_t i = 0; i < t->ntools; i++)
+		fprintf(m, "tool %s %s %s\n", t->tools[i].name,
+		    t->tools[i].description, t->tools[i].schema);
+	fprintf(m, "usage %lld %lld %lld %lld %lld %lld\n",
+	    (long long)u->input, (long long)u->cached,
+	    (long long)u->cache_write, (long long)u->output,
+	    (long long)u->reasoning, (long long)u->api_total);
+	fprintf(m, "times %lld %lld note=%s error=%s\n",
+	    (long long)(t->t_first_token - t->t_request),
+	    (long long)(t->t_last_token - t->t_request),
+	    t->note ? t->note : "", t->error ? t->error : "");
+	fclose(m);
+	return s;
+}
+
+/* The models of every exchange of the trace at path, one string. */
+static char *
+dump_trace(const char *path)
+{
+	struct loaded l;
+	char *all = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&all, &n);
+
+	load(&l, path);
+	for (size_t i = 0; i < l.res->nex; i++) {
+		struct cx_turn *t = NULL;
+
+		if (cx_api_of(l.res->ex[i]) != &cx_api_chat)
+			continue;
+		cx_conv_turns(l.res->ex[i], take, &t);
+		if (t != NULL) {
+			char *d = dump(t);
+
+			fputs(d, m);
+			free(d);
+			turn_drop(t);
+		}
+	}
+	unload(&l);
+	fclose(m);
+	return all;
+}
+
+/*
+ * The SDK's trace again with every byte of every connection in a frame of
+ * its own (same times): the same models.
+ */
+START_TEST(sdk_split_bytes)
+{
+	char err[256], *whole, *split;
+	struct cx_reader *r;
+	struct cx_writer *w;
+	struct cx_frame f;
+
+	tg_setup("conv-chat-split");
+	r = cx_reader_open(data_path("chat_sdk_openai.bin"), err, sizeof(err));
+	ck_assert_msg(r != NULL, "%s", err);
+	w = tg_create(tg_path);
+	while (cx_reader_next(r, &f) == 1) {
+		struct cx_frame one = f;
+
+		if (f.kind != CX_K_DATA || f.len <= 1) {
+			ck_assert_int_eq(cx_writer_put(w, &f), 0);
+			continue;
+		}
+		one.len = 1;
+		for (uint32_t i = 0; i < f.len; i++) {
+			one.payload = f.payload + i;
+			ck_assert_int_eq(cx_writer_put(w, &one), 0);
+		}
+	}
+	cx_writer_close(w);
+	cx_reader_close(r);
+	whole = dump_trace(data_path("chat_sdk_openai.bin"));
+	split = dump_trace(tg_path);
+	ck_assert_ptr_nonnull(strstr(whole, "call_mock_0001"));
+	ck_assert_str_eq(split, whole);
+	free(whole);
+	free(split);
+	tg_teardown();
+}
+END_TEST
+
 /* --- hand-made exchanges -------------------------------------------------- */
 
 static void
@@ -713,6 +825,7 @@ suite(void)
 
 	tcase_add_test(tc, sdk_streamed);
 	tcase_add_test(tc, sdk_plain);
+	tcase_add_test(tc, sdk_split_bytes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("handmade");
 	tcase_add_checked_fixture(tc, setup, tg_teardown);
