@@ -3,7 +3,8 @@
  *
  * Claims a POST to .../chat/completions (any prefix), or a POST whose JSON
  * body has a `messages` array and no `input` (and nothing of Anthropic's
- * Messages API: its path, its header, a top-level `system`).
+ * Messages API: its path, its header, a top-level `system` or
+ * `anthropic_version`).
  *
  * Request: `messages` (system/developer to the instructions; user,
  * assistant with its tool_calls and refusal, tool results named after the
@@ -20,6 +21,7 @@
  * cache), completion_tokens the output (reasoning_tokens of it), and
  * total_tokens the API's own total.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +48,15 @@ static const char *
 jstr(const cJSON *o, const char *key)
 {
 	return cJSON_GetStringValue(jget(o, key));
+}
+
+/* The array at key, or NULL (cJSON's iteration would walk an object). */
+static const cJSON *
+jarr(const cJSON *o, const char *key)
+{
+	const cJSON *v = jget(o, key);
+
+	return cJSON_IsArray(v) ? v : NULL;
 }
 
 /* A count, or -1 when it is missing or not a number. */
@@ -136,6 +147,7 @@ claims(const struct cx_exchange *ex)
 		return 0;
 	yes = cJSON_IsArray(jget(body, "messages")) &&
 	    jget(body, "input") == NULL && jget(body, "system") == NULL &&
+	    jget(body, "anthropic_version") == NULL &&
 	    jget(body, "contents") == NULL;
 	cJSON_Delete(body);
 	return yes;
@@ -168,26 +180,31 @@ role_of(const char *r)
 /*
  * content (a string, or an array of parts): its text parts joined by
  * newlines in one item of kind (unless there is none), a refusal part in a
- * CX_ITEM_REFUSAL, every other part raw.  Returns the text item or NULL.
+ * CX_ITEM_REFUSAL, every other part raw.  Returns the text item's index
+ * in l, or NO_ITEM (the items after it may have moved the list).
  */
-static struct cx_item *
+#define NO_ITEM SIZE_MAX
+
+static size_t
 add_content(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
     const cJSON *content)
 {
 	const cJSON *part;
-	struct cx_item *it = NULL;
+	size_t at = NO_ITEM;
 	struct cx_buf b;
 	int ntext = 0;
 
 	if (content == NULL || cJSON_IsNull(content))
-		return NULL;
-	if (cJSON_IsString(content))
-		return cx_items_add(l, kind, role, content->valuestring,
+		return NO_ITEM;
+	if (cJSON_IsString(content)) {
+		cx_items_add(l, kind, role, content->valuestring,
 		    strlen(content->valuestring));
+		return l->n - 1;
+	}
 	if (!cJSON_IsArray(content)) {
 		add_raw(l, role, content, "content that is neither text nor "
 		    "an array of parts");
-		return NULL;
+		return NO_ITEM;
 	}
 	cx_buf_init(&b, 0);
 	cJSON_ArrayForEach(part, content) {
@@ -200,8 +217,10 @@ add_content(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
 			cx_buf_adds(&b, s);
 		}
 	}
-	if (ntext > 0)
-		it = cx_items_add(l, kind, role, (const char *)b.p, b.len);
+	if (ntext > 0) {
+		cx_items_add(l, kind, role, (const char *)b.p, b.len);
+		at = l->n - 1;
+	}
 	free(b.p);
 	cJSON_ArrayForEach(part, content) {
 		const char *type = jstr(part, "type"), *s;
@@ -216,7 +235,7 @@ add_content(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
 		}
 		add_raw(l, role, part, "a content part that is not text");
 	}
-	return it;
+	return at;
 }
 
 /* One tool call of an assistant message's tool_calls. */
@@ -279,7 +298,7 @@ add_assistant(struct cx_items *l, const cJSON *msg)
 	if ((s = jstr(msg, "refusal")) != NULL)
 		cx_items_add(l, CX_ITEM_REFUSAL, CX_ROLE_ASSISTANT, s,
 		    strlen(s));
-	cJSON_ArrayForEach(c, calls)
+	cJSON_ArrayForEach(c, jarr(msg, "tool_calls"))
 		add_call(l, c);
 	if (calls != NULL && !cJSON_IsArray(calls) && !cJSON_IsNull(calls))
 		add_raw(l, CX_ROLE_ASSISTANT, calls, "tool_calls that are not "
@@ -299,14 +318,16 @@ static void
 add_result(struct cx_turn *t, const cJSON *msg)
 {
 	const char *id = jstr(msg, "tool_call_id"), *name;
-	const cJSON *content = jget(msg, "content");
+	size_t at = add_content(&t->input, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
+	    jget(msg, "content"));
 	struct cx_item *it;
 
-	it = add_content(&t->input, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
-	    content);
-	if (it == NULL)
-		it = cx_items_add(&t->input, CX_ITEM_TOOL_RESULT,
-		    CX_ROLE_TOOL, "", 0);
+	if (at == NO_ITEM) {
+		cx_items_add(&t->input, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
+		    "", 0);
+		at = t->input.n - 1;
+	}
+	it = &t->input.v[at];
 	cx_item_set(&it->call_id, id);
 	if ((name = call_name(&t->input, id)) == NULL)
 		name = jstr(msg, "name");       /* role function */
@@ -382,17 +403,21 @@ static void
 request(struct cx_turn *t, const cJSON *body)
 {
 	const cJSON *v;
+	const char *key = jstr(body, "prompt_cache_key");
 
 	cx_item_set(&t->model, jstr(body, "model"));
-	cx_item_set(&t->session, jstr(body, "prompt_cache_key"));
+	/* the agent's key for its conversation, if it sends one */
+	if (key == NULL)
+		key = cx_fields_get(&t->ex->req.fields, "session_id");
+	cx_item_set(&t->session, key);
 	v = jget(body, "messages");
 	if (!cJSON_IsArray(v))
 		cx_turn_note(t, "the request has no messages array");
-	cJSON_ArrayForEach(v, jget(body, "messages"))
+	cJSON_ArrayForEach(v, jarr(body, "messages"))
 		add_message(t, v);
-	cJSON_ArrayForEach(v, jget(body, "tools"))
+	cJSON_ArrayForEach(v, jarr(body, "tools"))
 		add_tool(t, v);
-	cJSON_ArrayForEach(v, jget(body, "functions"))
+	cJSON_ArrayForEach(v, jarr(body, "functions"))
 		add_tool(t, v);
 }
 
@@ -457,7 +482,7 @@ plain(struct cx_turn *t, const struct cx_msg *m)
 	if (jget(body, "error") != NULL && !cJSON_IsNull(jget(body, "error")))
 		api_error(t, &t->output, jget(body, "error"));
 	choices = jget(body, "choices");
-	cJSON_ArrayForEach(c, choices) {
+	cJSON_ArrayForEach(c, jarr(body, "choices")) {
 		if (i++ > 0) {
 			add_raw(&t->output, CX_ROLE_ASSISTANT, c, "a choice "
 			    "other than the first");
@@ -637,8 +662,9 @@ delta_key_known(const char *k)
 static int
 delta(struct pieces *ps, const cJSON *d)
 {
-	const cJSON *calls = jget(d, "tool_calls"), *c, *k;
+	const cJSON *calls = jarr(d, "tool_calls"), *c, *k;
 	const char *s;
+	long pos = 0;
 	int out = 0;
 
 	if ((s = piece_str(d, "reasoning_content")) != NULL ||
@@ -650,16 +676,21 @@ delta(struct pieces *ps, const cJSON *d)
 		cx_buf_adds(&piece(ps, P_TEXT, 0)->text, s);
 		out = 1;
 	}
+	cJSON_ArrayForEach(c, jarr(d, "content"))
+		if ((s = piece_str(c, "text")) != NULL) {  /* parts */
+			cx_buf_adds(&piece(ps, P_TEXT, 0)->text, s);
+			out = 1;
+		}
 	if ((s = piece_str(d, "refusal")) != NULL) {
 		cx_buf_adds(&piece(ps, P_REFUSAL, 0)->text, s);
 		out = 1;
 	}
 	cJSON_ArrayForEach(c, calls) {
 		const cJSON *ix = jget(c, "index");
-		long index = cJSON_IsNumber(ix) ? (long)ix->valuedouble :
-		    (long)cJSON_GetArraySize(calls) - 1;
+		long index = cJSON_IsNumber(ix) ? (long)ix->valuedouble : pos;
 
 		call_delta(ps, c, index);
+		pos++;
 		out = 1;
 	}
 	if (cJSON_IsObject(jget(d, "function_call"))) {
@@ -707,7 +738,7 @@ chunk(struct cx_turn *t, struct pieces *ps, const cJSON *o, int *other_choices)
 	}
 	if (cJSON_IsArray(choices))
 		known = 1;
-	cJSON_ArrayForEach(c, choices) {
+	cJSON_ArrayForEach(c, jarr(o, "choices")) {
 		const cJSON *ix = jget(c, "index");
 		const char *fin = jstr(c, "finish_reason");
 
@@ -756,7 +787,7 @@ static void
 streamed(struct cx_turn *t, const struct cx_msg *m, int include_usage)
 {
 	struct pieces ps;
-	int done = 0, other_choices = 0, got_usage = 0;
+	int done = 0, other_choices = 0, got_usage = 0, after = 0;
 
 	memset(&ps, 0, sizeof(ps));
 	t->streamed = 1;
@@ -776,8 +807,8 @@ streamed(struct cx_turn *t, const struct cx_msg *m, int include_usage)
 			    "a chunk cut short" : "a chunk that is not JSON");
 			continue;
 		}
-		if (done)
-			cx_turn_note(t, "a chunk after [DONE]");
+		if (done && after++ == 0)
+			cx_turn_note(t, "chunks after [DONE]");
 		if (cJSON_IsObject(jget(o, "usage")))
 			got_usage = 1;
 		if (chunk(t, &ps, o, &other_choices)) {

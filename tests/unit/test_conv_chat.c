@@ -510,6 +510,8 @@ START_TEST(no_usage_chunk)
 	static const char *const chunks[] = {
 		CK("\"delta\":{\"role\":\"assistant\",\"content\":\"Hel\"}"),
 		CK("\"delta\":{\"content\":\"lo\"}"),
+		CK("\"delta\":{\"content\":[{\"type\":\"text\",\"text\":"
+		    "\"!\"}]}"),
 		CK("\"delta\":{},\"finish_reason\":\"length\""),
 		NULL,
 	};
@@ -522,7 +524,7 @@ START_TEST(no_usage_chunk)
 	load(&l, tg_path);
 	t = turn_of(l.res->ex[0]);
 	ck_assert_uint_eq(t->output.n, 1);
-	ITEM(t->output, 0, CX_ITEM_TEXT, CX_ROLE_ASSISTANT, "Hello");
+	ITEM(t->output, 0, CX_ITEM_TEXT, CX_ROLE_ASSISTANT, "Hello!");
 	ck_assert_str_eq(t->stop_reason, "length");
 	ck_assert_int_eq(t->usage.input, -1);
 	ck_assert_int_eq(t->usage.cached, -1);
@@ -534,7 +536,7 @@ START_TEST(no_usage_chunk)
 	NOTE_HAS(t->note, "no usage chunk");
 	NOTE_HAS(t->note, "without [DONE]");
 	ck_assert_int_eq(t->t_first_token, l.res->ex[0]->resp.events[0].ts);
-	ck_assert_int_eq(t->t_last_token, l.res->ex[0]->resp.events[1].ts);
+	ck_assert_int_eq(t->t_last_token, l.res->ex[0]->resp.events[2].ts);
 	turn_drop(t);
 	unload(&l);
 }
@@ -611,6 +613,38 @@ START_TEST(content_parts)
 	ck_assert_ptr_nonnull(strstr(t->output.v[3].text, "Another cat."));
 	ck_assert_int_eq(t->usage.input, -1);
 	ck_assert_int_eq(cx_usage_total(&t->usage), -1);
+	turn_drop(t);
+	unload(&l);
+}
+END_TEST
+
+/* A tool result whose parts are text and an image, as the list grows. */
+#define U(n)    "{\"role\":\"user\",\"content\":\"u" #n "\"},"
+#define REQ_GROW "{\"messages\":[" U(1) U(2) U(3) U(4) U(5) U(6) \
+    "{\"role\":\"assistant\",\"tool_calls\":[{\"id\":\"k1\",\"type\":" \
+    "\"function\",\"function\":{\"name\":\"shot\",\"arguments\":\"{}\"}}]}," \
+    "{\"role\":\"tool\",\"tool_call_id\":\"k1\",\"content\":[{\"type\":" \
+    "\"text\",\"text\":\"took it\"},{\"type\":\"image_url\",\"image_url\":" \
+    "{\"url\":\"data:image/png;base64,AAAA\"}}]}]}"
+
+START_TEST(result_parts)
+{
+	struct cx_writer *w = tg_create(tg_path);
+	struct loaded l;
+	struct cx_turn *t;
+
+	exchange(w, 1, 10, "POST", "/v1/chat/completions", REQ_GROW, 200,
+	    "application/json", "{\"choices\":[]}");
+	cx_writer_close(w);
+	load(&l, tg_path);
+	t = turn_of(l.res->ex[0]);
+	ck_assert_uint_eq(t->input.n, 9);
+	ITEM(t->input, 7, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL, "took it");
+	ck_assert_str_eq(t->input.v[7].call_id, "k1");
+	ck_assert_str_eq(t->input.v[7].name, "shot");
+	ITEM(t->input, 8, CX_ITEM_OTHER, CX_ROLE_TOOL, NULL);
+	ck_assert_ptr_nonnull(strstr(t->input.v[8].text, "image_url"));
+	ck_assert_uint_eq(t->output.n, 0);
 	turn_drop(t);
 	unload(&l);
 }
@@ -706,6 +740,8 @@ START_TEST(claiming)
 		{ "POST", "/v1/messages", "{\"messages\":[]}", 0 },
 		{ "POST", "/v1/llm", "{\"messages\":[],\"system\":\"s\"}", 0 },
 		{ "POST", "/v1/llm", "{\"messages\":{}}", 0 },
+		{ "POST", "/v1/projects/p/models/c:rawPredict", "{\"messages\":"
+		    "[],\"anthropic_version\":\"vertex-2023-10-16\"}", 0 },
 		{ "POST", "/v1/responses", "{\"input\":\"hi\"}", 0 },
 		{ "POST", "/v1beta/models/g:generateContent",
 		    "{\"contents\":[]}", 0 },
@@ -832,6 +868,7 @@ suite(void)
 	tcase_add_test(tc, parallel_calls);
 	tcase_add_test(tc, no_usage_chunk);
 	tcase_add_test(tc, content_parts);
+	tcase_add_test(tc, result_parts);
 	tcase_add_test(tc, not_json);
 	tcase_add_test(tc, unknown_chunks);
 	tcase_add_test(tc, claiming);
