@@ -765,6 +765,92 @@ START_TEST(claiming)
 }
 END_TEST
 
+/* --- every chunk and the request cut at every byte ---------------------- */
+
+static const char *const cut_chunks[] = {
+	CK("\"delta\":{\"role\":\"assistant\",\"reasoning_content\":\"hm\"}"),
+	CK("\"delta\":{\"content\":\"Hi\",\"refusal\":\"no\"}"),
+	CK("\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\","
+	    "\"type\":\"function\",\"function\":{\"name\":\"read_file\","
+	    "\"arguments\":\"{\\\"p\"}}]}"),
+	CK("\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":"
+	    "{\"arguments\":\"\\\":1}\"}}]},\"finish_reason\":\"tool_calls\""),
+	"{\"error\":{\"message\":\"x\"}}",
+	"{\"id\":\"c1\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,"
+	    "\"completion_tokens\":3,\"total_tokens\":8}}",
+	"[DONE]",
+};
+
+/* n[0]: turns seen, n[1]: the last one's output items. */
+static void
+cut_fn(void *arg, struct cx_turn *t)
+{
+	size_t *n = arg;
+
+	n[0]++;
+	n[1] = t->output.n;
+}
+
+/*
+ * An exchange built in memory (the adapter reads only the model of an
+ * exchange): its request body and its events, chunk i cut to k bytes.
+ */
+START_TEST(cut_every_byte)
+{
+	size_t nc = sizeof(cut_chunks) / sizeof(*cut_chunks), runs = 0;
+	struct cx_event ev[sizeof(cut_chunks) / sizeof(*cut_chunks)];
+	static char target[] = "/v1/chat/completions", post[] = "POST";
+	struct cx_exchange ex;
+
+	memset(&ex, 0, sizeof(ex));
+	ex.has_req = ex.has_resp = 1;
+	ex.req.head_done = ex.resp.head_done = 1;
+	ex.req.method = post;
+	ex.req.target = target;
+	ex.resp.status = 200;
+	ex.resp.sse = 1;
+	ex.resp.events = ev;
+	ex.resp.nevents = nc;
+	/* the stream: each chunk cut at every byte */
+	ex.req.body.p = (uint8_t *)(uintptr_t)REQ_STREAM;
+	ex.req.body.len = strlen(REQ_STREAM);
+	for (size_t i = 0; i < nc; i++) {
+		size_t len = strlen(cut_chunks[i]);
+
+		for (size_t k = 0; k <= len; k++) {
+			char *cut = strndup(cut_chunks[i], k);
+			size_t n[2] = { 0, 0 };
+
+			for (size_t j = 0; j < nc; j++) {
+				memset(&ev[j], 0, sizeof(ev[j]));
+				ev[j].ts = (int64_t)(j + 1) * MS;
+				ev[j].data = (char *)(uintptr_t)(j == i ? cut :
+				    cut_chunks[j]);
+				ev[j].data_len = strlen(ev[j].data);
+				ev[j].partial = j == i && k < len;
+			}
+			ck_assert_uint_eq(cx_api_chat.turns(&ex, cut_fn, n), 1);
+			ck_assert_uint_eq(n[0], 1);
+			ck_assert_uint_ge(n[1], 3);
+			free(cut);
+			runs++;
+		}
+	}
+	/* the request cut at every byte, no answer */
+	ex.has_resp = 0;
+	for (size_t k = 0; k <= strlen(REQ_PARTS); k++) {
+		size_t n[2] = { 0, 0 };
+
+		ex.req.body.p = (uint8_t *)(uintptr_t)REQ_PARTS;
+		ex.req.body.len = k;
+		ck_assert_uint_eq(cx_api_chat.turns(&ex, cut_fn, n), 1);
+		ck_assert_uint_eq(n[0], 1);
+		runs++;
+	}
+	ck_assert_uint_gt(runs, 1000);
+}
+END_TEST
+
 /* --- usage: the table ----------------------------------------------------- */
 
 static const struct usage_row {
@@ -873,6 +959,7 @@ suite(void)
 	tcase_add_test(tc, unknown_chunks);
 	tcase_add_test(tc, claiming);
 	tcase_add_test(tc, usage_table);
+	tcase_add_test(tc, cut_every_byte);
 	suite_add_tcase(s, tc);
 	return s;
 }
