@@ -467,7 +467,7 @@ plain(struct cx_turn *t, const struct cx_msg *m)
 	const char *why;
 	cJSON *body = cx_conv_body_json(m, &why);
 	const cJSON *choices, *c;
-	size_t i = 0;
+	size_t i = 0, before;
 
 	if (body == NULL) {
 		if (m->body_bytes > 0 || m->body.len > 0)
@@ -482,6 +482,7 @@ plain(struct cx_turn *t, const struct cx_msg *m)
 	if (jget(body, "error") != NULL && !cJSON_IsNull(jget(body, "error")))
 		api_error(t, &t->output, jget(body, "error"));
 	choices = jget(body, "choices");
+	before = t->output.n;
 	cJSON_ArrayForEach(c, jarr(body, "choices")) {
 		if (i++ > 0) {
 			add_raw(&t->output, CX_ROLE_ASSISTANT, c, "a choice "
@@ -498,7 +499,7 @@ plain(struct cx_turn *t, const struct cx_msg *m)
 	if (!cJSON_IsArray(choices) && jget(body, "error") == NULL)
 		add_raw(&t->output, CX_ROLE_NONE, body, "an answer of unknown "
 		    "shape");
-	if (t->output.n > 0) {
+	if (t->output.n > before) {     /* the whole answer came at once */
 		t->t_first_token = m->t_first;
 		t->t_last_token = m->t_last;
 	}

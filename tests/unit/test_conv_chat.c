@@ -679,6 +679,7 @@ START_TEST(not_json)
 	ck_assert_uint_eq(t->output.n, 1);
 	ITEM(t->output, 0, CX_ITEM_ERROR, CX_ROLE_NONE, "Rate limit reached");
 	ck_assert_str_eq(t->error, "Rate limit reached");
+	ck_assert_int_eq(t->t_first_token, 0);
 	turn_drop(t);
 	unload(&l);
 }
