@@ -15,13 +15,15 @@
 
 /*
  * The table: one line an API, whose adapter conv_NAME.c defines `const
- * struct cx_api cx_api_NAME`.  The first that claims an exchange has it.
+ * struct cx_api cx_api_NAME`.  The first that claims an exchange has it:
+ * Chat Completions last, since it also claims by body shape alone what no
+ * other API's path claimed.
  */
 #define APIS(X) \
 	X(responses) \
-	X(chat) \
 	X(anthropic) \
-	X(gemini)
+	X(gemini) \
+	X(chat)
 
 #define API_EXTERN(name) extern const struct cx_api cx_api_##name;
 #define API_ENTRY(name) &cx_api_##name,
