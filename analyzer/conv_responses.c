@@ -102,7 +102,10 @@ path_is_responses(const char *target)
 	if (target == NULL)
 		return 0;
 	n = strcspn(target, "?#");
-	return n >= 10 && memcmp(target + n - 10, "/responses", 10) == 0;
+	/* ".../responses", and codex's remote compaction, a model call too
+	 * (a Responses-shaped answer: output items and usage) */
+	return (n >= 10 && memcmp(target + n - 10, "/responses", 10) == 0) ||
+	    (n >= 18 && memcmp(target + n - 18, "/responses/compact", 18) == 0);
 }
 
 static int
@@ -410,9 +413,10 @@ request(struct cx_turn *t, const cJSON *body, const struct cx_fields *h)
 	} else if (input != NULL)
 		add_raw(&t->input, CX_ROLE_USER, input,
 		    "input neither text nor a list");
-	/* codex's prewarm: generate false, or nothing to answer */
+	/* codex's prewarm: generate false, or an empty input list (a body
+	 * without input is no prewarm, just odd) */
 	gen = jget(body, "generate");
-	if (cJSON_IsFalse(gen) || input == NULL || (cJSON_IsArray(input) &&
+	if (cJSON_IsFalse(gen) || (cJSON_IsArray(input) &&
 	    cJSON_GetArraySize(input) == 0))
 		t->warmup = 1;
 }
@@ -802,7 +806,8 @@ plain_response(struct cx_turn *t, const struct cx_exchange *ex)
 		    s ? strlen(s) : 0);
 		free(s);
 	}
-	if (cJSON_IsArray(jget(o, "output")) || jstr(o, "status") != NULL)
+	if (cJSON_IsArray(jget(o, "output")) || jstr(o, "status") != NULL ||
+	    cJSON_IsObject(jget(o, "usage")))
 		response_object(t, NULL, o);
 	else if (!cJSON_IsObject(jget(o, "error")) &&
 	    !cJSON_IsString(jget(o, "error")))

@@ -306,7 +306,8 @@ START_TEST(claims)
 		{ "GET", "/v1/responses", 1, 1 },
 		{ "GET", "/v1/responses", 0, 0 },
 		{ "POST", "/v1/chat/completions", 0, 0 },
-		{ "POST", "/v1/responses/compact", 0, 0 },
+		{ "POST", "/v1/responses/compact", 0, 1 },
+		{ "POST", "/v1/responses/compactx", 0, 0 },
 		{ "POST", "/responsesx", 0, 0 },
 	};
 
