@@ -989,7 +989,12 @@ error_frame(struct cx_analysis *a, const struct cx_frame *f, const cJSON *o,
 	free(own);
 }
 
-/* Does this SSE event end a stream (Responses API, or OpenAI's [DONE])? */
+/*
+ * Does this SSE event end a stream (Responses API, or OpenAI's [DONE])?
+ * Decided here, at decode time, for the exchange's error or note: the
+ * conversation adapters (conv.h) sit above exchange.c and read finished
+ * exchanges, so this knowledge stays below them.
+ */
 static int
 terminal_event(const struct cx_event *ev)
 {

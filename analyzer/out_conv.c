@@ -1,15 +1,15 @@
 /*
- * out_conv.c: the codex view, turn by turn (docs/conversation.md).
+ * out_conv.c: the conversation view, turn by turn (docs/conversation.md),
+ * for every model API: it reads the conversation model (conv.h) only.
  *
- * A turn is one POST .../responses exchange (the Responses API: API-key
- * mode /v1/responses, ChatGPT mode /backend-api/codex/responses).  For
- * each: what was sent that is new since the previous turn (codex resends
- * the whole history, so an input item already seen in the previous
- * request or among the previous turn's output items is not shown again),
- * the tools offered when they change, then what the model streamed back,
- * item by item, with the final status and the token usage.  Every other
- * exchange gets one line, in time order.  Nothing from the trace is
- * dropped: unknown events and items are shown raw.
+ * Every exchange an adapter claims gives its turns (one for an HTTP
+ * exchange, one per request message on a WebSocket).  For each: the
+ * session when it changes, the instructions at a session's first turn
+ * (folded), the tools offered when they change, the input items new since
+ * the session's previous turn (cx_sessions_turn), then the output items,
+ * the stop reason, the usage and the token times.  Every other exchange
+ * gets one line, in time order.  Nothing is dropped: what an adapter did
+ * not understand comes as an "other" item and is shown raw.
  *
  * Plain text for a terminal (control characters escaped), or Markdown for
  * the report, where everything from the traffic is escaped outside code
@@ -20,43 +20,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
-#include <openssl/evp.h>
-
+#include "conv.h"
 #include "json.h"
 #include "log.h"
 #include "output.h"
 #include "redact.h"
 #include "strmap.h"
 #include "view.h"
-#include "wsturns.h"
 
 #define IND     "   "
-/* Tool calls remembered by call id (for their outputs' headings). */
-#define MAX_CALLS       65536
 #define IND2    "      "
+/* Tool calls remembered by call id (for their results' headings). */
+#define MAX_CALLS       65536
+/* Instructions folded: this many lines shown. */
+#define FOLD_LINES      3
 
-/* A conversation: codex's session_id header (or prompt_cache_key). */
-/*
- * An item key's digest: the first 16 bytes of its SHA-256, so that the
- * traffic (a tool's output, say) cannot make two items look the same.
- */
-struct digest {
-	uint8_t          d[16];
+/* A session's last instructions: a hash of each (not their text). */
+struct ins {
+	uint64_t                *h;
+	size_t                   n;
 };
 
-struct sess {
-	char                    *key;
-	/* its previous turn */
-	/*
-	 * Its previous turn: the hashes of its request's input items and of
-	 * its output items (item_key), which codex sends back; so that a
-	 * turn costs memory only while it is shown.
-	 */
-	int                      seen;          /* has had a turn */
-	struct digest           *known;
-	size_t                   nknown;
-	char                    *prev_tools;    /* "a, b, c" */
+/* Turns and usage of one API. */
+struct api_sum {
+	const char              *name;
+	size_t                   turns;
+	struct cx_usage          usage;
 };
 
 struct cx_conv {
@@ -64,18 +53,19 @@ struct cx_conv {
 	const struct cx_out_ctx *ctx;
 	int                      md;
 	struct cx_buf            rb;            /* redacted text */
-	struct sess             *sess;
-	size_t                   nsess;
-	size_t                   asess;
-	size_t                  *slot;          /* hash of keys: index + 1 */
-	size_t                   nslot;         /* a power of two, or 0 */
-	struct sess             *cur;           /* the turn's session */
-	char                    *last_key;      /* the last turn's session */
+	struct cx_sessions      *sessions;
+	char                   **tools;         /* by session - 1: "a, b" */
+	struct ins              *ins;           /* by session - 1 */
+	size_t                   ntools;        /* both arrays' length */
+	size_t                   last_sess;     /* the last turn's, or 0 */
 	struct cx_strmap        *calls;         /* call_id -> tool name */
+	const struct cx_exchange *ex;           /* the exchange shown */
 	size_t                   turns;
 	size_t                   others;        /* exchanges not turns */
 	int                      in_list;       /* of other exchanges */
-	double                   tok_in, tok_cached, tok_out, tok_reason;
+	struct api_sum           apis[16];
+	size_t                   napis;
+	struct cx_usage          usage;         /* all turns */
 };
 
 /* --- writing --------------------------------------------------------- */
@@ -333,17 +323,6 @@ code_json(struct cx_conv *c, const char *s, size_t n)
 	free(mem);
 }
 
-static void
-code_cjson(struct cx_conv *c, const cJSON *v)
-{
-	char *s = cJSON_PrintUnformatted(v);
-
-	if (s == NULL)
-		return;
-	code_json(c, s, strlen(s));
-	cJSON_free(s);
-}
-
 /* A bullet (Markdown) or an indented line (plain); the caller ends it. */
 static void
 item_line(struct cx_conv *c)
@@ -351,633 +330,282 @@ item_line(struct cx_conv *c)
 	fputs(c->md ? "- " : IND, c->f);
 }
 
-/* --- JSON helpers ------------------------------------------------------ */
+/* --- items --------------------------------------------------------------- */
 
 static const char *
-jstr(const cJSON *o, const char *key)
+role_name(enum cx_role r)
 {
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+	switch (r) {
+	case CX_ROLE_SYSTEM:
+		return "system";
+	case CX_ROLE_DEVELOPER:
+		return "developer";
+	case CX_ROLE_USER:
+		return "user";
+	case CX_ROLE_ASSISTANT:
+		return "assistant";
+	case CX_ROLE_TOOL:
+		return "tool";
+	case CX_ROLE_NONE:
+		break;
+	}
+	return "?";
 }
 
-static const char *
-jtype(const cJSON *o)
-{
-	const char *t = jstr(o, "type");
-
-	return t != NULL ? t : "";
-}
-
-/* The text parts of a message's content (a string, or parts with text),
- * joined; other parts as "[type]". */
 static void
-message_text(const cJSON *item, struct cx_buf *b)
+note_line(struct cx_conv *c, const char *what, const char *s)
 {
-	const cJSON *content = cJSON_GetObjectItemCaseSensitive(item,
-	    "content"), *part;
+	item_line(c);
+	fputs(what, c->f);
+	inl(c, s);
+	fputc('\n', c->f);
+}
 
-	if (cJSON_IsString(content)) {
-		cx_buf_adds(b, content->valuestring);
+/* One item; mark: ">>" sent, "<<" received. */
+static void
+show_item(struct cx_conv *c, const struct cx_item *it, const char *mark)
+{
+	const char *name;
+
+	switch (it->kind) {
+	case CX_ITEM_TEXT:
+		heading(c, mark, "", role_name(it->role), NULL);
+		prose(c, it->text, it->len);
+		break;
+	case CX_ITEM_REASONING:
+		if (!it->hidden) {
+			heading(c, mark, "reasoning", NULL, NULL);
+			prose(c, it->text, it->len);
+		} else if (it->len > 0) {
+			heading(c, mark, "reasoning (hidden; its summary)",
+			    NULL, NULL);
+			prose(c, it->text, it->len);
+		} else {
+			item_line(c);
+			fprintf(c->f, "%sreasoning (hidden, no summary)\n",
+			    c->md ? "" : mark[0] == '<' ? "<< " : ">> ");
+		}
+		break;
+	case CX_ITEM_TOOL_CALL:
+		if (it->call_id != NULL && it->name != NULL)
+			cx_strmap_put(c->calls, it->call_id, it->name);
+		heading(c, mark, "call", it->name ? it->name : "(no name)",
+		    it->call_id);
+		code_json(c, it->text, it->len);
+		break;
+	case CX_ITEM_TOOL_RESULT:
+		name = it->name;
+		if (name == NULL && it->call_id != NULL)
+			name = cx_strmap_get(c->calls, it->call_id);
+		heading(c, mark, "tool output", name ? name :
+		    "(unknown call)", it->call_id);
+		code_text(c, it->text, it->len);
+		break;
+	case CX_ITEM_REFUSAL:
+		heading(c, mark, "refusal", NULL, NULL);
+		prose(c, it->text, it->len);
+		break;
+	case CX_ITEM_ERROR:
+		heading(c, mark, "error", NULL, NULL);
+		code_json(c, it->text, it->len);
+		break;
+	case CX_ITEM_OTHER:
+		heading(c, mark, "raw", NULL, it->note ? it->note :
+		    "no note");
+		code_json(c, it->text, it->len);
 		return;
 	}
-	cJSON_ArrayForEach(part, content) {
-		const char *t = jstr(part, "text");
+	if (it->note != NULL)
+		note_line(c, "note: ", it->note);
+}
 
-		if (b->len > 0)
-			cx_buf_adds(b, "\n");
-		if (t == NULL)
-			t = jstr(part, "refusal");
-		if (t != NULL)
-			cx_buf_adds(b, t);
-		else {
-			cx_buf_adds(b, "[");
-			cx_buf_adds(b, jtype(part));
-			cx_buf_adds(b, "]");
-		}
+/* Instructions folded: their first lines, and their size. */
+static void
+show_instructions(struct cx_conv *c, const struct cx_item *it)
+{
+	size_t n = 0, lines = 0;
+
+	if (it->kind != CX_ITEM_TEXT) {
+		show_item(c, it, ">>");
+		return;
+	}
+	while (n < it->len && lines < FOLD_LINES) {
+		const char *nl = memchr(it->text + n, '\n', it->len - n);
+
+		n = nl != NULL ? (size_t)(nl - it->text) + 1 : it->len;
+		lines++;
+	}
+	heading(c, ">>", "instructions", role_name(it->role), NULL);
+	prose(c, it->text, n);
+	if (n < it->len) {
+		item_line(c);
+		fprintf(c->f, "(folded: %zu bytes in all, %zu more not "
+		    "shown)\n", it->len, it->len - n);
 	}
 }
 
-/* A reasoning item's summary texts, joined by blank lines. */
+/* Room for session sess's memory. */
 static void
-summary_text(const cJSON *item, struct cx_buf *b)
+sess_room(struct cx_conv *c, size_t sess)
 {
-	const cJSON *s;
-
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(item,
-	    "summary")) {
-		const char *t = jstr(s, "text");
-
-		if (t == NULL)
-			continue;
-		if (b->len > 0)
-			cx_buf_adds(b, "\n\n");
-		cx_buf_adds(b, t);
-	}
+	if (sess <= c->ntools)
+		return;
+	c->tools = xreallocarray(c->tools, sess, sizeof(*c->tools));
+	c->ins = xreallocarray(c->ins, sess, sizeof(*c->ins));
+	memset(c->tools + c->ntools, 0, (sess - c->ntools) *
+	    sizeof(*c->tools));
+	memset(c->ins + c->ntools, 0, (sess - c->ntools) * sizeof(*c->ins));
+	c->ntools = sess;
 }
 
 /*
- * What makes an item the same when codex sends it back: the call id for
- * calls and their outputs, the encrypted content (or summary) for
- * reasoning, role and text for messages, else the id, else all of it.
+ * The instructions: those not among the session's last ones (all at its
+ * first turn that has some; a hash of each is kept, not their text).
  */
-static char *
-item_key(const cJSON *item)
-{
-	struct cx_buf b;
-	const char *t = jtype(item), *v;
-	char *s;
-
-	cx_buf_init(&b, 0);
-	cx_buf_adds(&b, t);
-	cx_buf_addc(&b, '\x1f');
-	if ((v = jstr(item, "call_id")) != NULL)
-		cx_buf_adds(&b, v);
-	else if (strcmp(t, "reasoning") == 0 &&
-	    (v = jstr(item, "encrypted_content")) != NULL)
-		cx_buf_adds(&b, v);
-	else if (strcmp(t, "reasoning") == 0)
-		summary_text(item, &b);
-	else if (strcmp(t, "message") == 0) {
-		v = jstr(item, "role");
-		cx_buf_adds(&b, v ? v : "");
-		cx_buf_addc(&b, '\x1f');
-		message_text(item, &b);
-	} else if ((v = jstr(item, "id")) != NULL)
-		cx_buf_adds(&b, v);
-	else if ((s = cJSON_PrintUnformatted(item)) != NULL) {
-		cx_buf_adds(&b, s);
-		cJSON_free(s);
-	}
-	return cx_buf_take(&b);
-}
-
 static void
-remember_call(struct cx_conv *c, const cJSON *item)
+show_all_instructions(struct cx_conv *c, const struct cx_turn *t,
+    size_t sess)
 {
-	const char *id = jstr(item, "call_id"), *name = jstr(item, "name");
+	struct ins *prev = &c->ins[sess - 1];
+	uint64_t *h;
 
-	if (id == NULL || name == NULL)
+	if (t->instructions.n == 0)
 		return;
-	cx_strmap_put(c->calls, id, name);
-}
-
-/* --- a turn: the request --------------------------------------------- */
-
-static void
-show_message(struct cx_conv *c, const cJSON *item, const char *mark,
-    const char *role)
-{
-	struct cx_buf b;
-
-	cx_buf_init(&b, 0);
-	message_text(item, &b);
-	heading(c, mark, "", role, NULL);
-	prose(c, (const char *)b.p, b.len);
-	cx_buf_free(&b);
-}
-
-static void
-show_tool_output(struct cx_conv *c, const cJSON *item)
-{
-	const char *id = jstr(item, "call_id");
-	const char *name = id ? cx_strmap_get(c->calls, id) : NULL;
-	const cJSON *out = cJSON_GetObjectItemCaseSensitive(item, "output");
-
-	heading(c, ">>", "tool output", name ? name : "(unknown call)", id);
-	if (cJSON_IsString(out))
-		code_text(c, out->valuestring, strlen(out->valuestring));
-	else
-		code_cjson(c, out);
-}
-
-/* An input item that is not a message or a tool output. */
-static void
-show_input_other(struct cx_conv *c, const cJSON *item)
-{
-	heading(c, ">>", "input item", *jtype(item) ? jtype(item) :
-	    "(no type)", NULL);
-	code_cjson(c, item);
-}
-
-/* An item key's digest (struct digest). */
-static struct digest
-hash(const char *s)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int len = 0;
-	struct digest h;
-
-	if (EVP_Digest(s, strlen(s), md, &len, EVP_sha256(), NULL) != 1 ||
-	    len < sizeof(h.d))
-		fatalx("SHA-256 failed");
-	memcpy(h.d, md, sizeof(h.d));
-	return h;
-}
-
-static void
-show_input(struct cx_conv *c, const cJSON *input, int first)
-{
-	const size_t nk = first ? 0 : c->cur->nknown;
-	uint8_t *used = xcalloc(nk ? nk : 1, 1);
-	const cJSON *item;
-	size_t i;
-
-	cJSON_ArrayForEach(item, input) {
-		const char *t = jtype(item);
+	h = xcalloc(t->instructions.n, sizeof(*h));
+	for (size_t i = 0; i < t->instructions.n; i++) {
+		const struct cx_item *it = &t->instructions.v[i];
 		int seen = 0;
 
-		if (!first) {
-			char *k = item_key(item);
-			struct digest h = hash(k);
-
-			free(k);
-			for (i = 0; i < nk; i++)
-				if (!used[i] && memcmp(c->cur->known[i].d, h.d,
-				    sizeof(h.d)) == 0) {
-					used[i] = 1;
-					seen = 1;
-					break;
-				}
-		}
-		if (strcmp(t, "function_call") == 0 ||
-		    strcmp(t, "custom_tool_call") == 0)
-			remember_call(c, item);
-		if (seen)
-			continue;
-		if (strcmp(t, "message") == 0 || (*t == '\0' &&
-		    jstr(item, "role") != NULL)) {
-			const char *role = jstr(item, "role");
-
-			show_message(c, item, ">>", role ? role : "?");
-		} else if (strcmp(t, "function_call_output") == 0 ||
-		    strcmp(t, "custom_tool_call_output") == 0)
-			show_tool_output(c, item);
-		else
-			show_input_other(c, item);
+		h[i] = 14695981039346656037u;
+		for (size_t k = 0; k < it->len; k++)
+			h[i] = (h[i] ^ (uint8_t)it->text[k]) * 1099511628211u;
+		h[i] = (h[i] ^ (uint64_t)(it->role + 256)) * 1099511628211u;
+		for (size_t k = 0; k < prev->n && !seen; k++)
+			seen = prev->h[k] == h[i];
+		if (!seen)
+			show_instructions(c, it);
 	}
-	free(used);
+	free(prev->h);
+	prev->h = h;
+	prev->n = t->instructions.n;
 }
 
-/* Remember the items of a turn's input and output, by hash. */
+/* The tools offered, when they differ from the session's last list. */
 static void
-remember_turn(struct sess *se, const cJSON *input, const cJSON *outputs)
-{
-	const cJSON *arr[2] = { input, outputs }, *item;
-	size_t n = 0;
-
-	free(se->known);
-	for (int a = 0; a < 2; a++)
-		n += (size_t)cJSON_GetArraySize(arr[a]);
-	se->known = xcalloc(n ? n : 1, sizeof(*se->known));
-	se->nknown = 0;
-	for (int a = 0; a < 2; a++)
-		cJSON_ArrayForEach(item, arr[a]) {
-			char *k = item_key(item);
-
-			se->known[se->nknown++] = hash(k);
-			free(k);
-		}
-	se->seen = 1;
-}
-
-static void
-show_tools(struct cx_conv *c, const cJSON *tools)
+show_tools(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 {
 	struct cx_buf b;
-	const cJSON *t;
 	char *list;
+	char **prev;
 
+	prev = &c->tools[sess - 1];
 	cx_buf_init(&b, 0);
-	cJSON_ArrayForEach(t, tools) {
-		const char *name = jstr(t, "name");
-
-		if (name == NULL)       /* the Chat Completions shape */
-			name = jstr(cJSON_GetObjectItemCaseSensitive(t,
-			    "function"), "name");
-		if (b.len > 0)
+	for (size_t i = 0; i < t->ntools; i++) {
+		if (i > 0)
 			cx_buf_adds(&b, ", ");
-		cx_buf_adds(&b, name ? name : jtype(t));
+		cx_buf_adds(&b, t->tools[i].name);
 	}
 	list = cx_buf_take(&b);
-	if (c->cur->prev_tools != NULL && strcmp(c->cur->prev_tools, list) == 0) {
+	/* A turn that continues a response (previous_response_id, a
+	 * later message on a socket) offers none when they stay. */
+	if ((t->ntools == 0 && (*prev == NULL ||
+	    t->previous_response_id != NULL || t->index > 0)) ||
+	    (*prev != NULL && strcmp(*prev, list) == 0)) {
 		free(list);
 		return;
 	}
 	item_line(c);
-	fputs(c->cur->prev_tools == NULL ? "tools offered: " :
-	    "tools offered (changed): ", c->f);
+	fputs(*prev == NULL ? "tools offered: " : "tools offered (changed): ",
+	    c->f);
 	inl(c, *list ? list : "(none)");
 	fputc('\n', c->f);
-	free(c->cur->prev_tools);
-	c->cur->prev_tools = list;
+	free(*prev);
+	*prev = list;
 }
 
-/* --- a turn: the response ---------------------------------------------- */
-
-/* Text streamed for one item (deltas), keyed by item id and kind. */
-struct acc {
-	char            *key;
-	struct cx_buf    text;
-	int              done;          /* its output_item.done came */
-};
-
-struct stream {
-	struct acc      *v;
-	size_t           n;
-};
-
-static struct acc *
-acc_get(struct stream *st, const char *kind, const char *id, int idx)
-{
-	char key[512];
-
-	snprintf(key, sizeof(key), "%s\x1f%s\x1f%d", kind, id ? id : "", idx);
-	for (size_t i = 0; i < st->n; i++)
-		if (strcmp(st->v[i].key, key) == 0)
-			return &st->v[i];
-	st->v = xreallocarray(st->v, st->n + 1, sizeof(*st->v));
-	memset(&st->v[st->n], 0, sizeof(st->v[st->n]));
-	st->v[st->n].key = xstrdup(key);
-	cx_buf_init(&st->v[st->n].text, 0);
-	return &st->v[st->n++];
-}
+/* --- usage and times ---------------------------------------------------- */
 
 static void
-stream_free(struct stream *st)
+count(FILE *f, int64_t n)
 {
-	for (size_t i = 0; i < st->n; i++) {
-		free(st->v[i].key);
-		cx_buf_free(&st->v[i].text);
-	}
-	free(st->v);
+	if (n < 0)
+		fputc('?', f);
+	else
+		fprintf(f, "%" PRId64, n);
 }
 
-/* The deltas of one kind for item id, all indexes joined; marks them. */
+/* "input N (cached N, cache write N), output N (reasoning N), total N" */
 static void
-acc_join(struct stream *st, const char *kind, const char *id,
-    const char *sep, struct cx_buf *out)
+usage_text(FILE *f, const struct cx_usage *u)
 {
-	char pre[300];
-	size_t pl;
-
-	snprintf(pre, sizeof(pre), "%s\x1f%s\x1f", kind, id ? id : "");
-	pl = strlen(pre);
-	for (size_t i = 0; i < st->n; i++) {
-		if (strncmp(st->v[i].key, pre, pl) != 0)
-			continue;
-		if (out->len > 0)
-			cx_buf_adds(out, sep);
-		cx_buf_add(out, st->v[i].text.p, st->v[i].text.len);
-		st->v[i].done = 1;
-	}
-}
-
-static void
-show_output_item(struct cx_conv *c, struct stream *st, const cJSON *item)
-{
-	const char *t = jtype(item), *id = jstr(item, "id");
-	struct cx_buf b, d;
-
-	cx_buf_init(&b, 0);
-	cx_buf_init(&d, 0);
-	if (strcmp(t, "message") == 0) {
-		const char *role = jstr(item, "role");
-
-		message_text(item, &b);
-		acc_join(st, "text", id, "\n", &d);
-		show_message(c, item, "<<", role ? role : "assistant");
-		if (d.len > 0 && (d.len != b.len ||
-		    memcmp(d.p, b.p, b.len) != 0)) {
-			item_line(c);
-			fputs("note: the streamed deltas differ from the "
-			    "final item (shown above); they said:\n", c->f);
-			if (c->md)
-				fputc('\n', c->f);
-			prose(c, (const char *)d.p, d.len);
+	fputs("input ", f);
+	count(f, u->input);
+	if (u->cached >= 0 || u->cache_write >= 0) {
+		fputs(" (", f);
+		if (u->cached >= 0) {
+			fputs("cached ", f);
+			count(f, u->cached);
 		}
-	} else if (strcmp(t, "reasoning") == 0) {
-		summary_text(item, &b);
-		acc_join(st, "summary", id, "\n\n", &d);
-		acc_join(st, "reasoning", id, "\n", &d);
-		if (b.len == 0 && d.len > 0)
-			cx_buf_add(&b, d.p, d.len);
-		heading(c, "<<", "reasoning", NULL, NULL);
-		if (b.len > 0)
-			prose(c, (const char *)b.p, b.len);
-		else {
-			item_line(c);
-			fputs("(no summary)\n", c->f);
+		if (u->cache_write >= 0) {
+			fputs(u->cached >= 0 ? ", cache write " :
+			    "cache write ", f);
+			count(f, u->cache_write);
 		}
-	} else if (strcmp(t, "function_call") == 0) {
-		const char *args = jstr(item, "arguments");
-
-		remember_call(c, item);
-		acc_join(st, "args", id, "", &d);
-		heading(c, "<<", "call", jstr(item, "name"),
-		    jstr(item, "call_id"));
-		if (args != NULL)
-			code_json(c, args, strlen(args));
-		else
-			code_cjson(c, item);
-	} else if (strcmp(t, "custom_tool_call") == 0) {
-		const char *in = jstr(item, "input");
-
-		remember_call(c, item);
-		acc_join(st, "input", id, "", &d);
-		heading(c, "<<", "custom tool call", jstr(item, "name"),
-		    jstr(item, "call_id"));
-		if (in != NULL)
-			code_text(c, in, strlen(in));
-		else
-			code_cjson(c, item);
-	} else {
-		heading(c, "<<", "output item", *t ? t : "(no type)", NULL);
-		code_cjson(c, item);
+		fputc(')', f);
 	}
-	cx_buf_free(&b);
-	cx_buf_free(&d);
+	fputs(", output ", f);
+	count(f, u->output);
+	if (u->reasoning >= 0) {
+		fputs(" (reasoning ", f);
+		count(f, u->reasoning);
+		fputc(')', f);
+	}
+	fputs(", total ", f);
+	count(f, cx_usage_total(u));
 }
-
-static void
-show_usage(struct cx_conv *c, const cJSON *u)
-{
-	double in = cJSON_GetNumberValue(cJSON_GetObjectItem(u,
-	    "input_tokens"));
-	double out = cJSON_GetNumberValue(cJSON_GetObjectItem(u,
-	    "output_tokens"));
-	double tot = cJSON_GetNumberValue(cJSON_GetObjectItem(u,
-	    "total_tokens"));
-	double ca = cJSON_GetNumberValue(cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(u, "input_tokens_details"), "cached_tokens"));
-	double re = cJSON_GetNumberValue(cJSON_GetObjectItem(
-	    cJSON_GetObjectItem(u, "output_tokens_details"),
-	    "reasoning_tokens"));
-
-	if (!cJSON_IsObject(u))
-		return;
-	/* cJSON_GetNumberValue gives NaN for a missing number */
-	if (in != in)
-		in = 0;
-	if (out != out)
-		out = 0;
-	if (tot != tot)
-		tot = in + out;
-	if (ca != ca)
-		ca = 0;
-	if (re != re)
-		re = 0;
-	item_line(c);
-	fprintf(c->f, "usage: input %.0f (cached %.0f), output %.0f "
-	    "(reasoning %.0f), total %.0f\n", in, ca, out, re, tot);
-	c->tok_in += in;
-	c->tok_cached += ca;
-	c->tok_out += out;
-	c->tok_reason += re;
-}
-
-/* An event shown as it came: its name and its data. */
-static void
-show_raw_event(struct cx_conv *c, const struct cx_event *e, const char *why)
-{
-	heading(c, "<<", why, e->event, NULL);
-	code_json(c, e->data, e->data_len);
-}
-
-static const char *const quiet_events[] = {
-	"response.in_progress", "response.output_item.added",
-	"response.content_part.added", "response.content_part.done",
-	"response.output_text.done", "response.reasoning_summary_part.added",
-	"response.reasoning_summary_part.done",
-	"response.reasoning_summary_text.done", "response.reasoning_text.done",
-	"response.function_call_arguments.done",
-	"response.custom_tool_call_input.done",
-	"response.output_text.annotation.added", "response.refusal.done",
-	"response.queued", "response.created",
-};
 
 static int
-quiet(const char *name)
+usage_known(const struct cx_usage *u)
 {
-	for (size_t i = 0; i < sizeof(quiet_events) / sizeof(*quiet_events);
-	    i++)
-		if (strcmp(name, quiet_events[i]) == 0)
-			return 1;
-	return 0;
+	return u->input >= 0 || u->output >= 0 || u->cached >= 0 ||
+	    u->cache_write >= 0 || u->reasoning >= 0 || u->api_total >= 0;
 }
 
 static void
-delta(struct stream *st, const cJSON *d, const char *kind, const char *idx)
+show_end(struct cx_conv *c, const struct cx_turn *t)
 {
-	const char *id = jstr(d, "item_id"), *s = jstr(d, "delta");
-	double i = cJSON_GetNumberValue(cJSON_GetObjectItem(d, idx));
-
-	if (s == NULL)
-		return;
-	if (!(i >= 0 && i < 1e6))       /* missing (NaN) or nonsense */
-		i = 0;
-	cx_buf_adds(&acc_get(st, kind, id, (int)i)->text, s);
-}
-
-/* A response's final state: response.completed, .failed, .incomplete. */
-static void
-show_final(struct cx_conv *c, const char *name, const cJSON *resp)
-{
-	const char *status = jstr(resp, "status");
-	const cJSON *err = cJSON_GetObjectItem(resp, "error");
-	const cJSON *inc = cJSON_GetObjectItem(resp, "incomplete_details");
-
-	item_line(c);
-	inl(c, name + strlen("response."));
-	fputs(": status ", c->f);
-	inl(c, status ? status : "(none)");
-	if (jstr(resp, "id") != NULL) {
-		fputs(", response id ", c->f);
-		inl(c, jstr(resp, "id"));
-	}
-	fputc('\n', c->f);
-	if (cJSON_IsObject(err)) {
+	if (t->stop_reason != NULL || t->response_id != NULL) {
 		item_line(c);
-		fputs("error: ", c->f);
-		inl(c, jstr(err, "code"));
-		fputs(": ", c->f);
-		inl(c, jstr(err, "message"));
-		fputc('\n', c->f);
-	}
-	if (cJSON_IsObject(inc)) {
-		item_line(c);
-		fputs("incomplete: ", c->f);
-		inl(c, jstr(inc, "reason"));
-		fputc('\n', c->f);
-	}
-	show_usage(c, cJSON_GetObjectItem(resp, "usage"));
-}
-
-static void
-show_stream(struct cx_conv *c, const struct cx_exchange *ex, cJSON *outputs)
-{
-	const struct cx_msg *rs = &ex->resp;
-	struct stream st;
-	int final = 0;
-
-	memset(&st, 0, sizeof(st));
-	for (size_t i = 0; i < rs->nevents; i++) {
-		const struct cx_event *e = &rs->events[i];
-		cJSON *d = cJSON_ParseWithLength(e->data, e->data_len);
-		const char *name = e->event;
-
-		/* codex reads the type from the data; so do we when the
-		 * event line is missing */
-		if (strcmp(name, "message") == 0 && jstr(d, "type") != NULL)
-			name = jstr(d, "type");
-		if (!cJSON_IsObject(d)) {
-			if (!(e->data_len == 6 &&
-			    memcmp(e->data, "[DONE]", 6) == 0))
-				show_raw_event(c, e, "event (not a JSON object)");
-		} else if (strcmp(name, "response.output_text.delta") == 0)
-			delta(&st, d, "text", "content_index");
-		else if (strcmp(name,
-		    "response.reasoning_summary_text.delta") == 0)
-			delta(&st, d, "summary", "summary_index");
-		else if (strcmp(name, "response.reasoning_text.delta") == 0)
-			delta(&st, d, "reasoning", "content_index");
-		else if (strcmp(name,
-		    "response.function_call_arguments.delta") == 0)
-			delta(&st, d, "args", "output_index");
-		else if (strcmp(name,
-		    "response.custom_tool_call_input.delta") == 0)
-			delta(&st, d, "input", "output_index");
-		else if (strcmp(name, "response.refusal.delta") == 0)
-			delta(&st, d, "text", "content_index");
-		else if (strcmp(name, "response.output_item.done") == 0) {
-			cJSON *item = cJSON_GetObjectItem(d, "item");
-
-			if (cJSON_IsObject(item)) {
-				show_output_item(c, &st, item);
-				cJSON_AddItemToArray(outputs,
-				    cJSON_Duplicate(item, 1));
-			} else
-				show_raw_event(c, e, "event");
-		} else if (strcmp(name, "response.completed") == 0 ||
-		    strcmp(name, "response.failed") == 0 ||
-		    strcmp(name, "response.incomplete") == 0) {
-			final = 1;
-			show_final(c, name, cJSON_GetObjectItem(d,
-			    "response"));
-		} else if (strcmp(name, "error") == 0 ||
-		    strcmp(name, "response.error") == 0)
-			show_raw_event(c, e, "error event");
-		else if (!quiet(name))
-			show_raw_event(c, e, "event");
-		if (e->partial || e->truncated) {
-			item_line(c);
-			fputs(e->partial ? "(the stream ended inside an event)"
-			    "\n" : "(an event's data was cut: too long)\n",
-			    c->f);
+		fputs("stop: ", c->f);
+		inl(c, t->stop_reason ? t->stop_reason : "(none)");
+		if (t->response_id != NULL) {
+			fputs(", response id ", c->f);
+			inl(c, t->response_id);
 		}
-		cJSON_Delete(d);
+		fputc('\n', c->f);
 	}
-	/* Deltas whose item never came (the stream was cut). */
-	for (size_t i = 0; i < st.n; i++) {
-		char kind[32];
-
-		if (st.v[i].done || st.v[i].text.len == 0)
-			continue;
-		snprintf(kind, sizeof(kind), "%.*s",
-		    (int)strcspn(st.v[i].key, "\x1f"), st.v[i].key);
-		heading(c, "<<", "streamed without a final item", kind,
-		    NULL);
-		prose(c, (const char *)st.v[i].text.p, st.v[i].text.len);
-	}
-	if (rs->events_cut) {
+	if (usage_known(&t->usage)) {
 		item_line(c);
-		fputs("(more events than fit in memory: the rest were "
-		    "dropped)\n", c->f);
+		fputs("usage: ", c->f);
+		usage_text(c->f, &t->usage);
+		if (t->usage.api_total >= 0 &&
+		    t->usage.api_total != cx_usage_total(&t->usage))
+			fprintf(c->f, " (the API says %" PRId64 ")",
+			    t->usage.api_total);
+		fputc('\n', c->f);
 	}
-	if (!final) {
+	if (t->t_first_token > 0 && t->t_request > 0) {
 		item_line(c);
-		fputs("no response.completed: the stream ended without a "
-		    "final status\n", c->f);
+		fprintf(c->f, "first token after %.1f ms", cx_ms(
+		    t->t_first_token - t->t_request));
+		if (t->t_last_token > 0)
+			fprintf(c->f, ", last after %.1f ms", cx_ms(
+			    t->t_last_token - t->t_request));
+		fputc('\n', c->f);
 	}
-	stream_free(&st);
-}
-
-/* A response that is not an event stream (an error, usually). */
-static void
-show_plain_response(struct cx_conv *c, const struct cx_exchange *ex)
-{
-	struct cx_view v;
-
-	if (!ex->has_resp || !ex->resp.head_done)
-		return;
-	cx_view_body(&v, &ex->resp);
-	if (v.kind == CX_VIEW_JSON || v.kind == CX_VIEW_TEXT) {
-		heading(c, "<<", "response body", NULL, NULL);
-		if (v.kind == CX_VIEW_JSON)
-			code_json(c, (const char *)v.p, v.n);
-		else
-			code_text(c, (const char *)v.p, v.n);
-	} else if (v.kind == CX_VIEW_BINARY) {
-		item_line(c);
-		fprintf(c->f, "response body: %zu bytes of binary data\n",
-		    v.n);
-	}
-	cx_view_free(&v);
 }
 
 /* --- exchanges --------------------------------------------------------- */
-
-static int
-is_turn(const struct cx_exchange *ex)
-{
-	const char *t;
-	size_t n;
-
-	if (!ex->has_req || !ex->req.head_done || ex->req.method == NULL ||
-	    strcmp(ex->req.method, "POST") != 0 || ex->req.target == NULL)
-		return 0;
-	t = ex->req.target;
-	n = strcspn(t, "?#");
-	return n >= 10 && memcmp(t + n - 10, "/responses", 10) == 0;
-}
 
 static void
 status_str(const struct cx_exchange *ex, char *buf, size_t len)
@@ -999,12 +627,8 @@ show_problems(struct cx_conv *c, const struct cx_exchange *ex)
 		inl(c, ex->error);
 		fputc('\n', c->f);
 	}
-	if (ex->note != NULL) {
-		item_line(c);
-		fputs("note: ", c->f);
-		inl(c, ex->note);
-		fputc('\n', c->f);
-	}
+	if (ex->note != NULL)
+		note_line(c, "note: ", ex->note);
 }
 
 static void
@@ -1032,186 +656,120 @@ other(struct cx_conv *c, const struct cx_exchange *ex)
 	fputc('\n', c->f);
 }
 
-static size_t
-key_hash(const char *k)
-{
-	size_t h = 14695981039346656037u;
-
-	for (; *k != '\0'; k++)
-		h = (h ^ (unsigned char)*k) * 1099511628211u;
-	return h;
-}
-
-/* The session with this key, or c->nsess if there is none. */
-static size_t
-sess_find(const struct cx_conv *c, const char *key)
-{
-	if (c->nslot == 0)
-		return c->nsess;
-	for (size_t h = key_hash(key) & (c->nslot - 1); c->slot[h] != 0;
-	    h = (h + 1) & (c->nslot - 1))
-		if (strcmp(c->sess[c->slot[h] - 1].key, key) == 0)
-			return c->slot[h] - 1;
-	return c->nsess;
-}
-
-/* Index session i (already in c->sess); the table stays under half full. */
 static void
-sess_index(struct cx_conv *c, size_t i)
+count_api(struct cx_conv *c, const struct cx_turn *t)
 {
-	if (2 * c->nsess > c->nslot) {
-		size_t n = c->nslot ? c->nslot * 2 : 64;
-		free(c->slot);
-		c->slot = xcalloc(n, sizeof(*c->slot));
-		c->nslot = n;
-		for (size_t k = 0; k < c->nsess; k++)
-			if (k != i)
-				sess_index(c, k);
-	}
-	size_t h = key_hash(c->sess[i].key) & (c->nslot - 1);
-	while (c->slot[h] != 0)
-		h = (h + 1) & (c->nslot - 1);
-	c->slot[h] = i + 1;
-}
-
-/* The turn's conversation; a new one says so when it is not the only. */
-static void
-session(struct cx_conv *c, const struct cx_exchange *ex, const cJSON *body)
-{
-	const char *key = cx_fields_get(&ex->req.fields, "session_id");
+	const char *name = t->api != NULL ? t->api : "?";
 	size_t i;
 
-	if (key == NULL)
-		key = jstr(body, "prompt_cache_key");
-	if (key == NULL)
-		key = "";
-	i = sess_find(c, key);
-	if (i == c->nsess) {
-		if (c->nsess == c->asess) {
-			c->asess = c->asess ? c->asess * 2 : 16;
-			c->sess = xreallocarray(c->sess, c->asess,
-			    sizeof(*c->sess));
+	for (i = 0; i < c->napis; i++)
+		if (strcmp(c->apis[i].name, name) == 0)
+			break;
+	if (i == c->napis) {
+		if (c->napis == sizeof(c->apis) / sizeof(*c->apis))
+			i--;            /* more APIs than the table: lumped */
+		else {
+			c->apis[c->napis].name = name;
+			cx_usage_init(&c->apis[c->napis].usage);
+			c->napis++;
 		}
-		memset(&c->sess[i], 0, sizeof(c->sess[i]));
-		c->sess[i].key = xstrdup(key);
-		c->nsess++;
-		sess_index(c, i);
 	}
-	c->cur = &c->sess[i];
-	if (*key != '\0' && (c->last_key == NULL ||
-	    strcmp(c->last_key, key) != 0)) {
-		item_line(c);
-		fputs(c->last_key == NULL ? "session " : "session (switched) ",
-		    c->f);
-		inl(c, key);
+	c->apis[i].turns++;
+	cx_usage_add(&c->apis[i].usage, &t->usage);
+	cx_usage_add(&c->usage, &t->usage);
+}
+
+/* The session line, when the turn's session is not the last one's. */
+static void
+show_session(struct cx_conv *c, const struct cx_turn *t, size_t sess)
+{
+	/* without a key, said only when it changes */
+	if (sess == c->last_sess || (t->session == NULL && c->last_sess == 0)) {
+		c->last_sess = sess;
+		return;
+	}
+	item_line(c);
+	fputs(c->last_sess == 0 ? "session " : "session (switched) ", c->f);
+	if (t->session != NULL)
+		inl(c, t->session);
+	else
+		fprintf(c->f, "#%zu (no key: process %u, %s)", sess,
+		    t->ex != NULL ? t->ex->pid : 0u, t->api ? t->api : "?");
+	fputc('\n', c->f);
+	c->last_sess = sess;
+}
+
+/* A turn (cx_turn_fn). */
+static void
+turn(void *arg, struct cx_turn *t)
+{
+	struct cx_conv *c = arg;
+	const struct cx_exchange *ex = c->ex;
+	const char *model = t->model ? t->model : t->model_answered;
+	char when[32], st[32];
+	size_t sess;
+	int is_new = 0;
+
+	if (c->in_list)
 		fputc('\n', c->f);
-	}
-	free(c->last_key);
-	c->last_key = xstrdup(key);
-}
-
-/*
- * The model a turn's response names (response.created or .completed carry
- * the response object), for a request that does not name one: codex's
- * response.append on a WebSocket carries only the new input.  In out, or
- * "" if none.
- */
-static void
-response_model(const struct cx_exchange *ex, char *out, size_t len)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i < ex->resp.nevents && out[0] == '\0'; i++) {
-		const struct cx_event *e = &ex->resp.events[i];
-		cJSON *d;
-
-		/* response.created, .in_progress, .completed, .failed,
-		 * .incomplete (named, or typed in a "message"'s data) carry
-		 * it; the deltas do not and are not parsed */
-		if ((strncmp(e->event, "response.", 9) != 0 &&
-		    strcmp(e->event, "message") != 0) ||
-		    memmem(e->data, e->data_len, "\"model\"", 7) == NULL)
-			continue;
-		d = cJSON_ParseWithLength(e->data, e->data_len);
-		const char *m = jstr(cJSON_GetObjectItemCaseSensitive(d,
-		    "response"), "model");
-		if (m != NULL)
-			snprintf(out, len, "%s", m);
-		cJSON_Delete(d);
-	}
-}
-
-static void
-turn(struct cx_conv *c, const struct cx_exchange *ex)
-{
-	struct cx_view v;
-	cJSON *body = NULL, *outputs = cJSON_CreateArray();
-	const cJSON *input;
-	const char *model;
-	char when[32], st[32], rmodel[128];
-
+	c->in_list = 0;
 	c->turns++;
-	cx_fmt_time(when, sizeof(when), c->ctx->info, ex->start, 0);
+	count_api(c, t);
+	sess = cx_sessions_turn(c->sessions, t, &is_new);
+	cx_fmt_time(when, sizeof(when), c->ctx->info, ex->nws > 0 &&
+	    t->t_request > 0 ? t->t_request : ex->start, 0);
 	status_str(ex, st, sizeof(st));
-	cx_view_body(&v, &ex->req);
-	if (v.kind == CX_VIEW_JSON)
-		body = cJSON_ParseWithLength((const char *)v.p, v.n);
-	model = jstr(body, "model");
-	if (model == NULL && ex->has_resp && ex->resp.sse) {
-		response_model(ex, rmodel, sizeof(rmodel));
-		if (rmodel[0] != '\0')
-			model = rmodel;
-	}
 	if (c->md) {
 		fprintf(c->f, "\n### Turn %zu\n\n", c->turns);
 		fprintf(c->f, "- %s, model ", when);
-		inl(c, model ? model : "(unknown)");
-		fprintf(c->f, ", exchange #%" PRIu64 " \\(", ex->id);
-		inl(c, ex->req.method);
-		fputc(' ', c->f);
-		inl_url(c, ex->req.target);
-		fprintf(c->f, " &rarr; %s\\)\n", st);
-	} else {
+	} else
 		fprintf(c->f, "== Turn %zu  %s  ", c->turns, when);
-		inl(c, model ? model : "(unknown model)");
-		fprintf(c->f, "  (exchange #%" PRIu64 ", ", ex->id);
-		inl(c, ex->req.method);
-		fputc(' ', c->f);
-		inl_url(c, ex->req.target);
-		fprintf(c->f, " -> %s)\n", st);
+	inl(c, model ? model : "(unknown model)");
+	if (t->model != NULL && t->model_answered != NULL &&
+	    strcmp(t->model, t->model_answered) != 0) {
+		fputs(" (answered by ", c->f);
+		inl(c, t->model_answered);
+		fputc(')', c->f);
 	}
-	session(c, ex, body);
-	show_problems(c, ex);
-	if (v.error != NULL) {
-		item_line(c);
-		fputs("request body could not be decoded: ", c->f);
-		inl(c, v.error);
-		fputc('\n', c->f);
-	} else if (!cJSON_IsObject(body)) {
-		item_line(c);
-		fputs("request body is not a JSON object\n", c->f);
-	}
-	input = cJSON_GetObjectItemCaseSensitive(body, "input");
-	if (cJSON_IsString(input)) {
-		heading(c, ">>", "user (input)", NULL, NULL);
-		prose(c, input->valuestring, strlen(input->valuestring));
-	}
-	if (cJSON_IsObject(body))
-		show_tools(c, cJSON_GetObjectItemCaseSensitive(body, "tools"));
-	if (cJSON_IsArray(input))
-		show_input(c, input, !c->cur->seen);
-	else if (input != NULL && !cJSON_IsString(input)) {
-		heading(c, ">>", "input (not a list)", NULL, NULL);
-		code_cjson(c, input);
-	}
-	if (ex->has_resp && ex->resp.sse)
-		show_stream(c, ex, outputs);
+	fprintf(c->f, c->md ? ", %s" : "  %s", t->api ? t->api : "?");
+	if (t->warmup)
+		fputs(c->md ? " \\(warm\\-up\\)" : " (warm-up)", c->f);
+	fprintf(c->f, c->md ? ", exchange #%" PRIu64 " \\(" :
+	    "  (exchange #%" PRIu64 ", ", ex->id);
+	inl(c, ex->req.method);
+	fputc(' ', c->f);
+	inl_url(c, ex->req.target);
+	if (ex->nws > 0)
+		fprintf(c->f, c->md ? ", WebSocket request %zu\\)\n" :
+		    ", WebSocket request %zu)\n", t->index + 1);
 	else
-		show_plain_response(c, ex);
-	/* This turn becomes the previous one. */
-	remember_turn(c->cur, cJSON_IsArray(input) ? input : NULL, outputs);
-	cJSON_Delete(outputs);
-	cJSON_Delete(body);
-	cx_view_free(&v);
+		fprintf(c->f, c->md ? " &rarr; %s\\)\n" : " -> %s)\n", st);
+	show_session(c, t, sess);
+	if (t->index == 0)
+		show_problems(c, ex);
+	if (t->error != NULL) {
+		item_line(c);
+		fputs(c->md ? "**error:** " : "!! error: ", c->f);
+		inl(c, t->error);
+		fputc('\n', c->f);
+	}
+	if (t->note != NULL)
+		note_line(c, "note: ", t->note);
+	sess_room(c, sess);
+	show_all_instructions(c, t, sess);
+	show_tools(c, t, sess);
+	for (size_t i = 0; i < t->input.n; i++) {
+		const struct cx_item *it = &t->input.v[i];
+
+		if (it->fresh)
+			show_item(c, it, ">>");
+		else if (it->kind == CX_ITEM_TOOL_CALL && it->call_id &&
+		    it->name)
+			cx_strmap_put(c->calls, it->call_id, it->name);
+	}
+	for (size_t i = 0; i < t->output.n; i++)
+		show_item(c, &t->output.v[i], "<<");
+	show_end(c, t);
 	fputc('\n', c->f);
 }
 
@@ -1224,6 +782,8 @@ cx_conv_new(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 	c->ctx = ctx;
 	c->md = markdown;
 	c->calls = cx_strmap_new(MAX_CALLS);
+	c->sessions = cx_sessions_new();
+	cx_usage_init(&c->usage);
 	cx_buf_init(&c->rb, 0);
 	if (!markdown) {
 		fputs("cxrec conversation ", f);
@@ -1233,30 +793,12 @@ cx_conv_new(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 	return c;
 }
 
-/* A turn on a WebSocket (wsturns.h): as a POST's. */
-static void
-ws_turn(void *arg, const struct cx_exchange *t)
-{
-	struct cx_conv *c = arg;
-
-	if (c->in_list)
-		fputc('\n', c->f);
-	turn(c, t);
-	c->in_list = 0;
-}
-
 void
 cx_conv_exchange(struct cx_conv *c, const struct cx_exchange *ex)
 {
-	if (ex->nws > 0 && cx_ws_turns(ex, ws_turn, c) > 0)
+	c->ex = ex;
+	if (cx_conv_turns(ex, turn, c) > 0)
 		return;
-	if (is_turn(ex)) {
-		if (c->in_list)
-			fputc('\n', c->f);
-		turn(c, ex);
-		c->in_list = 0;
-		return;
-	}
 	if (c->md && !c->in_list && c->turns > 0)
 		fputc('\n', c->f);
 	c->in_list = 1;
@@ -1273,21 +815,24 @@ cx_conv_end(struct cx_conv *c)
 		fputc('\n', f);
 	if (c->md)
 		fputs("- ", f);
-	fprintf(f, "%zu turn%s, %zu other exchange%s", c->turns,
-	    c->turns == 1 ? "" : "s", c->others, c->others == 1 ? "" : "s");
-	if (c->turns > 0)
-		fprintf(f, "; tokens: input %.0f (cached %.0f), output %.0f "
-		    "(reasoning %.0f)", c->tok_in, c->tok_cached, c->tok_out,
-		    c->tok_reason);
-	fputc('\n', f);
-	for (size_t i = 0; i < c->nsess; i++) {
-		free(c->sess[i].key);
-		free(c->sess[i].known);
-		free(c->sess[i].prev_tools);
+	fprintf(f, "%zu turn%s", c->turns, c->turns == 1 ? "" : "s");
+	for (size_t i = 0; i < c->napis; i++)
+		fprintf(f, "%s%s %zu", i == 0 ? " (" : ", ", c->apis[i].name,
+		    c->apis[i].turns);
+	fprintf(f, "%s, %zu other exchange%s", c->napis > 0 ? ")" : "",
+	    c->others, c->others == 1 ? "" : "s");
+	if (c->turns > 0) {
+		fputs("; tokens: ", f);
+		usage_text(f, &c->usage);
 	}
-	free(c->sess);
-	free(c->slot);
-	free(c->last_key);
+	fputc('\n', f);
+	for (size_t i = 0; i < c->ntools; i++)
+		free(c->tools[i]);
+	free(c->tools);
+	for (size_t i = 0; i < c->ntools; i++)
+		free(c->ins[i].h);
+	free(c->ins);
+	cx_sessions_free(c->sessions);
 	cx_strmap_free(c->calls);
 	cx_buf_free(&c->rb);
 	free(c);

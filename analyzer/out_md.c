@@ -23,7 +23,8 @@
 #include "output.h"
 #include "redact.h"
 #include "view.h"
-#include "wsturns.h"
+#include "conv.h"
+#include "ws.h"
 
 #define MAX_PATHS       2000    /* distinct key paths a table */
 #define MAX_ENDPOINTS   500
@@ -245,14 +246,32 @@ endpoint_key(struct cx_buf *b, const struct cx_exchange *ex)
 	}
 }
 
-struct usage {
-	double           in, cached, out, reasoning, total;
-};
-
+/* A turn's aggregates (its items are not kept). */
 struct usage_row {
 	uint64_t         id;            /* the exchange */
-	struct usage     u;
+	size_t           index;         /* its turn within the exchange */
+	int              ws;            /* on a WebSocket */
+	const char      *api;           /* the adapter's name (static) */
+	char            *model;         /* asked for, or answered; or NULL */
+	char            *answered;      /* answered, when not the one asked */
+	int              warmup;
+	struct cx_usage  u;
+	double           first_ms;      /* first token after the request; -1 */
 };
+
+/* A session's or an API's sums. */
+struct usage_sum {
+	char            *key;           /* session key, or NULL */
+	size_t           num;           /* the session's number */
+	uint32_t         pid;           /* a session without key: its pid */
+	const char      *api;           /* static */
+	const char      *title;         /* the API's title (static) */
+	size_t           turns;
+	size_t           with_usage;    /* turns whose usage is known */
+	struct cx_usage  u;
+};
+
+#define MAX_SESSIONS    1000    /* rows of the sessions' table */
 
 /* Grow an array of n elements (capacity *a) to hold one more. */
 static void *
@@ -279,9 +298,18 @@ struct stats {
 	size_t           exchanges;
 	size_t           errors;
 	int64_t          end;           /* the last time seen */
-	struct usage_row *usage;        /* exchanges with token usage */
+	struct usage_row *usage;        /* every model API turn */
 	size_t           nusage;
 	size_t           ausage;
+	struct usage_sum *sess;         /* by session (cx_sessions' numbers) */
+	size_t           nsess;
+	uint64_t         sess_other;    /* turns of sessions past MAX_SESSIONS */
+	struct usage_sum *apis;         /* by API */
+	size_t           napis;
+	struct cx_usage  all;
+	struct cx_sessions *sessions;
+	const struct cx_exchange *ex;   /* the exchange being counted */
+	uint64_t         done;          /* SSE "data: [DONE]" stream ends */
 	struct pid_ex {                 /* each exchange's process */
 		uint32_t         pid;
 		uint64_t         id;
@@ -353,8 +381,6 @@ body_paths(struct cx_keypaths *kp, const struct cx_msg *m)
 	cx_view_free(&v);
 }
 
-static int exchange_usage(const struct cx_exchange *ex, struct usage *u);
-
 static void
 stats_init(struct stats *s, const struct cx_out_ctx *ctx)
 {
@@ -362,41 +388,148 @@ stats_init(struct stats *s, const struct cx_out_ctx *ctx)
 	s->req_kp = cx_keypaths_new(MAX_PATHS, ctx->redact);
 	s->resp_kp = cx_keypaths_new(MAX_PATHS, ctx->redact);
 	s->end = ctx->info->monotonic_ns;
+	s->sessions = cx_sessions_new();
+	cx_usage_init(&s->all);
 }
 
-static void stats_add(struct stats *s, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex, struct cx_buf *key);
+static int
+usage_known(const struct cx_usage *u)
+{
+	return u->input >= 0 || u->output >= 0 || u->cached >= 0 ||
+	    u->cache_write >= 0 || u->reasoning >= 0 || u->api_total >= 0;
+}
 
-/* A turn on a WebSocket: its payloads and events, as a POST's. */
-struct ws_stats {
-	struct stats            *s;
-	const struct cx_out_ctx *ctx;
-};
+/* The row of sums for (api, num) in *v (any api when NULL), added if
+ * there is room. */
+static struct usage_sum *
+usage_sum(struct usage_sum **v, size_t *n, size_t max, const char *api,
+    size_t num)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].num == num && (api == NULL ||
+		    strcmp((*v)[i].api, api) == 0))
+			return &(*v)[i];
+	if (*n >= max)
+		return NULL;
+	*v = xreallocarray(*v, *n + 1, sizeof(**v));
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].api = api != NULL ? api : "?";
+	(*v)[*n].num = num;
+	cx_usage_init(&(*v)[*n].u);
+	return &(*v)[(*n)++];
+}
 
 static void
-ws_stats_turn(void *arg, const struct cx_exchange *t)
+sum_turn(struct usage_sum *m, const struct cx_turn *t)
 {
-	struct ws_stats *w = arg;
-	struct usage u;
+	m->turns++;
+	m->with_usage += usage_known(&t->usage);
+	cx_usage_add(&m->u, &t->usage);
+}
 
-	body_paths(w->s->req_kp, &t->req);
-	for (size_t j = 0; j < t->resp.nevents; j++) {
-		const struct cx_event *ev = &t->resp.events[j];
-		struct evtype *et = evtype(w->s, ev->event, w->ctx->redact);
+/*
+ * A model API turn (cx_turn_fn): its usage, model and first-token time
+ * taken, its session's and API's sums added to; the turn itself (its
+ * items) is freed by the adapter when this returns.
+ */
+static void
+usage_turn(void *arg, struct cx_turn *t)
+{
+	struct stats *s = arg;
+	const struct cx_api *api = cx_api_of(s->ex);
+	const char *name = t->api != NULL ? t->api : "?";
+	const char *model = t->model != NULL ? t->model : t->model_answered;
+	struct usage_row *r;
+	struct usage_sum *m;
+	size_t num;
+	int is_new = 0;
 
-		if (et == NULL) {
-			w->s->ev_other++;
+	s->usage = grow(s->usage, s->nusage, &s->ausage, sizeof(*s->usage));
+	r = &s->usage[s->nusage++];
+	memset(r, 0, sizeof(*r));
+	r->id = s->ex->id;
+	r->index = t->index;
+	r->ws = s->ex->nws > 0;
+	r->api = name;
+	r->model = model != NULL ? xstrdup(model) : NULL;
+	if (t->model != NULL && t->model_answered != NULL &&
+	    strcmp(t->model, t->model_answered) != 0)
+		r->answered = xstrdup(t->model_answered);
+	r->warmup = t->warmup;
+	r->u = t->usage;
+	r->first_ms = t->t_first_token > 0 && t->t_request > 0 ?
+	    cx_ms(t->t_first_token - t->t_request) : -1;
+	cx_usage_add(&s->all, &t->usage);
+
+	num = cx_sessions_turn(s->sessions, t, &is_new);
+	if ((m = usage_sum(&s->sess, &s->nsess, MAX_SESSIONS, NULL, num)) ==
+	    NULL)
+		s->sess_other++;
+	else {
+		if (m->turns == 0) {
+			m->api = name;
+			m->key = t->session != NULL ? xstrdup(t->session) :
+			    NULL;
+			m->pid = s->ex->pid;
+		}
+		sum_turn(m, t);
+	}
+	if ((m = usage_sum(&s->apis, &s->napis, MAX_ENDPOINTS, name, 0)) !=
+	    NULL) {
+		m->title = api != NULL ? api->title : name;
+		sum_turn(m, t);
+	}
+}
+
+/* Is this event OpenAI's end of stream, "data: [DONE]"? */
+static int
+stream_done(const struct cx_event *ev)
+{
+	return !ev->partial && ev->data_len == 6 &&
+	    memcmp(ev->data, "[DONE]", 6) == 0;
+}
+
+/* An event (or a WebSocket message) of type name into its counts. */
+static void
+count_event(struct stats *s, const struct cx_out_ctx *ctx, const char *name,
+    const char *data, size_t len)
+{
+	struct evtype *et = evtype(s, name, ctx->redact);
+
+	if (et == NULL) {
+		s->ev_other++;
+		return;
+	}
+	et->n++;
+	if (cx_json_check(data, len, 0))
+		cx_keypaths_add_text(et->kp, data, len);
+}
+
+/*
+ * A WebSocket's messages, generic JSON: the client's text messages as
+ * request bodies, the server's as events named by their "type" member
+ * ("message" when they have none).
+ */
+static void
+ws_stats(struct stats *s, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex)
+{
+	for (size_t i = 0; i < ex->nws; i++) {
+		const struct cx_wsmsg *w = &ex->ws[i];
+		cJSON *o;
+		const cJSON *type;
+
+		if (w->opcode != 0x1 || !cx_json_check(w->data, w->len, 0))
+			continue;
+		if (w->dir == CX_WS_CLIENT) {
+			cx_keypaths_add_text(s->req_kp, w->data, w->len);
 			continue;
 		}
-		et->n++;
-		if (cx_json_check(ev->data, ev->data_len, 0))
-			cx_keypaths_add_text(et->kp, ev->data, ev->data_len);
-	}
-	if (exchange_usage(t, &u)) {
-		w->s->usage = grow(w->s->usage, w->s->nusage, &w->s->ausage,
-		    sizeof(*w->s->usage));
-		w->s->usage[w->s->nusage].id = t->id;
-		w->s->usage[w->s->nusage++].u = u;
+		o = cJSON_ParseWithLength(w->data, w->len);
+		type = cJSON_GetObjectItemCaseSensitive(o, "type");
+		count_event(s, ctx, cJSON_IsString(type) ? type->valuestring :
+		    "message", w->data, w->len);
+		cJSON_Delete(o);
 	}
 }
 
@@ -406,7 +539,6 @@ stats_add(struct stats *s, const struct cx_out_ctx *ctx,
     const struct cx_exchange *ex, struct cx_buf *key)
 {
 	struct endpoint *e;
-	struct usage u;
 
 	s->exchanges++;
 	later(&s->end, ex->start);
@@ -443,35 +575,22 @@ stats_add(struct stats *s, const struct cx_out_ctx *ctx,
 		s->pidex[s->npidex].pid = ex->pid;
 		s->pidex[s->npidex++].id = ex->id;
 	}
-	if (ex->nws > 0) {
-		/* Its turns' payloads, events, usage, as a POST's would be. */
-		struct ws_stats w = { s, ctx };
-
-		if (cx_ws_turns(ex, ws_stats_turn, &w) > 0)
-			return;
-	}
 	if (ex->has_req)
 		body_paths(s->req_kp, &ex->req);
 	if (ex->has_resp && !ex->resp.sse)
 		body_paths(s->resp_kp, &ex->resp);
 	for (size_t j = 0; ex->has_resp && j < ex->resp.nevents; j++) {
 		const struct cx_event *ev = &ex->resp.events[j];
-		struct evtype *t = evtype(s, ev->event, ctx->redact);
 
-		if (t == NULL) {
-			s->ev_other++;
-			continue;
-		}
-		t->n++;
-		if (cx_json_check(ev->data, ev->data_len, 0))
-			cx_keypaths_add_text(t->kp, ev->data, ev->data_len);
+		if (stream_done(ev))
+			s->done++;
+		else
+			count_event(s, ctx, ev->event, ev->data, ev->data_len);
 	}
-	if (exchange_usage(ex, &u)) {
-		s->usage = grow(s->usage, s->nusage, &s->ausage,
-		    sizeof(*s->usage));
-		s->usage[s->nusage].id = ex->id;
-		s->usage[s->nusage++].u = u;
-	}
+	ws_stats(s, ctx, ex);
+	s->ex = ex;
+	cx_conv_turns(ex, usage_turn, s);
+	s->ex = NULL;
 }
 
 /* The notes' times count for the end of the trace too. */
@@ -499,7 +618,16 @@ stats_free(struct stats *s)
 	free(s->ev);
 	cx_keypaths_free(s->req_kp);
 	cx_keypaths_free(s->resp_kp);
+	for (size_t i = 0; i < s->nusage; i++) {
+		free(s->usage[i].model);
+		free(s->usage[i].answered);
+	}
 	free(s->usage);
+	for (size_t i = 0; i < s->nsess; i++)
+		free(s->sess[i].key);
+	free(s->sess);
+	free(s->apis);
+	cx_sessions_free(s->sessions);
 	free(s->pidex);
 }
 
@@ -727,83 +855,161 @@ warnings(FILE *f, const struct cx_out_ctx *ctx)
 
 /* --- statistics ------------------------------------------------------ */
 
-/* o.a (or o.a.b) as a number, 0 when it is not one. */
-static double
-num(const cJSON *o, const char *a, const char *b)
+/* A token count: "?" when unknown. */
+static void
+count(FILE *f, int64_t n)
 {
-	const cJSON *v = cJSON_GetObjectItem(o, a);
-
-	if (b != NULL)
-		v = cJSON_GetObjectItem(v, b);
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+	if (n < 0)
+		fputs("?", f);
+	else
+		fprintf(f, "%" PRId64, n);
 }
 
-static int
-add_usage(struct usage *u, const cJSON *us)
+/* "| input | cached | cache write | output | reasoning | total" */
+static void
+usage_cells(FILE *f, const struct cx_usage *u, int api_total)
 {
-	u->in += num(us, "input_tokens", NULL);
-	u->cached += num(us, "input_tokens_details", "cached_tokens");
-	u->out += num(us, "output_tokens", NULL);
-	u->reasoning += num(us, "output_tokens_details", "reasoning_tokens");
-	u->total += num(us, "total_tokens", NULL);
-	return 1;
+	const int64_t v[] = { u->input, u->cached, u->cache_write, u->output,
+	    u->reasoning, cx_usage_total(u) };
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		fputs(" | ", f);
+		count(f, v[i]);
+	}
+	if (api_total && u->api_total >= 0 && u->api_total != v[5])
+		fprintf(f, " (API: %" PRId64 ")", u->api_total);
 }
 
-/*
- * The response.usage of the exchange's response.completed events, or for
- * a response not streamed, the usage of its JSON body.
- */
-static int
-exchange_usage(const struct cx_exchange *ex, struct usage *u)
+#define USAGE_COLS      "input | cached | cache write | output | " \
+			"reasoning | total"
+#define USAGE_ALIGN     "---:|---:|---:|---:|---:|---:"
+
+static void
+usage_turns(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
 {
-	int found = 0;
+	fputs("| turn | exchange | API | model | " USAGE_COLS " | first "
+	    "token (ms) |\n|---:|---|---|---|" USAGE_ALIGN "|---:|\n", f);
+	for (size_t i = 0; i < s->nusage; i++) {
+		const struct usage_row *r = &s->usage[i];
 
-	memset(u, 0, sizeof(*u));
-	for (size_t i = 0; ex->has_resp && i < ex->resp.nevents; i++) {
-		const struct cx_event *e = &ex->resp.events[i];
-		cJSON *o;
-		const cJSON *us;
-
-		if (strcmp(e->event, "response.completed") != 0)
-			continue;
-		o = cJSON_ParseWithLength(e->data, e->data_len);
-		us = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "response"),
-		    "usage");
-		if (cJSON_IsObject(us))
-			found = add_usage(u, us);
-		cJSON_Delete(o);
+		fprintf(f, "| %zu | [#%" PRIu64 "](#exchange-%" PRIu64 ")", i + 1,
+		    r->id, r->id);
+		if (r->ws)
+			fprintf(f, " request %zu", r->index + 1);
+		fputs(" | ", f);
+		rtext(f, ctx, r->api, 0, 0);
+		if (r->warmup)
+			fputs(" \\(warm\\-up\\)", f);
+		fputs(" | ", f);
+		if (r->model != NULL)
+			rtext(f, ctx, r->model, 0, 0);
+		else
+			fputs("?", f);
+		if (r->answered != NULL) {
+			fputs(" \\(answered by ", f);
+			rtext(f, ctx, r->answered, 0, 0);
+			fputs("\\)", f);
+		}
+		usage_cells(f, &r->u, 1);
+		if (r->first_ms >= 0)
+			fprintf(f, " | %.1f |\n", r->first_ms);
+		else
+			fputs(" | ? |\n", f);
 	}
-	if (!found && ex->has_resp && !ex->resp.sse) {
-		/* A response not streamed: the body is the response. */
-		struct cx_view v;
-		cJSON *o = NULL;
-
-		cx_view_body(&v, &ex->resp);
-		if (v.kind == CX_VIEW_JSON)
-			o = cJSON_ParseWithLength((const char *)v.p, v.n);
-		if (cJSON_IsObject(cJSON_GetObjectItem(o, "usage")) &&
-		    cJSON_IsNumber(cJSON_GetObjectItem(cJSON_GetObjectItem(o,
-		    "usage"), "input_tokens")))
-			found = add_usage(u, cJSON_GetObjectItem(o, "usage"));
-		cJSON_Delete(o);
-		cx_view_free(&v);
-	}
-	return found;
+	fputs("| **all** | | |", f);
+	usage_cells(f, &s->all, 0);
+	fputs(" | |\n\n", f);
 }
 
 static void
-usage_row(FILE *f, const char *what, const struct usage *u)
+usage_sessions(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
 {
-	fprintf(f, "| %s | %.0f | %.0f | %.0f | %.0f | %.0f |\n", what, u->in,
-	    u->cached, u->out, u->reasoning, u->total);
+	fputs("By session (the agent's session key; without one, by process "
+	    "and API):\n\n| session | API | turns | " USAGE_COLS " |\n"
+	    "|---|---|---:|" USAGE_ALIGN "|\n", f);
+	for (size_t i = 0; i < s->nsess; i++) {
+		const struct usage_sum *m = &s->sess[i];
+
+		fprintf(f, "| %zu: ", m->num);
+		if (m->key != NULL)
+			rtext(f, ctx, m->key, 0, 0);
+		else if (m->pid != 0)
+			fprintf(f, "no key, pid %" PRIu32, m->pid);
+		else
+			fputs("no key, no pid", f);
+		fputs(" | ", f);
+		rtext(f, ctx, m->api, 0, 0);
+		fprintf(f, " | %zu", m->turns);
+		usage_cells(f, &m->u, 0);
+		fputs(" |\n", f);
+	}
+	fputc('\n', f);
+	if (s->sess_other > 0)
+		fprintf(f, "*%" PRIu64 " more turns, of sessions past the first "
+		    "%d, are not in the table.*\n\n", s->sess_other,
+		    MAX_SESSIONS);
+}
+
+static void
+usage_apis(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
+{
+	fputs("By API (from each API's own usage fields):\n\n", f);
+	for (size_t i = 0; i < s->napis; i++) {
+		const struct usage_sum *m = &s->apis[i];
+
+		fputs("- ", f);
+		rtext(f, ctx, m->title, 0, 0);
+		fputs(" \\(", f);
+		rtext(f, ctx, m->api, 0, 0);
+		fprintf(f, "\\): %zu turn%s, ", m->turns, m->turns == 1 ? "" :
+		    "s");
+		if (m->with_usage == m->turns)
+			fputs(m->turns == 1 ? "with usage" : "all with usage",
+			    f);
+		else if (m->with_usage == 0)
+			fputs("no usage reported", f);
+		else
+			fprintf(f, "%zu with usage, %zu without", m->with_usage,
+			    m->turns - m->with_usage);
+		if (m->with_usage > 0) {
+			fputs("; input ", f);
+			count(f, m->u.input);
+			fputs(", output ", f);
+			count(f, m->u.output);
+			fputs(", total ", f);
+			count(f, cx_usage_total(&m->u));
+		}
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+}
+
+static void
+usage(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
+{
+	fputs("### Token usage\n\n", f);
+	if (s->nusage == 0) {
+		fputs("No model API call: no exchange is a request of an API "
+		    "cxrec understands (docs/conversation.md).\n\n", f);
+		return;
+	}
+	fputs("Per turn (one a model API call; one a request on a WebSocket), "
+	    "from each API's own usage fields, one definition for all "
+	    "(docs/conversation.md): input is every input token (cached and "
+	    "cache writes included), output every output token (reasoning "
+	    "included), total = input + output (the API's own total in "
+	    "parentheses where it differs); `?`: the API did not say.  "
+	    "First token: from the request's last byte to the first output "
+	    "event.\n\n", f);
+	usage_turns(f, ctx, s);
+	usage_sessions(f, ctx, s);
+	usage_apis(f, ctx, s);
 }
 
 static void
 statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 {
-	struct usage sum;
-	int any = 0;
-	char a[32], b[32], what[64];
+	char a[32], b[32];
 
 	fputs("## Statistics\n\n### Endpoints\n\n", f);
 	if (s->nep == 0)
@@ -847,33 +1053,7 @@ statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 		fprintf(f, "*%" PRIu64 " more exchanges, past %d endpoints, "
 		    "are not in the table.*\n\n", s->ep_other, MAX_ENDPOINTS);
 
-	fputs("### Token usage\n\n", f);
-	memset(&sum, 0, sizeof(sum));
-	for (size_t i = 0; i < s->nusage; i++) {
-		const struct usage *u = &s->usage[i].u;
-
-		if (!any)
-			fputs("From the `response.usage` of each "
-			    "`response.completed` event (the body's `usage` "
-			    "for a response not streamed).\n\n"
-			    "| exchange | input | cached input | output | "
-			    "reasoning | total |\n"
-			    "|---|---:|---:|---:|---:|---:|\n", f);
-		any = 1;
-		snprintf(what, sizeof(what), "[#%" PRIu64 "](#exchange-%"
-		    PRIu64 ")", s->usage[i].id, s->usage[i].id);
-		usage_row(f, what, u);
-		sum.in += u->in;
-		sum.cached += u->cached;
-		sum.out += u->out;
-		sum.reasoning += u->reasoning;
-		sum.total += u->total;
-	}
-	if (any) {
-		usage_row(f, "**total**", &sum);
-		fputc('\n', f);
-	} else
-		fputs("No `response.completed` event with usage.\n\n", f);
+	usage(f, ctx, s);
 
 	fputs("### SSE event types\n\n", f);
 	if (s->nev == 0)
@@ -890,6 +1070,10 @@ statistics(FILE *f, const struct cx_out_ctx *ctx, struct stats *s)
 	if (s->ev_other > 0)
 		fprintf(f, "*%" PRIu64 " more events, of types past the first "
 		    "%d, are not counted.*\n\n", s->ev_other, MAX_EVENT_TYPES);
+	if (s->done > 0)
+		fprintf(f, "%" PRIu64 " stream%s ended with `data: [DONE]` (the "
+		    "stream's end, not an event: not counted above).\n\n",
+		    s->done, s->done == 1 ? "" : "s");
 }
 
 /* --- processes ------------------------------------------------------- */

@@ -33,3 +33,20 @@ print(sorted(set(json.loads(l)["path"] for l in open(sys.argv[2]) if json.loads(
 		done
 	done
 }
+
+# check_conversation TRACE API TOOL: the conversation view shows the
+# session as the model saw it: the prompt, the tool call with its
+# arguments, the tool's output sent back, the final answer, and each
+# turn's usage, for adapter API (conv.h).
+check_conversation() {
+	local trace=$1 api=$2 tool=$3 conv
+	conv=$("$CXREC" decode -f conversation "$trace") || fail "decode -f conversation"
+	assert_contains "$conv" "  $api  (exchange #" "conversation: turns of the $api adapter"
+	assert_contains "$conv" "run the tool" "conversation: the prompt"
+	assert_contains "$conv" "<< call $tool (" "conversation: the $tool call"
+	assert_contains "$conv" "echo cxrec-mock-tool-ok" "conversation: the call's arguments"
+	assert_contains "$conv" ">> tool output $tool (" "conversation: the tool's output sent back"
+	assert_contains "$conv" "Done: the tool printed cxrec-mock-tool-ok." "conversation: the final answer"
+	assert_contains "$conv" "   usage: input " "conversation: usage per turn"
+	assert_not_contains "$conv" "0 turns" "conversation: not empty"
+}

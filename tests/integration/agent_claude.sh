@@ -49,6 +49,7 @@ for mode in api-key oauth; do
 	secret=$CLAUDE_TEST_API_KEY
 	[ "$mode" = oauth ] && secret=$CLAUDE_TEST_OAUTH_TOKEN
 	check_trace "$dir/trace.bin" "$ANTHROPIC_MOCK_LOG" "$secret" "${secret:10}"
+	check_conversation "$dir/trace.bin" anthropic Bash
 	stop_anthropic_mock
 done
 

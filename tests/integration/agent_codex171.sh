@@ -77,6 +77,7 @@ assert_eq "$(jsonq "$d/t.jsonl" "[m['data']['type'] for m in $ws[0]['websocket']
 assert_contains "$(jsonq "$d/t.jsonl" "[m['data']['item']['name'] for m in $ws[0]['websocket'] if m['dir'] == 'receive' and m['opcode'] == 'text' and m['data']['type'] == 'response.output_item.done' and m['data']['item']['type'] == 'function_call']")" \
 	"exec_command" "api: the tool call"
 check_trace "$d/trace.bin" "$MOCK_LOG" "$KEY" "${KEY:12}"
+check_conversation "$d/trace.bin" responses exec_command
 
 d=$WORK/chatgpt
 run_codex "$d" chatgpt
@@ -104,6 +105,7 @@ sent=$(jsonq "$MOCK_LOG" '[a for a in (dict((k.lower(), v) for k, v in e.get("he
 sent=${sent#Bearer }
 [ "${#sent}" -gt 40 ] || fail "chatgpt: no access token seen upstream"
 check_trace "$d/trace.bin" "$MOCK_LOG" "$token" "${token:40:30}" "$sent" rt-cxrec-test-refresh-token
+check_conversation "$d/trace.bin" responses exec_command
 assert_contains "$("$CXREC" decode -f text "$d/trace.bin" | grep -m1 '"HTTPS_PROXY"')" 'cxrec:***@127.0.0.1' \
 	"the run note names the proxy without its token"
 grep -qaE 'cxrec:[0-9a-f]{32}' "$d/trace.bin" && fail "the proxy's token is in the trace file"

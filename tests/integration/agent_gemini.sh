@@ -40,4 +40,5 @@ assert_eq "$(jsonq "$dir/t.jsonl" 'len([e for e in x if ":streamGenerateContent?
 assert_contains "$(jsonq "$dir/t.jsonl" '[list(ev["data"]["candidates"][0]["content"]["parts"][0]) for e in x if "stream" in url(e) for ev in e["response"]["sse"]]')" \
 	"functionCall" "the function call's event decoded"
 check_trace "$dir/trace.bin" "$GEMINI_MOCK_LOG" "$GEMINI_TEST_API_KEY" "${GEMINI_TEST_API_KEY:8}"
+check_conversation "$dir/trace.bin" gemini run_shell_command
 echo "gemini under cxrec run: recorded"

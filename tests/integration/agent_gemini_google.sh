@@ -106,6 +106,7 @@ assert_eq "$(answers)" "tokeninfo userinfo code-assist:loadCodeAssist:new-user c
 	"google: the calls in order"
 assert_eq "$(bearer_not "$ACCESS")" "[]" "google: the cached access token on every call"
 check_trace "$dir/trace.bin" "$GEMINI_MOCK_LOG" "$ACCESS" "${ACCESS:12}" "$REFRESH" "${REFRESH:8}"
+check_conversation "$dir/trace.bin" gemini run_shell_command
 stop_gemini_mock
 echo "gemini with a Google login under cxrec run: recorded"
 

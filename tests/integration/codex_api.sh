@@ -56,4 +56,5 @@ assert_contains "$("$CXREC" decode "$WORK/trace.bin" | head -20)" "login" "text 
 # Every request the mock saw is in the trace, no error, no credential in
 # any output format.
 check_trace "$WORK/trace.bin" "$MOCK_LOG" "$KEY" "${KEY:12}"
+check_conversation "$WORK/trace.bin" responses exec_command
 echo "codex API-key run recorded and decoded"

@@ -58,4 +58,12 @@ assert_eq "$(jsonq "$WORK/r.jsonl" '[(e["source"], url(e), e["error"]) for e in 
 for f in text jsonl md har conversation; do
 	assert_not_contains "$("$CXREC" decode -f $f "$WORK/run.bin")" "$KEY" "run: decode -f $f: the key redacted"
 done
+conv=$("$CXREC" decode -f conversation "$WORK/run.bin")
+assert_contains "$conv" "  chat  (exchange #" "conversation: Chat Completions turns"
+assert_contains "$conv" "<< call run_command (call_mock_" "conversation: the streamed call, its arguments merged"
+assert_contains "$conv" "echo cxrec-mock-tool-ok" "conversation: the call's arguments"
+assert_contains "$conv" ">> tool output run_command (call_mock_" "conversation: the tool result linked to its call"
+assert_contains "$conv" "Done: the tool printed cxrec-mock-tool-ok." "conversation: the answer"
+assert_contains "$conv" "usage: input 120 (cached 0), output 24 (reasoning 0), total 144" "conversation: the usage chunk read"
+assert_not_contains "$conv" "[DONE]" "conversation: [DONE] is the stream's end, not an item"
 echo "openai SDK under cxrec run: recorded"

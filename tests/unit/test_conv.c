@@ -265,7 +265,7 @@ START_TEST(plain)
 	write_trace(tg_path);
 	out = decode(0);
 	HAS(out, "== Turn 1 ");
-	HAS(out, "gpt-5.2-codex  (exchange #1, POST /v1/responses -> 200)");
+	HAS(out, "gpt-5.2-codex  responses  (exchange #1, POST /v1/responses -> 200)");
 	t2 = strstr(out, "== Turn 2 ");
 	ck_assert_ptr_nonnull(t2);
 	HAS(t2, "(exchange #3, POST /backend-api/codex/responses -> 200)");
@@ -273,7 +273,7 @@ START_TEST(plain)
 	ORDER(out, "#2 GET /backend-api/codex/models?client_version=0.98.0 "
 	    "-> 200", "== Turn 2 ");
 	/* Turn 1's messages, once: turn 2 resends them. */
-	HAS(out, ">> developer:\n      <permissions instructions>\n");
+	HAS(out, ">> instructions developer:\n      <permissions instructions>\n");
 	ck_assert_int_eq(count(out, "<permissions instructions>"), 1);
 	HAS(out, ">> user:\n      please run <script>alert(1)</script> with "
 	    "key [REDACTED]\n");
@@ -284,16 +284,16 @@ START_TEST(plain)
 	    "web_search\n");
 	ck_assert_int_eq(count(out, "tools offered"), 1);
 	/* Turn 1's output: reasoning from the deltas, the calls. */
-	HAS(out, "<< reasoning:\n      Thinking about echo\n");
+	HAS(out, "<< reasoning (hidden; its summary):\n      Thinking about echo\n");
 	HAS(out, "<< call exec_command (call_1):\n      {\n        \"cmd\": "
 	    "\"echo hi\"\n      }\n");
-	HAS(out, "<< custom tool call apply_patch (call_2):\n      *** Begin "
+	HAS(out, "<< call apply_patch (call_2):\n      *** Begin "
 	    "Patch\n      *** Add File: a.txt\n      +hello\n      *** End "
 	    "Patch\n");
 	/* The unknown event, raw. */
-	HAS(out, "<< event response.weird_new_thing:\n");
+	HAS(out, "<< raw (event response.weird_new_thing):\n");
 	HAS(out, "\"payload\": \"xyzzy\"");
-	HAS(out, "completed: status completed, response id resp_1\n");
+	HAS(out, "stop: completed, response id resp_1\n");
 	HAS(out, "usage: input 1234 (cached 1000), output 56 (reasoning 7), "
 	    "total 1290\n");
 	ORDER(out, "usage: input 1234", "== Turn 2 ");
@@ -303,14 +303,14 @@ START_TEST(plain)
 	HAS(t2, ">> tool output apply_patch (call_2):\n      Success ``` A "
 	    "a.txt\n");
 	HASNT(t2, ">> user:");
-	HASNT(t2, "input item");
+	HASNT(t2, ">> raw");
 	HASNT(t2, "tools offered");
 	HAS(t2, "<< assistant:\n      Hello world\n");
 	HASNT(t2, "differ");
 	HAS(t2, "usage: input 2000 (cached 1500), output 10 (reasoning 0), "
 	    "total 2010\n");
-	HAS(out, "2 turns, 1 other exchange; tokens: input 3234 (cached "
-	    "2500), output 66 (reasoning 7)\n");
+	HAS(out, "2 turns (responses 2), 1 other exchange; tokens: input 3234 "
+	    "(cached 2500), output 66 (reasoning 7), total 3300\n");
 	free(out);
 
 	out = decode(1);
@@ -327,9 +327,9 @@ START_TEST(md)
 	out = markdown();
 	HAS(out, "### Turn 1\n");
 	HAS(out, "### Turn 2\n");
-	HAS(out, ", model gpt\\-5.2\\-codex, exchange #1 \\(POST "
+	HAS(out, ", model gpt\\-5.2\\-codex, responses, exchange #1 \\(POST "
 	    "/v1/responses &rarr; 200\\)\n");
-	HAS(out, "web\\_search\n\n**developer:**\n\n> &lt;permissions "
+	HAS(out, "**instructions developer:**\n\n> &lt;permissions "
 	    "instructions&gt;\n");
 	/* Nothing from the traffic can open a tag. */
 	HAS(out, "> please run &lt;script&gt;alert\\(1\\)&lt;/script&gt; "
@@ -344,7 +344,7 @@ START_TEST(md)
 	HAS(out, "```text\n*** Begin Patch\n*** Add File: a.txt\n");
 	/* A fence longer than the backticks inside. */
 	HAS(out, "````text\nSuccess ``` A a.txt\n````\n");
-	HAS(out, "**event response.weird\\_new\\_thing:**");
+	HAS(out, "**raw \\(event response.weird\\_new\\_thing\\):**");
 	HAS(out, "> Hello world");
 	HAS(out, "- usage: input 1234 (cached 1000), output 56 (reasoning 7), "
 	    "total 1290\n");
@@ -379,13 +379,13 @@ START_TEST(odd_streams)
 	out = decode(0);
 	HAS(out, "<< assistant:\n      Hi there\n");
 	HAS(out, "note: the streamed deltas differ");
-	HAS(out, "      Hi thre\n");
-	HAS(out, "<< streamed without a final item text:\n      never "
-	    "finished\n");
-	HAS(out, "<< output item brand_new_item:\n");
-	HAS(out, "no response.completed");
-	HAS(out, ">> user (input):\n      just a string\n");
-	HAS(out, "request body is not a JSON object");
+	HAS(out, "they said: Hi thre\n");
+	HAS(out, "<< assistant:\n      never finished\n   note: streamed; "
+	    "its output_item.done never came\n");
+	HAS(out, "<< raw (item brand_new_item):\n");
+	HAS(out, "the stream ended without a final status");
+	HAS(out, ">> user:\n      just a string\n");
+	HAS(out, ">> raw (the body is not JSON):\n      not json\n");
 	HAS(out, "== Turn 2 ");
 	free(out);
 }
@@ -476,18 +476,18 @@ START_TEST(odd_shapes)
 	out = decode(0);
 	HAS(out, "== Turn 2 ");
 	HAS(out, "(unknown model)");
-	HAS(out, ">> input item (no type):\n      1\n");
+	HAS(out, ">> raw (an item that is not an object):\n      1\n");
 	HAS(out, "tool output (unknown call):");
 	HAS(out, "      not json {\n");
-	HAS(out, "<< event (not a JSON object) message:\n      plain text "
-	    "with <b>\n");
-	HAS(out, ">> input (not a list):\n      {\n        \"type\": "
+	HAS(out, "<< raw (event message: not a JSON object):\n      plain "
+	    "text with <b>\n");
+	HAS(out, ">> raw (input neither text nor a list):\n      {\n        \"type\": "
 	    "\"message\"\n      }\n");
-	HAS(out, "usage: input 0 (cached 0), output 0 (reasoning 0), total 0");
+	HAS(out, "; tokens: input ?, output ?, total ?\n");
 	HAS(out, "chat_tool");
 	free(out);
 	out = markdown();
-	HAS(out, "**input item \\(no type\\):**");
+	HAS(out, "**raw \\(an item that is not an object\\):**");
 	/* in a code block, as it came */
 	HAS(out, "```text\nplain text with <b>\n```\n");
 	free(out);

@@ -289,11 +289,24 @@ START_TEST(report)
 	    "502\xc3\x97" "1 |", 41) == 0, "%.80s", l);
 	line_starting(out, "| GET /v1/files/{id}/content | 1 | 200\xc3\x97" "1 "
 	    "| 9.0 | 9.0 | 9.0 | 9.0 |");
-	/* Token usage, per exchange and summed. */
-	line_starting(out, "| [#1](#exchange-1) | 100 | 40 | 20 | 8 | 120 |");
-	line_starting(out, "| [#3](#exchange-3) | 1000 | 500 | 3 | 1 | 1003 |");
-	line_starting(out, "| [#5](#exchange-5) | 5 | 0 | 2 | 0 | 7 |");
-	line_starting(out, "| **total** | 1105 | 540 | 25 | 9 | 1130 |");
+	/* Token usage, per turn (the model's), by session, by API; unknown
+	 * counts "?"; #5 (POST /v1/responses/compact, codex's remote
+	 * compaction) is a model call with its usage in its body. */
+	line_starting(out, "| 1 | [#1](#exchange-1) | responses | "
+	    "gpt\\-5\\-codex | 100 | 40 | ? | 20 | 8 | 120 | 10.0 |");
+	line_starting(out, "| 2 | [#2](#exchange-2) | responses | ? | ? | ? | "
+	    "? | ? | ? | ? | ? |");
+	line_starting(out, "| 3 | [#3](#exchange-3) | responses | "
+	    "gpt\\-5\\-codex | 1000 | 500 | ? | 3 | 1 | 1003 | 10.0 |");
+	line_starting(out, "| 4 | [#5](#exchange-5) | responses | ? | 5 | ? | "
+	    "? | 2 | ? | 7 | ? |");
+	line_starting(out, "| **all** | | | | 1105 | 540 | ? | 25 | 9 | 1130 "
+	    "| |");
+	line_starting(out, "| 1: no key, pid 4242 | responses | 2 | 1100 | 540 "
+	    "| ? | 23 | 9 | 1123 |");
+	line_starting(out, "- OpenAI Responses \\(responses\\): 4 turns, 3 "
+	    "with usage, 1 without; input 1105, output 25, total 1130\n");
+	ck_assert_ptr_null(strstr(out, "response.completed` event with usage"));
 	line_starting(out, "| usage.input\\_tokens | number | 1 | 5 |");
 	/* Event types. */
 	line_starting(out, "| response.output\\_text.delta | 4 |");
