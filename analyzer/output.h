@@ -3,7 +3,8 @@
  *
  * out_jsonl.c writes one JSON object a line per exchange (docs/jsonl.md);
  * out_text.c a listing for people; out_md.c a Markdown report; out_har.c
- * HAR 1.2; out_conv.c codex's turns.  All redact unless told not to.
+ * HAR 1.2; out_conv.c the conversation, turn by turn (conv.h).  All redact
+ * unless told not to.
  */
 #ifndef CX_OUTPUT_H
 #define CX_OUTPUT_H
@@ -59,7 +60,7 @@ void     cx_out_all(const struct cx_out_format *fmt, FILE *f,
     const struct cx_out_ctx *ctx);
 
 /*
- * The codex view (out_conv.c) as a part: plain text, or with markdown set,
+ * The conversation view (out_conv.c) as a part: plain text, or with markdown set,
  * Markdown (escaped) for the report's "Conversation" section.  conv_end
  * writes the summary line and frees c.
  */
@@ -68,7 +69,7 @@ struct cx_conv *cx_conv_new(FILE *f, const struct cx_out_ctx *ctx,
     int markdown);
 void     cx_conv_exchange(struct cx_conv *c, const struct cx_exchange *ex);
 void     cx_conv_end(struct cx_conv *c);
-/* All of ctx->r's exchanges through the codex view. */
+/* All of ctx->r's exchanges through the conversation view. */
 void     cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx,
     int markdown);
 
