@@ -221,6 +221,31 @@ cx_conv_body_json(const struct cx_msg *m, const char **why)
 
 /* --- usage -------------------------------------------------------------- */
 
+int64_t
+cx_conv_count(const cJSON *v)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 &&
+	    v->valuedouble <= (double)CX_COUNT_MAX))
+		return -1;
+	return (int64_t)v->valuedouble;
+}
+
+long
+cx_conv_index(const cJSON *v)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 &&
+	    v->valuedouble <= 1e6))
+		return -1;
+	return (long)v->valuedouble;
+}
+
+/* a + b, both >= 0, saturating at INT64_MAX. */
+static int64_t
+sat_add(int64_t a, int64_t b)
+{
+	return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
 void
 cx_usage_init(struct cx_usage *u)
 {
@@ -233,7 +258,8 @@ cx_usage_total(const struct cx_usage *u)
 {
 	if (u->input < 0 && u->output < 0)
 		return -1;
-	return (u->input > 0 ? u->input : 0) + (u->output > 0 ? u->output : 0);
+	return sat_add(u->input > 0 ? u->input : 0, u->output > 0 ?
+	    u->output : 0);
 }
 
 static void
@@ -241,7 +267,7 @@ add1(int64_t *a, int64_t b)
 {
 	if (b < 0)
 		return;
-	*a = *a < 0 ? b : *a + b;
+	*a = *a < 0 ? b : sat_add(*a, b);
 }
 
 void

@@ -72,6 +72,9 @@ struct cx_item {
 	 * omitted): text then holds a summary if any, else is "". */
 	int              hidden;
 	char            *note;          /* a problem with it, or NULL */
+	/* call_id was made up or borrowed by the adapter (the API gave the
+	 * item none): it is no part of the item's identity. */
+	int              call_id_derived;
 	/* Set by cx_sessions_turn: new since the session's previous turn. */
 	int              fresh;
 };
@@ -174,6 +177,15 @@ struct cJSON *cx_conv_body_json(const struct cx_msg *m, const char **why);
 
 /* --- usage ------------------------------------------------------------ */
 
+/* Counts are at most CX_COUNT_MAX: sums of any number of turns stay far
+ * from int64_t's end (they saturate there). */
+#define CX_COUNT_MAX    INT64_C(1000000000000000)
+
+/* A JSON number as a token count: 0 ... CX_COUNT_MAX, else -1. */
+int64_t  cx_conv_count(const struct cJSON *v);
+/* A JSON number as an index: 0 ... 1,000,000, else -1. */
+long     cx_conv_index(const struct cJSON *v);
+
 void     cx_usage_init(struct cx_usage *u);     /* every count unknown */
 /* input + output, unknown parts as 0; -1 when both are unknown. */
 int64_t  cx_usage_total(const struct cx_usage *u);
@@ -185,9 +197,14 @@ void     cx_usage_add(struct cx_usage *a, const struct cx_usage *b);
 /*
  * Turns grouped into sessions: by t->session where the agent sends one,
  * else by process and API.  cx_sessions_turn marks each of t's input
- * items fresh when it is new since the session's previous turn (by the
- * API's item ids, else by content: agents resend the whole history), and
- * returns the session's number (1, 2, ...) and whether it is new.
+ * items fresh when it is new since the previous turn of the same thread of
+ * the session (the thread whose previous turn the input repeats most: a
+ * side call such as gemini-cli's router is a thread of its own), by the
+ * API's item ids, else
+ * by content (agents resend the whole history); and returns the session's
+ * number (1, 2, ...) and whether it is new.  At most 4096 sessions and 4
+ * threads each are remembered (memory stays bounded); a forgotten one
+ * starts afresh under a new number.
  */
 struct cx_sessions;
 struct cx_sessions *cx_sessions_new(void);

@@ -66,11 +66,7 @@ jstr(const cJSON *o, const char *key)
 static int64_t
 jcount(const cJSON *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > 9e15)
-		return -1;
-	return (int64_t)v->valuedouble;
+	return cx_conv_count(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
 /* Add an item whose text is JSON v printed (malloc'd, freed here). */
@@ -657,7 +653,7 @@ delta(struct stream *s, const struct cx_event *ev, const cJSON *o)
 		return;
 	}
 	/* a signature only seals the thinking: nothing to show */
-	sb = sblock_of(s, (long)ix->valuedouble, 1);
+	sb = sblock_of(s, cx_conv_index(ix), 1);
 	cx_buf_adds(&sb->text, p);
 	if (s->t->t_first_token == 0)
 		s->t->t_first_token = ev->ts;
@@ -687,9 +683,9 @@ one_event(struct stream *s, const struct cx_event *ev, struct ausage *au)
 		message_head(t, cJSON_GetObjectItemCaseSensitive(o, "message"), au);
 	} else if (strcmp(ty, "content_block_start") == 0 && cJSON_IsNumber(ix) &&
 	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "content_block"))) {
-		if ((sb = sblock_of(s, (long)ix->valuedouble, 0)) != NULL)
+		if ((sb = sblock_of(s, cx_conv_index(ix), 0)) != NULL)
 			sblock_close(s, sb, "started again before it stopped");
-		sb = sblock_of(s, (long)ix->valuedouble, 1);
+		sb = sblock_of(s, cx_conv_index(ix), 1);
 		sb->start = cJSON_DetachItemFromObjectCaseSensitive(o,
 		    "content_block");
 		/* a text block may come with text already */
@@ -702,7 +698,7 @@ one_event(struct stream *s, const struct cx_event *ev, struct ausage *au)
 	} else if (strcmp(ty, "content_block_delta") == 0) {
 		delta(s, ev, o);
 	} else if (strcmp(ty, "content_block_stop") == 0 && cJSON_IsNumber(ix)) {
-		if ((sb = sblock_of(s, (long)ix->valuedouble, 0)) != NULL)
+		if ((sb = sblock_of(s, cx_conv_index(ix), 0)) != NULL)
 			sblock_close(s, sb, NULL);
 		else
 			unknown_event(s, ev, "a content_block_stop for no open block");

@@ -65,10 +65,7 @@ jcount(const cJSON *o, const char *key)
 {
 	const cJSON *v = jget(o, key);
 
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 &&
-	    v->valuedouble < 9e18))
-		return -1;
-	return (int64_t)v->valuedouble;
+	return cx_conv_count(v);
 }
 
 /* v as JSON text (malloc'd), or NULL. */
@@ -688,7 +685,7 @@ delta(struct pieces *ps, const cJSON *d)
 	}
 	cJSON_ArrayForEach(c, calls) {
 		const cJSON *ix = jget(c, "index");
-		long index = cJSON_IsNumber(ix) ? (long)ix->valuedouble : pos;
+		long index = cx_conv_index(ix) >= 0 ? cx_conv_index(ix) : pos;
 
 		call_delta(ps, c, index);
 		pos++;

@@ -250,6 +250,7 @@ link_result(struct links *k, struct cx_items *l)
 {
 	struct cx_item *res = &l->v[l->n - 1], *call;
 	struct pending *p = NULL;
+	int res_had_id = res->call_id != NULL;
 
 	if (res->call_id != NULL)
 		for (size_t i = 0; i < k->n && p == NULL; i++)
@@ -267,11 +268,14 @@ link_result(struct links *k, struct cx_items *l)
 	}
 	p->answered = 1;
 	call = &l->v[p->item];
-	if (call->call_id == NULL)
+	if (call->call_id == NULL) {
 		call->call_id = res->call_id != NULL ?
 		    xstrndup(res->call_id, strlen(res->call_id)) :
 		    synth_id(call, p->nth);
+		call->call_id_derived = 1;      /* borrowed or made up */
+	}
 	cx_item_set(&res->call_id, call->call_id);
+	res->call_id_derived = !res_had_id;
 }
 
 /* Calls that have no id and no result: "NAME#N". */
@@ -281,8 +285,10 @@ links_finish(struct links *k, struct cx_items *l)
 	for (size_t i = 0; i < k->n; i++) {
 		struct cx_item *call = &l->v[k->v[i].item];
 
-		if (call->call_id == NULL)
+		if (call->call_id == NULL) {
 			call->call_id = synth_id(call, k->v[i].nth);
+			call->call_id_derived = 1;
+		}
 	}
 	links_free(k);
 }
@@ -506,10 +512,7 @@ read_request(struct cx_turn *t, const struct cx_exchange *ex)
 static int64_t
 count(const cJSON *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-
-	return cJSON_IsNumber(v) && v->valuedouble >= 0 ?
-	    (int64_t)v->valuedouble : -1;
+	return cx_conv_count(cJSON_GetObjectItemCaseSensitive(o, key));
 }
 
 /*

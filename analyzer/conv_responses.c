@@ -42,10 +42,7 @@ jcount(const cJSON *o, const char *key)
 {
 	const cJSON *v = jget(o, key);
 
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 &&
-	    v->valuedouble < 9e18))
-		return -1;
-	return (int64_t)v->valuedouble;
+	return cx_conv_count(v);
 }
 
 /* v as JSON text (malloc'd), or NULL. */

@@ -2,8 +2,9 @@
  * conv_session.c: sessions and new input (conv.h).
  *
  * A session is found by the turn's session key, else by its process and
- * API.  It remembers its previous turn only, as digests of its input and
- * output items (agents send the output back as input next time): for each
+ * API; within it, the thread whose previous turn the input repeats most.
+ * A thread remembers
+ * its previous turn only, as digests of its input and output items (agents send the output back as input next time): for each
  * item the first 16 bytes of the SHA-256 of its identity by id (when the
  * API gave one) and of its content (kind, role, name, call id, text), so
  * the traffic cannot make two items look the same, and memory does not
@@ -21,6 +22,14 @@
 #include "log.h"
 #include "xmalloc.h"
 
+/* Sessions remembered at most; past that they are forgotten and start
+ * afresh (their numbers are not reused). */
+#define MAX_SESSIONS    4096
+/* Threads of a session remembered: its main conversation and the side
+ * calls it interleaves (gemini-cli's router, Claude Code's small calls),
+ * told apart by what their input repeats. */
+#define MAX_THREADS     4
+
 struct digest {
 	uint8_t          d[16];
 };
@@ -28,13 +37,22 @@ struct digest {
 struct known {
 	struct digest    id;
 	struct digest    content;
+	struct digest    loose;         /* content without the call id */
 	int              has_id;
+	int              derived;       /* its call id was made up */
+};
+
+struct thread {
+	uint64_t         used;          /* when last used (turn counter) */
+	struct known    *known;         /* its previous turn's items */
+	size_t           nknown;
 };
 
 struct sess {
 	char            *key;
-	struct known    *known;         /* the previous turn's items */
-	size_t           nknown;
+	size_t           num;           /* its number, 1, 2, ... */
+	struct thread    th[MAX_THREADS];
+	size_t           nth;
 };
 
 struct cx_sessions {
@@ -43,6 +61,8 @@ struct cx_sessions {
 	size_t           cap;
 	size_t          *slot;          /* hash of keys: index + 1 */
 	size_t           nslot;         /* a power of two, or 0 */
+	size_t           numbered;      /* sessions numbered so far */
+	uint64_t         clock;
 };
 
 struct cx_sessions *
@@ -51,15 +71,26 @@ cx_sessions_new(void)
 	return xcalloc(1, sizeof(struct cx_sessions));
 }
 
+/* Forget every session (their keys and digests). */
+static void
+forget(struct cx_sessions *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->v[i].key);
+		for (size_t j = 0; j < s->v[i].nth; j++)
+			free(s->v[i].th[j].known);
+	}
+	s->n = 0;
+	if (s->slot != NULL)
+		memset(s->slot, 0, s->nslot * sizeof(*s->slot));
+}
+
 void
 cx_sessions_free(struct cx_sessions *s)
 {
 	if (s == NULL)
 		return;
-	for (size_t i = 0; i < s->n; i++) {
-		free(s->v[i].key);
-		free(s->v[i].known);
-	}
+	forget(s);
 	free(s->v);
 	free(s->slot);
 	free(s);
@@ -109,6 +140,8 @@ sess_get(struct cx_sessions *s, const char *key, int *is_new)
 				*is_new = 0;
 				return s->slot[h] - 1;
 			}
+	if (s->n >= MAX_SESSIONS)
+		forget(s);              /* memory stays bounded */
 	if (s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 16;
 		s->v = xreallocarray(s->v, s->cap, sizeof(*s->v));
@@ -116,6 +149,7 @@ sess_get(struct cx_sessions *s, const char *key, int *is_new)
 	i = s->n++;
 	memset(&s->v[i], 0, sizeof(s->v[i]));
 	s->v[i].key = xstrdup(key);
+	s->v[i].num = ++s->numbered;
 	sess_index(s, i);
 	*is_new = 1;
 	return i;
@@ -169,6 +203,11 @@ identity(const struct cx_item *it)
 	if (it->kind == CX_ITEM_TOOL_RESULT)
 		l[1] = 0;
 	k.content = digest(p, l, 4);
+	/* An id the adapter made up or borrowed is no identity: such an
+	 * item also matches by content without it (loose). */
+	l[2] = 0;
+	k.loose = digest(p, l, 4);
+	k.derived = it->call_id_derived;
 	memset(&k.id, 0, sizeof(k.id));
 	k.has_id = it->id != NULL && *it->id != '\0';
 	if (k.has_id) {
@@ -179,13 +218,117 @@ identity(const struct cx_item *it)
 	return k;
 }
 
-static int
-same(const struct known *a, const struct known *b)
+/*
+ * An open-addressing table over the previous turn's digests (by content,
+ * and by id): each input item is looked up in O(1), each remembered item
+ * matched at most once (a history holds repeats).
+ */
+struct table {
+	size_t          *slot;          /* index + 1 into known */
+	size_t           mask;
+};
+
+static size_t
+dhash(const struct digest *d)
 {
-	if (a->has_id && b->has_id &&
-	    memcmp(a->id.d, b->id.d, sizeof(a->id.d)) == 0)
-		return 1;
-	return memcmp(a->content.d, b->content.d, sizeof(a->content.d)) == 0;
+	size_t h;
+
+	memcpy(&h, d->d, sizeof(h));
+	return h;
+}
+
+enum { BY_ID, BY_CONTENT, BY_LOOSE };
+
+static const struct digest *
+pick(const struct known *k, int by)
+{
+	return by == BY_ID ? &k->id : by == BY_CONTENT ? &k->content :
+	    &k->loose;
+}
+
+static void
+table_build(struct table *tb, const struct known *k, size_t n, int by)
+{
+	size_t sz = 16;
+
+	while (sz < 2 * n + 2)
+		sz *= 2;
+	tb->slot = xcalloc(sz, sizeof(*tb->slot));
+	tb->mask = sz - 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct digest *d = pick(&k[i], by);
+		size_t h;
+
+		if (by == BY_ID && !k[i].has_id)
+			continue;
+		for (h = dhash(d) & tb->mask; tb->slot[h] != 0;
+		    h = (h + 1) & tb->mask)
+			;
+		tb->slot[h] = i + 1;
+	}
+}
+
+/*
+ * An unused remembered item with the same digest as q; -1 if none.  By
+ * BY_LOOSE only where one of the two has a made-up call id.
+ */
+static ssize_t
+table_find(const struct table *tb, const struct known *k, const uint8_t *used,
+    const struct known *q, int by)
+{
+	const struct digest *d = pick(q, by);
+
+	for (size_t h = dhash(d) & tb->mask; tb->slot[h] != 0;
+	    h = (h + 1) & tb->mask) {
+		size_t i = tb->slot[h] - 1;
+
+		if (!used[i] && memcmp(pick(&k[i], by)->d, d->d,
+		    sizeof(d->d)) == 0 && (by != BY_LOOSE || q->derived ||
+		    k[i].derived))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+/*
+ * How many of the input items now[0..nin) the thread's previous turn
+ * holds, each of its items matched once; with fresh set, each input
+ * item's fresh flag is set too.
+ */
+static size_t
+match(const struct thread *th, const struct known *now, size_t nin,
+    struct cx_item *items)
+{
+	struct table by_id, by_content, by_loose;
+	uint8_t *used = xcalloc(th->nknown ? th->nknown : 1, 1);
+	size_t hits = 0;
+
+	table_build(&by_id, th->known, th->nknown, BY_ID);
+	table_build(&by_content, th->known, th->nknown, BY_CONTENT);
+	table_build(&by_loose, th->known, th->nknown, BY_LOOSE);
+	for (size_t j = 0; j < nin; j++) {
+		ssize_t m = -1;
+
+		if (now[j].has_id)
+			m = table_find(&by_id, th->known, used, &now[j], BY_ID);
+		if (m < 0)
+			m = table_find(&by_content, th->known, used, &now[j],
+			    BY_CONTENT);
+		if (m < 0)
+			m = table_find(&by_loose, th->known, used, &now[j],
+			    BY_LOOSE);
+		if (m >= 0) {
+			used[m] = 1;
+			hits++;
+		}
+		if (items != NULL)
+			items[j].fresh = m < 0;
+	}
+	free(by_id.slot);
+	free(by_content.slot);
+	free(by_loose.slot);
+	free(used);
+	return hits;
 }
 
 size_t
@@ -194,9 +337,9 @@ cx_sessions_turn(struct cx_sessions *s, struct cx_turn *t, int *is_new)
 	char key[64];
 	const char *k = t->session;
 	struct sess *se;
+	struct thread *th = NULL;
 	struct known *now;
-	uint8_t *used;
-	size_t i, n, nn = 0;
+	size_t i, n, nn = 0, best = 0;
 
 	if (k == NULL) {
 		snprintf(key, sizeof(key), "\x1fpid %u %s",
@@ -205,27 +348,47 @@ cx_sessions_turn(struct cx_sessions *s, struct cx_turn *t, int *is_new)
 	}
 	i = sess_get(s, k, is_new);
 	se = &s->v[i];
-	used = xcalloc(se->nknown ? se->nknown : 1, 1);
 	n = t->input.n + t->output.n;
 	now = xcalloc(n ? n : 1, sizeof(*now));
-	for (size_t j = 0; j < t->input.n; j++) {
-		struct cx_item *it = &t->input.v[j];
-
-		now[nn] = identity(it);
-		it->fresh = 1;
-		for (size_t m = 0; m < se->nknown; m++)
-			if (!used[m] && same(&se->known[m], &now[nn])) {
-				used[m] = 1;
-				it->fresh = 0;
-				break;
-			}
-		nn++;
-	}
+	for (size_t j = 0; j < t->input.n; j++)
+		now[nn++] = identity(&t->input.v[j]);
 	for (size_t j = 0; j < t->output.n; j++)
 		now[nn++] = identity(&t->output.v[j]);
-	free(used);
-	free(se->known);
-	se->known = now;
-	se->nknown = nn;
-	return i + 1;
+	/*
+	 * The thread this turn continues: the one whose previous turn holds
+	 * most of its input (a side call, such as gemini-cli's router, is a
+	 * thread of its own and does not break the main one's diff); ties
+	 * go to the latest.
+	 */
+	for (size_t j = 0; j < se->nth; j++) {
+		size_t h = match(&se->th[j], now, t->input.n, NULL);
+
+		if (h > best || (h == best && h > 0 && th != NULL &&
+		    se->th[j].used > th->used)) {
+			best = h;
+			th = &se->th[j];
+		}
+	}
+	if (th == NULL) {
+		/* Nothing known: a new thread (the least recently used one's
+		 * place when all are taken); all its input is new. */
+		if (se->nth < MAX_THREADS)
+			th = &se->th[se->nth++];
+		else {
+			th = &se->th[0];
+			for (size_t j = 1; j < se->nth; j++)
+				if (se->th[j].used < th->used)
+					th = &se->th[j];
+			free(th->known);
+		}
+		memset(th, 0, sizeof(*th));
+		for (size_t j = 0; j < t->input.n; j++)
+			t->input.v[j].fresh = 1;
+	} else
+		match(th, now, t->input.n, t->input.v);
+	th->used = ++s->clock;
+	free(th->known);
+	th->known = now;
+	th->nknown = nn;
+	return se->num;
 }

@@ -32,6 +32,8 @@
 #define IND2    "      "
 /* Tool calls remembered by call id (for their results' headings). */
 #define MAX_CALLS       65536
+#define MAX_ROOMS       4096    /* sessions whose tools and instructions
+				 * are remembered at once */
 /* Instructions folded: this many lines shown. */
 #define FOLD_LINES      3
 
@@ -54,9 +56,13 @@ struct cx_conv {
 	int                      md;
 	struct cx_buf            rb;            /* redacted text */
 	struct cx_sessions      *sessions;
-	char                   **tools;         /* by session - 1: "a, b" */
-	struct ins              *ins;           /* by session - 1 */
-	size_t                   ntools;        /* both arrays' length */
+	/* Per session, in MAX_ROOMS rooms (session - 1 modulo): the tools
+	 * last listed and its instructions' hashes; a room taken by another
+	 * session is emptied first, so memory stays bounded. */
+	char                   **tools;         /* "a, b" */
+	struct ins              *ins;
+	size_t                  *room_of;       /* the session in each room */
+	size_t                   ntools;        /* the arrays' length */
 	size_t                   last_sess;     /* the last turn's, or 0 */
 	struct cx_strmap        *calls;         /* call_id -> tool name */
 	const struct cx_exchange *ex;           /* the exchange shown */
@@ -444,18 +450,27 @@ show_instructions(struct cx_conv *c, const struct cx_item *it)
 	}
 }
 
-/* Room for session sess's memory. */
-static void
+/* Session sess's room (its index in the arrays), emptied if another
+ * session had it. */
+static size_t
 sess_room(struct cx_conv *c, size_t sess)
 {
-	if (sess <= c->ntools)
-		return;
-	c->tools = xreallocarray(c->tools, sess, sizeof(*c->tools));
-	c->ins = xreallocarray(c->ins, sess, sizeof(*c->ins));
-	memset(c->tools + c->ntools, 0, (sess - c->ntools) *
-	    sizeof(*c->tools));
-	memset(c->ins + c->ntools, 0, (sess - c->ntools) * sizeof(*c->ins));
-	c->ntools = sess;
+	size_t r = (sess - 1) % MAX_ROOMS;
+
+	if (c->ntools == 0) {
+		c->tools = xcalloc(MAX_ROOMS, sizeof(*c->tools));
+		c->ins = xcalloc(MAX_ROOMS, sizeof(*c->ins));
+		c->room_of = xcalloc(MAX_ROOMS, sizeof(*c->room_of));
+		c->ntools = MAX_ROOMS;
+	}
+	if (c->room_of[r] != sess) {
+		free(c->tools[r]);
+		c->tools[r] = NULL;
+		free(c->ins[r].h);
+		memset(&c->ins[r], 0, sizeof(c->ins[r]));
+		c->room_of[r] = sess;
+	}
+	return r;
 }
 
 /*
@@ -466,7 +481,7 @@ static void
 show_all_instructions(struct cx_conv *c, const struct cx_turn *t,
     size_t sess)
 {
-	struct ins *prev = &c->ins[sess - 1];
+	struct ins *prev = &c->ins[sess_room(c, sess)];
 	uint64_t *h;
 
 	if (t->instructions.n == 0)
@@ -498,7 +513,7 @@ show_tools(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 	char *list;
 	char **prev;
 
-	prev = &c->tools[sess - 1];
+	prev = &c->tools[sess_room(c, sess)];
 	cx_buf_init(&b, 0);
 	for (size_t i = 0; i < t->ntools; i++) {
 		if (i > 0)
@@ -755,7 +770,6 @@ turn(void *arg, struct cx_turn *t)
 	}
 	if (t->note != NULL)
 		note_line(c, "note: ", t->note);
-	sess_room(c, sess);
 	show_all_instructions(c, t, sess);
 	show_tools(c, t, sess);
 	for (size_t i = 0; i < t->input.n; i++) {
@@ -832,6 +846,7 @@ cx_conv_end(struct cx_conv *c)
 	for (size_t i = 0; i < c->ntools; i++)
 		free(c->ins[i].h);
 	free(c->ins);
+	free(c->room_of);
 	cx_sessions_free(c->sessions);
 	cx_strmap_free(c->calls);
 	cx_buf_free(&c->rb);

@@ -272,6 +272,7 @@ struct usage_sum {
 };
 
 #define MAX_SESSIONS    1000    /* rows of the sessions' table */
+#define MAX_TURN_ROWS   20000   /* rows of the per-turn table */
 
 /* Grow an array of n elements (capacity *a) to hold one more. */
 static void *
@@ -300,6 +301,8 @@ struct stats {
 	int64_t          end;           /* the last time seen */
 	struct usage_row *usage;        /* every model API turn */
 	size_t           nusage;
+	struct usage_row usage_spare;   /* rows past MAX_TURN_ROWS */
+	uint64_t         turns;         /* all turns, in the table or not */
 	size_t           ausage;
 	struct usage_sum *sess;         /* by session (cx_sessions' numbers) */
 	size_t           nsess;
@@ -444,8 +447,18 @@ usage_turn(void *arg, struct cx_turn *t)
 	size_t num;
 	int is_new = 0;
 
-	s->usage = grow(s->usage, s->nusage, &s->ausage, sizeof(*s->usage));
-	r = &s->usage[s->nusage++];
+	s->turns++;
+	cx_usage_add(&s->all, &t->usage);
+	if (s->nusage >= MAX_TURN_ROWS) {
+		/* Past the table's rows: counted in the sums only. */
+		r = &s->usage_spare;
+		free(r->model);
+		free(r->answered);
+	} else {
+		s->usage = grow(s->usage, s->nusage, &s->ausage,
+		    sizeof(*s->usage));
+		r = &s->usage[s->nusage++];
+	}
 	memset(r, 0, sizeof(*r));
 	r->id = s->ex->id;
 	r->index = t->index;
@@ -459,7 +472,6 @@ usage_turn(void *arg, struct cx_turn *t)
 	r->u = t->usage;
 	r->first_ms = t->t_first_token > 0 && t->t_request > 0 ?
 	    cx_ms(t->t_first_token - t->t_request) : -1;
-	cx_usage_add(&s->all, &t->usage);
 
 	num = cx_sessions_turn(s->sessions, t, &is_new);
 	if ((m = usage_sum(&s->sess, &s->nsess, MAX_SESSIONS, NULL, num)) ==
@@ -622,6 +634,8 @@ stats_free(struct stats *s)
 		free(s->usage[i].model);
 		free(s->usage[i].answered);
 	}
+	free(s->usage_spare.model);
+	free(s->usage_spare.answered);
 	free(s->usage);
 	for (size_t i = 0; i < s->nsess; i++)
 		free(s->sess[i].key);
@@ -916,6 +930,9 @@ usage_turns(FILE *f, const struct cx_out_ctx *ctx, const struct stats *s)
 		else
 			fputs(" | ? |\n", f);
 	}
+	if (s->turns > s->nusage)
+		fprintf(f, "| \xe2\x80\xa6 | %" PRIu64 " more turns, in the "
+		    "sums only | | | | | | | | | |\n", s->turns - s->nusage);
 	fputs("| **all** | | |", f);
 	usage_cells(f, &s->all, 0);
 	fputs(" | |\n\n", f);
