@@ -481,7 +481,8 @@ static void
 show_all_instructions(struct cx_conv *c, const struct cx_turn *t,
     size_t sess)
 {
-	struct ins *prev = &c->ins[sess_room(c, sess)];
+	size_t room = sess_room(c, sess);       /* first: it may allocate */
+	struct ins *prev = &c->ins[room];
 	uint64_t *h;
 
 	if (t->instructions.n == 0)
@@ -513,7 +514,9 @@ show_tools(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 	char *list;
 	char **prev;
 
-	prev = &c->tools[sess_room(c, sess)];
+	size_t room = sess_room(c, sess);       /* first: it may allocate */
+
+	prev = &c->tools[room];
 	cx_buf_init(&b, 0);
 	for (size_t i = 0; i < t->ntools; i++) {
 		if (i > 0)
