@@ -513,7 +513,6 @@ show_tools(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 	struct cx_buf b;
 	char *list;
 	char **prev;
-
 	size_t room = sess_room(c, sess);       /* first: it may allocate */
 
 	prev = &c->tools[room];
