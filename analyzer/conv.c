@@ -197,6 +197,97 @@ cx_conv_json(const char *p, size_t n)
 	return o;
 }
 
+const cJSON *
+cx_jget(const cJSON *o, const char *key)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) :
+	    NULL;
+}
+
+const char *
+cx_jstr(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cx_jget(o, key));
+}
+
+const cJSON *
+cx_jarr(const cJSON *o, const char *key)
+{
+	const cJSON *v = cx_jget(o, key);
+
+	return cJSON_IsArray(v) ? v : NULL;
+}
+
+int64_t
+cx_jcount(const cJSON *o, const char *key)
+{
+	return cx_conv_count(cx_jget(o, key));
+}
+
+char *
+cx_jtext(const cJSON *v)
+{
+	char *s = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
+	char *r = xstrdup(s != NULL ? s : "null");
+
+	cJSON_free(s);
+	return r;
+}
+
+enum cx_role
+cx_role_of(const char *r, enum cx_role dflt)
+{
+	static const struct {
+		const char      *name;
+		enum cx_role     role;
+	} roles[] = {
+		{ "user", CX_ROLE_USER }, { "assistant", CX_ROLE_ASSISTANT },
+		{ "system", CX_ROLE_SYSTEM }, { "developer", CX_ROLE_DEVELOPER },
+		{ "tool", CX_ROLE_TOOL }, { "function", CX_ROLE_TOOL },
+	};
+
+	for (size_t i = 0; r != NULL && i < sizeof(roles) / sizeof(roles[0]);
+	    i++)
+		if (strcmp(r, roles[i].name) == 0)
+			return roles[i].role;
+	return dflt;
+}
+
+struct cx_item *
+cx_items_add_json(struct cx_items *l, enum cx_item_kind kind,
+    enum cx_role role, const cJSON *v)
+{
+	char *s = cx_jtext(v);
+	struct cx_item *it = cx_items_add(l, kind, role, s, strlen(s));
+
+	free(s);
+	return it;
+}
+
+struct cx_item *
+cx_items_add_raw(struct cx_items *l, enum cx_role role, const cJSON *v,
+    const char *why)
+{
+	struct cx_item *it = cx_items_add_json(l, CX_ITEM_OTHER, role, v);
+
+	cx_item_set(&it->note, why);
+	return it;
+}
+
+void
+cx_items_add_body(struct cx_items *l, enum cx_role role,
+    const struct cx_msg *m, const char *why)
+{
+	struct cx_view v;
+	struct cx_item *it;
+
+	cx_view_body(&v, m);
+	it = cx_items_add(l, CX_ITEM_OTHER, role, (const char *)v.p,
+	    v.kind != CX_VIEW_NONE && v.p != NULL ? v.n : 0);
+	cx_item_set(&it->note, why != NULL ? why : "the body is not JSON");
+	cx_view_free(&v);
+}
+
 cJSON *
 cx_conv_body_json(const struct cx_msg *m, const char **why)
 {

@@ -170,6 +170,27 @@ void     cx_items_free(struct cx_items *l);
 /* p[0..n) as one JSON value with nothing but whitespace after it, or
  * NULL.  Caller frees with cJSON_Delete. */
 struct cJSON *cx_conv_json(const char *p, size_t n);
+/* JSON access for adapters: NULL (or -1) for a missing key, a value of
+ * another type, or o not an object. */
+const struct cJSON *cx_jget(const struct cJSON *o, const char *key);
+const char *cx_jstr(const struct cJSON *o, const char *key);
+const struct cJSON *cx_jarr(const struct cJSON *o, const char *key);
+int64_t  cx_jcount(const struct cJSON *o, const char *key);
+/* v as compact JSON text, malloc'd; "null" for NULL. */
+char    *cx_jtext(const struct cJSON *v);
+/* "user", "assistant", "system", "developer", "tool" (and OpenAI's old
+ * "function"); else dflt. */
+enum cx_role cx_role_of(const char *name, enum cx_role dflt);
+/* An item whose text is v's JSON. */
+struct cx_item *cx_items_add_json(struct cx_items *l, enum cx_item_kind kind,
+    enum cx_role role, const struct cJSON *v);
+/* v kept raw: a CX_ITEM_OTHER holding its JSON, with the note why. */
+struct cx_item *cx_items_add_raw(struct cx_items *l, enum cx_role role,
+    const struct cJSON *v, const char *why);
+/* m's body (content-decoded) kept raw: a CX_ITEM_OTHER with the note why
+ * ("the body is not JSON" when NULL). */
+void     cx_items_add_body(struct cx_items *l, enum cx_role role,
+    const struct cx_msg *m, const char *why);
 /* The request's or response's body as JSON (content-decoded), or NULL
  * (no body, not JSON: *why says so when why is not NULL). Caller frees
  * with cJSON_Delete. */

@@ -54,32 +54,8 @@ claims(const struct cx_exchange *ex)
 
 /* --- small JSON helpers ------------------------------------------------- */
 
-static const char *
-jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
-/* A number field as a count, or -1. */
-static int64_t
-jcount(const cJSON *o, const char *key)
-{
-	return cx_conv_count(cJSON_GetObjectItemCaseSensitive(o, key));
-}
-
-/* Add an item whose text is JSON v printed (malloc'd, freed here). */
-static struct cx_item *
-add_json(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
-    const cJSON *v)
-{
-	char *s = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
-	struct cx_item *it = cx_items_add(l, kind, role, s, s ? strlen(s) : 0);
-
-	free(s);
-	return it;
-}
 
 static struct cx_item *
 add_str(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
@@ -88,20 +64,6 @@ add_str(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
 	return cx_items_add(l, kind, role, s, s != NULL ? strlen(s) : 0);
 }
 
-/* A body that is not JSON: one OTHER item with its (decoded) bytes. */
-static void
-add_raw_body(struct cx_items *l, enum cx_role role, const struct cx_msg *m,
-    const char *why)
-{
-	struct cx_view v;
-	struct cx_item *it;
-
-	cx_view_body(&v, m);
-	it = cx_items_add(l, CX_ITEM_OTHER, role, (const char *)v.p,
-	    v.kind != CX_VIEW_NONE ? v.n : 0);
-	cx_item_set(&it->note, why != NULL ? why : "the body is not JSON");
-	cx_view_free(&v);
-}
 
 /* --- usage --------------------------------------------------------------- */
 
@@ -125,16 +87,16 @@ ausage_merge(struct ausage *a, const cJSON *u)
 
 	if (!cJSON_IsObject(u))
 		return;
-	if ((v = jcount(u, "input_tokens")) >= 0)
+	if ((v = cx_jcount(u, "input_tokens")) >= 0)
 		a->in = v;
-	if ((v = jcount(u, "cache_read_input_tokens")) >= 0)
+	if ((v = cx_jcount(u, "cache_read_input_tokens")) >= 0)
 		a->cache_read = v;
-	if ((v = jcount(u, "cache_creation_input_tokens")) >= 0)
+	if ((v = cx_jcount(u, "cache_creation_input_tokens")) >= 0)
 		a->cache_write = v;
-	if ((v = jcount(u, "output_tokens")) >= 0)
+	if ((v = cx_jcount(u, "output_tokens")) >= 0)
 		a->out = v;
 	d = cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details");
-	if (cJSON_IsObject(d) && (v = jcount(d, "thinking_tokens")) >= 0)
+	if (cJSON_IsObject(d) && (v = cx_jcount(d, "thinking_tokens")) >= 0)
 		a->thinking = v;
 }
 
@@ -208,7 +170,7 @@ add_tool_result(struct cx_items *l, const cJSON *b, const struct calls *c,
     struct cx_items *extra)
 {
 	const cJSON *content = cJSON_GetObjectItemCaseSensitive(b, "content");
-	const char *id = jstr(b, "tool_use_id"), *name;
+	const char *id = cx_jstr(b, "tool_use_id"), *name;
 	struct cx_buf text = { 0 };
 	struct cx_item *it;
 	const cJSON *p;
@@ -219,7 +181,7 @@ add_tool_result(struct cx_items *l, const cJSON *b, const struct calls *c,
 		cx_buf_adds(&text, content->valuestring);
 	else if (cJSON_IsArray(content)) {
 		cJSON_ArrayForEach(p, content) {
-			const char *ty = jstr(p, "type"), *tx = jstr(p, "text");
+			const char *ty = cx_jstr(p, "type"), *tx = cx_jstr(p, "text");
 			struct cx_item *o;
 
 			if (ty != NULL && strcmp(ty, "text") == 0 && tx != NULL) {
@@ -229,7 +191,7 @@ add_tool_result(struct cx_items *l, const cJSON *b, const struct calls *c,
 				first = 0;
 				continue;
 			}
-			o = add_json(extra, CX_ITEM_OTHER, CX_ROLE_TOOL, p);
+			o = cx_items_add_json(extra, CX_ITEM_OTHER, CX_ROLE_TOOL, p);
 			cx_item_set(&o->call_id, id);
 			s = xasprintf("a %s block in the result of %s",
 			    ty != NULL ? ty : "typeless", id != NULL ? id : "?");
@@ -265,29 +227,29 @@ static void
 add_block(struct cx_items *l, enum cx_role role, const cJSON *b,
     struct calls *c)
 {
-	const char *ty = jstr(b, "type");
+	const char *ty = cx_jstr(b, "type");
 	struct cx_item *it;
 
 	if (ty == NULL) {
-		it = add_json(l, CX_ITEM_OTHER, role, b);
+		it = cx_items_add_json(l, CX_ITEM_OTHER, role, b);
 		cx_item_set(&it->note, cJSON_IsObject(b) ?
 		    "a content block without a type" : "a content block that is not an object");
 		return;
 	}
-	if (strcmp(ty, "text") == 0 && jstr(b, "text") != NULL) {
-		add_str(l, CX_ITEM_TEXT, role, jstr(b, "text"));
+	if (strcmp(ty, "text") == 0 && cx_jstr(b, "text") != NULL) {
+		add_str(l, CX_ITEM_TEXT, role, cx_jstr(b, "text"));
 	} else if ((strcmp(ty, "tool_use") == 0 ||
 	    strcmp(ty, "server_tool_use") == 0 ||
-	    strcmp(ty, "mcp_tool_use") == 0) && jstr(b, "id") != NULL) {
+	    strcmp(ty, "mcp_tool_use") == 0) && cx_jstr(b, "id") != NULL) {
 		const cJSON *in = cJSON_GetObjectItemCaseSensitive(b, "input");
 
-		it = add_json(l, CX_ITEM_TOOL_CALL, role, in);
-		cx_item_set(&it->call_id, jstr(b, "id"));
-		cx_item_set(&it->name, jstr(b, "name"));
+		it = cx_items_add_json(l, CX_ITEM_TOOL_CALL, role, in);
+		cx_item_set(&it->call_id, cx_jstr(b, "id"));
+		cx_item_set(&it->name, cx_jstr(b, "name"));
 		if (strcmp(ty, "tool_use") != 0)
 			it->note = xasprintf("%s: run by the API", ty);
 		if (c != NULL)
-			calls_add(c, jstr(b, "id"), jstr(b, "name"));
+			calls_add(c, cx_jstr(b, "id"), cx_jstr(b, "name"));
 	} else if (strcmp(ty, "tool_result") == 0) {
 		struct cx_items extra = { 0 };
 
@@ -302,18 +264,18 @@ add_block(struct cx_items *l, enum cx_role role, const cJSON *b,
 			cx_item_set(&e->note, extra.v[i].note);
 		}
 		cx_items_free(&extra);
-	} else if (ends_with(ty, "_tool_result") && jstr(b, "tool_use_id") != NULL) {
+	} else if (ends_with(ty, "_tool_result") && cx_jstr(b, "tool_use_id") != NULL) {
 		/* web_search_tool_result and the like: the API's own tools */
 		int found;
 
-		it = add_json(l, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
+		it = cx_items_add_json(l, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
 		    cJSON_GetObjectItemCaseSensitive(b, "content"));
-		cx_item_set(&it->call_id, jstr(b, "tool_use_id"));
+		cx_item_set(&it->call_id, cx_jstr(b, "tool_use_id"));
 		if (c != NULL)
 			cx_item_set(&it->name, calls_name(c, it->call_id, &found));
 		it->note = xasprintf("%s: the API's own tool", ty);
 	} else if (strcmp(ty, "thinking") == 0) {
-		const char *th = jstr(b, "thinking");
+		const char *th = cx_jstr(b, "thinking");
 
 		it = add_str(l, CX_ITEM_REASONING, role, th);
 		it->hidden = th == NULL || th[0] == '\0';
@@ -322,7 +284,7 @@ add_block(struct cx_items *l, enum cx_role role, const cJSON *b,
 		it->hidden = 1;
 	} else {
 		/* image, document, search_result, container_upload, ... */
-		it = add_json(l, CX_ITEM_OTHER, role, b);
+		it = cx_items_add_json(l, CX_ITEM_OTHER, role, b);
 		it->note = xasprintf("a %s block", ty);
 	}
 }
@@ -359,10 +321,10 @@ session_of(struct cx_turn *t, const cJSON *body)
 	/* Claude Code's metadata.user_id: JSON with a session_id (2.1),
 	 * or user_..._account_..._session_<uuid> (before). */
 	md = cJSON_GetObjectItemCaseSensitive(body, "metadata");
-	if ((uid = jstr(md, "user_id")) == NULL)
+	if ((uid = cx_jstr(md, "user_id")) == NULL)
 		return;
 	if ((u = cJSON_Parse(uid)) != NULL) {
-		if ((s = jstr(u, "session_id")) != NULL && s[0] != '\0')
+		if ((s = cx_jstr(u, "session_id")) != NULL && s[0] != '\0')
 			cx_item_set(&t->session, s);
 		cJSON_Delete(u);
 	} else if ((p = strstr(uid, "_session_")) != NULL && p[9] != '\0')
@@ -379,7 +341,7 @@ request(struct cx_turn *t, const cJSON *body)
 	struct calls calls = { 0 };
 	struct cx_item *it;
 
-	cx_item_set(&t->model, jstr(body, "model"));
+	cx_item_set(&t->model, cx_jstr(body, "model"));
 	session_of(t, body);
 	if (cJSON_IsString(sys))
 		add_str(&t->instructions, CX_ITEM_TEXT, CX_ROLE_SYSTEM,
@@ -388,19 +350,19 @@ request(struct cx_turn *t, const cJSON *body)
 		cJSON_ArrayForEach(b, sys)
 			add_block(&t->instructions, CX_ROLE_SYSTEM, b, NULL);
 	else if (sys != NULL) {
-		it = add_json(&t->instructions, CX_ITEM_OTHER, CX_ROLE_SYSTEM,
+		it = cx_items_add_json(&t->instructions, CX_ITEM_OTHER, CX_ROLE_SYSTEM,
 		    sys);
 		cx_item_set(&it->note, "system is neither a string nor blocks");
 	}
 
 	if (msgs != NULL && !cJSON_IsArray(msgs)) {
-		it = add_json(&t->input, CX_ITEM_OTHER, CX_ROLE_NONE, msgs);
+		it = cx_items_add_json(&t->input, CX_ITEM_OTHER, CX_ROLE_NONE, msgs);
 		cx_item_set(&it->note, "messages is not an array");
 	}
 	cJSON_ArrayForEach(m, (cJSON_IsArray(msgs) ? msgs : NULL)) {
 		const cJSON *content = cJSON_GetObjectItemCaseSensitive(m,
 		    "content");
-		const char *rs = jstr(m, "role");
+		const char *rs = cx_jstr(m, "role");
 		enum cx_role role = role_of(rs);
 		size_t first = t->input.n;
 
@@ -411,7 +373,7 @@ request(struct cx_turn *t, const cJSON *body)
 			cJSON_ArrayForEach(b, content)
 				add_block(&t->input, role, b, &calls);
 		else {
-			it = add_json(&t->input, CX_ITEM_OTHER, role, m);
+			it = cx_items_add_json(&t->input, CX_ITEM_OTHER, role, m);
 			cx_item_set(&it->note, "a message without content");
 		}
 		if (role == CX_ROLE_NONE)
@@ -424,7 +386,7 @@ request(struct cx_turn *t, const cJSON *body)
 	calls_free(&calls);
 
 	cJSON_ArrayForEach(b, (cJSON_IsArray(tools) ? tools : NULL)) {
-		const char *ty = jstr(b, "type"), *desc = jstr(b, "description");
+		const char *ty = cx_jstr(b, "type"), *desc = cx_jstr(b, "description");
 		const cJSON *sch = cJSON_GetObjectItemCaseSensitive(b,
 		    "input_schema");
 		char *s, *d = NULL;
@@ -436,7 +398,7 @@ request(struct cx_turn *t, const cJSON *body)
 			s = cJSON_PrintUnformatted(sch != NULL ? sch : b);
 		} else
 			s = sch != NULL ? cJSON_PrintUnformatted(sch) : NULL;
-		cx_turn_tool(t, jstr(b, "name"), d != NULL ? d : desc, s);
+		cx_turn_tool(t, cx_jstr(b, "name"), d != NULL ? d : desc, s);
 		free(d);
 		free(s);
 	}
@@ -448,7 +410,7 @@ static void
 set_error(struct cx_turn *t, const cJSON *o)
 {
 	const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, "error");
-	const char *ty = jstr(e, "type"), *msg = jstr(e, "message");
+	const char *ty = cx_jstr(e, "type"), *msg = cx_jstr(e, "message");
 	char *s;
 
 	if (ty == NULL && msg == NULL) {
@@ -471,10 +433,10 @@ set_error(struct cx_turn *t, const cJSON *o)
 static void
 message_head(struct cx_turn *t, const cJSON *msg, struct ausage *au)
 {
-	const char *sr = jstr(msg, "stop_reason");
+	const char *sr = cx_jstr(msg, "stop_reason");
 
-	cx_item_set(&t->response_id, jstr(msg, "id"));
-	cx_item_set(&t->model_answered, jstr(msg, "model"));
+	cx_item_set(&t->response_id, cx_jstr(msg, "id"));
+	cx_item_set(&t->model_answered, cx_jstr(msg, "model"));
 	if (sr != NULL)
 		cx_item_set(&t->stop_reason, sr);
 	ausage_merge(au, cJSON_GetObjectItemCaseSensitive(msg, "usage"));
@@ -492,19 +454,19 @@ response_body(struct cx_turn *t)
 	ausage_init(&au);
 	if ((o = cx_conv_body_json(r, &why)) == NULL) {
 		if (r->body_bytes > 0 || r->body.len > 0)
-			add_raw_body(&t->output, CX_ROLE_ASSISTANT, r, why);
+			cx_items_add_body(&t->output, CX_ROLE_ASSISTANT, r, why);
 		else
 			cx_turn_note(t, "the response has %s", why ? why : "no body");
 		if (r->status >= 400 && t->error == NULL)
 			t->error = xasprintf("HTTP %d", r->status);
 		return;
 	}
-	ty = jstr(o, "type");
+	ty = cx_jstr(o, "type");
 	if ((ty != NULL && strcmp(ty, "error") == 0) ||
 	    cJSON_GetObjectItemCaseSensitive(o, "error") != NULL)
 		set_error(t, o);
 	else if (ty != NULL && strcmp(ty, "message") != 0) {
-		struct cx_item *it = add_json(&t->output, CX_ITEM_OTHER,
+		struct cx_item *it = cx_items_add_json(&t->output, CX_ITEM_OTHER,
 		    CX_ROLE_ASSISTANT, o);
 
 		it->note = xasprintf("a response of type %s", ty);
@@ -556,7 +518,7 @@ static void
 sblock_close(struct stream *s, struct sblock *sb, const char *note)
 {
 	struct cx_turn *t = s->t;
-	const char *ty = jstr(sb->start, "type");
+	const char *ty = cx_jstr(sb->start, "type");
 	const char *text = sb->text.p != NULL ? (const char *)sb->text.p : "";
 	struct cx_item *it = NULL;
 
@@ -586,12 +548,12 @@ sblock_close(struct stream *s, struct sblock *sb, const char *note)
 			    CX_ROLE_ASSISTANT, text, sb->text.len);
 			cx_item_set(&it->note, "its input is not JSON");
 		} else
-			it = add_json(&t->output, CX_ITEM_TOOL_CALL,
+			it = cx_items_add_json(&t->output, CX_ITEM_TOOL_CALL,
 			    CX_ROLE_ASSISTANT, in != NULL ? in :
 			    cJSON_GetObjectItemCaseSensitive(sb->start, "input"));
 		cJSON_Delete(in);
-		cx_item_set(&it->call_id, jstr(sb->start, "id"));
-		cx_item_set(&it->name, jstr(sb->start, "name"));
+		cx_item_set(&it->call_id, cx_jstr(sb->start, "id"));
+		cx_item_set(&it->name, cx_jstr(sb->start, "name"));
 		if (strcmp(ty, "tool_use") != 0)
 			it->note = xasprintf("%s: run by the API", ty);
 	} else if (sb->text.len == 0) {
@@ -632,7 +594,7 @@ delta(struct stream *s, const struct cx_event *ev, const cJSON *o)
 {
 	const cJSON *d = cJSON_GetObjectItemCaseSensitive(o, "delta");
 	const cJSON *ix = cJSON_GetObjectItemCaseSensitive(o, "index");
-	const char *ty = jstr(d, "type"), *p = NULL;
+	const char *ty = cx_jstr(d, "type"), *p = NULL;
 	struct sblock *sb;
 
 	if (!cJSON_IsNumber(ix) || ty == NULL) {
@@ -640,11 +602,11 @@ delta(struct stream *s, const struct cx_event *ev, const cJSON *o)
 		return;
 	}
 	if (strcmp(ty, "text_delta") == 0)
-		p = jstr(d, "text");
+		p = cx_jstr(d, "text");
 	else if (strcmp(ty, "input_json_delta") == 0)
-		p = jstr(d, "partial_json");
+		p = cx_jstr(d, "partial_json");
 	else if (strcmp(ty, "thinking_delta") == 0)
-		p = jstr(d, "thinking");
+		p = cx_jstr(d, "thinking");
 	else if (strcmp(ty, "signature_delta") == 0)
 		p = "";
 	if (p == NULL) {
@@ -674,7 +636,7 @@ one_event(struct stream *s, const struct cx_event *ev, struct ausage *au)
 		    "an event the stream ended inside" : "event data that is not JSON");
 		return;
 	}
-	if ((ty = jstr(o, "type")) == NULL)
+	if ((ty = cx_jstr(o, "type")) == NULL)
 		ty = ev->event != NULL ? ev->event : "";
 	ix = cJSON_GetObjectItemCaseSensitive(o, "index");
 	if (strcmp(ty, "ping") == 0 || strcmp(ty, "message_stop") == 0) {
@@ -689,12 +651,12 @@ one_event(struct stream *s, const struct cx_event *ev, struct ausage *au)
 		sb->start = cJSON_DetachItemFromObjectCaseSensitive(o,
 		    "content_block");
 		/* a text block may come with text already */
-		if ((ty = jstr(sb->start, "type")) != NULL &&
-		    strcmp(ty, "text") == 0 && jstr(sb->start, "text") != NULL)
-			cx_buf_adds(&sb->text, jstr(sb->start, "text"));
+		if ((ty = cx_jstr(sb->start, "type")) != NULL &&
+		    strcmp(ty, "text") == 0 && cx_jstr(sb->start, "text") != NULL)
+			cx_buf_adds(&sb->text, cx_jstr(sb->start, "text"));
 		else if (ty != NULL && strcmp(ty, "thinking") == 0 &&
-		    jstr(sb->start, "thinking") != NULL)
-			cx_buf_adds(&sb->text, jstr(sb->start, "thinking"));
+		    cx_jstr(sb->start, "thinking") != NULL)
+			cx_buf_adds(&sb->text, cx_jstr(sb->start, "thinking"));
 	} else if (strcmp(ty, "content_block_delta") == 0) {
 		delta(s, ev, o);
 	} else if (strcmp(ty, "content_block_stop") == 0 && cJSON_IsNumber(ix)) {
@@ -704,8 +666,8 @@ one_event(struct stream *s, const struct cx_event *ev, struct ausage *au)
 			unknown_event(s, ev, "a content_block_stop for no open block");
 	} else if (strcmp(ty, "message_delta") == 0) {
 		d = cJSON_GetObjectItemCaseSensitive(o, "delta");
-		if (jstr(d, "stop_reason") != NULL)
-			cx_item_set(&t->stop_reason, jstr(d, "stop_reason"));
+		if (cx_jstr(d, "stop_reason") != NULL)
+			cx_item_set(&t->stop_reason, cx_jstr(d, "stop_reason"));
 		ausage_merge(au, cJSON_GetObjectItemCaseSensitive(o, "usage"));
 	} else if (strcmp(ty, "error") == 0) {
 		set_error(t, o);
@@ -761,7 +723,7 @@ turns(const struct cx_exchange *ex, cx_turn_fn fn, void *arg)
 		    "X-Claude-Code-Session-Id");
 
 		cx_item_set(&t.session, s);
-		add_raw_body(&t.input, CX_ROLE_NONE, &ex->req, body != NULL ?
+		cx_items_add_body(&t.input, CX_ROLE_NONE, &ex->req, body != NULL ?
 		    "the body is not a JSON object" : why);
 	}
 	cJSON_Delete(body);

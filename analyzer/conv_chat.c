@@ -37,78 +37,12 @@
 
 /* --- JSON helpers ------------------------------------------------------ */
 
-static const cJSON *
-jget(const cJSON *o, const char *key)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) :
-	    NULL;
-}
 
-static const char *
-jstr(const cJSON *o, const char *key)
-{
-	return cJSON_GetStringValue(jget(o, key));
-}
 
-/* The array at key, or NULL (cJSON's iteration would walk an object). */
-static const cJSON *
-jarr(const cJSON *o, const char *key)
-{
-	const cJSON *v = jget(o, key);
 
-	return cJSON_IsArray(v) ? v : NULL;
-}
 
-/* A count, or -1 when it is missing or not a number. */
-static int64_t
-jcount(const cJSON *o, const char *key)
-{
-	const cJSON *v = jget(o, key);
 
-	return cx_conv_count(v);
-}
 
-/* v as JSON text (malloc'd), or NULL. */
-static char *
-jtext(const cJSON *v)
-{
-	char *s, *r;
-
-	if (v == NULL || (s = cJSON_PrintUnformatted(v)) == NULL)
-		return NULL;
-	r = xstrdup(s);
-	cJSON_free(s);
-	return r;
-}
-
-/* v kept raw: a CX_ITEM_OTHER with why. */
-static struct cx_item *
-add_raw(struct cx_items *l, enum cx_role role, const cJSON *v,
-    const char *why)
-{
-	char *s = jtext(v);
-	struct cx_item *it = cx_items_add(l, CX_ITEM_OTHER, role, s,
-	    s != NULL ? strlen(s) : 0);
-
-	free(s);
-	cx_item_set(&it->note, why);
-	return it;
-}
-
-/* m's body, content-decoded, kept raw (it is not the JSON it should be). */
-static void
-add_raw_body(struct cx_items *l, enum cx_role role, const struct cx_msg *m,
-    const char *why)
-{
-	struct cx_view v;
-	struct cx_item *it;
-
-	cx_view_body(&v, m);
-	it = cx_items_add(l, CX_ITEM_OTHER, role, (const char *)v.p,
-	    v.p != NULL ? v.n : 0);
-	cx_item_set(&it->note, why);
-	cx_view_free(&v);
-}
 
 /* --- claims ------------------------------------------------------------- */
 
@@ -142,37 +76,16 @@ claims(const struct cx_exchange *ex)
 		return 0;
 	if ((body = cx_conv_body_json(q, NULL)) == NULL)
 		return 0;
-	yes = cJSON_IsArray(jget(body, "messages")) &&
-	    jget(body, "input") == NULL && jget(body, "system") == NULL &&
-	    jget(body, "anthropic_version") == NULL &&
-	    jget(body, "contents") == NULL;
+	yes = cJSON_IsArray(cx_jget(body, "messages")) &&
+	    cx_jget(body, "input") == NULL && cx_jget(body, "system") == NULL &&
+	    cx_jget(body, "anthropic_version") == NULL &&
+	    cx_jget(body, "contents") == NULL;
 	cJSON_Delete(body);
 	return yes;
 }
 
 /* --- the request --------------------------------------------------------- */
 
-static enum cx_role
-role_of(const char *r)
-{
-	static const struct {
-		const char      *name;
-		enum cx_role     role;
-	} roles[] = {
-		{ "system", CX_ROLE_SYSTEM },
-		{ "developer", CX_ROLE_DEVELOPER },
-		{ "user", CX_ROLE_USER },
-		{ "assistant", CX_ROLE_ASSISTANT },
-		{ "tool", CX_ROLE_TOOL },
-		{ "function", CX_ROLE_TOOL },
-	};
-
-	for (size_t i = 0; r != NULL && i < sizeof(roles) / sizeof(*roles);
-	    i++)
-		if (strcmp(r, roles[i].name) == 0)
-			return roles[i].role;
-	return CX_ROLE_NONE;
-}
 
 /*
  * content (a string, or an array of parts): its text parts joined by
@@ -199,15 +112,15 @@ add_content(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
 		return l->n - 1;
 	}
 	if (!cJSON_IsArray(content)) {
-		add_raw(l, role, content, "content that is neither text nor "
+		cx_items_add_raw(l, role, content, "content that is neither text nor "
 		    "an array of parts");
 		return NO_ITEM;
 	}
 	cx_buf_init(&b, 0);
 	cJSON_ArrayForEach(part, content) {
-		const char *type = jstr(part, "type"), *s;
+		const char *type = cx_jstr(part, "type"), *s;
 
-		if ((s = jstr(part, "text")) != NULL && (type == NULL ||
+		if ((s = cx_jstr(part, "text")) != NULL && (type == NULL ||
 		    strcmp(type, "text") == 0)) {
 			if (ntext++ > 0)
 				cx_buf_adds(&b, "\n");
@@ -220,17 +133,17 @@ add_content(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
 	}
 	free(b.p);
 	cJSON_ArrayForEach(part, content) {
-		const char *type = jstr(part, "type"), *s;
+		const char *type = cx_jstr(part, "type"), *s;
 
-		if (jstr(part, "text") != NULL && (type == NULL ||
+		if (cx_jstr(part, "text") != NULL && (type == NULL ||
 		    strcmp(type, "text") == 0))
 			continue;
 		if (type != NULL && strcmp(type, "refusal") == 0 &&
-		    (s = jstr(part, "refusal")) != NULL) {
+		    (s = cx_jstr(part, "refusal")) != NULL) {
 			cx_items_add(l, CX_ITEM_REFUSAL, role, s, strlen(s));
 			continue;
 		}
-		add_raw(l, role, part, "a content part that is not text");
+		cx_items_add_raw(l, role, part, "a content part that is not text");
 	}
 	return at;
 }
@@ -239,29 +152,29 @@ add_content(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
 static void
 add_call(struct cx_items *l, const cJSON *c)
 {
-	const char *type = jstr(c, "type");
-	const cJSON *fn = jget(c, "function"), *cu = jget(c, "custom");
+	const char *type = cx_jstr(c, "type");
+	const cJSON *fn = cx_jget(c, "function"), *cu = cx_jget(c, "custom");
 	const char *args = NULL;
 	struct cx_item *it;
 
 	if (cJSON_IsObject(fn) && (type == NULL ||
 	    strcmp(type, "function") == 0))
-		args = jstr(fn, "arguments");
+		args = cx_jstr(fn, "arguments");
 	else if (cJSON_IsObject(cu) && type != NULL &&
 	    strcmp(type, "custom") == 0) {
 		fn = cu;
-		args = jstr(cu, "input");
+		args = cx_jstr(cu, "input");
 	} else {
-		it = add_raw(l, CX_ROLE_ASSISTANT, c, "a tool call of a kind "
+		it = cx_items_add_raw(l, CX_ROLE_ASSISTANT, c, "a tool call of a kind "
 		    "not known");
-		cx_item_set(&it->call_id, jstr(c, "id"));
+		cx_item_set(&it->call_id, cx_jstr(c, "id"));
 		return;
 	}
 	it = cx_items_add(l, CX_ITEM_TOOL_CALL, CX_ROLE_ASSISTANT, args,
 	    args != NULL ? strlen(args) : 0);
-	cx_item_set(&it->call_id, jstr(c, "id"));
-	cx_item_set(&it->name, jstr(fn, "name"));
-	if (jstr(fn, "name") == NULL)
+	cx_item_set(&it->call_id, cx_jstr(c, "id"));
+	cx_item_set(&it->name, cx_jstr(fn, "name"));
+	if (cx_jstr(fn, "name") == NULL)
 		cx_item_set(&it->note, "a tool call without a name");
 }
 
@@ -283,30 +196,30 @@ call_name(const struct cx_items *l, const char *call_id)
 static void
 add_assistant(struct cx_items *l, const cJSON *msg)
 {
-	const cJSON *calls = jget(msg, "tool_calls"), *c;
-	const cJSON *fc = jget(msg, "function_call");
+	const cJSON *calls = cx_jget(msg, "tool_calls"), *c;
+	const cJSON *fc = cx_jget(msg, "function_call");
 	const char *s;
 
-	if ((s = jstr(msg, "reasoning_content")) != NULL ||
-	    (s = jstr(msg, "reasoning")) != NULL)
+	if ((s = cx_jstr(msg, "reasoning_content")) != NULL ||
+	    (s = cx_jstr(msg, "reasoning")) != NULL)
 		cx_items_add(l, CX_ITEM_REASONING, CX_ROLE_ASSISTANT, s,
 		    strlen(s));
-	add_content(l, CX_ITEM_TEXT, CX_ROLE_ASSISTANT, jget(msg, "content"));
-	if ((s = jstr(msg, "refusal")) != NULL)
+	add_content(l, CX_ITEM_TEXT, CX_ROLE_ASSISTANT, cx_jget(msg, "content"));
+	if ((s = cx_jstr(msg, "refusal")) != NULL)
 		cx_items_add(l, CX_ITEM_REFUSAL, CX_ROLE_ASSISTANT, s,
 		    strlen(s));
-	cJSON_ArrayForEach(c, jarr(msg, "tool_calls"))
+	cJSON_ArrayForEach(c, cx_jarr(msg, "tool_calls"))
 		add_call(l, c);
 	if (calls != NULL && !cJSON_IsArray(calls) && !cJSON_IsNull(calls))
-		add_raw(l, CX_ROLE_ASSISTANT, calls, "tool_calls that are not "
+		cx_items_add_raw(l, CX_ROLE_ASSISTANT, calls, "tool_calls that are not "
 		    "an array");
 	if (cJSON_IsObject(fc)) {       /* the old single function call */
 		struct cx_item *it;
 
-		s = jstr(fc, "arguments");
+		s = cx_jstr(fc, "arguments");
 		it = cx_items_add(l, CX_ITEM_TOOL_CALL, CX_ROLE_ASSISTANT, s,
 		    s != NULL ? strlen(s) : 0);
-		cx_item_set(&it->name, jstr(fc, "name"));
+		cx_item_set(&it->name, cx_jstr(fc, "name"));
 	}
 }
 
@@ -314,9 +227,9 @@ add_assistant(struct cx_items *l, const cJSON *msg)
 static void
 add_result(struct cx_turn *t, const cJSON *msg)
 {
-	const char *id = jstr(msg, "tool_call_id"), *name;
+	const char *id = cx_jstr(msg, "tool_call_id"), *name;
 	size_t at = add_content(&t->input, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
-	    jget(msg, "content"));
+	    cx_jget(msg, "content"));
 	struct cx_item *it;
 
 	if (at == NO_ITEM) {
@@ -327,35 +240,35 @@ add_result(struct cx_turn *t, const cJSON *msg)
 	it = &t->input.v[at];
 	cx_item_set(&it->call_id, id);
 	if ((name = call_name(&t->input, id)) == NULL)
-		name = jstr(msg, "name");       /* role function */
+		name = cx_jstr(msg, "name");       /* role function */
 	cx_item_set(&it->name, name);
 	if (id != NULL && call_name(&t->input, id) == NULL &&
-	    strcmp(jstr(msg, "role"), "tool") == 0) {
+	    strcmp(cx_jstr(msg, "role"), "tool") == 0) {
 		char *why = xasprintf("no earlier tool call %s in this request",
 		    id);
 
 		cx_item_set(&it->note, why);
 		free(why);
-	} else if (id == NULL && strcmp(jstr(msg, "role"), "tool") == 0)
+	} else if (id == NULL && strcmp(cx_jstr(msg, "role"), "tool") == 0)
 		cx_item_set(&it->note, "a tool result without tool_call_id");
 }
 
 static void
 add_message(struct cx_turn *t, const cJSON *msg)
 {
-	const char *r = jstr(msg, "role");
-	enum cx_role role = role_of(r);
+	const char *r = cx_jstr(msg, "role");
+	enum cx_role role = cx_role_of(r, CX_ROLE_NONE);
 	char *why;
 
 	switch (role) {
 	case CX_ROLE_SYSTEM:
 	case CX_ROLE_DEVELOPER:
 		add_content(&t->instructions, CX_ITEM_TEXT, role,
-		    jget(msg, "content"));
+		    cx_jget(msg, "content"));
 		return;
 	case CX_ROLE_USER:
 		add_content(&t->input, CX_ITEM_TEXT, role,
-		    jget(msg, "content"));
+		    cx_jget(msg, "content"));
 		return;
 	case CX_ROLE_ASSISTANT:
 		add_assistant(&t->input, msg);
@@ -368,31 +281,32 @@ add_message(struct cx_turn *t, const cJSON *msg)
 	}
 	why = r != NULL ? xasprintf("a message of role %s", r) :
 	    xstrdup("a message without a role");
-	add_raw(&t->input, CX_ROLE_NONE, msg, why);
+	cx_items_add_raw(&t->input, CX_ROLE_NONE, msg, why);
 	free(why);
 }
 
 static void
 add_tool(struct cx_turn *t, const cJSON *tool)
 {
-	const char *type = jstr(tool, "type");
-	const cJSON *fn = jget(tool, "function");
+	const char *type = cx_jstr(tool, "type");
+	const cJSON *fn = cx_jget(tool, "function");
 	char *schema;
 
 	if (!cJSON_IsObject(fn))
-		fn = jget(tool, "custom");
-	if (!cJSON_IsObject(fn) && jstr(tool, "name") != NULL)
+		fn = cx_jget(tool, "custom");
+	if (!cJSON_IsObject(fn) && cx_jstr(tool, "name") != NULL)
 		fn = tool;                      /* `functions`: no wrapper */
-	if (!cJSON_IsObject(fn) || jstr(fn, "name") == NULL) {
+	if (!cJSON_IsObject(fn) || cx_jstr(fn, "name") == NULL) {
 		/* a built-in or unknown kind: its type as the name, raw */
-		schema = jtext(tool);
+		schema = cx_jtext(tool);
 		cx_turn_tool(t, type != NULL ? type : "?", NULL, schema);
 		free(schema);
 		return;
 	}
-	schema = jtext(jget(fn, "parameters") != NULL ?
-	    jget(fn, "parameters") : jget(fn, "format"));
-	cx_turn_tool(t, jstr(fn, "name"), jstr(fn, "description"), schema);
+	const cJSON *sch = cx_jget(fn, "parameters") != NULL ?
+	    cx_jget(fn, "parameters") : cx_jget(fn, "format");
+	schema = sch != NULL ? cx_jtext(sch) : NULL;
+	cx_turn_tool(t, cx_jstr(fn, "name"), cx_jstr(fn, "description"), schema);
 	free(schema);
 }
 
@@ -400,21 +314,21 @@ static void
 request(struct cx_turn *t, const cJSON *body)
 {
 	const cJSON *v;
-	const char *key = jstr(body, "prompt_cache_key");
+	const char *key = cx_jstr(body, "prompt_cache_key");
 
-	cx_item_set(&t->model, jstr(body, "model"));
+	cx_item_set(&t->model, cx_jstr(body, "model"));
 	/* the agent's key for its conversation, if it sends one */
 	if (key == NULL)
 		key = cx_fields_get(&t->ex->req.fields, "session_id");
 	cx_item_set(&t->session, key);
-	v = jget(body, "messages");
+	v = cx_jget(body, "messages");
 	if (!cJSON_IsArray(v))
 		cx_turn_note(t, "the request has no messages array");
-	cJSON_ArrayForEach(v, jarr(body, "messages"))
+	cJSON_ArrayForEach(v, cx_jarr(body, "messages"))
 		add_message(t, v);
-	cJSON_ArrayForEach(v, jarr(body, "tools"))
+	cJSON_ArrayForEach(v, cx_jarr(body, "tools"))
 		add_tool(t, v);
-	cJSON_ArrayForEach(v, jarr(body, "functions"))
+	cJSON_ArrayForEach(v, cx_jarr(body, "functions"))
 		add_tool(t, v);
 }
 
@@ -425,12 +339,12 @@ usage(struct cx_usage *u, const cJSON *o)
 {
 	if (!cJSON_IsObject(o))
 		return;
-	u->input = jcount(o, "prompt_tokens");
-	u->cached = jcount(jget(o, "prompt_tokens_details"), "cached_tokens");
-	u->output = jcount(o, "completion_tokens");
-	u->reasoning = jcount(jget(o, "completion_tokens_details"),
+	u->input = cx_jcount(o, "prompt_tokens");
+	u->cached = cx_jcount(cx_jget(o, "prompt_tokens_details"), "cached_tokens");
+	u->output = cx_jcount(o, "completion_tokens");
+	u->reasoning = cx_jcount(cx_jget(o, "completion_tokens_details"),
 	    "reasoning_tokens");
-	u->api_total = jcount(o, "total_tokens");
+	u->api_total = cx_jcount(o, "total_tokens");
 }
 
 /* The API's error object (or string): what it says (malloc'd). */
@@ -438,8 +352,8 @@ static char *
 error_text(const cJSON *err)
 {
 	const char *m = cJSON_IsString(err) ? err->valuestring :
-	    jstr(err, "message");
-	char *s = m != NULL ? xstrdup(m) : jtext(err);
+	    cx_jstr(err, "message");
+	char *s = m != NULL ? xstrdup(m) : cx_jtext(err);
 
 	return s != NULL ? s : xstrdup("");
 }
@@ -468,33 +382,33 @@ plain(struct cx_turn *t, const struct cx_msg *m)
 
 	if (body == NULL) {
 		if (m->body_bytes > 0 || m->body.len > 0)
-			add_raw_body(&t->output, CX_ROLE_NONE, m, why);
+			cx_items_add_body(&t->output, CX_ROLE_NONE, m, why);
 		else
 			cx_turn_note(t, "the response has %s", why);
 		return;
 	}
-	cx_item_set(&t->response_id, jstr(body, "id"));
-	cx_item_set(&t->model_answered, jstr(body, "model"));
-	usage(&t->usage, jget(body, "usage"));
-	if (jget(body, "error") != NULL && !cJSON_IsNull(jget(body, "error")))
-		api_error(t, &t->output, jget(body, "error"));
-	choices = jget(body, "choices");
+	cx_item_set(&t->response_id, cx_jstr(body, "id"));
+	cx_item_set(&t->model_answered, cx_jstr(body, "model"));
+	usage(&t->usage, cx_jget(body, "usage"));
+	if (cx_jget(body, "error") != NULL && !cJSON_IsNull(cx_jget(body, "error")))
+		api_error(t, &t->output, cx_jget(body, "error"));
+	choices = cx_jget(body, "choices");
 	before = t->output.n;
-	cJSON_ArrayForEach(c, jarr(body, "choices")) {
+	cJSON_ArrayForEach(c, cx_jarr(body, "choices")) {
 		if (i++ > 0) {
-			add_raw(&t->output, CX_ROLE_ASSISTANT, c, "a choice "
+			cx_items_add_raw(&t->output, CX_ROLE_ASSISTANT, c, "a choice "
 			    "other than the first");
 			continue;
 		}
-		cx_item_set(&t->stop_reason, jstr(c, "finish_reason"));
-		if (cJSON_IsObject(jget(c, "message")))
-			add_assistant(&t->output, jget(c, "message"));
+		cx_item_set(&t->stop_reason, cx_jstr(c, "finish_reason"));
+		if (cJSON_IsObject(cx_jget(c, "message")))
+			add_assistant(&t->output, cx_jget(c, "message"));
 		else
-			add_raw(&t->output, CX_ROLE_ASSISTANT, c, "a choice "
+			cx_items_add_raw(&t->output, CX_ROLE_ASSISTANT, c, "a choice "
 			    "without a message");
 	}
-	if (!cJSON_IsArray(choices) && jget(body, "error") == NULL)
-		add_raw(&t->output, CX_ROLE_NONE, body, "an answer of unknown "
+	if (!cJSON_IsArray(choices) && cx_jget(body, "error") == NULL)
+		cx_items_add_raw(&t->output, CX_ROLE_NONE, body, "an answer of unknown "
 		    "shape");
 	if (t->output.n > before) {     /* the whole answer came at once */
 		t->t_first_token = m->t_first;
@@ -609,7 +523,7 @@ pieces_out(struct cx_turn *t, const struct pieces *ps)
 static const char *
 piece_str(const cJSON *o, const char *key)
 {
-	const char *s = jstr(o, key);
+	const char *s = cx_jstr(o, key);
 
 	return s != NULL && *s != '\0' ? s : NULL;
 }
@@ -618,7 +532,7 @@ piece_str(const cJSON *o, const char *key)
 static void
 call_delta(struct pieces *ps, const cJSON *d, long index)
 {
-	const cJSON *fn = jget(d, "function");
+	const cJSON *fn = cx_jget(d, "function");
 	struct piece *p = piece(ps, P_CALL, index);
 	const char *s;
 
@@ -636,7 +550,7 @@ call_delta(struct pieces *ps, const cJSON *d, long index)
 			p->name = n;
 		}
 	}
-	if ((s = jstr(fn, "arguments")) != NULL)
+	if ((s = cx_jstr(fn, "arguments")) != NULL)
 		cx_buf_adds(&p->text, s);
 }
 
@@ -660,7 +574,7 @@ delta_key_known(const char *k)
 static int
 delta(struct pieces *ps, const cJSON *d)
 {
-	const cJSON *calls = jarr(d, "tool_calls"), *c, *k;
+	const cJSON *calls = cx_jarr(d, "tool_calls"), *c, *k;
 	const char *s;
 	long pos = 0;
 	int out = 0;
@@ -674,7 +588,7 @@ delta(struct pieces *ps, const cJSON *d)
 		cx_buf_adds(&piece(ps, P_TEXT, 0)->text, s);
 		out = 1;
 	}
-	cJSON_ArrayForEach(c, jarr(d, "content"))
+	cJSON_ArrayForEach(c, cx_jarr(d, "content"))
 		if ((s = piece_str(c, "text")) != NULL) {  /* parts */
 			cx_buf_adds(&piece(ps, P_TEXT, 0)->text, s);
 			out = 1;
@@ -684,20 +598,20 @@ delta(struct pieces *ps, const cJSON *d)
 		out = 1;
 	}
 	cJSON_ArrayForEach(c, calls) {
-		const cJSON *ix = jget(c, "index");
+		const cJSON *ix = cx_jget(c, "index");
 		long index = cx_conv_index(ix) >= 0 ? cx_conv_index(ix) : pos;
 
 		call_delta(ps, c, index);
 		pos++;
 		out = 1;
 	}
-	if (cJSON_IsObject(jget(d, "function_call"))) {
-		call_delta(ps, jget(d, "function_call"), -1);
+	if (cJSON_IsObject(cx_jget(d, "function_call"))) {
+		call_delta(ps, cx_jget(d, "function_call"), -1);
 		out = 1;
 	}
 	cJSON_ArrayForEach(k, d)
 		if (!delta_key_known(k->string) && !cJSON_IsNull(k)) {
-			char *raw = jtext(d), *why = xasprintf("a delta with "
+			char *raw = cx_jtext(d), *why = xasprintf("a delta with "
 			    "%s", k->string);
 
 			piece_raw(ps, raw, raw != NULL ? strlen(raw) : 0, why);
@@ -712,14 +626,14 @@ delta(struct pieces *ps, const cJSON *d)
 static int
 chunk(struct cx_turn *t, struct pieces *ps, const cJSON *o, int *other_choices)
 {
-	const cJSON *choices = jget(o, "choices"), *c, *u = jget(o, "usage");
-	const cJSON *err = jget(o, "error");
+	const cJSON *choices = cx_jget(o, "choices"), *c, *u = cx_jget(o, "usage");
+	const cJSON *err = cx_jget(o, "error");
 	int out = 0, known = 0;
 
 	if (t->response_id == NULL)
-		cx_item_set(&t->response_id, jstr(o, "id"));
+		cx_item_set(&t->response_id, cx_jstr(o, "id"));
 	if (t->model_answered == NULL)
-		cx_item_set(&t->model_answered, jstr(o, "model"));
+		cx_item_set(&t->model_answered, cx_jstr(o, "model"));
 	if (cJSON_IsObject(u)) {
 		usage(&t->usage, u);
 		known = 1;
@@ -736,9 +650,9 @@ chunk(struct cx_turn *t, struct pieces *ps, const cJSON *o, int *other_choices)
 	}
 	if (cJSON_IsArray(choices))
 		known = 1;
-	cJSON_ArrayForEach(c, jarr(o, "choices")) {
-		const cJSON *ix = jget(c, "index");
-		const char *fin = jstr(c, "finish_reason");
+	cJSON_ArrayForEach(c, cx_jarr(o, "choices")) {
+		const cJSON *ix = cx_jget(c, "index");
+		const char *fin = cx_jstr(c, "finish_reason");
 
 		if (cJSON_IsNumber(ix) && ix->valuedouble != 0) {
 			(*other_choices)++;
@@ -746,10 +660,10 @@ chunk(struct cx_turn *t, struct pieces *ps, const cJSON *o, int *other_choices)
 		}
 		if (fin != NULL)
 			cx_item_set(&t->stop_reason, fin);
-		if (cJSON_IsObject(jget(c, "delta")))
-			out |= delta(ps, jget(c, "delta"));
-		else if (jget(c, "delta") != NULL) {
-			char *raw = jtext(c);
+		if (cJSON_IsObject(cx_jget(c, "delta")))
+			out |= delta(ps, cx_jget(c, "delta"));
+		else if (cx_jget(c, "delta") != NULL) {
+			char *raw = cx_jtext(c);
 
 			piece_raw(ps, raw, raw != NULL ? strlen(raw) : 0,
 			    "a choice whose delta is not an object");
@@ -757,7 +671,7 @@ chunk(struct cx_turn *t, struct pieces *ps, const cJSON *o, int *other_choices)
 		}
 	}
 	if (!known) {
-		char *raw = jtext(o);
+		char *raw = cx_jtext(o);
 
 		piece_raw(ps, raw, raw != NULL ? strlen(raw) : 0,
 		    "a chunk of unknown shape");
@@ -807,7 +721,7 @@ streamed(struct cx_turn *t, const struct cx_msg *m, int include_usage)
 		}
 		if (done && after++ == 0)
 			cx_turn_note(t, "chunks after [DONE]");
-		if (cJSON_IsObject(jget(o, "usage")))
+		if (cJSON_IsObject(cx_jget(o, "usage")))
 			got_usage = 1;
 		if (chunk(t, &ps, o, &other_choices)) {
 			if (t->t_first_token == 0)
@@ -846,10 +760,10 @@ turns(const struct cx_exchange *ex, cx_turn_fn fn, void *arg)
 	body = cx_conv_body_json(&ex->req, &why);
 	if (body != NULL) {
 		request(&t, body);
-		include_usage = cJSON_IsTrue(jget(jget(body, "stream_options"),
+		include_usage = cJSON_IsTrue(cx_jget(cx_jget(body, "stream_options"),
 		    "include_usage"));
 	} else if (ex->req.body_bytes > 0 || ex->req.body.len > 0)
-		add_raw_body(&t.input, CX_ROLE_NONE, &ex->req, why);
+		cx_items_add_body(&t.input, CX_ROLE_NONE, &ex->req, why);
 	else
 		cx_turn_note(&t, "the request has %s", why);
 	cJSON_Delete(body);

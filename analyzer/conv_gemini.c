@@ -136,36 +136,8 @@ path_model(const char *target)
 	return url_decode(seg, (size_t)(colon - seg));
 }
 
-static const char *
-jstr(const cJSON *o, const char *key)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
 
-/* v as compact JSON text, malloc'd ("null" for NULL). */
-static char *
-jtext(const cJSON *v)
-{
-	char *s = v != NULL ? cJSON_PrintUnformatted(v) : NULL;
-	char *r = xstrndup(s != NULL ? s : "null", strlen(s != NULL ? s : "null"));
-
-	cJSON_free(s);
-	return r;
-}
-
-/* Append an item holding v's JSON text. */
-static struct cx_item *
-add_json(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
-    const cJSON *v)
-{
-	char *s = jtext(v);
-	struct cx_item *it = cx_items_add(l, kind, role, s, strlen(s));
-
-	free(s);
-	return it;
-}
 
 /* Append s[0..n) to it's text. */
 static void
@@ -177,20 +149,6 @@ item_append(struct cx_item *it, const char *s, size_t n)
 	it->text[it->len] = '\0';
 }
 
-/* The message's body, content-decoded, as one OTHER item with a note. */
-static void
-add_raw_body(struct cx_items *l, const struct cx_msg *m, enum cx_role role,
-    const char *why)
-{
-	struct cx_view v;
-	struct cx_item *it;
-
-	cx_view_body(&v, m);
-	it = cx_items_add(l, CX_ITEM_OTHER, role, (const char *)v.p,
-	    v.kind == CX_VIEW_NONE ? 0 : v.n);
-	cx_item_set(&it->note, why);
-	cx_view_free(&v);
-}
 
 /*
  * Calls and results.  Gemini's functionCall often has no id (the API
@@ -296,7 +254,7 @@ links_finish(struct links *k, struct cx_items *l)
 static enum cx_role
 content_role(const cJSON *content)
 {
-	const char *r = jstr(content, "role");
+	const char *r = cx_jstr(content, "role");
 
 	if (r == NULL || strcmp(r, "user") == 0)
 		return CX_ROLE_USER;
@@ -325,7 +283,7 @@ add_part(struct cx_items *l, struct links *k, const cJSON *part,
 	struct cx_item *it;
 
 	if (!cJSON_IsObject(part)) {
-		it = add_json(l, CX_ITEM_OTHER, role, part);
+		it = cx_items_add_json(l, CX_ITEM_OTHER, role, part);
 		cx_item_set(&it->note, "a part that is not an object");
 		*run = 0;
 		return;
@@ -348,26 +306,26 @@ add_part(struct cx_items *l, struct links *k, const cJSON *part,
 	if ((v = cJSON_GetObjectItemCaseSensitive(part, "functionCall")) !=
 	    NULL && cJSON_IsObject(v)) {
 		const cJSON *args = cJSON_GetObjectItemCaseSensitive(v, "args");
-		char *a = args != NULL ? jtext(args) : xstrndup("{}", 2);
+		char *a = args != NULL ? cx_jtext(args) : xstrndup("{}", 2);
 
 		it = cx_items_add(l, CX_ITEM_TOOL_CALL, CX_ROLE_ASSISTANT, a,
 		    strlen(a));
 		free(a);
-		cx_item_set(&it->name, jstr(v, "name"));
-		cx_item_set(&it->call_id, jstr(v, "id"));
+		cx_item_set(&it->name, cx_jstr(v, "name"));
+		cx_item_set(&it->call_id, cx_jstr(v, "id"));
 		link_call(k, l);
 		return;
 	}
 	if ((v = cJSON_GetObjectItemCaseSensitive(part, "functionResponse")) !=
 	    NULL && cJSON_IsObject(v)) {
-		it = add_json(l, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
+		it = cx_items_add_json(l, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL,
 		    cJSON_GetObjectItemCaseSensitive(v, "response"));
-		cx_item_set(&it->name, jstr(v, "name"));
-		cx_item_set(&it->call_id, jstr(v, "id"));
+		cx_item_set(&it->name, cx_jstr(v, "name"));
+		cx_item_set(&it->call_id, cx_jstr(v, "id"));
 		link_result(k, l);
 		return;
 	}
-	it = add_json(l, is_thought ? CX_ITEM_REASONING : CX_ITEM_OTHER,
+	it = cx_items_add_json(l, is_thought ? CX_ITEM_REASONING : CX_ITEM_OTHER,
 	    is_thought ? CX_ROLE_ASSISTANT : role, part);
 	if (is_thought)
 		return;
@@ -377,7 +335,7 @@ add_part(struct cx_items *l, struct links *k, const cJSON *part,
 		    "inlineData");
 		const cJSON *d = in != NULL ? in :
 		    cJSON_GetObjectItemCaseSensitive(part, "fileData");
-		const char *mime = jstr(d, "mimeType");
+		const char *mime = cx_jstr(d, "mimeType");
 
 		it->note = xasprintf("%s%s%s", in != NULL ? "inline data" :
 		    "a file", mime != NULL ? ", " : "", mime != NULL ? mime : "");
@@ -409,7 +367,7 @@ add_content(struct cx_items *l, struct links *k, const cJSON *content,
 	}
 	parts = cJSON_GetObjectItemCaseSensitive(content, "parts");
 	if (!cJSON_IsArray(parts)) {
-		struct cx_item *it = add_json(l, CX_ITEM_OTHER, role, content);
+		struct cx_item *it = cx_items_add_json(l, CX_ITEM_OTHER, role, content);
 
 		cx_item_set(&it->note, "a content without parts");
 		return;
@@ -428,7 +386,7 @@ add_tools(struct cx_turn *t, const cJSON *tools)
 		decls = cJSON_GetObjectItemCaseSensitive(tool,
 		    "functionDeclarations");
 		if (!cJSON_IsArray(decls)) {
-			char *s = jtext(tool);
+			char *s = cx_jtext(tool);
 			const char *name = cJSON_IsObject(tool) &&
 			    tool->child != NULL && tool->child->string != NULL ?
 			    tool->child->string : "";
@@ -445,8 +403,8 @@ add_tools(struct cx_turn *t, const cJSON *tools)
 			if (sch == NULL)
 				sch = cJSON_GetObjectItemCaseSensitive(fd,
 				    "parameters");
-			s = sch != NULL ? jtext(sch) : NULL;
-			cx_turn_tool(t, jstr(fd, "name"), jstr(fd,
+			s = sch != NULL ? cx_jtext(sch) : NULL;
+			cx_turn_tool(t, cx_jstr(fd, "name"), cx_jstr(fd,
 			    "description"), s);
 			free(s);
 		}
@@ -465,7 +423,7 @@ read_request(struct cx_turn *t, const struct cx_exchange *ex)
 	if (ex->req.target != NULL)
 		t->model = path_model(ex->req.target);
 	if (body == NULL) {
-		add_raw_body(&t->input, &ex->req, CX_ROLE_USER, why);
+		cx_items_add_body(&t->input, CX_ROLE_USER, &ex->req, why);
 		cx_turn_note(t, "request: %s", why);
 		return;
 	}
@@ -475,12 +433,12 @@ read_request(struct cx_turn *t, const struct cx_exchange *ex)
 		/* Code Assist's wrapper */
 		req = cJSON_GetObjectItemCaseSensitive(body, "request");
 	if (t->model == NULL)
-		cx_item_set(&t->model, jstr(body, "model"));
+		cx_item_set(&t->model, cx_jstr(body, "model"));
 	if (t->model == NULL)
-		cx_item_set(&t->model, jstr(req, "model"));
+		cx_item_set(&t->model, cx_jstr(req, "model"));
 	if (t->model != NULL && strncmp(t->model, "models/", 7) == 0)
 		memmove(t->model, t->model + 7, strlen(t->model + 7) + 1);
-	cx_item_set(&t->session, jstr(req, "session_id"));
+	cx_item_set(&t->session, cx_jstr(req, "session_id"));
 	if ((c = cJSON_GetObjectItemCaseSensitive(req, "systemInstruction")) !=
 	    NULL || (c = cJSON_GetObjectItemCaseSensitive(req,
 	    "system_instruction")) != NULL)
@@ -490,7 +448,7 @@ read_request(struct cx_turn *t, const struct cx_exchange *ex)
 	gc = cJSON_GetObjectItemCaseSensitive(req, "generationConfig");
 	if (gc == NULL)
 		gc = cJSON_GetObjectItemCaseSensitive(req, "generation_config");
-	if (same(jstr(gc, "responseMimeType"), "application/json"))
+	if (same(cx_jstr(gc, "responseMimeType"), "application/json"))
 		cx_turn_note(t, "JSON mode%s",
 		    cJSON_GetObjectItemCaseSensitive(gc, "responseSchema") !=
 		    NULL || cJSON_GetObjectItemCaseSensitive(gc,
@@ -500,7 +458,7 @@ read_request(struct cx_turn *t, const struct cx_exchange *ex)
 		cJSON_ArrayForEach(c, contents)
 			add_content(&t->input, &k, c, content_role(c));
 	} else {
-		struct cx_item *it = add_json(&t->input, CX_ITEM_OTHER,
+		struct cx_item *it = cx_items_add_json(&t->input, CX_ITEM_OTHER,
 		    CX_ROLE_USER, req);
 
 		cx_item_set(&it->note, "a request without contents");
@@ -509,11 +467,6 @@ read_request(struct cx_turn *t, const struct cx_exchange *ex)
 	cJSON_Delete(body);
 }
 
-static int64_t
-count(const cJSON *o, const char *key)
-{
-	return cx_conv_count(cJSON_GetObjectItemCaseSensitive(o, key));
-}
 
 /*
  * usageMetadata in the model's terms (conv.h).  input: promptTokenCount,
@@ -526,19 +479,19 @@ count(const cJSON *o, const char *key)
 static void
 read_usage(struct cx_usage *u, const cJSON *m)
 {
-	int64_t prompt = count(m, "promptTokenCount");
-	int64_t tool = count(m, "toolUsePromptTokenCount");
-	int64_t cand = count(m, "candidatesTokenCount");
-	int64_t thoughts = count(m, "thoughtsTokenCount");
+	int64_t prompt = cx_jcount(m, "promptTokenCount");
+	int64_t tool = cx_jcount(m, "toolUsePromptTokenCount");
+	int64_t cand = cx_jcount(m, "candidatesTokenCount");
+	int64_t thoughts = cx_jcount(m, "thoughtsTokenCount");
 
 	cx_usage_init(u);
 	if (prompt >= 0 || tool >= 0)
 		u->input = (prompt > 0 ? prompt : 0) + (tool > 0 ? tool : 0);
-	u->cached = count(m, "cachedContentTokenCount");
+	u->cached = cx_jcount(m, "cachedContentTokenCount");
 	if (cand >= 0 || thoughts >= 0)
 		u->output = (cand > 0 ? cand : 0) + (thoughts > 0 ? thoughts : 0);
 	u->reasoning = thoughts;
-	u->api_total = count(m, "totalTokenCount");
+	u->api_total = cx_jcount(m, "totalTokenCount");
 }
 
 struct answer {
@@ -552,8 +505,8 @@ struct answer {
 static void
 read_error(struct cx_turn *t, const cJSON *err)
 {
-	const char *msg = jstr(err, "message"), *status = jstr(err, "status");
-	char *raw = jtext(err);
+	const char *msg = cx_jstr(err, "message"), *status = cx_jstr(err, "status");
+	char *raw = cx_jtext(err);
 
 	free(t->error);
 	t->error = xasprintf("%s%s%s", status != NULL ? status : "",
@@ -576,7 +529,7 @@ read_chunk(struct cx_turn *t, struct answer *a, const cJSON *chunk,
 	    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(chunk, "response")))
 		r = cJSON_GetObjectItemCaseSensitive(chunk, "response");
 	if (!cJSON_IsObject(r)) {
-		struct cx_item *it = add_json(&t->output, CX_ITEM_OTHER,
+		struct cx_item *it = cx_items_add_json(&t->output, CX_ITEM_OTHER,
 		    CX_ROLE_ASSISTANT, chunk);
 
 		cx_item_set(&it->note, "a chunk that is not an object");
@@ -588,9 +541,9 @@ read_chunk(struct cx_turn *t, struct answer *a, const cJSON *chunk,
 		read_error(t, v);
 		a->run = 0;
 	}
-	if ((s = jstr(r, "modelVersion")) != NULL)
+	if ((s = cx_jstr(r, "modelVersion")) != NULL)
 		cx_item_set(&t->model_answered, s);
-	if ((s = jstr(r, "responseId")) != NULL && t->response_id == NULL)
+	if ((s = cx_jstr(r, "responseId")) != NULL && t->response_id == NULL)
 		cx_item_set(&t->response_id, s);
 	if ((v = cJSON_GetObjectItemCaseSensitive(r, "usageMetadata")) != NULL &&
 	    cJSON_IsObject(v)) {
@@ -598,7 +551,7 @@ read_chunk(struct cx_turn *t, struct answer *a, const cJSON *chunk,
 		a->usage = 1;
 	}
 	pf = cJSON_GetObjectItemCaseSensitive(r, "promptFeedback");
-	if ((s = jstr(pf, "blockReason")) != NULL) {
+	if ((s = cx_jstr(pf, "blockReason")) != NULL) {
 		cx_turn_note(t, "prompt blocked: %s", s);
 		if (t->stop_reason == NULL)
 			cx_item_set(&t->stop_reason, s);
@@ -620,9 +573,9 @@ read_chunk(struct cx_turn *t, struct answer *a, const cJSON *chunk,
 	}
 	cJSON_ArrayForEach(p, parts)
 		add_part(&t->output, &a->k, p, CX_ROLE_ASSISTANT, 1, &a->run);
-	if ((s = jstr(cand, "finishReason")) != NULL)
+	if ((s = cx_jstr(cand, "finishReason")) != NULL)
 		cx_item_set(&t->stop_reason, s);
-	if ((s = jstr(cand, "finishMessage")) != NULL)
+	if ((s = cx_jstr(cand, "finishMessage")) != NULL)
 		cx_turn_note(t, "finish: %s", s);
 }
 
@@ -664,7 +617,7 @@ read_response(struct cx_turn *t, const struct cx_exchange *ex)
 
 		if (body == NULL) {
 			if (why != NULL && strcmp(why, "no body") != 0) {
-				add_raw_body(&t->output, m, CX_ROLE_ASSISTANT,
+				cx_items_add_body(&t->output, CX_ROLE_ASSISTANT, m,
 				    why);
 				cx_turn_note(t, "response: %s", why);
 			}

@@ -24,70 +24,11 @@
 
 /* --- JSON helpers ------------------------------------------------------ */
 
-static const char *
-jstr(const cJSON *o, const char *key)
-{
-	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
-}
 
-static const cJSON *
-jget(const cJSON *o, const char *key)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, key);
-}
 
-/* A count, or -1 when it is missing or not a number. */
-static int64_t
-jcount(const cJSON *o, const char *key)
-{
-	const cJSON *v = jget(o, key);
 
-	return cx_conv_count(v);
-}
 
-/* v as JSON text (malloc'd), or NULL. */
-static char *
-jtext(const cJSON *v)
-{
-	char *s, *r;
 
-	if (v == NULL || (s = cJSON_PrintUnformatted(v)) == NULL)
-		return NULL;
-	r = xstrdup(s);
-	cJSON_free(s);
-	return r;
-}
-
-static struct cx_item *
-add_raw(struct cx_items *l, enum cx_role role, const cJSON *v,
-    const char *note)
-{
-	char *s = jtext(v);
-	struct cx_item *it = cx_items_add(l, CX_ITEM_OTHER, role, s,
-	    s != NULL ? strlen(s) : 0);
-
-	free(s);
-	cx_item_set(&it->note, note);
-	return it;
-}
-
-static enum cx_role
-role_of(const char *r, enum cx_role dflt)
-{
-	if (r == NULL)
-		return dflt;
-	if (strcmp(r, "user") == 0)
-		return CX_ROLE_USER;
-	if (strcmp(r, "assistant") == 0)
-		return CX_ROLE_ASSISTANT;
-	if (strcmp(r, "system") == 0)
-		return CX_ROLE_SYSTEM;
-	if (strcmp(r, "developer") == 0)
-		return CX_ROLE_DEVELOPER;
-	if (strcmp(r, "tool") == 0)
-		return CX_ROLE_TOOL;
-	return dflt;
-}
 
 /* --- the path ---------------------------------------------------------- */
 
@@ -126,7 +67,7 @@ claims(const struct cx_exchange *ex)
 static const char *
 part_text(const cJSON *part)
 {
-	const char *t = jstr(part, "text");
+	const char *t = cx_jstr(part, "text");
 
 	return t != NULL ? t : NULL;
 }
@@ -138,8 +79,8 @@ part_text(const cJSON *part)
 static void
 add_message(struct cx_items *l, const cJSON *item, enum cx_role dflt)
 {
-	enum cx_role role = role_of(jstr(item, "role"), dflt);
-	const cJSON *content = jget(item, "content"), *part;
+	enum cx_role role = cx_role_of(cx_jstr(item, "role"), dflt);
+	const cJSON *content = cx_jget(item, "content"), *part;
 	struct cx_buf b;
 	struct cx_item *it;
 	int parts = 0;
@@ -147,17 +88,17 @@ add_message(struct cx_items *l, const cJSON *item, enum cx_role dflt)
 	if (cJSON_IsString(content)) {
 		it = cx_items_add(l, CX_ITEM_TEXT, role, content->valuestring,
 		    strlen(content->valuestring));
-		cx_item_set(&it->id, jstr(item, "id"));
+		cx_item_set(&it->id, cx_jstr(item, "id"));
 		return;
 	}
 	if (content != NULL && !cJSON_IsArray(content)) {
-		add_raw(l, role, item, "a message whose content is neither "
+		cx_items_add_raw(l, role, item, "a message whose content is neither "
 		    "text nor a list");
 		return;
 	}
 	cx_buf_init(&b, 0);
 	cJSON_ArrayForEach(part, content) {
-		const char *t = part_text(part), *r = jstr(part, "refusal");
+		const char *t = part_text(part), *r = cx_jstr(part, "refusal");
 
 		if (t != NULL) {
 			if (parts++ > 0)
@@ -166,20 +107,20 @@ add_message(struct cx_items *l, const cJSON *item, enum cx_role dflt)
 		} else if (r != NULL) {
 			it = cx_items_add(l, CX_ITEM_REFUSAL, role, r,
 			    strlen(r));
-			cx_item_set(&it->id, jstr(item, "id"));
+			cx_item_set(&it->id, cx_jstr(item, "id"));
 		} else {
 			char note[96];
 
 			snprintf(note, sizeof(note), "content part %.60s",
-			    jstr(part, "type") ? jstr(part, "type") :
+			    cx_jstr(part, "type") ? cx_jstr(part, "type") :
 			    "(no type)");
-			add_raw(l, role, part, note);
+			cx_items_add_raw(l, role, part, note);
 		}
 	}
 	if (parts > 0 || cJSON_GetArraySize(content) == 0) {
 		it = cx_items_add(l, CX_ITEM_TEXT, role, (const char *)b.p,
 		    b.len);
-		cx_item_set(&it->id, jstr(item, "id"));
+		cx_item_set(&it->id, cx_jstr(item, "id"));
 	}
 	cx_buf_free(&b);
 }
@@ -194,7 +135,7 @@ output_text(const cJSON *out)
 	if (cJSON_IsString(out))
 		return xstrdup(out->valuestring);
 	if (!cJSON_IsArray(out))
-		return out != NULL ? jtext(out) : xstrdup("");
+		return out != NULL ? cx_jtext(out) : xstrdup("");
 	cx_buf_init(&b, 0);
 	cJSON_ArrayForEach(part, out) {
 		const char *t = part_text(part);
@@ -204,7 +145,7 @@ output_text(const cJSON *out)
 			cx_buf_adds(&b, "\n");
 		if (t != NULL)
 			cx_buf_adds(&b, t);
-		else if ((s = jtext(part)) != NULL) {
+		else if ((s = cx_jtext(part)) != NULL) {
 			cx_buf_adds(&b, s);
 			free(s);
 		}
@@ -220,10 +161,10 @@ reasoning_text(const cJSON *item, struct cx_buf *b)
 	const cJSON *s;
 
 	for (size_t k = 0; k < 2; k++) {
-		if (!cJSON_IsArray(jget(item, keys[k])))
+		if (!cJSON_IsArray(cx_jget(item, keys[k])))
 			continue;
-		cJSON_ArrayForEach(s, jget(item, keys[k])) {
-			const char *t = jstr(s, "text");
+		cJSON_ArrayForEach(s, cx_jget(item, keys[k])) {
+			const char *t = cx_jstr(s, "text");
 
 			if (t == NULL)
 				continue;
@@ -259,7 +200,7 @@ static void
 add_item(struct cx_turn *t, struct cx_items *l, const cJSON *item,
     enum cx_role dflt)
 {
-	const char *type = jstr(item, "type");
+	const char *type = cx_jstr(item, "type");
 	struct cx_item *it;
 	char note[96];
 
@@ -269,15 +210,15 @@ add_item(struct cx_turn *t, struct cx_items *l, const cJSON *item,
 			    strlen(item->valuestring));
 			return;
 		}
-		add_raw(l, dflt, item, "an item that is not an object");
+		cx_items_add_raw(l, dflt, item, "an item that is not an object");
 		return;
 	}
-	if (type == NULL && jstr(item, "role") != NULL)
+	if (type == NULL && cx_jstr(item, "role") != NULL)
 		type = "message";
 	if (type == NULL)
 		type = "";
 	if (strcmp(type, "message") == 0) {
-		enum cx_role r = role_of(jstr(item, "role"), dflt);
+		enum cx_role r = cx_role_of(cx_jstr(item, "role"), dflt);
 
 		/* system and developer messages are instructions */
 		if (t != NULL && l == &t->input && (r == CX_ROLE_SYSTEM ||
@@ -286,23 +227,23 @@ add_item(struct cx_turn *t, struct cx_items *l, const cJSON *item,
 		add_message(l, item, dflt);
 	} else if (strcmp(type, "function_call") == 0 ||
 	    strcmp(type, "custom_tool_call") == 0) {
-		const char *args = jstr(item, strcmp(type, "function_call") ==
+		const char *args = cx_jstr(item, strcmp(type, "function_call") ==
 		    0 ? "arguments" : "input");
 
 		it = cx_items_add(l, CX_ITEM_TOOL_CALL, CX_ROLE_ASSISTANT,
 		    args, args != NULL ? strlen(args) : 0);
-		cx_item_set(&it->id, jstr(item, "id"));
-		cx_item_set(&it->name, jstr(item, "name"));
-		cx_item_set(&it->call_id, jstr(item, "call_id"));
+		cx_item_set(&it->id, cx_jstr(item, "id"));
+		cx_item_set(&it->name, cx_jstr(item, "name"));
+		cx_item_set(&it->call_id, cx_jstr(item, "call_id"));
 	} else if (strcmp(type, "function_call_output") == 0 ||
 	    strcmp(type, "custom_tool_call_output") == 0) {
-		char *out = output_text(jget(item, "output"));
-		const char *cid = jstr(item, "call_id");
+		char *out = output_text(cx_jget(item, "output"));
+		const char *cid = cx_jstr(item, "call_id");
 
 		it = cx_items_add(l, CX_ITEM_TOOL_RESULT, CX_ROLE_TOOL, out,
 		    strlen(out));
 		free(out);
-		cx_item_set(&it->id, jstr(item, "id"));
+		cx_item_set(&it->id, cx_jstr(item, "id"));
 		cx_item_set(&it->call_id, cid);
 		cx_item_set(&it->name, call_name(l, cid));
 		if (cid == NULL)
@@ -310,23 +251,23 @@ add_item(struct cx_turn *t, struct cx_items *l, const cJSON *item,
 			    "call_id");
 	} else if (strcmp(type, "reasoning") == 0) {
 		struct cx_buf b;
-		const cJSON *content = jget(item, "content");
+		const cJSON *content = cx_jget(item, "content");
 
 		cx_buf_init(&b, 0);
 		reasoning_text(item, &b);
 		it = cx_items_add(l, CX_ITEM_REASONING, CX_ROLE_ASSISTANT,
 		    (const char *)b.p, b.len);
 		cx_buf_free(&b);
-		cx_item_set(&it->id, jstr(item, "id"));
+		cx_item_set(&it->id, cx_jstr(item, "id"));
 		/* shown when its own text is there; a summary is not it */
 		it->hidden = !(cJSON_IsArray(content) &&
 		    cJSON_GetArraySize(content) > 0);
 	} else if (strcmp(type, "additional_tools") == 0 && t != NULL) {
-		tools_from(t, jget(item, "tools"), NULL);
+		tools_from(t, cx_jget(item, "tools"), NULL);
 	} else {
 		snprintf(note, sizeof(note), "item %.60s",
 		    *type ? type : "(no type)");
-		add_raw(l, dflt, item, note);
+		cx_items_add_raw(l, dflt, item, note);
 	}
 }
 
@@ -337,7 +278,7 @@ tools_from(struct cx_turn *t, const cJSON *tools, const char *ns)
 	const cJSON *tl;
 
 	if (tools != NULL && !cJSON_IsArray(tools)) {
-		char *raw = jtext(tools);
+		char *raw = cx_jtext(tools);
 
 		cx_turn_note(t, "tools that are not a list: %.200s",
 		    raw ? raw : "");
@@ -345,27 +286,27 @@ tools_from(struct cx_turn *t, const cJSON *tools, const char *ns)
 		return;
 	}
 	cJSON_ArrayForEach(tl, tools) {
-		const cJSON *fn = jget(tl, "function");
-		const char *name = jstr(tl, "name"), *type = jstr(tl, "type");
-		const cJSON *schema = jget(tl, "parameters");
-		const char *desc = jstr(tl, "description");
+		const cJSON *fn = cx_jget(tl, "function");
+		const char *name = cx_jstr(tl, "name"), *type = cx_jstr(tl, "type");
+		const cJSON *schema = cx_jget(tl, "parameters");
+		const char *desc = cx_jstr(tl, "description");
 		char *s;
 
 		if (type != NULL && strcmp(type, "namespace") == 0) {
-			tools_from(t, jget(tl, "tools"), name);
+			tools_from(t, cx_jget(tl, "tools"), name);
 			continue;
 		}
 		if (name == NULL && cJSON_IsObject(fn)) {
 			/* the Chat Completions shape */
-			name = jstr(fn, "name");
-			desc = jstr(fn, "description");
-			schema = jget(fn, "parameters");
+			name = cx_jstr(fn, "name");
+			desc = cx_jstr(fn, "description");
+			schema = cx_jget(fn, "parameters");
 		}
 		if (schema == NULL)
-			schema = jget(tl, "format");    /* custom tools */
+			schema = cx_jget(tl, "format");    /* custom tools */
 		if (name == NULL)
 			name = type != NULL ? type : "(no name)";
-		s = jtext(schema);
+		s = schema != NULL ? cx_jtext(schema) : NULL;
 		if (ns != NULL) {
 			char *full = xasprintf("%s.%s", ns, name);
 
@@ -382,25 +323,25 @@ tools_from(struct cx_turn *t, const cJSON *tools, const char *ns)
 static void
 request(struct cx_turn *t, const cJSON *body, const struct cx_fields *h)
 {
-	const cJSON *input = jget(body, "input"), *item, *gen;
-	const cJSON *ins = jget(body, "instructions");
+	const cJSON *input = cx_jget(body, "input"), *item, *gen;
+	const cJSON *ins = cx_jget(body, "instructions");
 	const char *sess = h != NULL ? cx_fields_get(h, "session_id") : NULL;
 
 	if (sess == NULL && h != NULL)
 		sess = cx_fields_get(h, "session-id");
 	if (sess == NULL)
-		sess = jstr(body, "prompt_cache_key");
+		sess = cx_jstr(body, "prompt_cache_key");
 	cx_item_set(&t->session, sess);
-	cx_item_set(&t->model, jstr(body, "model"));
-	cx_item_set(&t->previous_response_id, jstr(body,
+	cx_item_set(&t->model, cx_jstr(body, "model"));
+	cx_item_set(&t->previous_response_id, cx_jstr(body,
 	    "previous_response_id"));
 	if (cJSON_IsString(ins) && *ins->valuestring != '\0')
 		cx_items_add(&t->instructions, CX_ITEM_TEXT, CX_ROLE_SYSTEM,
 		    ins->valuestring, strlen(ins->valuestring));
 	else if (ins != NULL && !cJSON_IsNull(ins) && !cJSON_IsString(ins))
-		add_raw(&t->instructions, CX_ROLE_SYSTEM, ins,
+		cx_items_add_raw(&t->instructions, CX_ROLE_SYSTEM, ins,
 		    "instructions that are not text");
-	tools_from(t, jget(body, "tools"), NULL);
+	tools_from(t, cx_jget(body, "tools"), NULL);
 	if (cJSON_IsString(input))
 		cx_items_add(&t->input, CX_ITEM_TEXT, CX_ROLE_USER,
 		    input->valuestring, strlen(input->valuestring));
@@ -408,11 +349,11 @@ request(struct cx_turn *t, const cJSON *body, const struct cx_fields *h)
 		cJSON_ArrayForEach(item, input)
 			add_item(t, &t->input, item, CX_ROLE_USER);
 	} else if (input != NULL)
-		add_raw(&t->input, CX_ROLE_USER, input,
+		cx_items_add_raw(&t->input, CX_ROLE_USER, input,
 		    "input neither text nor a list");
 	/* codex's prewarm: generate false, or an empty input list (a body
 	 * without input is no prewarm, just odd) */
-	gen = jget(body, "generate");
+	gen = cx_jget(body, "generate");
 	if (cJSON_IsFalse(gen) || (cJSON_IsArray(input) &&
 	    cJSON_GetArraySize(input) == 0))
 		t->warmup = 1;
@@ -488,7 +429,7 @@ stream_free(struct stream *st)
 static int
 jindex(const cJSON *d, const char *key)
 {
-	const cJSON *v = jget(d, key);
+	const cJSON *v = cx_jget(d, key);
 
 	return cJSON_IsNumber(v) && v->valuedouble >= 0 &&
 	    v->valuedouble < 1e6 ? (int)v->valuedouble : -1;
@@ -497,12 +438,12 @@ jindex(const cJSON *d, const char *key)
 static void
 delta(struct stream *st, const cJSON *d, int kind)
 {
-	const char *s = jstr(d, "delta");
+	const char *s = cx_jstr(d, "delta");
 	struct acc *a;
 
 	if (s == NULL)
 		return;
-	a = acc_get(st, jstr(d, "item_id"), jindex(d, "output_index"), kind);
+	a = acc_get(st, cx_jstr(d, "item_id"), jindex(d, "output_index"), kind);
 	cx_buf_adds(&a->text, s);
 }
 
@@ -543,19 +484,19 @@ usage(struct cx_turn *t, const cJSON *u)
 {
 	if (!cJSON_IsObject(u))
 		return;
-	t->usage.input = jcount(u, "input_tokens");
-	t->usage.cached = jcount(jget(u, "input_tokens_details"),
+	t->usage.input = cx_jcount(u, "input_tokens");
+	t->usage.cached = cx_jcount(cx_jget(u, "input_tokens_details"),
 	    "cached_tokens");
-	t->usage.output = jcount(u, "output_tokens");
-	t->usage.reasoning = jcount(jget(u, "output_tokens_details"),
+	t->usage.output = cx_jcount(u, "output_tokens");
+	t->usage.reasoning = cx_jcount(cx_jget(u, "output_tokens_details"),
 	    "reasoning_tokens");
-	t->usage.api_total = jcount(u, "total_tokens");
+	t->usage.api_total = cx_jcount(u, "total_tokens");
 }
 
 static void
 set_error(struct cx_turn *t, const cJSON *err)
 {
-	const char *code = jstr(err, "code"), *msg = jstr(err, "message");
+	const char *code = cx_jstr(err, "code"), *msg = cx_jstr(err, "message");
 	char *s;
 
 	if (cJSON_IsString(err))
@@ -563,7 +504,7 @@ set_error(struct cx_turn *t, const cJSON *err)
 	else if (msg == NULL && !cJSON_IsObject(err))
 		return;
 	if (msg == NULL)
-		s = jtext(err);
+		s = cx_jtext(err);
 	else
 		s = code != NULL ? xasprintf("%s: %s", code, msg) :
 		    xstrdup(msg);
@@ -582,32 +523,32 @@ set_error(struct cx_turn *t, const cJSON *err)
 static void
 response_object(struct cx_turn *t, struct stream *st, const cJSON *r)
 {
-	const char *status = jstr(r, "status");
-	const cJSON *inc = jget(r, "incomplete_details"), *err, *item;
+	const char *status = cx_jstr(r, "status");
+	const cJSON *inc = cx_jget(r, "incomplete_details"), *err, *item;
 
 	if (!cJSON_IsObject(r))
 		return;
-	if (jstr(r, "model") != NULL)
-		cx_item_set(&t->model_answered, jstr(r, "model"));
-	if (jstr(r, "id") != NULL)
-		cx_item_set(&t->response_id, jstr(r, "id"));
+	if (cx_jstr(r, "model") != NULL)
+		cx_item_set(&t->model_answered, cx_jstr(r, "model"));
+	if (cx_jstr(r, "id") != NULL)
+		cx_item_set(&t->response_id, cx_jstr(r, "id"));
 	if (status != NULL) {
-		if (jstr(inc, "reason") != NULL) {
+		if (cx_jstr(inc, "reason") != NULL) {
 			char *s = xasprintf("%s: %s", status,
-			    jstr(inc, "reason"));
+			    cx_jstr(inc, "reason"));
 
 			cx_item_set(&t->stop_reason, s);
 			free(s);
 		} else
 			cx_item_set(&t->stop_reason, status);
 	}
-	err = jget(r, "error");
+	err = cx_jget(r, "error");
 	if (err != NULL && !cJSON_IsNull(err))
 		set_error(t, err);
-	usage(t, jget(r, "usage"));
+	usage(t, cx_jget(r, "usage"));
 	/* The items, when no output_item.done gave them. */
 	if (st == NULL || !st->items) {
-		cJSON_ArrayForEach(item, jget(r, "output")) {
+		cJSON_ArrayForEach(item, cx_jget(r, "output")) {
 			add_item(NULL, &t->output, item, CX_ROLE_ASSISTANT);
 			if (st != NULL)
 				item_done(st, &t->output.v[t->output.n - 1]);
@@ -662,8 +603,8 @@ event(struct cx_turn *t, struct stream *st, const char *name,
 		return;                 /* the stream's end */
 	d = cJSON_ParseWithLength(data, len);
 	if ((name == NULL || strcmp(name, "message") == 0) &&
-	    jstr(d, "type") != NULL)
-		name = jstr(d, "type");
+	    cx_jstr(d, "type") != NULL)
+		name = cx_jstr(d, "type");
 	if (name == NULL)
 		name = "message";
 	if (partial || truncated)
@@ -692,7 +633,7 @@ event(struct cx_turn *t, struct stream *st, const char *name,
 	    strcmp(name, "response.custom_tool_call_input.delta") == 0)
 		delta(st, d, CX_ITEM_TOOL_CALL);
 	else if (strcmp(name, "response.output_item.done") == 0) {
-		const cJSON *item = jget(d, "item");
+		const cJSON *item = cx_jget(d, "item");
 
 		if (cJSON_IsObject(item)) {
 			size_t n0 = t->output.n;
@@ -702,48 +643,48 @@ event(struct cx_turn *t, struct stream *st, const char *name,
 				item_done(st, &t->output.v[i]);
 			st->items = 1;
 		} else
-			add_raw(&t->output, CX_ROLE_ASSISTANT, d,
+			cx_items_add_raw(&t->output, CX_ROLE_ASSISTANT, d,
 			    "output_item.done without an item");
 	} else if (strcmp(name, "response.output_item.added") == 0) {
-		const cJSON *item = jget(d, "item");
-		const char *ty = jstr(item, "type");
+		const cJSON *item = cx_jget(d, "item");
+		const char *ty = cx_jstr(item, "type");
 		struct acc *a;
 
 		if (ty != NULL && (strcmp(ty, "function_call") == 0 ||
 		    strcmp(ty, "custom_tool_call") == 0)) {
-			a = acc_get(st, jstr(item, "id"),
+			a = acc_get(st, cx_jstr(item, "id"),
 			    jindex(d, "output_index"), CX_ITEM_TOOL_CALL);
-			cx_item_set(&a->name, jstr(item, "name"));
-			cx_item_set(&a->call_id, jstr(item, "call_id"));
+			cx_item_set(&a->name, cx_jstr(item, "name"));
+			cx_item_set(&a->call_id, cx_jstr(item, "call_id"));
 		}
 	} else if (strcmp(name, "response.created") == 0 ||
 	    strcmp(name, "response.in_progress") == 0) {
-		const cJSON *r = jget(d, "response");
+		const cJSON *r = cx_jget(d, "response");
 
-		if (jstr(r, "model") != NULL)
-			cx_item_set(&t->model_answered, jstr(r, "model"));
-		if (jstr(r, "id") != NULL)
-			cx_item_set(&t->response_id, jstr(r, "id"));
+		if (cx_jstr(r, "model") != NULL)
+			cx_item_set(&t->model_answered, cx_jstr(r, "model"));
+		if (cx_jstr(r, "id") != NULL)
+			cx_item_set(&t->response_id, cx_jstr(r, "id"));
 	} else if (strcmp(name, "response.completed") == 0 ||
 	    strcmp(name, "response.failed") == 0 ||
 	    strcmp(name, "response.incomplete") == 0 ||
 	    strcmp(name, "response.done") == 0) {
 		st->final = 1;
-		response_object(t, st, jget(d, "response"));
+		response_object(t, st, cx_jget(d, "response"));
 	} else if (strcmp(name, "error") == 0 ||
 	    strcmp(name, "response.error") == 0) {
-		const cJSON *err = jget(d, "error");
+		const cJSON *err = cx_jget(d, "error");
 		char *s;
 
 		st->final = 1;
 		set_error(t, err != NULL ? err : d);
-		s = jtext(d);
+		s = cx_jtext(d);
 		cx_items_add(&t->output, CX_ITEM_ERROR, CX_ROLE_ASSISTANT, s,
 		    s != NULL ? strlen(s) : 0);
 		free(s);
 	} else if (!quiet(name)) {
 		snprintf(note, sizeof(note), "event %.60s", name);
-		add_raw(&t->output, CX_ROLE_ASSISTANT, d, note);
+		cx_items_add_raw(&t->output, CX_ROLE_ASSISTANT, d, note);
 	}
 out:
 	cJSON_Delete(d);
@@ -794,21 +735,21 @@ plain_response(struct cx_turn *t, const struct cx_exchange *ex)
 		cx_view_free(&v);
 		return;
 	}
-	if (cJSON_IsObject(jget(o, "error")) || cJSON_IsString(jget(o,
+	if (cJSON_IsObject(cx_jget(o, "error")) || cJSON_IsString(cx_jget(o,
 	    "error"))) {
-		char *s = jtext(o);
+		char *s = cx_jtext(o);
 
-		set_error(t, jget(o, "error"));
+		set_error(t, cx_jget(o, "error"));
 		cx_items_add(&t->output, CX_ITEM_ERROR, CX_ROLE_ASSISTANT, s,
 		    s ? strlen(s) : 0);
 		free(s);
 	}
-	if (cJSON_IsArray(jget(o, "output")) || jstr(o, "status") != NULL ||
-	    cJSON_IsObject(jget(o, "usage")))
+	if (cJSON_IsArray(cx_jget(o, "output")) || cx_jstr(o, "status") != NULL ||
+	    cJSON_IsObject(cx_jget(o, "usage")))
 		response_object(t, NULL, o);
-	else if (!cJSON_IsObject(jget(o, "error")) &&
-	    !cJSON_IsString(jget(o, "error")))
-		add_raw(&t->output, CX_ROLE_ASSISTANT, o,
+	else if (!cJSON_IsObject(cx_jget(o, "error")) &&
+	    !cJSON_IsString(cx_jget(o, "error")))
+		cx_items_add_raw(&t->output, CX_ROLE_ASSISTANT, o,
 		    "a response body of an unknown shape");
 	cJSON_Delete(o);
 }
@@ -863,7 +804,7 @@ msg_type(const struct cx_wsmsg *m, cJSON **o)
 	if (m->opcode != CX_WS_TEXT)
 		return NULL;
 	*o = cJSON_ParseWithLength(m->data, m->len);
-	return jstr(*o, "type");
+	return cx_jstr(*o, "type");
 }
 
 static int
@@ -899,7 +840,7 @@ ws_turns(const struct cx_exchange *ex, cx_turn_fn fn, void *arg)
 		t.streamed = 1;
 		t.t_request = q->ts;
 		/* the fields at the top, or in "response" (older shape) */
-		r = cJSON_IsObject(jget(o, "response")) ? jget(o, "response") :
+		r = cJSON_IsObject(cx_jget(o, "response")) ? cx_jget(o, "response") :
 		    o;
 		request(&t, r, &ex->req.fields);
 		if (strcmp(qt, "response.create") != 0) {

@@ -337,6 +337,28 @@ agent_base_point(struct agent_run *run, const char *var, const char *mount)
 	return agent_setenv(run, var, url);
 }
 
+int
+agent_root_plan(struct agent_run *run, const char *var, const char *default_url)
+{
+	if (!run->mode_forced)
+		run->mode = AGENT_MODE_BOTH;
+	if (run->mode & AGENT_MODE_BASE_URL)
+		return agent_base_plan(run, var, "/", default_url);
+	return 0;
+}
+
+int
+agent_root_point(struct agent_run *run, const char *var)
+{
+	snprintf(run->how, sizeof(run->how), "%s%s",
+	    run->mode & AGENT_MODE_BASE_URL ? var : "",
+	    run->mode == AGENT_MODE_PROXY ? "HTTPS_PROXY" :
+	    run->mode == AGENT_MODE_BOTH ? " and HTTPS_PROXY" : "");
+	if (run->mode & AGENT_MODE_BASE_URL)
+		return agent_base_point(run, var, "/");
+	return 0;
+}
+
 void
 agent_url_shown(const char *url, char *out, size_t outlen)
 {

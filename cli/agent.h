@@ -134,6 +134,15 @@ int  agent_base_point(struct agent_run *run, const char *var,
 int  agent_newer_than_verified(const struct agent_run *run);
 /* "1.2.3" compared with MAJOR.MINOR.PATCH: <0, 0, >0; unknown is newest. */
 int  agent_version_cmp(const char *version, int major, int minor, int patch);
+/*
+ * For a module whose API is one base URL variable served at the relay's
+ * root (ANTHROPIC_BASE_URL, GOOGLE_GEMINI_BASE_URL), with the proxy for
+ * the rest unless --mode says otherwise: its plan after its login, and its
+ * point.
+ */
+int  agent_root_plan(struct agent_run *run, const char *var,
+    const char *default_url);
+int  agent_root_point(struct agent_run *run, const char *var);
 /* url with any user-info replaced by "***", for messages. */
 void agent_url_shown(const char *url, char *out, size_t outlen);
 /* Run `PATH --version` (3 s at most); its first line into out. */

@@ -50,24 +50,13 @@ static int
 plan(struct agent_run *run)
 {
 	login(run);
-	if (!run->mode_forced)
-		run->mode = AGENT_MODE_BOTH;
-	if (run->mode & AGENT_MODE_BASE_URL)
-		return agent_base_plan(run, "ANTHROPIC_BASE_URL", "/",
-		    "https://api.anthropic.com");
-	return 0;
+	return agent_root_plan(run, "ANTHROPIC_BASE_URL", "https://api.anthropic.com");
 }
 
 static int
 point(struct agent_run *run)
 {
-	snprintf(run->how, sizeof(run->how), "%s",
-	    run->mode == AGENT_MODE_PROXY ? "HTTPS_PROXY" :
-	    run->mode == AGENT_MODE_BASE_URL ? "ANTHROPIC_BASE_URL" :
-	    "ANTHROPIC_BASE_URL and HTTPS_PROXY");
-	if (run->mode & AGENT_MODE_BASE_URL)
-		return agent_base_point(run, "ANTHROPIC_BASE_URL", "/");
-	return 0;
+	return agent_root_point(run, "ANTHROPIC_BASE_URL");
 }
 
 const struct agent agent_claude = {
