@@ -130,15 +130,6 @@ keep(const struct cx_decode_filter *flt, const struct cx_file_info *info,
 	return 1;
 }
 
-/* The formats, by enum cx_decode_format. */
-static const struct cx_out_format *const formats[] = {
-	[CX_DECODE_TEXT] = &cx_out_text_format,
-	[CX_DECODE_JSONL] = &cx_out_jsonl_format,
-	[CX_DECODE_MD] = &cx_out_md_format,
-	[CX_DECODE_HAR] = &cx_out_har_format,
-	[CX_DECODE_CONVERSATION] = &cx_out_conv_format,
-};
-
 /* One pass: each exchange kept by the filters to the format. */
 struct pass_ctx {
 	const struct cx_out_format      *fmt;
@@ -196,13 +187,13 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 
 	if (opts == NULL)
 		opts = &defaults;
-	if ((unsigned)opts->format >= sizeof(formats) / sizeof(formats[0]) ||
-	    formats[opts->format] == NULL) {
-		snprintf(err, errlen, "unknown output format %d",
-		    (int)opts->format);
+	fmt = opts->format != NULL ? cx_out_find(opts->format) :
+	    cx_out_formats[0];
+	if (fmt == NULL) {
+		snprintf(err, errlen, "unknown output format '%s'",
+		    opts->format);
 		return CX_DECODE_EINPUT;
 	}
-	fmt = formats[opts->format];
 	if ((r = cx_reader_open(trace_path, err, errlen)) == NULL)
 		return CX_DECODE_EINPUT;
 	/* One thread writes out: no stdio locking on every small write. */

@@ -12,14 +12,6 @@
 #include "credname.h"
 #include "trace.h"
 
-enum cx_decode_format {
-	CX_DECODE_TEXT = 0,
-	CX_DECODE_JSONL = 1,
-	CX_DECODE_MD = 2,               /* Markdown report (out_md.c) */
-	CX_DECODE_HAR = 3,              /* HAR 1.2 (out_har.c) */
-	CX_DECODE_CONVERSATION = 4,     /* codex turns (out_conv.c) */
-};
-
 /* Which exchanges to keep; zero keeps all. */
 struct cx_decode_filter {
 	int                      has_pid;
@@ -37,7 +29,8 @@ struct cx_decode_filter {
 /* Zero-initialised options are the defaults (text, redacted). */
 struct cx_decode_opts {
 	struct cx_decode_filter  filter;
-	enum cx_decode_format    format;
+	const char              *format;        /* a name in output.h's
+						 * table; NULL: the first */
 	int                      no_redact;     /* show credentials */
 	uint64_t                 max_body;      /* text: bytes a body, 0 all */
 	/* Credential names redacted (credname.h): the base and, say, every

@@ -892,6 +892,8 @@ conv_close(void *st)
 }
 
 const struct cx_out_format cx_out_conv_format = {
+	.name = "conversation",
+	.summary = "turn by turn, for every model API (docs/conversation.md)",
 	.passes = 1,
 	.open = conv_open,
 	.exchange = conv_exchange,

@@ -795,6 +795,8 @@ har_close(void *st)
 }
 
 const struct cx_out_format cx_out_har_format = {
+	.name = "har",
+	.summary = "HAR 1.2, for browser devtools",
 	.passes = 1,
 	.open = har_open,
 	.exchange = har_exchange,

@@ -403,6 +403,8 @@ jsonl_close(void *st)
 }
 
 const struct cx_out_format cx_out_jsonl_format = {
+	.name = "jsonl",
+	.summary = "one JSON object per exchange (docs/jsonl.md)",
 	.passes = 1,
 	.open = jsonl_open,
 	.exchange = jsonl_exchange,

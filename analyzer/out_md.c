@@ -1775,6 +1775,8 @@ md_close(void *st)
 }
 
 const struct cx_out_format cx_out_md_format = {
+	.name = "md",
+	.summary = "a Markdown report: statistics, usage, turns",
 	.passes = NPASSES,
 	.open = md_open,
 	.exchange = md_exchange,

@@ -806,6 +806,8 @@ text_close(void *st)
 }
 
 const struct cx_out_format cx_out_text_format = {
+	.name = "text",
+	.summary = "a listing for a terminal",
 	.passes = 1,
 	.open = text_open,
 	.exchange = text_exchange,

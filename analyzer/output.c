@@ -1,8 +1,39 @@
-/* output.c: what the output formats share (see output.h). */
+/* output.c: the table of output formats, and what they share (output.h). */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "output.h"
+
+/*
+ * The table: one line a format, whose file out_NAME.c defines `const
+ * struct cx_out_format cx_out_NAME_format` (its name for -f is in it).
+ * The first is decode's default.
+ */
+#define FORMATS(X) \
+	X(text) \
+	X(jsonl) \
+	X(md) \
+	X(har) \
+	X(conv)
+
+#define FORMAT_EXTERN(n) extern const struct cx_out_format cx_out_##n##_format;
+#define FORMAT_ENTRY(n) &cx_out_##n##_format,
+FORMATS(FORMAT_EXTERN)
+
+const struct cx_out_format *const cx_out_formats[] = {
+	FORMATS(FORMAT_ENTRY)
+	NULL
+};
+
+const struct cx_out_format *
+cx_out_find(const char *name)
+{
+	for (size_t i = 0; name != NULL && cx_out_formats[i] != NULL; i++)
+		if (strcmp(cx_out_formats[i]->name, name) == 0)
+			return cx_out_formats[i];
+	return NULL;
+}
 
 void
 cx_fmt_time(char *buf, size_t len, const struct cx_file_info *info,

@@ -39,6 +39,8 @@ struct cx_out_ctx {
  * and its conversation come before the exchanges.
  */
 struct cx_out_format {
+	const char *name;               /* decode -f NAME */
+	const char *summary;            /* a line for decode --help */
 	int      passes;
 	/* Start writing to f; ctx is valid until close. */
 	void    *(*open)(FILE *f, const struct cx_out_ctx *ctx);
@@ -49,11 +51,14 @@ struct cx_out_format {
 	void     (*close)(void *st);
 };
 
-extern const struct cx_out_format cx_out_text_format;
-extern const struct cx_out_format cx_out_jsonl_format;
-extern const struct cx_out_format cx_out_md_format;    /* out_md.c */
-extern const struct cx_out_format cx_out_har_format;   /* out_har.c */
-extern const struct cx_out_format cx_out_conv_format;  /* out_conv.c */
+/*
+ * The formats, NULL-terminated, the default first: each is a file
+ * out_NAME.c defining `const struct cx_out_format cx_out_NAME_format`
+ * and a line in output.c's table.
+ */
+extern const struct cx_out_format *const cx_out_formats[];
+/* The format called name, or NULL. */
+const struct cx_out_format *cx_out_find(const char *name);
 
 /* Run fmt over an analysis already made (ctx->r->ex, every pass). */
 void     cx_out_all(const struct cx_out_format *fmt, FILE *f,

@@ -10,10 +10,11 @@
 #include "cli.h"
 #include "credname.h"
 #include "decode.h"
+#include "output.h"
 #include "trace.h"
 
 #define USAGE_LINE \
-    "usage: cxrec decode [-f text|jsonl|md|har|conversation] [-o OUT] " \
+    "usage: cxrec decode [-f FORMAT] [-o OUT] " \
     "[--no-redact] [FILTERS] TRACE"
 
 void
@@ -26,15 +27,8 @@ usage_decode(void)
 	    "exchanges, ordered by the time each request started.\n"
 	    "\n"
 	    "Options:\n"
-	    "  -f, --format FORMAT  text (default): a listing with headers, "
-	    "bodies\n"
-	    "                       (JSON indented) and server-sent events, "
-	    "one a line;\n"
-	    "                       jsonl: one JSON object per exchange "
-	    "(docs/jsonl.md);\n"
-	    "                       md: a Markdown report (docs/report.md);\n"
-	    "                       har: HAR 1.2; conversation: codex's turns\n"
-	    "                       (docs/conversation.md)\n"
+	    "  -f, --format FORMAT  one of the formats below (default: the "
+	    "first)\n"
 	    "  -o, --output OUT     write to OUT instead of standard output\n"
 	    "      --no-redact      show credentials (Authorization, cookies, "
 	    "API keys,\n"
@@ -73,6 +67,10 @@ usage_decode(void)
 	    "Exit status: 0 decoded (also a damaged trace), 1 the output "
 	    "could not be\n"
 	    "written, 2 bad options or TRACE is not a readable trace.\n");
+	printf("\nFormats (-f):\n");
+	for (size_t i = 0; cx_out_formats[i] != NULL; i++)
+		printf("  %-14s %s%s\n", cx_out_formats[i]->name,
+		    cx_out_formats[i]->summary, i == 0 ? " (the default)" : "");
 }
 
 static int
@@ -132,19 +130,19 @@ cmd_decode(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":f:o:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (strcmp(optarg, "text") == 0)
-				opts.format = CX_DECODE_TEXT;
-			else if (strcmp(optarg, "jsonl") == 0)
-				opts.format = CX_DECODE_JSONL;
-			else if (strcmp(optarg, "md") == 0)
-				opts.format = CX_DECODE_MD;
-			else if (strcmp(optarg, "har") == 0)
-				opts.format = CX_DECODE_HAR;
-			else if (strcmp(optarg, "conversation") == 0)
-				opts.format = CX_DECODE_CONVERSATION;
-			else
-				return usage_error("unknown format '%s' (text, "
-				    "jsonl, md, har or conversation)", optarg);
+			if (cx_out_find(optarg) == NULL) {
+				char list[256] = "";
+				size_t n = 0;
+
+				for (size_t i = 0; cx_out_formats[i] != NULL &&
+				    n < sizeof(list); i++)
+					n += (size_t)snprintf(list + n,
+					    sizeof(list) - n, "%s%s", i ? ", " :
+					    "", cx_out_formats[i]->name);
+				return usage_error("unknown format '%s' (%s)",
+				    optarg, list);
+			}
+			opts.format = optarg;
 			break;
 		case 'o':
 			outpath = optarg;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "decode.h"
+#include "output.h"
 #include "fuzz.h"
 #include "trace.h"
 
@@ -76,11 +77,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(t);
 	if (fd == -1)
 		return 0;
-	for (int fmt = CX_DECODE_TEXT; fmt <= CX_DECODE_CONVERSATION; fmt++) {
+	for (size_t fmt = 0; cx_out_formats[fmt] != NULL; fmt++) {
 		memset(&o, 0, sizeof(o));
-		o.format = (enum cx_decode_format)fmt;
+		o.format = cx_out_formats[fmt]->name;
 		o.warn = fuzz_quiet;
-		o.max_body = fmt == CX_DECODE_TEXT ? 512 : 0;
+		o.max_body = fmt == 0 ? 512 : 0;        /* text, cut */
 		cx_decode(path, &o, null, err, sizeof(err));
 	}
 	close(fd);

@@ -200,7 +200,7 @@ decode(int no_redact)
 	FILE *f = open_memstream(&mem, &len);
 
 	memset(&opts, 0, sizeof(opts));
-	opts.format = CX_DECODE_CONVERSATION;
+	opts.format = "conversation";
 	opts.no_redact = no_redact;
 	ck_assert_msg(cx_decode(tg_path, &opts, f, err, sizeof(err)) == 0, "%s",
 	    err);

@@ -208,7 +208,7 @@ on_warn(void *arg, const char *msg)
 }
 
 static char *
-decode(const char *p, int format, int no_redact, struct warnings *warn)
+decode(const char *p, const char *format, int no_redact, struct warnings *warn)
 {
 	struct cx_decode_opts opts;
 	char *mem = NULL, err[512];
@@ -304,7 +304,7 @@ START_TEST(jsonl_scenario)
 	int64_t rt;
 
 	write_scenario(tg_path, 0);
-	out = decode(tg_path, CX_DECODE_JSONL, 0, &warn);
+	out = decode(tg_path, "jsonl", 0, &warn);
 	all = lines(out);
 	ck_assert_int_eq(cJSON_GetArraySize(all), 7);
 	/* The recorder's loss is reported, on the warning hook. */
@@ -442,7 +442,7 @@ START_TEST(jsonl_scenario)
 	free(out);
 
 	/* --no-redact shows them. */
-	out = decode(tg_path, CX_DECODE_JSONL, 1, NULL);
+	out = decode(tg_path, "jsonl", 1, NULL);
 	all = lines(out);
 	e = cJSON_GetArrayItem(all, 0);
 	ck_assert_ptr_nonnull(strstr(str(e, "request.headers.1.1"),
@@ -458,7 +458,7 @@ START_TEST(text_scenario)
 	char *out;
 
 	write_scenario(tg_path, 0);
-	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+	out = decode(tg_path, "text", 0, NULL);
 	/* The header: the run's note and the loss. */
 	ck_assert_ptr_nonnull(strstr(out, "cxrec trace "));
 	ck_assert_ptr_nonnull(strstr(out, "note \"run\" from relay"));
@@ -503,11 +503,11 @@ START_TEST(torn_trace)
 	char *out;
 
 	write_scenario(tg_path, 1);
-	out = decode(tg_path, CX_DECODE_JSONL, 0, &warn);
+	out = decode(tg_path, "jsonl", 0, &warn);
 	ck_assert_ptr_nonnull(strstr(warn.text, "incomplete frame"));
 	all = lines(out);
 	free(out);
-	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+	out = decode(tg_path, "text", 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "!! damaged trace: 0 corrupt regions "
 	    "(0 bytes skipped), 30 bytes of an incomplete frame at the end"));
 	/* Every exchange the torn frame did not touch is there. */
@@ -551,7 +551,7 @@ START_TEST(client_closes_after_final_event)
 		    "\"client closed\"}");
 	}
 	cx_writer_close(w);
-	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	out = decode(tg_path, "jsonl", 0, NULL);
 	all = lines(out);
 	free(out);
 	ck_assert_int_eq(cJSON_GetArraySize(all), 2);
@@ -595,7 +595,7 @@ START_TEST(client_closes_tunnel)
 	json(w, CX_K_CLOSE, 1, 4, "{\"by\":\"client\",\"reason\":"
 	    "\"client closed\"}");
 	cx_writer_close(w);
-	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	out = decode(tg_path, "jsonl", 0, NULL);
 	all = lines(out);
 	free(out);
 	ck_assert_int_eq(cJSON_GetArraySize(all), 1);
@@ -614,10 +614,10 @@ START_TEST(empty_trace)
 	char *out;
 
 	cx_writer_close(w);
-	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	out = decode(tg_path, "jsonl", 0, NULL);
 	ck_assert_str_eq(out, "");
 	free(out);
-	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+	out = decode(tg_path, "text", 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "0 exchanges, 0 errors"));
 	free(out);
 }
@@ -685,12 +685,12 @@ START_TEST(random_traces)
 			ck_assert_int_eq(cx_writer_put(w, &f), 0);
 		}
 		cx_writer_close(w);
-		out = decode(tg_path, CX_DECODE_JSONL, round % 2, NULL);
+		out = decode(tg_path, "jsonl", round % 2, NULL);
 		all = lines(out);
 		total += cJSON_GetArraySize(all);
 		cJSON_Delete(all);
 		free(out);
-		text = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+		text = decode(tg_path, "text", 0, NULL);
 		ck_assert_ptr_nonnull(strstr(text, " exchange"));
 		free(text);
 	}
@@ -901,7 +901,7 @@ START_TEST(text_notes)
 	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 7, 12, resp,
 	    strlen(resp));
 	cx_writer_close(w);
-	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+	out = decode(tg_path, "text", 0, NULL);
 	pe = strstr(out, "\"early\"");
 	pl = strstr(out, "\"late\"");
 	px = strstr(out, "#1 ");
@@ -962,8 +962,8 @@ write_gemini(const char *p, int note)
  */
 START_TEST(gemini_key_every_format)
 {
-	static const int fmts[] = { CX_DECODE_TEXT, CX_DECODE_JSONL,
-	    CX_DECODE_MD, CX_DECODE_HAR, CX_DECODE_CONVERSATION };
+	static const char *const fmts[] = { "text", "jsonl", "md", "har",
+	    "conversation" };
 	struct cx_decode_opts opts;
 	struct cx_credname names;
 	char *out, *mem = NULL, err[256], p2[320];
@@ -973,23 +973,23 @@ START_TEST(gemini_key_every_format)
 	write_gemini(tg_path, 1);
 	for (size_t i = 0; i < sizeof(fmts) / sizeof(*fmts); i++) {
 		out = decode(tg_path, fmts[i], 0, NULL);
-		ck_assert_msg(strstr(out, GMID) == NULL, "format %d: %s",
+		ck_assert_msg(strstr(out, GMID) == NULL, "format %s: %s",
 		    fmts[i], out);
 		ck_assert_msg(strstr(out, "s1gn4ture") == NULL,
-		    "format %d: %s", fmts[i], out);
+		    "format %s: %s", fmts[i], out);
 		ck_assert_msg(strstr(out, "agent-s3cr3t") == NULL,
-		    "format %d: %s", fmts[i], out);
-		if (fmts[i] != CX_DECODE_CONVERSATION)
+		    "format %s: %s", fmts[i], out);
+		if (strcmp(fmts[i], "conversation") != 0)
 			ck_assert_msg(strstr(out, "AIzaS...StUv") != NULL,
-			    "format %d: %s", fmts[i], out);
+			    "format %s: %s", fmts[i], out);
 		free(out);
 		/* --no-redact: all there. */
 		out = decode(tg_path, fmts[i], 1, NULL);
-		if (fmts[i] != CX_DECODE_CONVERSATION)
+		if (strcmp(fmts[i], "conversation") != 0)
 			ck_assert_ptr_nonnull(strstr(out, "key=" GKEY));
 		free(out);
 	}
-	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	out = decode(tg_path, "jsonl", 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "?alt=sse&key=AIzaS...StUv&sig="
 	    "[REDACTED]"));
 	ck_assert_ptr_nonnull(strstr(out, "[\"x-goog-api-key\","
@@ -997,7 +997,7 @@ START_TEST(gemini_key_every_format)
 	ck_assert_ptr_nonnull(strstr(out, "[\"X-Agent-Secret\","
 	    "\"[REDACTED]\"]"));
 	free(out);
-	out = decode(tg_path, CX_DECODE_HAR, 0, NULL);
+	out = decode(tg_path, "har", 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"key\",\"value\":"
 	    "\"AIzaS...StUv\"}"));
 	ck_assert_ptr_nonnull(strstr(out, "{\"name\":\"sig\",\"value\":"
@@ -1007,7 +1007,7 @@ START_TEST(gemini_key_every_format)
 	/* Without the note: the extra names are not known... */
 	snprintf(p2, sizeof(p2), "%s/nonote.bin", tg_dir);
 	write_gemini(p2, 0);
-	out = decode(p2, CX_DECODE_JSONL, 0, NULL);
+	out = decode(p2, "jsonl", 0, NULL);
 	ck_assert_ptr_null(strstr(out, GMID));
 	ck_assert_ptr_nonnull(strstr(out, "agent-s3cr3t"));
 	ck_assert_ptr_nonnull(strstr(out, "s1gn4ture"));
@@ -1017,7 +1017,7 @@ START_TEST(gemini_key_every_format)
 	cx_credname_add_header(&names, "X-Agent-Secret");
 	cx_credname_add_query(&names, "sig");
 	memset(&opts, 0, sizeof(opts));
-	opts.format = CX_DECODE_JSONL;
+	opts.format = "jsonl";
 	opts.names = &names;
 	f = open_memstream(&mem, &len);
 	ck_assert_int_eq(cx_decode(p2, &opts, f, err, sizeof(err)), 0);
@@ -1026,7 +1026,7 @@ START_TEST(gemini_key_every_format)
 	ck_assert_ptr_null(strstr(mem, "s1gn4ture"));
 	free(mem);
 	/* The set was decode's for that call only. */
-	out = decode(p2, CX_DECODE_JSONL, 0, NULL);
+	out = decode(p2, "jsonl", 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "agent-s3cr3t"));
 	free(out);
 }
@@ -1104,7 +1104,7 @@ START_TEST(processes_from_frames)
 	    strlen(resp));
 	cx_writer_close(w);
 
-	out = decode(tg_path, CX_DECODE_JSONL, 0, NULL);
+	out = decode(tg_path, "jsonl", 0, NULL);
 	all = lines(out);
 	ck_assert_int_eq(cJSON_GetArraySize(all), 3);
 	e = cJSON_GetArrayItem(all, 0);
@@ -1135,7 +1135,7 @@ START_TEST(processes_from_frames)
 	/* --pid 100: nothing of its own; with --tree its children's two */
 	for (int tree = 0; tree < 2; tree++) {
 		memset(&opts, 0, sizeof(opts));
-		opts.format = CX_DECODE_JSONL;
+		opts.format = "jsonl";
 		opts.filter.has_pid = 1;
 		opts.filter.pid = 100;
 		opts.filter.tree = tree;
@@ -1151,12 +1151,12 @@ START_TEST(processes_from_frames)
 		free(mem);
 	}
 
-	out = decode(tg_path, CX_DECODE_TEXT, 0, NULL);
+	out = decode(tg_path, "text", 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "#1 "));
 	ck_assert_ptr_nonnull(strstr(out, " codex 101/105  GET /v1/models"));
 	ck_assert_ptr_nonnull(strstr(out, " curl 300  GET /v1/models"));
 	free(out);
-	out = decode(tg_path, CX_DECODE_MD, 0, NULL);
+	out = decode(tg_path, "md", 0, NULL);
 	ck_assert_ptr_nonnull(strstr(out, "## Processes"));
 	ck_assert_msg(strstr(out, "- **sh** pid 100: sh \\-c x\n"
 	    "  - **codex** pid 101: codex exec") != NULL, "%s", out);

@@ -82,7 +82,7 @@ kept(const struct cx_decode_filter *flt)
 	FILE *f = open_memstream(&buf, &len);
 
 	memset(&o, 0, sizeof(o));
-	o.format = CX_DECODE_JSONL;
+	o.format = "jsonl";
 	o.filter = *flt;
 	ck_assert_int_eq(cx_decode(path, &o, f, err, sizeof(err)), 0);
 	fclose(f);

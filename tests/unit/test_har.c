@@ -171,7 +171,7 @@ decode(int no_redact)
 	FILE *f = open_memstream(&mem, &len);
 
 	memset(&opts, 0, sizeof(opts));
-	opts.format = CX_DECODE_HAR;
+	opts.format = "har";
 	opts.no_redact = no_redact;
 	ck_assert_msg(cx_decode(tg_path, &opts, f, err, sizeof(err)) == 0, "%s",
 	    err);

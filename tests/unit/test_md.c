@@ -164,7 +164,7 @@ decode_md(const char *p, int no_redact, uint64_t max_body)
 
 	ck_assert_ptr_nonnull(f);
 	memset(&opts, 0, sizeof(opts));
-	opts.format = CX_DECODE_MD;
+	opts.format = "md";
 	opts.no_redact = no_redact;
 	opts.max_body = max_body;
 	opts.warn = quiet;

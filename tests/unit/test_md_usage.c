@@ -74,7 +74,7 @@ decode_md(const char *p)
 
 	ck_assert_ptr_nonnull(f);
 	memset(&opts, 0, sizeof(opts));
-	opts.format = CX_DECODE_MD;
+	opts.format = "md";
 	opts.warn = quiet;
 	ck_assert_msg(cx_decode(p, &opts, f, err, sizeof(err)) == 0, "%s",
 	    err);
