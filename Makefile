@@ -24,8 +24,18 @@ LDFLAGS += -fsanitize=address,undefined
 BUILD   ?= build-san
 endif
 BUILD   ?= build
-ALL_CFLAGS := $(WARN) $(CFLAGS) -MMD -MP -Icommon -Irelay -Ianalyzer -Icli -Ipreload \
-              -Iprobe -DCXREC_VERSION='"$(VERSION)"' $(shell pkg-config --cflags $(PKGS))
+BASE_CFLAGS := $(WARN) $(CFLAGS) -MMD -MP -DCXREC_VERSION='"$(VERSION)"' \
+               $(shell pkg-config --cflags $(PKGS))
+# Layers (docs/architecture.md): each folder sees only the headers of the
+# layers below it, so a wrong-way include fails the build.  common/ is
+# below everything; the capture paths (relay/, probe/, preload/) and the
+# analyzer stand on common/ alone; the CLI and the tests see everything.
+INCS      = -Icommon -Irelay -Iprobe -Ipreload -Ianalyzer -Icli
+ALL_CFLAGS = $(BASE_CFLAGS) $(INCS)
+$(BUILD)/common/%.o:   INCS = -Icommon
+$(BUILD)/relay/%.o:    INCS = -Icommon -Irelay
+$(BUILD)/probe/%.o:    INCS = -Icommon -Iprobe
+$(BUILD)/analyzer/%.o: INCS = -Icommon -Ianalyzer
 LIBS    := $(shell pkg-config --libs $(PKGS)) -lpthread
 
 # The kernel probe (probe/): built when libbpf, clang and bpftool are here

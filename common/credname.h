@@ -2,7 +2,7 @@
  * credname.h: the names under which credentials travel in HTTP: header
  * names (any case) whose values are secrets, and URL query (or form)
  * parameter names (any case) whose values are.  Both redactors take their
- * names from here: decode's (analyzer/redact.c) and the recorder's
+ * names from here: decode's (common/redact.c) and the recorder's
  * `--redact-at-source` (srcredact.c).
  *
  * A set is the built-in base plus names added at run time: by an agent

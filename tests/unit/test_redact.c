@@ -1,5 +1,5 @@
 /*
- * test_redact.c: credential redaction (analyzer/redact.c) and the JSON
+ * test_redact.c: credential redaction (common/redact.c) and the JSON
  * re-writer that applies it inside bodies (analyzer/json.c): the output
  * must stay valid JSON, parsed back here with cJSON.
  */
