@@ -78,10 +78,15 @@ else
 Q := @
 endif
 
-LIB_SRC := $(wildcard common/*.c relay/*.c analyzer/*.c) probe/probe.c \
-           $(filter-out cli/main.c,$(wildcard cli/*.c cli/agents/*.c))
+# The library: the recorder and the analyzer (what tests and fuzz targets
+# link); the CLI is not in it, but in the binary and its own archive for
+# the unit tests of its modules.
+LIB_SRC := $(wildcard common/*.c relay/*.c analyzer/*.c) probe/probe.c
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB     := $(BUILD)/libcxrec.a
+CLI_SRC := $(filter-out cli/main.c,$(wildcard cli/*.c cli/agents/*.c))
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_LIB := $(BUILD)/libcxrec-cli.a
 BIN     := $(BUILD)/cxrec
 # The LD_PRELOAD recorder: built without sanitizers even under SAN=1 (a
 # library preloaded into other programs cannot bring ASan's runtime).
@@ -150,11 +155,14 @@ $(PRELOAD): $(PRELOAD_OBJ) preload/exports.map
 $(LIB): $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(BIN): $(BUILD)/cli/main.o $(LIB)
+$(CLI_LIB): $(CLI_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BIN): $(BUILD)/cli/main.o $(CLI_OBJ) $(LIB)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/tracegen.o $(LIB)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/tracegen.o $(CLI_LIB) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
@@ -222,5 +230,5 @@ bench: cxrec
 clean:
 	rm -rf build build-san build-prof build-fuzz cxrec
 
--include $(LIB_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(PRELOAD_OBJ:.o=.d) $(BUILD)/cli/main.d $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%.d) \
     $(BUILD)/tests/unit/tracegen.d $(wildcard $(BUILD)/tests/fuzz/*.d)
