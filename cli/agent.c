@@ -295,7 +295,13 @@ int
 agent_base_plan(struct agent_run *run, const char *var, const char *mount,
     const char *default_url)
 {
-	const char *v = getenv(var);
+	return agent_url_plan(run, var, getenv(var), mount, default_url);
+}
+
+int
+agent_url_plan(struct agent_run *run, const char *name, const char *v,
+    const char *mount, const char *default_url)
+{
 	struct upstream_url u;
 	char err[400], url[1400];
 
@@ -309,10 +315,11 @@ agent_base_plan(struct agent_run *run, const char *var, const char *mount,
 			agent_url_shown(v, shown, sizeof(shown));
 			snprintf(run->warning, sizeof(run->warning), "%s=%s "
 			    "cannot be a route of the relay (a URL with "
-			    "user-info or a query): left as it is", var, shown);
+			    "user-info or a query): left as it is", name,
+			    shown);
 			if (run->nleft < (int)(sizeof(run->left) /
 			    sizeof(run->left[0])))
-				run->left[run->nleft++] = var;
+				run->left[run->nleft++] = name;
 			return 0;
 		} else {
 			/* Its path replaces the mount: "/" at least. */

@@ -125,6 +125,11 @@ int  agent_route(struct agent_run *run, const char *prefix, const char *url);
  */
 int  agent_base_plan(struct agent_run *run, const char *var,
     const char *mount, const char *default_url);
+/* The same for a URL the user gave another way (a config key NAME, value
+ * url, or NULL when none): the route for MOUNT; NAME goes into
+ * run->left if the URL cannot be a route.  NAME must outlive run. */
+int  agent_url_plan(struct agent_run *run, const char *name, const char *url,
+    const char *mount, const char *default_url);
 int  agent_base_point(struct agent_run *run, const char *var,
     const char *mount);
 /*

@@ -26,17 +26,18 @@ static const struct {
 
 /*
  * Append the file at path to out.  One that cannot be opened adds nothing
- * (a system without a CA store: the run's CA alone); -1 on a write error.
+ * unless must is set (a system without a CA store: the run's CA alone);
+ * -1 on a write error, or a file that must be there and is not.
  */
 static int
-append_file(FILE *out, const char *path)
+append_file(FILE *out, const char *path, int must)
 {
 	char buf[65536];
 	size_t n;
 	FILE *in = fopen(path, "r");
 
 	if (in == NULL)
-		return 0;
+		return must ? -1 : 0;
 	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
 		if (fwrite(buf, 1, n, out) != n) {
 			fclose(in);
@@ -48,8 +49,9 @@ append_file(FILE *out, const char *path)
 	return 0;
 }
 
+/* A bundle at path: base's certificates (if any), then the CA's. */
 static int
-write_file(const char *path, const char *base, const char *pem, size_t len)
+write_bundle(const char *path, const char *base, const char *ca_file)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	FILE *f;
@@ -60,9 +62,9 @@ write_file(const char *path, const char *base, const char *pem, size_t len)
 			close(fd);
 		return -1;
 	}
-	if (base != NULL && append_file(f, base) == -1)
+	if (base != NULL && append_file(f, base, 0) == -1)
 		rc = -1;
-	if (fwrite(pem, 1, len, f) != len)
+	if (append_file(f, ca_file, 1) == -1)
 		rc = -1;
 	if (fclose(f) != 0)
 		rc = -1;
@@ -70,8 +72,8 @@ write_file(const char *path, const char *base, const char *pem, size_t len)
 }
 
 int
-ca_env_setup(struct ca_env *ce, const char *pem, size_t len,
-    struct agent_run *run, char *err, size_t errlen)
+ca_env_setup(struct ca_env *ce, const char *ca_file, struct agent_run *run,
+    char *err, size_t errlen)
 {
 	const char *tmp = getenv("TMPDIR");
 	const char *sys = X509_get_default_cert_file();
@@ -85,9 +87,6 @@ ca_env_setup(struct ca_env *ce, const char *pem, size_t len,
 		ce->dir[0] = '\0';
 		return -1;
 	}
-	snprintf(ce->ca_file, sizeof(ce->ca_file), "%s/ca.pem", ce->dir);
-	if (write_file(ce->ca_file, NULL, pem, len) == -1)
-		goto fail;
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		const char *user = getenv(vars[i].name);
 		const char *base = user != NULL && user[0] != '\0' ? user :
@@ -97,7 +96,7 @@ ca_env_setup(struct ca_env *ce, const char *pem, size_t len,
 		if (user != NULL && user[0] != '\0' && access(user, R_OK) != 0)
 			base = vars[i].replaces ? sys : NULL;   /* unreadable */
 		snprintf(path, sizeof(path), "%s/%s.pem", ce->dir, vars[i].name);
-		if (write_file(path, base, pem, len) == -1)
+		if (write_bundle(path, base, ca_file) == -1)
 			goto fail;
 		if (agent_setenv(run, vars[i].name, path) == -1) {
 			snprintf(err, errlen, "%s", run->err);
@@ -120,7 +119,6 @@ ca_env_cleanup(struct ca_env *ce)
 
 	if (ce->dir[0] == '\0')
 		return;
-	unlink(ce->ca_file);
 	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
 		snprintf(path, sizeof(path), "%s/%s.pem", ce->dir, vars[i].name);
 		unlink(path);

@@ -17,15 +17,14 @@ struct agent_run;
 
 struct ca_env {
 	char dir[PATH_MAX];     /* 0700, removed by ca_env_cleanup; "" none */
-	char ca_file[PATH_MAX + 16];    /* the CA alone, PEM */
 };
 
 /*
- * Make the directory, write the CA (PEM text, len bytes) and the bundles,
- * and set the variables through agent_setenv.  Returns 0, or -1 with a
- * one-line message in err.
+ * Make the directory, write the bundles with the CA certificate in
+ * ca_file (PEM), and set the variables through agent_setenv.  Returns 0,
+ * or -1 with a one-line message in err.
  */
-int  ca_env_setup(struct ca_env *ce, const char *pem, size_t len,
+int  ca_env_setup(struct ca_env *ce, const char *ca_file,
     struct agent_run *run, char *err, size_t errlen);
 /* Remove the directory and its files; harmless on a zeroed ca_env. */
 void ca_env_cleanup(struct ca_env *ce);

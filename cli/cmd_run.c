@@ -300,6 +300,21 @@ env_json(const struct agent_run *run, const char *token)
 	return (char *)b.data;
 }
 
+/* Append ",s" (or "s" first) to out[0..*n); -1 if it does not fit. */
+static int
+csv_add(char *out, size_t len, size_t *n, const char *s)
+{
+	size_t k = strlen(s);
+
+	if (*n + k + 2 > len)
+		return -1;
+	if (*n > 0)
+		out[(*n)++] = ',';
+	memcpy(out + *n, s, k + 1);
+	*n += k;
+	return 0;
+}
+
 /*
  * The hosts the proxy decrypts under --intercept agent, as a list the
  * preload reads ("h1,*.h2,..."): exactly the proxy's.  -1 if too long.
@@ -312,26 +327,12 @@ intercept_csv(const struct relay_config *cfg, char *out, size_t len)
 	size_t n = 0;
 
 	out[0] = '\0';
-	for (int i = 0; l[i] != NULL; i++) {
-		size_t k = strlen(l[i]);
-
-		if (n + k + 2 > len)
+	for (int i = 0; l[i] != NULL; i++)
+		if (csv_add(out, len, &n, l[i]) == -1)
 			return -1;
-		if (n > 0)
-			out[n++] = ',';
-		memcpy(out + n, l[i], k + 1);
-		n += k;
-	}
-	for (int i = 0; i < cfg->map_hosts.n; i++) {
-		size_t k = strlen(cfg->map_hosts.m[i].host);
-
-		if (n + k + 2 > len)
+	for (int i = 0; i < cfg->map_hosts.n; i++)
+		if (csv_add(out, len, &n, cfg->map_hosts.m[i].host) == -1)
 			return -1;
-		if (n > 0)
-			out[n++] = ',';
-		memcpy(out + n, cfg->map_hosts.m[i].host, k + 1);
-		n += k;
-	}
 	return 0;
 }
 
@@ -348,9 +349,6 @@ point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
 {
 	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy" };
 	char addr[128], err[600];
-	char *pem;
-	size_t len;
-	FILE *f;
 
 	/*
 	 * A proxy the user had: cxrec's takes its place for COMMAND and
@@ -385,19 +383,11 @@ point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
 		snprintf(policy, sizeof(policy), "none");      /* duplicates,
 								 * not losses */
 	setenv(CX_PRELOAD_ENV_INTERCEPT, policy, 1);
-	if ((f = fopen(pxs->ca_path, "r")) == NULL) {
-		snprintf(run->err, sizeof(run->err), "%s: %s", pxs->ca_path,
-		    strerror(errno));
+	if (ca_env_setup(cae, pxs->ca_path, run, err, sizeof(err)) == -1) {
+		snprintf(run->err, sizeof(run->err), "%s", err);
 		return -1;
 	}
-	pem = xmalloc(65536);
-	len = fread(pem, 1, 65535, f);
-	fclose(f);
-	int rc = ca_env_setup(cae, pem, len, run, err, sizeof(err));
-	free(pem);
-	if (rc == -1)
-		snprintf(run->err, sizeof(run->err), "%s", err);
-	return rc;
+	return 0;
 }
 
 int

@@ -200,16 +200,8 @@ plan(struct agent_run *run)
 			snprintf(url, sizeof(url), "%s", u);
 	} else if (config_toml(base_key(), url, sizeof(url)) == -1)
 		return 0;
-	setenv("CXREC_CODEX_USER_BASE", url, 1);
-	int rc = agent_base_plan(run, "CXREC_CODEX_USER_BASE", key_mount(),
-	    NULL);
-	unsetenv("CXREC_CODEX_USER_BASE");
-	if (run->nleft > 0 && strcmp(run->left[run->nleft - 1],
-	    "CXREC_CODEX_USER_BASE") == 0) {
-		/* Not a URL the relay can route to: the user's stays. */
-		run->left[run->nleft - 1] = base_key();
-	}
-	return rc;
+	/* A URL the relay cannot route to stays the user's (run->left). */
+	return agent_url_plan(run, base_key(), url, key_mount(), NULL);
 }
 
 static int

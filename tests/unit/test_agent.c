@@ -209,7 +209,7 @@ START_TEST(ca_bundles_extend)
 {
 	struct agent_run run;
 	struct ca_env ce;
-	char err[256], user[512];
+	char err[256], user[512], runca[512];
 	const char *pem = "-----BEGIN CERTIFICATE-----\nRUNCA\n"
 	    "-----END CERTIFICATE-----\n";
 	const char *v;
@@ -222,8 +222,9 @@ START_TEST(ca_bundles_extend)
 	setenv("TMPDIR", dir, 1);
 	memset(&run, 0, sizeof(run));
 	run.agent = &agent_generic;
-	ck_assert_int_eq(ca_env_setup(&ce, pem, strlen(pem), &run, err,
-	    sizeof(err)), 0);
+	mkfile("run-ca.pem", pem, 0644);
+	snprintf(runca, sizeof(runca), "%s/run-ca.pem", dir);
+	ck_assert_int_eq(ca_env_setup(&ce, runca, &run, err, sizeof(err)), 0);
 	v = getenv("NODE_EXTRA_CA_CERTS");
 	ck_assert_str_ne(v, user);
 	ck_assert_ptr_nonnull(strstr(slurp(v), "USERCA"));
