@@ -26,6 +26,8 @@
  * request's first to last byte, wait its last byte to the response's first,
  * receive the response's first to last byte (each at least 0); time is
  * their sum.  blocked, dns, connect and ssl are not known (-1).
+ *
+ * headers[] and cookies[] are written by out_har_fields.c.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -35,13 +37,14 @@
 #include "json.h"
 #include "jsonw.h"
 #include "log.h"
+#include "out_har_int.h"
 #include "output.h"
 #include "redact.h"
 #include "view.h"
 
 /* A buffer's content as a JSON string (an empty one may have no memory). */
-static void
-bstr(FILE *f, const struct cx_buf *b)
+void
+har_bstr(FILE *f, const struct cx_buf *b)
 {
 	cx_json_str(f, b->p != NULL ? (const char *)b->p : "", b->len);
 }
@@ -95,17 +98,6 @@ add_url(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
 		cx_redact_query(b, s, n, 0);
 	else
 		cx_buf_add(b, s, n);
-}
-
-/* A header's value into b, redacted as its name says. */
-static void
-add_header(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *name,
-    const char *value)
-{
-	if (ctx->redact)
-		cx_redact_header(b, name, value);
-	else
-		cx_buf_adds(b, value);
 }
 
 /* Milliseconds, at least 0. */
@@ -217,149 +209,6 @@ query_string(FILE *f, const struct cx_out_ctx *ctx, const char *url,
 	putc(']', f);
 }
 
-static void
-headers(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl)
-{
-	struct cx_buf b;
-
-	cx_buf_init(&b, 0);
-	putc('[', f);
-	for (size_t i = 0; i < fl->n; i++) {
-		if (i > 0)
-			putc(',', f);
-		fputs("{\"name\":", f);
-		cx_json_cstr(f, fl->v[i].name);
-		fputs(",\"value\":", f);
-		cx_buf_reset(&b);
-		add_header(&b, ctx, fl->v[i].name, fl->v[i].value);
-		bstr(f, &b);
-		putc('}', f);
-	}
-	putc(']', f);
-	cx_buf_free(&b);
-}
-
-/* Trim spaces and tabs around s[0..*n). */
-static const char *
-trim(const char *s, size_t *n)
-{
-	while (*n > 0 && (*s == ' ' || *s == '\t')) {
-		s++;
-		(*n)--;
-	}
-	while (*n > 0 && (s[*n - 1] == ' ' || s[*n - 1] == '\t'))
-		(*n)--;
-	return s;
-}
-
-/* One cookie: "name=value" (a lone value has the name ""). No closing }. */
-static void
-cookie_open(FILE *f, const char *s, size_t n)
-{
-	const char *eq = memchr(s, '=', n), *v;
-	size_t nl, vl;
-
-	fputs("{\"name\":", f);
-	if (eq == NULL) {
-		fputs("\"\",\"value\":", f);
-		cx_json_str(f, s, n);
-		return;
-	}
-	nl = (size_t)(eq - s);
-	vl = n - nl - 1;
-	s = trim(s, &nl);
-	cx_json_str(f, s, nl);
-	v = trim(eq + 1, &vl);
-	fputs(",\"value\":", f);
-	cx_json_str(f, v, vl);
-}
-
-/*
- * A Set-Cookie's attributes that HAR has fields for.  Not "expires": HAR
- * wants ISO 8601 there, and Chrome's importer rejects the whole file when
- * a date does not parse.
- */
-static void
-cookie_attrs(FILE *f, const char *s, const char *end)
-{
-	static const char *names[] = { "path", "domain" };
-
-	while (s < end) {
-		const char *semi = memchr(s, ';', (size_t)(end - s)), *a, *eq;
-		size_t n = (size_t)((semi ? semi : end) - s);
-
-		a = trim(s, &n);
-		eq = memchr(a, '=', n);
-		if (n == 8 && strncasecmp(a, "httponly", 8) == 0)
-			fputs(",\"httpOnly\":true", f);
-		else if (n == 6 && strncasecmp(a, "secure", 6) == 0)
-			fputs(",\"secure\":true", f);
-		else if (eq != NULL)
-			for (size_t i = 0; i < 2; i++) {
-				size_t k = strlen(names[i]), vl;
-				const char *v;
-
-				if ((size_t)(eq - a) != k ||
-				    strncasecmp(a, names[i], k) != 0)
-					continue;
-				vl = n - k - 1;
-				v = trim(eq + 1, &vl);
-				fprintf(f, ",\"%s\":", names[i]);
-				cx_json_str(f, v, vl);
-			}
-		s = semi ? semi + 1 : end;
-	}
-}
-
-/*
- * cookies[]: from the (redacted) Cookie fields of a request, or the
- * Set-Cookie fields of a response, with their path, domain, httpOnly and
- * secure attributes.
- */
-static void
-cookies(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl,
-    int response)
-{
-	struct cx_buf b;
-	int first = 1;
-
-	cx_buf_init(&b, 0);
-	putc('[', f);
-	for (size_t i = 0; i < fl->n; i++) {
-		const char *s, *end;
-
-		if (strcasecmp(fl->v[i].name, response ? "set-cookie" :
-		    "cookie") != 0)
-			continue;
-		cx_buf_reset(&b);
-		add_header(&b, ctx, fl->v[i].name, fl->v[i].value);
-		s = (const char *)b.p;
-		end = s + b.len;
-		while (s < end) {
-			const char *semi = memchr(s, ';', (size_t)(end - s));
-			const char *pe = semi ? semi : end, *t;
-			size_t n = (size_t)(pe - s);
-
-			t = trim(s, &n);
-			s = semi ? semi + 1 : end;
-			if (n == 0)
-				continue;
-			if (!first)
-				putc(',', f);
-			first = 0;
-			cookie_open(f, t, n);
-			if (response) {
-				cookie_attrs(f, s, end);
-				putc('}', f);
-				break;
-			}
-			putc('}', f);
-		}
-	}
-	putc(']', f);
-	cx_buf_free(&b);
-}
-
 /* JSON text re-written (redacted if asked) into a string. */
 static char *
 json_text(const struct cx_out_ctx *ctx, const struct cx_view *v, size_t *len)
@@ -399,7 +248,7 @@ body_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v)
 		if (ctx->redact && v->form) {
 			cx_buf_init(&b, 0);
 			cx_redact_query(&b, (const char *)v->p, v->n, 1);
-			bstr(f, &b);
+			har_bstr(f, &b);
 			cx_buf_free(&b);
 		} else
 			rstr(f, ctx, (const char *)v->p, v->n);
@@ -461,13 +310,13 @@ request(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	fputs("{\"method\":", f);
 	cx_json_cstr(f, m->method != NULL ? m->method : "");
 	fputs(",\"url\":", f);
-	bstr(f, &url);
+	har_bstr(f, &url);
 	fputs(",\"httpVersion\":", f);
 	http_version(f, m->version);
 	fputs(",\"cookies\":", f);
-	cookies(f, ctx, &m->fields, 0);
+	har_cookies(f, ctx, &m->fields, 0);
 	fputs(",\"headers\":", f);
-	headers(f, ctx, &m->fields);
+	har_headers(f, ctx, &m->fields);
 	fputs(",\"queryString\":", f);
 	query_string(f, ctx, (const char *)url.p, url.len);
 	if (m->body_bytes > 0)
@@ -552,7 +401,7 @@ sse_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 		if (!e->partial)
 			cx_buf_addc(&b, '\n');
 	}
-	bstr(f, &b);
+	har_bstr(f, &b);
 	cx_buf_free(&b);
 }
 
@@ -648,16 +497,16 @@ response(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	fputs(",\"httpVersion\":", f);
 	http_version(f, m->version);
 	fputs(",\"cookies\":", f);
-	cookies(f, ctx, &m->fields, 1);
+	har_cookies(f, ctx, &m->fields, 1);
 	fputs(",\"headers\":", f);
-	headers(f, ctx, &m->fields);
+	har_headers(f, ctx, &m->fields);
 	fputs(",\"content\":", f);
 	content(f, ctx, m);
 	fputs(",\"redirectURL\":", f);
 	cx_buf_init(&b, 0);
 	if ((loc = cx_fields_get(&m->fields, "location")) != NULL)
 		add_url(&b, ctx, loc, strlen(loc));
-	bstr(f, &b);
+	har_bstr(f, &b);
 	cx_buf_free(&b);
 	fprintf(f, ",\"headersSize\":-1,\"bodySize\":%" PRIu64, m->body_bytes);
 	if (m->sse) {

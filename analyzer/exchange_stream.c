@@ -1,0 +1,82 @@
+/*
+ * exchange_stream.c: handing exchanges over as the trace goes
+ * (cx_analysis_stream in exchange.h): each once nothing later can change
+ * it or start before it.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "exchange_int.h"
+
+#define STREAM_SLACK_NS         (2LL * 1000000000)      /* writers' skew */
+
+/*
+ * Can nothing later in the trace change ex?  Its connection is gone, or
+ * both its messages are complete, no parser holds it, and it was last
+ * touched before horizon.
+ */
+static int
+settled(struct cx_analysis *a, const struct cx_exchange *ex, int64_t horizon)
+{
+	const struct conn *c = conn_find(a, ex->source, ex->conn);
+	int64_t last;
+
+	if (c == NULL)
+		return 1;
+	if (ex == c->creq || ex == c->cresp || ex == c->tunnel)
+		return 0;
+	if ((ex->has_req && !ex->req.complete) || !ex->has_resp ||
+	    !ex->resp.complete)
+		return 0;
+	last = ex->req.t_last > ex->resp.t_last ? ex->req.t_last :
+	    ex->resp.t_last;
+	return last < horizon;
+}
+
+/*
+ * Hand over, in start order, every settled exchange that no unsettled or
+ * future exchange can precede; at the end (all) every one.
+ */
+void
+ex_stream_flush(struct cx_analysis *a, int all)
+{
+	int64_t horizon = all ? INT64_MAX : a->now - STREAM_SLACK_NS;
+	int64_t limit = horizon;
+	size_t n = 0, keep = 0;
+
+	if (a->r.nex == 0)
+		return;
+	if (!all)
+		for (size_t i = 0; i < a->r.nex; i++)
+			if (!settled(a, a->r.ex[i], horizon) &&
+			    a->r.ex[i]->start < limit)
+				limit = a->r.ex[i]->start;
+	/* Ready ones to the front, in start order. */
+	qsort(a->r.ex, a->r.nex, sizeof(*a->r.ex), ex_cmp_start);
+	for (n = 0; n < a->r.nex; n++) {
+		struct cx_exchange *ex = a->r.ex[n];
+		if (!all && (ex->start >= limit || !settled(a, ex, horizon)))
+			break;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cx_exchange *ex = a->r.ex[i];
+		struct conn *c = conn_find(a, ex->source, ex->conn);
+
+		if (c != NULL && ex->seq < c->nreqs && c->reqs[ex->seq] == ex)
+			c->reqs[ex->seq] = NULL;
+		ex_finalize(a, ex);
+		ex->id = ++a->emitted;
+		a->emit(a->emit_arg, ex);
+		exchange_free(ex);
+	}
+	for (size_t i = n; i < a->r.nex; i++)
+		a->r.ex[keep++] = a->r.ex[i];
+	a->r.nex = keep;
+}
+
+void
+cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg)
+{
+	a->emit = fn;
+	a->emit_arg = arg;
+}
