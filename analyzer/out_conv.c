@@ -21,10 +21,10 @@
 #include <string.h>
 
 #include "conv.h"
+#include "escape.h"
 #include "json.h"
 #include "log.h"
 #include "output.h"
-#include "redact.h"
 #include "strmap.h"
 #include "view.h"
 
@@ -65,7 +65,6 @@ struct cx_conv {
 	size_t                   ntools;        /* the arrays' length */
 	size_t                   last_sess;     /* the last turn's, or 0 */
 	struct cx_strmap        *calls;         /* call_id -> tool name */
-	const struct cx_exchange *ex;           /* the exchange shown */
 	size_t                   turns;
 	size_t                   others;        /* exchanges not turns */
 	int                      in_list;       /* of other exchanges */
@@ -76,89 +75,13 @@ struct cx_conv {
 
 /* --- writing --------------------------------------------------------- */
 
-/*
- * Markdown text: & < > as entities, Markdown specials backslash-escaped,
- * leading blanks as &#32; and &#9; (no indented code), "1." as "1\.",
- * controls as \xNN.  With nl set a newline becomes a hard line break and
- * the next line starts with prefix; otherwise it is shown as \n.
- */
-static void
-put_md(FILE *f, const char *s, size_t n, int nl, const char *prefix)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, k;
-	int bol = 1;
-
-	while (i < n) {
-		uint8_t c = p[i];
-
-		if (c == '\r' && i + 1 < n && p[i + 1] == '\n' && nl) {
-			i++;
-			continue;
-		}
-		if (c == '\n') {
-			if (nl) {
-				fputs(bol ? "\n" : "  \n", f);
-				fputs(prefix, f);
-				bol = 1;
-			} else
-				fputs("\\\\n", f);
-			i++;
-			continue;
-		}
-		if (bol && (c == ' ' || c == '\t')) {
-			fputs(c == ' ' ? "&#32;" : "&#9;", f);
-			i++;
-			continue;
-		}
-		if (bol && c >= '0' && c <= '9') {
-			/* "1." and "1)" would start a list */
-			size_t j = i;
-
-			while (j < n && p[j] >= '0' && p[j] <= '9')
-				j++;
-			fwrite(p + i, 1, j - i, f);
-			if (j < n && p[j] == '.') {
-				fputs("\\.", f);
-				j++;
-			}
-			i = j;
-			bol = 0;
-			continue;
-		}
-		bol = 0;
-		if (c == '&')
-			fputs("&amp;", f);
-		else if (c == '<')
-			fputs("&lt;", f);
-		else if (c == '>')
-			fputs("&gt;", f);
-		else if (strchr("\\`*_{}[]()#+-!|~=:", c) != NULL && c != '\0')
-			fprintf(f, "\\%c", c);
-		else if (c == '\t' || (c >= 0x20 && c < 0x7f))
-			fputc(c, f);
-		else if (c >= 0x80 && (k = cx_utf8_seq(p + i, n - i)) > 0 &&
-		    !(k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			fwrite(p + i, 1, k, f);
-			i += k;
-			continue;
-		} else
-			fprintf(f, "\\\\x%02x", c);
-		i++;
-	}
-}
-
 /* The redacted form of s[0..n), valid until the next call. */
 static const char *
 red(struct cx_conv *c, const char *s, size_t n, int url, size_t *len)
 {
 	cx_buf_reset(&c->rb);
-	if (!c->ctx->redact)
-		cx_buf_add(&c->rb, s, n);
-	else if (url)
-		cx_redact_query(&c->rb, s, n, 0);
-	else
-		cx_redact_text(&c->rb, s, n);
+	cx_out_redact(&c->rb, c->ctx->redact, url ? CX_AS_URL : CX_AS_TEXT, s,
+	    n);
 	*len = c->rb.len;
 	return (const char *)c->rb.p;
 }
@@ -174,7 +97,7 @@ inl(struct cx_conv *c, const char *s)
 		s = "";
 	r = red(c, s, strlen(s), 0, &n);
 	if (c->md)
-		put_md(c->f, r, n, 0, "");
+		cx_md_prose(c->f, r, n, 0, "");
 	else
 		cx_out_term(c->f, r, n, 0, "");
 }
@@ -186,23 +109,9 @@ inl_url(struct cx_conv *c, const char *s)
 	const char *r = red(c, s, strlen(s), 1, &n);
 
 	if (c->md)
-		put_md(c->f, r, n, 0, "");
+		cx_md_prose(c->f, r, n, 0, "");
 	else
 		cx_out_term(c->f, r, n, 0, "");
-}
-
-/* Cut at max_body bytes (0: all), on a UTF-8 boundary. */
-static size_t
-shown(const struct cx_conv *c, const char *s, size_t n)
-{
-	size_t m;
-
-	if (c->ctx->max_body == 0 || n <= c->ctx->max_body)
-		return n;
-	m = (size_t)c->ctx->max_body;
-	while (m > 0 && ((uint8_t)s[m] & 0xc0) == 0x80)
-		m--;
-	return m;
 }
 
 static void
@@ -253,10 +162,10 @@ prose(struct cx_conv *c, const char *s, size_t n)
 
 	while (len > 0 && (r[len - 1] == '\n' || r[len - 1] == '\r'))
 		len--;
-	show = shown(c, r, len);
+	show = cx_out_shown(c->ctx, r, len);
 	if (c->md) {
 		fputs("> ", c->f);
-		put_md(c->f, r, show, 1, "> ");
+		cx_md_prose(c->f, r, show, 1, "> ");
 		fputs("\n\n", c->f);
 	} else {
 		fputs(IND2, c->f);
@@ -270,11 +179,11 @@ prose(struct cx_conv *c, const char *s, size_t n)
 static void
 code(struct cx_conv *c, const char *r, size_t len, const char *info)
 {
-	size_t show, run = 0, longest = 0;
+	size_t show, fence;
 
 	while (len > 0 && (r[len - 1] == '\n' || r[len - 1] == '\r'))
 		len--;
-	show = shown(c, r, len);
+	show = cx_out_shown(c->ctx, r, len);
 	if (!c->md) {
 		fputs(IND2, c->f);
 		cx_out_term(c->f, r, show, 1, IND2);
@@ -282,19 +191,14 @@ code(struct cx_conv *c, const char *r, size_t len, const char *info)
 		more(c, len - show);
 		return;
 	}
-	for (size_t i = 0; i < show; i++) {
-		run = r[i] == '`' ? run + 1 : 0;
-		if (run > longest)
-			longest = run;
-	}
-	longest = longest < 3 ? 3 : longest + 1;
-	for (size_t i = 0; i < longest; i++)
+	fence = cx_md_fence_len(r, show);
+	for (size_t i = 0; i < fence; i++)
 		fputc('`', c->f);
 	fprintf(c->f, "%s\n", info);
 	/* Inside a fence only controls need care. */
 	cx_out_term(c->f, r, show, 1, "");
 	fputc('\n', c->f);
-	for (size_t i = 0; i < longest; i++)
+	for (size_t i = 0; i < fence; i++)
 		fputc('`', c->f);
 	fputs("\n\n", c->f);
 	more(c, len - show);
@@ -716,23 +620,18 @@ show_session(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 	c->last_sess = sess;
 }
 
-/* A turn (cx_turn_fn). */
-static void
-turn(void *arg, struct cx_turn *t)
+void
+cx_conv_turn(struct cx_conv *c, const struct cx_turn *t, size_t sess)
 {
-	struct cx_conv *c = arg;
-	const struct cx_exchange *ex = c->ex;
+	const struct cx_exchange *ex = t->ex;
 	const char *model = t->model ? t->model : t->model_answered;
 	char when[32], st[32];
-	size_t sess;
-	int is_new = 0;
 
 	if (c->in_list)
 		fputc('\n', c->f);
 	c->in_list = 0;
 	c->turns++;
 	count_api(c, t);
-	sess = cx_sessions_turn(c->sessions, t, &is_new);
 	cx_fmt_time(when, sizeof(when), c->ctx->info, ex->nws > 0 &&
 	    t->t_request > 0 ? t->t_request : ex->start, 0);
 	status_str(ex, st, sizeof(st));
@@ -789,6 +688,16 @@ turn(void *arg, struct cx_turn *t)
 	fputc('\n', c->f);
 }
 
+/* A turn from the adapter (cx_turn_fn): its session, then shown. */
+static void
+turn(void *arg, struct cx_turn *t)
+{
+	struct cx_conv *c = arg;
+	int is_new = 0;
+
+	cx_conv_turn(c, t, cx_sessions_turn(c->sessions, t, &is_new));
+}
+
 struct cx_conv *
 cx_conv_new(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 {
@@ -812,9 +721,13 @@ cx_conv_new(FILE *f, const struct cx_out_ctx *ctx, int markdown)
 void
 cx_conv_exchange(struct cx_conv *c, const struct cx_exchange *ex)
 {
-	c->ex = ex;
-	if (cx_conv_turns(ex, turn, c) > 0)
-		return;
+	if (cx_conv_turns(ex, turn, c) == 0)
+		cx_conv_other(c, ex);
+}
+
+void
+cx_conv_other(struct cx_conv *c, const struct cx_exchange *ex)
+{
 	if (c->md && !c->in_list && c->turns > 0)
 		fputc('\n', c->f);
 	c->in_list = 1;

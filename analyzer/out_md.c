@@ -4,7 +4,7 @@
  * key paths of the payloads with their JSON types, the conversation
  * (out_conv.c), then every exchange in full, its blocks in <details>.
  *
- * Everything taken from the traffic goes through mdesc.h (escaped text,
+ * Everything taken from the traffic goes through escape.h (escaped text,
  * or code blocks with a fence longer than any backtick run inside) and,
  * unless --no-redact, through redact.h first.
  */
@@ -18,7 +18,7 @@
 #include "json.h"
 #include "jsonw.h"
 #include "keypaths.h"
-#include "mdesc.h"
+#include "escape.h"
 #include "procs.h"
 #include "output.h"
 #include "redact.h"

@@ -10,72 +10,19 @@
 
 #include <cJSON.h>
 
+#include "escape.h"
 #include "json.h"
 #include "jsonw.h"
 #include "output.h"
-#include "redact.h"
 #include "view.h"
 
 #define IND             "   "       /* detail lines under a summary */
 #define HEXDUMP_MAX     256
 
-/*
- * Print bytes for a terminal: control characters (but tab, and newline
- * when nl is set: it then starts a line with prefix) and bytes that are
- * not UTF-8 as \xNN (a newline as \n), so nothing in a trace can drive
- * the terminal.
- */
-void
-cx_out_term(FILE *f, const char *s, size_t n, int nl, const char *prefix)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, k;
-
-	while (i < n) {
-		uint8_t c = p[i];
-
-		if (c == '\n' && nl) {
-			fputc('\n', f);
-			fputs(prefix, f);
-			i++;
-		} else if (c == '\r' && nl && i + 1 < n && p[i + 1] == '\n') {
-			i++;
-		} else if (c == '\n') {
-			fputs("\\n", f);
-			i++;
-		} else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
-			fputc(c, f);
-			i++;
-		} else if (c >= 0x80 && (k = cx_utf8_seq(p + i, n - i)) > 0 &&
-		    !(k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			/* (C1 controls, U+0080..U+009F, are escaped) */
-			fwrite(p + i, 1, k, f);
-			i += k;
-		} else {
-			fprintf(f, "\\x%02x", c);
-			i++;
-		}
-	}
-}
-
 static void
 tputs(FILE *f, const char *s)
 {
 	cx_out_term(f, s, strlen(s), 0, "");
-}
-
-/* Redact s[0..n) into b if asked, else copy it. */
-static void
-redacted(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
-    size_t n, int url)
-{
-	cx_buf_reset(b);
-	if (!ctx->redact)
-		cx_buf_add(b, s, n);
-	else if (url)
-		cx_redact_query(b, s, n, 0);
-	else
-		cx_redact_text(b, s, n);
 }
 
 static void
@@ -84,7 +31,7 @@ rputs(FILE *f, const struct cx_out_ctx *ctx, const char *s)
 	struct cx_buf b;
 
 	cx_buf_init(&b, 0);
-	redacted(&b, ctx, s, strlen(s), 0);
+	cx_out_redact(&b, ctx->redact, CX_AS_TEXT, s, strlen(s));
 	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
@@ -95,7 +42,7 @@ rurl(FILE *f, const struct cx_out_ctx *ctx, const char *s)
 	struct cx_buf b;
 
 	cx_buf_init(&b, 0);
-	redacted(&b, ctx, s, strlen(s), 1);
+	cx_out_redact(&b, ctx->redact, CX_AS_URL, s, strlen(s));
 	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
@@ -128,7 +75,7 @@ json_out(FILE *f, const struct cx_out_ctx *ctx, const char *p, size_t n,
 	    indent) >= 0)
 		return;
 	cx_buf_init(&b, 0);
-	redacted(&b, ctx, p, n, 0);
+	cx_out_redact(&b, ctx->redact, CX_AS_TEXT, p, n);
 	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
@@ -212,7 +159,7 @@ note(FILE *f, const struct cx_out_ctx *ctx, const struct cx_note *n)
 		fprintf(f, "  %s %s from %s: ", when, cx_kind_name(n->kind),
 		    cx_source_name(n->source));
 		cx_buf_init(&b, 0);
-		redacted(&b, ctx, n->text, n->len, 0);
+		cx_out_redact(&b, ctx->redact, CX_AS_TEXT, n->text, n->len);
 		cx_out_term(f, (const char *)b.p, b.len, 0, "");
 		cx_buf_free(&b);
 		fputc('\n', f);
@@ -384,10 +331,8 @@ fields(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl,
 		tputs(f, fl->v[i].name);
 		fputs(": ", f);
 		cx_buf_reset(&b);
-		if (ctx->redact)
-			cx_redact_header(&b, fl->v[i].name, fl->v[i].value);
-		else
-			cx_buf_adds(&b, fl->v[i].value);
+		cx_out_redact_header(&b, ctx->redact, fl->v[i].name,
+		    fl->v[i].value);
 		cx_out_term(f, (const char *)b.p, b.len, 0, "");
 		fputc('\n', f);
 	}
@@ -476,10 +421,8 @@ body(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v,
 		return;
 	case CX_VIEW_TEXT:
 		cx_buf_init(&b, 0);
-		if (ctx->redact && v->form)
-			cx_redact_query(&b, (const char *)v->p, v->n, 1);
-		else
-			redacted(&b, ctx, (const char *)v->p, v->n, 0);
+		cx_out_redact(&b, ctx->redact, v->form ? CX_AS_FORM :
+		    CX_AS_TEXT, (const char *)v->p, v->n);
 		limited(f, ctx, (const char *)b.p, b.len);
 		cx_buf_free(&b);
 		return;
@@ -526,7 +469,8 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 		cx_buf_add(&b, mem, memlen);
 		free(mem);
 	} else
-		redacted(&b, ctx, e->data, e->data_len, 0);
+		cx_out_redact(&b, ctx->redact, CX_AS_TEXT, e->data,
+		    e->data_len);
 	term_capped(f, ctx, &b);
 	cx_buf_free(&b);
 	cut_notes(f, e->partial, e->truncated);
@@ -551,8 +495,10 @@ ws_message(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 	if (m->opcode == 0x2) {
 		hexdump_line(&b, (const uint8_t *)m->data, m->len);
 	} else if (cx_json_emit(&b, m->data, m->len, ctx->redact ?
-	    CX_JSON_REDACT : 0, NULL) < 0)
-		redacted(&b, ctx, m->data, m->len, 0);
+	    CX_JSON_REDACT : 0, NULL) < 0) {
+		cx_buf_reset(&b);
+		cx_out_redact(&b, ctx->redact, CX_AS_TEXT, m->data, m->len);
+	}
 	term_capped(f, ctx, &b);
 	cx_buf_free(&b);
 	if (m->compressed)

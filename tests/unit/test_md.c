@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "decode.h"
-#include "mdesc.h"
+#include "escape.h"
 #include "trace.h"
 #include "tracegen.h"
 
