@@ -37,9 +37,9 @@ struct cx_out_ctx {
  * hands over the exchanges kept by the filters one by one, in order of
  * start, each as soon as it is settled (cx_analysis_stream), and frees it
  * after: memory holds only the exchanges still open and what the format
- * keeps (counters, the Markdown report's statistics).  Most formats read
- * the trace once; the report reads it three times, because its statistics
- * and its conversation come before the exchanges.
+ * keeps (counters, the report's facts, report.h).  Most formats read the
+ * trace once; the report reads it twice, because its statistics and its
+ * conversation come before the exchanges.
  */
 struct cx_out_format {
 	const char *name;               /* decode -f NAME */
