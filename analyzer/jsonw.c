@@ -3,24 +3,31 @@
 
 #include "json.h"
 #include "jsonw.h"
-#include "redact.h"
+#include "output.h"
 #include "scan.h"
 
 void
-cx_jw_str(struct cx_buf *b, int redact, const char *s, size_t n)
+cx_jw_red(struct cx_buf *b, int redact, enum cx_out_as as, const char *s,
+    size_t n)
 {
 	struct cx_buf r;
 
 	/* Most strings hold no byte where a secret could be: no copy. */
-	if (!redact || cx_scan((const uint8_t *)s, 0, n,
-	    CX_SC_SECRET | CX_SC_QUOTE) == n) {
+	if (!redact || (as == CX_AS_TEXT && cx_scan((const uint8_t *)s, 0, n,
+	    CX_SC_SECRET | CX_SC_QUOTE) == n)) {
 		cx_json_str_buf(b, s, n);
 		return;
 	}
 	cx_buf_init(&r, 0);
-	cx_redact_text(&r, s, n);
+	cx_out_redact(&r, redact, as, s, n);
 	cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "", r.len);
 	cx_buf_free(&r);
+}
+
+void
+cx_jw_str(struct cx_buf *b, int redact, const char *s, size_t n)
+{
+	cx_jw_red(b, redact, CX_AS_TEXT, s, n);
 }
 
 void
@@ -35,16 +42,10 @@ cx_jw_cstr(struct cx_buf *b, int redact, const char *s)
 void
 cx_jw_url(struct cx_buf *b, int redact, const char *s)
 {
-	struct cx_buf r;
-
-	if (s == NULL || !redact) {
-		cx_jw_cstr(b, 0, s);
-		return;
-	}
-	cx_buf_init(&r, 0);
-	cx_redact_query(&r, s, strlen(s), 0);
-	cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "", r.len);
-	cx_buf_free(&r);
+	if (s == NULL)
+		cx_buf_add(b, "null", 4);
+	else
+		cx_jw_red(b, redact, CX_AS_URL, s, strlen(s));
 }
 
 void
@@ -62,7 +63,8 @@ cx_jw_fields(struct cx_buf *b, int redact, const struct cx_fields *fl)
 		cx_buf_addc(b, ',');
 		if (redact) {
 			cx_buf_reset(&r);
-			cx_redact_header(&r, fl->v[i].name, fl->v[i].value);
+			cx_out_redact_header(&r, 1, fl->v[i].name,
+			    fl->v[i].value);
 			cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "",
 			    r.len);
 		} else

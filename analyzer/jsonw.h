@@ -5,7 +5,7 @@
  * and the output of one exchange is written out in large blocks
  * (cx_jw_flush).
  *
- * With redact set, strings go through redact.h's policy; without, they are
+ * With redact set, strings go through redact.h's policy (cx_out_redact); without, they are
  * written as they are (always as valid JSON: cx_json_str_buf).
  */
 #ifndef CX_JSONW_H
@@ -16,10 +16,14 @@
 
 #include "bytebuf.h"
 #include "exchange.h"
+#include "output.h"
 
 /* Flush b to f when it holds at least this much (and at the end). */
 #define CX_JW_FLUSH     (64u * 1024)
 
+/* A string, redacted as `as` says if asked (output.h's cx_out_redact). */
+void     cx_jw_red(struct cx_buf *b, int redact, enum cx_out_as as,
+    const char *s, size_t n);
 /* A string, redacted as text if asked. */
 void     cx_jw_str(struct cx_buf *b, int redact, const char *s, size_t n);
 /* A C string so, or null. */

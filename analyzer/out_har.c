@@ -49,17 +49,6 @@ har_bstr(FILE *f, const struct cx_buf *b)
 	cx_json_str(f, b->p != NULL ? (const char *)b->p : "", b->len);
 }
 
-/* Append s[0..n), redacted as text if asked. */
-static void
-add_text(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
-    size_t n)
-{
-	if (ctx->redact)
-		cx_redact_text(b, s, n);
-	else
-		cx_buf_add(b, s, n);
-}
-
 /* A string, redacted as text if asked (jsonl's helper, jsonw.h). */
 static void
 rstr(FILE *f, const struct cx_out_ctx *ctx, const char *s, size_t n)
@@ -87,17 +76,6 @@ static void
 rcstr0(FILE *f, const struct cx_out_ctx *ctx, const char *s)
 {
 	rcstr(f, ctx, s != NULL ? s : "");
-}
-
-/* A URL into b: secret query parameters redacted too. */
-static void
-add_url(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
-    size_t n)
-{
-	if (ctx->redact)
-		cx_redact_query(b, s, n, 0);
-	else
-		cx_buf_add(b, s, n);
 }
 
 /* Milliseconds, at least 0. */
@@ -132,7 +110,8 @@ entry_url(struct cx_buf *b, const struct cx_out_ctx *ctx,
 		if (t != NULL && strcmp(t, "*") != 0)
 			cx_buf_adds(&raw, t);
 	}
-	add_url(b, ctx, (const char *)raw.p, raw.len);
+	cx_out_redact(b, ctx->redact, CX_AS_URL, (const char *)raw.p,
+	    raw.len);
 	cx_buf_free(&raw);
 }
 
@@ -245,9 +224,10 @@ body_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v)
 		free(s);
 		break;
 	case CX_VIEW_TEXT:
-		if (ctx->redact && v->form) {
+		if (v->form) {
 			cx_buf_init(&b, 0);
-			cx_redact_query(&b, (const char *)v->p, v->n, 1);
+			cx_out_redact(&b, ctx->redact, CX_AS_FORM,
+			    (const char *)v->p, v->n);
 			har_bstr(f, &b);
 			cx_buf_free(&b);
 		} else
@@ -358,12 +338,14 @@ sse_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 
 		if (strcmp(e->event, "message") != 0) {
 			cx_buf_adds(&b, "event: ");
-			add_text(&b, ctx, e->event, strlen(e->event));
+			cx_out_redact(&b, ctx->redact, CX_AS_TEXT, e->event,
+			    strlen(e->event));
 			cx_buf_addc(&b, '\n');
 		}
 		if (e->id != NULL) {
 			cx_buf_adds(&b, "id: ");
-			add_text(&b, ctx, e->id, strlen(e->id));
+			cx_out_redact(&b, ctx->redact, CX_AS_TEXT, e->id,
+			    strlen(e->id));
 			cx_buf_addc(&b, '\n');
 		}
 		p = e->data;
@@ -381,7 +363,7 @@ sse_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 			struct cx_buf r;
 
 			cx_buf_init(&r, 0);
-			cx_redact_text(&r, p, e->data_len);
+			cx_out_redact(&r, 1, CX_AS_TEXT, p, e->data_len);
 			n = r.len;
 			js = cx_buf_take(&r);
 			p = js != NULL ? js : "";
@@ -505,7 +487,7 @@ response(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 	fputs(",\"redirectURL\":", f);
 	cx_buf_init(&b, 0);
 	if ((loc = cx_fields_get(&m->fields, "location")) != NULL)
-		add_url(&b, ctx, loc, strlen(loc));
+		cx_out_redact(&b, ctx->redact, CX_AS_URL, loc, strlen(loc));
 	har_bstr(f, &b);
 	cx_buf_free(&b);
 	fprintf(f, ",\"headersSize\":-1,\"bodySize\":%" PRIu64, m->body_bytes);

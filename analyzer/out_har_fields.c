@@ -10,18 +10,6 @@
 #include "json.h"
 #include "out_har_int.h"
 #include "output.h"
-#include "redact.h"
-
-/* A header's value into b, redacted as its name says. */
-static void
-add_header(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *name,
-    const char *value)
-{
-	if (ctx->redact)
-		cx_redact_header(b, name, value);
-	else
-		cx_buf_adds(b, value);
-}
 
 void
 har_headers(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl)
@@ -37,7 +25,8 @@ har_headers(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl)
 		cx_json_cstr(f, fl->v[i].name);
 		fputs(",\"value\":", f);
 		cx_buf_reset(&b);
-		add_header(&b, ctx, fl->v[i].name, fl->v[i].value);
+		cx_out_redact_header(&b, ctx->redact, fl->v[i].name,
+		    fl->v[i].value);
 		har_bstr(f, &b);
 		putc('}', f);
 	}
@@ -138,7 +127,8 @@ har_cookies(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl,
 		    "cookie") != 0)
 			continue;
 		cx_buf_reset(&b);
-		add_header(&b, ctx, fl->v[i].name, fl->v[i].value);
+		cx_out_redact_header(&b, ctx->redact, fl->v[i].name,
+		    fl->v[i].value);
 		s = (const char *)b.p;
 		end = s + b.len;
 		while (s < end) {

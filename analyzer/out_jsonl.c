@@ -10,7 +10,6 @@
 #include "json.h"
 #include "jsonw.h"
 #include "output.h"
-#include "redact.h"
 #include "view.h"
 
 #define R(ctx)  ((ctx)->redact)
@@ -47,7 +46,6 @@ body(struct cx_buf *b, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 	const char *enc = cx_fields_get(&m->fields, "content-encoding");
 	const char *kind = "null";
 	struct cx_view v;
-	struct cx_buf r;
 
 	if (enc != NULL && (*enc == '\0' || strcasecmp(enc, "identity") == 0))
 		enc = NULL;
@@ -89,14 +87,8 @@ body(struct cx_buf *b, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 	case CX_VIEW_JSON:
 		break;          /* written above */
 	case CX_VIEW_TEXT:
-		if (R(ctx) && v.form) {
-			cx_buf_init(&r, 0);
-			cx_redact_query(&r, (const char *)v.p, v.n, 1);
-			cx_json_str_buf(b, r.p != NULL ? (const char *)r.p : "",
-			    r.len);
-			cx_buf_free(&r);
-		} else
-			cx_jw_str(b, R(ctx), (const char *)v.p, v.n);
+		cx_jw_red(b, R(ctx), v.form ? CX_AS_FORM : CX_AS_TEXT,
+		    (const char *)v.p, v.n);
 		kind = "\"text\"";
 		break;
 	case CX_VIEW_BINARY:

@@ -14,68 +14,15 @@
 
 #include <cJSON.h>
 
+#include "escape.h"
 #include "json.h"
 #include "out_text_int.h"
 #include "output.h"
-#include "redact.h"
-
-/*
- * Print bytes for a terminal: control characters (but tab, and newline
- * when nl is set: it then starts a line with prefix) and bytes that are
- * not UTF-8 as \xNN (a newline as \n), so nothing in a trace can drive
- * the terminal.
- */
-void
-cx_out_term(FILE *f, const char *s, size_t n, int nl, const char *prefix)
-{
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, k;
-
-	while (i < n) {
-		uint8_t c = p[i];
-
-		if (c == '\n' && nl) {
-			fputc('\n', f);
-			fputs(prefix, f);
-			i++;
-		} else if (c == '\r' && nl && i + 1 < n && p[i + 1] == '\n') {
-			i++;
-		} else if (c == '\n') {
-			fputs("\\n", f);
-			i++;
-		} else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
-			fputc(c, f);
-			i++;
-		} else if (c >= 0x80 && (k = cx_utf8_seq(p + i, n - i)) > 0 &&
-		    !(k == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {
-			/* (C1 controls, U+0080..U+009F, are escaped) */
-			fwrite(p + i, 1, k, f);
-			i += k;
-		} else {
-			fprintf(f, "\\x%02x", c);
-			i++;
-		}
-	}
-}
 
 void
 text_tputs(FILE *f, const char *s)
 {
 	cx_out_term(f, s, strlen(s), 0, "");
-}
-
-/* Redact s[0..n) into b if asked, else copy it. */
-void
-text_redacted(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
-    size_t n, int url)
-{
-	cx_buf_reset(b);
-	if (!ctx->redact)
-		cx_buf_add(b, s, n);
-	else if (url)
-		cx_redact_query(b, s, n, 0);
-	else
-		cx_redact_text(b, s, n);
 }
 
 void
@@ -84,7 +31,7 @@ text_rputs(FILE *f, const struct cx_out_ctx *ctx, const char *s)
 	struct cx_buf b;
 
 	cx_buf_init(&b, 0);
-	text_redacted(&b, ctx, s, strlen(s), 0);
+	cx_out_redact(&b, ctx->redact, CX_AS_TEXT, s, strlen(s));
 	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
@@ -95,7 +42,7 @@ text_rurl(FILE *f, const struct cx_out_ctx *ctx, const char *s)
 	struct cx_buf b;
 
 	cx_buf_init(&b, 0);
-	text_redacted(&b, ctx, s, strlen(s), 1);
+	cx_out_redact(&b, ctx->redact, CX_AS_URL, s, strlen(s));
 	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
@@ -128,7 +75,7 @@ text_json_out(FILE *f, const struct cx_out_ctx *ctx, const char *p, size_t n,
 	    indent) >= 0)
 		return;
 	cx_buf_init(&b, 0);
-	text_redacted(&b, ctx, p, n, 0);
+	cx_out_redact(&b, ctx->redact, CX_AS_TEXT, p, n);
 	cx_out_term(f, (const char *)b.p, b.len, 0, "");
 	cx_buf_free(&b);
 }
@@ -212,7 +159,7 @@ note(FILE *f, const struct cx_out_ctx *ctx, const struct cx_note *n)
 		fprintf(f, "  %s %s from %s: ", when, cx_kind_name(n->kind),
 		    cx_source_name(n->source));
 		cx_buf_init(&b, 0);
-		text_redacted(&b, ctx, n->text, n->len, 0);
+		cx_out_redact(&b, ctx->redact, CX_AS_TEXT, n->text, n->len);
 		cx_out_term(f, (const char *)b.p, b.len, 0, "");
 		cx_buf_free(&b);
 		fputc('\n', f);

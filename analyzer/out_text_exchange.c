@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "json.h"
 #include "jsonw.h"
 #include "out_text_int.h"
 #include "output.h"
-#include "redact.h"
 #include "view.h"
 
 #define IND             "   "       /* detail lines under a summary */
@@ -115,10 +115,8 @@ fields(FILE *f, const struct cx_out_ctx *ctx, const struct cx_fields *fl,
 		text_tputs(f, fl->v[i].name);
 		fputs(": ", f);
 		cx_buf_reset(&b);
-		if (ctx->redact)
-			cx_redact_header(&b, fl->v[i].name, fl->v[i].value);
-		else
-			cx_buf_adds(&b, fl->v[i].value);
+		cx_out_redact_header(&b, ctx->redact, fl->v[i].name,
+		    fl->v[i].value);
 		cx_out_term(f, (const char *)b.p, b.len, 0, "");
 		fputc('\n', f);
 	}
@@ -207,10 +205,8 @@ body(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v,
 		return;
 	case CX_VIEW_TEXT:
 		cx_buf_init(&b, 0);
-		if (ctx->redact && v->form)
-			cx_redact_query(&b, (const char *)v->p, v->n, 1);
-		else
-			text_redacted(&b, ctx, (const char *)v->p, v->n, 0);
+		cx_out_redact(&b, ctx->redact, v->form ? CX_AS_FORM :
+		    CX_AS_TEXT, (const char *)v->p, v->n);
 		limited(f, ctx, (const char *)b.p, b.len);
 		cx_buf_free(&b);
 		return;
@@ -257,7 +253,8 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 		cx_buf_add(&b, mem, memlen);
 		free(mem);
 	} else
-		text_redacted(&b, ctx, e->data, e->data_len, 0);
+		cx_out_redact(&b, ctx->redact, CX_AS_TEXT, e->data,
+		    e->data_len);
 	term_capped(f, ctx, &b);
 	cx_buf_free(&b);
 	cut_notes(f, e->partial, e->truncated);
@@ -282,8 +279,10 @@ ws_message(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 	if (m->opcode == 0x2) {
 		hexdump_line(&b, (const uint8_t *)m->data, m->len);
 	} else if (cx_json_emit(&b, m->data, m->len, ctx->redact ?
-	    CX_JSON_REDACT : 0, NULL) < 0)
-		text_redacted(&b, ctx, m->data, m->len, 0);
+	    CX_JSON_REDACT : 0, NULL) < 0) {
+		cx_buf_reset(&b);
+		cx_out_redact(&b, ctx->redact, CX_AS_TEXT, m->data, m->len);
+	}
 	term_capped(f, ctx, &b);
 	cx_buf_free(&b);
 	if (m->compressed)

@@ -19,9 +19,6 @@
 
 /* out_text.c */
 void     text_tputs(FILE *f, const char *s);
-/* Redact s[0..n) into b if asked (url: as a URL's query), else copy it. */
-void     text_redacted(struct cx_buf *b, const struct cx_out_ctx *ctx,
-    const char *s, size_t n, int url);
 void     text_rputs(FILE *f, const struct cx_out_ctx *ctx, const char *s);
 void     text_rurl(FILE *f, const struct cx_out_ctx *ctx, const char *s);
 /* n bytes as "123B", "1.2KB", ... into buf. */

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "output.h"
+#include "redact.h"
 
 /*
  * The table: one line a format, whose file out_NAME.c defines `const
@@ -75,4 +76,39 @@ void
 cx_fmt_version(char *buf, size_t len, int version)
 {
 	snprintf(buf, len, "HTTP/%d.%d", version / 10, version % 10);
+}
+
+void
+cx_out_redact(struct cx_buf *b, int redact, enum cx_out_as as, const char *s,
+    size_t n)
+{
+	if (!redact)
+		cx_buf_add(b, s, n);
+	else if (as == CX_AS_TEXT)
+		cx_redact_text(b, s, n);
+	else
+		cx_redact_query(b, s, n, as == CX_AS_FORM);
+}
+
+void
+cx_out_redact_header(struct cx_buf *b, int redact, const char *name,
+    const char *value)
+{
+	if (redact)
+		cx_redact_header(b, name, value);
+	else
+		cx_buf_adds(b, value);
+}
+
+size_t
+cx_out_shown(const struct cx_out_ctx *ctx, const char *s, size_t n)
+{
+	size_t k;
+
+	if (ctx->max_body == 0 || n <= ctx->max_body)
+		return n;
+	k = (size_t)ctx->max_body;
+	while (k > 0 && ((uint8_t)s[k] & 0xc0) == 0x80)
+		k--;
+	return k;
 }

@@ -2,9 +2,11 @@
  * output.h: the output formats of cxrec decode, and what they share.
  *
  * out_jsonl.c writes one JSON object a line per exchange (docs/jsonl.md);
- * out_text.c a listing for people; out_md.c a Markdown report; out_har.c
- * HAR 1.2; out_conv.c the conversation, turn by turn (conv.h).  All redact
- * unless told not to.
+ * out_text.c a listing for people; out_md.c a Markdown report (rendering
+ * the facts of report.h); out_har.c HAR 1.2; out_conv.c the conversation,
+ * turn by turn (conv.h).  All redact unless told not to, through
+ * cx_out_redact below (JSON: jsonw.h), and escape what they show for
+ * their target through escape.h.
  */
 #ifndef CX_OUTPUT_H
 #define CX_OUTPUT_H
@@ -12,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bytebuf.h"
 #include "exchange.h"
 #include "trace.h"
 
@@ -34,9 +37,9 @@ struct cx_out_ctx {
  * hands over the exchanges kept by the filters one by one, in order of
  * start, each as soon as it is settled (cx_analysis_stream), and frees it
  * after: memory holds only the exchanges still open and what the format
- * keeps (counters, the Markdown report's statistics).  Most formats read
- * the trace once; the report reads it three times, because its statistics
- * and its conversation come before the exchanges.
+ * keeps (counters, the report's facts, report.h).  Most formats read the
+ * trace once; the report reads it twice, because its statistics and its
+ * conversation come before the exchanges.
  */
 struct cx_out_format {
 	const char *name;               /* decode -f NAME */
@@ -73,17 +76,39 @@ struct cx_conv;
 struct cx_conv *cx_conv_new(FILE *f, const struct cx_out_ctx *ctx,
     int markdown);
 void     cx_conv_exchange(struct cx_conv *c, const struct cx_exchange *ex);
+/*
+ * The same in parts, for a caller that runs the adapters itself (the
+ * report, report.h): a turn, marked by cx_sessions_turn already, with the
+ * number it gave; an exchange that is no model API call.
+ */
+struct cx_turn;
+void     cx_conv_turn(struct cx_conv *c, const struct cx_turn *t,
+    size_t session);
+void     cx_conv_other(struct cx_conv *c, const struct cx_exchange *ex);
 void     cx_conv_end(struct cx_conv *c);
 /* All of ctx->r's exchanges through the conversation view. */
 void     cx_out_conversation(FILE *f, const struct cx_out_ctx *ctx,
     int markdown);
 
 /*
- * Bytes for a terminal: controls and invalid UTF-8 as \xNN; with nl set a
- * newline starts a new line with prefix, otherwise it shows as \n.
+ * Redaction if asked, the one spelling of it for every output: what a
+ * string from the traffic is, for the policy of redact.h.
  */
-void     cx_out_term(FILE *f, const char *s, size_t n, int nl,
-    const char *prefix);
+enum cx_out_as {
+	CX_AS_TEXT,             /* free text (cx_redact_text) */
+	CX_AS_URL,              /* a URL or request target: its query too */
+	CX_AS_FORM,             /* an x-www-form-urlencoded body */
+};
+/* Append s[0..n) to b: redacted as `as` says when redact is set (it is
+ * unless --no-redact: ctx->redact), else as it is. */
+void     cx_out_redact(struct cx_buf *b, int redact, enum cx_out_as as,
+    const char *s, size_t n);
+/* A header's value, redacted as its name says when redact is set. */
+void     cx_out_redact_header(struct cx_buf *b, int redact, const char *name,
+    const char *value);
+/* How many bytes of s[0..n) --max-body lets through (ctx->max_body, 0:
+ * all), not cutting a UTF-8 sequence. */
+size_t   cx_out_shown(const struct cx_out_ctx *ctx, const char *s, size_t n);
 
 /* ts (CLOCK_MONOTONIC ns) as UTC wall-clock time, using the trace's anchor:
  * "2026-11-24T07:07:53.123456Z", or with date 0 "07:07:53.123456". */

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "decode.h"
-#include "mdesc.h"
 #include "trace.h"
 #include "tracegen.h"
 
@@ -383,29 +382,6 @@ START_TEST(empty_and_damaged)
 }
 END_TEST
 
-START_TEST(escaping)
-{
-	char *mem = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&mem, &len);
-
-	{
-		const char *t = "a<b>&c *x* _y_ [l](u) # |\n`z`\x01";
-
-		cx_md_text(f, t, strlen(t), CX_MD_NL_BR);
-	}
-	fputc('\n', f);
-	cx_md_code(f, "json", "x ```` y\n", 9);
-	fclose(f);
-	ck_assert_str_eq(mem, "a&lt;b&gt;&amp;c \\*x\\* \\_y\\_ \\[l\\]\\(u\\) "
-	    "\\# \\|<br>\\`z\\`\\\\x01\n"
-	    "\n`````json\nx ```` y\n`````\n\n");
-	free(mem);
-	ck_assert_uint_eq(cx_md_fence_len("", 0), 3);
-	ck_assert_uint_eq(cx_md_fence_len("``` `", 5), 4);
-}
-END_TEST
-
 /* Random frames: the report stays well-formed (every fence and
  * <details> closed, no raw HTML outside code) whatever the trace holds. */
 START_TEST(random_traces)
@@ -485,7 +461,6 @@ md_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, report);
 	tcase_add_test(tc, empty_and_damaged);
-	tcase_add_test(tc, escaping);
 	tcase_add_test(tc, random_traces);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,9 +1,9 @@
-/* mdesc.c: Markdown escaping (see mdesc.h). */
+/* escape.c: text from a trace for a terminal, Markdown or HTML (escape.h). */
 #include <stdint.h>
 #include <string.h>
 
 #include "json.h"
-#include "mdesc.h"
+#include "escape.h"
 
 /* Characters with a meaning somewhere in (GitHub-flavoured) Markdown. */
 #define MD_SPECIALS     "\\`*_[]()#+-!|~$"
@@ -27,6 +27,41 @@ printable(const uint8_t *p, size_t n)
 		return 0;
 	return k;
 }
+
+/* --- a terminal ------------------------------------------------------- */
+
+void
+cx_out_term(FILE *f, const char *s, size_t n, int nl, const char *prefix)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (c == '\n' && nl) {
+			fputc('\n', f);
+			fputs(prefix, f);
+			i++;
+		} else if (c == '\r' && nl && i + 1 < n && p[i + 1] == '\n') {
+			i++;
+		} else if (c == '\n') {
+			fputs("\\n", f);
+			i++;
+		} else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
+			fputc(c, f);
+			i++;
+		} else if ((k = printable(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else {
+			fprintf(f, "\\x%02x", c);
+			i++;
+		}
+	}
+}
+
+/* --- Markdown --------------------------------------------------------- */
 
 /*
  * Bytes written as they are: printable ASCII, tab and newline in code
@@ -120,6 +155,74 @@ cx_md_texts(FILE *f, const char *s, int flags)
 		text(f, s, strlen(s), flags, 0);
 }
 
+/* Markdown's specials in prose (MD_SPECIALS differs: $ is left, = : too). */
+#define PROSE_SPECIALS  "\\`*_{}[]()#+-!|~=:"
+
+void
+cx_md_prose(FILE *f, const char *s, size_t n, int nl, const char *prefix)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, k;
+	int bol = 1;
+
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (c == '\r' && i + 1 < n && p[i + 1] == '\n' && nl) {
+			i++;
+			continue;
+		}
+		if (c == '\n') {
+			if (nl) {
+				fputs(bol ? "\n" : "  \n", f);
+				fputs(prefix, f);
+				bol = 1;
+			} else
+				fputs("\\\\n", f);
+			i++;
+			continue;
+		}
+		if (bol && (c == ' ' || c == '\t')) {
+			fputs(c == ' ' ? "&#32;" : "&#9;", f);
+			i++;
+			continue;
+		}
+		if (bol && c >= '0' && c <= '9') {
+			/* "1." and "1)" would start a list */
+			size_t j = i;
+
+			while (j < n && p[j] >= '0' && p[j] <= '9')
+				j++;
+			fwrite(p + i, 1, j - i, f);
+			if (j < n && p[j] == '.') {
+				fputs("\\.", f);
+				j++;
+			}
+			i = j;
+			bol = 0;
+			continue;
+		}
+		bol = 0;
+		if (c == '&')
+			fputs("&amp;", f);
+		else if (c == '<')
+			fputs("&lt;", f);
+		else if (c == '>')
+			fputs("&gt;", f);
+		else if (c != '\0' && strchr(PROSE_SPECIALS, c) != NULL)
+			fprintf(f, "\\%c", c);
+		else if (c == '\t' || (c >= 0x20 && c < 0x7f))
+			fputc(c, f);
+		else if ((k = printable(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+			continue;
+		} else
+			fprintf(f, "\\\\x%02x", c);
+		i++;
+	}
+}
+
 void
 cx_md_html(FILE *f, const char *s, size_t n)
 {
@@ -184,4 +287,60 @@ cx_md_code(FILE *f, const char *info, const char *s, size_t n)
 	fputc('\n', f);
 	fence(f, len);
 	fputs("\n\n", f);
+}
+
+/* --- HTML ------------------------------------------------------------- */
+
+/* The entity for c, or NULL when c is written as it is. */
+static const char *
+entity(uint8_t c)
+{
+	switch (c) {
+	case '&':
+		return "&amp;";
+	case '<':
+		return "&lt;";
+	case '>':
+		return "&gt;";
+	case '"':
+		return "&quot;";
+	case '\'':
+		return "&#39;";
+	}
+	return NULL;
+}
+
+void
+cx_html_text(FILE *f, const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		uint8_t c = p[i];
+		const char *e = entity(c);
+
+		if (e != NULL) {
+			fputs(e, f);
+			i++;
+		} else if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
+			i++;
+		} else if (c == '\n' || c == '\t') {
+			fputc(c, f);
+			i++;
+		} else if ((k = printable(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else {
+			fprintf(f, "\\x%02x", c);
+			i++;
+		}
+	}
+}
+
+void
+cx_html_texts(FILE *f, const char *s)
+{
+	if (s != NULL)
+		cx_html_text(f, s, strlen(s));
 }

@@ -1,0 +1,197 @@
+/*
+ * report.h: the facts of a report: what a trace says, computed once for
+ * every renderer (the Markdown report, out_md.c; the HTML report after
+ * it), which only writes them out (docs/report.md).
+ *
+ * The facts are aggregates, collected exchange by exchange: the trace's
+ * span, counts, endpoint statistics, SSE event types, the key paths of the
+ * payloads, token usage per turn, per session and per API (from the
+ * conversation model, conv.h), and which exchanges each process made.
+ * The exchanges themselves are not kept (each is freed once emitted);
+ * what grows with the trace is capped by the CX_REPORT_MAX_* below, except
+ * the per-endpoint timings (one double an exchange, for the medians) and
+ * the process index (one entry an exchange with a pid).
+ *
+ * Use: cx_report_new; cx_report_exchange for each exchange, in start
+ * order; cx_report_finish when the trace is read through; then read the
+ * struct (read-only); cx_report_free.  Strings are as the traffic had
+ * them: a renderer redacts what it shows (output.h's cx_out_redact), except
+ * the key paths' examples, redacted already when asked (keypaths.h).
+ *
+ * Ownership: the report owns everything it points to, until
+ * cx_report_free; `procs` and `notes` are the analysis' (output.h's
+ * ctx->r), valid only until the pass that collected the report ends.
+ */
+#ifndef CX_REPORT_H
+#define CX_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "conv.h"
+#include "exchange.h"
+#include "keypaths.h"
+#include "procs.h"
+#include "trace.h"
+
+#define CX_REPORT_MAX_PATHS       2000   /* distinct key paths a table */
+#define CX_REPORT_MAX_ENDPOINTS   500    /* endpoints, and APIs */
+#define CX_REPORT_MAX_EVENT_TYPES 200
+#define CX_REPORT_MAX_SESSIONS    1000   /* rows of the sessions' table */
+#define CX_REPORT_MAX_TURNS       20000  /* rows of the per-turn table */
+
+/* How many exchanges of an endpoint got a status (0: no response). */
+struct cx_report_status {
+	int              status;
+	uint64_t         n;
+};
+
+/* Exchanges by "METHOD /path", path segments that look like ids as {id}. */
+struct cx_report_endpoint {
+	char            *key;           /* "POST /v1/responses/{id}" */
+	uint64_t         count;
+	struct cx_report_status *st;    /* in order of first sight */
+	size_t           nst;
+	uint64_t         in, out;       /* body bytes, request / response */
+	/* Time to first byte (request and response seen) and duration
+	 * (response seen), in ms: how many, and after cx_report_finish
+	 * their median and maximum (0 when none). */
+	size_t           nttfb, ndur;
+	double           ttfb_median, ttfb_max;
+	double           dur_median, dur_max;
+	double          *ttfb, *dur;    /* the values (collection's) */
+	size_t           attfb, adur;
+};
+
+/* SSE events (and a WebSocket's server messages) of one type. */
+struct cx_report_evtype {
+	char            *name;          /* event name, or the JSON "type" */
+	uint64_t         n;
+	struct cx_keypaths *kp;         /* the key paths of their data */
+};
+
+/* A model API turn (conv.h): its aggregates, not its items. */
+struct cx_report_turn {
+	uint64_t         id;            /* its exchange */
+	size_t           index;         /* the turn within the exchange */
+	int              ws;            /* on a WebSocket */
+	const char      *api;           /* the adapter's name (static) */
+	char            *model;         /* asked for, or answered; or NULL */
+	char            *answered;      /* the model that answered, when not
+					 * the one asked for; or NULL */
+	int              warmup;
+	struct cx_usage  usage;
+	double           first_ms;      /* first token after the request's
+					 * last byte, ms; -1: unknown */
+};
+
+/* A session's or an API's sums. */
+struct cx_report_sum {
+	char            *key;           /* the session's key, or NULL */
+	size_t           num;           /* the session's number (1, 2 ...);
+					 * 0 for an API */
+	uint32_t         pid;           /* a session's first pid (0: none) */
+	const char      *api;           /* the adapter's name (static) */
+	const char      *title;         /* an API's title (static) */
+	size_t           turns;
+	size_t           with_usage;    /* turns that reported usage */
+	struct cx_usage  usage;
+};
+
+/* An exchange's process (the index of cx_report_proc_exchanges). */
+struct cx_report_pidex {
+	uint32_t         pid;
+	uint64_t         id;
+};
+
+struct cx_report {
+	/* The trace: its span (CLOCK_MONOTONIC ns: the header's start, the
+	 * last time seen in an exchange or a note) and its totals. */
+	int64_t          start, end;
+	size_t           exchanges;
+	size_t           errors;        /* exchanges with an error */
+	uint64_t         connections;
+	uint64_t         bytes_req, bytes_resp;
+	/* The recorder's "run" note (cxrec run: command, agent, routes...),
+	 * parsed, or NULL. */
+	struct cJSON    *run;
+	/* The analysis' notes and processes (see Ownership). */
+	const struct cx_note *notes;
+	size_t           nnotes;
+	const struct cx_procs *procs;
+
+	/* Endpoints, in order of first sight. */
+	struct cx_report_endpoint *ep;
+	size_t           nep;
+	uint64_t         ep_other;      /* exchanges past MAX_ENDPOINTS */
+
+	/* Event types, in order of first sight; SSE streams' ends. */
+	struct cx_report_evtype *ev;
+	size_t           nev;
+	uint64_t         ev_other;      /* events of types past the cap */
+	uint64_t         done;          /* "data: [DONE]" (not events) */
+
+	/* Key paths of the request and (not event-stream) response bodies;
+	 * a WebSocket's client text messages count as request bodies. */
+	struct cx_keypaths *req_kp, *resp_kp;
+
+	/* Usage: a row a turn (the first MAX_TURNS), the sums of all. */
+	struct cx_report_turn *turns;
+	size_t           nturns;
+	uint64_t         turns_all;     /* in the rows or not */
+	struct cx_usage  usage;         /* all turns */
+	struct cx_report_sum *sessions; /* by session, in order of number */
+	size_t           nsessions;
+	uint64_t         sessions_other;        /* turns of sessions past
+						 * MAX_SESSIONS */
+	struct cx_report_sum *apis;     /* by API, in order of first sight */
+	size_t           napis;
+
+	/* Collection's own (not for renderers). */
+	int              redact;
+	struct cx_sessions *sess;
+	struct cx_report_turn spare;    /* the row of turns past the table */
+	size_t           aturns;
+	struct cx_report_pidex *pidex;  /* sorted by cx_report_finish */
+	size_t           npidex, apidex;
+	struct cx_buf    key;
+};
+
+/* A report of the trace whose header is info; redact: the key paths'
+ * examples are redacted. */
+struct cx_report *cx_report_new(const struct cx_file_info *info, int redact);
+void     cx_report_free(struct cx_report *rep);         /* NULL is fine */
+
+/*
+ * A turn as the report took it (cx_report_exchange): its input items new
+ * in its session are marked fresh, session is the session's number
+ * (cx_sessions_turn); t lives during the call only.
+ */
+typedef void (*cx_report_turn_fn)(void *arg, struct cx_turn *t,
+    size_t session);
+
+/*
+ * ex into the facts.  Its turns (its API's adapter runs once) are also
+ * handed to fn when it is not NULL, for a renderer that shows them (the
+ * report's conversation).  Returns how many turns ex had: 0 when it is not
+ * a model API call.
+ */
+size_t   cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
+    cx_report_turn_fn fn, void *arg);
+
+/* The trace was read through: r's totals, notes and processes taken. */
+void     cx_report_finish(struct cx_report *rep,
+    const struct cx_analysis_result *r);
+
+/* Did the API report any usage for u? */
+int      cx_report_usage_known(const struct cx_usage *u);
+
+/* The exchanges process pid made, in order (after cx_report_finish): the
+ * first, and *n of them; NULL when none. */
+const struct cx_report_pidex *cx_report_proc_exchanges(
+    const struct cx_report *rep, uint32_t pid, size_t *n);
+
+/* "METHOD /path/{id}" for ex, into b (reset first). */
+void     cx_report_endpoint_key(struct cx_buf *b, const struct cx_exchange *ex);
+
+#endif
