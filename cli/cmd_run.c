@@ -14,7 +14,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "buf.h"
+#include <cJSON.h>
+
+#include "bytebuf.h"
 #include "cli.h"
 #include "agent.h"
 #include "ca_env.h"
@@ -22,8 +24,8 @@
 #include "preload.h"
 #include "proxy.h"
 #include "proxy_setup.h"
-#include "jsonstr.h"
 #include "log.h"
+#include "note.h"
 #include "preload_setup.h"
 #include "probe.h"
 #include "redact.h"
@@ -130,25 +132,18 @@ extend_no_proxy(void)
 static char *
 argv_json(char **argv, const struct cx_srcredact_key *key)
 {
-	struct buf b = { 0 };
-	char esc[8192];
+	struct cx_buf all = { 0 };
+	cJSON *a;
+	char *s;
 
-	buf_append(&b, "[", 1);
-	for (int i = 0; argv[i] != NULL; i++) {
-		char *red = key != NULL ? cx_redact_arg(key, argv[i],
-		    i > 0 ? argv[i - 1] : NULL) : NULL;
-		const char *a = red != NULL ? red : argv[i];
-
-		if (i)
-			buf_append(&b, ",", 1);
-		json_escape(esc, sizeof(esc), a, strlen(a));
-		free(red);
-		buf_append(&b, "\"", 1);
-		buf_append(&b, esc, strlen(esc));
-		buf_append(&b, "\"", 1);
-	}
-	buf_append(&b, "]", 2);
-	return (char *)b.data;
+	for (int i = 0; argv[i] != NULL; i++)
+		cx_buf_add(&all, argv[i], strlen(argv[i]) + 1);
+	a = cx_argv_json((const char *)all.p, all.len, key);
+	if ((s = cJSON_PrintUnformatted(a)) == NULL)
+		s = xstrdup("[]");
+	cJSON_Delete(a);
+	cx_buf_free(&all);
+	return s;
 }
 
 static void
@@ -265,39 +260,100 @@ command_line(char **cmd, const struct agent_run *run)
 	return out;
 }
 
-/* What the module set, as a JSON object for the run note. */
-static char *
-env_json(const struct agent_run *run, const char *token)
+/*
+ * What the module set, as the object member key.  The proxy's token is no
+ * secret after the run, but no credential goes into a trace.
+ */
+static void
+env_jobj(struct cx_jobj *j, const char *key, const struct agent_run *ar,
+    const char *token)
 {
-	struct buf b = { 0 };
-	char esc[8192];
+	cx_jobj_object(j, key);
+	for (int i = 0; i < ar->nenv; i++) {
+		const char *kv = ar->env[i], *eq = strchr(kv, '='), *v, *at;
 
-	buf_append(&b, "{", 1);
-	for (int i = 0; i < run->nenv; i++) {
-		const char *kv = run->env[i], *eq = strchr(kv, '=');
+		if (eq == NULL)
+			continue;
+		v = eq + 1;
+		at = token != NULL && token[0] != '\0' ? strstr(v, token) :
+		    NULL;
+		char *name = xmalloc((size_t)(eq - kv) + 1);
+		memcpy(name, kv, (size_t)(eq - kv));
+		name[eq - kv] = '\0';
+		if (at == NULL)
+			cx_jobj_str(j, name, v);
+		else {
+			size_t n = strlen(v) - strlen(token) + 4;
+			char *m = xmalloc(n);
 
-		if (i)
-			buf_append(&b, ",", 1);
-		buf_append(&b, "\"", 1);
-		json_escape(esc, sizeof(esc), kv, (size_t)(eq - kv));
-		buf_append(&b, esc, strlen(esc));
-		buf_append(&b, "\":\"", 3);
-		/* The proxy's token is no secret after the run, but no
-		 * credential goes into a trace. */
-		char val[4200];
-		const char *at = token != NULL && token[0] != '\0' ?
-		    strstr(eq + 1, token) : NULL;
-		if (at != NULL)
-			snprintf(val, sizeof(val), "%.*s***%s",
-			    (int)(at - (eq + 1)), eq + 1, at + strlen(token));
-		else
-			snprintf(val, sizeof(val), "%s", eq + 1);
-		json_escape(esc, sizeof(esc), val, strlen(val));
-		buf_append(&b, esc, strlen(esc));
-		buf_append(&b, "\"", 1);
+			snprintf(m, n, "%.*s***%s", (int)(at - v), v,
+			    at + strlen(token));
+			cx_jobj_str(j, name, m);
+			free(m);
+		}
+		free(name);
 	}
-	buf_append(&b, "}", 2);
-	return (char *)b.data;
+	cx_jobj_close(j);
+}
+
+/* What the run note says. */
+struct run_note {
+	const char                      *argv;  /* JSON */
+	const struct agent_run          *ar;
+	const struct relay_opts         *o;
+	const struct relay_config       *cfg;
+	const struct proxy_setup        *pxs;
+	const struct relay              *r;
+	int                              probe, preload;
+};
+
+/* The note that says what this trace is. */
+static void
+run_note(struct cx_jobj *j, const void *arg)
+{
+	const struct run_note *n = arg;
+	const struct agent_run *ar = n->ar;
+	char cj[CX_CREDNAME_JSON_MAX];
+
+	cx_jobj_str(j, "type", "run");
+	cx_jobj_str(j, "cxrec_version", CXREC_VERSION);
+	cx_jobj_raw(j, "argv", n->argv);
+	cx_jobj_str(j, "agent", ar->agent->name);
+	if (ar->version[0] != '\0')
+		cx_jobj_str(j, "agent_version", ar->version);
+	else
+		cx_jobj_raw(j, "agent_version", "null");
+	cx_jobj_str(j, "reached_by", ar->how);
+	env_jobj(j, "env", ar, n->pxs->token);
+	if (ar->mode & AGENT_MODE_PROXY)
+		proxy_setup_jobj(j, "proxy", n->pxs, n->r, n->cfg);
+	else
+		cx_jobj_raw(j, "proxy", "null");
+	cx_credname_json(&n->o->cred_names, cj, sizeof(cj));
+	cx_jobj_raw(j, "credentials", cj);
+	cx_jobj_str(j, "login_mode", ar->login);
+	cx_jobj_str(j, "login_reason", ar->login_why);
+	cx_jobj_str(j, "listen", relay_address(n->r));
+	routes_jobj(j, "routes", &n->cfg->routes);
+	cx_jobj_bool(j, "insecure", n->o->insecure);
+	cx_jobj_str(j, "processes", n->probe ? "probe" : "proc");
+	cx_jobj_bool(j, "preload", n->preload);
+	cx_jobj_bool(j, "redact_at_source", n->o->redact_at_source);
+}
+
+struct exit_note {
+	int             status;
+	uint64_t        requests;
+};
+
+static void
+exit_note(struct cx_jobj *j, const void *arg)
+{
+	const struct exit_note *n = arg;
+
+	cx_jobj_str(j, "type", "exit");
+	cx_jobj_i64(j, "status", n->status);
+	cx_jobj_u64(j, "requests", n->requests);
 }
 
 /* Append ",s" (or "s" first) to out[0..*n); -1 if it does not fit. */
@@ -618,36 +674,10 @@ cmd_run(int argc, char **argv)
 	}
 
 	/* The note that says what this trace is. */
-	char *aj = argv_json(line, cfg.redact_key);
-	char *rj = routes_json(&cfg.routes);
-	char *ej = env_json(&run, pxs.token);
-	char *pj = run.mode & AGENT_MODE_PROXY ? proxy_setup_json(&pxs, r,
-	    &cfg) : NULL;
-	char cj[CX_CREDNAME_JSON_MAX];
-	cx_credname_json(&o.cred_names, cj, sizeof(cj));
-	char why[sizeof(run.login_why) * 2], how[1300], ver[200];
-	json_escape(why, sizeof(why), run.login_why, strlen(run.login_why));
-	json_escape(how, sizeof(how), run.how, strlen(run.how));
-	json_escape(ver, sizeof(ver), run.version, strlen(run.version));
-	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
-	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
-	    "\"agent\":\"%s\",\"agent_version\":%s%s%s,\"reached_by\":\"%s\","
-	    "\"env\":%s,\"proxy\":%s,\"credentials\":%s,"
-	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\","
-	    "\"listen\":\"%s\",\"routes\":%s,"
-	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s,"
-	    "\"redact_at_source\":%s}",
-	    CXREC_VERSION, aj, run.agent->name, run.version[0] ? "\"" : "",
-	    run.version[0] ? ver : "null", run.version[0] ? "\"" : "", how, ej,
-	    pj != NULL ? pj : "null", cj,
-	    run.login, why, relay_address(r), rj,
-	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc",
-	    ps.active ? "true" : "false",
-	    o.redact_at_source ? "true" : "false");
-	free(aj);
-	free(rj);
-	free(ej);
-	free(pj);
+	struct run_note rn = { argv_json(line, cfg.redact_key), &run, &o, &cfg,
+	    &pxs, r, probe != NULL, ps.active };
+	cli_note(w, run_note, &rn);
+	free((char *)rn.argv);
 
 	/* The relay thread takes no signals; this one forwards them. */
 	sigfillset(&all);
@@ -721,9 +751,8 @@ cmd_run(int argc, char **argv)
 	relay_free(r);
 	proxy_setup_free(&pxs);         /* after the relay: it held the CA */
 	ca_env_cleanup(&cae);
-	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
-	    "{\"type\":\"exit\",\"status\":%d,\"requests\":%llu}", exit_code,
-	    (unsigned long long)st.requests);
+	struct exit_note en = { exit_code, st.requests };
+	cli_note(w, exit_note, &en);
 
 	char preload_err[700];
 	preload_finish(&ps, preload_err, sizeof(preload_err));
