@@ -50,7 +50,8 @@ struct agent {
 	int (*point)(struct agent_run *run);
 };
 
-/* One run of one command under one agent module; owned by cmd_run. */
+/* One run of one command under one agent module; owned by the run
+ * (run.h). */
 struct agent_run {
 	const struct agent *agent;
 	char           **cmd;           /* the command as given */

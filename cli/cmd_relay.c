@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "jsonstr.h"
 #include "log.h"
+#include "note.h"
 #include "xmalloc.h"
 #include "proxy_setup.h"
 #include "relay_opts.h"
@@ -46,6 +46,36 @@ on_stop(int sig)
 	(void)sig;
 	if (the_relay != NULL)
 		relay_stop(the_relay);
+}
+
+/* What the relay note says. */
+struct relay_note {
+	const struct relay_opts         *o;
+	const struct relay_config       *cfg;
+	const struct proxy_setup        *ps;
+	const struct relay              *r;
+};
+
+/* The note that says what this trace is. */
+static void
+relay_note(struct cx_jobj *j, const void *arg)
+{
+	const struct relay_note *n = arg;
+
+	cx_jobj_str(j, "type", "relay");
+	cx_jobj_str(j, "cxrec_version", CXREC_VERSION);
+	cx_jobj_str(j, "listen", relay_address(n->r));
+	routes_jobj(j, "routes", &n->cfg->routes);
+	cx_jobj_bool(j, "insecure", n->o->insecure);
+	if (n->o->cacert != NULL)
+		cx_jobj_str(j, "cacert", n->o->cacert);
+	else
+		cx_jobj_raw(j, "cacert", "null");
+	cx_jobj_bool(j, "redact_at_source", n->o->redact_at_source);
+	if (n->o->proxy_listen != NULL)
+		proxy_setup_jobj(j, "proxy", n->ps, n->r, n->cfg);
+	else
+		cx_jobj_raw(j, "proxy", "null");
 }
 
 int
@@ -112,22 +142,8 @@ cmd_relay(int argc, char **argv)
 		return CX_EXIT_SYS;
 	}
 	relay_set_trace(the_relay, w);
-	char *routes = routes_json(&cfg.routes);
-	char cacert[1200] = "";
-	if (o.cacert)
-		json_escape(cacert, sizeof(cacert), o.cacert, strlen(o.cacert));
-	char *proxy = o.proxy_listen ? proxy_setup_json(&ps, the_relay, &cfg) :
-	    NULL;
-	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
-	    "{\"type\":\"relay\",\"cxrec_version\":\"%s\",\"listen\":\"%s\","
-	    "\"routes\":%s,\"insecure\":%s,\"cacert\":%s%s%s,"
-	    "\"redact_at_source\":%s,\"proxy\":%s}",
-	    CXREC_VERSION, relay_address(the_relay), routes,
-	    o.insecure ? "true" : "false", o.cacert ? "\"" : "",
-	    o.cacert ? cacert : "null", o.cacert ? "\"" : "",
-	    o.redact_at_source ? "true" : "false", proxy ? proxy : "null");
-	free(routes);
-	free(proxy);
+	struct relay_note rn = { &o, &cfg, &ps, the_relay };
+	cli_note(w, relay_note, &rn);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);

@@ -1,34 +1,15 @@
 /*
- * cmd_run.c: `cxrec run -- COMMAND`: start the relay on a free loopback
- * port in a thread, run COMMAND pointed at it, forward signals, exit with
- * COMMAND's status.  The terminal is COMMAND's: cxrec prints one line at
- * the end.
+ * cmd_run.c: `cxrec run [OPTIONS] -- COMMAND`: its options and help; the
+ * run itself is the run module's (run.h).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "buf.h"
 #include "cli.h"
 #include "agent.h"
-#include "ca_env.h"
-#include "credname.h"
-#include "preload.h"
-#include "proxy.h"
-#include "proxy_setup.h"
-#include "jsonstr.h"
 #include "log.h"
-#include "preload_setup.h"
-#include "probe.h"
-#include "redact.h"
-#include "xmalloc.h"
 #include "relay_opts.h"
+#include "run.h"
 
 void
 usage_run(void)
@@ -74,317 +55,56 @@ usage_run(void)
 	    "relay's traffic).\n");
 }
 
-static volatile sig_atomic_t child_pid;
-
-/*
- * Forward a signal to COMMAND.  Keyboard signals (^C, ^\) reach COMMAND
- * from the terminal already (same process group): forward those only when
- * someone sent them to cxrec itself.
- */
-static void
-forward(int sig, siginfo_t *si, void *uc)
+/* One of run's own options (not the relay's): 1 handled, 0 not one of
+ * them, -1 said, -2 the work is done (--agent list). */
+static int
+run_opt(struct run_opts *o, int ch, const char *arg)
 {
-	int saved = errno;
+	static const char *const modes[] = { "base-url", "proxy", "both" };
+	static const enum agent_mode mode_of[] = { AGENT_MODE_BASE_URL,
+	    AGENT_MODE_PROXY, AGENT_MODE_BOTH };
+	static const char *const bpfs[] = { "auto", "on", "off" };
+	static const enum run_bpf bpf_of[] = { RUN_BPF_AUTO, RUN_BPF_ON,
+	    RUN_BPF_OFF };
 
-	(void)uc;
-	if (child_pid <= 0)
-		return;
-	if ((sig == SIGINT || sig == SIGQUIT) && si != NULL &&
-	    si->si_code == SI_KERNEL)
-		return;
-	kill((pid_t)child_pid, sig);
-	errno = saved;
-}
-
-/* SIGPIPE as cxrec found it: the relay ignores it, COMMAND must not. */
-static struct sigaction orig_sigpipe;
-static struct rlimit orig_nofile = { RLIM_INFINITY, RLIM_INFINITY };
-
-static void *
-relay_thread(void *arg)
-{
-	relay_run(arg);
-	return NULL;
-}
-
-/* Add host entries to NO_PROXY and no_proxy, keeping what is there. */
-static void
-extend_no_proxy(void)
-{
-	static const char *vars[] = { "NO_PROXY", "no_proxy" };
-	const char *add = "127.0.0.1,localhost,::1";
-
-	for (size_t i = 0; i < 2; i++) {
-		const char *cur = getenv(vars[i]);
-		char val[4096];
-
-		if (cur != NULL && cur[0] != '\0')
-			snprintf(val, sizeof(val), "%s,%s", cur, add);
-		else
-			snprintf(val, sizeof(val), "%s", add);
-		setenv(vars[i], val, 1);
-	}
-}
-
-/* The command line as JSON; with a key, as --redact-at-source records it. */
-static char *
-argv_json(char **argv, const struct cx_srcredact_key *key)
-{
-	struct buf b = { 0 };
-	char esc[8192];
-
-	buf_append(&b, "[", 1);
-	for (int i = 0; argv[i] != NULL; i++) {
-		char *red = key != NULL ? cx_redact_arg(key, argv[i],
-		    i > 0 ? argv[i - 1] : NULL) : NULL;
-		const char *a = red != NULL ? red : argv[i];
-
-		if (i)
-			buf_append(&b, ",", 1);
-		json_escape(esc, sizeof(esc), a, strlen(a));
-		free(red);
-		buf_append(&b, "\"", 1);
-		buf_append(&b, esc, strlen(esc));
-		buf_append(&b, "\"", 1);
-	}
-	buf_append(&b, "]", 2);
-	return (char *)b.data;
-}
-
-static void
-human_bytes(uint64_t n, char *out, size_t len)
-{
-	if (n < 1024)
-		snprintf(out, len, "%llu B", (unsigned long long)n);
-	else if (n < 1024 * 1024)
-		snprintf(out, len, "%.1f KiB", n / 1024.0);
-	else if (n < 1024ULL * 1024 * 1024)
-		snprintf(out, len, "%.1f MiB", n / (1024.0 * 1024));
-	else
-		snprintf(out, len, "%.2f GiB", n / (1024.0 * 1024 * 1024));
-}
-
-/*
- * fork + exec; the exec's errno comes back through a CLOEXEC pipe.  With a
- * probe, the child waits (on a second pipe) until the probe traces it, so
- * that its exec is reported too.
- */
-static pid_t
-spawn(char **cmd, const sigset_t *oldmask, int *exec_errno,
-    struct cx_probe *probe)
-{
-	int pfd[2], go[2] = { -1, -1 };
-	pid_t pid;
-	int e = 0;
-
-	*exec_errno = 0;
-	if (pipe2(pfd, O_CLOEXEC) == -1)
-		return -1;
-	if (probe != NULL && pipe2(go, O_CLOEXEC) == -1) {
-		close(pfd[0]);
-		close(pfd[1]);
-		return -1;
-	}
-	if ((pid = fork()) == -1) {
-		close(pfd[0]);
-		close(pfd[1]);
-		if (probe != NULL) {
-			close(go[0]);
-			close(go[1]);
+	switch (ch) {
+	case OPT_CODEX_AUTH:
+		if (strcmp(arg, "api") != 0 && strcmp(arg, "chatgpt") != 0) {
+			log_warnx("--codex-auth '%s': expected api or chatgpt",
+			    arg);
+			return -1;
 		}
-		return -1;
-	}
-	if (pid == 0) {
-		if (probe != NULL) {
-			char c;
-			ssize_t k;
-
-			close(go[1]);
-			do
-				k = read(go[0], &c, 1);
-			while (k == -1 && errno == EINTR);
+		snprintf(o->forced_login, sizeof(o->forced_login), "%s", arg);
+		return 1;
+	case OPT_AGENT:
+		if (strcmp(arg, "list") == 0) {
+			agent_list_print();
+			return -2;
 		}
-		/*
-		 * exec resets caught signals; ignored ones stay ignored, as
-		 * they were for cxrec (nohup, a shell's &), but for SIGPIPE,
-		 * which the relay ignores for itself; and the limit on open
-		 * files is the one cxrec was given, not the relay's.
-		 */
-		sigaction(SIGPIPE, &orig_sigpipe, NULL);
-		sigprocmask(SIG_SETMASK, oldmask, NULL);
-		setrlimit(RLIMIT_NOFILE, &orig_nofile);
-		close(pfd[0]);
-		execvp(cmd[0], cmd);
-		e = errno;
-		ssize_t n = write(pfd[1], &e, sizeof(e));
-		(void)n;
-		_exit(127);
-	}
-	close(pfd[1]);
-	if (probe != NULL) {
-		close(go[0]);
-		if (cx_probe_trace(probe, pid) == -1)
-			log_warnx("probe: cannot trace pid %d: its processes "
-			    "will be unknown", (int)pid);
-		if (write(go[1], "g", 1) != 1)
-			log_warn("probe: cannot start the command");
-		close(go[1]);
-	}
-	ssize_t n;
-	do
-		n = read(pfd[0], &e, sizeof(e));
-	while (n == -1 && errno == EINTR);
-	close(pfd[0]);
-	if (n == (ssize_t)sizeof(e))
-		*exec_errno = e;
-	return pid;
-}
-
-/*
- * The command line with the module's arguments where the program's own
- * start (after cmd[0], or after the script node or npx runs).
- */
-static char **
-command_line(char **cmd, const struct agent_run *run)
-{
-	int n = 0, at = run->args_at > 0 ? run->args_at : 1, k = 0;
-	char **out;
-
-	while (cmd[n] != NULL)
-		n++;
-	if (at > n)
-		at = n;
-	out = xcalloc((size_t)(n + run->nargs + 1), sizeof(*out));
-	for (int i = 0; i < at; i++)
-		out[k++] = cmd[i];
-	for (int i = 0; i < run->nargs; i++)
-		out[k++] = run->args[i];
-	for (int i = at; i < n; i++)
-		out[k++] = cmd[i];
-	out[k] = NULL;
-	return out;
-}
-
-/* What the module set, as a JSON object for the run note. */
-static char *
-env_json(const struct agent_run *run, const char *token)
-{
-	struct buf b = { 0 };
-	char esc[8192];
-
-	buf_append(&b, "{", 1);
-	for (int i = 0; i < run->nenv; i++) {
-		const char *kv = run->env[i], *eq = strchr(kv, '=');
-
-		if (i)
-			buf_append(&b, ",", 1);
-		buf_append(&b, "\"", 1);
-		json_escape(esc, sizeof(esc), kv, (size_t)(eq - kv));
-		buf_append(&b, esc, strlen(esc));
-		buf_append(&b, "\":\"", 3);
-		/* The proxy's token is no secret after the run, but no
-		 * credential goes into a trace. */
-		char val[4200];
-		const char *at = token != NULL && token[0] != '\0' ?
-		    strstr(eq + 1, token) : NULL;
-		if (at != NULL)
-			snprintf(val, sizeof(val), "%.*s***%s",
-			    (int)(at - (eq + 1)), eq + 1, at + strlen(token));
-		else
-			snprintf(val, sizeof(val), "%s", eq + 1);
-		json_escape(esc, sizeof(esc), val, strlen(val));
-		buf_append(&b, esc, strlen(esc));
-		buf_append(&b, "\"", 1);
-	}
-	buf_append(&b, "}", 2);
-	return (char *)b.data;
-}
-
-/* Append ",s" (or "s" first) to out[0..*n); -1 if it does not fit. */
-static int
-csv_add(char *out, size_t len, size_t *n, const char *s)
-{
-	size_t k = strlen(s);
-
-	if (*n + k + 2 > len)
+		if ((o->agent = agent_find(arg)) == NULL) {
+			log_warnx("--agent '%s': no such agent (cxrec run "
+			    "--agent list)", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_MODE:
+		for (int i = 0; i < 3; i++)
+			if (strcmp(arg, modes[i]) == 0) {
+				o->mode = mode_of[i];
+				return 1;
+			}
+		log_warnx("--mode '%s': expected base-url, proxy or both", arg);
 		return -1;
-	if (*n > 0)
-		out[(*n)++] = ',';
-	memcpy(out + *n, s, k + 1);
-	*n += k;
-	return 0;
-}
-
-/*
- * The hosts the proxy decrypts under --intercept agent, as a list the
- * preload reads ("h1,*.h2,..."): exactly the proxy's.  -1 if too long.
- */
-static int
-intercept_csv(const struct relay_config *cfg, char *out, size_t len)
-{
-	const char *const *l = cfg->agent_hosts != NULL ? cfg->agent_hosts :
-	    proxy_agent_hosts;
-	size_t n = 0;
-
-	out[0] = '\0';
-	for (int i = 0; l[i] != NULL; i++)
-		if (csv_add(out, len, &n, l[i]) == -1)
-			return -1;
-	for (int i = 0; i < cfg->map_hosts.n; i++)
-		if (csv_add(out, len, &n, cfg->map_hosts.m[i].host) == -1)
-			return -1;
-	return 0;
-}
-
-/*
- * The proxy for COMMAND: HTTPS_PROXY with the token, the CA through every
- * variable programs read one from, and the proxy's address (no token) for
- * the preload, so that a connection to it is recorded once.  Not
- * HTTP_PROXY: plain-HTTP requests would carry the token in every request
- * head, and the preload records plain HTTP of its own.
- */
-static int
-point_proxy(struct agent_run *run, const struct proxy_setup *pxs,
-    const struct relay *r, const struct relay_config *cfg, struct ca_env *cae)
-{
-	static const char *const vars[] = { "HTTPS_PROXY", "https_proxy" };
-	char addr[128], err[600];
-
-	/*
-	 * A proxy the user had: cxrec's takes its place for COMMAND and
-	 * connects upstream directly (no chaining yet).  Said, not hidden.
-	 */
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-		const char *v = getenv(vars[i]);
-		char shown[600];
-
-		if (v == NULL || v[0] == '\0')
-			continue;
-		agent_url_shown(v, shown, sizeof(shown));
-		log_warnx("%s=%s is replaced by cxrec's proxy for the command, "
-		    "which connects upstream directly (--mode base-url keeps "
-		    "it)", vars[i], shown);
-		break;
-	}
-
-	for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
-		if (agent_setenv(run, vars[i], run->proxy_url) == -1)
-			return -1;
-	snprintf(addr, sizeof(addr), "http://%s", relay_proxy_address(r));
-	setenv(CX_PRELOAD_ENV_PROXY, addr, 1);
-	/* What the proxy decrypts, for the preload: it records the TLS
-	 * plaintext of the CONNECTs that are only tunnelled. */
-	char policy[2048];
-	if (cfg->intercept == RELAY_INTERCEPT_ALL)
-		snprintf(policy, sizeof(policy), "all");
-	else if (cfg->intercept == RELAY_INTERCEPT_NONE)
-		snprintf(policy, sizeof(policy), "none");
-	else if (intercept_csv(cfg, policy, sizeof(policy)) == -1)
-		snprintf(policy, sizeof(policy), "none");      /* duplicates,
-								 * not losses */
-	setenv(CX_PRELOAD_ENV_INTERCEPT, policy, 1);
-	if (ca_env_setup(cae, pxs->ca_path, run, err, sizeof(err)) == -1) {
-		snprintf(run->err, sizeof(run->err), "%s", err);
+	case OPT_NO_PRELOAD:
+		o->no_preload = 1;
+		return 1;
+	case OPT_BPF:
+		for (int i = 0; i < 3; i++)
+			if (strcmp(arg, bpfs[i]) == 0) {
+				o->bpf = bpf_of[i];
+				return 1;
+			}
+		log_warnx("--bpf '%s': expected auto, on or off", arg);
 		return -1;
 	}
 	return 0;
@@ -402,34 +122,12 @@ cmd_run(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ 0 }
 	};
-	struct preload_setup ps;
-	int no_preload = 0;
-	char preload_how[800] = "";
-	enum { BPF_AUTO, BPF_ON, BPF_OFF } bpf = BPF_AUTO;
-	struct cx_probe *probe = NULL;
-	struct relay_opts o;
-	struct relay_config cfg;
-	struct relay_stats st;
-	struct agent_run run;
-	struct route_table defaults;
-	struct proxy_setup pxs;
-	struct ca_env cae;
-	struct relay *r;
-	struct cx_writer *w;
-	pthread_t tid;
-	sigset_t all, old;
+	struct run_opts o;
 	char err[512];
-	int ch, rc, status = 0, exec_errno;
+	int ch, rc;
 
 	log_init("cxrec: run");
-	sigaction(SIGPIPE, NULL, &orig_sigpipe);
-	relay_opts_init(&o);
-	o.listen = "127.0.0.1:0";
-	memset(&run, 0, sizeof(run));
-	memset(&defaults, 0, sizeof(defaults));
-	memset(&pxs, 0, sizeof(pxs));
-	memset(&cae, 0, sizeof(cae));
-	run.routes = &defaults;
+	run_opts_init(&o);
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+:o:h", longopts, NULL)) != -1) {
 		if (ch == 'h') {
@@ -442,63 +140,14 @@ cmd_run(int argc, char **argv)
 			    argv[optind - 1]);
 			return CX_EXIT_USAGE;
 		}
-		if (ch == OPT_CODEX_AUTH) {
-			if (strcmp(optarg, "api") != 0 &&
-			    strcmp(optarg, "chatgpt") != 0) {
-				log_warnx("--codex-auth '%s': expected api or "
-				    "chatgpt", optarg);
-				return CX_EXIT_USAGE;
-			}
-			snprintf(run.forced_login, sizeof(run.forced_login),
-			    "%s", optarg);
+		if ((rc = run_opt(&o, ch, optarg)) == -2)
+			return CX_EXIT_OK;
+		if (rc == -1)
+			return CX_EXIT_USAGE;
+		if (rc == 1)
 			continue;
-		}
-		if (ch == OPT_AGENT) {
-			if (strcmp(optarg, "list") == 0) {
-				agent_list_print();
-				return CX_EXIT_OK;
-			}
-			if ((run.agent = agent_find(optarg)) == NULL) {
-				log_warnx("--agent '%s': no such agent (cxrec run "
-				    "--agent list)", optarg);
-				return CX_EXIT_USAGE;
-			}
-			continue;
-		}
-		if (ch == OPT_MODE) {
-			if (strcmp(optarg, "base-url") == 0)
-				run.mode = AGENT_MODE_BASE_URL;
-			else if (strcmp(optarg, "proxy") == 0)
-				run.mode = AGENT_MODE_PROXY;
-			else if (strcmp(optarg, "both") == 0)
-				run.mode = AGENT_MODE_BOTH;
-			else {
-				log_warnx("--mode '%s': expected base-url, proxy "
-				    "or both", optarg);
-				return CX_EXIT_USAGE;
-			}
-			run.mode_forced = 1;
-			continue;
-		}
-		if (ch == OPT_NO_PRELOAD) {
-			no_preload = 1;
-			continue;
-		}
-		if (ch == OPT_BPF) {
-			if (strcmp(optarg, "auto") == 0)
-				bpf = BPF_AUTO;
-			else if (strcmp(optarg, "on") == 0)
-				bpf = BPF_ON;
-			else if (strcmp(optarg, "off") == 0)
-				bpf = BPF_OFF;
-			else {
-				log_warnx("--bpf '%s': expected auto, on or off",
-				    optarg);
-				return CX_EXIT_USAGE;
-			}
-			continue;
-		}
-		if ((rc = relay_opt(&o, ch, optarg, err, sizeof(err))) <= 0) {
+		if ((rc = relay_opt(&o.relay, ch, optarg, err,
+		    sizeof(err))) <= 0) {
 			log_warnx("%s", rc < 0 ? err : "bad option");
 			return CX_EXIT_USAGE;
 		}
@@ -508,257 +157,5 @@ cmd_run(int argc, char **argv)
 		    "[ARG...]");
 		return CX_EXIT_USAGE;
 	}
-	char **cmd = argv + optind;
-
-	/* Which agent, and its plan: login, mode, routes. */
-	agent_detect(&run, cmd);
-	if (run.agent->plan(&run) == -1) {
-		log_warnx("%s", run.err);
-		return CX_EXIT_USAGE;
-	}
-	if (run.warning[0])
-		log_warnx("%s", run.warning);
-
-	/*
-	 * The probe first: --bpf on fails before anything is created.  Which
-	 * way processes are named (and why not by the probe) is said in the
-	 * line at the end.
-	 */
-	char procs_how[600] = "processes: /proc (--bpf off)";
-	if (bpf != BPF_OFF && (probe = cx_probe_open(err,
-	    sizeof(err))) == NULL) {
-		if (bpf == BPF_ON) {
-			log_warnx("--bpf on: the kernel probe cannot load: %s",
-			    err);
-			return CX_EXIT_USAGE;
-		}
-		snprintf(procs_how, sizeof(procs_how), "processes: /proc (the "
-		    "kernel probe cannot load: %s)", err);
-	} else if (probe != NULL)
-		snprintf(procs_how, sizeof(procs_how), "processes: kernel "
-		    "probe");
-	raise_nofile(&orig_nofile);
-	if (relay_opts_config(&o, &defaults, &cfg) == -1) {
-		cx_probe_close(probe);
-		return CX_EXIT_SYS;
-	}
-	cfg.client_lookup = probe == NULL;
-	/*
-	 * The forward proxy, for what ignores base URLs: a CA and a token
-	 * for this run.  Hosts not the agent's vendor's are tunnelled
-	 * untouched unless --intercept says otherwise.
-	 */
-	if (run.mode & AGENT_MODE_PROXY) {
-		if (proxy_setup_init(&pxs, &cfg, err, sizeof(err)) == -1) {
-			log_warnx("the forward proxy: %s", err);
-			cx_probe_close(probe);
-			return CX_EXIT_SYS;
-		}
-		if (!o.intercept_given)
-			cfg.intercept = RELAY_INTERCEPT_AGENT;
-		cfg.agent_hosts = run.agent->hosts;
-	}
-	/* Listening first: a relay that cannot start leaves the trace be. */
-	if ((r = relay_new(&cfg, err, sizeof(err))) == NULL) {
-		log_warnx("%s", err);
-		proxy_setup_free(&pxs);
-		cx_probe_close(probe);
-		return CX_EXIT_SYS;
-	}
-	if ((w = open_trace(&o)) == NULL) {
-		relay_free(r);
-		proxy_setup_free(&pxs);
-		cx_probe_close(probe);
-		return CX_EXIT_SYS;
-	}
-	relay_set_trace(r, w);
-	cfg.trace = w;
-	if (o.insecure)
-		log_warnx("warning: --insecure: upstream certificates are not "
-		    "verified");
-
-	/* COMMAND's environment and arguments. */
-	snprintf(run.relay_url, sizeof(run.relay_url), "http://%s",
-	    relay_address(r));
-	if (run.mode & AGENT_MODE_PROXY)
-		proxy_setup_url(&pxs, r, run.proxy_url, sizeof(run.proxy_url));
-	if (run.agent->point(&run) == -1 || ((run.mode & AGENT_MODE_PROXY) &&
-	    point_proxy(&run, &pxs, r, &cfg, &cae) == -1)) {
-		log_warnx("%s", run.err);
-		agent_run_free(&run);
-		relay_free(r);
-		proxy_setup_free(&pxs);
-		ca_env_cleanup(&cae);
-		cx_probe_close(probe);
-		cx_writer_close(w);
-		return CX_EXIT_SYS;
-	}
-	if (!(run.mode & AGENT_MODE_PROXY)) {
-		unsetenv(CX_PRELOAD_ENV_PROXY);  /* a nested run's, not ours */
-		unsetenv(CX_PRELOAD_ENV_INTERCEPT);
-	}
-	char **line = command_line(cmd, &run);
-	setenv("CXREC_RELAY_URL", run.relay_url, 1);
-	setenv("CXREC_TRACE", o.output, 1);
-	extend_no_proxy();
-	/* The preload, for COMMAND's dynamically linked processes. */
-	memset(&ps, 0, sizeof(ps));
-	if (no_preload)
-		snprintf(preload_how, sizeof(preload_how), "; preload: off");
-	else {
-		char why[600];
-
-		preload_blind(cmd[0], why, sizeof(why));
-		if (why[0] != '\0')
-			snprintf(preload_how, sizeof(preload_how),
-			    "; preload: %s", why);
-		if (preload_setup(&ps, o.output, err, sizeof(err)) == -1)
-			snprintf(preload_how, sizeof(preload_how),
-			    "; preload: not used: %s", err);
-	}
-
-	/* The note that says what this trace is. */
-	char *aj = argv_json(line, cfg.redact_key);
-	char *rj = routes_json(&cfg.routes);
-	char *ej = env_json(&run, pxs.token);
-	char *pj = run.mode & AGENT_MODE_PROXY ? proxy_setup_json(&pxs, r,
-	    &cfg) : NULL;
-	char cj[CX_CREDNAME_JSON_MAX];
-	cx_credname_json(&o.cred_names, cj, sizeof(cj));
-	char why[sizeof(run.login_why) * 2], how[1300], ver[200];
-	json_escape(why, sizeof(why), run.login_why, strlen(run.login_why));
-	json_escape(how, sizeof(how), run.how, strlen(run.how));
-	json_escape(ver, sizeof(ver), run.version, strlen(run.version));
-	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
-	    "{\"type\":\"run\",\"cxrec_version\":\"%s\",\"argv\":%s,"
-	    "\"agent\":\"%s\",\"agent_version\":%s%s%s,\"reached_by\":\"%s\","
-	    "\"env\":%s,\"proxy\":%s,\"credentials\":%s,"
-	    "\"login_mode\":\"%s\",\"login_reason\":\"%s\","
-	    "\"listen\":\"%s\",\"routes\":%s,"
-	    "\"insecure\":%s,\"processes\":\"%s\",\"preload\":%s,"
-	    "\"redact_at_source\":%s}",
-	    CXREC_VERSION, aj, run.agent->name, run.version[0] ? "\"" : "",
-	    run.version[0] ? ver : "null", run.version[0] ? "\"" : "", how, ej,
-	    pj != NULL ? pj : "null", cj,
-	    run.login, why, relay_address(r), rj,
-	    o.insecure ? "true" : "false", probe != NULL ? "probe" : "proc",
-	    ps.active ? "true" : "false",
-	    o.redact_at_source ? "true" : "false");
-	free(aj);
-	free(rj);
-	free(ej);
-	free(pj);
-
-	/* The relay thread takes no signals; this one forwards them. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	if ((rc = pthread_create(&tid, NULL, relay_thread, r)) != 0) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		log_warnx("cannot start the relay thread: %s", strerror(rc));
-		relay_free(r);
-		proxy_setup_free(&pxs);
-		ca_env_cleanup(&cae);
-		preload_finish(&ps, err, sizeof(err));
-		cx_probe_close(probe);
-		cx_writer_close(w);
-		free(line);
-		agent_run_free(&run);
-		return CX_EXIT_SYS;
-	}
-	if (probe != NULL)
-		cx_probe_set_redact(probe, cfg.redact_key);
-	if (probe != NULL && cx_probe_start(probe, w) == -1) {
-		log_warn("probe: cannot start its thread; processes unknown");
-		cx_probe_close(probe);
-		probe = NULL;
-	}
-	pid_t pid = spawn(line, &old, &exec_errno, probe);
-	if (pid > 0 && exec_errno == 0) {
-		struct sigaction sa;
-		static const int fwd[] = { SIGINT, SIGQUIT, SIGTERM, SIGHUP,
-		    SIGUSR1, SIGUSR2, SIGALRM };
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = forward;
-		sa.sa_flags = SA_SIGINFO | SA_RESTART;
-		sigemptyset(&sa.sa_mask);
-		child_pid = pid;
-		for (size_t i = 0; i < sizeof(fwd) / sizeof(fwd[0]); i++) {
-			struct sigaction cur;
-			/* A signal ignored for cxrec stays ignored (nohup). */
-			if (sigaction(fwd[i], NULL, &cur) == 0 &&
-			    cur.sa_handler == SIG_IGN)
-				continue;
-			sigaction(fwd[i], &sa, NULL);
-		}
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-
-	int exit_code;
-	if (pid == -1) {
-		log_warn("cannot start %s", cmd[0]);
-		exit_code = CX_EXIT_SYS;
-	} else if (exec_errno != 0) {
-		waitpid(pid, &status, 0);
-		log_warnx("%s: %s", cmd[0], exec_errno == ENOENT ?
-		    "command not found" : strerror(exec_errno));
-		exit_code = exec_errno == ENOENT ? CX_EXIT_NOTFOUND :
-		    CX_EXIT_NOEXEC;
-	} else {
-		while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
-			;
-		child_pid = 0;
-		exit_code = WIFEXITED(status) ? WEXITSTATUS(status) :
-		    WIFSIGNALED(status) ? 128 + WTERMSIG(status) : CX_EXIT_FAIL;
-	}
-
-	uint64_t probe_lost = cx_probe_close(probe);
-	if (probe_lost > 0)
-		log_warnx("probe: %llu events lost (its ring buffer was full): "
-		    "some processes are unknown", (unsigned long long)probe_lost);
-	relay_stop(r);
-	pthread_join(tid, NULL);
-	relay_get_stats(r, &st);
-	relay_free(r);
-	proxy_setup_free(&pxs);         /* after the relay: it held the CA */
-	ca_env_cleanup(&cae);
-	cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0,
-	    "{\"type\":\"exit\",\"status\":%d,\"requests\":%llu}", exit_code,
-	    (unsigned long long)st.requests);
-
-	char preload_err[700];
-	preload_finish(&ps, preload_err, sizeof(preload_err));
-	if (preload_err[0] != '\0')
-		snprintf(preload_how, sizeof(preload_how), "; preload: %s",
-		    preload_err);
-	free(line);
-	if (pid == -1 || exec_errno != 0) {
-		/* Nothing ran: the error line above says it all. */
-		cx_writer_close(w);
-		agent_run_free(&run);
-		return exit_code;
-	}
-	char sent[32], recv[32];
-	human_bytes(st.req_bytes, sent, sizeof(sent));
-	human_bytes(st.resp_bytes, recv, sizeof(recv));
-	char newer[200] = "";
-	if (agent_newer_than_verified(&run))
-		snprintf(newer, sizeof(newer), " (newer than the versions "
-		    "verified, %s: the newest way in was used)",
-		    run.agent->verified);
-	char via[80] = "";
-	if (run.mode & AGENT_MODE_PROXY)
-		snprintf(via, sizeof(via), ", %llu of them through its proxy",
-		    (unsigned long long)st.proxy_requests);
-	fprintf(stderr, "cxrec: %llu exchange%s through the relay%s (%s sent, "
-	    "%s received) recorded to %s; %s%s%s%s%s reached by %s, login: %s "
-	    "(%s); %s%s\n",
-	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s", via,
-	    sent, recv, o.output, run.agent->name, run.version[0] ? " " : "",
-	    run.version, newer, run.agent == &agent_generic ? " (not an agent "
-	    "cxrec knows: cxrec run --agent list)" : "", run.how, run.login,
-	    run.login_why, procs_how, preload_how);
-	report_losses(w, o.output);
-	cx_writer_close(w);
-	agent_run_free(&run);
-	return exit_code;
+	return run_main(&o, argv + optind);
 }

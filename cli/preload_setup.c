@@ -183,6 +183,7 @@ preload_finish(struct preload_setup *ps, char *out, size_t len)
 	}
 	unlink(ps->errors);
 	rmdir(ps->dir);
+	ps->active = 0;
 	line[strcspn(line, "\n")] = '\0';
 	if (n > 0)
 		snprintf(out, len, "%d problem%s, the first: %s", n,

@@ -28,7 +28,8 @@ int      preload_setup(struct preload_setup *ps, const char *trace,
  * setuid binary; "" if it can, as far as can be told.
  */
 void     preload_blind(const char *cmd, char *why, size_t len);
-/* What the library's processes reported ("" if nothing), and clean up. */
+/* What the library's processes reported ("" if nothing), and clean up.
+ * Twice is fine, and so is a zeroed ps (out is then ""). */
 void     preload_finish(struct preload_setup *ps, char *out, size_t len);
 
 #endif

@@ -9,8 +9,6 @@
 
 #include <openssl/x509.h>
 
-#include "buf.h"
-#include "jsonstr.h"
 #include "proxy_setup.h"
 #include "xmalloc.h"
 
@@ -80,32 +78,29 @@ proxy_setup_url(const struct proxy_setup *ps, const struct relay *r,
 	snprintf(out, len, "http://cxrec:%s@%s", ps->token, a ? a : "?");
 }
 
-char *
-proxy_setup_json(const struct proxy_setup *ps, const struct relay *r,
+void
+proxy_setup_jobj(struct cx_jobj *j, const char *key,
+    const struct proxy_setup *ps, const struct relay *r,
     const struct relay_config *cfg)
 {
 	static const char *const modes[] = { "all", "agent", "none" };
-	struct buf b = { 0 };
-	char esc[4400], line[5000];
 	const char *a = relay_proxy_address(r);
-	int n;
 
-	json_escape(esc, sizeof(esc), ps->ca_path, strlen(ps->ca_path));
-	n = snprintf(line, sizeof(line), "{\"listen\":\"%s\",\"ca_cert\":\"%s\","
-	    "\"intercept\":\"%s\",\"map_hosts\":[", a ? a : "", esc,
-	    modes[cfg->intercept]);
-	buf_append(&b, line, (size_t)n);
+	cx_jobj_object(j, key);
+	cx_jobj_str(j, "listen", a ? a : "");
+	cx_jobj_str(j, "ca_cert", ps->ca_path);
+	cx_jobj_str(j, "intercept", modes[cfg->intercept]);
+	cx_jobj_array(j, "map_hosts");
 	for (int i = 0; i < cfg->map_hosts.n; i++) {
 		const struct host_map *m = &cfg->map_hosts.m[i];
-		char h[600];
-		json_escape(h, sizeof(h), m->host, strlen(m->host));
-		json_escape(esc, sizeof(esc), m->rt.url, strlen(m->rt.url));
-		n = snprintf(line, sizeof(line), "%s{\"host\":\"%s\",\"url\":\"%s\"}",
-		    i ? "," : "", h, esc);
-		buf_append(&b, line, (size_t)n);
+
+		cx_jobj_object(j, NULL);
+		cx_jobj_str(j, "host", m->host);
+		cx_jobj_str(j, "url", m->rt.url);
+		cx_jobj_close(j);
 	}
-	buf_append(&b, "]}", 3);        /* with the NUL */
-	return (char *)b.data;
+	cx_jobj_close(j);
+	cx_jobj_close(j);
 }
 
 void

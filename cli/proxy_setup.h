@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "ca.h"
+#include "jsonobj.h"
 #include "relay.h"
 
 struct proxy_setup {
@@ -32,8 +33,10 @@ int  proxy_setup_init(struct proxy_setup *ps, struct relay_config *cfg,
 /* "http://cxrec:TOKEN@127.0.0.1:PORT", once the relay listens. */
 void proxy_setup_url(const struct proxy_setup *ps, const struct relay *r,
     char *out, size_t len);
-/* The proxy note's JSON fields for the trace (caller frees). */
-char *proxy_setup_json(const struct proxy_setup *ps, const struct relay *r,
+/* The proxy as the object member key of a note: listen, ca_cert,
+ * intercept, map_hosts (no token). */
+void proxy_setup_jobj(struct cx_jobj *j, const char *key,
+    const struct proxy_setup *ps, const struct relay *r,
     const struct relay_config *cfg);
 /* Remove the files and the directory, free the CA.  Twice is fine. */
 void proxy_setup_free(struct proxy_setup *ps);

@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "jsonstr.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "cli.h"
@@ -157,23 +155,17 @@ raise_nofile(struct rlimit *old)
 		setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-char *
-routes_json(const struct route_table *t)
+void
+routes_jobj(struct cx_jobj *j, const char *key, const struct route_table *t)
 {
-	struct buf b = { 0 };
-	char p[1100], u[3000], item[4200];
-
-	buf_append(&b, "[", 1);
+	cx_jobj_array(j, key);
 	for (int i = 0; i < t->n; i++) {
-		json_escape(p, sizeof(p), t->r[i].prefix, strlen(t->r[i].prefix));
-		json_escape(u, sizeof(u), t->r[i].url, strlen(t->r[i].url));
-		int n = snprintf(item, sizeof(item),
-		    "%s{\"prefix\":\"%s\",\"upstream\":\"%s\"}", i ? "," : "",
-		    p, u);
-		buf_append(&b, item, (size_t)n);
+		cx_jobj_object(j, NULL);
+		cx_jobj_str(j, "prefix", t->r[i].prefix);
+		cx_jobj_str(j, "upstream", t->r[i].url);
+		cx_jobj_close(j);
 	}
-	buf_append(&b, "]", 2);        /* with the NUL */
-	return (char *)b.data;
+	cx_jobj_close(j);
 }
 
 struct cx_writer *

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <sys/resource.h>
 
+#include "jsonobj.h"
 #include "relay.h"
 #include "trace.h"
 
@@ -114,8 +115,9 @@ int  relay_opts_config(struct relay_opts *o, const struct route_table *defaults,
  * for a child to get back before exec.
  */
 void raise_nofile(struct rlimit *old);
-/* The routes as a JSON array, for notes (caller frees). */
-char *routes_json(const struct route_table *t);
+/* The routes as the array member key of a note: [{prefix, upstream}]. */
+void routes_jobj(struct cx_jobj *j, const char *key,
+    const struct route_table *t);
 /* Create the trace file (-o), reporting failure in one line. */
 struct cx_writer *open_trace(const struct relay_opts *o);
 /* Frames lost by the writer, said in one line; 1 if any. */

@@ -16,7 +16,8 @@ START_TEST(test_setup)
 	struct relay *r;
 	char err[512] = "", url[200], want[200], dir[2048];
 	struct stat st;
-	char *json;
+	char json[4096];
+	struct cx_jobj j;
 
 	ck_assert_msg(proxy_setup_init(&ps, cfg, err, sizeof(err)) == 0, "%s",
 	    err);
@@ -36,10 +37,14 @@ START_TEST(test_setup)
 	snprintf(want, sizeof(want), "http://cxrec:%s@127.0.0.1:%d", ps.token,
 	    relay_proxy_port(r));
 	ck_assert_str_eq(url, want);
-	json = proxy_setup_json(&ps, r, cfg);
-	ck_assert(strstr(json, "\"intercept\":\"agent\"") != NULL);
+	cx_jobj_begin(&j, json, sizeof(json));
+	proxy_setup_jobj(&j, "proxy", &ps, r, cfg);
+	cx_jobj_end(&j);
+	ck_assert(!j.cut);
+	ck_assert(strstr(json, "{\"proxy\":{\"listen\":\"127.0.0.1:") == json);
+	ck_assert(strstr(json, "\"intercept\":\"agent\",\"map_hosts\":[]}}") !=
+	    NULL);
 	ck_assert(strstr(json, ps.token) == NULL);
-	free(json);
 	relay_free(r);
 	snprintf(dir, sizeof(dir), "%s", ps.dir);
 	proxy_setup_free(&ps);
