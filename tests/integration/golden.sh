@@ -11,7 +11,7 @@
 #   CXREC_GOLDEN_UPDATE=1 CXREC=$PWD/build/cxrec TESTS=golden tests/run-integration.sh
 #
 # (issue 16's refactoring keeps every output byte-identical against these.)
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 GOLD=$REPO/tests/data/golden
 FORMATS="text jsonl md har conversation"

@@ -1,6 +1,6 @@
 /*
  * test_conv_anthropic.c: the Anthropic Messages adapter (conv_anthropic.c)
- * on real traces of Claude Code 2.1.332 against tests/mock_anthropic.py
+ * on real traces of Claude Code 2.1.332 against tests/lib/mocks/mock_anthropic.py
  * (tests/data/conv/README), on a non-streamed exchange, and on hand-made
  * exchanges: thinking, redacted thinking, two tool calls, a failed tool's
  * result in blocks, an event nobody knows, bodies that are not JSON, a

@@ -1,6 +1,6 @@
 /*
  * test_conv_gemini.c: the Gemini adapter (analyzer/conv_gemini.c) on two
- * recorded traces of Gemini CLI 0.61.0 against tests/mock_gemini.py
+ * recorded traces of Gemini CLI 0.61.0 against tests/lib/mocks/mock_gemini.py
  * (tests/data/conv/README: the API-key run, the router's JSON-mode
  * generateContent then two streamGenerateContent turns with the
  * run_shell_command round trip; the same through Code Assist with a Google

@@ -24,8 +24,8 @@ if [ "${CXREC_IN_NETNS:-}" != 1 ]; then
 	CXREC_IN_NETNS=1 unshare -n sh -c 'ip link set lo up && exec "$@"' sh bash "$0" "$@"
 	exit $?
 fi
-. "$TESTS_DIR/lib.sh"
-. "$TESTS_DIR/codex_common.sh"
+. "$TESTS_DIR/lib/lib.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 export CA=$WORK/certs/ca.pem MOCK_URL
 KEY=sk-cxrec-test-0123456789abcdefghij
 
