@@ -1,5 +1,5 @@
 /*
- * test_conv.c: the codex view (out_conv.c): a synthetic trace of two
+ * test_out_conv.c: the conversation view (analyzer/out_conv.c): a synthetic trace of two
  * codex-shaped turns (a tool call, its output sent back, a custom tool
  * call, an event type nobody knows, a secret and a <script> in a user
  * message) decoded with -f conversation, plain and as Markdown.
@@ -22,26 +22,6 @@ static void
 setup(void)
 {
 	tg_setup("conv");
-}
-
-/* A frame from the relay. */
-static void
-put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
-    const void *p, size_t n)
-{
-	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, p, n);
-}
-
-static void
-req(struct cx_writer *w, uint64_t conn, double t, const void *p, size_t n)
-{
-	put(w, CX_K_DATA, CX_DIR_REQ, conn, t, p, n);
-}
-
-static void
-resp(struct cx_writer *w, uint64_t conn, double t, const char *s)
-{
-	put(w, CX_K_DATA, CX_DIR_RESP, conn, t, s, strlen(s));
 }
 
 /* A POST of body (zstd-compressed when zst is set), in a session. */
@@ -67,8 +47,8 @@ post_s(struct cx_writer *w, uint64_t conn, double t, const char *target,
 	    "content-type: application/json\r\n%s%s"
 	    "content-length: %zu\r\n\r\n", target, sh,
 	    zst ? "content-encoding: zstd\r\n" : "", zst ? zn : n);
-	req(w, conn, t, head, strlen(head));
-	req(w, conn, t + 0.1, zst ? z : body, zst ? zn : n);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, conn, t, head, strlen(head));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, conn, t + 0.1, zst ? z : body, zst ? zn : n);
 	free(z);
 }
 
@@ -92,8 +72,8 @@ sse(struct cx_writer *w, uint64_t conn, double t, const char *const *ev)
 	fclose(m);
 	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\ncontent-type: "
 	    "text/event-stream\r\ncontent-length: %zu\r\n\r\n", len);
-	resp(w, conn, t, head);
-	resp(w, conn, t + 1, body);
+	tg_resp(w, conn, t, head);
+	tg_resp(w, conn, t + 1, body);
 	free(body);
 }
 
@@ -172,8 +152,8 @@ write_trace(const char *p)
 		const char *g = "GET /backend-api/codex/models?client_version="
 		    "0.98.0 HTTP/1.1\r\nHost: h\r\n\r\n";
 
-		req(w, 2, 40, g, strlen(g));
-		resp(w, 2, 41, "HTTP/1.1 200 OK\r\ncontent-type: application/"
+		tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 2, 40, g, strlen(g));
+		tg_resp(w, 2, 41, "HTTP/1.1 200 OK\r\ncontent-type: application/"
 		    "json\r\ncontent-length: 13\r\n\r\n{\"models\":[]}");
 	}
 	/* Turn 2: the history, the outputs; zstd as in ChatGPT mode. */
@@ -189,23 +169,6 @@ write_trace(const char *p)
 	    TOOLS ",\"stream\":true}", 1);
 	sse(w, 3, 60, turn2);
 	cx_writer_close(w);
-}
-
-static char *
-decode(int no_redact)
-{
-	struct cx_decode_opts opts;
-	char *mem = NULL, err[512];
-	size_t len = 0;
-	FILE *f = open_memstream(&mem, &len);
-
-	memset(&opts, 0, sizeof(opts));
-	opts.format = "conversation";
-	opts.no_redact = no_redact;
-	ck_assert_msg(cx_decode(tg_path, &opts, f, err, sizeof(err)) == 0, "%s",
-	    err);
-	fclose(f);
-	return mem;
 }
 
 /* cx_out_conversation in Markdown, as the report calls it. */
@@ -263,7 +226,7 @@ START_TEST(plain)
 	char *out, *t2;
 
 	write_trace(tg_path);
-	out = decode(0);
+	out = tg_decode(tg_path, "conversation", 0, NULL);
 	HAS(out, "== Turn 1 ");
 	HAS(out, "gpt-5.2-codex  responses  (exchange #1, POST /v1/responses -> 200)");
 	t2 = strstr(out, "== Turn 2 ");
@@ -313,7 +276,7 @@ START_TEST(plain)
 	    "(cached 2500), output 66 (reasoning 7), total 3300\n");
 	free(out);
 
-	out = decode(1);
+	out = tg_decode(tg_path, "conversation", 1, NULL);
 	HAS(out, "sk-proj-SECRETsecretSECRET12345");
 	free(out);
 }
@@ -376,7 +339,7 @@ START_TEST(odd_streams)
 	sse(w, 1, 20, ev);
 	post(w, 2, 30, "/v1/responses", "not json", 0);
 	cx_writer_close(w);
-	out = decode(0);
+	out = tg_decode(tg_path, "conversation", 0, NULL);
 	HAS(out, "<< assistant:\n      Hi there\n");
 	HAS(out, "note: the streamed deltas differ");
 	HAS(out, "they said: Hi thre\n");
@@ -425,7 +388,7 @@ START_TEST(sessions)
 	    "question A2") "]}", 0, "sess-a");
 	sse(w, 3, 31, a1);
 	cx_writer_close(w);
-	out = decode(0);
+	out = tg_decode(tg_path, "conversation", 0, NULL);
 	HAS(out, "   session sess-a\n");
 	HAS(out, "   session (switched) sess-b\n");
 	t3 = strstr(out, "== Turn 3 ");
@@ -473,7 +436,7 @@ START_TEST(odd_shapes)
 	    ",\"tools\":[1,{\"function\":{\"name\":\"chat_tool\"}}]}", 0);
 	sse(w, 2, 40, ev);
 	cx_writer_close(w);
-	out = decode(0);
+	out = tg_decode(tg_path, "conversation", 0, NULL);
 	HAS(out, "== Turn 2 ");
 	HAS(out, "(unknown model)");
 	HAS(out, ">> raw (an item that is not an object):\n      1\n");
@@ -497,7 +460,7 @@ END_TEST
 static Suite *
 conv_suite(void)
 {
-	Suite *s = suite_create("conversation");
+	Suite *s = suite_create("out_conv");
 	TCase *tc = tcase_create("conversation");
 
 	tcase_add_checked_fixture(tc, setup, tg_teardown);
