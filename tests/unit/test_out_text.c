@@ -1,12 +1,14 @@
 /*
  * test_out_text.c: the listing of cxrec decode -f text
- * (analyzer/out_text.c) for the scenario of tracegen.h, and where notes go.
+ * (analyzer/out_text.c) for the scenario of tracegen.h, where notes go,
+ * and bytes made safe for a terminal.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "output.h"
 #include "trace.h"
 #include "tracegen.h"
 
@@ -97,6 +99,25 @@ START_TEST(text_notes)
 }
 END_TEST
 
+/* Bytes for a terminal (cx_out_term): controls, C1 controls and bytes
+ * that are not UTF-8 as \xNN; newlines kept with a prefix, or shown. */
+START_TEST(term_escapes)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	const char *in = "a\tb\x1b[31mc\xc2\x85" "d\xc3\xa9" "\xff\r\nl2\nl3";
+
+	cx_out_term(f, in, strlen(in), 1, "   | ");
+	fputc('|', f);
+	cx_out_term(f, in, strlen(in), 0, "");
+	fclose(f);
+	ck_assert_str_eq(mem, "a\tb\\x1b[31mc\\xc2\\x85" "d\xc3\xa9" "\\xff\n   | l2\n"
+	    "   | l3|a\tb\\x1b[31mc\\xc2\\x85" "d\xc3\xa9" "\\xff\\x0d\\nl2\\nl3");
+	free(mem);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -109,6 +130,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, text_scenario);
 	tcase_add_test(tc, text_notes);
+	tcase_add_test(tc, term_escapes);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
