@@ -1,10 +1,11 @@
 /*
  * test_conv_anthropic.c: the Anthropic Messages adapter (conv_anthropic.c)
- * on real traces of Claude Code 2.1.332 against tests/lib/mocks/mock_anthropic.py
- * (tests/data/conv/README), on a non-streamed exchange, and on hand-made
- * exchanges: thinking, redacted thinking, two tool calls, a failed tool's
- * result in blocks, an event nobody knows, bodies that are not JSON, a
- * result with no call; and a table of usage cases.
+ * on real traces of Claude Code 2.1.332 against
+ * tests/lib/mocks/mock_anthropic.py (tests/data/conv/README), on a
+ * non-streamed exchange, and on hand-made exchanges: thinking, redacted
+ * thinking, two tool calls, a failed tool's result in blocks, an event
+ * nobody knows, bodies that are not JSON, a result with no call; and a
+ * table of usage cases.
  *
  * CONV_DUMP=1 prints the model of every turn read from a trace.
  */

@@ -1,8 +1,9 @@
 /*
  * test_conv_chat.c: the Chat Completions adapter (analyzer/conv_chat.c).
  *
- * A real trace: the official `openai` npm SDK 7.60.0 (tests/lib/peers/sdk_client.js)
- * through `cxrec relay` to tests/lib/mocks/mock_upstream.py (tests/data/conv/README):
+ * A real trace: the official `openai` npm SDK 7.60.0
+ * (tests/lib/peers/sdk_client.js) through `cxrec relay` to
+ * tests/lib/mocks/mock_upstream.py (tests/data/conv/README):
  * a streamed tool round trip (tool-call argument deltas by index, the
  * usage chunk, [DONE]), the same without streaming, and a Responses call
  * this adapter must leave alone.  Then hand-made exchanges: two parallel

@@ -1,12 +1,13 @@
 /*
  * test_conv_gemini.c: the Gemini adapter (analyzer/conv_gemini.c) on two
- * recorded traces of Gemini CLI 0.61.0 against tests/lib/mocks/mock_gemini.py
- * (tests/data/conv/README: the API-key run, the router's JSON-mode
- * generateContent then two streamGenerateContent turns with the
- * run_shell_command round trip; the same through Code Assist with a Google
- * login), then on hand-made exchanges: thought parts, two functionCalls in
- * one turn, a functionResponse without a call, no usageMetadata, a chunk
- * that is not JSON, a part of an unknown kind; and its usage arithmetic.
+ * recorded traces of Gemini CLI 0.61.0 against
+ * tests/lib/mocks/mock_gemini.py (tests/data/conv/README: the API-key run,
+ * the router's JSON-mode generateContent then two streamGenerateContent
+ * turns with the run_shell_command round trip; the same through Code
+ * Assist with a Google login), then on hand-made exchanges: thought parts,
+ * two functionCalls in one turn, a functionResponse without a call, no
+ * usageMetadata, a chunk that is not JSON, a part of an unknown kind; and
+ * its usage arithmetic.
  *
  * GEMINI_DUMP=1 prints the turns of the recorded traces.
  */

@@ -1,8 +1,9 @@
 /*
- * test_out_conv.c: the conversation view (analyzer/out_conv.c): a synthetic trace of two
- * codex-shaped turns (a tool call, its output sent back, a custom tool
- * call, an event type nobody knows, a secret and a <script> in a user
- * message) decoded with -f conversation, plain and as Markdown.
+ * test_out_conv.c: the conversation view (analyzer/out_conv.c): a
+ * synthetic trace of two codex-shaped turns (a tool call, its output sent
+ * back, a custom tool call, an event type nobody knows, a secret and a
+ * <script> in a user message) decoded with -f conversation, plain and as
+ * Markdown.
  */
 #include <check.h>
 #include <stdio.h>
@@ -48,7 +49,8 @@ post_s(struct cx_writer *w, uint64_t conn, double t, const char *target,
 	    "content-length: %zu\r\n\r\n", target, sh,
 	    zst ? "content-encoding: zstd\r\n" : "", zst ? zn : n);
 	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, conn, t, head, strlen(head));
-	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, conn, t + 0.1, zst ? z : body, zst ? zn : n);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, conn, t + 0.1,
+	    zst ? z : body, zst ? zn : n);
 	free(z);
 }
 

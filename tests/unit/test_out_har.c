@@ -81,7 +81,8 @@ write_scenario(void)
 	    "\"api_key\":\"plainSECRET\"}"),
 	    "{\"model\":\"m\",\"api_key\":\"plainSECRET\"}");
 	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 1, 10, buf, 40);
-	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 1, 11, buf + 40, (size_t)n - 40);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 1, 11, buf + 40,
+	    (size_t)n - 40);
 	tg_json(w, CX_K_ROUTE, 1, 11.5, "{\"seq\":0,\"method\":\"POST\","
 	    "\"target\":"
 	    "\"/v1/responses\",\"upstream\":\"https://api.openai.com/v1/"
@@ -117,11 +118,13 @@ write_scenario(void)
 	    "Content-Type: application/octet-stream\r\n"
 	    "Content-Length: %zu\r\n\r\n", sizeof(bin));
 	memcpy(buf + n, bin, sizeof(bin));
-	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 3, 70, buf, (size_t)n + sizeof(bin));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 3, 70, buf,
+	    (size_t)n + sizeof(bin));
 	n = snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
 	    "Content-Length: %zu\r\n\r\n", sizeof(bin));
 	memcpy(buf + n, bin, sizeof(bin));
-	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 3, 72, buf, (size_t)n + sizeof(bin));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 3, 72, buf,
+	    (size_t)n + sizeof(bin));
 
 	tg_req(w, 4, 80, "GET /v1/never HTTP/1.1\r\nHost: h\r\n\r\n");
 

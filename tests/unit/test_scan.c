@@ -75,6 +75,7 @@ START_TEST(same_as_byte_loop)
 	    CX_SC_JSON | CX_SC_SECRET | CX_SC_QUOTE | CX_SC_EOL };
 	uint8_t buf[80];
 	unsigned r = 7;
+	size_t bad = 0;         /* disagreements (one assertion: fast) */
 
 	for (size_t c = 0; c < sizeof(cls) / sizeof(cls[0]); c++) {
 		for (int b = 0; b < 256; b++) {
@@ -82,8 +83,8 @@ START_TEST(same_as_byte_loop)
 				memset(buf, 'a', sizeof(buf));
 				buf[at] = (uint8_t)b;
 				for (size_t i = 0; i < 40; i += 3)
-					ck_assert_uint_eq(cx_scan(buf, i, 64,
-					    cls[c]), slow(buf, i, 64, cls[c]));
+					bad += cx_scan(buf, i, 64, cls[c]) !=
+					    slow(buf, i, 64, cls[c]);
 			}
 		}
 		/* Random bytes, random bounds. */
@@ -100,10 +101,11 @@ START_TEST(same_as_byte_loop)
 			r = r * 1103515245 + 12345;
 			n = (r >> 8) % (sizeof(buf) + 1);
 			i = n ? (r >> 20) % n : 0;
-			ck_assert_uint_eq(cx_scan(buf, i, n, cls[c]),
-			    slow(buf, i, n, cls[c]));
+			bad += cx_scan(buf, i, n, cls[c]) != slow(buf, i, n,
+			    cls[c]);
 		}
 	}
+	ck_assert_uint_eq(bad, 0);
 }
 END_TEST
 

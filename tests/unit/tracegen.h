@@ -25,7 +25,7 @@ extern char                     tg_dir[64];     /* this test's directory */
 extern char                     tg_path[256];   /* tg_dir/trace.bin */
 extern struct cx_file_info      tg_info;        /* of the last trace made */
 
-/* --- a directory and a trace ------------------------------------------- */
+/* --- a directory and a trace ---------------------------------------- */
 
 /* A fresh /tmp/cxrec-test-NAME.XXXXXX; the fixture's setup. */
 void    tg_setup(const char *name);
@@ -62,7 +62,7 @@ extern const char       tg_request_json[];      /* #1's body, before zstd */
 extern size_t           tg_zstd_len;            /* #1's body, compressed */
 void    tg_scenario(const char *p, int torn);
 
-/* --- an analysis ----------------------------------------------------------- */
+/* --- an analysis ---------------------------------------------------- */
 
 /* A relay data frame (s, a C string) straight into a, t ms after
  * tg_info's anchor. */
@@ -92,7 +92,7 @@ size_t  tg_item_count(const struct cx_items *l, enum cx_item_kind kind);
 /* Was a tool of that name offered in t? */
 int     tg_has_tool(const struct cx_turn *t, const char *name);
 
-/* --- decode's output -------------------------------------------------------- */
+/* --- decode's output ------------------------------------------------ */
 
 /* What decode said on its warning hook: the messages, a line each. */
 struct tg_warnings {
