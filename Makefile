@@ -167,10 +167,10 @@ $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(BUILD)/tests/unit/tracegen.o $(CLI_L
 	@$(if $(Q),echo "  LINK    $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(TEST_LIBS)
 
-# Programs the integration tests run (tests/progs/).
-PROG_SRC := $(wildcard tests/progs/*.c)
-PROGS    := $(PROG_SRC:tests/progs/%.c=$(BUILD)/progs/%)
-$(BUILD)/progs/%: tests/progs/%.c
+# Programs the integration tests run (tests/lib/progs/).
+PROG_SRC := $(wildcard tests/lib/progs/*.c)
+PROGS    := $(PROG_SRC:tests/lib/progs/%.c=$(BUILD)/progs/%)
+$(BUILD)/progs/%: tests/lib/progs/%.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(WARN) -O2 -g -o $@ $< -lpthread

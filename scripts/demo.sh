@@ -13,7 +13,7 @@ agent=${AGENT:-codex}
 out=${DEMO_DIR:-$repo/demo}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-. "$repo/tests/agents_env.sh"
+. "$repo/tests/lib/agents_env.sh"
 
 if [ "${CXREC_DEMO_INSIDE:-}" != 1 ]; then
 	case "$agent" in

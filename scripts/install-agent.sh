@@ -8,7 +8,7 @@
 #   codex  VERSION  @openai/codex              (node launcher of a native binary)
 # into ${CXREC_CACHE:-$HOME/.cache/cxrec}/AGENT-VERSION, printing
 # AGENT-VERSION/node_modules/.bin/AGENT.  The tests pin the versions they
-# were written against (tests/agents_env.sh: claude 2.1.332, gemini 0.61.0).
+# were written against (tests/lib/agents_env.sh: claude 2.1.332, gemini 0.61.0).
 # Idempotent: does nothing when that version is already there and answers
 # --version.  Concurrent callers are serialised with flock.  On failure: one
 # line on stderr, exit 1.  Contacts the npm registry only when installing.

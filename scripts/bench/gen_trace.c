@@ -14,7 +14,7 @@
  * The request is POST /v1/responses with codex 0.98.0's headers
  * (docs/codex-protocol.md) and a ~18-23 KB JSON body of codex's shape; the
  * response is 200 text/event-stream, chunked, 40-60 events of the shapes
- * tests/mock_upstream.py sends.  Everything but the file header, the
+ * tests/lib/mocks/mock_upstream.py sends.  Everything but the file header, the
  * connection ids and the timestamps' base is a function of --seed.
  *
  * --dump FILE also writes every exchange's request and response bytes to

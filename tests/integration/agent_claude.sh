@@ -6,15 +6,15 @@
 # back, the final text prints); the trace holds both Messages calls and
 # their events, and no output shows the key or the token.
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$TESTS_DIR/agents_env.sh"
+. "$TESTS_DIR/lib/agents_env.sh"
 # npm first (it needs the registry), then the rest on loopback only.
 CLAUDE=$(claude_install) || { echo "SKIP: Claude Code $CLAUDE_VERSION is not installed and cannot be (npm)"; exit 77; }
 if ! agents_netns_reexec "$0" "$@"; then
 	echo "SKIP: $AGENTS_NETNS_WHY"
 	exit 77
 fi
-. "$TESTS_DIR/lib.sh"
-. "$TESTS_DIR/agent_check.sh"
+. "$TESTS_DIR/lib/lib.sh"
+. "$TESTS_DIR/lib/agent_check.sh"
 CXREC_NO_MOCK_TRAP=1
 gen_certs "$WORK/certs"
 TLS=(--tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key")

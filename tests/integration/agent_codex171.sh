@@ -18,13 +18,13 @@ if [ -z "${CXREC_IN_NETNS:-}" ]; then
 	CXREC_CODEX171=$("$(dirname "$0")/../../scripts/install-agent.sh" codex 0.171.0) ||
 		{ echo "SKIP: codex 0.171.0 is not installed and cannot be (npm)"; exit 77; }
 	export CXREC_CODEX171
-	. "$(dirname "$0")/../agents_env.sh"
+	. "$(dirname "$0")/../lib/agents_env.sh"
 	agents_netns_ok || { echo "SKIP: $AGENTS_NETNS_WHY"; exit 77; }
 	exec env CXREC_IN_NETNS=1 unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
-. "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-. "$TESTS_DIR/agent_check.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$TESTS_DIR/lib/codex_env.sh"
+. "$TESTS_DIR/lib/agent_check.sh"
 CODEX=$CXREC_CODEX171
 CXREC_NO_MOCK_TRAP=1
 gen_certs "$WORK/certs"

@@ -5,15 +5,15 @@
 # streamGenerateContent turns with the run_shell_command round trip; the
 # API key (x-goog-api-key, AIza...) nowhere in any output.
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$TESTS_DIR/agents_env.sh"
+. "$TESTS_DIR/lib/agents_env.sh"
 # npm first (it needs the registry), then the rest on loopback only.
 GEMINI=$(gemini_install) || { echo "SKIP: Gemini CLI $GEMINI_VERSION is not installed and cannot be (npm)"; exit 77; }
 if ! agents_netns_reexec "$0" "$@"; then
 	echo "SKIP: $AGENTS_NETNS_WHY"
 	exit 77
 fi
-. "$TESTS_DIR/lib.sh"
-. "$TESTS_DIR/agent_check.sh"
+. "$TESTS_DIR/lib/lib.sh"
+. "$TESTS_DIR/lib/agent_check.sh"
 CXREC_NO_MOCK_TRAP=1
 command -v node >/dev/null || skip "node is not installed (Gemini CLI needs it)"
 gen_certs "$WORK/certs"

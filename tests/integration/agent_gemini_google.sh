@@ -14,15 +14,15 @@
 # Every request the mock saw is in the trace as source `proxy` (or the
 # relay's, for case 2's model calls); no credential in any output.
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$TESTS_DIR/agents_env.sh"
+. "$TESTS_DIR/lib/agents_env.sh"
 # npm first (it needs the registry), then the rest on loopback only.
 GEMINI=$(gemini_install) || { echo "SKIP: Gemini CLI $GEMINI_VERSION is not installed and cannot be (npm)"; exit 77; }
 if ! agents_netns_reexec "$0" "$@"; then
 	echo "SKIP: $AGENTS_NETNS_WHY"
 	exit 77
 fi
-. "$TESTS_DIR/lib.sh"
-. "$TESTS_DIR/agent_check.sh"
+. "$TESTS_DIR/lib/lib.sh"
+. "$TESTS_DIR/lib/agent_check.sh"
 CXREC_NO_MOCK_TRAP=1
 command -v node >/dev/null || skip "node is not installed (Gemini CLI needs it)"
 gen_certs "$WORK/certs"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # agents_mocks: the real Claude Code 2.1.332 and Gemini CLI 0.61.0, pointed
-# straight at tests/mock_anthropic.py and tests/mock_gemini.py (no cxrec yet),
+# straight at tests/lib/mocks/mock_anthropic.py and tests/lib/mocks/mock_gemini.py (no cxrec yet),
 # complete a tool round trip: the model asks for the shell tool, the agent
 # runs `echo cxrec-mock-tool-ok`, sends the output back, prints the final
 # text.  Claude over HTTPS with an API key and with an OAuth token, and over
@@ -8,7 +8,7 @@
 # network namespace, every other connection sent to a recording proxy that
 # refuses it (and must see none).  Needs root and unshare -n, else skipped.
 TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$TESTS_DIR/agents_env.sh"
+. "$TESTS_DIR/lib/agents_env.sh"
 # npm first (it needs the registry), then the rest on loopback only.
 CLAUDE=$(claude_install) || { echo "SKIP: Claude Code $CLAUDE_VERSION is not installed and cannot be (npm)"; exit 77; }
 GEMINI=$(gemini_install) || { echo "SKIP: Gemini CLI $GEMINI_VERSION is not installed and cannot be (npm)"; exit 77; }
@@ -16,7 +16,7 @@ if ! agents_netns_reexec "$0" "$@"; then
 	echo "SKIP: $AGENTS_NETNS_WHY"
 	exit 77
 fi
-. "$TESTS_DIR/lib.sh"
+. "$TESTS_DIR/lib/lib.sh"
 # the helpers' own EXIT traps would replace lib.sh's: stop with defer instead
 # shellcheck disable=SC2034
 CXREC_NO_MOCK_TRAP=1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad input gets one line naming the problem and exit 2; run passes the
 # command's status, streams and signals through.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 cd "$WORK"
 
 check_err() {  # expected-exit expected-text cmd...

@@ -21,8 +21,8 @@ fi
 if [ -z "${CXREC_IN_NETNS:-}" ] && unshare -n true 2>/dev/null; then
 	exec env CXREC_IN_NETNS=1 unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
-. "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$TESTS_DIR/lib/codex_env.sh"
 CODEX171=${CXREC_CODEX171:-${CXREC_CACHE:-$HOME/.cache/cxrec}/codex-0.171.0/node_modules/.bin/codex}
 [ -x "$CODEX171" ] || fail "codex 0.171.0 not at $CODEX171"
 case "$("$CODEX171" --version 2>/dev/null)" in

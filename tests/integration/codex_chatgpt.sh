@@ -5,11 +5,11 @@
 # relay, no secret shown.
 # codex from npm first, then the rest in a loopback-only namespace (as root).
 "$(dirname "$0")/../../scripts/install-codex.sh" >/dev/null || { echo "SKIP: codex 0.98.0 cannot be installed (npm)"; exit 77; }
-. "$(dirname "$0")/../agents_env.sh"
+. "$(dirname "$0")/../lib/agents_env.sh"
 agents_netns_try "$0" "$@"
-. "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_common.sh"
-. "$TESTS_DIR/agent_check.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
+. "$TESTS_DIR/lib/agent_check.sh"
 
 # last_refresh 9 days ago: codex refreshes its tokens first.
 codex_write_chatgpt_auth acct-test-123 9

@@ -3,8 +3,8 @@
 # API key, and the ChatGPT access token and account id, appear nowhere in
 # the trace file, while codex works as usual and the session decodes
 # (both turns, the tool call, the conversation view).
-. "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_common.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 
 # API key.
 KEY=sk-cxrec-redact-test-0123456789abcdefghij

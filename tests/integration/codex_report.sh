@@ -4,9 +4,9 @@
 # sections, the HAR is valid HAR 1.2 (also by npm's har-validator), the
 # conversation view shows both turns and the tool call, and no secret
 # appears in any of them.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 "$REPO/scripts/install-npm.sh" har-validator 5.1.5 >/dev/null || fail "cannot install har-validator from npm"
-. "$TESTS_DIR/codex_common.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 codex_write_chatgpt_auth
 rc=0
 "$CXREC" run --route "/backend-api/=$MOCK_URL" --cacert "$WORK/certs/ca.pem" \

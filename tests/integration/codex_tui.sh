@@ -2,9 +2,9 @@
 # The interactive codex TUI under `cxrec run`, in a real terminal (tmux):
 # it draws, takes typed input, runs both turns through the relay, quits on
 # Ctrl-C, and cxrec exits with codex's status and the exchanges recorded.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 command -v tmux >/dev/null || skip "tmux is not installed (make deps installs it)"
-. "$TESTS_DIR/codex_common.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 codex_write_chatgpt_auth
 sock="$WORK/tmux.sock"
 tm() { tmux -S "$sock" "$@"; }

@@ -5,8 +5,8 @@
 # falling back to HTTP, and decode shows both turns on the one socket:
 # response.create, response.append with the tool's output, the tool call,
 # both response.completed.
-. "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_common.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 
 KEY=sk-cxrec-test-0123456789abcdefghij
 rc=0

@@ -4,7 +4,7 @@
 # decodes in every format with a peak RSS far below the trace's size
 # (under 48 MiB; not checked under AddressSanitizer, whose own memory
 # dwarfs it), and with every exchange in the output.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 make -s -C "$REPO/scripts/bench" build/gen_trace >/dev/null ||
 	fail "cannot build scripts/bench/build/gen_trace"
 T="$WORK/t.bin"

@@ -8,9 +8,9 @@
 # and said, what was written decodable).  The upstream cut, unreachable,
 # untrusted and 431 cases are in relay_http.sh, kill -9 of the relay in
 # relay_kill9.sh.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 mock_https
-probe() { /usr/bin/python3 "$TESTS_DIR/relay_probe.py" "$@"; }
+probe() { /usr/bin/python3 "$TESTS_DIR/lib/peers/relay_probe.py" "$@"; }
 
 # 1. 1,000 clients abort mid-stream.
 P=$(free_port)

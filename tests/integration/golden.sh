@@ -3,20 +3,21 @@
 # real agents' traces kept in tests/data/conv/ (codex 0.98.0 over HTTP,
 # codex 0.171.0 over a WebSocket, Claude Code with both logins and a call
 # not streamed, Gemini CLI with an API key and a Google login, the openai
-# SDK).  A change to what decode prints shows here as a diff; when the
+# SDK) and the capture sessions in tests/data/capture/ (curl and python3
+# recorded by the preload; codex and curl named by the kernel probe).  A change to what decode prints shows here as a diff; when the
 # change is meant, regenerate the files and read their diff before
 # committing them:
 #
 #   CXREC_GOLDEN_UPDATE=1 CXREC=$PWD/build/cxrec TESTS=golden tests/run-integration.sh
 #
 # (issue 16's refactoring keeps every output byte-identical against these.)
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 GOLD=$REPO/tests/data/golden
 FORMATS="text jsonl md har conversation"
 n=0
 cd "$WORK"
-for t in "$REPO"/tests/data/conv/*.bin*; do
+for t in "$REPO"/tests/data/conv/*.bin* "$REPO"/tests/data/capture/*.bin*; do
 	b=$(basename "$t")
 	case $b in
 	*.bin.gz) name=${b%.gz}; gzip -dc "$t" >"$name" ;;
@@ -43,5 +44,5 @@ for t in "$REPO"/tests/data/conv/*.bin*; do
 	done
 done
 [ -n "${CXREC_GOLDEN_UPDATE:-}" ] && { echo "golden files written to $GOLD"; exit 0; }
-[ "$n" -gt 0 ] || fail "no trace in tests/data/conv"
+[ "$n" -gt 0 ] || fail "no trace in tests/data/conv or tests/data/capture"
 ok "$n outputs byte-identical to their golden files"

@@ -4,9 +4,9 @@
 # byte and the trace holding, for every exchange, exactly the bytes its
 # client received; then 10,000 requests one after another on one
 # kept-alive connection with no descriptor, memory or thread growth.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 mock_https
-probe() { /usr/bin/python3 "$TESTS_DIR/relay_probe.py" "$@"; }
+probe() { /usr/bin/python3 "$TESTS_DIR/lib/peers/relay_probe.py" "$@"; }
 
 P=$(free_port)
 start_relay "$P" load.bin --upstream "$MOCK_URL" --cacert certs/ca.pem

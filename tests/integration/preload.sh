@@ -8,9 +8,9 @@
 # cannot open the trace (it runs anyway; cxrec run says why), a static
 # binary (said in the summary line), --no-preload, and a connection to the
 # relay (recorded once, by the relay, named by the preload's open frame).
-. "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_env.sh"
-: "${CXREC_PROGS:?CXREC_PROGS must name the directory of the tests/progs binaries}"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$TESTS_DIR/lib/codex_env.sh"
+: "${CXREC_PROGS:?CXREC_PROGS must name the directory of the tests/lib/progs binaries}"
 PROGS=$CXREC_PROGS
 LIB="$(dirname "$(readlink -f "$CXREC")")/libcxrec-preload.so"
 [ -r "$LIB" ] || fail "no $LIB beside $CXREC"
@@ -88,7 +88,7 @@ assert_eq "$(wc -l <"$WORK/err.txt")" 1 "in the one summary line"
 	"http://127.0.0.1:$PLAIN_PORT/v1/models" 2>"$WORK/err.txt"
 assert_contains "$(cat "$WORK/err.txt")" "preload: off" "--no-preload said"
 assert_eq "$("$CXREC" decode -f jsonl "$WORK/t7.bin" | wc -l)" 0 "--no-preload: nothing recorded"
-# 9. Descriptors played with behind the preload's back (tests/progs/fd_games.c):
+# 9. Descriptors played with behind the preload's back (tests/lib/progs/fd_games.c):
 # recv(MSG_TRUNC) into no buffer, a socket fclose'd and its number reused
 # by a file, everything from 3 up closed and files opened on low numbers.
 rc=0

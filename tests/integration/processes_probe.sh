@@ -5,11 +5,11 @@
 # by its own pid, the parent links of the tree (--pid --tree), the text.
 # The probe needs root and BTF; if it cannot load, this fails with the
 # reason.  CXREC_TEST_NO_BPF=1 skips it.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 [ "${CXREC_TEST_NO_BPF:-0}" != 1 ] || skip "CXREC_TEST_NO_BPF=1: the probe is not tested"
-. "$TESTS_DIR/codex_common.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 
-. "$TESTS_DIR/processes_common.sh"
+. "$TESTS_DIR/lib/processes_common.sh"
 
 run_traced on "$WORK/on.bin"
 assert_contains "$(cat "$WORK/err.txt")" "processes: kernel probe" "the summary line says the probe named them"

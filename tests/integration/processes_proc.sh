@@ -5,10 +5,10 @@
 # then as nobody, where the probe cannot load: --bpf on exits 2 with the
 # reason before anything runs, --bpf auto falls back to /proc and says why,
 # and /proc still names the user's own processes.
-. "$(dirname "$0")/../lib.sh"
-. "$TESTS_DIR/codex_common.sh"
+. "$(dirname "$0")/../lib/lib.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 
-. "$TESTS_DIR/processes_common.sh"
+. "$TESTS_DIR/lib/processes_common.sh"
 
 run_traced off "$WORK/off.bin"
 assert_contains "$(cat "$WORK/err.txt")" "processes: /proc (--bpf off)" "the summary line says /proc"

@@ -6,7 +6,7 @@
 # proxy), 407 for a missing or wrong token, tunnels recorded as metadata
 # only, an upstream certificate that does not verify (502), and
 # --redact-at-source.  Everything on loopback.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 mock_https
 HOST=api.example.test
 

@@ -3,8 +3,8 @@
 # name takes 3 s to (fail to) resolve, requests to other routes and bytes of
 # streams already under way go on at once; the stuck request then gets a
 # 502 naming the lookup failure.
-. "$(dirname "$0")/../lib.sh"
-cc -shared -fPIC -o "$WORK/slow_dns.so" "$TESTS_DIR/slow_dns.c" -ldl || fail "cannot build the DNS shim"
+. "$(dirname "$0")/../lib/lib.sh"
+cc -shared -fPIC -o "$WORK/slow_dns.so" "$TESTS_DIR/lib/peers/slow_dns.c" -ldl || fail "cannot build the DNS shim"
 mock_https
 P=$(free_port)
 # An ASan build wants its runtime first in the preload list.

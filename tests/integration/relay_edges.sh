@@ -4,12 +4,12 @@
 # mid-way, unsolicited bytes on an idle upstream, a client that
 # half-closes, refusals behind pipelined responses, long targets; and
 # `cxrec run` leaving ignored signals and SIGPIPE as they were.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 cd "$WORK"
 
 up() {  # up MODE: start the scripted upstream, set UP
 	rm -f up.port
-	/usr/bin/python3 "$TESTS_DIR/scripted_upstream.py" up.port "up.$1.log" "$1" &
+	/usr/bin/python3 "$TESTS_DIR/lib/mocks/scripted_upstream.py" up.port "up.$1.log" "$1" &
 	defer "kill $! 2>/dev/null"
 	for _ in $(seq 1 100); do [ -s up.port ] && break; sleep 0.05; done
 	UP=http://127.0.0.1:$(cat up.port)

@@ -2,7 +2,7 @@
 # The relay with real clients (curl, python) against the mock over HTTPS:
 # keep-alive, streamed request and response bodies, byte-exact recording,
 # routes, and every refusal (400, 405, 431, 502) answered and recorded.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 mock_https
 P=$(free_port)
 R=http://127.0.0.1:$P

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # kill -9 of the relay mid-stream: every frame written before decodes, the
 # cut exchange is still listed, with what it got and why it stopped.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 mock_https
 P=$(free_port)
 start_relay "$P" t.bin --upstream "$MOCK_URL" --cacert certs/ca.pem

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The official `openai` npm SDK (tests/sdk_client.js) through `cxrec relay`
+# The official `openai` npm SDK (tests/lib/peers/sdk_client.js) through `cxrec relay`
 # to the mock upstream: a streamed Chat Completions tool round trip (tool
 # call deltas, usage chunk, [DONE]), the same without streaming, and a
 # streamed Responses call; decode shows the five exchanges and their
@@ -10,7 +10,7 @@ if [ -z "${CXREC_IN_NETNS:-}" ] && unshare -n true 2>/dev/null; then
 		{ echo "FAIL: cannot install the openai SDK from npm" >&2; exit 1; }
 	exec env CXREC_IN_NETNS=1 CXREC_SDK_MODS="$MODS" unshare -n sh -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
 fi
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 MODS=${CXREC_SDK_MODS:-}
 [ -n "$MODS" ] || MODS=$("$REPO/scripts/install-npm.sh" openai "${CXREC_OPENAI_SDK_VERSION:-7.60.0}") ||
 	fail "cannot install the openai SDK from npm"
@@ -20,7 +20,7 @@ port=$(free_port)
 start_relay "$port" "$WORK/trace.bin" --upstream "$MOCK_URL" --cacert "$WORK/certs/ca.pem"
 KEY=sk-cxrec-sdk-0123456789abcdefghij
 out=$(NODE_PATH=$MODS OPENAI_BASE_URL="http://127.0.0.1:$port/v1" OPENAI_API_KEY=$KEY \
-	NODE_EXTRA_CA_CERTS="$WORK/certs/ca.pem" node "$TESTS_DIR/sdk_client.js" 2>"$WORK/err.txt") ||
+	NODE_EXTRA_CA_CERTS="$WORK/certs/ca.pem" node "$TESTS_DIR/lib/peers/sdk_client.js" 2>"$WORK/err.txt") ||
 	{ cat "$WORK/err.txt"; fail "sdk_client.js exited $?"; }
 stop_relay
 assert_contains "$out" "chat-stream: Done: the tool printed cxrec-mock-tool-ok." "streamed Chat Completions round trip"
@@ -47,7 +47,7 @@ assert_not_contains "$(cat "$WORK/t.jsonl")" "$KEY" "the key redacted"
 # relay and HTTPS_PROXY at its forward proxy; the client needs nothing else.
 out=$(env -u OPENAI_BASE_URL NODE_PATH=$MODS OPENAI_API_KEY=$KEY NODE_EXTRA_CA_CERTS="$WORK/certs/ca.pem" \
 	"$CXREC" run --upstream "$MOCK_URL" --cacert "$WORK/certs/ca.pem" -o "$WORK/run.bin" -- \
-	node "$TESTS_DIR/sdk_client.js" 2>"$WORK/err.txt") || { cat "$WORK/err.txt"; fail "cxrec run node exited $?"; }
+	node "$TESTS_DIR/lib/peers/sdk_client.js" 2>"$WORK/err.txt") || { cat "$WORK/err.txt"; fail "cxrec run node exited $?"; }
 assert_contains "$out" "chat-stream: Done: the tool printed cxrec-mock-tool-ok." "run: streamed Chat Completions round trip"
 assert_contains "$out" "responses-stream: Hello from the cxrec mock upstream" "run: streamed Responses call"
 assert_contains "$(cat "$WORK/err.txt")" "generic (not an agent cxrec knows" "run: the generic module, said"

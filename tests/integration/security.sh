@@ -7,7 +7,7 @@
 # fingerprints that tell keys apart, while the
 # upstream gets them unchanged.  (Never forwarding to a target the request
 # names, CONNECT refused and certificate checks: relay_http.sh.)
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 mock_https
 
 # Loopback by default; another address is warned about.

@@ -5,12 +5,12 @@
 # codex trace in every format: 0 errors, 0 bytes definitely lost, each.
 # Under SAN=1 the binary carries ASan, which valgrind cannot run: skipped
 # there (the plain `make check` runs it).
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 command -v valgrind >/dev/null || skip "valgrind not installed (make deps)"
 if asan_build; then
 	skip "$CXREC is an ASan build; valgrind runs in the plain make check"
 fi
-. "$TESTS_DIR/codex_common.sh"
+. "$TESTS_DIR/lib/codex_common.sh"
 
 VG=(valgrind --error-exitcode=99 --leak-check=full --show-leak-kinds=definite
     --errors-for-leak-kinds=definite --child-silent-after-fork=yes --num-callers=30)

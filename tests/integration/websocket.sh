@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # WebSocket through the relay, decoded (issue 6), with a real peer no one
-# here wrote: npm's `ws` package as server and client (tests/ws_peer.js),
+# here wrote: npm's `ws` package as server and client (tests/lib/peers/ws_peer.js),
 # permessage-deflate off, on, and without context takeover: text, JSON,
 # binary, a message in two frames, a ping and its pong, 100 KB of text
 # split across reads, a close with a code.  Every message each side sent
 # (their own logs) is in the decoded trace, byte for byte, in order; an
 # upstream that refuses the upgrade shows as such; a trace torn inside a
 # message decodes up to it.
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../lib/lib.sh"
 MODS=$("$REPO/scripts/install-npm.sh" ws 8.18.0) || fail "cannot install ws from npm"
 export NODE_PATH=$MODS
 cd "$WORK"
@@ -46,7 +46,7 @@ PY
 
 for deflate in off on fresh; do
 	rm -f "$WORK/log.jsonl" "$WORK/ws.bin"
-	node "$TESTS_DIR/ws_peer.js" server "$WORK/log.jsonl" "$deflate" >"$WORK/port" 2>"$WORK/server.err" &
+	node "$TESTS_DIR/lib/peers/ws_peer.js" server "$WORK/log.jsonl" "$deflate" >"$WORK/port" 2>"$WORK/server.err" &
 	spid=$!
 	defer "kill $spid 2>/dev/null"
 	for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
@@ -56,7 +56,7 @@ for deflate in off on fresh; do
 		-o "$WORK/ws.bin" 2>"$WORK/relay.err" &
 	rpid=$!
 	wait_port "$rport"
-	out=$(node "$TESTS_DIR/ws_peer.js" client "ws://127.0.0.1:$rport/ws" "$WORK/log.jsonl" "$deflate") ||
+	out=$(node "$TESTS_DIR/lib/peers/ws_peer.js" client "ws://127.0.0.1:$rport/ws" "$WORK/log.jsonl" "$deflate") ||
 		fail "ws client through the relay failed (deflate $deflate)"
 	assert_eq "$out" '{"closed":4000,"echoes":5}' "deflate $deflate: the client got its 5 echoes and the close, through the relay"
 	kill "$rpid" "$spid"
@@ -100,7 +100,7 @@ assert_eq "$(jsonq "$WORK/torn.jsonl" 'x[0]["websocket"][0]["data"] == "hello" a
 	True "the messages before the tear decoded, not those after"
 
 # An upstream that refuses the upgrade: the client sees its answer.
-. "$TESTS_DIR/codex_env.sh"
+. "$TESTS_DIR/lib/codex_env.sh"
 CXREC_NO_MOCK_TRAP=1 start_mock "$WORK/mock"
 defer "kill $MOCK_PID"
 rport=$(free_port)
@@ -108,7 +108,7 @@ rport=$(free_port)
 rpid=$!
 wait_port "$rport"
 rc=0
-node "$TESTS_DIR/ws_peer.js" client "ws://127.0.0.1:$rport/ws" "$WORK/r.log" off >/dev/null 2>"$WORK/r.err" || rc=$?
+node "$TESTS_DIR/lib/peers/ws_peer.js" client "ws://127.0.0.1:$rport/ws" "$WORK/r.log" off >/dev/null 2>"$WORK/r.err" || rc=$?
 kill "$rpid"; wait "$rpid" 2>/dev/null || true
 assert_eq "$rc" 1 "the client fails"
 assert_contains "$(cat "$WORK/r.err")" "Unexpected server response: 404" "with the upstream's answer"

@@ -1,8 +1,8 @@
 /*
  * test_body.c: content decoding (analyzer/body.c): br, stacked codings
  * ("gzip, br"), the size cap, and corrupt or cut br, gzip and zstd input,
- * which must fail with a message while the body view (analyzer/view.c)
- * keeps the raw bytes.  The br data is precomputed (libbrotlienc is not
+ * which must fail with a message (the body view keeping the raw bytes
+ * then: test_view.c).  The br data is precomputed (libbrotlienc is not
  * linked): br_plain is brotli(PLAIN), br_gz is brotli(gzip(PLAIN)).
  */
 #include <check.h>
@@ -15,8 +15,6 @@
 
 #include "body.h"
 #include "bytebuf.h"
-#include "exchange.h"
-#include "view.h"
 
 /* PLAIN: "{\"k\":1} " then "hello brotli! " 40 times then "end\n". */
 static char *
@@ -282,48 +280,6 @@ START_TEST(corrupt)
 }
 END_TEST
 
-/* A body that cannot be decoded is shown raw, with the error: not lost. */
-START_TEST(view_keeps_raw)
-{
-	static const char *encs[] = { "br", "gzip", "zstd", "gzip, br" };
-	char name[] = "Content-Encoding", value[32];
-	struct cx_field fl = { name, value };
-	struct cx_msg m;
-	struct cx_view v;
-
-	for (size_t i = 0; i < sizeof(encs) / sizeof(encs[0]); i++) {
-		memset(&m, 0, sizeof(m));
-		snprintf(value, sizeof(value), "%s", encs[i]);
-		m.fields.v = &fl;
-		m.fields.n = 1;
-		cx_buf_init(&m.body, 0);
-		cx_buf_adds(&m.body, "definitely not compressed");
-		m.body_bytes = m.body.len;
-		cx_view_body(&v, &m);
-		ck_assert_int_eq(v.kind, CX_VIEW_BINARY);
-		ck_assert_ptr_nonnull(v.error);
-		ck_assert_uint_eq(v.n, m.body.len);
-		ck_assert(memcmp(v.p, "definitely not compressed", v.n) == 0);
-		cx_view_free(&v);
-		cx_buf_free(&m.body);
-	}
-	/* And a good one is decoded. */
-	memset(&m, 0, sizeof(m));
-	snprintf(value, sizeof(value), "br");
-	m.fields.v = &fl;
-	m.fields.n = 1;
-	cx_buf_init(&m.body, 0);
-	cx_buf_add(&m.body, br_plain, sizeof(br_plain));
-	cx_view_body(&v, &m);
-	ck_assert_int_eq(v.kind, CX_VIEW_TEXT);
-	ck_assert_ptr_null(v.error);
-	ck_assert_str_eq(v.encoding, "br");
-	ck_assert_uint_eq(v.decoded_bytes, 572);
-	cx_view_free(&v);
-	cx_buf_free(&m.body);
-}
-END_TEST
-
 static Suite *
 body_suite(void)
 {
@@ -335,7 +291,6 @@ body_suite(void)
 	tcase_add_test(tc, stacked);
 	tcase_add_test(tc, cap);
 	tcase_add_test(tc, corrupt);
-	tcase_add_test(tc, view_keeps_raw);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,10 +1,11 @@
 /*
  * test_conv_anthropic.c: the Anthropic Messages adapter (conv_anthropic.c)
- * on real traces of Claude Code 2.1.332 against tests/mock_anthropic.py
- * (tests/data/conv/README), on a non-streamed exchange, and on hand-made
- * exchanges: thinking, redacted thinking, two tool calls, a failed tool's
- * result in blocks, an event nobody knows, bodies that are not JSON, a
- * result with no call; and a table of usage cases.
+ * on real traces of Claude Code 2.1.332 against
+ * tests/lib/mocks/mock_anthropic.py (tests/data/conv/README), on a
+ * non-streamed exchange, and on hand-made exchanges: thinking, redacted
+ * thinking, two tool calls, a failed tool's result in blocks, an event
+ * nobody knows, bodies that are not JSON, a result with no call; and a
+ * table of usage cases.
  *
  * CONV_DUMP=1 prints the model of every turn read from a trace.
  */
@@ -14,71 +15,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <zstd.h>
-
 #include "conv.h"
 #include "exchange.h"
 #include "trace.h"
+#include "tracegen.h"
 
 #define DATA    "tests/data/conv/"
 
-static struct cx_file_info info;
 /* the X-Claude-Code-Session-Id the hand-made requests carry, or NULL */
 static const char *session_hdr = "s-1";
-
-/* --- collecting turns ----------------------------------------------------- */
-
-#define MAXT    16
-
-struct got {
-	struct cx_turn  *t[MAXT];
-	size_t           n;
-};
-
-static void
-keep(void *arg, struct cx_turn *t)
-{
-	struct got *g = arg;
-
-	ck_assert_uint_lt(g->n, MAXT);
-	g->t[g->n++] = cx_turn_take(t);
-}
-
-static void
-got_free(struct got *g)
-{
-	for (size_t i = 0; i < g->n; i++) {
-		cx_turn_free(g->t[i]);
-		free(g->t[i]);
-	}
-	g->n = 0;
-}
-
-static const struct cx_api *
-anthropic(void)
-{
-	for (size_t i = 0; cx_api_table[i] != NULL; i++)
-		if (strcmp(cx_api_table[i]->name, "anthropic") == 0)
-			return cx_api_table[i];
-	ck_abort_msg("no anthropic adapter in the table");
-	return NULL;
-}
-
-/* The turns of every exchange the adapter claims (in order). */
-static size_t
-turns_of(struct cx_analysis *a, struct got *g)
-{
-	const struct cx_analysis_result *r = cx_analysis_result(a);
-	size_t claimed = 0;
-
-	for (size_t i = 0; i < r->nex; i++) {
-		if (cx_api_of(r->ex[i]) != anthropic())
-			continue;
-		claimed++;
-		ck_assert_uint_eq(cx_conv_turns(r->ex[i], keep, g), 1);
-	}
-	return claimed;
-}
 
 static const char *
 kind_s(enum cx_item_kind k)
@@ -142,51 +87,6 @@ dump(const struct cx_turn *t)
 
 /* --- real traces -------------------------------------------------------- */
 
-/* tests/data/conv/NAME (zstd) analysed; the caller frees. */
-static struct cx_analysis *
-load(const char *name)
-{
-	char path[256], tmp[] = "/tmp/cxrec-test-conv-anthropic.XXXXXX", err[256];
-	FILE *f;
-	long n;
-	void *z, *raw;
-	unsigned long long rn;
-	struct cx_reader *r;
-	struct cx_analysis *a;
-	struct cx_frame fr;
-	int fd;
-
-	snprintf(path, sizeof(path), DATA "%s", name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "%s: run the tests from the source tree", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	z = malloc((size_t)n);
-	ck_assert_uint_eq(fread(z, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	rn = ZSTD_getFrameContentSize(z, (size_t)n);
-	ck_assert(rn != ZSTD_CONTENTSIZE_ERROR && rn != ZSTD_CONTENTSIZE_UNKNOWN);
-	raw = malloc(rn);
-	ck_assert_uint_eq(ZSTD_decompress(raw, rn, z, (size_t)n), rn);
-	free(z);
-	fd = mkstemp(tmp);
-	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(write(fd, raw, rn), (ssize_t)rn);
-	close(fd);
-	free(raw);
-
-	r = cx_reader_open(tmp, err, sizeof(err));
-	ck_assert_msg(r != NULL, "%s", err);
-	a = cx_analysis_new(cx_reader_info(r));
-	while (cx_reader_next(r, &fr) == 1)
-		cx_analysis_frame(a, &fr);
-	cx_analysis_finish(a);
-	cx_reader_close(r);
-	unlink(tmp);
-	return a;
-}
-
 static const struct cx_item *
 item(const struct cx_items *l, size_t i)
 {
@@ -194,39 +94,39 @@ item(const struct cx_items *l, size_t i)
 	return &l->v[i];
 }
 
-/* The first item of kind k in l at or after *from (advanced past it). */
+/* The first item of kind k in l from index from on (asserts there is one). */
 static const struct cx_item *
 find(const struct cx_items *l, enum cx_item_kind k, size_t from)
 {
-	for (size_t i = from; i < l->n; i++)
-		if (l->v[i].kind == k)
-			return &l->v[i];
-	ck_abort_msg("no %s item", kind_s(k));
-	return NULL;
+	const struct cx_item *it = tg_item_find(l, k, from);
+
+	ck_assert_msg(it != NULL, "no %s item", kind_s(k));
+	return it;
 }
 
 static const char *const claude_traces[] = {
-	"anthropic_claude_api-key.bin.zst",
-	"anthropic_claude_oauth.bin.zst",
+	DATA "anthropic_claude_api-key.bin.zst",
+	DATA "anthropic_claude_oauth.bin.zst",
 };
 
 /* Claude Code's round trip: Bash called, its result sent back, the
  * final text; with an API key and with OAuth the same model. */
 START_TEST(claude_round_trip)
 {
-	struct cx_analysis *a = load(claude_traces[_i]);
-	struct got g = { 0 };
+	struct cx_analysis *a = tg_analyse(claude_traces[_i]);
+	struct tg_turns g = { 0 };
 	const struct cx_turn *t0, *t1;
 	const struct cx_item *it, *call, *res;
 	int bash = 0;
 
-	ck_assert_uint_eq(turns_of(a, &g), 2);
+	ck_assert_uint_eq(tg_turns_of(a, tg_api("anthropic"), &g), 2);
+	ck_assert_uint_eq(g.n, 2);       /* a turn an exchange */
 	for (size_t i = 0; i < g.n; i++)
-		dump(g.t[i]);
-	t0 = g.t[0];
-	t1 = g.t[1];
+		dump(g.v[i]);
+	t0 = g.v[0];
+	t1 = g.v[1];
 	for (size_t i = 0; i < 2; i++) {
-		const struct cx_turn *t = g.t[i];
+		const struct cx_turn *t = g.v[i];
 
 		ck_assert_str_eq(t->api, "anthropic");
 		ck_assert_int_eq(t->streamed, 1);
@@ -322,7 +222,7 @@ START_TEST(claude_round_trip)
 	ck_assert_int_gt(t1->usage.cached, 0);
 	ck_assert_int_eq(t1->usage.cache_write, 0);
 	ck_assert_int_gt(t1->usage.input, t1->usage.cached);
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 }
 END_TEST
@@ -330,13 +230,14 @@ END_TEST
 /* curl, stream:false, under /anthropic through the relay. */
 START_TEST(nostream)
 {
-	struct cx_analysis *a = load("anthropic_nostream.bin.zst");
-	struct got g = { 0 };
+	struct cx_analysis *a = tg_analyse(DATA "anthropic_nostream.bin.zst");
+	struct tg_turns g = { 0 };
 	const struct cx_turn *t;
 	const struct cx_item *it;
 
-	ck_assert_uint_eq(turns_of(a, &g), 1);
-	t = g.t[0];
+	ck_assert_uint_eq(tg_turns_of(a, tg_api("anthropic"), &g), 1);
+	ck_assert_uint_eq(g.n, 1);
+	t = g.v[0];
 	dump(t);
 	ck_assert_int_eq(t->streamed, 0);
 	ck_assert_ptr_null(t->session);
@@ -370,28 +271,12 @@ START_TEST(nostream)
 	ck_assert_int_eq(t->usage.api_total, -1);
 	ck_assert_int_eq(cx_usage_total(&t->usage), 209);
 	ck_assert_int_eq(t->t_first_token, 0);
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 }
 END_TEST
 
 /* --- hand-made exchanges --------------------------------------------------- */
-
-static void
-feed(struct cx_analysis *a, uint8_t dir, double ms, const char *s)
-{
-	struct cx_frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = CX_K_DATA;
-	f.source = CX_SRC_RELAY;
-	f.dir = dir;
-	f.conn = 1;
-	f.ts_ns = info.monotonic_ns + (int64_t)(ms * 1e6);
-	f.payload = (const uint8_t *)s;
-	f.len = (uint32_t)strlen(s);
-	cx_analysis_frame(a, &f);
-}
 
 /*
  * One exchange: POST target with body, answered with resp_body (JSON) or,
@@ -400,9 +285,9 @@ feed(struct cx_analysis *a, uint8_t dir, double ms, const char *s)
  */
 static struct cx_analysis *
 exchange(const char *target, const char *body, const char *resp_body,
-    const char *const *events, struct got *g)
+    const char *const *events, struct tg_turns *g)
 {
-	struct cx_analysis *a = cx_analysis_new(&info);
+	struct cx_analysis *a = cx_analysis_new(&tg_info);
 	char head[512];
 	double ms = 0;
 
@@ -412,16 +297,16 @@ exchange(const char *target, const char *body, const char *resp_body,
 	    session_hdr ? "X-Claude-Code-Session-Id: " : "",
 	    session_hdr ? session_hdr : "", session_hdr ? "\r\n" : "",
 	    strlen(body));
-	feed(a, CX_DIR_REQ, ms, head);
-	feed(a, CX_DIR_REQ, ms += 1, body);
+	tg_feed(a, CX_DIR_REQ, 1, ms, head);
+	tg_feed(a, CX_DIR_REQ, 1, ms += 1, body);
 	if (events == NULL) {
 		snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\ncontent-type: "
 		    "application/json\r\ncontent-length: %zu\r\n\r\n",
 		    strlen(resp_body));
-		feed(a, CX_DIR_RESP, ms += 100, head);
-		feed(a, CX_DIR_RESP, ms += 1, resp_body);
+		tg_feed(a, CX_DIR_RESP, 1, ms += 100, head);
+		tg_feed(a, CX_DIR_RESP, 1, ms += 1, resp_body);
 	} else {
-		feed(a, CX_DIR_RESP, ms += 100, "HTTP/1.1 200 OK\r\ncontent-type: "
+		tg_feed(a, CX_DIR_RESP, 1, ms += 100, "HTTP/1.1 200 OK\r\ncontent-type: "
 		    "text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n");
 		for (size_t i = 0; events[i] != NULL; i += 2) {
 			char ev[4096], chunk[4200];
@@ -430,13 +315,13 @@ exchange(const char *target, const char *body, const char *resp_body,
 
 			ck_assert(n > 0 && (size_t)n < sizeof(ev));
 			snprintf(chunk, sizeof(chunk), "%x\r\n%s\r\n", n, ev);
-			feed(a, CX_DIR_RESP, ms += 10, chunk);
+			tg_feed(a, CX_DIR_RESP, 1, ms += 10, chunk);
 		}
-		feed(a, CX_DIR_RESP, ms += 1, "0\r\n\r\n");
+		tg_feed(a, CX_DIR_RESP, 1, ms += 1, "0\r\n\r\n");
 	}
 	cx_analysis_finish(a);
 	if (g != NULL)
-		turns_of(a, g);
+		tg_turns_of(a, tg_api("anthropic"), g);
 	return a;
 }
 
@@ -465,7 +350,7 @@ START_TEST(claims_paths)
 		const struct cx_analysis_result *r = cx_analysis_result(a);
 
 		ck_assert_uint_eq(r->nex, 1);
-		ck_assert_msg((cx_api_of(r->ex[0]) == anthropic()) ==
+		ck_assert_msg((cx_api_of(r->ex[0]) == tg_api("anthropic")) ==
 		    cases[i].claimed, "%s", cases[i].target);
 		cx_analysis_free(a);
 	}
@@ -513,7 +398,7 @@ START_TEST(stream_blocks)
 		"message_stop", "{\"type\":\"message_stop\"}",
 		NULL,
 	};
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	struct cx_analysis *a = exchange("/v1/messages",
 	    "{\"model\":\"claude-x\",\"stream\":true,\"messages\":[{\"role\":\"user\","
 	    "\"content\":\"hi\"}]}", NULL, ev, &g);
@@ -521,7 +406,7 @@ START_TEST(stream_blocks)
 	const struct cx_item *it;
 
 	ck_assert_uint_eq(g.n, 1);
-	t = g.t[0];
+	t = g.v[0];
 	ck_assert_int_eq(t->streamed, 1);
 	ck_assert_str_eq(t->session, "s-1");
 	ck_assert_str_eq(t->response_id, "msg_1");
@@ -557,10 +442,10 @@ START_TEST(stream_blocks)
 	ck_assert_int_eq(t->usage.reasoning, 7);
 	/* event k at 101 + 10 (k + 1) ms: the first delta is event 3,
 	 * the last event 13 */
-	ck_assert_int_eq(t->t_first_token - info.monotonic_ns, 141 * 1000000LL);
-	ck_assert_int_eq(t->t_last_token - info.monotonic_ns, 241 * 1000000LL);
-	ck_assert_int_eq(t->t_request - info.monotonic_ns, 1 * 1000000LL);
-	got_free(&g);
+	ck_assert_int_eq(t->t_first_token - tg_info.monotonic_ns, 141 * 1000000LL);
+	ck_assert_int_eq(t->t_last_token - tg_info.monotonic_ns, 241 * 1000000LL);
+	ck_assert_int_eq(t->t_request - tg_info.monotonic_ns, 1 * 1000000LL);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 }
 END_TEST
@@ -582,14 +467,14 @@ START_TEST(stream_error)
 		    "\"message\":\"Overloaded\"}}",
 		NULL,
 	};
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	struct cx_analysis *a = exchange("/v1/messages?beta=true",
 	    "{\"model\":\"claude-x\",\"stream\":true,\"messages\":[]}", NULL, ev, &g);
 	const struct cx_turn *t;
 	const struct cx_item *it;
 
 	ck_assert_uint_eq(g.n, 1);
-	t = g.t[0];
+	t = g.v[0];
 	ck_assert_str_eq(t->error, "overloaded_error: Overloaded");
 	ck_assert_uint_eq(t->output.n, 3);
 	it = item(&t->output, 0);
@@ -607,7 +492,7 @@ START_TEST(stream_error)
 	ck_assert_int_eq(t->usage.cached, -1);
 	ck_assert_int_eq(t->usage.cache_write, -1);
 	ck_assert_int_eq(t->usage.output, 1);
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 }
 END_TEST
@@ -635,7 +520,7 @@ START_TEST(request_blocks)
 	    "{\"type\":\"image\",\"source\":{\"type\":\"base64\",\"data\":\"AAAA\"}}]},"
 	    "{\"type\":\"tool_result\",\"tool_use_id\":\"t9\",\"content\":\"orphan\"}]},"
 	    "{\"role\":\"robot\",\"content\":\"beep\"}]}";
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	struct cx_analysis *a = exchange("/v1/messages", body,
 	    "{\"type\":\"message\",\"id\":\"m\",\"content\":[],\"stop_reason\":\"end_turn\"}",
 	    NULL, &g);
@@ -643,7 +528,7 @@ START_TEST(request_blocks)
 	const struct cx_item *it;
 
 	ck_assert_uint_eq(g.n, 1);
-	t = g.t[0];
+	t = g.v[0];
 	ck_assert_uint_eq(t->instructions.n, 1);
 	ck_assert_str_eq(item(&t->instructions, 0)->text, "Be brief.");
 	ck_assert_uint_eq(t->ntools, 2);
@@ -694,7 +579,7 @@ START_TEST(request_blocks)
 	ck_assert_int_eq(t->streamed, 0);
 	ck_assert_int_eq(t->usage.input, -1);
 	ck_assert_int_eq(cx_usage_total(&t->usage), -1);
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 }
 END_TEST
@@ -702,14 +587,14 @@ END_TEST
 /* Bodies that are not JSON, both ways; an error body. */
 START_TEST(bad_bodies)
 {
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	struct cx_analysis *a = exchange("/v1/messages", "this is not json",
 	    "<html>bad gateway</html>", NULL, &g);
 	const struct cx_turn *t;
 	const struct cx_item *it;
 
 	ck_assert_uint_eq(g.n, 1);
-	t = g.t[0];
+	t = g.v[0];
 	ck_assert_str_eq(t->session, "s-1");
 	ck_assert_uint_eq(t->input.n, 1);
 	it = item(&t->input, 0);
@@ -720,19 +605,19 @@ START_TEST(bad_bodies)
 	it = item(&t->output, 0);
 	ck_assert_int_eq(it->kind, CX_ITEM_OTHER);
 	ck_assert_str_eq(it->text, "<html>bad gateway</html>");
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 
 	a = exchange("/v1/messages", "[1,2]",
 	    "{\"type\":\"error\",\"error\":{\"type\":\"invalid_request_error\","
 	    "\"message\":\"messages: field required\"}}", NULL, &g);
 	ck_assert_uint_eq(g.n, 1);
-	t = g.t[0];
+	t = g.v[0];
 	ck_assert_uint_eq(t->input.n, 1);
 	ck_assert_str_eq(item(&t->input, 0)->text, "[1,2]");
 	ck_assert_str_eq(t->error, "invalid_request_error: messages: field required");
 	ck_assert_uint_eq(t->output.n, 0);
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 
 	/* shapes that are JSON but not the API's */
@@ -740,7 +625,7 @@ START_TEST(bad_bodies)
 	    "\"tools\":[3]}", "{\"type\":\"message\",\"content\":{\"a\":1},"
 	    "\"usage\":[]}", NULL, &g);
 	ck_assert_uint_eq(g.n, 1);
-	t = g.t[0];
+	t = g.v[0];
 	ck_assert_ptr_null(t->model);
 	ck_assert_uint_eq(t->instructions.n, 1);
 	ck_assert_int_eq(item(&t->instructions, 0)->kind, CX_ITEM_OTHER);
@@ -748,7 +633,7 @@ START_TEST(bad_bodies)
 	ck_assert_int_eq(item(&t->input, 0)->kind, CX_ITEM_OTHER);
 	ck_assert_uint_eq(t->ntools, 1);
 	ck_assert_str_eq(t->tools[0].name, "");
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 }
 END_TEST
@@ -771,16 +656,16 @@ START_TEST(session_fallback)
 
 	session_hdr = NULL;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct got g = { 0 };
+		struct tg_turns g = { 0 };
 		struct cx_analysis *a = exchange("/v1/messages", cases[i].body,
 		    "{\"type\":\"message\",\"content\":[]}", NULL, &g);
 
 		ck_assert_uint_eq(g.n, 1);
 		if (cases[i].session == NULL)
-			ck_assert_msg(g.t[0]->session == NULL, "case %zu", i);
+			ck_assert_msg(g.v[0]->session == NULL, "case %zu", i);
 		else
-			ck_assert_str_eq(g.t[0]->session, cases[i].session);
-		got_free(&g);
+			ck_assert_str_eq(g.v[0]->session, cases[i].session);
+		tg_turns_free(&g);
 		cx_analysis_free(a);
 	}
 	session_hdr = "s-1";
@@ -805,14 +690,14 @@ START_TEST(stream_odd_calls)
 		"content_block_stop", "{\"type\":\"content_block_stop\",\"index\":9}",
 		NULL,
 	};
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	struct cx_analysis *a = exchange("/v1/messages", "{\"stream\":true,"
 	    "\"messages\":[]}", NULL, ev, &g);
 	const struct cx_turn *t;
 	const struct cx_item *it;
 
 	ck_assert_uint_eq(g.n, 1);
-	t = g.t[0];
+	t = g.v[0];
 	ck_assert_uint_eq(t->output.n, 4);
 	it = item(&t->output, 0);
 	ck_assert_int_eq(it->kind, CX_ITEM_TOOL_CALL);
@@ -831,7 +716,7 @@ START_TEST(stream_odd_calls)
 	ck_assert_ptr_nonnull(it->note);
 	ck_assert_int_eq(t->usage.input, -1);
 	ck_assert_int_eq(t->usage.output, -1);
-	got_free(&g);
+	tg_turns_free(&g);
 	cx_analysis_free(a);
 }
 END_TEST
@@ -875,7 +760,7 @@ START_TEST(usage_table)
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		struct got g = { 0 };
+		struct tg_turns g = { 0 };
 		struct cx_analysis *a;
 		char m[1024], d[1024];
 		const struct cx_usage *u;
@@ -896,7 +781,7 @@ START_TEST(usage_table)
 			    NULL, ev, &g);
 		}
 		ck_assert_uint_eq(g.n, 1);
-		u = &g.t[0]->usage;
+		u = &g.v[0]->usage;
 		ck_assert_msg(u->input == cases[i].in && u->cached == cases[i].cached &&
 		    u->cache_write == cases[i].cache_write && u->output == cases[i].out &&
 		    u->reasoning == cases[i].reasoning && u->api_total == -1 &&
@@ -905,7 +790,7 @@ START_TEST(usage_table)
 		    i, (long long)u->input, (long long)u->cached,
 		    (long long)u->cache_write, (long long)u->output,
 		    (long long)u->reasoning);
-		got_free(&g);
+		tg_turns_free(&g);
 		cx_analysis_free(a);
 	}
 }
@@ -919,8 +804,8 @@ main(void)
 	SRunner *sr;
 	int failed;
 
-	info.monotonic_ns = 1000000000;
-	info.realtime_ns = 1700000000LL * 1000000000;
+	tg_info.monotonic_ns = 1000000000;
+	tg_info.realtime_ns = 1700000000LL * 1000000000;
 	tcase_set_timeout(tc, 60);
 	tcase_add_loop_test(tc, claude_round_trip, 0,
 	    (int)(sizeof(claude_traces) / sizeof(claude_traces[0])));

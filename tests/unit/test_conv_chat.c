@@ -1,8 +1,9 @@
 /*
  * test_conv_chat.c: the Chat Completions adapter (analyzer/conv_chat.c).
  *
- * A real trace: the official `openai` npm SDK 7.60.0 (tests/sdk_client.js)
- * through `cxrec relay` to tests/mock_upstream.py (tests/data/conv/README):
+ * A real trace: the official `openai` npm SDK 7.60.0
+ * (tests/lib/peers/sdk_client.js) through `cxrec relay` to
+ * tests/lib/mocks/mock_upstream.py (tests/data/conv/README):
  * a streamed tool round trip (tool-call argument deltas by index, the
  * usage chunk, [DONE]), the same without streaming, and a Responses call
  * this adapter must leave alone.  Then hand-made exchanges: two parallel
@@ -26,7 +27,6 @@ extern const struct cx_api cx_api_chat;
 /* --- loading a trace, collecting turns ---------------------------------- */
 
 struct loaded {
-	struct cx_reader        *r;
 	struct cx_analysis      *a;
 	const struct cx_analysis_result *res;
 };
@@ -34,15 +34,7 @@ struct loaded {
 static void
 load(struct loaded *l, const char *path)
 {
-	char err[256];
-	struct cx_frame f;
-
-	l->r = cx_reader_open(path, err, sizeof(err));
-	ck_assert_msg(l->r != NULL, "%s", err);
-	l->a = cx_analysis_new(cx_reader_info(l->r));
-	while (cx_reader_next(l->r, &f) == 1)
-		cx_analysis_frame(l->a, &f);
-	cx_analysis_finish(l->a);
+	l->a = tg_analyse(path);
 	l->res = cx_analysis_result(l->a);
 }
 
@@ -50,7 +42,6 @@ static void
 unload(struct loaded *l)
 {
 	cx_analysis_free(l->a);
-	cx_reader_close(l->r);
 }
 
 static void
@@ -365,12 +356,6 @@ setup(void)
 }
 
 static void
-put(struct cx_writer *w, uint8_t dir, uint64_t conn, double t, const char *s)
-{
-	tg_put(w, CX_K_DATA, CX_SRC_RELAY, dir, conn, t, s, strlen(s));
-}
-
-static void
 put_close(struct cx_writer *w, uint64_t conn, double t)
 {
 	static const char by[] = "{\"by\":\"upstream\",\"reason\":\"eof\"}";
@@ -393,13 +378,13 @@ exchange(struct cx_writer *w, uint64_t conn, double t, const char *method,
 	snprintf(head, sizeof(head), "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
 	    "content-type: application/json\r\ncontent-length: %zu\r\n\r\n",
 	    method, target, strlen(body));
-	put(w, CX_DIR_REQ, conn, t, head);
-	put(w, CX_DIR_REQ, conn, t + 0.1, body);
+	tg_req(w, conn, t, head);
+	tg_req(w, conn, t + 0.1, body);
 	snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\ncontent-type: %s\r\n"
 	    "content-length: %zu\r\n\r\n", status, status == 200 ? "OK" :
 	    "Bad Gateway", ctype, strlen(resp));
-	put(w, CX_DIR_RESP, conn, t + 1, head);
-	put(w, CX_DIR_RESP, conn, t + 2, resp);
+	tg_resp(w, conn, t + 1, head);
+	tg_resp(w, conn, t + 2, resp);
 	put_close(w, conn, t + 3);
 }
 
@@ -418,11 +403,11 @@ stream(struct cx_writer *w, uint64_t conn, double t, const char *body,
 	snprintf(head, sizeof(head), "POST /v1/chat/completions HTTP/1.1\r\n"
 	    "Host: 127.0.0.1\r\ncontent-type: application/json\r\n"
 	    "content-length: %zu\r\n\r\n", strlen(body));
-	put(w, CX_DIR_REQ, conn, t, head);
-	put(w, CX_DIR_REQ, conn, t + 0.1, body);
+	tg_req(w, conn, t, head);
+	tg_req(w, conn, t + 0.1, body);
 	snprintf(head, sizeof(head), "HTTP/1.1 200 OK\r\ncontent-type: "
 	    "text/event-stream\r\ncontent-length: %zu\r\n\r\n", len);
-	put(w, CX_DIR_RESP, conn, t + 1, head);
+	tg_resp(w, conn, t + 1, head);
 	/* one frame a chunk */
 	for (const char *const *c = chunks; *c != NULL; c++, n++) {
 		char *one = NULL;
@@ -431,7 +416,7 @@ stream(struct cx_writer *w, uint64_t conn, double t, const char *body,
 
 		fprintf(o, "data: %s\n\n", *c);
 		fclose(o);
-		put(w, CX_DIR_RESP, conn, t + 2 + (double)n, one);
+		tg_resp(w, conn, t + 2 + (double)n, one);
 		free(one);
 	}
 	free(all);

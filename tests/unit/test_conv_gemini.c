@@ -1,12 +1,13 @@
 /*
  * test_conv_gemini.c: the Gemini adapter (analyzer/conv_gemini.c) on two
- * recorded traces of Gemini CLI 0.61.0 against tests/mock_gemini.py
- * (tests/data/conv/README: the API-key run, the router's JSON-mode
- * generateContent then two streamGenerateContent turns with the
- * run_shell_command round trip; the same through Code Assist with a Google
- * login), then on hand-made exchanges: thought parts, two functionCalls in
- * one turn, a functionResponse without a call, no usageMetadata, a chunk
- * that is not JSON, a part of an unknown kind; and its usage arithmetic.
+ * recorded traces of Gemini CLI 0.61.0 against
+ * tests/lib/mocks/mock_gemini.py (tests/data/conv/README: the API-key run,
+ * the router's JSON-mode generateContent then two streamGenerateContent
+ * turns with the run_shell_command round trip; the same through Code
+ * Assist with a Google login), then on hand-made exchanges: thought parts,
+ * two functionCalls in one turn, a functionResponse without a call, no
+ * usageMetadata, a chunk that is not JSON, a part of an unknown kind; and
+ * its usage arithmetic.
  *
  * GEMINI_DUMP=1 prints the turns of the recorded traces.
  */
@@ -15,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <zstd.h>
 
 #include "conv.h"
 #include "exchange.h"
@@ -30,32 +30,6 @@ static void
 setup(void)
 {
 	tg_setup("conv-gemini");
-}
-
-/* --- turns collected --------------------------------------------------- */
-
-struct got {
-	struct cx_turn  *v[32];
-	size_t           n;
-};
-
-static void
-take(void *arg, struct cx_turn *t)
-{
-	struct got *g = arg;
-
-	ck_assert_uint_lt(g->n, 32);
-	g->v[g->n++] = cx_turn_take(t);
-}
-
-static void
-got_free(struct got *g)
-{
-	for (size_t i = 0; i < g->n; i++) {
-		cx_turn_free(g->v[i]);
-		free(g->v[i]);
-	}
-	g->n = 0;
 }
 
 static const char *const kinds[] = {
@@ -101,38 +75,7 @@ dump(const struct cx_turn *t)
 
 /* --- the recorded traces ------------------------------------------------ */
 
-/* DATA_DIR/name (zstd) into tg_dir/trace.bin. */
-static void
-unpack(const char *name)
-{
-	char p[512];
-	FILE *f;
-	static char in[256 * 1024];
-	size_t n, cap;
-	unsigned long long size;
-	void *out;
-
-	snprintf(p, sizeof(p), "%s/%s", DATA_DIR, name);
-	f = fopen(p, "rb");
-	ck_assert_msg(f != NULL, "%s: cannot open (run from the repo)", p);
-	n = fread(in, 1, sizeof(in), f);
-	ck_assert_uint_lt(n, sizeof(in));
-	fclose(f);
-	size = ZSTD_getFrameContentSize(in, n);
-	ck_assert(size != ZSTD_CONTENTSIZE_ERROR &&
-	    size != ZSTD_CONTENTSIZE_UNKNOWN);
-	cap = (size_t)size;
-	out = malloc(cap);
-	ck_assert_uint_eq(ZSTD_decompress(out, cap, in, n), cap);
-	f = fopen(tg_path, "wb");
-	ck_assert(f != NULL);
-	ck_assert_uint_eq(fwrite(out, 1, cap, f), cap);
-	fclose(f);
-	free(out);
-}
-
 struct trace {
-	struct cx_reader *r;
 	struct cx_analysis *a;
 	const struct cx_analysis_result *res;
 	size_t           claimed;
@@ -141,19 +84,13 @@ struct trace {
 
 /* Load the trace, hand every exchange the gemini adapter claims to it. */
 static void
-load(struct trace *tr, const char *name, struct got *g)
+load(struct trace *tr, const char *name, struct tg_turns *g)
 {
-	char err[256];
-	struct cx_frame f;
+	char p[512];
 
 	memset(tr, 0, sizeof(*tr));
-	unpack(name);
-	tr->r = cx_reader_open(tg_path, err, sizeof(err));
-	ck_assert_msg(tr->r != NULL, "%s", err);
-	tr->a = cx_analysis_new(cx_reader_info(tr->r));
-	while (cx_reader_next(tr->r, &f) == 1)
-		cx_analysis_frame(tr->a, &f);
-	cx_analysis_finish(tr->a);
+	snprintf(p, sizeof(p), "%s/%s", DATA_DIR, name);
+	tr->a = tg_analyse(p);
 	tr->res = cx_analysis_result(tr->a);
 	for (size_t i = 0; i < tr->res->nex; i++) {
 		const struct cx_exchange *ex = tr->res->ex[i];
@@ -163,7 +100,7 @@ load(struct trace *tr, const char *name, struct got *g)
 		if (api == NULL || strcmp(api->name, "gemini") != 0)
 			continue;
 		tr->claimed++;
-		tr->nturns += cx_conv_turns(ex, take, g);
+		tr->nturns += cx_conv_turns(ex, tg_turns_take, g);
 		for (size_t j = before; j < g->n; j++)
 			dump(g->v[j]);
 	}
@@ -173,7 +110,6 @@ static void
 unload(struct trace *tr)
 {
 	cx_analysis_free(tr->a);
-	cx_reader_close(tr->r);
 }
 
 static const struct cx_tool *
@@ -292,7 +228,7 @@ check_answer(const struct cx_turn *t)
 
 START_TEST(api_key_run)
 {
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	struct trace tr;
 	const struct cx_turn *t;
 
@@ -325,14 +261,14 @@ START_TEST(api_key_run)
 	ck_assert_int_eq(t->usage.input, 11798);
 	ck_assert_int_eq(t->usage.cached, 8848);
 	ck_assert_int_eq(t->usage.api_total, 11830);
-	got_free(&g);
+	tg_turns_free(&g);
 	unload(&tr);
 }
 END_TEST
 
 START_TEST(code_assist_run)
 {
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	struct trace tr;
 
 	load(&tr, "gemini_google.bin.zst", &g);
@@ -357,7 +293,7 @@ START_TEST(code_assist_run)
 	ck_assert_int_eq(g.v[2]->usage.input, 11818);
 	ck_assert_int_eq(g.v[2]->usage.cached, 8863);
 	ck_assert_int_eq(g.v[2]->usage.api_total, 11850);
-	got_free(&g);
+	tg_turns_free(&g);
 	unload(&tr);
 }
 END_TEST
@@ -407,12 +343,12 @@ fake(struct fake *f, const char *target, const char *body, const char *resp,
 
 /* The one turn of f. */
 static struct cx_turn *
-one(struct fake *f, struct got *g)
+one(struct fake *f, struct tg_turns *g)
 {
 	ck_assert_ptr_eq(cx_api_of(&f->ex), cx_api_of(&f->ex));
 	ck_assert_ptr_nonnull(cx_api_of(&f->ex));
 	ck_assert_str_eq(cx_api_of(&f->ex)->name, "gemini");
-	ck_assert_uint_eq(cx_conv_turns(&f->ex, take, g), 1);
+	ck_assert_uint_eq(cx_conv_turns(&f->ex, tg_turns_take, g), 1);
 	ck_assert_uint_eq(g->n, 1);
 	return g->v[0];
 }
@@ -460,19 +396,19 @@ END_TEST
 START_TEST(model_from_path)
 {
 	struct fake f;
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 
 	fake(&f, "/v1beta/models/tuned%2Dmodel%2F1:generateContent?key=k",
 	    "{\"model\":\"models/other\",\"contents\":[]}", NULL, NULL);
 	ck_assert_str_eq(one(&f, &g)->model, "tuned-model/1");
 	ck_assert_uint_eq(g.v[0]->output.n, 0);
-	got_free(&g);
+	tg_turns_free(&g);
 	fake(&f, "/v1internal:generateContent",
 	    "{\"model\":\"models/gemini-x\",\"request\":{\"contents\":[]}}",
 	    NULL, NULL);
 	ck_assert_str_eq(one(&f, &g)->model, "gemini-x");
 	ck_assert_ptr_null(g.v[0]->session);
-	got_free(&g);
+	tg_turns_free(&g);
 }
 END_TEST
 
@@ -494,7 +430,7 @@ START_TEST(thought_parts)
 		NULL,
 	};
 	struct fake f;
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	const struct cx_turn *t;
 
 	fake(&f, "/v1beta/models/g:streamGenerateContent?alt=sse",
@@ -528,7 +464,7 @@ START_TEST(thought_parts)
 	ck_assert_int_eq(t->usage.reasoning, 4);
 	ck_assert_int_eq(t->usage.cached, -1);
 	ck_assert_int_eq(cx_usage_total(&t->usage), 12);
-	got_free(&g);
+	tg_turns_free(&g);
 }
 END_TEST
 
@@ -555,7 +491,7 @@ START_TEST(two_calls)
 	    "{\"functionResponse\":{\"name\":\"read\",\"id\":\"cli-2\","
 	    "\"response\":{\"o\":2}}}]}]}";
 	struct fake f;
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	const struct cx_turn *t;
 
 	fake(&f, "/v1beta/models/g:streamGenerateContent?alt=sse", body, NULL,
@@ -584,14 +520,14 @@ START_TEST(two_calls)
 	ck_assert_int_eq(t->usage.output, -1);
 	ck_assert_int_eq(cx_usage_total(&t->usage), -1);
 	ck_assert_str_eq(t->note, "no usageMetadata");
-	got_free(&g);
+	tg_turns_free(&g);
 }
 END_TEST
 
 START_TEST(result_without_call)
 {
 	struct fake f;
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	const struct cx_turn *t;
 
 	fake(&f, "/v1beta/models/g:generateContent",
@@ -615,7 +551,7 @@ START_TEST(result_without_call)
 	ck_assert_int_eq(t->t_last_token, 3000);
 	ck_assert_int_eq(t->usage.input, 3);
 	ck_assert_int_eq(t->usage.output, -1);
-	got_free(&g);
+	tg_turns_free(&g);
 }
 END_TEST
 
@@ -636,7 +572,7 @@ START_TEST(bad_chunks)
 		NULL,
 	};
 	struct fake f;
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	const struct cx_turn *t;
 
 	fake(&f, "/v1internal:streamGenerateContent?alt=sse",
@@ -673,7 +609,7 @@ START_TEST(bad_chunks)
 	ck_assert_int_eq(t->output.v[8].kind, CX_ITEM_OTHER);
 	ck_assert_int_eq(t->output.v[9].kind, CX_ITEM_ERROR);
 	ck_assert_str_eq(t->error, "RESOURCE_EXHAUSTED: quota");
-	got_free(&g);
+	tg_turns_free(&g);
 
 	/* bodies that are not JSON, both ways */
 	fake(&f, "/v1beta/models/g:generateContent", "<html>",
@@ -686,7 +622,7 @@ START_TEST(bad_chunks)
 	ck_assert_uint_eq(t->output.n, 1);
 	ck_assert_str_eq(t->output.v[0].text, "502 Bad Gateway");
 	ck_assert_ptr_nonnull(t->note);
-	got_free(&g);
+	tg_turns_free(&g);
 
 	/* not streamed: a JSON array of chunks, an error status */
 	fake(&f, "/v1beta/models/g:streamGenerateContent",
@@ -697,20 +633,20 @@ START_TEST(bad_chunks)
 	ck_assert_int_eq(t->streamed, 1);
 	ck_assert_uint_eq(t->output.n, 1);
 	ck_assert_str_eq(t->output.v[0].text, "xy");
-	got_free(&g);
+	tg_turns_free(&g);
 	fake(&f, "/v1beta/models/g:generateContent", "{\"contents\":[]}",
 	    "{\"error\":{\"code\":400,\"message\":\"bad\"}}", NULL);
 	f.ex.resp.status = 400;
 	t = one(&f, &g);
 	ck_assert_str_eq(t->error, "bad");
 	ck_assert_ptr_null(t->note);
-	got_free(&g);
+	tg_turns_free(&g);
 	/* no response at all */
 	fake(&f, "/v1beta/models/g:generateContent", "", NULL, NULL);
 	t = one(&f, &g);
 	ck_assert_uint_eq(t->output.n, 0);
 	ck_assert_uint_eq(t->input.n, 1);
-	got_free(&g);
+	tg_turns_free(&g);
 }
 END_TEST
 
@@ -749,7 +685,7 @@ START_TEST(usage_table)
 	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
 		char resp[512];
 		struct fake f;
-		struct got g = { 0 };
+		struct tg_turns g = { 0 };
 		const struct cx_turn *t;
 
 		snprintf(resp, sizeof(resp), "{\"candidates\":[],"
@@ -769,7 +705,7 @@ START_TEST(usage_table)
 		    (long long)t->usage.output, (long long)t->usage.reasoning,
 		    (long long)t->usage.api_total,
 		    (long long)cx_usage_total(&t->usage));
-		got_free(&g);
+		tg_turns_free(&g);
 	}
 }
 END_TEST
@@ -791,7 +727,7 @@ START_TEST(usage_last_wins)
 		NULL,
 	};
 	struct fake f;
-	struct got g = { 0 };
+	struct tg_turns g = { 0 };
 	const struct cx_turn *t;
 
 	fake(&f, "/v1beta/models/g:streamGenerateContent?alt=sse",
@@ -804,7 +740,7 @@ START_TEST(usage_last_wins)
 	ck_assert_int_eq(t->t_first_token, 2000);
 	ck_assert_int_eq(t->t_last_token, 2100);
 	ck_assert_str_eq(t->output.v[0].text, "ab");
-	got_free(&g);
+	tg_turns_free(&g);
 }
 END_TEST
 
@@ -827,7 +763,7 @@ START_TEST(cut_everywhere)
 
 	for (size_t n = 0; n < sizeof(body); n++) {
 		struct fake f;
-		struct got g = { 0 };
+		struct tg_turns g = { 0 };
 		const struct cx_turn *t;
 
 		memcpy(b, body, n);
@@ -847,7 +783,7 @@ START_TEST(cut_everywhere)
 		}
 		if (n > 0 && n < sizeof(chunk) - 1)
 			ck_assert_uint_eq(t->output.n, 2);
-		got_free(&g);
+		tg_turns_free(&g);
 	}
 }
 END_TEST

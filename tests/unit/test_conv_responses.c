@@ -5,11 +5,12 @@
  * answers (table-driven), and on hand-made bad input.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conv.h"
-#include "conv_trace.h"
+#include "tracegen.h"
 #include "ws.h"
 
 static const struct cx_api *
@@ -23,14 +24,16 @@ responses_api(void)
 
 START_TEST(codex098_http)
 {
-	struct ct_trace ct;
+	struct cx_analysis *a;
+	struct tg_turns ct = { 0 };
 	const struct cx_turn *t;
 	const struct cx_item *it;
 
-	ct_load(&ct, "codex098-http.bin.gz");
-	ck_assert_uint_eq(ct.r->nex, 2);
-	ck_assert_uint_eq(ct.nturns, 2);
-	t = ct.turns[0];
+	a = tg_analyse("tests/data/conv/codex098-http.bin.gz");
+	tg_turns_of(a, NULL, &ct);
+	ck_assert_uint_eq(cx_analysis_result(a)->nex, 2);
+	ck_assert_uint_eq(ct.n, 2);
+	t = ct.v[0];
 	ck_assert_str_eq(t->api, "responses");
 	ck_assert_ptr_eq(cx_api_of(t->ex), responses_api());
 	ck_assert_str_eq(t->model, "gpt-5.2-codex");
@@ -44,8 +47,8 @@ START_TEST(codex098_http)
 	ck_assert_int_eq(t->instructions.v[1].role, CX_ROLE_DEVELOPER);
 	ck_assert(strstr(t->instructions.v[1].text,
 	    "<permissions instructions>") != NULL);
-	ck_assert(ct_has_tool(t, "exec_command"));
-	ck_assert(ct_has_tool(t, "apply_patch"));
+	ck_assert(tg_has_tool(t, "exec_command"));
+	ck_assert(tg_has_tool(t, "apply_patch"));
 	ck_assert_ptr_nonnull(t->tools[0].schema);
 	/* the input: user messages, the prompt last */
 	ck_assert_uint_ge(t->input.n, 3);
@@ -56,17 +59,17 @@ START_TEST(codex098_http)
 	ck_assert_int_eq(it->role, CX_ROLE_USER);
 	ck_assert_str_eq(it->text, "run the tool");
 	/* the output: hidden reasoning with its summary, the call */
-	it = ct_find(&t->output, CX_ITEM_REASONING, 0);
+	it = tg_item_find(&t->output, CX_ITEM_REASONING, 0);
 	ck_assert_ptr_nonnull(it);
 	ck_assert_int_eq(it->hidden, 1);
 	ck_assert(strstr(it->text, "Running the check") != NULL);
-	it = ct_find(&t->output, CX_ITEM_TOOL_CALL, 0);
+	it = tg_item_find(&t->output, CX_ITEM_TOOL_CALL, 0);
 	ck_assert_ptr_nonnull(it);
 	ck_assert_str_eq(it->name, "exec_command");
 	ck_assert_str_eq(it->call_id, "call_mock_0001");
 	ck_assert(strstr(it->text, "\"cmd\": \"echo cxrec-mock-tool-ok\"") !=
 	    NULL);
-	ck_assert_uint_eq(ct_count(&t->output, CX_ITEM_OTHER), 0);
+	ck_assert_uint_eq(tg_item_count(&t->output, CX_ITEM_OTHER), 0);
 	ck_assert_str_eq(t->stop_reason, "completed");
 	ck_assert_str_eq(t->response_id, "resp_mock_0001");
 	ck_assert_str_eq(t->model_answered, "gpt-5.2-codex");
@@ -84,15 +87,15 @@ START_TEST(codex098_http)
 	ck_assert_ptr_null(t->note);
 
 	/* turn 2: the history resent, the tool's output linked to its call */
-	t = ct.turns[1];
-	ck_assert_str_eq(t->session, ct.turns[0]->session);
-	it = ct_find(&t->input, CX_ITEM_TOOL_RESULT, 0);
+	t = ct.v[1];
+	ck_assert_str_eq(t->session, ct.v[0]->session);
+	it = tg_item_find(&t->input, CX_ITEM_TOOL_RESULT, 0);
 	ck_assert_ptr_nonnull(it);
 	ck_assert_str_eq(it->call_id, "call_mock_0001");
 	ck_assert_str_eq(it->name, "exec_command");
 	ck_assert_int_eq(it->role, CX_ROLE_TOOL);
 	ck_assert(strstr(it->text, "cxrec-mock-tool-ok") != NULL);
-	ck_assert_ptr_nonnull(ct_find(&t->input, CX_ITEM_TOOL_CALL, 0));
+	ck_assert_ptr_nonnull(tg_item_find(&t->input, CX_ITEM_TOOL_CALL, 0));
 	ck_assert_uint_eq(t->output.n, 1);
 	ck_assert_int_eq(t->output.v[0].kind, CX_ITEM_TEXT);
 	ck_assert_int_eq(t->output.v[0].role, CX_ROLE_ASSISTANT);
@@ -102,57 +105,60 @@ START_TEST(codex098_http)
 	ck_assert_int_eq(t->usage.cached, 1152);
 	ck_assert_int_eq(t->usage.output, 20);
 	ck_assert_int_eq(t->usage.reasoning, 0);
-	ct_free(&ct);
+	tg_turns_free(&ct);
+	cx_analysis_free(a);
 }
 END_TEST
 
 START_TEST(codex171_ws)
 {
-	struct ct_trace ct;
+	struct cx_analysis *a;
+	struct tg_turns ct = { 0 };
 	const struct cx_turn *t;
 	const struct cx_item *it;
 
-	ct_load(&ct, "codex171-ws.bin.gz");
-	ck_assert_uint_eq(ct.r->nex, 1);
-	ck_assert_uint_gt(ct.r->ex[0]->nws, 0);
-	ck_assert_uint_eq(ct.nturns, 3);
+	a = tg_analyse("tests/data/conv/codex171-ws.bin.gz");
+	tg_turns_of(a, NULL, &ct);
+	ck_assert_uint_eq(cx_analysis_result(a)->nex, 1);
+	ck_assert_uint_gt(cx_analysis_result(a)->ex[0]->nws, 0);
+	ck_assert_uint_eq(ct.n, 3);
 	for (size_t i = 0; i < 3; i++) {
-		t = ct.turns[i];
+		t = ct.v[i];
 		ck_assert_uint_eq(t->index, i);
 		ck_assert_int_eq(t->streamed, 1);
 		ck_assert_str_eq(t->model, "gpt-6.2-sol");
 		ck_assert_ptr_nonnull(t->session);
-		ck_assert_str_eq(t->session, ct.turns[0]->session);
+		ck_assert_str_eq(t->session, ct.v[0]->session);
 		ck_assert_str_eq(t->stop_reason, "completed");
 		ck_assert_ptr_null(t->error);
 	}
 	/* the prewarm */
-	t = ct.turns[0];
+	t = ct.v[0];
 	ck_assert_int_eq(t->warmup, 1);
 	ck_assert_uint_eq(t->input.n, 0);
 	ck_assert_uint_eq(t->output.n, 0);
 	ck_assert_str_eq(t->response_id, "resp_mock_0001");
 	/* the turn: tools from additional_tools, the prompt, the call */
-	t = ct.turns[1];
+	t = ct.v[1];
 	ck_assert_int_eq(t->warmup, 0);
 	ck_assert_str_eq(t->previous_response_id, "resp_mock_0001");
-	ck_assert(ct_has_tool(t, "functions.exec"));
+	ck_assert(tg_has_tool(t, "functions.exec"));
 	ck_assert_uint_eq(t->instructions.n, 4);       /* developer */
 	ck_assert(strstr(t->instructions.v[0].text, "You are Codex") != NULL);
-	ck_assert_uint_eq(ct_count(&t->input, CX_ITEM_OTHER), 0);
+	ck_assert_uint_eq(tg_item_count(&t->input, CX_ITEM_OTHER), 0);
 	it = &t->input.v[t->input.n - 1];
 	ck_assert_str_eq(it->text, "run the tool");
-	it = ct_find(&t->output, CX_ITEM_TOOL_CALL, 0);
+	it = tg_item_find(&t->output, CX_ITEM_TOOL_CALL, 0);
 	ck_assert_ptr_nonnull(it);
 	ck_assert_str_eq(it->name, "exec_command");
 	ck_assert_str_eq(it->call_id, "call_mock_0002");
-	ck_assert_int_gt(t->t_request, ct.turns[0]->t_request);
+	ck_assert_int_gt(t->t_request, ct.v[0]->t_request);
 	ck_assert_int_ge(t->t_first_token, t->t_request);
 	ck_assert_int_ge(t->t_last_token, t->t_first_token);
 	ck_assert_int_eq(t->usage.input, 1200);
 	ck_assert_int_eq(t->usage.reasoning, 32);
 	/* the tool's output alone, after previous_response_id */
-	t = ct.turns[2];
+	t = ct.v[2];
 	ck_assert_str_eq(t->previous_response_id, "resp_mock_0002");
 	ck_assert_uint_eq(t->input.n, 1);
 	it = &t->input.v[0];
@@ -162,7 +168,8 @@ START_TEST(codex171_ws)
 	ck_assert_str_eq(t->output.v[0].text,
 	    "Done: the tool printed cxrec-mock-tool-ok.");
 	ck_assert_int_eq(t->usage.cached, 1152);
-	ct_free(&ct);
+	tg_turns_free(&ct);
+	cx_analysis_free(a);
 }
 END_TEST
 
@@ -363,19 +370,19 @@ START_TEST(bad_input)
 	ck_assert_ptr_nonnull(t->input.v[0].note);
 	ck_assert_str_eq(t->model_answered, "gpt-x");
 	ck_assert_str_eq(t->response_id, "r1");
-	it = ct_find(&t->output, CX_ITEM_OTHER, 0);
+	it = tg_item_find(&t->output, CX_ITEM_OTHER, 0);
 	ck_assert_ptr_nonnull(it);
 	ck_assert(strstr(it->note, "response.weird_new_thing") != NULL);
-	it = ct_find(&t->output, CX_ITEM_OTHER, (size_t)(it - t->output.v) +
+	it = tg_item_find(&t->output, CX_ITEM_OTHER, (size_t)(it - t->output.v) +
 	    1);
 	ck_assert_ptr_nonnull(it);
 	ck_assert_str_eq(it->text, "not json at all");
 	/* deltas whose item never came */
-	it = ct_find(&t->output, CX_ITEM_TEXT, 0);
+	it = tg_item_find(&t->output, CX_ITEM_TEXT, 0);
 	ck_assert_ptr_nonnull(it);
 	ck_assert_str_eq(it->text, "half an ans");
 	ck_assert_ptr_nonnull(it->note);
-	it = ct_find(&t->output, CX_ITEM_TOOL_CALL, 0);
+	it = tg_item_find(&t->output, CX_ITEM_TOOL_CALL, 0);
 	ck_assert_ptr_nonnull(it);
 	ck_assert_str_eq(it->name, "t");
 	ck_assert_str_eq(it->call_id, "c9");
@@ -445,7 +452,7 @@ START_TEST(ws_shapes)
 		    "{\"status\":\"incomplete\",\"incomplete_details\":"
 		    "{\"reason\":\"max_output_tokens\"}}}" },
 	};
-	struct ct_trace got;
+	struct tg_turns got = { 0 };
 	struct mk m;
 
 	memset(&got, 0, sizeof(got));
@@ -462,19 +469,19 @@ START_TEST(ws_shapes)
 	m.ex.ws = m.ws;
 	m.ex.nws = sizeof(msgs) / sizeof(*msgs);
 	ck_assert_ptr_eq(cx_api_of(&m.ex), responses_api());
-	ck_assert_uint_eq(cx_conv_turns(&m.ex, ct_take, &got), 3);
-	ck_assert_str_eq(got.turns[0]->input.v[0].text, "q");
-	ck_assert_str_eq(got.turns[0]->output.v[0].text, "a");
-	ck_assert_str_eq(got.turns[0]->stop_reason, "failed");
-	ck_assert_str_eq(got.turns[0]->error, "boom");
-	ck_assert_int_eq(got.turns[0]->t_request, 101);
+	ck_assert_uint_eq(cx_conv_turns(&m.ex, tg_turns_take, &got), 3);
+	ck_assert_str_eq(got.v[0]->input.v[0].text, "q");
+	ck_assert_str_eq(got.v[0]->output.v[0].text, "a");
+	ck_assert_str_eq(got.v[0]->stop_reason, "failed");
+	ck_assert_str_eq(got.v[0]->error, "boom");
+	ck_assert_int_eq(got.v[0]->t_request, 101);
 	/* the message after the final event belongs to no turn */
-	ck_assert_uint_eq(got.turns[0]->output.n, 1);
-	ck_assert_int_eq(got.turns[1]->warmup, 0);
-	ck_assert(strstr(got.turns[1]->note, "response.append") != NULL);
-	ck_assert_str_eq(got.turns[2]->stop_reason,
+	ck_assert_uint_eq(got.v[0]->output.n, 1);
+	ck_assert_int_eq(got.v[1]->warmup, 0);
+	ck_assert(strstr(got.v[1]->note, "response.append") != NULL);
+	ck_assert_str_eq(got.v[2]->stop_reason,
 	    "incomplete: max_output_tokens");
-	ct_free(&got);
+	tg_turns_free(&got);
 }
 END_TEST
 

@@ -6,11 +6,12 @@
  * or by content, each at most once.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "conv.h"
-#include "conv_trace.h"
+#include "tracegen.h"
 
 static size_t
 fresh(const struct cx_turn *t)
@@ -25,22 +26,25 @@ fresh(const struct cx_turn *t)
 START_TEST(codex098)
 {
 	struct cx_sessions *s = cx_sessions_new();
-	struct ct_trace ct;
+	struct cx_analysis *a;
+	struct tg_turns ct = { 0 };
 	int is_new;
 
-	ct_load(&ct, "codex098-http.bin.gz");
-	ck_assert_uint_eq(cx_sessions_turn(s, ct.turns[0], &is_new), 1);
+	a = tg_analyse("tests/data/conv/codex098-http.bin.gz");
+	tg_turns_of(a, NULL, &ct);
+	ck_assert_uint_eq(cx_sessions_turn(s, ct.v[0], &is_new), 1);
 	ck_assert_int_eq(is_new, 1);
-	ck_assert_uint_eq(fresh(ct.turns[0]), ct.turns[0]->input.n);
-	ck_assert_uint_eq(cx_sessions_turn(s, ct.turns[1], &is_new), 1);
+	ck_assert_uint_eq(fresh(ct.v[0]), ct.v[0]->input.n);
+	ck_assert_uint_eq(cx_sessions_turn(s, ct.v[1], &is_new), 1);
 	ck_assert_int_eq(is_new, 0);
 	/* the history and turn 1's output resent: only the tool's output */
-	ck_assert_uint_eq(fresh(ct.turns[1]), 1);
-	for (size_t i = 0; i < ct.turns[1]->input.n; i++)
-		if (ct.turns[1]->input.v[i].fresh)
-			ck_assert_int_eq(ct.turns[1]->input.v[i].kind,
+	ck_assert_uint_eq(fresh(ct.v[1]), 1);
+	for (size_t i = 0; i < ct.v[1]->input.n; i++)
+		if (ct.v[1]->input.v[i].fresh)
+			ck_assert_int_eq(ct.v[1]->input.v[i].kind,
 			    CX_ITEM_TOOL_RESULT);
-	ct_free(&ct);
+	tg_turns_free(&ct);
+	cx_analysis_free(a);
 	cx_sessions_free(s);
 }
 END_TEST
@@ -48,19 +52,22 @@ END_TEST
 START_TEST(codex171)
 {
 	struct cx_sessions *s = cx_sessions_new();
-	struct ct_trace ct;
+	struct cx_analysis *a;
+	struct tg_turns ct = { 0 };
 	int is_new;
 
-	ct_load(&ct, "codex171-ws.bin.gz");
-	ck_assert_uint_eq(ct.nturns, 3);
+	a = tg_analyse("tests/data/conv/codex171-ws.bin.gz");
+	tg_turns_of(a, NULL, &ct);
+	ck_assert_uint_eq(ct.n, 3);
 	for (size_t i = 0; i < 3; i++) {
-		ck_assert_uint_eq(cx_sessions_turn(s, ct.turns[i], &is_new),
+		ck_assert_uint_eq(cx_sessions_turn(s, ct.v[i], &is_new),
 		    1);
 		ck_assert_int_eq(is_new, i == 0);
 		/* previous_response_id: each sends only what is new */
-		ck_assert_uint_eq(fresh(ct.turns[i]), ct.turns[i]->input.n);
+		ck_assert_uint_eq(fresh(ct.v[i]), ct.v[i]->input.n);
 	}
-	ct_free(&ct);
+	tg_turns_free(&ct);
+	cx_analysis_free(a);
 	cx_sessions_free(s);
 }
 END_TEST

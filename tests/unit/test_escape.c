@@ -1,5 +1,5 @@
 /*
- * test_escape.c: escape.c, text from a trace for each target: a terminal
+ * test_escape.c: escape.c (what was mdesc.c too), text from a trace for each target: a terminal
  * (cx_out_term), Markdown inline and in code blocks (cx_md_text,
  * cx_md_code, cx_md_fence_len), Markdown prose (cx_md_prose), raw HTML in
  * Markdown (cx_md_html) and HTML (cx_html_text).
@@ -103,6 +103,141 @@ START_TEST(html)
 }
 END_TEST
 
+/* Markdown in detail (what was mdesc.c). */
+static char *md_mem;
+static size_t md_len;
+static FILE *mf;
+
+static void
+open_out(void)
+{
+	md_mem = NULL;
+	md_len = 0;
+	mf = open_memstream(&md_mem, &md_len);
+	ck_assert_ptr_nonnull(mf);
+}
+
+/* What was written since open_out (the caller frees). */
+static char *
+out(void)
+{
+	fclose(mf);
+	return md_mem;
+}
+
+#define TEXT(s, flags, want) do {                                       \
+	char *g_;                                                       \
+	open_out();                                                     \
+	cx_md_text(mf, s, sizeof(s) - 1, flags);                         \
+	g_ = out();                                                     \
+	ck_assert_str_eq(g_, want);                                     \
+	free(g_);                                                       \
+} while (0)
+
+START_TEST(inline_text)
+{
+	char *g;
+
+	TEXT("plain words, digits 123.", 0, "plain words, digits 123.");
+	TEXT("*bold* _it_ `code` [l](u) #h", 0,
+	    "\\*bold\\* \\_it\\_ \\`code\\` \\[l\\]\\(u\\) \\#h");
+	TEXT("a|b ~s~ $x$ !i + - \\", 0,
+	    "a\\|b \\~s\\~ \\$x\\$ \\!i \\+ \\- \\\\");
+	TEXT("<script>&amp;</script>", 0,
+	    "&lt;script&gt;&amp;amp;&lt;/script&gt;");
+	/* One line: newlines a space, or <br> when asked; tab a space. */
+	TEXT("l1\nl2\r\nl3\tx", 0, "l1 l2 l3 x");
+	TEXT("l1\nl2\r\nl3", CX_MD_NL_BR, "l1<br>l2<br>l3");
+	/* UTF-8 kept; controls, C1 controls and bad bytes as \xNN. */
+	TEXT("caf\xc3\xa9 \xe2\x9c\x93", 0, "caf\xc3\xa9 \xe2\x9c\x93");
+	TEXT("a\x01" "b\x7f" "c\xc2\x85" "d\xff", 0,
+	    "a\\\\x01b\\\\x7fc\\\\xc2\\\\x85d\\\\xff");
+	TEXT("a\0b", 0, "a\\\\x00b");
+	/* NULL through the C-string form: nothing. */
+	open_out();
+	cx_md_texts(mf, NULL, 0);
+	cx_md_texts(mf, "x_y", 0);
+	g = out();
+	ck_assert_str_eq(g, "x\\_y");
+	free(g);
+}
+END_TEST
+
+START_TEST(md_html)
+{
+	char *g;
+	const char *in = "<b>\"q\" & *not md* `x`\nnext\x01";
+
+	open_out();
+	cx_md_html(mf, in, strlen(in));
+	g = out();
+	ck_assert_str_eq(g,
+	    "&lt;b&gt;&quot;q&quot; &amp; *not md* `x` next\\x01");
+	free(g);
+}
+END_TEST
+
+START_TEST(fences)
+{
+	ck_assert_uint_eq(cx_md_fence_len("", 0), 3);
+	ck_assert_uint_eq(cx_md_fence_len("no ticks", 8), 3);
+	ck_assert_uint_eq(cx_md_fence_len("`a` ``b``", 9), 3);
+	ck_assert_uint_eq(cx_md_fence_len("```", 3), 4);
+	ck_assert_uint_eq(cx_md_fence_len("x ````` y ```", 13), 6);
+	/* Only n bytes count. */
+	ck_assert_uint_eq(cx_md_fence_len("``````", 2), 3);
+}
+END_TEST
+
+START_TEST(code)
+{
+	char *g;
+
+	open_out();
+	cx_md_code(mf, "json", "{\"a\": 1}\n", 9);
+	g = out();
+	ck_assert_str_eq(g, "\n```json\n{\"a\": 1}\n```\n\n");
+	free(g);
+	/* Markdown and HTML as they are inside; CRLF as LF; no info. */
+	open_out();
+	cx_md_code(mf, NULL, "*x* <b>\r\n\tindent\r\n", 18);
+	g = out();
+	ck_assert_str_eq(g, "\n```\n*x* <b>\n\tindent\n```\n\n");
+	free(g);
+	/* A fence longer than the backticks inside; controls escaped. */
+	open_out();
+	cx_md_code(mf, NULL, "a ```` b\x1b[0m\xff", 13);
+	g = out();
+	ck_assert_str_eq(g, "\n`````\na ```` b\\x1b[0m\\xff\n`````\n\n");
+	free(g);
+	/* Empty content: an empty block. */
+	open_out();
+	cx_md_code(mf, "text", "", 0);
+	g = out();
+	ck_assert_str_eq(g, "\n```text\n\n```\n\n");
+	free(g);
+}
+END_TEST
+
+/* Bytes for a terminal (cx_out_term): controls, C1 controls and bytes
+ * that are not UTF-8 as \xNN; newlines kept with a prefix, or shown. */
+START_TEST(term_escapes)
+{
+	char *mem = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+	const char *in = "a\tb\x1b[31mc\xc2\x85" "d\xc3\xa9" "\xff\r\nl2\nl3";
+
+	cx_out_term(f, in, strlen(in), 1, "   | ");
+	fputc('|', f);
+	cx_out_term(f, in, strlen(in), 0, "");
+	fclose(f);
+	ck_assert_str_eq(mem, "a\tb\\x1b[31mc\\xc2\\x85" "d\xc3\xa9" "\\xff\n   | l2\n"
+	    "   | l3|a\tb\\x1b[31mc\\xc2\\x85" "d\xc3\xa9" "\\xff\\x0d\\nl2\\nl3");
+	free(mem);
+}
+END_TEST
+
 static Suite *
 escape_suite(void)
 {
@@ -113,6 +248,11 @@ escape_suite(void)
 	tcase_add_test(tc, markdown);
 	tcase_add_test(tc, prose);
 	tcase_add_test(tc, html);
+	tcase_add_test(tc, inline_text);
+	tcase_add_test(tc, md_html);
+	tcase_add_test(tc, fences);
+	tcase_add_test(tc, code);
+	tcase_add_test(tc, term_escapes);
 	suite_add_tcase(s, tc);
 	return s;
 }

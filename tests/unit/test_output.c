@@ -1,13 +1,106 @@
 /*
- * test_output.c: output.c, what the output formats share: the table
- * (cx_out_find), redaction if asked (cx_out_redact, cx_out_redact_header),
- * the --max-body cut (cx_out_shown) and the time and size formats.
+ * test_output.c: the table of output formats and what they share
+ * (analyzer/output.c): every format named once, found by its name, with a
+ * summary and its functions; times from the trace's anchor; milliseconds
+ * and HTTP versions as the outputs print them; redaction if asked
+ * (cx_out_redact, cx_out_redact_header) and the --max-body cut
+ * (cx_out_shown).
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
+
+START_TEST(table)
+{
+	static const char *const want[] = { "text", "jsonl", "md", "har",
+	    "conversation" };
+	size_t n = 0;
+
+	for (; cx_out_formats[n] != NULL; n++) {
+		const struct cx_out_format *f = cx_out_formats[n];
+
+		ck_assert_ptr_nonnull(f->name);
+		ck_assert_msg(f->summary != NULL && f->summary[0] != '\0',
+		    "%s has no summary", f->name);
+		ck_assert_msg(strchr(f->summary, '\n') == NULL,
+		    "%s: a summary is one line", f->name);
+		ck_assert_int_ge(f->passes, 1);
+		ck_assert_ptr_nonnull(f->open);
+		ck_assert_ptr_nonnull(f->exchange);
+		ck_assert_ptr_nonnull(f->close);
+		ck_assert_ptr_eq(cx_out_find(f->name), f);
+		for (size_t j = 0; j < n; j++)
+			ck_assert_str_ne(cx_out_formats[j]->name, f->name);
+	}
+	ck_assert_uint_eq(n, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ptr_nonnull(cx_out_find(want[i]));
+	/* The first is decode's default. */
+	ck_assert_str_eq(cx_out_formats[0]->name, "text");
+	ck_assert_ptr_null(cx_out_find("xml"));
+	ck_assert_ptr_null(cx_out_find("TEXT"));
+	ck_assert_ptr_null(cx_out_find(""));
+	ck_assert_ptr_null(cx_out_find(NULL));
+}
+END_TEST
+
+START_TEST(times)
+{
+	struct cx_file_info info;
+	char buf[64];
+
+	memset(&info, 0, sizeof(info));
+	/* 2026-11-23T07:07:53.123456789Z at monotonic 1000 s. */
+	info.realtime_ns = 1795417673123456789LL;
+	info.monotonic_ns = 1000LL * 1000000000;
+	cx_fmt_time(buf, sizeof(buf), &info, info.monotonic_ns, 1);
+	ck_assert_str_eq(buf, "2026-11-23T07:07:53.123456Z");
+	cx_fmt_time(buf, sizeof(buf), &info, info.monotonic_ns, 0);
+	ck_assert_str_eq(buf, "07:07:53.123456");
+	/* 2.5 s later; and 0.2 s earlier (before the anchor). */
+	cx_fmt_time(buf, sizeof(buf), &info, info.monotonic_ns + 2500000000LL,
+	    0);
+	ck_assert_str_eq(buf, "07:07:55.623456");
+	cx_fmt_time(buf, sizeof(buf), &info, info.monotonic_ns - 200000000LL,
+	    0);
+	ck_assert_str_eq(buf, "07:07:52.923456");
+	/* Across midnight. */
+	cx_fmt_time(buf, sizeof(buf), &info, info.monotonic_ns +
+	    (int64_t)(17 * 3600) * 1000000000, 1);
+	ck_assert_str_eq(buf, "2026-11-24T00:07:53.123456Z");
+	/* Before 1970: the fraction stays positive. */
+	info.realtime_ns = -1500000000LL;
+	cx_fmt_time(buf, sizeof(buf), &info, info.monotonic_ns, 1);
+	ck_assert_str_eq(buf, "1969-12-31T23:59:58.500000Z");
+	/* Cut to the buffer, terminated. */
+	cx_fmt_time(buf, 6, &info, info.monotonic_ns, 0);
+	ck_assert_str_eq(buf, "23:59");
+}
+END_TEST
+
+START_TEST(numbers)
+{
+	char buf[16];
+
+	ck_assert_double_eq(cx_ms(0), 0.0);
+	ck_assert_double_eq_tol(cx_ms(12345678), 12.346, 1e-12);
+	ck_assert_double_eq_tol(cx_ms(499), 0.0, 1e-12);
+	ck_assert_double_eq_tol(cx_ms(500), 0.001, 1e-12);
+	ck_assert_double_eq_tol(cx_ms(-1500500), -1.501, 1e-12);
+	/* %.3f prints the microseconds exactly. */
+	snprintf(buf, sizeof(buf), "%.3f", cx_ms(1234500));
+	ck_assert_str_eq(buf, "1.235");
+	cx_fmt_version(buf, sizeof(buf), 11);
+	ck_assert_str_eq(buf, "HTTP/1.1");
+	cx_fmt_version(buf, sizeof(buf), 10);
+	ck_assert_str_eq(buf, "HTTP/1.0");
+	cx_fmt_version(buf, sizeof(buf), 20);
+	ck_assert_str_eq(buf, "HTTP/2.0");
+}
+END_TEST
 
 static const char *key = "sk-proj-SECRETsecretSECRET12345";
 
@@ -78,47 +171,21 @@ START_TEST(shown)
 }
 END_TEST
 
-START_TEST(table_and_formats)
-{
-	struct cx_file_info info;
-	char buf[64];
-
-	ck_assert_ptr_nonnull(cx_out_find("md"));
-	ck_assert_ptr_eq(cx_out_find("text"), cx_out_formats[0]);
-	ck_assert_ptr_null(cx_out_find("nope"));
-	ck_assert_ptr_null(cx_out_find(NULL));
-	memset(&info, 0, sizeof(info));
-	info.realtime_ns = INT64_C(1764000000) * 1000000000 + 123456789;
-	info.monotonic_ns = 1000;
-	cx_fmt_time(buf, sizeof(buf), &info, 1000, 1);
-	ck_assert_str_eq(buf, "2025-11-24T16:00:00.123456Z");
-	cx_fmt_time(buf, sizeof(buf), &info, 1000, 0);
-	ck_assert_str_eq(buf, "16:00:00.123456");
-	ck_assert(cx_ms(1500) == 0.002);
-	cx_fmt_version(buf, sizeof(buf), 11);
-	ck_assert_str_eq(buf, "HTTP/1.1");
-}
-END_TEST
-
-static Suite *
-output_suite(void)
-{
-	Suite *s = suite_create("output");
-	TCase *tc = tcase_create("output");
-
-	tcase_add_test(tc, redaction);
-	tcase_add_test(tc, shown);
-	tcase_add_test(tc, table_and_formats);
-	suite_add_tcase(s, tc);
-	return s;
-}
-
 int
 main(void)
 {
-	SRunner *sr = srunner_create(output_suite());
+	Suite *s = suite_create("output");
+	TCase *tc = tcase_create("output");
+	SRunner *sr;
 	int failed;
 
+	tcase_add_test(tc, table);
+	tcase_add_test(tc, times);
+	tcase_add_test(tc, numbers);
+	tcase_add_test(tc, redaction);
+	tcase_add_test(tc, shown);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,5 +1,5 @@
-/* test_proxy.c: the forward proxy's token check, host lists, CONNECT
- * targets, and --map-host paths. */
+/* test_proxy.c: the forward proxy's token check, host lists and CONNECT
+ * targets (relay/proxy.c); --map-host is route.c's (test_route.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,7 +7,6 @@
 
 #include "hostpat.h"
 #include "proxy.h"
-#include "route.h"
 
 #define TOKEN "0123456789abcdef0123456789abcdef"
 
@@ -93,45 +92,6 @@ START_TEST(test_authority)
 }
 END_TEST
 
-START_TEST(test_map_host)
-{
-	struct host_map_table *t = calloc(1, sizeof(*t));
-	const struct host_map *m;
-	char err[256], path[256];
-
-	ck_assert_int_eq(host_map_add_spec(t, "api.example.test="
-	    "https://127.0.0.1:8443", err, sizeof(err)), 0);
-	ck_assert_int_eq(host_map_add_spec(t, "chatgpt.com="
-	    "http://127.0.0.1:9/prefix", err, sizeof(err)), 0);
-	ck_assert_int_eq(host_map_add_spec(t, "nohost", err, sizeof(err)), -1);
-	ck_assert_int_eq(host_map_add_spec(t, "a.test:443=http://x", err,
-	    sizeof(err)), -1);
-	ck_assert_int_eq(host_map_add_spec(t, "a.test=ftp://x", err,
-	    sizeof(err)), -1);
-	ck_assert_int_eq(t->n, 2);
-	/* Given again: replaced. */
-	ck_assert_int_eq(host_map_add_spec(t, "API.example.test="
-	    "https://127.0.0.1:9443", err, sizeof(err)), 0);
-	ck_assert_int_eq(t->n, 2);
-	m = host_map_find(t, "api.EXAMPLE.test");
-	ck_assert(m != NULL);
-	ck_assert_str_eq(m->rt.up.port, "9443");
-	ck_assert(host_map_find(t, "example.test") == NULL);
-	/* The request's path after the URL's, as a route "/" does it. */
-	ck_assert_int_eq(route_path(&m->rt.up, "/v1/responses", 13, path,
-	    sizeof(path)), 0);
-	ck_assert_str_eq(path, "/v1/responses");
-	m = host_map_find(t, "chatgpt.com");
-	ck_assert_int_eq(route_path(&m->rt.up, "/backend-api/codex?x=1", 22,
-	    path, sizeof(path)), 0);
-	ck_assert_str_eq(path, "/prefix/backend-api/codex?x=1");
-	ck_assert_int_eq(route_path(&m->rt.up, "/", 1, path, sizeof(path)), 0);
-	ck_assert_str_eq(path, "/prefix");     /* as route.c joins */
-	ck_assert_int_eq(route_path(&m->rt.up, "x", 1, path, sizeof(path)), -1);
-	free(t);
-}
-END_TEST
-
 static Suite *
 suite(void)
 {
@@ -141,7 +101,6 @@ suite(void)
 	tcase_add_test(tc, test_auth);
 	tcase_add_test(tc, test_hosts);
 	tcase_add_test(tc, test_authority);
-	tcase_add_test(tc, test_map_host);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,11 +1,11 @@
-/* test_relay_http.c: the relay's HTTP head parsing, body framing and routes. */
+/* test_relay_http.c: the relay's HTTP head parsing and body framing
+ * (relay/relay_http.c). */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "relay_http.h"
-#include "route.h"
 
 static struct rh_head h;
 
@@ -149,55 +149,6 @@ START_TEST(test_length_body)
 }
 END_TEST
 
-START_TEST(test_routes)
-{
-	struct route_table t;
-	char out[512], err[256];
-	const struct route *r;
-
-	route_defaults(&t);
-	r = route_match(&t, "/v1/responses", 13, out, sizeof(out));
-	ck_assert_str_eq(r->up.origin, "https://api.openai.com");
-	ck_assert_str_eq(out, "/v1/responses");
-	r = route_match(&t, "/backend-api/codex/responses", 28, out, sizeof(out));
-	ck_assert_str_eq(r->up.origin, "https://chatgpt.com");
-	ck_assert_str_eq(out, "/backend-api/codex/responses");
-	r = route_match(&t, "/oauth/token", 12, out, sizeof(out));
-	ck_assert_str_eq(r->up.hosthdr, "auth.openai.com");
-	/* A prefix matches at a path boundary only. */
-	ck_assert_int_eq(route_add(&t, "/v1", "https://proxy.example:8443/openai/v1",
-	    err, sizeof(err)), 0);
-	r = route_match(&t, "/v1/models?x=1", 14, out, sizeof(out));
-	ck_assert_str_eq(r->up.origin, "https://proxy.example:8443");
-	ck_assert_str_eq(r->up.hosthdr, "proxy.example:8443");
-	ck_assert_str_eq(out, "/openai/v1/models?x=1");
-	r = route_match(&t, "/v1x", 4, out, sizeof(out));
-	ck_assert_str_eq(r->up.origin, "https://api.openai.com");
-	/* Longest prefix wins; replacing a route keeps one entry. */
-	ck_assert_int_eq(route_add_spec(&t, "/backend-api/=https://127.0.0.1:9443",
-	    err, sizeof(err)), 0);
-	ck_assert_int_eq(t.n, 4);
-	r = route_match(&t, "/backend-api/codex/models", 25, out, sizeof(out));
-	ck_assert_str_eq(r->up.origin, "https://127.0.0.1:9443");
-	ck_assert_str_eq(out, "/backend-api/codex/models");
-	/* IPv6 and plain http. */
-	ck_assert_int_eq(route_add(&t, "/", "http://[::1]:8080", err, sizeof(err)), 0);
-	r = route_match(&t, "/x", 2, out, sizeof(out));
-	ck_assert_str_eq(r->up.host, "::1");
-	ck_assert_str_eq(r->up.hosthdr, "[::1]:8080");
-	ck_assert_int_eq(r->up.tls, 0);
-	/* Not origin-form: no route. */
-	ck_assert_ptr_null(route_match(&t, "http://evil/", 12, out, sizeof(out)));
-	/* Bad specs. */
-	ck_assert_int_eq(route_add_spec(&t, "noequals", err, sizeof(err)), -1);
-	ck_assert_int_eq(route_add_spec(&t, "v1=https://x", err, sizeof(err)), -1);
-	ck_assert_int_eq(route_add_spec(&t, "/v1=ftp://x", err, sizeof(err)), -1);
-	ck_assert_ptr_nonnull(strstr(err, "not an http:// or https:// URL"));
-	ck_assert_int_eq(route_add_spec(&t, "/v1=https://h:99999x", err,
-	    sizeof(err)), -1);
-}
-END_TEST
-
 static Suite *
 suite(void)
 {
@@ -211,7 +162,6 @@ suite(void)
 	tcase_add_test(tc, test_chunked_every_split);
 	tcase_add_test(tc, test_chunked_bad);
 	tcase_add_test(tc, test_length_body);
-	tcase_add_test(tc, test_routes);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,4 +1,5 @@
-/* test_trace.c: the trace format: round trip, splitting, corruption, many writers. */
+/* test_trace.c: the trace format (common/trace.c): round trip, splitting,
+ * corruption, many writers (its checksum: test_crc32c.c). */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -87,36 +88,6 @@ open_reader(struct warns *wa)
 	cx_reader_set_warn(r, collect, wa);
 	return r;
 }
-
-START_TEST(test_crc32c_known_value)
-{
-	/* The standard check value of CRC-32C. */
-	ck_assert_uint_eq(cx_crc32c(0, "123456789", 9), 0xe3069283u);
-	/* Incremental equals one-shot. */
-	uint32_t c = cx_crc32c(0, "12345", 5);
-	ck_assert_uint_eq(cx_crc32c(c, "6789", 4), 0xe3069283u);
-	/*
-	 * Long buffers go three blocks at a time (crc32c.c): the same CRC as
-	 * byte by byte, whatever the length and the split.
-	 */
-	static uint8_t buf[3 * 4096 * 3 + 77];
-	uint32_t slow = 0xffffffffu;
-	for (size_t i = 0; i < sizeof(buf); i++)
-		buf[i] = (uint8_t)(i * 2654435761u >> 13);
-	for (size_t i = 0; i < sizeof(buf); i++) {
-		slow ^= buf[i];
-		for (int k = 0; k < 8; k++)
-			slow = (slow & 1) ? (slow >> 1) ^ 0x82f63b78u : slow >> 1;
-	}
-	slow = ~slow;
-	ck_assert_uint_eq(cx_crc32c(0, buf, sizeof(buf)), slow);
-	for (size_t cut = 1; cut < sizeof(buf); cut += 4093) {
-		c = cx_crc32c(0, buf, cut);
-		ck_assert_uint_eq(cx_crc32c(c, buf + cut, sizeof(buf) - cut),
-		    slow);
-	}
-}
-END_TEST
 
 START_TEST(test_round_trip)
 {
@@ -532,7 +503,6 @@ trace_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_crc32c_known_value);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_large_payload_split);
 	tcase_add_test(tc, test_corrupt_bytes_resync);

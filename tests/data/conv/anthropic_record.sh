@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # anthropic_record.sh OUTDIR: the traces test_conv_anthropic.c reads, made
 # again (as root; loopback-only network namespace).  Claude Code 2.1.332
-# under `cxrec run` against tests/mock_anthropic.py ("run the tool": the
+# under `cxrec run` against tests/lib/mocks/mock_anthropic.py ("run the tool": the
 # Bash round trip), with an API key and with an OAuth token, then one
 # non-streamed exchange (curl through `cxrec relay`).  Plain HTTP to the
 # mock: no certificates needed.
@@ -10,7 +10,7 @@ TESTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 OUT=${1:?anthropic_record.sh OUTDIR}
 mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 : "${CXREC:=$TESTS_DIR/../build/cxrec}"
-. "$TESTS_DIR/agents_env.sh"
+. "$TESTS_DIR/lib/agents_env.sh"
 CLAUDE=$(claude_install)
 if [ "${CXREC_IN_NETNS:-}" != 1 ]; then
 	CXREC_IN_NETNS=1 CXREC=$CXREC in_netns bash "$0" "$@"

@@ -6,8 +6,8 @@ cloudcode-pa.googleapis.com) and for usage statistics (Clearcut,
 play.googleapis.com): one server for all, the tests send each host to it
 with `cxrec run --map-host HOST=URL`.
 
-Run with Debian's interpreter: /usr/bin/python3 tests/mock_gemini.py ...
-(options: see tests/mock_common.py or --help).  Every request is appended to
+Run with Debian's interpreter: /usr/bin/python3 tests/lib/mocks/mock_gemini.py ...
+(options: see tests/lib/mocks/mock_common.py or --help).  Every request is appended to
 --log as one JSON line (method, path, query, headers, body, what was
 answered); the key arrives as the x-goog-api-key header and/or ?key=, and is
 logged as sent (the tests check that cxrec redacts it).

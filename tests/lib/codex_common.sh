@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Shared by the codex tests: install codex, a throwaway HOME, the mock
 # upstream over HTTPS, stray traffic blocked.  Sourced after lib.sh.
-. "$TESTS_DIR/codex_env.sh"
+. "$TESTS_DIR/lib/codex_env.sh"
 CODEX=$("$REPO/scripts/install-codex.sh") || fail "cannot install codex 0.98.0 from npm"
 codex_env_setup "$WORK/env"
 codex_block_internet

@@ -8,7 +8,7 @@ HTTP) while nothing leaves the machine.  Each attempt is appended to --log as
 one JSON line {"ts", "method", "target", "headers"}; the answer is
 403 Forbidden and the connection is closed.
 
-  /usr/bin/python3 tests/deny_proxy.py --port-file F --log L [--port P]
+  /usr/bin/python3 tests/lib/mocks/deny_proxy.py --port-file F --log L [--port P]
 """
 
 import argparse

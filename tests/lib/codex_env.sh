@@ -1,8 +1,8 @@
 # shellcheck shell=bash
-# tests/codex_env.sh - helpers for running the real codex CLI (0.98.0) offline
-# against tests/mock_upstream.py.  Source it from bash test scripts:
+# tests/lib/codex_env.sh - helpers for running the real codex CLI (0.98.0) offline
+# against tests/lib/mocks/mock_upstream.py.  Source it from bash test scripts:
 #
-#   . tests/codex_env.sh
+#   . tests/lib/codex_env.sh
 #   CODEX=$(scripts/install-codex.sh)          # before codex_env_setup (uses $HOME)
 #   codex_env_setup "$WORK"                   # throwaway HOME/CODEX_HOME + config.toml
 #   codex_write_chatgpt_auth                  # offline ChatGPT login (optional)
@@ -15,10 +15,10 @@
 # Nothing here talks to anything outside 127.0.0.0/8.  See docs/codex-protocol.md.
 
 CODEX_ENV_SH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-CXREC_REPO_ROOT=${CXREC_REPO_ROOT:-$(cd "$CODEX_ENV_SH_DIR/.." && pwd)}
+CXREC_REPO_ROOT=${CXREC_REPO_ROOT:-$(cd "$CODEX_ENV_SH_DIR/../.." && pwd)}
 # The mock must run on Debian's python3 (python3-zstandard lives there).
 MOCK_PYTHON=${MOCK_PYTHON:-/usr/bin/python3}
-MOCK_SCRIPT=${MOCK_SCRIPT:-$CODEX_ENV_SH_DIR/mock_upstream.py}
+MOCK_SCRIPT=${MOCK_SCRIPT:-$CODEX_ENV_SH_DIR/mocks/mock_upstream.py}
 # Throwaway credentials: never real ones.
 CODEX_TEST_API_KEY=${CODEX_TEST_API_KEY:-sk-test-throwaway}
 CODEX_TEST_ACCOUNT_ID=${CODEX_TEST_ACCOUNT_ID:-acct-test-123}
@@ -61,7 +61,7 @@ codex_env_setup() {
   # RUST_LOG from the caller would make codex chatty on stderr.
   unset RUST_LOG
   cat >"$CODEX_HOME/config.toml" <<'EOF'
-# written by tests/codex_env.sh: offline, nothing phones home
+# written by tests/lib/codex_env.sh: offline, nothing phones home
 check_for_update_on_startup = false
 
 [analytics]
@@ -166,7 +166,7 @@ EOF
 
 # (e) start_mock DIR [mock options...]   e.g. start_mock "$W" --plain
 #     start_mock "$W" --tls-cert "$W/certs/server.pem" --tls-key "$W/certs/server.key"
-# Starts tests/mock_upstream.py in the background on 127.0.0.1, waits for its
+# Starts tests/lib/mocks/mock_upstream.py in the background on 127.0.0.1, waits for its
 # port file, sets MOCK_PORT, MOCK_PID, MOCK_LOG (DIR/mock.jsonl), MOCK_STDERR,
 # exports CODEX_REFRESH_TOKEN_URL_OVERRIDE to the mock, and appends stop_mock
 # to the EXIT trap (CXREC_NO_MOCK_TRAP=1 to skip).  NB: a bare `wait` in the

@@ -2,7 +2,8 @@
 # Shared by the integration tests: temp dirs, assertions, cleanup.
 set -euo pipefail
 : "${CXREC:?CXREC must name the cxrec binary}"
-TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)}
+# TESTS_DIR is tests/ (this file is tests/lib/lib.sh).
+TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 REPO=$(cd "$TESTS_DIR/.." && pwd)
 WORK=$(mktemp -d /tmp/cxrec-it.XXXXXX)
 _cleanups=()
@@ -25,10 +26,10 @@ x=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 print(eval(sys.argv[2]))' "$@"; }
 
 # mock_https [MOCK OPTIONS...]: the mock upstream over HTTPS on loopback
-# (tests/mock_upstream.py; a fresh CA in $WORK/certs), stopped at exit;
+# (tests/lib/mocks/mock_upstream.py; a fresh CA in $WORK/certs), stopped at exit;
 # sets MOCK_URL, MOCK_PORT, MOCK_LOG (codex_env.sh); then cd $WORK.
 mock_https() {
-	. "$TESTS_DIR/codex_env.sh"
+	. "$TESTS_DIR/lib/codex_env.sh"
 	CXREC_NO_MOCK_TRAP=1
 	gen_certs "$WORK/certs"
 	start_mock "$WORK" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key" "$@"

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Mock of the Anthropic Messages API as Claude Code 2.1.332 uses it.
 
-Run with Debian's interpreter: /usr/bin/python3 tests/mock_anthropic.py ...
-(options: see tests/mock_common.py or --help).  Every request is appended to
+Run with Debian's interpreter: /usr/bin/python3 tests/lib/mocks/mock_anthropic.py ...
+(options: see tests/lib/mocks/mock_common.py or --help).  Every request is appended to
 --log as one JSON line (method, path, query, headers, body, what was answered).
 
 Endpoints (the query, e.g. Claude Code's ?beta=true, is ignored):

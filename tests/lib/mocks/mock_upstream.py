@@ -2,9 +2,9 @@
 """Mock of the OpenAI upstream that codex talks to (0.98.0 and 0.171.0),
 plus Chat Completions for other clients (the openai SDKs).
 
-Run it with Debian's interpreter: /usr/bin/python3 tests/mock_upstream.py ...
-Standard library only, plus Debian's python3-zstandard for zstd request
-bodies (falls back to the `zstd` CLI when the module is missing).
+Run it with Debian's interpreter: /usr/bin/python3 tests/lib/mocks/mock_upstream.py ...
+The server, request bodies (gzip, deflate, zstd), the log and the common
+options are mock_common.py's.
 
 Endpoints (any path prefix, e.g. /v1/... or /backend-api/codex/...):
   GET  .../models[?client_version=X]   model catalogue in codex's ModelsResponse shape
@@ -42,47 +42,26 @@ Options: see --help.  Every request is appended to --log as one JSON line.
 See docs/codex-protocol.md for what codex actually sends.
 """
 
-import argparse
 import base64
 import gzip
 import hashlib
-import http.server
 import json
-import struct
 import os
-import shutil
 import socket
-import socketserver
 import ssl
-import subprocess
+import struct
 import sys
-import threading
 import time
 import urllib.parse
-import zlib
 
-try:
-    import zstandard  # Debian: python3-zstandard
-except ImportError:  # pragma: no cover - depends on the machine
-    zstandard = None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mock_common as mc  # noqa: E402
+from mock_common import (FINAL_TEXT_BAD, FINAL_TEXT_OK, TOOL_COMMAND,  # noqa: E402
+                         TOOL_MARKER, next_id, split_text)
 
-TOOL_MARKER = "cxrec-mock-tool-ok"
-TOOL_COMMAND = "echo " + TOOL_MARKER
-FINAL_TEXT_OK = "Done: the tool printed " + TOOL_MARKER + "."
-FINAL_TEXT_BAD = "Done, but the tool output did not contain the expected marker."
 PLAIN_TEXT = "Hello from the cxrec mock upstream: no tools were offered, so here is text."
 REASONING_SUMMARY = "**Running the check**\n\nI will run a harmless echo command to verify the tool works."
 MODEL_DEFAULT = "gpt-5.2-codex"
-
-LOG_LOCK = threading.Lock()
-COUNTER_LOCK = threading.Lock()
-COUNTER = [0]
-
-
-def next_id():
-    with COUNTER_LOCK:
-        COUNTER[0] += 1
-        return COUNTER[0]
 
 
 def b64url(data):
@@ -209,48 +188,6 @@ def models_response():
 MODELS_ETAG = '"cxrec-mock-models-1"'
 
 
-def zstd_decompress(data):
-    if zstandard is not None:
-        # decompressobj copes with frames that lack a content size and with
-        # several concatenated frames.
-        out = []
-        rest = data
-        while rest:
-            dobj = zstandard.ZstdDecompressor().decompressobj()
-            out.append(dobj.decompress(rest))
-            rest = dobj.unused_data
-        return b"".join(out)
-    zstd = shutil.which("zstd")
-    if not zstd:
-        raise ValueError("zstd body but neither python3-zstandard nor the zstd CLI is installed")
-    proc = subprocess.run([zstd, "-dcq"], input=data, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, check=False)
-    if proc.returncode != 0:
-        raise ValueError("zstd -d failed: " + proc.stderr.decode("utf-8", "replace").strip())
-    return proc.stdout
-
-
-def decode_body(data, encoding):
-    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
-    for coding in reversed(codings):  # applied in order, undo in reverse
-        if coding in ("identity",):
-            continue
-        if coding == "zstd":
-            data = zstd_decompress(data)
-        elif coding in ("gzip", "x-gzip"):
-            data = gzip.decompress(data)
-        elif coding == "deflate":
-            try:
-                data = zlib.decompress(data)
-            except zlib.error:
-                data = zlib.decompress(data, -zlib.MAX_WBITS)
-        elif coding == "br":
-            raise ValueError("brotli request bodies are not supported by the mock")
-        else:
-            raise ValueError("unknown content-encoding " + coding)
-    return data
-
-
 def offered_tools(body):
     """The tools a request offers, flattened: the top-level `tools` (Responses
     and Chat Completions shapes) and, in codex 0.171.0, the tools inside
@@ -305,110 +242,17 @@ def function_outputs(body):
     return outs
 
 
-class MockServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 1024   # the load test opens 256 streams at once
-
-    def __init__(self, addr, handler, opts):
-        if ":" in addr[0]:
-            self.address_family = socket.AF_INET6
-        self.opts = opts
-        self.ssl_context = None
-        if opts.tls_cert:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(opts.tls_cert, opts.tls_key)
-            ctx.set_alpn_protocols(["http/1.1"])
-            self.ssl_context = ctx
-        super().__init__(addr, handler)
-
-    def get_request(self):
-        sock, addr = self.socket.accept()
-        if self.ssl_context is not None:
-            # Handshake happens lazily in the handler thread (first read).
-            sock = self.ssl_context.wrap_socket(sock, server_side=True,
-                                                do_handshake_on_connect=False)
-        return sock, addr
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True   # no 40 ms stall between head and body writes
+class Handler(mc.BaseHandler):
     server_version = "cxrec-mock-upstream/1"
-
-    def version_string(self):
-        return self.server_version
-
-    def setup(self):
-        self.tls_failed = False
-        if isinstance(self.request, ssl.SSLSocket):
-            self.request.settimeout(30)
-            try:
-                self.request.do_handshake()
-            except (ssl.SSLError, OSError) as exc:
-                sys.stderr.write("mock_upstream: TLS handshake failed: %s\n" % exc)
-                self.tls_failed = True
-            self.request.settimeout(None)
-        super().setup()
-
-    def handle(self):
-        if self.tls_failed:
-            return
-        try:
-            super().handle()
-        except (ConnectionError, ssl.SSLError, socket.timeout):
-            pass
-
-    # Quiet default access log unless --verbose.
-    def log_message(self, fmt, *args):
-        if self.server.opts.verbose:
-            sys.stderr.write("mock_upstream: " + (fmt % args) + "\n")
-
-    # ---- request body -------------------------------------------------
-    def read_body(self):
-        te = (self.headers.get("Transfer-Encoding") or "").lower()
-        if "chunked" in te:
-            parts = []
-            while True:
-                line = self.rfile.readline(65537)
-                if not line:
-                    raise ConnectionError("EOF in chunked body")
-                size = int(line.split(b";", 1)[0].strip() or b"0", 16)
-                if size == 0:
-                    # trailers until blank line
-                    while True:
-                        t = self.rfile.readline(65537)
-                        if t in (b"\r\n", b"\n", b""):
-                            break
-                    break
-                parts.append(self.rfile.read(size))
-                self.rfile.readline(3)  # CRLF after chunk
-            return b"".join(parts), "chunked"
-        length = self.headers.get("Content-Length")
-        if length:
-            return self.rfile.read(int(length)), "content-length"
-        return b"", "none"
-
-    # ---- responses ----------------------------------------------------
-    def send_json(self, status, obj, extra_headers=()):
-        data = json.dumps(obj).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        for k, v in extra_headers:
-            self.send_header(k, v)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
-        self.wfile.flush()
+    mock_name = "mock_upstream"
+    log_parsed_path = False
 
     def send_error_json(self, status, message, code):
         self.send_json(status, {"error": {"message": message, "type": "invalid_request_error",
                                           "param": None, "code": code}})
 
-    def write_chunk(self, data):
-        self.wfile.write(b"%x\r\n" % len(data) + data + b"\r\n")
-        self.wfile.flush()
+    def answer_decode_error(self, error):
+        self.send_error_json(400, "mock: cannot decode request body: " + error, "bad_encoding")
 
     def do_GET(self):
         path_only = urllib.parse.urlsplit(self.path).path.rstrip("/")
@@ -417,96 +261,32 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.ws_session()
         self.dispatch(b"", "none")
 
-    def do_HEAD(self):
-        self.dispatch(b"", "none")
-
-    def do_DELETE(self):
-        self.handle_with_body()
-
-    def do_PUT(self):
-        self.handle_with_body()
-
-    def do_PATCH(self):
-        self.handle_with_body()
-
-    def do_POST(self):
-        self.handle_with_body()
-
-    def handle_with_body(self):
-        raw, framing = self.read_body()
-        self.dispatch(raw, framing)
-
-    def dispatch(self, raw, framing):
-        t0 = time.time()
-        entry = {
-            "ts": round(t0, 3),
-            "client": "%s:%s" % self.client_address[:2],
-            "tls": isinstance(self.connection, ssl.SSLSocket),
-            "method": self.command,
-            "path": self.path,
-            "http_version": self.request_version,
-            "headers": [[k, v] for k, v in self.headers.items()],
-            "body_framing": framing,
-            "content_encoding": self.headers.get("Content-Encoding"),
-            "body_bytes": len(raw),
-        }
-        body_obj = None
-        error = None
-        try:
-            decoded = decode_body(raw, self.headers.get("Content-Encoding"))
-            entry["decoded_bytes"] = len(decoded)
-            if decoded:
-                try:
-                    body_obj = json.loads(decoded)
-                    entry["body"] = body_obj
-                except ValueError:
-                    entry["body_text"] = decoded.decode("utf-8", "replace")
-        except Exception as exc:  # bad encoding
-            error = str(exc)
-            entry["decode_error"] = error
-
-        path_only = urllib.parse.urlsplit(self.path).path.rstrip("/")
-        status = 200
-        try:
-            if error is not None:
-                status = 400
-                entry["answer"] = "decode-error"
-                self.send_error_json(400, "mock: cannot decode request body: " + error, "bad_encoding")
-            elif self.command in ("GET", "HEAD") and path_only.endswith("/models"):
-                entry["answer"] = "models"
-                self.send_json(200, models_response(), [("ETag", MODELS_ETAG)])
-            elif self.command == "POST" and path_only.endswith("/responses"):
-                if not isinstance(body_obj, dict):
-                    status = 400
-                    entry["answer"] = "bad-json"
-                    self.send_error_json(400, "mock: request body is not a JSON object", "invalid_json")
-                else:
-                    self.answer_responses(body_obj, entry)
-            elif path_only.startswith("/test/"):
-                entry["answer"] = path_only
-                self.answer_test(path_only, raw)
-            elif self.command == "POST" and path_only.endswith("/oauth/token"):
-                entry["answer"] = "oauth-token"
-                self.send_json(200, refresh_tokens())
-            elif self.command == "POST" and path_only.endswith("/chat/completions"):
-                if not isinstance(body_obj, dict):
-                    status = 400
-                    entry["answer"] = "bad-json"
-                    self.send_error_json(400, "mock: request body is not a JSON object", "invalid_json")
-                else:
-                    self.answer_chat(body_obj, entry)
-            elif self.answer_backend(path_only, body_obj, entry):
-                status = entry.get("status", 200)
+    def route(self, entry, body_obj, raw):
+        path_only = self.path_only.rstrip("/")
+        if self.command in ("GET", "HEAD") and path_only.endswith("/models"):
+            entry["answer"] = "models"
+            self.send_json(200, models_response(), [("ETag", MODELS_ETAG)])
+        elif self.command == "POST" and path_only.endswith("/responses"):
+            if not isinstance(body_obj, dict):
+                entry["answer"] = "bad-json"
+                self.send_error_json(400, "mock: request body is not a JSON object", "invalid_json")
             else:
-                status = 404
-                entry["answer"] = "not-found"
-                self.send_error_json(404, "mock: no route for %s %s" % (self.command, self.path), "not_found")
-        except (ConnectionError, ssl.SSLError) as exc:
-            entry["client_gone"] = str(exc)
-            self.close_connection = True
-        entry.setdefault("status", status)
-        entry["duration_ms"] = int((time.time() - t0) * 1000)
-        self.write_log(entry)
+                self.answer_responses(body_obj, entry)
+        elif path_only.startswith("/test/"):
+            entry["answer"] = path_only
+            self.answer_test(path_only, raw)
+        elif self.command == "POST" and path_only.endswith("/oauth/token"):
+            entry["answer"] = "oauth-token"
+            self.send_json(200, refresh_tokens())
+        elif self.command == "POST" and path_only.endswith("/chat/completions"):
+            if not isinstance(body_obj, dict):
+                entry["answer"] = "bad-json"
+                self.send_error_json(400, "mock: request body is not a JSON object", "invalid_json")
+            else:
+                self.answer_chat(body_obj, entry)
+        elif not self.answer_backend(path_only, body_obj, entry):
+            entry["answer"] = "not-found"
+            self.send_error_json(404, "mock: no route for %s %s" % (self.command, self.path), "not_found")
 
     # ---- the ChatGPT backend beside the model (codex 0.171.0) ----------
     def answer_backend(self, path, body, entry):
@@ -779,15 +559,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         else:
             self.send_error_json(404, "mock: no test endpoint " + path, "not_found")
 
-    def write_log(self, entry):
-        path = self.server.opts.log
-        if not path:
-            return
-        line = json.dumps(entry, ensure_ascii=False) + "\n"
-        with LOG_LOCK:
-            with open(path, "a", encoding="utf-8") as fh:
-                fh.write(line)
-
     # ---- the Responses API stream --------------------------------------
     # ---- the Responses API over a WebSocket (codex's responses_websockets) --
     WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -1056,52 +827,18 @@ class Handler(http.server.BaseHTTPRequestHandler):
         emit("response.completed", response=base_response("completed", output, usage))
 
 
-def split_text(text, parts):
-    size = max(1, -(-len(text) // parts))
-    return [text[i:i + size] for i in range(0, len(text), size)]
-
-
-def main():
-    ap = argparse.ArgumentParser(description="Mock OpenAI Responses upstream for codex tests")
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
-    ap.add_argument("--port-file", help="write the bound port here once listening")
-    ap.add_argument("--tls-cert", help="PEM server certificate (enables HTTPS)")
-    ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
-    ap.add_argument("--plain", action="store_true", help="plain HTTP (the default without --tls-cert)")
-    ap.add_argument("--log", help="append one JSON line per request to this file")
-    ap.add_argument("--delay-ms", type=float, default=5.0, help="pause after each SSE event")
-    ap.add_argument("--verbose", action="store_true", help="access log on stderr")
+def add_args(ap):
     ap.add_argument("--workspace-origin", default="https://chatgpt.com",
                     help="workspace_backend_origin in .../accounts/check answers: where "
                          "codex 0.171.0 sends a ChatGPT login's model traffic "
                          "(an https origin; default https://chatgpt.com)")
-    opts = ap.parse_args()
 
-    if opts.plain and opts.tls_cert:
-        ap.error("--plain and --tls-cert are mutually exclusive")
-    if bool(opts.tls_cert) != bool(opts.tls_key):
-        ap.error("--tls-cert and --tls-key go together")
-    if not opts.plain and not opts.tls_cert:
-        opts.plain = True
 
-    server = MockServer((opts.host, opts.port), Handler, opts)
-    port = server.server_address[1]
-    if opts.port_file:
-        tmp = opts.port_file + ".tmp"
-        with open(tmp, "w") as fh:
-            fh.write("%d\n" % port)
-        os.replace(tmp, opts.port_file)
-    sys.stderr.write("mock_upstream: listening on %s://%s:%d (zstd via %s)\n" % (
-        "https" if opts.tls_cert else "http", opts.host, port,
-        "python3-zstandard" if zstandard is not None else "zstd CLI"))
-    sys.stderr.flush()
-    try:
-        server.serve_forever(poll_interval=0.2)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+def main():
+    mc.main("Mock OpenAI Responses upstream for codex tests", Handler, delay_ms=5.0,
+            add_args=add_args,
+            note=lambda opts: "zstd via " + ("python3-zstandard" if mc.zstandard is not None
+                                             else "zstd CLI"))
 
 
 if __name__ == "__main__":

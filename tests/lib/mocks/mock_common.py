@@ -1,9 +1,9 @@
-"""Shared plumbing of the vendor API mocks (tests/mock_anthropic.py,
-tests/mock_gemini.py): a threaded HTTP/1.1 server on loopback, optionally
-HTTPS with a throwaway certificate (tests/codex_env.sh gen_certs), request
-bodies read whether framed by Content-Length or chunked and decoded
-(gzip, deflate, zstd), one JSON line per request appended to --log, and the
-command line every mock takes:
+"""Shared plumbing of the vendor API mocks (mock_upstream.py: OpenAI;
+mock_anthropic.py, mock_gemini.py): a threaded HTTP/1.1 server on loopback,
+optionally HTTPS with a throwaway certificate (tests/lib/codex_env.sh
+gen_certs), request bodies read whether framed by Content-Length or chunked
+and decoded (gzip, deflate, zstd), one JSON line per request appended to
+--log, and the command line every mock takes:
 
   --host H --port P (0 = any) --port-file F --tls-cert PEM --tls-key PEM
   --plain --log FILE --delay-ms MS --verbose
@@ -11,8 +11,8 @@ command line every mock takes:
 A mock subclasses BaseHandler and implements route(entry, body_obj, raw),
 which answers the request and may add fields to the log entry.
 
-Standard library only (Debian's python3-zstandard if present, for zstd
-bodies).  Run with /usr/bin/python3.
+Standard library only (Debian's python3-zstandard for zstd bodies, else the
+zstd CLI).  Run with /usr/bin/python3.
 """
 
 import argparse
@@ -20,9 +20,11 @@ import gzip
 import http.server
 import json
 import os
+import shutil
 import socket
 import socketserver
 import ssl
+import subprocess
 import sys
 import threading
 import time
@@ -57,6 +59,26 @@ def split_text(text, parts):
     return [text[i:i + size] for i in range(0, len(text), size)] or [""]
 
 
+def zstd_decompress(data):
+    """zstd frames (one or several, with or without a content size) undone
+    by python3-zstandard, or by the zstd CLI where the module is missing."""
+    if zstandard is not None:
+        out, rest = [], data
+        while rest:
+            dobj = zstandard.ZstdDecompressor().decompressobj()
+            out.append(dobj.decompress(rest))
+            rest = dobj.unused_data
+        return b"".join(out)
+    zstd = shutil.which("zstd")
+    if not zstd:
+        raise ValueError("zstd body but neither python3-zstandard nor the zstd CLI is installed")
+    proc = subprocess.run([zstd, "-dcq"], input=data, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, check=False)
+    if proc.returncode != 0:
+        raise ValueError("zstd -d failed: " + proc.stderr.decode("utf-8", "replace").strip())
+    return proc.stdout
+
+
 def decode_body(data, encoding):
     """Undo Content-Encoding (comma list, applied left to right)."""
     codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
@@ -71,23 +93,18 @@ def decode_body(data, encoding):
             except zlib.error:
                 data = zlib.decompress(data, -zlib.MAX_WBITS)
         elif coding == "zstd":
-            if zstandard is None:
-                raise ValueError("zstd body but python3-zstandard is not installed")
-            out, rest = [], data
-            while rest:
-                dobj = zstandard.ZstdDecompressor().decompressobj()
-                out.append(dobj.decompress(rest))
-                rest = dobj.unused_data
-            data = b"".join(out)
+            data = zstd_decompress(data)
+        elif coding == "br":
+            raise ValueError("brotli request bodies are not supported by the mock")
         else:
-            raise ValueError("unsupported content-encoding " + coding)
+            raise ValueError("unknown content-encoding " + coding)
     return data
 
 
 class MockServer(socketserver.ThreadingMixIn, http.server.HTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 256
+    request_queue_size = 1024   # the load test opens 256 streams at once
 
     def __init__(self, addr, handler, opts):
         if ":" in addr[0]:
@@ -116,6 +133,10 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
     server_version = "cxrec-mock/1"
     mock_name = "mock"
+    # path_only and query in each log line; False keeps the raw path only
+    # (mock_upstream.py: tests count a key's occurrences in its log).
+    log_parsed_path = True
+    last_status = None
 
     def version_string(self):
         return self.server_version
@@ -204,20 +225,24 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
 
     def dispatch(self, raw, framing):
         t0 = time.time()
+        self.last_status = None
         entry = {
             "ts": round(t0, 3),
             "client": "%s:%s" % self.client_address[:2],
             "tls": isinstance(self.connection, ssl.SSLSocket),
             "method": self.command,
             "path": self.path,
-            "path_only": self.path_only,
-            "query": self.query,
+        }
+        if self.log_parsed_path:
+            entry["path_only"] = self.path_only
+            entry["query"] = self.query
+        entry.update({
             "http_version": self.request_version,
             "headers": [[k, v] for k, v in self.headers.items()],
             "body_framing": framing,
             "content_encoding": self.headers.get("Content-Encoding"),
             "body_bytes": len(raw),
-        }
+        })
         body_obj = None
         error = None
         try:
@@ -235,12 +260,13 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
         try:
             if error is not None:
                 entry["answer"] = "decode-error"
-                self.send_json(400, self.error_body(400, "mock: cannot decode body: " + error))
+                self.answer_decode_error(error)
             else:
                 self.route(entry, body_obj, raw)
         except (ConnectionError, ssl.SSLError) as exc:
             entry["client_gone"] = str(exc)
             self.close_connection = True
+        entry.setdefault("status", self.last_status)
         entry["duration_ms"] = int((time.time() - t0) * 1000)
         self.write_log(entry)
 
@@ -251,9 +277,16 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
     def error_body(self, status, message):
         return {"error": {"code": status, "message": message}}
 
+    def answer_decode_error(self, error):
+        """The answer to a body that cannot be decoded (a 400)."""
+        self.send_json(400, self.error_body(400, "mock: cannot decode body: " + error))
+
     # ---- response ---------------------------------------------------------
+    def send_response(self, code, message=None):
+        self.last_status = code  # the status the log line records
+        super().send_response(code, message)
+
     def send_json(self, status, obj, extra_headers=()):
-        self.last_status = status
         data = json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -266,7 +299,6 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def start_chunked(self, status, content_type, extra_headers=()):
-        self.last_status = status
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Transfer-Encoding", "chunked")
@@ -291,7 +323,6 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
             time.sleep(delay)
 
     def write_log(self, entry):
-        entry.setdefault("status", getattr(self, "last_status", None))
         path = self.server.opts.log
         if not path:
             return
@@ -301,7 +332,10 @@ class BaseHandler(http.server.BaseHTTPRequestHandler):
                 fh.write(line)
 
 
-def main(description, handler_cls):
+def main(description, handler_cls, delay_ms=2.0, add_args=None, note=None):
+    """Parse the common command line (ADD_ARGS(parser) adds a mock's own
+    options; --delay-ms defaults to DELAY_MS), listen, write the port file,
+    say where on stderr (NOTE(opts) appended), serve until killed."""
     ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0, help="0 picks a free port")
@@ -310,8 +344,10 @@ def main(description, handler_cls):
     ap.add_argument("--tls-key", help="PEM private key for --tls-cert")
     ap.add_argument("--plain", action="store_true", help="plain HTTP (the default without --tls-cert)")
     ap.add_argument("--log", help="append one JSON line per request to this file")
-    ap.add_argument("--delay-ms", type=float, default=2.0, help="pause after each streamed event")
+    ap.add_argument("--delay-ms", type=float, default=delay_ms, help="pause after each streamed event")
     ap.add_argument("--verbose", action="store_true", help="access log on stderr")
+    if add_args is not None:
+        add_args(ap)
     opts = ap.parse_args()
     if opts.plain and opts.tls_cert:
         ap.error("--plain and --tls-cert are mutually exclusive")
@@ -325,8 +361,9 @@ def main(description, handler_cls):
         with open(tmp, "w") as fh:
             fh.write("%d\n" % port)
         os.replace(tmp, opts.port_file)
-    sys.stderr.write("%s: listening on %s://%s:%d\n" % (
-        handler_cls.mock_name, "https" if opts.tls_cert else "http", opts.host, port))
+    sys.stderr.write("%s: listening on %s://%s:%d%s\n" % (
+        handler_cls.mock_name, "https" if opts.tls_cert else "http", opts.host, port,
+        " (%s)" % note(opts) if note is not None else ""))
     sys.stderr.flush()
     try:
         server.serve_forever(poll_interval=0.2)

@@ -1,5 +1,5 @@
 /*
- * test_har.c: cxrec decode --format har (analyzer/out_har.c): a synthetic
+ * test_out_har.c: cxrec decode --format har (analyzer/out_har.c): a synthetic
  * trace decoded to HAR in memory and parsed back with cJSON; every field
  * HAR 1.2 requires is there with its type, timings add up, the query
  * string is parsed, binary bodies are base64, event streams have _sse,
@@ -22,32 +22,6 @@ static void
 setup(void)
 {
 	tg_setup("har");
-}
-
-/* A frame from the relay. */
-static void
-put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
-    const void *p, size_t n)
-{
-	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, p, n);
-}
-
-static void
-reqs(struct cx_writer *w, uint64_t conn, double t, const char *s)
-{
-	put(w, CX_K_DATA, CX_DIR_REQ, conn, t, s, strlen(s));
-}
-
-static void
-resps(struct cx_writer *w, uint64_t conn, double t, const char *s)
-{
-	put(w, CX_K_DATA, CX_DIR_RESP, conn, t, s, strlen(s));
-}
-
-static void
-json(struct cx_writer *w, uint8_t kind, uint64_t conn, double t, const char *s)
-{
-	put(w, kind, 0, conn, t, s, strlen(s));
 }
 
 static const char *sse_body =
@@ -93,7 +67,7 @@ write_scenario(void)
 	size_t zcap;
 	int n;
 
-	json(w, CX_K_OPEN, 1, 1, "{\"peer\":\"127.0.0.1:50001\",\"pid\":4242,"
+	tg_json(w, CX_K_OPEN, 1, 1, "{\"peer\":\"127.0.0.1:50001\",\"pid\":4242,"
 	    "\"tid\":4243,\"comm\":\"codex\"}");
 	n = snprintf(buf, sizeof(buf),
 	    "POST /v1/responses?foo=a%%20b&token=querySECRET&flag&"
@@ -106,9 +80,10 @@ write_scenario(void)
 	    "Content-Length: %zu\r\n\r\n%s", strlen("{\"model\":\"m\","
 	    "\"api_key\":\"plainSECRET\"}"),
 	    "{\"model\":\"m\",\"api_key\":\"plainSECRET\"}");
-	put(w, CX_K_DATA, CX_DIR_REQ, 1, 10, buf, 40);
-	put(w, CX_K_DATA, CX_DIR_REQ, 1, 11, buf + 40, (size_t)n - 40);
-	json(w, CX_K_ROUTE, 1, 11.5, "{\"seq\":0,\"method\":\"POST\","
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 1, 10, buf, 40);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 1, 11, buf + 40,
+	    (size_t)n - 40);
+	tg_json(w, CX_K_ROUTE, 1, 11.5, "{\"seq\":0,\"method\":\"POST\","
 	    "\"target\":"
 	    "\"/v1/responses\",\"upstream\":\"https://api.openai.com/v1/"
 	    "responses?foo=a%20b&token=querySECRET&flag&e=%E2%82%AC\","
@@ -118,13 +93,13 @@ write_scenario(void)
 	    "Set-Cookie: sid=newcookieSECRET; Path=/; Expires=Wed, 21 Oct 2015 "
 	    "07:28:00 GMT; HttpOnly; Secure\r\n"
 	    "Content-Length: %zu\r\n\r\n", strlen(sse_body));
-	resps(w, 1, 20, buf);
-	put(w, CX_K_DATA, CX_DIR_RESP, 1, 25, sse_body, 90);
-	put(w, CX_K_DATA, CX_DIR_RESP, 1, 30, sse_body + 90,
+	tg_resp(w, 1, 20, buf);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 1, 25, sse_body, 90);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 1, 30, sse_body + 90,
 	    strlen(sse_body) - 90);
 
-	json(w, CX_K_OPEN, 2, 39, "{\"peer\":\"127.0.0.1:50002\"}");
-	reqs(w, 2, 40, "GET /img?q=%E2%82%AC&a=1 HTTP/1.1\r\n"
+	tg_json(w, CX_K_OPEN, 2, 39, "{\"peer\":\"127.0.0.1:50002\"}");
+	tg_req(w, 2, 40, "GET /img?q=%E2%82%AC&a=1 HTTP/1.1\r\n"
 	    "Host: example.test:81\r\n\r\n");
 	zcap = ZSTD_compressBound(strlen(plain));
 	z = malloc(zcap);
@@ -134,84 +109,34 @@ write_scenario(void)
 	    "Content-Type: text/plain\r\nContent-Encoding: zstd\r\n"
 	    "Location: /next?access_token=locSECRET\r\n"
 	    "Content-Length: %zu\r\n\r\n", zlen);
-	resps(w, 2, 45, buf);
-	put(w, CX_K_DATA, CX_DIR_RESP, 2, 60, z, zlen);
+	tg_resp(w, 2, 45, buf);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 2, 60, z, zlen);
 	free(z);
 
-	json(w, CX_K_OPEN, 3, 69, "{\"peer\":\"127.0.0.1:50003\"}");
+	tg_json(w, CX_K_OPEN, 3, 69, "{\"peer\":\"127.0.0.1:50003\"}");
 	n = snprintf(buf, sizeof(buf), "PUT /up HTTP/1.1\r\nHost: h\r\n"
 	    "Content-Type: application/octet-stream\r\n"
 	    "Content-Length: %zu\r\n\r\n", sizeof(bin));
 	memcpy(buf + n, bin, sizeof(bin));
-	put(w, CX_K_DATA, CX_DIR_REQ, 3, 70, buf, (size_t)n + sizeof(bin));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_REQ, 3, 70, buf,
+	    (size_t)n + sizeof(bin));
 	n = snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
 	    "Content-Length: %zu\r\n\r\n", sizeof(bin));
 	memcpy(buf + n, bin, sizeof(bin));
-	put(w, CX_K_DATA, CX_DIR_RESP, 3, 72, buf, (size_t)n + sizeof(bin));
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 3, 72, buf,
+	    (size_t)n + sizeof(bin));
 
-	reqs(w, 4, 80, "GET /v1/never HTTP/1.1\r\nHost: h\r\n\r\n");
+	tg_req(w, 4, 80, "GET /v1/never HTTP/1.1\r\nHost: h\r\n\r\n");
 
-	reqs(w, 5, 90, "GET /sse HTTP/1.1\r\nHost: h\r\n\r\n");
+	tg_req(w, 5, 90, "GET /sse HTTP/1.1\r\nHost: h\r\n\r\n");
 	snprintf(buf, sizeof(buf), "HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/event-stream\r\nContent-Encoding: br\r\n"
 	    "Content-Length: %zu\r\n\r\n", sizeof(br_sse));
-	resps(w, 5, 91, buf);
-	put(w, CX_K_DATA, CX_DIR_RESP, 5, 93, br_sse, 30);
-	put(w, CX_K_DATA, CX_DIR_RESP, 5, 95, br_sse + 30,
+	tg_resp(w, 5, 91, buf);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 5, 93, br_sse, 30);
+	tg_put(w, CX_K_DATA, CX_SRC_RELAY, CX_DIR_RESP, 5, 95, br_sse + 30,
 	    sizeof(br_sse) - 30);
 	cx_writer_close(w);
-}
-
-static char *
-decode(int no_redact)
-{
-	struct cx_decode_opts opts;
-	char *mem = NULL, err[512];
-	size_t len = 0;
-	FILE *f = open_memstream(&mem, &len);
-
-	memset(&opts, 0, sizeof(opts));
-	opts.format = "har";
-	opts.no_redact = no_redact;
-	ck_assert_msg(cx_decode(tg_path, &opts, f, err, sizeof(err)) == 0, "%s",
-	    err);
-	fclose(f);
-	return mem;
-}
-
-static const cJSON *
-get(const cJSON *o, const char *path_)
-{
-	char buf[256], *save = NULL, *tok;
-
-	snprintf(buf, sizeof(buf), "%s", path_);
-	for (tok = strtok_r(buf, ".", &save); tok != NULL && o != NULL;
-	    tok = strtok_r(NULL, ".", &save)) {
-		if (tok[0] >= '0' && tok[0] <= '9')
-			o = cJSON_GetArrayItem(o, atoi(tok));
-		else
-			o = cJSON_GetObjectItemCaseSensitive(o, tok);
-	}
-	ck_assert_msg(o != NULL, "no %s", path_);
-	return o;
-}
-
-static const char *
-str(const cJSON *o, const char *p)
-{
-	const cJSON *v = get(o, p);
-
-	ck_assert_msg(cJSON_IsString(v), "%s is not a string", p);
-	return v->valuestring;
-}
-
-static double
-num(const cJSON *o, const char *p)
-{
-	const cJSON *v = get(o, p);
-
-	ck_assert_msg(cJSON_IsNumber(v), "%s is not a number", p);
-	return v->valuedouble;
 }
 
 static int
@@ -220,7 +145,7 @@ has(const cJSON *o, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(o, key) != NULL;
 }
 
-#define ASSERT_NUM(o, p, v)     ck_assert_double_eq_tol(num(o, p), v, 1e-6)
+#define ASSERT_NUM(o, p, v)     ck_assert_double_eq_tol(tg_jnum(o, p), v, 1e-6)
 
 /* Every name/value pair of an array of them is two strings. */
 static void
@@ -231,8 +156,8 @@ check_pairs(const cJSON *a, const char *what)
 	ck_assert_msg(cJSON_IsArray(a), "%s is not an array", what);
 	cJSON_ArrayForEach(it, a) {
 		ck_assert_msg(cJSON_IsObject(it), "%s: not an object", what);
-		str(it, "name");
-		str(it, "value");
+		tg_jstr(it, "name");
+		tg_jstr(it, "value");
 	}
 }
 
@@ -242,43 +167,43 @@ check_entry(const cJSON *e)
 {
 	static const char *timings[] = { "blocked", "dns", "connect", "ssl",
 		"send", "wait", "receive" };
-	const cJSON *rq = get(e, "request"), *rs = get(e, "response");
+	const cJSON *rq = tg_jget(e, "request"), *rs = tg_jget(e, "response");
 	double sum = 0;
 
-	str(e, "startedDateTime");
-	num(e, "time");
-	str(rq, "method");
-	str(rq, "url");
-	ck_assert(strncmp(str(rq, "url"), "http://", 7) == 0 ||
-	    strncmp(str(rq, "url"), "https://", 8) == 0);
-	str(rq, "httpVersion");
-	check_pairs(get(rq, "cookies"), "request.cookies");
-	check_pairs(get(rq, "headers"), "request.headers");
-	check_pairs(get(rq, "queryString"), "request.queryString");
+	tg_jstr(e, "startedDateTime");
+	tg_jnum(e, "time");
+	tg_jstr(rq, "method");
+	tg_jstr(rq, "url");
+	ck_assert(strncmp(tg_jstr(rq, "url"), "http://", 7) == 0 ||
+	    strncmp(tg_jstr(rq, "url"), "https://", 8) == 0);
+	tg_jstr(rq, "httpVersion");
+	check_pairs(tg_jget(rq, "cookies"), "request.cookies");
+	check_pairs(tg_jget(rq, "headers"), "request.headers");
+	check_pairs(tg_jget(rq, "queryString"), "request.queryString");
 	if (has(rq, "postData")) {
-		str(rq, "postData.mimeType");
-		str(rq, "postData.text");
-		ck_assert(cJSON_IsArray(get(rq, "postData.params")));
+		tg_jstr(rq, "postData.mimeType");
+		tg_jstr(rq, "postData.text");
+		ck_assert(cJSON_IsArray(tg_jget(rq, "postData.params")));
 	}
-	num(rq, "headersSize");
-	num(rq, "bodySize");
-	num(rs, "status");
-	str(rs, "statusText");
-	str(rs, "httpVersion");
-	check_pairs(get(rs, "cookies"), "response.cookies");
-	check_pairs(get(rs, "headers"), "response.headers");
-	num(rs, "content.size");
-	str(rs, "content.mimeType");
-	str(rs, "redirectURL");
-	num(rs, "headersSize");
-	num(rs, "bodySize");
-	ck_assert(cJSON_IsObject(get(e, "cache")));
+	tg_jnum(rq, "headersSize");
+	tg_jnum(rq, "bodySize");
+	tg_jnum(rs, "status");
+	tg_jstr(rs, "statusText");
+	tg_jstr(rs, "httpVersion");
+	check_pairs(tg_jget(rs, "cookies"), "response.cookies");
+	check_pairs(tg_jget(rs, "headers"), "response.headers");
+	tg_jnum(rs, "content.size");
+	tg_jstr(rs, "content.mimeType");
+	tg_jstr(rs, "redirectURL");
+	tg_jnum(rs, "headersSize");
+	tg_jnum(rs, "bodySize");
+	ck_assert(cJSON_IsObject(tg_jget(e, "cache")));
 	for (size_t i = 0; i < 7; i++) {
 		char p[32];
 		double v;
 
 		snprintf(p, sizeof(p), "timings.%s", timings[i]);
-		v = num(e, p);
+		v = tg_jnum(e, p);
 		if (i < 4)
 			ck_assert_double_eq(v, -1);
 		else {
@@ -286,9 +211,9 @@ check_entry(const cJSON *e)
 			sum += v;
 		}
 	}
-	ck_assert_double_eq_tol(num(e, "time"), sum, 0.0015);
-	num(e, "_conn");
-	str(e, "_source");
+	ck_assert_double_eq_tol(tg_jnum(e, "time"), sum, 0.0015);
+	tg_jnum(e, "_conn");
+	tg_jstr(e, "_source");
 	ck_assert(has(e, "_pid") && has(e, "_tid") && has(e, "_comm"));
 	ck_assert(has(e, "_error") && has(e, "_note"));
 }
@@ -301,14 +226,14 @@ START_TEST(har_scenario)
 	const cJSON *log, *entries, *e;
 
 	write_scenario();
-	out = decode(0);
+	out = tg_decode(tg_path, "har", 0, NULL);
 	doc = cJSON_Parse(out);
 	ck_assert_msg(doc != NULL, "not JSON: %s", out);
-	log = get(doc, "log");
-	ck_assert_str_eq(str(log, "version"), "1.2");
-	ck_assert_str_eq(str(log, "creator.name"), "cxrec");
-	ck_assert_str_eq(str(log, "creator.version"), CXREC_VERSION);
-	entries = get(log, "entries");
+	log = tg_jget(doc, "log");
+	ck_assert_str_eq(tg_jstr(log, "version"), "1.2");
+	ck_assert_str_eq(tg_jstr(log, "creator.name"), "cxrec");
+	ck_assert_str_eq(tg_jstr(log, "creator.version"), CXREC_VERSION);
+	entries = tg_jget(log, "entries");
 	ck_assert(cJSON_IsArray(entries));
 	ck_assert_int_eq(cJSON_GetArraySize(entries), 5);
 	for (int i = 0; i < 5; i++)
@@ -316,50 +241,50 @@ START_TEST(har_scenario)
 
 	/* #1: routed POST, event stream. */
 	e = cJSON_GetArrayItem(entries, 0);
-	ck_assert(strstr(str(e, "startedDateTime"), "T") != NULL);
-	ck_assert(str(e, "startedDateTime")[strlen(str(e,
+	ck_assert(strstr(tg_jstr(e, "startedDateTime"), "T") != NULL);
+	ck_assert(tg_jstr(e, "startedDateTime")[strlen(tg_jstr(e,
 	    "startedDateTime")) - 1] == 'Z');
 	ASSERT_NUM(e, "timings.send", 1);       /* 10 -> 11 */
 	ASSERT_NUM(e, "timings.wait", 9);       /* 11 -> 20 */
 	ASSERT_NUM(e, "timings.receive", 10);   /* 20 -> 30 */
 	ASSERT_NUM(e, "time", 20);
-	ck_assert_str_eq(str(e, "request.method"), "POST");
-	ck_assert_str_eq(str(e, "request.url"), "https://api.openai.com/v1/"
+	ck_assert_str_eq(tg_jstr(e, "request.method"), "POST");
+	ck_assert_str_eq(tg_jstr(e, "request.url"), "https://api.openai.com/v1/"
 	    "responses?foo=a%20b&token=[REDACTED]&flag&e=%E2%82%AC");
-	ck_assert_str_eq(str(e, "request.httpVersion"), "HTTP/1.1");
-	ck_assert_int_eq(cJSON_GetArraySize(get(e, "request.queryString")), 4);
-	ck_assert_str_eq(str(e, "request.queryString.0.name"), "foo");
-	ck_assert_str_eq(str(e, "request.queryString.0.value"), "a b");
-	ck_assert_str_eq(str(e, "request.queryString.1.name"), "token");
-	ck_assert_str_eq(str(e, "request.queryString.1.value"), "[REDACTED]");
-	ck_assert_str_eq(str(e, "request.queryString.2.name"), "flag");
-	ck_assert_str_eq(str(e, "request.queryString.2.value"), "");
-	ck_assert_str_eq(str(e, "request.queryString.3.value"),
+	ck_assert_str_eq(tg_jstr(e, "request.httpVersion"), "HTTP/1.1");
+	ck_assert_int_eq(cJSON_GetArraySize(tg_jget(e, "request.queryString")), 4);
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.0.name"), "foo");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.0.value"), "a b");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.1.name"), "token");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.1.value"), "[REDACTED]");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.2.name"), "flag");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.2.value"), "");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.3.value"),
 	    "\xe2\x82\xac");
-	ck_assert_int_eq(cJSON_GetArraySize(get(e, "request.cookies")), 2);
-	ck_assert_str_eq(str(e, "request.cookies.0.name"), "sid");
-	ck_assert_str_eq(str(e, "request.cookies.1.name"), "theme");
-	ck_assert_str_eq(str(e, "request.headers.1.name"), "Authorization");
-	ck_assert_str_eq(str(e, "request.headers.1.value"),
+	ck_assert_int_eq(cJSON_GetArraySize(tg_jget(e, "request.cookies")), 2);
+	ck_assert_str_eq(tg_jstr(e, "request.cookies.0.name"), "sid");
+	ck_assert_str_eq(tg_jstr(e, "request.cookies.1.name"), "theme");
+	ck_assert_str_eq(tg_jstr(e, "request.headers.1.name"), "Authorization");
+	ck_assert_str_eq(tg_jstr(e, "request.headers.1.value"),
 	    "Bearer sk-pr...9876");
-	ck_assert_str_eq(str(e, "request.postData.mimeType"),
+	ck_assert_str_eq(tg_jstr(e, "request.postData.mimeType"),
 	    "application/json");
-	ck_assert_str_eq(str(e, "request.postData.text"),
+	ck_assert_str_eq(tg_jstr(e, "request.postData.text"),
 	    "{\"model\":\"m\",\"api_key\":\"[REDACTED]\"}");
 	ASSERT_NUM(e, "request.bodySize", 37);
 	ASSERT_NUM(e, "response.status", 200);
-	ck_assert_str_eq(str(e, "response.statusText"), "OK");
-	ck_assert_str_eq(str(e, "response.cookies.0.name"), "sid");
-	ck_assert_str_eq(str(e, "response.cookies.0.path"), "/");
-	ck_assert(cJSON_IsTrue(get(e, "response.cookies.0.httpOnly")));
-	ck_assert(cJSON_IsTrue(get(e, "response.cookies.0.secure")));
-	ck_assert(!has(get(e, "response.cookies.0"), "expires"));
-	ck_assert_str_eq(str(e, "response.content.mimeType"),
+	ck_assert_str_eq(tg_jstr(e, "response.statusText"), "OK");
+	ck_assert_str_eq(tg_jstr(e, "response.cookies.0.name"), "sid");
+	ck_assert_str_eq(tg_jstr(e, "response.cookies.0.path"), "/");
+	ck_assert(cJSON_IsTrue(tg_jget(e, "response.cookies.0.httpOnly")));
+	ck_assert(cJSON_IsTrue(tg_jget(e, "response.cookies.0.secure")));
+	ck_assert(!has(tg_jget(e, "response.cookies.0"), "expires"));
+	ck_assert_str_eq(tg_jstr(e, "response.content.mimeType"),
 	    "text/event-stream");
 	ASSERT_NUM(e, "response.content.size", (double)strlen(sse_body));
 	ASSERT_NUM(e, "response.bodySize", (double)strlen(sse_body));
-	ck_assert(!has(get(e, "response.content"), "compression"));
-	ck_assert_str_eq(str(e, "response.content.text"),
+	ck_assert(!has(tg_jget(e, "response.content"), "compression"));
+	ck_assert_str_eq(tg_jstr(e, "response.content.text"),
 	    "event: response.created\n"
 	    "data: {\"type\":\"response.created\",\"token\":\"[REDACTED]\"}\n"
 	    "\n"
@@ -367,90 +292,90 @@ START_TEST(har_scenario)
 	    "data: line1\n"
 	    "data: line2\n"
 	    "\n");
-	ck_assert_str_eq(str(e, "response.redirectURL"), "");
-	ck_assert_int_eq(cJSON_GetArraySize(get(e, "response._sse")), 2);
+	ck_assert_str_eq(tg_jstr(e, "response.redirectURL"), "");
+	ck_assert_int_eq(cJSON_GetArraySize(tg_jget(e, "response._sse")), 2);
 	ASSERT_NUM(e, "response._sse.0.t_ms", 15);      /* 25 - 10 */
-	ck_assert_str_eq(str(e, "response._sse.0.event"), "response.created");
-	ck_assert(cJSON_IsNull(get(e, "response._sse.0.id")));
-	ck_assert_str_eq(str(e, "response._sse.0.data.type"),
+	ck_assert_str_eq(tg_jstr(e, "response._sse.0.event"), "response.created");
+	ck_assert(cJSON_IsNull(tg_jget(e, "response._sse.0.id")));
+	ck_assert_str_eq(tg_jstr(e, "response._sse.0.data.type"),
 	    "response.created");
-	ck_assert_str_eq(str(e, "response._sse.0.data.token"), "[REDACTED]");
+	ck_assert_str_eq(tg_jstr(e, "response._sse.0.data.token"), "[REDACTED]");
 	ASSERT_NUM(e, "response._sse.1.t_ms", 20);
-	ck_assert_str_eq(str(e, "response._sse.1.event"), "message");
-	ck_assert_str_eq(str(e, "response._sse.1.id"), "7");
-	ck_assert_str_eq(str(e, "response._sse.1.data"), "line1\nline2");
+	ck_assert_str_eq(tg_jstr(e, "response._sse.1.event"), "message");
+	ck_assert_str_eq(tg_jstr(e, "response._sse.1.id"), "7");
+	ck_assert_str_eq(tg_jstr(e, "response._sse.1.data"), "line1\nline2");
 	ASSERT_NUM(e, "_pid", 4242);
 	ASSERT_NUM(e, "_tid", 4243);
-	ck_assert_str_eq(str(e, "_comm"), "codex");
+	ck_assert_str_eq(tg_jstr(e, "_comm"), "codex");
 	ASSERT_NUM(e, "_conn", 1);
-	ck_assert_str_eq(str(e, "_source"), "relay");
-	ck_assert(cJSON_IsNull(get(e, "_error")));
-	ck_assert(cJSON_IsNull(get(e, "_note")));
+	ck_assert_str_eq(tg_jstr(e, "_source"), "relay");
+	ck_assert(cJSON_IsNull(tg_jget(e, "_error")));
+	ck_assert(cJSON_IsNull(tg_jget(e, "_note")));
 
 	/* #2: no route: the Host header; zstd text; a redirect. */
 	e = cJSON_GetArrayItem(entries, 1);
-	ck_assert_str_eq(str(e, "request.url"),
+	ck_assert_str_eq(tg_jstr(e, "request.url"),
 	    "http://example.test:81/img?q=%E2%82%AC&a=1");
-	ck_assert_str_eq(str(e, "request.queryString.0.name"), "q");
-	ck_assert_str_eq(str(e, "request.queryString.0.value"),
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.0.name"), "q");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.0.value"),
 	    "\xe2\x82\xac");
-	ck_assert_str_eq(str(e, "request.queryString.1.value"), "1");
-	ck_assert(!has(get(e, "request"), "postData"));
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.1.value"), "1");
+	ck_assert(!has(tg_jget(e, "request"), "postData"));
 	ASSERT_NUM(e, "request.bodySize", 0);
 	ASSERT_NUM(e, "timings.send", 0);
 	ASSERT_NUM(e, "timings.wait", 5);
 	ASSERT_NUM(e, "timings.receive", 15);
 	ASSERT_NUM(e, "time", 20);
 	ASSERT_NUM(e, "response.status", 302);
-	ck_assert_str_eq(str(e, "response.content.text"), plain);
+	ck_assert_str_eq(tg_jstr(e, "response.content.text"), plain);
 	ASSERT_NUM(e, "response.content.size", (double)strlen(plain));
 	ASSERT_NUM(e, "response.bodySize", (double)zlen);
 	ASSERT_NUM(e, "response.content.compression",
 	    (double)strlen(plain) - (double)zlen);
-	ck_assert(!has(get(e, "response.content"), "encoding"));
-	ck_assert_str_eq(str(e, "response.redirectURL"),
+	ck_assert(!has(tg_jget(e, "response.content"), "encoding"));
+	ck_assert_str_eq(tg_jstr(e, "response.redirectURL"),
 	    "/next?access_token=[REDACTED]");
-	ck_assert(cJSON_IsNull(get(e, "_pid")));
-	ck_assert(cJSON_IsNull(get(e, "_comm")));
-	ck_assert(!has(get(e, "response"), "_sse"));
+	ck_assert(cJSON_IsNull(tg_jget(e, "_pid")));
+	ck_assert(cJSON_IsNull(tg_jget(e, "_comm")));
+	ck_assert(!has(tg_jget(e, "response"), "_sse"));
 
 	/* #3: binary both ways. */
 	e = cJSON_GetArrayItem(entries, 2);
 	b64 = "AAH//mJpbg==";
-	ck_assert_str_eq(str(e, "request.postData.text"), b64);
-	ck_assert_str_eq(str(e, "request.postData._encoding"), "base64");
-	ck_assert_str_eq(str(e, "request.postData.mimeType"),
+	ck_assert_str_eq(tg_jstr(e, "request.postData.text"), b64);
+	ck_assert_str_eq(tg_jstr(e, "request.postData._encoding"), "base64");
+	ck_assert_str_eq(tg_jstr(e, "request.postData.mimeType"),
 	    "application/octet-stream");
-	ck_assert_str_eq(str(e, "response.content.text"), b64);
-	ck_assert_str_eq(str(e, "response.content.encoding"), "base64");
+	ck_assert_str_eq(tg_jstr(e, "response.content.text"), b64);
+	ck_assert_str_eq(tg_jstr(e, "response.content.encoding"), "base64");
 	ASSERT_NUM(e, "response.content.size", sizeof(bin));
-	ck_assert_str_eq(str(e, "response.content.mimeType"), "");
-	ck_assert_str_eq(str(e, "request.url"), "http://h/up");
+	ck_assert_str_eq(tg_jstr(e, "response.content.mimeType"), "");
+	ck_assert_str_eq(tg_jstr(e, "request.url"), "http://h/up");
 
 	/* #4: no response. */
 	e = cJSON_GetArrayItem(entries, 3);
-	ck_assert_str_eq(str(e, "request.url"), "http://h/v1/never");
+	ck_assert_str_eq(tg_jstr(e, "request.url"), "http://h/v1/never");
 	ASSERT_NUM(e, "response.status", 0);
-	ck_assert_str_eq(str(e, "response.statusText"), "");
+	ck_assert_str_eq(tg_jstr(e, "response.statusText"), "");
 	ASSERT_NUM(e, "response.content.size", 0);
-	ck_assert_int_eq(cJSON_GetArraySize(get(e, "response.headers")), 0);
-	ck_assert_str_eq(str(e, "_error"), "no response: the trace ended");
+	ck_assert_int_eq(cJSON_GetArraySize(tg_jget(e, "response.headers")), 0);
+	ck_assert_str_eq(tg_jstr(e, "_error"), "no response: the trace ended");
 	ASSERT_NUM(e, "timings.wait", 0);
 	ASSERT_NUM(e, "timings.receive", 0);
 
 	/* #5: a br event stream, decoded as it arrived. */
 	e = cJSON_GetArrayItem(entries, 4);
-	ck_assert_int_eq(cJSON_GetArraySize(get(e, "response._sse")), 6);
+	ck_assert_int_eq(cJSON_GetArraySize(tg_jget(e, "response._sse")), 6);
 	ASSERT_NUM(e, "response._sse.5.data.n", 5);
-	ck_assert_str_eq(str(e, "response._sse.5.event"), "tick");
+	ck_assert_str_eq(tg_jstr(e, "response._sse.5.event"), "tick");
 	ASSERT_NUM(e, "response.content.size", 288);
 	ASSERT_NUM(e, "response.bodySize", sizeof(br_sse));
 	ASSERT_NUM(e, "response.content.compression", 288.0 - sizeof(br_sse));
 	want = "event: tick\ndata: {\"n\":0,\"pad\":\"abcabcabcabc\"}\n\n"
 	    "event: ";
-	ck_assert(strncmp(str(e, "response.content.text"), want,
+	ck_assert(strncmp(tg_jstr(e, "response.content.text"), want,
 	    strlen(want)) == 0);
-	ck_assert(cJSON_IsNull(get(e, "_error")));
+	ck_assert(cJSON_IsNull(tg_jget(e, "_error")));
 
 	/* Redaction: no secret anywhere. */
 	ck_assert_msg(strstr(out, "SECRET") == NULL, "%.300s",
@@ -460,7 +385,7 @@ START_TEST(har_scenario)
 	free(out);
 
 	/* --no-redact shows them, and the document is still HAR. */
-	out = decode(1);
+	out = tg_decode(tg_path, "har", 1, NULL);
 	doc = cJSON_Parse(out);
 	ck_assert_ptr_nonnull(doc);
 	ck_assert_ptr_nonnull(strstr(out,
@@ -469,10 +394,10 @@ START_TEST(har_scenario)
 	ck_assert_ptr_nonnull(strstr(out, "querySECRET"));
 	ck_assert_ptr_nonnull(strstr(out, "sseSECRETtoken"));
 	ck_assert_ptr_nonnull(strstr(out, "plainSECRET"));
-	e = cJSON_GetArrayItem(get(doc, "log.entries"), 0);
-	ck_assert_str_eq(str(e, "request.cookies.0.value"),
+	e = cJSON_GetArrayItem(tg_jget(doc, "log.entries"), 0);
+	ck_assert_str_eq(tg_jstr(e, "request.cookies.0.value"),
 	    "cookieSECRETvalue");
-	ck_assert_str_eq(str(e, "request.queryString.1.value"), "querySECRET");
+	ck_assert_str_eq(tg_jstr(e, "request.queryString.1.value"), "querySECRET");
 	cJSON_Delete(doc);
 	free(out);
 }
@@ -485,10 +410,10 @@ START_TEST(har_empty)
 	char *out;
 
 	cx_writer_close(w);
-	out = decode(0);
+	out = tg_decode(tg_path, "har", 0, NULL);
 	doc = cJSON_Parse(out);
 	ck_assert_ptr_nonnull(doc);
-	ck_assert_int_eq(cJSON_GetArraySize(get(doc, "log.entries")), 0);
+	ck_assert_int_eq(cJSON_GetArraySize(tg_jget(doc, "log.entries")), 0);
 	cJSON_Delete(doc);
 	free(out);
 }
@@ -497,7 +422,7 @@ END_TEST
 static Suite *
 har_suite(void)
 {
-	Suite *s = suite_create("har");
+	Suite *s = suite_create("out_har");
 	TCase *tc = tcase_create("har");
 
 	tcase_add_checked_fixture(tc, setup, tg_teardown);

@@ -1,4 +1,4 @@
-// tests/ws_peer.js: a WebSocket server or client on npm's `ws` package
+// tests/lib/peers/ws_peer.js: a WebSocket server or client on npm's `ws` package
 // (a real peer no one here wrote), for tests/integration/websocket.sh.
 //
 //   node ws_peer.js server LOG DEFLATE          prints its port, then serves

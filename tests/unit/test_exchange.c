@@ -1,4 +1,5 @@
-/* test_stream.c: streaming analysis: start order kept, memory bounded. */
+/* test_exchange.c: the analysis of exchanges (analyzer/exchange.c), streamed:
+ * start order kept, memory bounded. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -6,8 +7,8 @@
 
 #include "exchange.h"
 #include "trace.h"
+#include "tracegen.h"
 
-static struct cx_file_info info;
 static uint64_t got[4096];
 static size_t ngot;
 
@@ -21,43 +22,26 @@ collect(void *arg, struct cx_exchange *ex)
 	ck_assert_uint_eq(ex->id, ngot);
 }
 
-static void
-feed(struct cx_analysis *a, uint64_t conn, uint8_t dir, double ms,
-    const char *s)
-{
-	struct cx_frame f;
-
-	memset(&f, 0, sizeof(f));
-	f.kind = CX_K_DATA;
-	f.source = CX_SRC_RELAY;
-	f.dir = dir;
-	f.conn = conn;
-	f.ts_ns = info.monotonic_ns + (int64_t)(ms * 1e6);
-	f.payload = (const uint8_t *)s;
-	f.len = (uint32_t)strlen(s);
-	cx_analysis_frame(a, &f);
-}
-
 #define REQ "GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 #define RESP "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
 /* A long exchange started first and ending last still comes out first. */
 START_TEST(test_start_order)
 {
-	struct cx_analysis *a = cx_analysis_new(&info);
+	struct cx_analysis *a = cx_analysis_new(&tg_info);
 
 	ngot = 0;
 	cx_analysis_stream(a, collect, NULL);
-	feed(a, 1, CX_DIR_REQ, 0, REQ);
-	feed(a, 1, CX_DIR_RESP, 1, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab");
+	tg_feed(a, CX_DIR_REQ, 1, 0, REQ);
+	tg_feed(a, CX_DIR_RESP, 1, 1, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab");
 	for (int i = 0; i < 300; i++) {     /* short ones meanwhile */
-		feed(a, 100 + (uint64_t)i, CX_DIR_REQ, 10 + i * 100.0, REQ);
-		feed(a, 100 + (uint64_t)i, CX_DIR_RESP, 11 + i * 100.0, RESP);
+		tg_feed(a, CX_DIR_REQ, 100 + (uint64_t)i, 10 + i * 100.0, REQ);
+		tg_feed(a, CX_DIR_RESP, 100 + (uint64_t)i, 11 + i * 100.0, RESP);
 	}
 	ck_assert_uint_eq(ngot, 0);     /* all wait behind conn 1 */
-	feed(a, 1, CX_DIR_RESP, 40000, "cd");
+	tg_feed(a, CX_DIR_RESP, 1, 40000, "cd");
 	for (int i = 0; i < 300; i++)   /* frames to move time on */
-		feed(a, 9999, CX_DIR_REQ, 40000 + i * 20.0, "");
+		tg_feed(a, CX_DIR_REQ, 9999, 40000 + i * 20.0, "");
 	ck_assert_uint_gt(ngot, 250);
 	cx_analysis_finish(a);
 	ck_assert_uint_eq(ngot, 301);
@@ -71,14 +55,14 @@ END_TEST
 /* Sequential exchanges: only a few are ever held. */
 START_TEST(test_memory_bounded)
 {
-	struct cx_analysis *a = cx_analysis_new(&info);
+	struct cx_analysis *a = cx_analysis_new(&tg_info);
 	size_t most = 0;
 
 	ngot = 0;
 	cx_analysis_stream(a, collect, NULL);
 	for (int i = 0; i < 3000; i++) {
-		feed(a, 1 + (uint64_t)i, CX_DIR_REQ, i * 50.0, REQ);
-		feed(a, 1 + (uint64_t)i, CX_DIR_RESP, i * 50.0 + 5, RESP);
+		tg_feed(a, CX_DIR_REQ, 1 + (uint64_t)i, i * 50.0, REQ);
+		tg_feed(a, CX_DIR_RESP, 1 + (uint64_t)i, i * 50.0 + 5, RESP);
 		if (cx_analysis_result(a)->nex > most)
 			most = cx_analysis_result(a)->nex;
 	}
@@ -94,13 +78,13 @@ END_TEST
 int
 main(void)
 {
-	Suite *s = suite_create("stream");
+	Suite *s = suite_create("exchange");
 	TCase *tc = tcase_create("core");
 	SRunner *sr;
 	int failed;
 
-	info.monotonic_ns = 1000000000;
-	info.realtime_ns = 1700000000LL * 1000000000;
+	tg_info.monotonic_ns = 1000000000;
+	tg_info.realtime_ns = 1700000000LL * 1000000000;
 	tcase_add_test(tc, test_start_order);
 	tcase_add_test(tc, test_memory_bounded);
 	suite_add_tcase(s, tc);

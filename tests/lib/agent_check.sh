@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# tests/agent_check.sh - what every real-agent test asserts of its trace
+# tests/lib/agent_check.sh - what every real-agent test asserts of its trace
 # (source after lib.sh):
 #
 #   check_trace TRACE MOCK_LOG SECRET...

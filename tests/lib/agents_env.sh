@@ -1,9 +1,9 @@
 # shellcheck shell=bash
-# tests/agents_env.sh - helpers for running the real Claude Code (2.1.332) and
-# Gemini CLI (0.61.0) offline against tests/mock_anthropic.py and
-# tests/mock_gemini.py.  Source it from bash test scripts:
+# tests/lib/agents_env.sh - helpers for running the real Claude Code (2.1.332) and
+# Gemini CLI (0.61.0) offline against tests/lib/mocks/mock_anthropic.py and
+# tests/lib/mocks/mock_gemini.py.  Source it from bash test scripts:
 #
-#   . tests/agents_env.sh
+#   . tests/lib/agents_env.sh
 #   agents_netns_reexec "$0" "$@" || skip "$AGENTS_NETNS_WHY"  # rest runs in a netns
 #   CLAUDE=$(claude_install); GEMINI=$(gemini_install)  # before *_env_setup
 #   gen_certs "$W/certs"                       # throwaway CA (codex_env.sh)
@@ -91,7 +91,7 @@ agents_netns_try() {
 agents_block_internet() { codex_block_internet "$@"; }
 
 # start_deny_proxy DIR: like agents_block_internet, but the proxy
-# (tests/deny_proxy.py) records each attempt (CONNECT host:port or request
+# (tests/lib/mocks/deny_proxy.py) records each attempt (CONNECT host:port or request
 # line) in DIR/deny_proxy.jsonl (DENY_PROXY_LOG) before refusing it, so a
 # test can list or forbid stray traffic.  Sets DENY_PROXY_PID; stopped at
 # exit unless CXREC_NO_MOCK_TRAP=1 (then: stop_deny_proxy).
@@ -102,7 +102,7 @@ start_deny_proxy() {
   rm -f "$pf"
   DENY_PROXY_LOG="$dir/deny_proxy.jsonl"
   : >"$DENY_PROXY_LOG"
-  "$MOCK_PYTHON" "$AGENTS_ENV_SH_DIR/deny_proxy.py" --port-file "$pf" --log "$DENY_PROXY_LOG" \
+  "$MOCK_PYTHON" "$AGENTS_ENV_SH_DIR/mocks/deny_proxy.py" --port-file "$pf" --log "$DENY_PROXY_LOG" \
     2>"$dir/deny_proxy.stderr" &
   DENY_PROXY_PID=$!
   for _ in $(seq 1 100); do
@@ -136,7 +136,7 @@ stop_deny_proxy() {
 # Start the mock on 127.0.0.1 (any free port) logging to DIR/anthropic.jsonl
 # or DIR/gemini.jsonl; set ANTHROPIC_MOCK_{PORT,PID,LOG,URL} or
 # GEMINI_MOCK_{PORT,PID,LOG,URL}; add stop_anthropic_mock / stop_gemini_mock
-# to the EXIT trap unless CXREC_NO_MOCK_TRAP=1 (tests/lib.sh users: defer).
+# to the EXIT trap unless CXREC_NO_MOCK_TRAP=1 (tests/lib/lib.sh users: defer).
 start_anthropic_mock() { _agents_start_mock ANTHROPIC mock_anthropic.py anthropic "$@"; }
 start_gemini_mock() { _agents_start_mock GEMINI mock_gemini.py gemini "$@"; }
 stop_anthropic_mock() { _agents_stop_mock ANTHROPIC; }
@@ -148,7 +148,7 @@ _agents_start_mock() {
   mkdir -p "$dir"
   local pf="$dir/$name.port" log="$dir/$name.jsonl" err="$dir/$name.stderr" pid _
   rm -f "$pf"
-  "$MOCK_PYTHON" "$AGENTS_ENV_SH_DIR/$script" --host 127.0.0.1 --port 0 --port-file "$pf" \
+  "$MOCK_PYTHON" "$AGENTS_ENV_SH_DIR/mocks/$script" --host 127.0.0.1 --port 0 --port-file "$pf" \
     --log "$log" "$@" 2>"$err" &
   pid=$!
   for _ in $(seq 1 100); do

@@ -1,9 +1,9 @@
-// tests/sdk_client.js: the official `openai` npm SDK (a real client no one
-// here wrote) against tests/mock_upstream.py, directly or through a relay.
+// tests/lib/peers/sdk_client.js: the official `openai` npm SDK (a real client no one
+// here wrote) against tests/lib/mocks/mock_upstream.py, directly or through a relay.
 //
 //   NODE_PATH=$(scripts/install-npm.sh openai VERSION) \
 //   OPENAI_BASE_URL=https://127.0.0.1:PORT/v1 OPENAI_API_KEY=sk-test-... \
-//   NODE_EXTRA_CA_CERTS=certs/ca.pem node tests/sdk_client.js
+//   NODE_EXTRA_CA_CERTS=certs/ca.pem node tests/lib/peers/sdk_client.js
 //
 // 1. Chat Completions, streamed with usage: the mock calls the one tool
 //    offered (run_command), this script "runs" it (it only knows the mock's
