@@ -75,8 +75,8 @@ host_of(const struct sockaddr_storage *ss, char *out, size_t len)
 			    ss)->sin_addr, 4) == 0;
 		else if (ss->ss_family == AF_INET6)
 			match = memcmp(&((const struct sockaddr_in6 *)
-			    &h->addr)->sin6_addr, &((const struct sockaddr_in6 *)
-			    ss)->sin6_addr, 16) == 0;
+			    &h->addr)->sin6_addr, &((const struct
+			    sockaddr_in6 *)ss)->sin6_addr, 16) == 0;
 		if (match) {
 			snprintf(out, len, "%s", h->name);
 			break;
@@ -104,16 +104,6 @@ pl_hosts_add(const char *node, const struct addrinfo *res)
 	pthread_mutex_unlock(&pl_st.lock);
 }
 
-/* A JSON string's inside: host names are plain, but be safe. */
-void
-pl_json_safe(char *s)
-{
-	for (; *s != '\0'; s++)
-		if (*s == '"' || *s == '\\' || (unsigned char)*s < 0x20 ||
-		    (unsigned char)*s >= 0x7f)
-			*s = '?';
-}
-
 /* --- connections ---------------------------------------------------------- */
 
 /*
@@ -126,7 +116,8 @@ pl_track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
 {
 	struct sockaddr_storage peer, local;
 	socklen_t pl = sizeof(peer), ll = sizeof(local);
-	char ps[80], ls[80], host[128];
+	char ps[80], ls[80], host[128], js[1024];
+	struct cx_jobj j;
 	int type;
 	socklen_t tl = sizeof(type);
 	uint64_t conn;
@@ -150,23 +141,27 @@ pl_track(int fd, int kind, const struct sockaddr *to, socklen_t tolen)
 	conn = pl_new_conn();
 	addr_str(&peer, ps, sizeof(ps));
 	addr_str(&local, ls, sizeof(ls));
+	cx_jobj_begin(&j, js, sizeof(js));
+	cx_jobj_str(&j, "peer", ps);
+	cx_jobj_str(&j, "local", ls);
 	if (kind == FD_CLIENT && ((pl_st.have_relay && same_addr(&peer,
 	    &pl_st.relay)) || (pl_st.have_proxy && same_addr(&peer,
 	    &pl_st.proxy)))) {
 		/* The relay (or its proxy) records this one: say who, not
 		 * what.  The proxy's CONNECT may still make it a tunnel. */
 		kind = same_addr(&peer, &pl_st.relay) ? FD_RELAY : FD_PROXY;
-		pl_json_frame(CX_K_OPEN, conn, "{\"peer\":\"%s\",\"local\":\"%s\","
-		    "\"role\":\"client\",\"relay\":true,\"comm\":\"%s\"}", ps,
-		    ls, pl_comm());
+		cx_jobj_str(&j, "role", "client");
+		cx_jobj_bool(&j, "relay", 1);
+		cx_jobj_str(&j, "comm", pl_comm());
 	} else {
 		host_of(&peer, host, sizeof(host));
-		pl_json_safe(host);
-		pl_json_frame(CX_K_OPEN, conn, "{\"peer\":\"%s\",\"local\":\"%s\","
-		    "\"role\":\"%s\",\"comm\":\"%s\"%s%s%s}", ps, ls,
-		    kind == FD_CLIENT ? "client" : "server", pl_comm(),
-		    host[0] ? ",\"host\":\"" : "", host, host[0] ? "\"" : "");
+		cx_jobj_str(&j, "role", kind == FD_CLIENT ? "client" :
+		    "server");
+		cx_jobj_str(&j, "comm", pl_comm());
+		if (host[0] != '\0')
+			cx_jobj_str(&j, "host", host);
 	}
+	pl_json_frame(CX_K_OPEN, conn, &j);
 	__atomic_store_n(&pl_fdtab[fd].kind, (uint8_t)kind, __ATOMIC_RELAXED);
 	__atomic_store_n(&pl_fdtab[fd].plain, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&pl_fdtab[fd].duped, 0, __ATOMIC_RELAXED);
@@ -194,6 +189,8 @@ pl_untrack(int fd)
 {
 	uint8_t kind = 0, plain;
 	uint64_t conn = pl_tracked(fd, &kind), up, down;
+	char js[128];
+	struct cx_jobj j;
 
 	if (conn == 0)
 		return;
@@ -208,13 +205,15 @@ pl_untrack(int fd)
 	    shared(fd, conn)) || kind == FD_RELAY || kind == FD_PROXY)
 		return;
 	pl_red_forget(conn);
-	if (plain)
-		pl_json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\",\"tls_bytes\":"
-		    "[%llu,%llu]}", kind != FD_SERVER ? "client" : "server",
-		    (unsigned long long)up, (unsigned long long)down);
-	else
-		pl_json_frame(CX_K_CLOSE, conn, "{\"by\":\"%s\"}",
-		    kind != FD_SERVER ? "client" : "server");
+	cx_jobj_begin(&j, js, sizeof(js));
+	cx_jobj_str(&j, "by", kind != FD_SERVER ? "client" : "server");
+	if (plain) {
+		cx_jobj_array(&j, "tls_bytes");
+		cx_jobj_u64(&j, NULL, up);
+		cx_jobj_u64(&j, NULL, down);
+		cx_jobj_close(&j);
+	}
+	pl_json_frame(CX_K_CLOSE, conn, &j);
 }
 
 /*
@@ -230,7 +229,8 @@ pl_untrack(int fd)
 void
 pl_proxy_decide(int fd, const struct iovec *iov, int iovcnt, size_t n)
 {
-	char head[300], host[256] = "", target[300] = "";
+	char head[300], host[256] = "", target[300] = "", js[1024];
+	struct cx_jobj j;
 	size_t got = 0;
 	uint64_t old, conn;
 	uint8_t want = FD_PROXY;
@@ -275,13 +275,16 @@ pl_proxy_decide(int fd, const struct iovec *iov, int iovcnt, size_t n)
 		if (host[0] != '\0' && cx_hostpat_csv(pl_st.intercept, host))
 			return;         /* the proxy's to record */
 	}
-	pl_json_safe(host);
-	pl_json_safe(target);
 	old = __atomic_load_n(&pl_fdtab[fd].conn, __ATOMIC_ACQUIRE);
 	conn = pl_new_conn();
-	pl_json_frame(CX_K_OPEN, conn, "{\"connect\":\"%s\"%s%s%s,"
-	    "\"role\":\"client\",\"via\":\"proxy\",\"comm\":\"%s\"}", target,
-	    host[0] ? ",\"host\":\"" : "", host, host[0] ? "\"" : "", pl_comm());
+	cx_jobj_begin(&j, js, sizeof(js));
+	cx_jobj_str(&j, "connect", target);
+	if (host[0] != '\0')
+		cx_jobj_str(&j, "host", host);
+	cx_jobj_str(&j, "role", "client");
+	cx_jobj_str(&j, "via", "proxy");
+	cx_jobj_str(&j, "comm", pl_comm());
+	pl_json_frame(CX_K_OPEN, conn, &j);
 	/* Every descriptor of that connection (dup) is now the tunnel. */
 	for (int i = 0; i < FD_MAX; i++)
 		if (i == fd || (__atomic_load_n(&pl_fdtab[fd].duped,

@@ -29,6 +29,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "jsonobj.h"
 #include "srcredact.h"
 #include "trace.h"
 
@@ -206,9 +207,8 @@ pl_dir_of(uint8_t kind, int out)
 
 /* --- frames (preload_record.c) -------------------------------------------- */
 
-/* A frame whose payload is JSON (open, close, error). */
-void     pl_json_frame(uint8_t kind, uint64_t conn, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* A frame whose payload is j's object (open, close, error), ended here. */
+void     pl_json_frame(uint8_t kind, uint64_t conn, struct cx_jobj *j);
 /*
  * Data of n bytes gathered in iov, hidden first under --redact-at-source;
  * never copied whole, never allocated.
@@ -217,8 +217,6 @@ void     pl_data(uint64_t conn, uint8_t dir, uint8_t flags,
     const struct iovec *iov, int iovcnt, size_t n);
 /* The connection is gone: its redaction state is free. */
 void     pl_red_forget(uint64_t conn);
-/* A JSON string's inside: unsafe bytes become '?'. */
-void     pl_json_safe(char *s);
 
 /* --- OpenSSL (hooks_ssl.c) ------------------------------------------------ */
 

@@ -5,7 +5,6 @@
  * --redact-at-source (srcredact.h).
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,20 +49,12 @@ frame(uint8_t kind, uint8_t dir, uint8_t flags, uint64_t conn,
 }
 
 void
-pl_json_frame(uint8_t kind, uint64_t conn, const char *fmt, ...)
+pl_json_frame(uint8_t kind, uint64_t conn, struct cx_jobj *j)
 {
-	char buf[1024];
 	struct iovec v;
-	va_list ap;
-	int n;
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= (int)sizeof(buf))
-		return;
-	v.iov_base = buf;
-	v.iov_len = (size_t)n;
+	v.iov_len = cx_jobj_end(j);
+	v.iov_base = j->p;
 	frame(kind, 0, 0, conn, &v, 1);
 }
 
@@ -209,9 +200,15 @@ pl_data(uint64_t conn, uint8_t dir, uint8_t flags, const struct iovec *iov,
 			raw1(conn, dir, flags, keep, (size_t)(p - keep));
 	}
 	pthread_mutex_unlock(lk);
-	if (rc == CX_SRCREDACT_DROP)
-		pl_json_frame(CX_K_ERROR, conn, "{\"error\":\"HTTP/2 is not "
-		    "recorded under --redact-at-source: its headers are "
-		    "compressed and cannot be hidden\"}");
+	if (rc == CX_SRCREDACT_DROP) {
+		char js[256];
+		struct cx_jobj j;
+
+		cx_jobj_begin(&j, js, sizeof(js));
+		cx_jobj_str(&j, "error", "HTTP/2 is not recorded under "
+		    "--redact-at-source: its headers are compressed and "
+		    "cannot be hidden");
+		pl_json_frame(CX_K_ERROR, conn, &j);
+	}
 }
 

@@ -57,7 +57,6 @@ pl_comm(void)
 	if (buf[n - 1] == '\n')
 		n--;
 	buf[n] = '\0';
-	pl_json_safe(buf);
 	pthread_mutex_lock(&pl_st.lock);
 	if (pl_st.comm[0] == '\0') {
 		/* The first byte last: readers test it, unlocked. */
