@@ -95,7 +95,7 @@ moved(int fd, const struct iovec *iov, int iovcnt, ssize_t n, int out)
 		return;
 	e = errno;
 	pl_in_hook = 1;
-	/* Inside an SSL call: this is its transport (see plain). */
+	/* Inside an SSL call: this is its transport (hooks_ssl.c). */
 	if (kind == FD_PROXY && out)
 		pl_proxy_decide(fd, iov, iovcnt, (size_t)n);
 	else if (pl_cur_ssl != NULL)

@@ -22,7 +22,7 @@ int      SSL_set_fd(SSL *, int);
 void     SSL_free(SSL *);
 
 static __thread int in_ssl;             /* inside a real SSL_* call */
-__thread SSL *pl_cur_ssl;               /* ... this one's */
+__thread SSL *pl_cur_ssl PL_TLS;        /* ... this one's */
 
 /*
  * Which OpenSSL function a call meant.  Not simply the next definition
@@ -119,7 +119,7 @@ ssl_fn(const void *ret, int f, void *self)
  * Which connection an SSL object talks over.  SSL_get_fd says, for a
  * socket BIO; a program with a BIO of its own (curl) has none, so the
  * connection whose bytes moved during an SSL call on this thread is
- * remembered for that SSL object (see moved).
+ * remembered for that SSL object (moved, in hooks_libc.c).
  */
 #define NSSL    4096
 

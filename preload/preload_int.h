@@ -8,8 +8,9 @@
  *	                 debug and failure lines
  *	preload_state.c  the process: its ids, name, fork, the lazy writer
  *	preload_fd.c     the descriptor table: connections tracked, their
- *	                 open and close frames, the proxy's CONNECT
- *	preload_record.c frames: data, source redaction
+ *	                 open and close frames, the proxy's CONNECT, the
+ *	                 names getaddrinfo gave
+ *	preload_record.c frames: JSON ones, data, source redaction
  *	hooks_libc.c     the libc hooks
  *	hooks_ssl.c      the OpenSSL hooks
  *
@@ -111,7 +112,12 @@ extern struct pl_state {
 	unsigned         nhosts;
 } pl_st;
 
-extern __thread int pl_in_hook;
+/*
+ * The thread-local guard: set while the library does its own work.  The
+ * model of a variable of this library's own (as a static one would get).
+ */
+#define PL_TLS  __attribute__((tls_model("local-dynamic")))
+extern __thread int pl_in_hook PL_TLS;
 /* Taken around fork, with pl_st.lock: the SSL tables', the stripes. */
 extern pthread_mutex_t pl_ssllock;
 extern pthread_mutex_t pl_stripe[NSTRIPE];
@@ -220,7 +226,7 @@ void     pl_red_forget(uint64_t conn);
 
 /* --- OpenSSL (hooks_ssl.c) ------------------------------------------------ */
 
-extern __thread SSL *pl_cur_ssl;        /* inside a real SSL_* call: its */
+extern __thread SSL *pl_cur_ssl PL_TLS; /* inside a real SSL_* call: its */
 /* Remember that ssl talks over fd (its transport's I/O during a call). */
 void     pl_ssl_map(SSL *ssl, int fd, uint64_t conn, uint8_t kind);
 

@@ -15,7 +15,7 @@
 #include "preload_int.h"
 
 struct pl_state pl_st = { .lock = PTHREAD_MUTEX_INITIALIZER };
-__thread int pl_in_hook;
+__thread int pl_in_hook PL_TLS;
 pthread_mutex_t pl_ssllock = PTHREAD_MUTEX_INITIALIZER;
 pthread_mutex_t pl_stripe[NSTRIPE] = {
 	[0 ... NSTRIPE - 1] = PTHREAD_MUTEX_INITIALIZER
