@@ -91,7 +91,7 @@ BIN     := $(BUILD)/cxrec
 # The LD_PRELOAD recorder: built without sanitizers even under SAN=1 (a
 # library preloaded into other programs cannot bring ASan's runtime).
 PRELOAD := $(BUILD)/libcxrec-preload.so
-PRELOAD_SRC := preload/preload.c common/trace.c common/crc32c.c common/srcredact.c \
+PRELOAD_SRC := $(wildcard preload/*.c) common/trace.c common/crc32c.c common/srcredact.c \
                common/credname.c common/hostpat.c common/jsonobj.c
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic/%.o)
 PRELOAD_CFLAGS := $(WARN) -O2 -g -fPIC -fvisibility=hidden -MMD -MP -Icommon -Ipreload

@@ -29,11 +29,11 @@
 #ifdef CX_HAVE_BPF
 
 #include <arpa/inet.h>
+#include <sys/syscall.h>
 
 #include <bpf/libbpf.h>
-#include <cJSON.h>
 
-#include "jsonstr.h"
+#include "jsonobj.h"
 #include "probe_event.h"
 #include "probe.skel.h"
 #include "redact.h"
@@ -77,17 +77,6 @@ addr_str(char *out, size_t len, int family, const unsigned char *a,
 	    port);
 }
 
-static void
-add_argv(cJSON *o, const struct cxp_event *e,
-    const struct cx_srcredact_key *redact)
-{
-	size_t n = e->args_len < CXP_ARGS_LEN ? e->args_len : CXP_ARGS_LEN;
-
-	cJSON_AddItemToObject(o, "argv", cx_argv_json(e->args, n, redact));
-	if (n == CXP_ARGS_LEN)
-		cJSON_AddTrueToObject(o, "argv_truncated");
-}
-
 /* A probe frame: the event's time, pid and tid in the header. */
 static void
 put(struct cx_probe *p, const struct cxp_event *e, const char *json,
@@ -106,11 +95,11 @@ put(struct cx_probe *p, const struct cxp_event *e, const char *json,
 	cx_writer_put(p->w, &f);
 }
 
-/* A kernel string of at most n bytes (NUL-terminated or not), escaped. */
-static const char *
-esc(char *out, size_t outlen, const char *s, size_t n)
+/* A kernel string of at most n bytes (NUL-terminated or not). */
+static void
+kstr(struct cx_jobj *j, const char *key, const char *s, size_t n)
 {
-	return json_escape(out, outlen, s, strnlen(s, n));
+	cx_jobj_strn(j, key, s, strnlen(s, n));
 }
 
 void
@@ -119,30 +108,54 @@ cx_probe_set_redact(struct cx_probe *p, const struct cx_srcredact_key *k)
 	p->redact = k;
 }
 
-/* exec: its arguments make cJSON the simpler way. */
+/*
+ * exec: the arguments, NUL-separated (the last one perhaps cut), each as
+ * cx_redact_arg records it when --redact-at-source asked (as
+ * cx_argv_json gives them), into a buffer sized for the worst escaping:
+ * nothing is cut.
+ */
 static void
 exec_event(struct cx_probe *p, const struct cxp_event *e)
 {
-	char buf[CXP_FILE_LEN + 1];
-	cJSON *o = cJSON_CreateObject();
-	char *s;
+	size_t n = e->args_len < CXP_ARGS_LEN ? e->args_len : CXP_ARGS_LEN;
+	size_t cap, nargs = 0;
+	char all[CXP_ARGS_LEN + 1], *prev = NULL, *json;
+	char **red = xcalloc(n + 1, sizeof(*red));     /* owned, or NULL */
+	const char **arg = xcalloc(n + 1, sizeof(*arg));
+	struct cx_jobj j;
 
-	cJSON_AddStringToObject(o, "event", "exec");
-	cJSON_AddNumberToObject(o, "pid", e->pid);
-	cJSON_AddNumberToObject(o, "tid", e->tid);
-	cJSON_AddNumberToObject(o, "ppid", e->ppid);
-	memcpy(buf, e->comm, sizeof(e->comm));
-	buf[sizeof(e->comm)] = '\0';
-	cJSON_AddStringToObject(o, "comm", buf);
-	memcpy(buf, e->filename, CXP_FILE_LEN);
-	buf[CXP_FILE_LEN] = '\0';
-	cJSON_AddStringToObject(o, "exe", buf);
-	add_argv(o, e, p->redact);
-	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
-		put(p, e, s, strlen(s));
-		cJSON_free(s);
+	memcpy(all, e->args, n);
+	all[n] = '\0';
+	/* A byte escaped is at most 6 (\u00XX), a string 2 more, a comma. */
+	cap = 128 + 6 * (sizeof(e->comm) + CXP_FILE_LEN);
+	for (char *a = all; a < all + n; a += strlen(a) + 1) {
+		red[nargs] = p->redact != NULL ? cx_redact_arg(p->redact, a,
+		    prev) : NULL;
+		arg[nargs] = red[nargs] != NULL ? red[nargs] : a;
+		cap += 6 * strlen(arg[nargs]) + 3;
+		nargs++;
+		prev = a;
 	}
-	cJSON_Delete(o);
+	json = xmalloc(cap);
+	cx_jobj_begin(&j, json, cap);
+	cx_jobj_str(&j, "event", "exec");
+	cx_jobj_u64(&j, "pid", e->pid);
+	cx_jobj_u64(&j, "tid", e->tid);
+	cx_jobj_u64(&j, "ppid", e->ppid);
+	kstr(&j, "comm", e->comm, sizeof(e->comm));
+	kstr(&j, "exe", e->filename, CXP_FILE_LEN);
+	cx_jobj_array(&j, "argv");
+	for (size_t i = 0; i < nargs; i++)
+		cx_jobj_str(&j, NULL, arg[i]);
+	cx_jobj_close(&j);
+	if (n == CXP_ARGS_LEN)
+		cx_jobj_bool(&j, "argv_truncated", 1);
+	put(p, e, json, cx_jobj_end(&j));
+	for (size_t i = 0; i < nargs; i++)
+		free(red[i]);
+	free(red);
+	free(arg);
+	free(json);
 }
 
 static int
@@ -150,9 +163,8 @@ on_event(void *arg, void *data, size_t size)
 {
 	struct cx_probe *p = arg;
 	const struct cxp_event *e = data;
-	char comm[4 * CXP_COMM_LEN + 8], tcomm[4 * CXP_COMM_LEN + 8];
-	char src[80], dst[80], json[512];
-	int n = 0;
+	char src[80], dst[80], json[1024];     /* room for all, escaped */
+	struct cx_jobj j;
 
 	if (size < CXP_SHORT_SIZE ||
 	    (e->type == CXP_EXEC && size < CXP_EXEC_SIZE))
@@ -165,27 +177,54 @@ on_event(void *arg, void *data, size_t size)
 	case CXP_CONNECT:
 		addr_str(src, sizeof(src), e->family, e->saddr, e->sport);
 		addr_str(dst, sizeof(dst), e->family, e->daddr, e->dport);
-		n = snprintf(json, sizeof(json), "{\"event\":\"connect\","
-		    "\"pid\":%u,\"tid\":%u,\"comm\":\"%s\",\"thread\":\"%s\","
-		    "\"src\":\"%s\",\"dst\":\"%s\"}", e->pid, e->tid,
-		    esc(comm, sizeof(comm), e->comm, sizeof(e->comm)),
-		    esc(tcomm, sizeof(tcomm), e->tcomm, sizeof(e->tcomm)), src,
-		    dst);
+		cx_jobj_begin(&j, json, sizeof(json));
+		cx_jobj_str(&j, "event", "connect");
+		cx_jobj_u64(&j, "pid", e->pid);
+		cx_jobj_u64(&j, "tid", e->tid);
+		kstr(&j, "comm", e->comm, sizeof(e->comm));
+		kstr(&j, "thread", e->tcomm, sizeof(e->tcomm));
+		cx_jobj_str(&j, "src", src);
+		cx_jobj_str(&j, "dst", dst);
 		break;
 	case CXP_EXIT:
-		n = snprintf(json, sizeof(json), "{\"event\":\"exit\","
-		    "\"pid\":%u,\"comm\":\"%s\",\"ppid\":%u,\"%s\":%d}",
-		    e->pid, esc(comm, sizeof(comm), e->comm, sizeof(e->comm)),
-		    e->ppid, WIFSIGNALED(e->exit_code) ? "signal" : "exit_code",
-		    WIFSIGNALED(e->exit_code) ? WTERMSIG(e->exit_code) :
-		    WEXITSTATUS(e->exit_code));
+		cx_jobj_begin(&j, json, sizeof(json));
+		cx_jobj_str(&j, "event", "exit");
+		cx_jobj_u64(&j, "pid", e->pid);
+		kstr(&j, "comm", e->comm, sizeof(e->comm));
+		cx_jobj_u64(&j, "ppid", e->ppid);
+		if (WIFSIGNALED(e->exit_code))
+			cx_jobj_i64(&j, "signal", WTERMSIG(e->exit_code));
+		else
+			cx_jobj_i64(&j, "exit_code", WEXITSTATUS(e->exit_code));
 		break;
 	default:
 		return 0;
 	}
-	if (n > 0 && (size_t)n < sizeof(json))
-		put(p, e, json, (size_t)n);
+	put(p, e, json, cx_jobj_end(&j));
 	return 0;
+}
+
+/* Events the kernel could not queue: a loss frame from this thread. */
+static void
+put_loss(struct cx_writer *w, uint64_t lost)
+{
+	char json[128];
+	struct cx_jobj j;
+	struct cx_frame f;
+
+	cx_jobj_begin(&j, json, sizeof(json));
+	cx_jobj_u64(&j, "frames", lost);
+	cx_jobj_u64(&j, "bytes", 0);
+	cx_jobj_str(&j, "what", "probe events: the ring buffer was full");
+	memset(&f, 0, sizeof(f));
+	f.kind = CX_K_LOSS;
+	f.source = CX_SRC_PROBE;
+	f.ts_ns = cx_now_ns();
+	f.pid = (uint32_t)getpid();
+	f.tid = (uint32_t)syscall(SYS_gettid);
+	f.len = (uint32_t)cx_jobj_end(&j);
+	f.payload = (const uint8_t *)json;
+	cx_writer_put(w, &f);
 }
 
 static int
@@ -313,9 +352,7 @@ cx_probe_close(struct cx_probe *p)
 	bpf_map__lookup_elem(p->skel->maps.lost, &k, sizeof(k), &lost,
 	    sizeof(lost), 0);
 	if (lost > 0 && p->w != NULL)
-		cx_writer_json(p->w, CX_K_LOSS, CX_SRC_PROBE, 0,
-		    "{\"frames\":%llu,\"bytes\":0,\"what\":\"probe events: "
-		    "the ring buffer was full\"}", (unsigned long long)lost);
+		put_loss(p->w, lost);
 	ring_buffer__free(p->rb);
 	cxprobe__destroy(p->skel);
 	pthread_mutex_destroy(&p->lock);
