@@ -20,51 +20,93 @@ put(struct cx_jobj *j, const char *s, size_t n)
 	j->p[j->len] = '\0';
 }
 
-/* One byte of a JSON string's inside, escaped, into e; its length. */
+/* The length of the UTF-8 sequence at s[0..n), or 0 if it is not one. */
 static size_t
-esc_byte(unsigned char c, char e[7])
+utf8_len(const unsigned char *s, size_t n)
 {
-	switch (c) {
+	size_t k;
+	uint32_t c;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		k = 2, c = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		k = 3, c = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		k = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (n < k)
+		return 0;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	/* overlong, surrogates, past U+10FFFF */
+	if ((k == 3 && (c < 0x800 || (c >= 0xd800 && c <= 0xdfff))) ||
+	    (k == 4 && (c < 0x10000 || c > 0x10ffff)))
+		return 0;
+	return k;
+}
+
+/*
+ * The character at s[0..n), escaped, into e: its length; *adv: the bytes
+ * it took.  A byte that is not part of valid UTF-8 becomes \u00XX (read
+ * as Latin-1), so the result is always valid JSON and no byte is lost.
+ */
+static size_t
+esc_char(const unsigned char *s, size_t n, char e[7], size_t *adv)
+{
+	size_t k;
+
+	*adv = 1;
+	switch (s[0]) {
 	case '"':  memcpy(e, "\\\"", 2); return 2;
 	case '\\': memcpy(e, "\\\\", 2); return 2;
 	case '\n': memcpy(e, "\\n", 2); return 2;
 	case '\r': memcpy(e, "\\r", 2); return 2;
 	case '\t': memcpy(e, "\\t", 2); return 2;
-	default:
-		if (c < 0x20 || c == 0x7f) {
-			snprintf(e, 7, "\\u%04x", c);
-			return 6;
-		}
-		e[0] = (char)c;
+	}
+	if (s[0] < 0x20 || s[0] == 0x7f || (s[0] >= 0x80 &&
+	    (k = utf8_len(s, n)) == 0)) {
+		snprintf(e, 7, "\\u%04x", s[0]);
+		return 6;
+	}
+	if (s[0] < 0x80) {
+		e[0] = (char)s[0];
 		return 1;
 	}
+	memcpy(e, s, k);
+	*adv = k;
+	return k;
 }
 
 /*
  * A quoted, escaped string, cut with "..." where it does not fit (after
  * keeping tail more bytes free): 0 whole, 1 cut, -1 (nothing written)
- * if not even "..." fits.
+ * if not even "..." fits.  Cut between characters, never inside one.
  */
 static int
-put_string(struct cx_jobj *j, const char *s, size_t n, size_t tail)
+put_string(struct cx_jobj *j, const char *str, size_t n, size_t tail)
 {
+	const unsigned char *s = (const unsigned char *)str;
 	char e[7];
-	size_t i, el, need = 2;
+	size_t i, el, adv, need = 2;
 
-	for (i = 0; i < n; i++)
-		need += esc_byte((unsigned char)s[i], e);
+	for (i = 0; i < n; i += adv)
+		need += esc_char(s + i, n - i, e, &adv);
 	if (room(j, need + tail)) {
 		put(j, "\"", 1);
-		for (i = 0; i < n; i++)
-			put(j, e, esc_byte((unsigned char)s[i], e));
+		for (i = 0; i < n; i += adv)
+			put(j, e, esc_char(s + i, n - i, e, &adv));
 		put(j, "\"", 1);
 		return 0;
 	}
 	if (!room(j, 5 + tail))
 		return -1;
 	put(j, "\"", 1);
-	for (i = 0; i < n; i++) {
-		el = esc_byte((unsigned char)s[i], e);
+	for (i = 0; i < n; i += adv) {
+		el = esc_char(s + i, n - i, e, &adv);
 		if (!room(j, el + 4 + tail))
 			break;
 		put(j, e, el);

@@ -8,7 +8,9 @@
  * string that does not fit is cut and ends in "..."; any other value that
  * does not fit is left out; both set cut.  Containers left open are
  * closed by cx_jobj_end.  Keys and strings are escaped (control bytes as
- * \u00XX); bytes >= 0x80 are copied, so callers pass UTF-8.
+ * \u00XX); valid UTF-8 is copied, and a byte that is not part of valid
+ * UTF-8 is written as \u00XX (read as Latin-1): always valid JSON, no
+ * byte lost.
  *
  *	char b[512];
  *	struct cx_jobj j;

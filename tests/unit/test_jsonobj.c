@@ -67,6 +67,24 @@ START_TEST(every_size)
 }
 END_TEST
 
+/* Bytes that are not UTF-8 as \u00XX; valid UTF-8 kept, never cut inside. */
+START_TEST(not_utf8)
+{
+	char b[64];
+	struct cx_jobj j;
+
+	cx_jobj_begin(&j, b, sizeof(b));
+	cx_jobj_str(&j, "c", "a\xff\xc3\xa9\xc3(\xed\xa0\x80\xf0\x9f\x98\x80\xc0\xaf");
+	cx_jobj_end(&j);
+	ck_assert_str_eq(b, "{\"c\":\"a\\u00ff\xc3\xa9\\u00c3(\\u00ed\\u00a0"
+	    "\\u0080\xf0\x9f\x98\x80\\u00c0\\u00af\"}");
+	cx_jobj_begin(&j, b, 14);
+	cx_jobj_str(&j, "c", "\xc3\xa9\xc3\xa9\xc3\xa9");
+	cx_jobj_end(&j);
+	ck_assert_str_eq(b, "{\"c\":\"\xc3\xa9...\"}");
+}
+END_TEST
+
 START_TEST(cut_string)
 {
 	char b[24];
@@ -107,6 +125,7 @@ suite(void)
 
 	tcase_add_test(tc, whole);
 	tcase_add_test(tc, every_size);
+	tcase_add_test(tc, not_utf8);
 	tcase_add_test(tc, cut_string);
 	tcase_add_test(tc, too_deep);
 	suite_add_tcase(s, tc);
