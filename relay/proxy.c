@@ -275,7 +275,7 @@ refuse(struct conn *c, int status, const char *reason, const char *extra,
 		return;
 	c->rq = RQ_DEAD;
 	c->closing = 1;
-	buf_free(&c->cin);
+	cx_buf_free(&c->cin);
 	relay_client_flush(c);
 }
 
@@ -360,7 +360,7 @@ start_intercept(struct conn *c)
 	struct proxy_conn *px = c->px;
 	int v6 = strchr(px->host, ':') != NULL;
 
-	if (buf_used(&c->cin) > 0) {
+	if (cx_buf_used(&c->cin) > 0) {
 		refuse(c, 400, "Bad Request", "", "bytes after the CONNECT "
 		    "before its answer");
 		return;
@@ -427,7 +427,7 @@ static void
 on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 {
 	struct proxy_conn *px = c->px;
-	const uint8_t *b = buf_head(&c->cin);
+	const uint8_t *b = cx_buf_head(&c->cin);
 	const char *token = c->r->cfg.proxy_token;
 	int authed = 0;
 
@@ -454,7 +454,7 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 	    strncasecmp((const char *)b + h->target.off, "http://", 7) == 0) {
 		px->plain = 1;
 		px->state = PX_RELAY;
-		relay_record(c, CX_DIR_REQ, b, buf_used(&c->cin), ts);
+		relay_record(c, CX_DIR_REQ, b, cx_buf_used(&c->cin), ts);
 		c->rq = RQ_HEAD;
 		c->head_ns = 0;
 		relay_process_requests(c);
@@ -468,7 +468,7 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 		record_connect_head(c, h, b, ts);
 		c->seq = 0;
 	}
-	buf_consume(&c->cin, h->head_len);
+	cx_buf_consume(&c->cin, h->head_len);
 	if (!authed) {
 		/*
 		 * No credentials at all is how curl, git and browsers start:
@@ -506,12 +506,12 @@ read_connect(struct conn *c, uint32_t events)
 	int eof = 0, rc;
 	int64_t ts = cx_now_ns();
 
-	while (buf_used(&c->cin) < RH_MAX_HEAD + 4) {
-		size_t room = RH_MAX_HEAD + 4 - buf_used(&c->cin);
-		uint8_t *p = buf_space(&c->cin, room);
+	while (cx_buf_used(&c->cin) < RH_MAX_HEAD + 4) {
+		size_t room = RH_MAX_HEAD + 4 - cx_buf_used(&c->cin);
+		uint8_t *p = cx_buf_space(&c->cin, room);
 		ssize_t n = recv(c->cfd, p, room, 0);
 		if (n > 0) {
-			c->cin.len += (size_t)n;
+			cx_buf_commit(&c->cin, (size_t)n);
 			c->last_ns = ts;
 			c->r->st.req_bytes += (uint64_t)n;
 			if (c->head_ns == 0)
@@ -522,26 +522,26 @@ read_connect(struct conn *c, uint32_t events)
 			eof = 1;
 		break;
 	}
-	if (buf_used(&c->cin) == 0 && (eof || (events & (EPOLLHUP |
+	if (cx_buf_used(&c->cin) == 0 && (eof || (events & (EPOLLHUP |
 	    EPOLLERR)))) {
 		relay_conn_close(c, "client", "client closed before a CONNECT");
 		return;
 	}
 	h = xmalloc(sizeof(*h));
-	rc = rh_parse_request(buf_head(&c->cin), buf_used(&c->cin), h);
+	rc = rh_parse_request(cx_buf_head(&c->cin), cx_buf_used(&c->cin), h);
 	if (rc > 0) {
 		on_connect(c, h, ts);
 	} else if (rc == RH_MORE) {
 		if (eof || (events & (EPOLLHUP | EPOLLERR))) {
-			relay_record(c, CX_DIR_REQ, buf_head(&c->cin),
-			    buf_used(&c->cin), ts);
+			relay_record(c, CX_DIR_REQ, cx_buf_head(&c->cin),
+			    cx_buf_used(&c->cin), ts);
 			relay_record_error(c, 0, "client closed mid-CONNECT");
 			relay_conn_close(c, "client", "client closed");
 		}
 	} else {
 		char msg[160];
-		relay_record(c, CX_DIR_REQ, buf_head(&c->cin),
-		    buf_used(&c->cin), ts);
+		relay_record(c, CX_DIR_REQ, cx_buf_head(&c->cin),
+		    cx_buf_used(&c->cin), ts);
 		if (rc == RH_TOO_LARGE)
 			refuse(c, 431, "Request Header Fields Too Large", "",
 			    "request header fields too large (the limit is "
@@ -560,9 +560,9 @@ handshake(struct conn *c)
 	struct proxy_conn *px = c->px;
 	int rc, e;
 
-	if (buf_used(&c->cout) > 0) {
+	if (cx_buf_used(&c->cout) > 0) {
 		relay_client_flush(c);  /* the 200 */
-		if (c->dead || buf_used(&c->cout) > 0)
+		if (c->dead || cx_buf_used(&c->cout) > 0)
 			return;
 	}
 	ERR_clear_error();
@@ -615,7 +615,7 @@ proxy_conn_interest(const struct conn *c, uint32_t *want)
 		*want = EPOLLIN | EPOLLRDHUP;
 		return 1;
 	case PX_HANDSHAKE:
-		*want = buf_used(&c->cout) > 0 ? EPOLLOUT : c->px->want;
+		*want = cx_buf_used(&c->cout) > 0 ? EPOLLOUT : c->px->want;
 		return 1;
 	case PX_RELAY:
 		break;
@@ -634,7 +634,7 @@ proxy_conn_timeout(struct conn *c, int64_t now)
 		const char *why = c->px->state == PX_CONNECT ?
 		    "no CONNECT within the header timeout" :
 		    "no TLS handshake within the header timeout";
-		if (c->px->state == PX_HANDSHAKE || buf_used(&c->cin) > 0)
+		if (c->px->state == PX_HANDSHAKE || cx_buf_used(&c->cin) > 0)
 			relay_record_error(c, -1, why);
 		relay_conn_close(c, "relay", why);
 	}

@@ -32,7 +32,7 @@
 
 #include <openssl/err.h>
 
-#include "buf.h"
+#include "bytebuf.h"
 #include "ca.h"
 #include "jsonstr.h"
 #include "log.h"
@@ -198,7 +198,7 @@ relay_client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 	if (n == 0 || c->dead)
 		return;
 	c->r->st.resp_bytes += n;
-	if (buf_used(&c->cout) == 0) {
+	if (cx_buf_used(&c->cout) == 0) {
 		ssize_t w = client_write(c, p, n);
 		if (w > 0)
 			off = (size_t)w;
@@ -211,17 +211,17 @@ relay_client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 		return;
 	}
 	if (off < n)
-		buf_append(&c->cout, p + off, n - off);
+		cx_buf_add(&c->cout, p + off, n - off);
 }
 
 void
 relay_client_flush(struct conn *c)
 {
-	while (buf_used(&c->cout) > 0) {
-		ssize_t w = client_write(c, buf_head(&c->cout),
-		    buf_used(&c->cout));
+	while (cx_buf_used(&c->cout) > 0) {
+		ssize_t w = client_write(c, cx_buf_head(&c->cout),
+		    cx_buf_used(&c->cout));
 		if (w > 0) {
-			buf_consume(&c->cout, (size_t)w);
+			cx_buf_consume(&c->cout, (size_t)w);
 			continue;
 		}
 		if (w == 0)
@@ -229,12 +229,12 @@ relay_client_flush(struct conn *c)
 		relay_conn_close(c, "client", "client went away");
 		return;
 	}
-	if (buf_used(&c->cout) == 0 && c->closing) {
+	if (cx_buf_used(&c->cout) == 0 && c->closing) {
 		relay_conn_close(c, "relay", "response complete");
 		return;
 	}
 	/* Room again: read what the upstream's TLS layer may hold. */
-	if (c->ustate == UP_OPEN && buf_used(&c->cout) < COUT_MAX)
+	if (c->ustate == UP_OPEN && cx_buf_used(&c->cout) < COUT_MAX)
 		upstream_read(c);
 }
 
@@ -289,7 +289,7 @@ relay_end_after_flush(struct conn *c, const char *by, const char *why)
 {
 	c->rq = RQ_DEAD;
 	c->closing = 1;
-	if (buf_used(&c->cout) == 0)
+	if (cx_buf_used(&c->cout) == 0)
 		relay_conn_close(c, by, why);
 }
 
@@ -330,8 +330,8 @@ upstream_drop(struct conn *c)
 	c->uclose_after = 0;
 	c->uread_wants_write = 0;
 	c->rs = RS_HEAD;
-	buf_free(&c->uout);
-	buf_free(&c->uhead);
+	cx_buf_free(&c->uout);
+	cx_buf_free(&c->uhead);
 }
 
 /*
@@ -377,7 +377,7 @@ upstream_fail(struct conn *c, const char *what)
 	relay_record_error(c, c->npend > 0 ? (int64_t)c->pend[0].seq : -1, msg);
 	upstream_drop(c);
 	/* The client saw part of a response: it must see the cut. */
-	if (buf_used(&c->cout) == 0)
+	if (cx_buf_used(&c->cout) == 0)
 		relay_conn_close(c, "upstream", what);
 	else {
 		c->closing = 1;
@@ -588,16 +588,16 @@ upstream_flush(struct conn *c)
 	c->uwant &= ~EPOLLOUT;
 	if (c->ustate != UP_OPEN)
 		return;
-	while (buf_used(&c->uout) > 0) {
-		size_t n = buf_used(&c->uout);
+	while (cx_buf_used(&c->uout) > 0) {
+		size_t n = cx_buf_used(&c->uout);
 		ssize_t w;
 
 		if (c->ssl != NULL) {
 			ERR_clear_error();
-			int rc = SSL_write(c->ssl, buf_head(&c->uout),
+			int rc = SSL_write(c->ssl, cx_buf_head(&c->uout),
 			    n > INT32_MAX ? INT32_MAX : (int)n);
 			if (rc > 0) {
-				buf_consume(&c->uout, (size_t)rc);
+				cx_buf_consume(&c->uout, (size_t)rc);
 				continue;
 			}
 			int e = SSL_get_error(c->ssl, rc);
@@ -612,9 +612,9 @@ upstream_flush(struct conn *c)
 			upstream_fail(c, why);
 			return;
 		}
-		w = send(c->ufd, buf_head(&c->uout), n, MSG_NOSIGNAL);
+		w = send(c->ufd, cx_buf_head(&c->uout), n, MSG_NOSIGNAL);
 		if (w > 0) {
-			buf_consume(&c->uout, (size_t)w);
+			cx_buf_consume(&c->uout, (size_t)w);
 			continue;
 		}
 		if (w == -1 && (errno == EAGAIN || errno == EINTR)) {
@@ -625,7 +625,7 @@ upstream_flush(struct conn *c)
 		return;
 	}
 	/* Drained: requests held back for room may go on. */
-	if (c->cin_blocked && buf_used(&c->uout) < UOUT_MAX) {
+	if (c->cin_blocked && cx_buf_used(&c->uout) < UOUT_MAX) {
 		c->cin_blocked = 0;
 		relay_process_requests(c);
 	}
@@ -666,20 +666,20 @@ track_response(struct conn *c, const uint8_t *p, size_t n)
 		c->pend[0].answered = 1;
 		if (c->rs == RS_HEAD) {
 			struct rh_head h;
-			size_t before = buf_used(&c->uhead);
+			size_t before = cx_buf_used(&c->uhead);
 			size_t take = n - i;
 			int rc;
 
 			if (before + take > RH_MAX_HEAD + 4)
 				take = RH_MAX_HEAD + 4 - before;
-			buf_append(&c->uhead, p + i, take);
-			rc = rh_parse_response(buf_head(&c->uhead),
-			    buf_used(&c->uhead), &h);
+			cx_buf_add(&c->uhead, p + i, take);
+			rc = rh_parse_response(cx_buf_head(&c->uhead),
+			    cx_buf_used(&c->uhead), &h);
 			if (rc == RH_MORE) {
 				i += take;
 				continue;
 			}
-			buf_free(&c->uhead);
+			cx_buf_free(&c->uhead);
 			if (rc < 0) {
 				relay_record_error(c, c->pend[0].seq,
 				    "upstream sent a malformed response head; "
@@ -748,7 +748,7 @@ upstream_eof(struct conn *c)
 		upstream_drop(c);
 		c->closing = 1;
 		c->rq = RQ_DEAD;
-		if (buf_used(&c->cout) == 0)
+		if (cx_buf_used(&c->cout) == 0)
 			relay_conn_close(c, "upstream", "upstream closed");
 		return;
 	}
@@ -776,7 +776,7 @@ upstream_read(struct conn *c)
 
 	c->uread_wants_write = 0;
 	while (!c->dead && c->ustate == UP_OPEN &&
-	    buf_used(&c->cout) < COUT_MAX) {
+	    cx_buf_used(&c->cout) < COUT_MAX) {
 		size_t got = 0;
 		int more = 1, eof = 0;
 		char why[300] = "";
@@ -902,21 +902,21 @@ static void
 forward_head(struct conn *c, const uint8_t *b, const struct rh_head *h,
     const struct route *rt, const char *path)
 {
-	struct buf *o = &c->uout;
+	struct cx_buf *o = &c->uout;
 	int host_done = 0;
 
-	buf_append(o, b + h->method.off, h->method.len);
-	buf_append(o, " ", 1);
-	buf_append(o, path, strlen(path));
-	buf_append(o, h->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11);
+	cx_buf_add(o, b + h->method.off, h->method.len);
+	cx_buf_add(o, " ", 1);
+	cx_buf_add(o, path, strlen(path));
+	cx_buf_add(o, h->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11);
 	for (int i = 0; i < h->nheaders; i++) {
 		const struct rh_header *hd = &h->headers[i];
 		if (rh_header_is(b, hd, "host")) {
 			if (host_done)
 				continue;
-			buf_append(o, "Host: ", 6);
-			buf_append(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
-			buf_append(o, "\r\n", 2);
+			cx_buf_add(o, "Host: ", 6);
+			cx_buf_add(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
+			cx_buf_add(o, "\r\n", 2);
 			host_done = 1;
 			continue;
 		}
@@ -924,17 +924,17 @@ forward_head(struct conn *c, const uint8_t *b, const struct rh_head *h,
 		    rh_header_is(b, hd, "proxy-authorization"))
 			continue;
 		/* name through the end of the value's line */
-		buf_append(o, b + hd->name.off, hd->name.len);
-		buf_append(o, ": ", 2);
-		buf_append(o, b + hd->value.off, hd->value.len);
-		buf_append(o, "\r\n", 2);
+		cx_buf_add(o, b + hd->name.off, hd->name.len);
+		cx_buf_add(o, ": ", 2);
+		cx_buf_add(o, b + hd->value.off, hd->value.len);
+		cx_buf_add(o, "\r\n", 2);
 	}
 	if (!host_done) {
-		buf_append(o, "Host: ", 6);
-		buf_append(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
-		buf_append(o, "\r\n", 2);
+		cx_buf_add(o, "Host: ", 6);
+		cx_buf_add(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
+		cx_buf_add(o, "\r\n", 2);
 	}
-	buf_append(o, "\r\n", 2);
+	cx_buf_add(o, "\r\n", 2);
 }
 
 /*
@@ -980,7 +980,7 @@ record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
 static int
 start_request(struct conn *c)
 {
-	const uint8_t *b = buf_head(&c->cin);
+	const uint8_t *b = cx_buf_head(&c->cin);
 	struct rh_head *h;
 	char path[MAX_TARGET + 1100];   /* + a route's path */
 	const struct route *rt;
@@ -991,7 +991,7 @@ start_request(struct conn *c)
 		relay_reply_error(c, c->seq, 502, "out of memory");
 		return -1;
 	}
-	rc = rh_parse_request(b, buf_used(&c->cin), h);
+	rc = rh_parse_request(b, cx_buf_used(&c->cin), h);
 	if (rc == RH_MORE) {
 		free(h);
 		if (c->head_ns == 0)
@@ -1095,7 +1095,7 @@ routed:
 	else
 		rh_body_init(&c->rqbody, RH_BODY_NONE, 0);
 	c->rq = c->rqbody.done ? RQ_HEAD : RQ_BODY;
-	buf_consume(&c->cin, h->head_len);
+	cx_buf_consume(&c->cin, h->head_len);
 	free(h);
 	if (c->ustate == UP_NONE) {
 		c->uroute = rt;
@@ -1108,14 +1108,14 @@ routed:
 void
 relay_process_requests(struct conn *c)
 {
-	while (!c->dead && buf_used(&c->cin) > 0 &&
-	    buf_used(&c->uout) < UOUT_MAX) {
+	while (!c->dead && cx_buf_used(&c->cin) > 0 &&
+	    cx_buf_used(&c->uout) < UOUT_MAX) {
 		if (c->rq == RQ_HEAD) {
 			if (start_request(c) <= 0)
 				break;
 		} else if (c->rq == RQ_BODY) {
-			size_t n = rh_body_feed(&c->rqbody, buf_head(&c->cin),
-			    buf_used(&c->cin));
+			size_t n = rh_body_feed(&c->rqbody,
+			    cx_buf_head(&c->cin), cx_buf_used(&c->cin));
 			if (c->rqbody.bad) {
 				relay_record_error(c, c->seq ? c->seq - 1 : 0,
 				    "bad request: malformed chunked body");
@@ -1123,23 +1123,24 @@ relay_process_requests(struct conn *c)
 				relay_conn_close(c, "relay", "malformed request body");
 				return;
 			}
-			buf_append(&c->uout, buf_head(&c->cin), n);
-			buf_consume(&c->cin, n);
+			cx_buf_add(&c->uout, cx_buf_head(&c->cin), n);
+			cx_buf_consume(&c->cin, n);
 			if (c->rqbody.done)
 				c->rq = RQ_HEAD;
 		} else if (c->rq == RQ_TUNNEL) {
-			buf_append(&c->uout, buf_head(&c->cin), buf_used(&c->cin));
-			buf_consume(&c->cin, buf_used(&c->cin));
+			cx_buf_add(&c->uout, cx_buf_head(&c->cin),
+			    cx_buf_used(&c->cin));
+			cx_buf_consume(&c->cin, cx_buf_used(&c->cin));
 		} else {
 			if (c->rq == RQ_DEAD)
-				buf_consume(&c->cin, buf_used(&c->cin));
+				cx_buf_consume(&c->cin, cx_buf_used(&c->cin));
 			break;
 		}
 	}
-	if (!c->dead && buf_used(&c->cin) > 0 &&
-	    buf_used(&c->uout) >= UOUT_MAX)
+	if (!c->dead && cx_buf_used(&c->cin) > 0 &&
+	    cx_buf_used(&c->uout) >= UOUT_MAX)
 		c->cin_blocked = 1;
-	if (!c->dead && c->ustate == UP_OPEN && buf_used(&c->uout) > 0)
+	if (!c->dead && c->ustate == UP_OPEN && cx_buf_used(&c->uout) > 0)
 		upstream_flush(c);
 }
 
@@ -1148,14 +1149,14 @@ client_read(struct conn *c, uint32_t events)
 {
 	int eof = (events & (EPOLLHUP | EPOLLERR)) != 0;
 
-	while (!c->dead && buf_used(&c->cin) < CIN_MAX &&
-	    buf_used(&c->uout) < UOUT_MAX && c->rq != RQ_WAIT &&
+	while (!c->dead && cx_buf_used(&c->cin) < CIN_MAX &&
+	    cx_buf_used(&c->uout) < UOUT_MAX && c->rq != RQ_WAIT &&
 	    c->rq != RQ_DEAD) {
-		uint8_t *p = buf_space(&c->cin, IOBUF);
+		uint8_t *p = cx_buf_space(&c->cin, IOBUF);
 		ssize_t n = client_recv(c, p, IOBUF);
 		if (n > 0) {
 			int64_t ts = cx_now_ns();
-			c->cin.len += (size_t)n;
+			cx_buf_commit(&c->cin, (size_t)n);
 			c->last_ns = ts;
 			c->r->st.req_bytes += (uint64_t)n;
 			relay_record(c, CX_DIR_REQ, p, (size_t)n, ts);
@@ -1206,10 +1207,10 @@ relay_conn_events(struct conn *c)
 		;       /* the proxy's CONNECT or TLS handshake */
 	else {
 		if (!c->closing && c->rq != RQ_WAIT && c->rq != RQ_DEAD &&
-		    buf_used(&c->cin) < CIN_MAX &&
-		    buf_used(&c->uout) < UOUT_MAX)
+		    cx_buf_used(&c->cin) < CIN_MAX &&
+		    cx_buf_used(&c->uout) < UOUT_MAX)
 			want |= EPOLLIN | EPOLLRDHUP;
-		if (buf_used(&c->cout) > 0 || c->cssl_rwant)
+		if (cx_buf_used(&c->cout) > 0 || c->cssl_rwant)
 			want |= EPOLLOUT;
 	}
 	set_events(c->r->epfd, c->cfd, &c->cep, &c->cev, want);
@@ -1225,7 +1226,7 @@ relay_conn_events(struct conn *c)
 		break;
 	case UP_OPEN:
 		want = 0;
-		if (buf_used(&c->cout) < COUT_MAX)
+		if (cx_buf_used(&c->cout) < COUT_MAX)
 			want |= EPOLLIN;
 		if ((c->uwant & EPOLLOUT) || c->uread_wants_write)
 			want |= EPOLLOUT;
@@ -1274,10 +1275,10 @@ relay_conn_close(struct conn *c, const char *by, const char *reason)
 static void
 conn_free(struct conn *c)
 {
-	buf_free(&c->cin);
-	buf_free(&c->cout);
-	buf_free(&c->uout);
-	buf_free(&c->uhead);
+	cx_buf_free(&c->cin);
+	cx_buf_free(&c->cout);
+	cx_buf_free(&c->uout);
+	cx_buf_free(&c->uhead);
 	SSL_free(c->cssl);
 	proxy_conn_free(c->px);
 	free(c);
@@ -1732,7 +1733,7 @@ relay_run(struct relay *r)
 						upstream_read(c);
 					/* An SSL_write that wanted a read. */
 					if (!c->dead && c->ustate == UP_OPEN &&
-					    buf_used(&c->uout) > 0)
+					    cx_buf_used(&c->uout) > 0)
 						upstream_flush(c);
 					break;
 				case UP_NONE:

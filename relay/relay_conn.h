@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <openssl/ssl.h>
 
-#include "buf.h"
+#include "bytebuf.h"
 #include "relay.h"
 #include "relay_http.h"
 #include "resolve.h"
@@ -64,7 +64,7 @@ struct conn {
 	const struct route *uroute;
 	struct addr_list addrs;         /* the upstream's addresses */
 	int              next_addr;     /* the next one to try */
-	struct buf       cin, uout, cout, uhead;
+	struct cx_buf    cin, uout, cout, uhead;
 	enum rq_state    rq;
 	struct rh_body   rqbody;
 	uint32_t         seq;
