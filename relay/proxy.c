@@ -24,7 +24,7 @@
 #include <openssl/evp.h>
 
 #include "ca.h"
-#include "jsonstr.h"
+#include "jsonobj.h"
 #include "hostpat.h"
 #include "proxy.h"
 #include "relay_conn.h"
@@ -805,27 +805,27 @@ proxy_conn_origin(const struct conn *c)
 }
 
 void
-proxy_conn_close_fields(const struct conn *c, char *out, size_t len)
+proxy_conn_close_fields(const struct conn *c, struct cx_jobj *j)
 {
 	const struct proxy_conn *px = c->px;
-	char host[600];
+	char hp[300];
 
 	if (px->plain) {
-		snprintf(out, len, ",\"mode\":\"http\"");
+		cx_jobj_str(j, "mode", "http");
 		return;
 	}
 	if (px->host[0] == '\0')
 		return;
-	json_escape(host, sizeof(host), px->host, strlen(px->host));
-	if (px->tunnel)
-		snprintf(out, len, ",\"connect\":\"%s:%s\",\"mode\":\"tunnel\","
-		    "\"bytes_up\":%llu,\"bytes_down\":%llu", host, px->port,
-		    px->tunnel_open ? (unsigned long long)(c->bytes[CX_DIR_REQ] -
-		    px->base[CX_DIR_REQ]) : 0ULL, px->tunnel_open ?
-		    (unsigned long long)(c->bytes[CX_DIR_RESP] -
-		    px->base[CX_DIR_RESP]) : 0ULL);
-	else
-		snprintf(out, len, ",\"connect\":\"%s:%s\",\"mode\":\"%s\"",
-		    host, px->port, px->refused || px->state == PX_CONNECT ?
+	snprintf(hp, sizeof(hp), "%s:%s", px->host, px->port);
+	cx_jobj_str(j, "connect", hp);
+	if (px->tunnel) {
+		cx_jobj_str(j, "mode", "tunnel");
+		cx_jobj_u64(j, "bytes_up", px->tunnel_open ?
+		    c->bytes[CX_DIR_REQ] - px->base[CX_DIR_REQ] : 0);
+		cx_jobj_u64(j, "bytes_down", px->tunnel_open ?
+		    c->bytes[CX_DIR_RESP] - px->base[CX_DIR_RESP] : 0);
+	} else {
+		cx_jobj_str(j, "mode", px->refused || px->state == PX_CONNECT ?
 		    "refused" : "intercept");
+	}
 }

@@ -34,7 +34,7 @@
 
 #include "bytebuf.h"
 #include "ca.h"
-#include "jsonstr.h"
+#include "jsonobj.h"
 #include "log.h"
 #include "xmalloc.h"
 #include "peerproc.h"
@@ -91,21 +91,42 @@ relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 	cx_writer_put(c->r->cfg.trace, &f);
 }
 
+/*
+ * A JSON frame for connection c (kind: open, route, close, error), its
+ * payload built in j; stamped as cx_writer_json stamps its frames.
+ */
+static void
+record_json(struct conn *c, uint8_t kind, struct cx_jobj *j)
+{
+	struct cx_frame f;
+	size_t n = cx_jobj_end(j);
+
+	memset(&f, 0, sizeof(f));
+	f.kind = kind;
+	f.source = c->source;
+	f.conn = c->id;
+	f.ts_ns = cx_now_ns();
+	f.pid = (uint32_t)getpid();
+	f.tid = (uint32_t)syscall(SYS_gettid);
+	f.payload = (const uint8_t *)j->p;
+	f.len = (uint32_t)n;
+	cx_writer_put(c->r->cfg.trace, &f);
+}
+
 void
 relay_record_error(struct conn *c, int64_t seq, const char *msg)
 {
-	char esc[1024];
+	char b[2048];
+	struct cx_jobj j;
 
 	c->r->st.errors++;
 	if (c->r->cfg.trace == NULL)
 		return;
-	json_escape(esc, sizeof(esc), msg, strlen(msg));
+	cx_jobj_begin(&j, b, sizeof(b));
 	if (seq >= 0)
-		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, c->source, c->id,
-		    "{\"seq\":%lld,\"error\":\"%s\"}", (long long)seq, esc);
-	else
-		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, c->source, c->id,
-		    "{\"error\":\"%s\"}", esc);
+		cx_jobj_i64(&j, "seq", seq);
+	cx_jobj_str(&j, "error", msg);
+	record_json(c, CX_K_ERROR, &j);
 }
 
 /* --- client side ----------------------------------------------------------- */
@@ -945,13 +966,14 @@ static void
 record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
     const struct route *rt, const char *path)
 {
-	char m[64], t[4096], u[20000], p[1100], s[20000] = "";
 	char up[MAX_TARGET + 1500], asked[MAX_TARGET + 400], tg[MAX_TARGET + 1];
+	char out[64 * 1024];
+	const char *sent_to = NULL;
 	size_t tn = h->target.len < sizeof(tg) ? h->target.len : sizeof(tg) - 1;
+	struct cx_jobj j;
 
 	if (c->r->cfg.trace == NULL)
 		return;
-	json_escape(m, sizeof(m), (const char *)b + h->method.off, h->method.len);
 	/* --redact-at-source: the target's credentials as in the stream. */
 	memcpy(tg, b + h->target.off, tn);
 	snprintf(up, sizeof(up), "%s%s", rt->up.origin, path);
@@ -959,21 +981,21 @@ record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
 		cx_srcredact_url(c->r->cfg.redact_key, tg, tn);
 		cx_srcredact_url(c->r->cfg.redact_key, up, strlen(up));
 	}
-	json_escape(t, sizeof(t), tg, tn);
-	json_escape(p, sizeof(p), rt->prefix, strlen(rt->prefix));
 	if (c->px != NULL) {
 		snprintf(asked, sizeof(asked), "%s%.*s", proxy_conn_origin(c),
 		    (int)tn, tg);
-		if (strcmp(asked, up) != 0) {
-			json_escape(s, sizeof(s), up, strlen(up));
-			snprintf(up, sizeof(up), "%s", asked);
-		}
+		if (strcmp(asked, up) != 0)
+			sent_to = up;
 	}
-	json_escape(u, sizeof(u), up, strlen(up));
-	cx_writer_json(c->r->cfg.trace, CX_K_ROUTE, c->source, c->id,
-	    "{\"seq\":%u,\"method\":\"%s\",\"target\":\"%s\","
-	    "\"upstream\":\"%s\",\"route\":\"%s\"%s%s%s}", c->seq, m, t, u, p,
-	    s[0] ? ",\"sent_to\":\"" : "", s, s[0] ? "\"" : "");
+	cx_jobj_begin(&j, out, sizeof(out));
+	cx_jobj_u64(&j, "seq", c->seq);
+	cx_jobj_strn(&j, "method", (const char *)b + h->method.off,
+	    h->method.len);
+	cx_jobj_strn(&j, "target", tg, tn);
+	cx_jobj_str(&j, "upstream", sent_to != NULL ? asked : up);
+	cx_jobj_str(&j, "route", rt->prefix);
+	cx_jobj_str(&j, "sent_to", sent_to);
+	record_json(c, CX_K_ROUTE, &j);
 }
 
 /* One request head at the front of cin: route it and queue it upstream. */
@@ -1239,17 +1261,19 @@ void
 relay_conn_close(struct conn *c, const char *by, const char *reason)
 {
 	struct relay *r = c->r;
-	char esc[256], more[700] = "";
+	char b[2048];
+	struct cx_jobj j;
 
 	if (c->dead)
 		return;
 	c->dead = 1;
 	if (r->cfg.trace != NULL) {
-		json_escape(esc, sizeof(esc), reason, strlen(reason));
+		cx_jobj_begin(&j, b, sizeof(b));
+		cx_jobj_str(&j, "by", by);
+		cx_jobj_str(&j, "reason", reason);
 		if (c->px != NULL)
-			proxy_conn_close_fields(c, more, sizeof(more));
-		cx_writer_json(r->cfg.trace, CX_K_CLOSE, c->source, c->id,
-		    "{\"by\":\"%s\",\"reason\":\"%s\"%s}", by, esc, more);
+			proxy_conn_close_fields(c, &j);
+		record_json(c, CX_K_CLOSE, &j);
 	}
 	if (c->cssl != NULL) {
 		ERR_clear_error();
@@ -1396,10 +1420,15 @@ accept_all(struct relay *r, int proxy)
 			relay_sockaddr_str(&ls, local, sizeof(local));
 		else
 			snprintf(local, sizeof(local), "unknown");
-		if (r->cfg.trace)
-			cx_writer_json(r->cfg.trace, CX_K_OPEN, c->source,
-			    c->id, "{\"peer\":\"%s\",\"local\":\"%s\"}", peer,
-			    local);
+		if (r->cfg.trace) {
+			char b[256];
+			struct cx_jobj j;
+
+			cx_jobj_begin(&j, b, sizeof(b));
+			cx_jobj_str(&j, "peer", peer);
+			cx_jobj_str(&j, "local", local);
+			record_json(c, CX_K_OPEN, &j);
+		}
 		/* Who the client is, found off the loop. */
 		if (r->pp != NULL && have_local)
 			cx_peerproc_lookup(r->pp, c->source, c->id, &ss, &ls);
