@@ -319,7 +319,7 @@ record(struct cx_peerproc *pp, const struct job *j)
 			cx_jobj_str(&o, "exe", exe);
 		}
 		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0) {
-			/* the one argv builder, with its redaction (redact.h) */
+			/* the one argv builder, redacting (redact.h) */
 			cJSON *a = cx_argv_json(buf, (size_t)n, pp->redact);
 			char *s = cJSON_PrintUnformatted(a);
 
