@@ -8,6 +8,7 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 
 #include <cJSON.h>
 
+#include "jsonobj.h"
 #include "peerproc.h"
 #include "redact.h"
 #include "xmalloc.h"
@@ -38,6 +40,9 @@ struct cx_peerproc {
 	size_t                   head, n;
 	int                      stop;
 	uint64_t                 dropped;
+	/* The thread's frame payload: room for the longest comm, exe (4 KiB)
+	 * and argv (4 KiB) escaped, so none is ever cut. */
+	char                     out[64 * 1024];
 };
 
 /* --- the client's socket: sock_diag ---------------------------------- */
@@ -283,55 +288,57 @@ static void
 record(struct cx_peerproc *pp, const struct job *j)
 {
 	char err[256], buf[4096], exe[PATH_MAX];
-	cJSON *o = cJSON_CreateObject();
 	uint32_t pid = cx_peerproc_find(&j->peer, &j->local, err, sizeof(err));
+	struct cx_jobj o;
 	struct cx_frame f;
 	ssize_t n;
-	char *s;
 
-	cJSON_AddStringToObject(o, "event", "client");
+	cx_jobj_begin(&o, pp->out, sizeof(pp->out));
+	cx_jobj_str(&o, "event", "client");
 	if (pid == 0) {
-		cJSON_AddNullToObject(o, "pid");
-		cJSON_AddStringToObject(o, "error", err);
+		cx_jobj_raw(&o, "pid", "null");
+		cx_jobj_str(&o, "error", err);
 	} else {
-		cJSON_AddNumberToObject(o, "pid", pid);
+		cx_jobj_u64(&o, "pid", pid);
 		if (read_proc(pid, "stat", buf, sizeof(buf)) > 0) {
 			/* "pid (comm) state ppid ...": comm may hold ')' */
 			char *rp = strrchr(buf, ')');
 			unsigned ppid;
 
 			if (rp != NULL && sscanf(rp + 1, " %*c %u", &ppid) == 1)
-				cJSON_AddNumberToObject(o, "ppid", ppid);
+				cx_jobj_u64(&o, "ppid", ppid);
 		}
 		if ((n = read_proc(pid, "comm", buf, sizeof(buf))) > 0) {
 			if (buf[n - 1] == '\n')
 				buf[n - 1] = '\0';
-			cJSON_AddStringToObject(o, "comm", buf);
+			cx_jobj_str(&o, "comm", buf);
 		}
 		snprintf(buf, sizeof(buf), "/proc/%u/exe", pid);
 		if ((n = readlink(buf, exe, sizeof(exe) - 1)) > 0) {
 			exe[n] = '\0';
-			cJSON_AddStringToObject(o, "exe", exe);
+			cx_jobj_str(&o, "exe", exe);
 		}
-		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0)
-			cJSON_AddItemToObject(o, "argv", cx_argv_json(buf,
-			    (size_t)n, pp->redact));
+		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0) {
+			/* the one argv builder, redacting (redact.h) */
+			cJSON *a = cx_argv_json(buf, (size_t)n, pp->redact);
+			char *s = cJSON_PrintUnformatted(a);
+
+			cx_jobj_raw(&o, "argv", s);
+			cJSON_free(s);
+			cJSON_Delete(a);
+		}
 	}
-	cJSON_AddNullToObject(o, "tid");
-	cJSON_AddStringToObject(o, "via", "proc");
-	if ((s = cJSON_PrintUnformatted(o)) != NULL) {
-		memset(&f, 0, sizeof(f));
-		f.kind = CX_K_PROC;
-		f.source = j->source;
-		f.conn = j->conn;
-		f.ts_ns = cx_now_ns();
-		f.pid = pid;
-		f.payload = (const uint8_t *)s;
-		f.len = (uint32_t)strlen(s);
-		cx_writer_put(pp->w, &f);
-		cJSON_free(s);
-	}
-	cJSON_Delete(o);
+	cx_jobj_raw(&o, "tid", "null");
+	cx_jobj_str(&o, "via", "proc");
+	memset(&f, 0, sizeof(f));
+	f.kind = CX_K_PROC;
+	f.source = j->source;
+	f.conn = j->conn;
+	f.ts_ns = cx_now_ns();
+	f.pid = pid;
+	f.len = (uint32_t)cx_jobj_end(&o);
+	f.payload = (const uint8_t *)pp->out;
+	cx_writer_put(pp->w, &f);
 }
 
 /* --- the thread -------------------------------------------------------- */
@@ -410,12 +417,25 @@ cx_peerproc_free(struct cx_peerproc *pp)
 	pthread_cond_signal(&pp->cond);
 	pthread_mutex_unlock(&pp->lock);
 	pthread_join(pp->thread, NULL);
-	if (pp->dropped > 0)
-		cx_writer_json(pp->w, CX_K_NOTE, CX_SRC_RELAY, 0,
-		    "{\"type\":\"client_lookup\",\"dropped\":%llu,\"why\":"
-		    "\"more connections than the /proc lookups kept up with: "
-		    "their process is unknown\"}",
-		    (unsigned long long)pp->dropped);
+	if (pp->dropped > 0) {
+		struct cx_jobj o;
+		struct cx_frame f;
+
+		cx_jobj_begin(&o, pp->out, sizeof(pp->out));
+		cx_jobj_str(&o, "type", "client_lookup");
+		cx_jobj_u64(&o, "dropped", pp->dropped);
+		cx_jobj_str(&o, "why", "more connections than the /proc "
+		    "lookups kept up with: their process is unknown");
+		memset(&f, 0, sizeof(f));
+		f.kind = CX_K_NOTE;
+		f.source = CX_SRC_RELAY;
+		f.ts_ns = cx_now_ns();
+		f.pid = (uint32_t)getpid();
+		f.tid = (uint32_t)syscall(SYS_gettid);
+		f.len = (uint32_t)cx_jobj_end(&o);
+		f.payload = (const uint8_t *)pp->out;
+		cx_writer_put(pp->w, &f);
+	}
 	pthread_mutex_destroy(&pp->lock);
 	pthread_cond_destroy(&pp->cond);
 	free(pp);

@@ -6,7 +6,7 @@
  * closes), a tunnel (the relay's tunnel states, bytes counted, not
  * recorded), or PX_HANDSHAKE (the 200, unrecorded, then the TLS server
  * handshake), after which the relay runs the connection as one of its own
- * with c->cssl set.
+ * with c->cssl set; where its requests go then is proxy_route.c's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -24,36 +24,13 @@
 #include <openssl/evp.h>
 
 #include "ca.h"
-#include "jsonstr.h"
+#include "jsonobj.h"
 #include "hostpat.h"
 #include "proxy.h"
+#include "proxy_conn.h"
 #include "relay_conn.h"
 #include "relay_tls.h"
 #include "xmalloc.h"
-
-enum px_state {
-	PX_CONNECT,             /* reading the CONNECT head */
-	PX_HANDSHAKE,           /* 200 sent (or queued); TLS handshake */
-	PX_RELAY,               /* the relay's: HTTP inside TLS, a tunnel,
-				 * or a refusal being sent */
-};
-
-struct proxy_conn {
-	enum px_state    state;
-	int              tunnel;        /* not intercepted */
-	int              tunnel_open;   /* its 200 is sent */
-	int              refused;       /* answered with an error */
-	int              decided;       /* rt holds the upstream */
-	int              plain;         /* absolute-form HTTP requests */
-	struct route     prt[2];        /* theirs: the current, the next */
-	SSL             *ssl;           /* during the handshake */
-	uint32_t         want;          /* the handshake's epoll interest */
-	char             host[256];
-	char             port[8];
-	char             origin[300];   /* https://host[:port] */
-	struct route     rt;            /* the upstream */
-	uint64_t         base[3];       /* c->bytes when the tunnel opened */
-};
 
 static const char established[] = "HTTP/1.1 200 Connection established\r\n\r\n";
 
@@ -275,7 +252,7 @@ refuse(struct conn *c, int status, const char *reason, const char *extra,
 		return;
 	c->rq = RQ_DEAD;
 	c->closing = 1;
-	buf_free(&c->cin);
+	cx_buf_free(&c->cin);
 	relay_client_flush(c);
 }
 
@@ -360,7 +337,7 @@ start_intercept(struct conn *c)
 	struct proxy_conn *px = c->px;
 	int v6 = strchr(px->host, ':') != NULL;
 
-	if (buf_used(&c->cin) > 0) {
+	if (cx_buf_used(&c->cin) > 0) {
 		refuse(c, 400, "Bad Request", "", "bytes after the CONNECT "
 		    "before its answer");
 		return;
@@ -427,7 +404,7 @@ static void
 on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 {
 	struct proxy_conn *px = c->px;
-	const uint8_t *b = buf_head(&c->cin);
+	const uint8_t *b = cx_buf_head(&c->cin);
 	const char *token = c->r->cfg.proxy_token;
 	int authed = 0;
 
@@ -454,7 +431,7 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 	    strncasecmp((const char *)b + h->target.off, "http://", 7) == 0) {
 		px->plain = 1;
 		px->state = PX_RELAY;
-		relay_record(c, CX_DIR_REQ, b, buf_used(&c->cin), ts);
+		relay_record(c, CX_DIR_REQ, b, cx_buf_used(&c->cin), ts);
 		c->rq = RQ_HEAD;
 		c->head_ns = 0;
 		relay_process_requests(c);
@@ -468,7 +445,7 @@ on_connect(struct conn *c, const struct rh_head *h, int64_t ts)
 		record_connect_head(c, h, b, ts);
 		c->seq = 0;
 	}
-	buf_consume(&c->cin, h->head_len);
+	cx_buf_consume(&c->cin, h->head_len);
 	if (!authed) {
 		/*
 		 * No credentials at all is how curl, git and browsers start:
@@ -506,12 +483,12 @@ read_connect(struct conn *c, uint32_t events)
 	int eof = 0, rc;
 	int64_t ts = cx_now_ns();
 
-	while (buf_used(&c->cin) < RH_MAX_HEAD + 4) {
-		size_t room = RH_MAX_HEAD + 4 - buf_used(&c->cin);
-		uint8_t *p = buf_space(&c->cin, room);
+	while (cx_buf_used(&c->cin) < RH_MAX_HEAD + 4) {
+		size_t room = RH_MAX_HEAD + 4 - cx_buf_used(&c->cin);
+		uint8_t *p = cx_buf_space(&c->cin, room);
 		ssize_t n = recv(c->cfd, p, room, 0);
 		if (n > 0) {
-			c->cin.len += (size_t)n;
+			cx_buf_commit(&c->cin, (size_t)n);
 			c->last_ns = ts;
 			c->r->st.req_bytes += (uint64_t)n;
 			if (c->head_ns == 0)
@@ -522,26 +499,26 @@ read_connect(struct conn *c, uint32_t events)
 			eof = 1;
 		break;
 	}
-	if (buf_used(&c->cin) == 0 && (eof || (events & (EPOLLHUP |
+	if (cx_buf_used(&c->cin) == 0 && (eof || (events & (EPOLLHUP |
 	    EPOLLERR)))) {
 		relay_conn_close(c, "client", "client closed before a CONNECT");
 		return;
 	}
 	h = xmalloc(sizeof(*h));
-	rc = rh_parse_request(buf_head(&c->cin), buf_used(&c->cin), h);
+	rc = rh_parse_request(cx_buf_head(&c->cin), cx_buf_used(&c->cin), h);
 	if (rc > 0) {
 		on_connect(c, h, ts);
 	} else if (rc == RH_MORE) {
 		if (eof || (events & (EPOLLHUP | EPOLLERR))) {
-			relay_record(c, CX_DIR_REQ, buf_head(&c->cin),
-			    buf_used(&c->cin), ts);
+			relay_record(c, CX_DIR_REQ, cx_buf_head(&c->cin),
+			    cx_buf_used(&c->cin), ts);
 			relay_record_error(c, 0, "client closed mid-CONNECT");
 			relay_conn_close(c, "client", "client closed");
 		}
 	} else {
 		char msg[160];
-		relay_record(c, CX_DIR_REQ, buf_head(&c->cin),
-		    buf_used(&c->cin), ts);
+		relay_record(c, CX_DIR_REQ, cx_buf_head(&c->cin),
+		    cx_buf_used(&c->cin), ts);
 		if (rc == RH_TOO_LARGE)
 			refuse(c, 431, "Request Header Fields Too Large", "",
 			    "request header fields too large (the limit is "
@@ -560,9 +537,9 @@ handshake(struct conn *c)
 	struct proxy_conn *px = c->px;
 	int rc, e;
 
-	if (buf_used(&c->cout) > 0) {
+	if (cx_buf_used(&c->cout) > 0) {
 		relay_client_flush(c);  /* the 200 */
-		if (c->dead || buf_used(&c->cout) > 0)
+		if (c->dead || cx_buf_used(&c->cout) > 0)
 			return;
 	}
 	ERR_clear_error();
@@ -615,7 +592,7 @@ proxy_conn_interest(const struct conn *c, uint32_t *want)
 		*want = EPOLLIN | EPOLLRDHUP;
 		return 1;
 	case PX_HANDSHAKE:
-		*want = buf_used(&c->cout) > 0 ? EPOLLOUT : c->px->want;
+		*want = cx_buf_used(&c->cout) > 0 ? EPOLLOUT : c->px->want;
 		return 1;
 	case PX_RELAY:
 		break;
@@ -634,198 +611,35 @@ proxy_conn_timeout(struct conn *c, int64_t now)
 		const char *why = c->px->state == PX_CONNECT ?
 		    "no CONNECT within the header timeout" :
 		    "no TLS handshake within the header timeout";
-		if (c->px->state == PX_HANDSHAKE || buf_used(&c->cin) > 0)
+		if (c->px->state == PX_HANDSHAKE || cx_buf_used(&c->cin) > 0)
 			relay_record_error(c, -1, why);
 		relay_conn_close(c, "relay", why);
 	}
 	return 1;
 }
 
-/*
- * The upstream, decided at the first request: --map-host wins, else the
- * CONNECT's host and port over TLS.  0, or -1 (no usable URL).
- */
-static int
-decide_upstream(struct proxy_conn *px, const struct host_map_table *maps)
-{
-	const struct host_map *m;
-	char url[400], err[300];
-	int v6 = strchr(px->host, ':') != NULL;
-
-	if ((m = host_map_find(maps, px->host)) != NULL) {
-		px->rt = m->rt;
-		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "--map-host %s",
-		    m->host);
-	} else {
-		snprintf(url, sizeof(url), "https://%s%s%s:%s", v6 ? "[" : "",
-		    px->host, v6 ? "]" : "", px->port);
-		if (url_parse(url, &px->rt.up, err, sizeof(err)) == -1)
-			return -1;
-		snprintf(px->rt.url, sizeof(px->rt.url), "%s", url);
-		snprintf(px->rt.prefix, sizeof(px->rt.prefix), "CONNECT");
-	}
-	px->decided = 1;
-	return 0;
-}
-
-/* A plain-HTTP proxy request's route: http://HOST[:PORT]/path. */
-static const struct route *
-plain_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
-    char *path, size_t pathlen, int *status, char *msg, size_t msglen)
-{
-	struct proxy_conn *px = c->px;
-	const char *t = (const char *)b + h->target.off, *a, *ae, *end;
-	const struct host_map *m;
-	char auth[300], host[256], port[8], url[400], err[300];
-	struct route *rt;
-	int authed = 0;
-
-	for (int i = 0; i < h->nheaders; i++)
-		if (rh_header_is(b, &h->headers[i], "proxy-authorization") &&
-		    proxy_auth_ok((const char *)b + h->headers[i].value.off,
-		    h->headers[i].value.len, c->r->cfg.proxy_token))
-			authed = 1;
-	if (!authed) {
-		*status = 407;
-		snprintf(msg, msglen, "proxy authentication required on every "
-		    "request");
-		return NULL;
-	}
-	end = t + h->target.len;
-	if (h->target.len <= 7 || strncasecmp(t, "http://", 7) != 0 ||
-	    (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT",
-	    7) == 0)) {
-		*status = 400;
-		snprintf(msg, msglen, "a plain-HTTP proxy connection takes "
-		    "requests for http:// URLs only");
-		return NULL;
-	}
-	a = t + 7;
-	for (ae = a; ae < end && *ae != '/' && *ae != '?' && *ae != '#'; ae++)
-		;
-	/* HOST without a port (a colon after any ']'): 80. */
-	const char *lc = NULL, *rb = NULL;
-	for (const char *p = a; p < ae; p++) {
-		if (*p == ':')
-			lc = p;
-		else if (*p == ']')
-			rb = p;
-	}
-	int has_port = lc != NULL && (rb == NULL || lc > rb);
-	if (snprintf(auth, sizeof(auth), "%.*s%s", (int)(ae - a), a,
-	    has_port ? "" : ":80") >= (int)sizeof(auth) ||
-	    proxy_parse_authority(auth, strlen(auth), host, sizeof(host), port,
-	    sizeof(port)) == -1) {
-		*status = 400;
-		snprintf(msg, msglen, "bad host in the request's URL");
-		return NULL;
-	}
-	/* The path: "/" when the URL has none; no fragment. */
-	char rest[MAX_TARGET + 2];
-	size_t rl = (size_t)(end - ae);
-	if (rl > MAX_TARGET)
-		rl = MAX_TARGET;
-	snprintf(rest, sizeof(rest), "%s%.*s", ae < end && *ae == '/' ? "" :
-	    "/", (int)rl, ae);
-	rest[strcspn(rest, "#")] = '\0';
-	/* A buffer the connection's upstream does not point at. */
-	rt = c->uroute == &px->prt[0] ? &px->prt[1] : &px->prt[0];
-	memset(rt, 0, sizeof(*rt));
-	if ((m = host_map_find(&c->r->cfg.map_hosts, host)) != NULL) {
-		*rt = m->rt;
-		snprintf(rt->prefix, sizeof(rt->prefix), "--map-host %s",
-		    m->host);
-		if (route_path(&rt->up, rest, strlen(rest), path, pathlen) == -1)
-			goto toolong;
-	} else {
-		int v6 = strchr(host, ':') != NULL;
-		snprintf(url, sizeof(url), "http://%s%s%s:%s", v6 ? "[" : "",
-		    host, v6 ? "]" : "", port);
-		if (url_parse(url, &rt->up, err, sizeof(err)) == -1) {
-			*status = 400;
-			snprintf(msg, msglen, "%s", err);
-			return NULL;
-		}
-		snprintf(rt->url, sizeof(rt->url), "%s", url);
-		snprintf(rt->prefix, sizeof(rt->prefix), "HTTP proxy");
-		if (snprintf(path, pathlen, "%s", rest) >= (int)pathlen)
-			goto toolong;
-	}
-	/* The same upstream as the connection's: keep it. */
-	if (c->uroute != NULL && strcmp(c->uroute->up.origin,
-	    rt->up.origin) == 0 && strcmp(c->uroute->prefix, rt->prefix) == 0)
-		return c->uroute;
-	return rt;
-toolong:
-	*status = 414;
-	snprintf(msg, msglen, "request target too long");
-	return NULL;
-}
-
-const struct route *
-proxy_conn_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
-    char *path, size_t pathlen, int *status, char *msg, size_t msglen)
-{
-	struct proxy_conn *px = c->px;
-	const char *target = (const char *)b + h->target.off;
-
-	if (px->plain)
-		return plain_route(c, b, h, path, pathlen, status, msg, msglen);
-	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
-		*status = 405;
-		snprintf(msg, msglen, "CONNECT inside an intercepted "
-		    "connection is refused");
-		return NULL;
-	}
-	if (target[0] != '/') {
-		*status = 400;
-		snprintf(msg, msglen, "only origin-form request targets (/path) "
-		    "are accepted inside an intercepted connection");
-		return NULL;
-	}
-	if (px->tunnel || (!px->decided &&
-	    decide_upstream(px, &c->r->cfg.map_hosts) == -1)) {
-		*status = 502;
-		snprintf(msg, msglen, "no upstream for %s:%s", px->host,
-		    px->port);
-		return NULL;
-	}
-	if (route_path(&px->rt.up, target, h->target.len, path, pathlen) == -1) {
-		*status = 414;
-		snprintf(msg, msglen, "request target too long");
-		return NULL;
-	}
-	return &px->rt;
-}
-
-const char *
-proxy_conn_origin(const struct conn *c)
-{
-	return c->px->origin;
-}
-
 void
-proxy_conn_close_fields(const struct conn *c, char *out, size_t len)
+proxy_conn_close_fields(const struct conn *c, struct cx_jobj *j)
 {
 	const struct proxy_conn *px = c->px;
-	char host[600];
+	char hp[300];
 
 	if (px->plain) {
-		snprintf(out, len, ",\"mode\":\"http\"");
+		cx_jobj_str(j, "mode", "http");
 		return;
 	}
 	if (px->host[0] == '\0')
 		return;
-	json_escape(host, sizeof(host), px->host, strlen(px->host));
-	if (px->tunnel)
-		snprintf(out, len, ",\"connect\":\"%s:%s\",\"mode\":\"tunnel\","
-		    "\"bytes_up\":%llu,\"bytes_down\":%llu", host, px->port,
-		    px->tunnel_open ? (unsigned long long)(c->bytes[CX_DIR_REQ] -
-		    px->base[CX_DIR_REQ]) : 0ULL, px->tunnel_open ?
-		    (unsigned long long)(c->bytes[CX_DIR_RESP] -
-		    px->base[CX_DIR_RESP]) : 0ULL);
-	else
-		snprintf(out, len, ",\"connect\":\"%s:%s\",\"mode\":\"%s\"",
-		    host, px->port, px->refused || px->state == PX_CONNECT ?
+	snprintf(hp, sizeof(hp), "%s:%s", px->host, px->port);
+	cx_jobj_str(j, "connect", hp);
+	if (px->tunnel) {
+		cx_jobj_str(j, "mode", "tunnel");
+		cx_jobj_u64(j, "bytes_up", px->tunnel_open ?
+		    c->bytes[CX_DIR_REQ] - px->base[CX_DIR_REQ] : 0);
+		cx_jobj_u64(j, "bytes_down", px->tunnel_open ?
+		    c->bytes[CX_DIR_RESP] - px->base[CX_DIR_RESP] : 0);
+	} else {
+		cx_jobj_str(j, "mode", px->refused || px->state == PX_CONNECT ?
 		    "refused" : "intercept");
+	}
 }

@@ -59,8 +59,9 @@ const struct route *proxy_conn_route(struct conn *c, const uint8_t *b,
  * frame: "https://HOST[:PORT]", or "" (absolute-form targets).
  */
 const char *proxy_conn_origin(const struct conn *c);
-/* Fields for the close frame (",\"connect\":...", JSON). */
-void proxy_conn_close_fields(const struct conn *c, char *out, size_t len);
+/* The proxy's members of the close frame ("connect", "mode", ...). */
+struct cx_jobj;
+void proxy_conn_close_fields(const struct conn *c, struct cx_jobj *j);
 /* Timeouts of the proxy's own states: 1 if it acted. */
 int  proxy_conn_timeout(struct conn *c, int64_t now);
 

@@ -1,11 +1,16 @@
 /*
- * relay.c: the recording relay's event loop and connections.
+ * relay.c: the recording relay's event loop, its listeners and
+ * connections: accepting, registering each side's epoll interest,
+ * timeouts, closing; and the public API (relay.h).
  *
  * Each client connection has at most one upstream connection at a time.
  * Requests are parsed only as far as needed to route them (the head) and to
  * find where they end (body framing); responses likewise.  Bytes are
  * forwarded as soon as they arrive and recorded as they pass: the client's
- * bytes as received, and exactly what the client is sent.
+ * bytes as received, and exactly what the client is sent.  The pieces, by
+ * concept (relay_conn.h): relay_request.c (the client's requests),
+ * relay_upstream.c (connecting, TLS, writing), relay_response.c (responses
+ * back to the client, the relay's own answers), relay_record.c (frames).
  *
  * Connections accepted on the forward proxy's listener (proxy.c) go
  * through the proxy_conn_* hooks until their CONNECT is answered; after
@@ -14,7 +19,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -25,373 +29,31 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
-#include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
 
-#include "buf.h"
-#include "ca.h"
-#include "jsonstr.h"
+#include "bytebuf.h"
 #include "log.h"
-#include "xmalloc.h"
 #include "peerproc.h"
 #include "proxy.h"
 #include "relay.h"
 #include "relay_conn.h"
-#include "srcredact.h"
-#include "relay_http.h"
 #include "relay_tls.h"
 #include "resolve.h"
+#include "xmalloc.h"
 
-#define DYN_SLOTS       64              /* resolver slots for proxy hosts */
-
-static void upstream_read(struct conn *c);
-static void upstream_flush(struct conn *c);
-static void after_responses(struct conn *c);
 static void accept_resume(struct relay *r);
 
-/* --- recording ------------------------------------------------------------- */
-
-void
-relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
-{
-	struct relay *r = c->r;
-	struct cx_frame f;
-
-	c->bytes[dir] += n;
-	if (r->cfg.trace == NULL || n == 0 || c->norecord)
-		return;
-	if (r->cfg.redact_key != NULL) {
-		if (r->scratch_len < n) {
-			free(r->scratch);
-			r->scratch = xmalloc(n);
-			r->scratch_len = n;
-		}
-		switch (cx_srcredact_conn(&c->red, dir == CX_DIR_REQ ? 0 : 1,
-		    r->cfg.redact_key, p, n, r->scratch)) {
-		case 1:
-			p = r->scratch;
-			break;
-		case CX_SRCREDACT_DROP:         /* HTTP/2 (an h2c upgrade) */
-		case CX_SRCREDACT_DROPPED:
-			return;
-		}
-	}
-	memset(&f, 0, sizeof(f));
-	f.kind = CX_K_DATA;
-	f.source = c->source;
-	f.dir = dir;
-	f.conn = c->id;
-	f.ts_ns = ts;
-	f.payload = p;
-	f.len = (uint32_t)n;
-	cx_writer_put(c->r->cfg.trace, &f);
-}
-
-void
-relay_record_error(struct conn *c, int64_t seq, const char *msg)
-{
-	char esc[1024];
-
-	c->r->st.errors++;
-	if (c->r->cfg.trace == NULL)
-		return;
-	json_escape(esc, sizeof(esc), msg, strlen(msg));
-	if (seq >= 0)
-		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, c->source, c->id,
-		    "{\"seq\":%lld,\"error\":\"%s\"}", (long long)seq, esc);
-	else
-		cx_writer_json(c->r->cfg.trace, CX_K_ERROR, c->source, c->id,
-		    "{\"error\":\"%s\"}", esc);
-}
-
-/* --- client side ----------------------------------------------------------- */
-
-/*
- * Write to the client, over its TLS once it has one (the proxy's
- * intercepted connections).  Returns the bytes taken (0: it would block),
- * or -1: the client is gone.
- */
-static ssize_t
-client_write(struct conn *c, const uint8_t *p, size_t n)
-{
-	size_t off = 0;
-
-	if (c->cssl == NULL) {
-		ssize_t w = send(c->cfd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w >= 0)
-			return w;
-		return errno == EAGAIN || errno == EINTR ? 0 : -1;
-	}
-	while (off < n) {
-		size_t k = n - off;
-		int rc;
-
-		ERR_clear_error();
-		rc = SSL_write(c->cssl, p + off, k > INT32_MAX ? INT32_MAX :
-		    (int)k);
-		if (rc > 0) {
-			off += (size_t)rc;
-			continue;
-		}
-		int e = SSL_get_error(c->cssl, rc);
-		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ)
-			break;
-		ERR_clear_error();
-		return -1;
-	}
-	return (ssize_t)off;
-}
-
-/*
- * Read from the client: >0 bytes, 0 end of stream, -1 with errno (EAGAIN:
- * nothing now).
- */
-static ssize_t
-client_recv(struct conn *c, uint8_t *p, size_t n)
-{
-	int rc, e;
-
-	if (c->cssl == NULL)
-		return recv(c->cfd, p, n, 0);
-	ERR_clear_error();
-	errno = 0;
-	rc = SSL_read(c->cssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-	if (rc > 0)
-		return rc;
-	e = SSL_get_error(c->cssl, rc);
-	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-		c->cssl_rwant = e == SSL_ERROR_WANT_WRITE;
-		errno = EAGAIN;
-		return -1;
-	}
-	if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL &&
-	    errno == 0) || (e == SSL_ERROR_SSL && ERR_GET_REASON(
-	    ERR_peek_error()) == SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-		ERR_clear_error();
-		return 0;
-	}
-	ERR_clear_error();
-	if (errno == 0 || errno == EAGAIN)
-		errno = ECONNRESET;
-	return -1;
-}
-
-/*
- * Send to the client now if we can, queuing the rest, then record.  The
- * send goes first because otherwise the trace write sits on the watched
- * program's path: the added p50 of an SSE event or a WebSocket message
- * fell by 10-30 µs when it moved (docs/performance.md "websocket").  The
- * record follows in the same call, stamped with the arrival time; only a
- * relay killed between the two system calls could leave a client with
- * bytes its trace lacks.
- */
-void
-relay_client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
-{
-	size_t off = 0;
-	int gone = 0;
-
-	if (n == 0 || c->dead)
-		return;
-	c->r->st.resp_bytes += n;
-	if (buf_used(&c->cout) == 0) {
-		ssize_t w = client_write(c, p, n);
-		if (w > 0)
-			off = (size_t)w;
-		else if (w == -1)
-			gone = 1;
-	}
-	relay_record(c, CX_DIR_RESP, p, n, ts);
-	if (gone) {
-		relay_conn_close(c, "client", "client went away");
-		return;
-	}
-	if (off < n)
-		buf_append(&c->cout, p + off, n - off);
-}
-
-void
-relay_client_flush(struct conn *c)
-{
-	while (buf_used(&c->cout) > 0) {
-		ssize_t w = client_write(c, buf_head(&c->cout),
-		    buf_used(&c->cout));
-		if (w > 0) {
-			buf_consume(&c->cout, (size_t)w);
-			continue;
-		}
-		if (w == 0)
-			break;
-		relay_conn_close(c, "client", "client went away");
-		return;
-	}
-	if (buf_used(&c->cout) == 0 && c->closing) {
-		relay_conn_close(c, "relay", "response complete");
-		return;
-	}
-	/* Room again: read what the upstream's TLS layer may hold. */
-	if (c->ustate == UP_OPEN && buf_used(&c->cout) < COUT_MAX)
-		upstream_read(c);
-}
-
-static const char *
-status_text(int status)
-{
-	switch (status) {
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 407: return "Proxy Authentication Required";
-	case 408: return "Request Timeout";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 502: return "Bad Gateway";
-	case 504: return "Gateway Timeout";
-	default:  return "Error";
-	}
-}
-
-/*
- * Answer the client ourselves (an error), record it and the reason, and
- * close once it is sent.
- */
-void
-relay_reply_error(struct conn *c, int64_t seq, int status, const char *msg)
-{
-	char body[1200], head[256];
-	int bl, hl;
-
-	bl = snprintf(body, sizeof(body), "cxrec relay: %s\n", msg);
-	if (bl >= (int)sizeof(body))
-		bl = (int)sizeof(body) - 1;
-	hl = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\n"
-	    "Content-Type: text/plain; charset=utf-8\r\n"
-	    "Content-Length: %d\r\nConnection: close\r\n"
-	    "X-Cxrec-Error: 1\r\n\r\n", status, status_text(status), bl);
-	relay_record_error(c, seq, msg);
-	int64_t ts = cx_now_ns();
-	relay_client_send(c, (const uint8_t *)head, (size_t)hl, ts);
-	relay_client_send(c, (const uint8_t *)body, (size_t)bl, ts);
-	if (c->dead)
-		return;
-	c->rq = RQ_DEAD;
-	c->closing = 1;
-	relay_client_flush(c);
-}
-
-/* Stop reading; close once what the client is owed is sent. */
-void
-relay_end_after_flush(struct conn *c, const char *by, const char *why)
-{
-	c->rq = RQ_DEAD;
-	c->closing = 1;
-	if (buf_used(&c->cout) == 0)
-		relay_conn_close(c, by, why);
-}
-
-/*
- * Refuse the request at the front of cin.  Responses still owed for
- * earlier requests go out first: the refusal waits for them.
- */
-static void
-refuse(struct conn *c, int status, const char *msg)
-{
-	if (c->npend == 0) {
-		relay_reply_error(c, c->seq, status, msg);
-		return;
-	}
-	c->deferred = status;
-	c->deferred_seq = c->seq;
-	snprintf(c->deferred_msg, sizeof(c->deferred_msg), "%s", msg);
-	c->rq = RQ_DEAD;
-}
-
-/* --- upstream side --------------------------------------------------------- */
-
-static void
-upstream_drop(struct conn *c)
-{
-	if (c->ssl != NULL) {
-		SSL_free(c->ssl);
-		c->ssl = NULL;
-	}
-	if (c->ufd != -1) {
-		close(c->ufd);      /* also leaves the epoll set */
-		c->ufd = -1;
-	}
-	c->uev = 0;
-	c->ustate = UP_NONE;
-	c->uroute = NULL;
-	c->next_addr = 0;
-	c->uclose_after = 0;
-	c->uread_wants_write = 0;
-	c->rs = RS_HEAD;
-	buf_free(&c->uout);
-	buf_free(&c->uhead);
-}
-
-/*
- * The upstream went away with nothing owed: the next request reconnects.
- * But a request body still coming from the client can no longer be
- * delivered (the upstream answered early and closed): stop there.
- */
-static void
-upstream_idle_drop(struct conn *c)
-{
-	int mid_body = c->rq == RQ_BODY;
-
-	upstream_drop(c);
-	if (mid_body) {
-		relay_record_error(c, c->seq ? (int64_t)c->seq - 1 : -1, "the upstream "
-		    "answered and closed before the request body ended; the "
-		    "rest of the body was not forwarded");
-		relay_end_after_flush(c, "relay", "request body cut");
-	}
-}
-
-/* The upstream failed: answer 502 if nothing was answered yet, else cut. */
-static void
-upstream_fail(struct conn *c, const char *what)
-{
-	char msg[700];
-	const char *origin = c->uroute ? c->uroute->up.origin : "upstream";
-
-	if (c->npend == 0 && c->rs == RS_HEAD) {
-		/* An idle kept-alive upstream reset: nobody was waiting. */
-		upstream_idle_drop(c);
-		if (!c->dead)
-			after_responses(c);
-		return;
-	}
-	snprintf(msg, sizeof(msg), "upstream %s: %s", origin, what);
-	if (c->npend > 0 && !c->pend[0].answered) {
-		uint32_t seq = c->pend[0].seq;
-		upstream_drop(c);
-		relay_reply_error(c, seq, 502, msg);
-		return;
-	}
-	relay_record_error(c, c->npend > 0 ? (int64_t)c->pend[0].seq : -1, msg);
-	upstream_drop(c);
-	/* The client saw part of a response: it must see the cut. */
-	if (buf_used(&c->cout) == 0)
-		relay_conn_close(c, "upstream", what);
-	else {
-		c->closing = 1;
-		c->rq = RQ_DEAD;
-	}
-}
+/* --- connections ----------------------------------------------------------- */
 
 /*
  * Register interest in fd.  Nothing wanted means out of the set: epoll
  * reports hang-ups even with no events asked, which would spin the loop
  * while a side waits for room.  *cur: what is registered (0: not in set).
  */
-static void
-set_events(int epfd, int fd, struct ep *e, uint32_t *cur, uint32_t want)
+void
+relay_set_events(int epfd, int fd, struct ep *e, uint32_t *cur, uint32_t want)
 {
 	struct epoll_event ev;
 	int op;
@@ -410,791 +72,6 @@ set_events(int epfd, int fd, struct ep *e, uint32_t *cur, uint32_t want)
 		*cur = want;
 }
 
-static void
-upstream_set_events(struct conn *c, uint32_t want)
-{
-	set_events(c->r->epfd, c->ufd, &c->uep, &c->uev, want);
-}
-
-/* Start a TCP connect to the next address; 0 started, -1 none left. */
-static int
-upstream_try_connect(struct conn *c, char *err, size_t errlen)
-{
-	int one = 1;
-
-	while (c->next_addr < c->addrs.n) {
-		const struct sockaddr_storage *sa = &c->addrs.a[c->next_addr];
-		socklen_t salen = c->addrs.len[c->next_addr];
-		c->next_addr++;
-		if (c->ufd != -1) {
-			close(c->ufd);
-			c->ufd = -1;
-			c->uev = 0;
-		}
-		c->ufd = socket(sa->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-		    SOCK_CLOEXEC, 0);
-		if (c->ufd == -1) {
-			snprintf(err, errlen, "socket: %s", strerror(errno));
-			continue;
-		}
-		setsockopt(c->ufd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-		if (connect(c->ufd, (const struct sockaddr *)sa, salen) == -1 &&
-		    errno != EINPROGRESS) {
-			snprintf(err, errlen, "connect to %s:%s: %s",
-			    c->uroute->up.host, c->uroute->up.port,
-			    strerror(errno));
-			continue;
-		}
-		c->uev = 0;
-		upstream_set_events(c, EPOLLOUT);
-		if (c->uev == 0) {
-			snprintf(err, errlen, "epoll: %s", strerror(errno));
-			continue;
-		}
-		c->ustate = UP_CONNECTING;
-		c->connect_ns = cx_now_ns();
-		return 0;
-	}
-	return -1;
-}
-
-/* Resolve (off the loop) and connect to rt's upstream. */
-int
-relay_upstream_start(struct conn *c, const struct route *rt)
-{
-	char err[512] = "no address";
-	int rc;
-
-	c->uroute = rt;
-	c->connect_ns = cx_now_ns();
-	if (rt >= c->r->cfg.routes.r && rt < c->r->cfg.routes.r +
-	    c->r->cfg.routes.n) {
-		c->uslot = (int)(rt - c->r->cfg.routes.r);
-	} else {
-		/* The proxy's hosts: hashed over slots of their own. */
-		uint32_t h = cx_crc32c(0, rt->up.host, strlen(rt->up.host));
-		h = cx_crc32c(h, rt->up.port, strlen(rt->up.port));
-		c->uslot = c->r->cfg.routes.n + (int)(h % DYN_SLOTS);
-	}
-	rc = resolver_get(c->r->resolver, c->uslot, rt->up.host, rt->up.port,
-	    &c->addrs, err, sizeof(err));
-	if (rc == RESOLVE_WAIT) {
-		c->ustate = UP_RESOLVING;
-		return 0;
-	}
-	if (rc == RESOLVE_FAIL) {
-		upstream_fail(c, err);
-		return -1;
-	}
-	c->next_addr = 0;
-	if (upstream_try_connect(c, err, sizeof(err)) == -1) {
-		upstream_fail(c, err);
-		return -1;
-	}
-	return 0;
-}
-
-/* Lookups ended: the connections waiting for one go on. */
-static void
-resolved(struct relay *r)
-{
-	uint64_t n;
-	struct conn *c, *next;
-
-	if (read(r->resfd, &n, sizeof(n)) == -1 && errno != EAGAIN)
-		log_warn("relay: eventfd");
-	resolver_collect(r->resolver);
-	for (c = r->conns; c != NULL; c = next) {
-		next = c->next;
-		if (c->dead || c->ustate != UP_RESOLVING)
-			continue;
-		c->ustate = UP_NONE;
-		relay_upstream_start(c, c->uroute);
-		if (!c->dead)
-			relay_conn_events(c);
-	}
-}
-
-static void
-upstream_handshake(struct conn *c)
-{
-	int rc;
-
-	ERR_clear_error();
-	rc = SSL_do_handshake(c->ssl);
-	if (rc == 1) {
-		c->ustate = UP_OPEN;
-		c->uwant = 0;
-		upstream_flush(c);
-		if (!c->dead && c->ustate == UP_OPEN)
-			upstream_read(c);
-		return;
-	}
-	int e = SSL_get_error(c->ssl, rc);
-	if (e == SSL_ERROR_WANT_READ) {
-		c->uwant = EPOLLIN;
-	} else if (e == SSL_ERROR_WANT_WRITE) {
-		c->uwant = EPOLLOUT;
-	} else {
-		char why[300], msg[640];
-		tls_error(c->ssl, rc, !c->r->cfg.insecure, why, sizeof(why));
-		snprintf(msg, sizeof(msg), "TLS handshake with %s failed: %s",
-		    c->uroute->up.hosthdr, why);
-		upstream_fail(c, msg);
-	}
-}
-
-static void
-upstream_connected(struct conn *c)
-{
-	int soerr = 0;
-	socklen_t sl = sizeof(soerr);
-	char err[512];
-
-	struct sockaddr_storage peer;
-	socklen_t pl = sizeof(peer);
-
-	getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &soerr, &sl);
-	if (soerr == 0 && getpeername(c->ufd, (struct sockaddr *)&peer,
-	    &pl) == -1 && errno == ENOTCONN)
-		return;         /* still connecting (a stale event) */
-	if (soerr != 0) {
-		snprintf(err, sizeof(err), "connect to %s:%s: %s",
-		    c->uroute->up.host, c->uroute->up.port, strerror(soerr));
-		if (upstream_try_connect(c, err, sizeof(err)) == -1)
-			upstream_fail(c, err);
-		return;
-	}
-	if (!c->uroute->up.tls) {
-		c->ustate = UP_OPEN;
-		if (c->px != NULL && proxy_conn_upstream_open(c))
-			return;         /* a CONNECT tunnel: open */
-		upstream_flush(c);
-		return;
-	}
-	c->ssl = tls_client_new(c->r->tls, c->ufd, c->uroute->up.host,
-	    c->r->cfg.insecure);
-	if (c->ssl == NULL) {
-		upstream_fail(c, "cannot create a TLS connection");
-		return;
-	}
-	c->ustate = UP_HANDSHAKE;
-	upstream_handshake(c);
-}
-
-static void
-upstream_flush(struct conn *c)
-{
-	c->uwant &= ~EPOLLOUT;
-	if (c->ustate != UP_OPEN)
-		return;
-	while (buf_used(&c->uout) > 0) {
-		size_t n = buf_used(&c->uout);
-		ssize_t w;
-
-		if (c->ssl != NULL) {
-			ERR_clear_error();
-			int rc = SSL_write(c->ssl, buf_head(&c->uout),
-			    n > INT32_MAX ? INT32_MAX : (int)n);
-			if (rc > 0) {
-				buf_consume(&c->uout, (size_t)rc);
-				continue;
-			}
-			int e = SSL_get_error(c->ssl, rc);
-			if (e == SSL_ERROR_WANT_WRITE) {
-				c->uwant |= EPOLLOUT;
-				break;
-			}
-			if (e == SSL_ERROR_WANT_READ)
-				break;
-			char why[300];
-			tls_error(c->ssl, rc, 0, why, sizeof(why));
-			upstream_fail(c, why);
-			return;
-		}
-		w = send(c->ufd, buf_head(&c->uout), n, MSG_NOSIGNAL);
-		if (w > 0) {
-			buf_consume(&c->uout, (size_t)w);
-			continue;
-		}
-		if (w == -1 && (errno == EAGAIN || errno == EINTR)) {
-			c->uwant |= EPOLLOUT;
-			break;
-		}
-		upstream_fail(c, strerror(errno));
-		return;
-	}
-	/* Drained: requests held back for room may go on. */
-	if (c->cin_blocked && buf_used(&c->uout) < UOUT_MAX) {
-		c->cin_blocked = 0;
-		relay_process_requests(c);
-	}
-}
-
-/* A response ended: the next pipelined one starts. */
-void
-relay_response_done(struct conn *c)
-{
-	if (c->npend > 0) {
-		memmove(c->pend, c->pend + 1, sizeof(c->pend[0]) *
-		    (size_t)(c->npend - 1));
-		c->npend--;
-	}
-	c->rs = RS_HEAD;
-}
-
-/*
- * Follow the response framing over n bytes from upstream, to tell where
- * responses end.  Returns how many of the bytes may be forwarded: all of
- * them, unless the upstream sends something when no request is waiting
- * (a client that just sent one would take it for the answer).
- */
-static size_t
-track_response(struct conn *c, const uint8_t *p, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		if (c->rs == RS_TUNNEL || c->rs == RS_RAW)
-			return n;
-		if (c->rs == RS_HEAD && c->npend == 0) {
-			relay_record_error(c, -1, "the upstream sent bytes with no "
-			    "request outstanding; they were dropped, and the "
-			    "upstream connection with them");
-			return i;
-		}
-		c->pend[0].answered = 1;
-		if (c->rs == RS_HEAD) {
-			struct rh_head h;
-			size_t before = buf_used(&c->uhead);
-			size_t take = n - i;
-			int rc;
-
-			if (before + take > RH_MAX_HEAD + 4)
-				take = RH_MAX_HEAD + 4 - before;
-			buf_append(&c->uhead, p + i, take);
-			rc = rh_parse_response(buf_head(&c->uhead),
-			    buf_used(&c->uhead), &h);
-			if (rc == RH_MORE) {
-				i += take;
-				continue;
-			}
-			buf_free(&c->uhead);
-			if (rc < 0) {
-				relay_record_error(c, c->pend[0].seq,
-				    "upstream sent a malformed response head; "
-				    "passing it through until close");
-				c->rs = RS_RAW;
-				c->rq = RQ_DEAD;
-				c->uclose_after = 1;
-				return n;
-			}
-			i += (size_t)rc - before;
-			if (h.conn_close)
-				c->uclose_after = 1;
-			if (h.status >= 100 && h.status < 200 && h.status != 101)
-				continue;       /* interim response */
-			if (h.status == 101) {
-				/* The upgrade is answered: no response owed. */
-				relay_response_done(c);
-				c->rs = RS_TUNNEL;
-				c->rq = RQ_TUNNEL;
-				return n;
-			}
-			int head = c->npend > 0 && c->pend[0].head;
-			if (head || h.status == 204 || h.status == 304)
-				rh_body_init(&c->rsbody, RH_BODY_NONE, 0);
-			else if (h.chunked)
-				rh_body_init(&c->rsbody, RH_BODY_CHUNKED, 0);
-			else if (h.content_length >= 0)
-				rh_body_init(&c->rsbody, RH_BODY_LENGTH,
-				    (uint64_t)h.content_length);
-			else {
-				rh_body_init(&c->rsbody, RH_BODY_CLOSE, 0);
-				c->uclose_after = 1;
-			}
-			c->rs = RS_BODY;
-			if (c->rsbody.done)
-				relay_response_done(c);
-			continue;
-		}
-		/* RS_BODY */
-		i += rh_body_feed(&c->rsbody, p + i, n - i);
-		if (c->rsbody.bad) {
-			relay_record_error(c, c->pend[0].seq,
-			    "upstream sent a malformed chunked body; passing it "
-			    "through until close");
-			c->rs = RS_RAW;
-			c->rq = RQ_DEAD;
-			c->uclose_after = 1;
-			return n;
-		}
-		if (c->rsbody.done)
-			relay_response_done(c);
-	}
-	return n;
-}
-
-/* The upstream closed its side. */
-static void
-upstream_eof(struct conn *c)
-{
-	int complete_by_close = c->rs == RS_BODY &&
-	    c->rsbody.mode == RH_BODY_CLOSE;
-
-	if (c->rs == RS_TUNNEL || c->rs == RS_RAW || complete_by_close) {
-		if (complete_by_close)
-			relay_response_done(c);
-		upstream_drop(c);
-		c->closing = 1;
-		c->rq = RQ_DEAD;
-		if (buf_used(&c->cout) == 0)
-			relay_conn_close(c, "upstream", "upstream closed");
-		return;
-	}
-	if (c->npend > 0) {
-		upstream_fail(c, c->pend[0].answered ?
-		    "closed the connection mid-response" :
-		    "closed the connection before responding");
-		return;
-	}
-	/* Idle keep-alive connection closed: fine, reconnect on demand. */
-	upstream_idle_drop(c);
-	if (!c->dead)
-		after_responses(c);
-}
-
-/*
- * Read what the upstream has, in batches of up to IOBUF (several TLS
- * records), forwarding each batch at once: one send and one trace frame
- * per batch, never waiting for more than is there.
- */
-static void
-upstream_read(struct conn *c)
-{
-	uint8_t tmp[IOBUF];
-
-	c->uread_wants_write = 0;
-	while (!c->dead && c->ustate == UP_OPEN &&
-	    buf_used(&c->cout) < COUT_MAX) {
-		size_t got = 0;
-		int more = 1, eof = 0;
-		char why[300] = "";
-
-		while (got < sizeof(tmp)) {
-			if (c->ssl != NULL) {
-				ERR_clear_error();
-				errno = 0;
-				int rc = SSL_read(c->ssl, tmp + got,
-				    (int)(sizeof(tmp) - got));
-				if (rc > 0) {
-					got += (size_t)rc;
-					/*
-					 * Forward now unless more is already
-					 * here: a recv that would only say
-					 * EAGAIN costs latency.
-					 */
-					if (!SSL_has_pending(c->ssl))
-						break;
-					continue;
-				}
-				int e = SSL_get_error(c->ssl, rc);
-				unsigned long pe = ERR_peek_error();
-				if (e == SSL_ERROR_WANT_READ) {
-					more = 0;
-				} else if (e == SSL_ERROR_WANT_WRITE) {
-					c->uread_wants_write = 1;
-					more = 0;
-				} else if (e == SSL_ERROR_ZERO_RETURN ||
-				    (e == SSL_ERROR_SYSCALL && pe == 0 &&
-				    errno == 0) ||
-				    (e == SSL_ERROR_SSL && ERR_GET_REASON(pe) ==
-				    SSL_R_UNEXPECTED_EOF_WHILE_READING)) {
-					/* EOF, with or without close_notify */
-					ERR_clear_error();
-					eof = 1;
-				} else {
-					tls_error(c->ssl, rc, 0, why,
-					    sizeof(why));
-				}
-				break;
-			}
-			size_t room = sizeof(tmp) - got;
-			ssize_t n = recv(c->ufd, tmp + got, room, 0);
-			if (n > 0) {
-				got += (size_t)n;
-				if ((size_t)n < room)
-					break;      /* drained for now */
-				continue;
-			}
-			if (n == 0)
-				eof = 1;
-			else if (errno == EAGAIN || errno == EINTR)
-				more = 0;
-			else
-				snprintf(why, sizeof(why), "%s", strerror(errno));
-			break;
-		}
-		if (got > 0) {
-			int64_t ts = cx_now_ns();
-			size_t fwd;
-			c->last_ns = ts;
-			fwd = track_response(c, tmp, got);
-			relay_client_send(c, tmp, fwd, ts);
-			if (c->dead)
-				return;
-			if (fwd < got) {
-				upstream_idle_drop(c);
-				break;
-			}
-		}
-		if (eof) {
-			upstream_eof(c);
-			return;
-		}
-		if (why[0] != '\0') {
-			upstream_fail(c, why);
-			return;
-		}
-		if (!more)
-			break;
-	}
-	if (!c->dead)
-		after_responses(c);
-}
-
-/*
- * Every response owed is out: a deferred refusal can be sent, a client
- * that half-closed can be let go, an upstream that said "close" dropped,
- * and requests held back go on.
- */
-static void
-after_responses(struct conn *c)
-{
-	if (c->dead || c->npend > 0)
-		return;
-	if (c->deferred) {
-		int status = c->deferred;
-		c->deferred = 0;
-		relay_reply_error(c, c->deferred_seq, status, c->deferred_msg);
-		return;
-	}
-	if (c->client_eof) {
-		relay_end_after_flush(c, "client", "client closed after its last "
-		    "response");
-		return;
-	}
-	if (c->rs == RS_HEAD && c->uclose_after && c->ustate == UP_OPEN) {
-		upstream_idle_drop(c);
-		if (c->dead)
-			return;
-	}
-	if (c->rq == RQ_WAIT) {
-		c->rq = RQ_HEAD;
-		relay_process_requests(c);
-	}
-}
-
-/* --- requests -------------------------------------------------------------- */
-
-/* Append the head rewritten for the upstream: new target, Host replaced. */
-static void
-forward_head(struct conn *c, const uint8_t *b, const struct rh_head *h,
-    const struct route *rt, const char *path)
-{
-	struct buf *o = &c->uout;
-	int host_done = 0;
-
-	buf_append(o, b + h->method.off, h->method.len);
-	buf_append(o, " ", 1);
-	buf_append(o, path, strlen(path));
-	buf_append(o, h->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11);
-	for (int i = 0; i < h->nheaders; i++) {
-		const struct rh_header *hd = &h->headers[i];
-		if (rh_header_is(b, hd, "host")) {
-			if (host_done)
-				continue;
-			buf_append(o, "Host: ", 6);
-			buf_append(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
-			buf_append(o, "\r\n", 2);
-			host_done = 1;
-			continue;
-		}
-		if (rh_header_is(b, hd, "proxy-connection") ||
-		    rh_header_is(b, hd, "proxy-authorization"))
-			continue;
-		/* name through the end of the value's line */
-		buf_append(o, b + hd->name.off, hd->name.len);
-		buf_append(o, ": ", 2);
-		buf_append(o, b + hd->value.off, hd->value.len);
-		buf_append(o, "\r\n", 2);
-	}
-	if (!host_done) {
-		buf_append(o, "Host: ", 6);
-		buf_append(o, rt->up.hosthdr, strlen(rt->up.hosthdr));
-		buf_append(o, "\r\n", 2);
-	}
-	buf_append(o, "\r\n", 2);
-}
-
-/*
- * The route frame.  The proxy's: "upstream" is the URL the client asked
- * for, "sent_to" where --map-host sent it instead.
- */
-static void
-record_route(struct conn *c, const uint8_t *b, const struct rh_head *h,
-    const struct route *rt, const char *path)
-{
-	char m[64], t[4096], u[20000], p[1100], s[20000] = "";
-	char up[MAX_TARGET + 1500], asked[MAX_TARGET + 400], tg[MAX_TARGET + 1];
-	size_t tn = h->target.len < sizeof(tg) ? h->target.len : sizeof(tg) - 1;
-
-	if (c->r->cfg.trace == NULL)
-		return;
-	json_escape(m, sizeof(m), (const char *)b + h->method.off, h->method.len);
-	/* --redact-at-source: the target's credentials as in the stream. */
-	memcpy(tg, b + h->target.off, tn);
-	snprintf(up, sizeof(up), "%s%s", rt->up.origin, path);
-	if (c->r->cfg.redact_key != NULL) {
-		cx_srcredact_url(c->r->cfg.redact_key, tg, tn);
-		cx_srcredact_url(c->r->cfg.redact_key, up, strlen(up));
-	}
-	json_escape(t, sizeof(t), tg, tn);
-	json_escape(p, sizeof(p), rt->prefix, strlen(rt->prefix));
-	if (c->px != NULL) {
-		snprintf(asked, sizeof(asked), "%s%.*s", proxy_conn_origin(c),
-		    (int)tn, tg);
-		if (strcmp(asked, up) != 0) {
-			json_escape(s, sizeof(s), up, strlen(up));
-			snprintf(up, sizeof(up), "%s", asked);
-		}
-	}
-	json_escape(u, sizeof(u), up, strlen(up));
-	cx_writer_json(c->r->cfg.trace, CX_K_ROUTE, c->source, c->id,
-	    "{\"seq\":%u,\"method\":\"%s\",\"target\":\"%s\","
-	    "\"upstream\":\"%s\",\"route\":\"%s\"%s%s%s}", c->seq, m, t, u, p,
-	    s[0] ? ",\"sent_to\":\"" : "", s, s[0] ? "\"" : "");
-}
-
-/* One request head at the front of cin: route it and queue it upstream. */
-static int
-start_request(struct conn *c)
-{
-	const uint8_t *b = buf_head(&c->cin);
-	struct rh_head *h;
-	char path[MAX_TARGET + 1100];   /* + a route's path */
-	const struct route *rt;
-	int rc;
-
-	h = malloc(sizeof(*h));
-	if (h == NULL) {
-		relay_reply_error(c, c->seq, 502, "out of memory");
-		return -1;
-	}
-	rc = rh_parse_request(b, buf_used(&c->cin), h);
-	if (rc == RH_MORE) {
-		free(h);
-		if (c->head_ns == 0)
-			c->head_ns = cx_now_ns();
-		return 0;
-	}
-	if (rc == RH_TOO_LARGE) {
-		free(h);
-		refuse(c, 431, "request header fields too large (the limit "
-		    "is 64 KiB)");
-		return -1;
-	}
-	if (rc == RH_BAD) {
-		char msg[160];
-		snprintf(msg, sizeof(msg), "bad request: %s", h->why);
-		free(h);
-		refuse(c, 400, msg);
-		return -1;
-	}
-	if (h->target.len > MAX_TARGET) {
-		free(h);
-		refuse(c, 414, "request target longer than 8 KiB");
-		return -1;
-	}
-	if (c->px != NULL) {
-		/* The proxy's: its own rules (proxy.h). */
-		int status = 404;
-		char msg[300] = "no route";
-
-		rt = proxy_conn_route(c, b, h, path, sizeof(path), &status,
-		    msg, sizeof(msg));
-		if (rt == NULL) {
-			free(h);
-			refuse(c, status, msg);
-			return -1;
-		}
-		goto routed;
-	}
-	if (h->method.len == 7 && memcmp(b + h->method.off, "CONNECT", 7) == 0) {
-		free(h);
-		refuse(c, 405, "CONNECT is refused: this relay forwards only "
-		    "to its configured routes");
-		return -1;
-	}
-	if (b[h->target.off] != '/') {
-		free(h);
-		refuse(c, 400, "only origin-form request targets (/path) are "
-		    "accepted: the relay forwards only to its configured "
-		    "routes, never to a target named in the request");
-		return -1;
-	}
-	rt = route_match(&c->r->cfg.routes, (const char *)b + h->target.off,
-	    h->target.len, path, sizeof(path));
-	if (rt == NULL) {
-		free(h);
-		refuse(c, 404, "no route for this path");
-		return -1;
-	}
-routed:
-	/* Another upstream: wait for the responses owed, then switch. */
-	if (c->ustate != UP_NONE && c->uroute != rt &&
-	    strcmp(c->uroute->up.origin, rt->up.origin) != 0) {
-		if (c->npend > 0) {
-			free(h);
-			c->rq = RQ_WAIT;
-			return 0;
-		}
-		upstream_drop(c);
-	}
-	if (c->ustate != UP_NONE && c->uclose_after) {
-		if (c->npend > 0) {
-			free(h);
-			c->rq = RQ_WAIT;
-			return 0;
-		}
-		upstream_drop(c);
-	}
-	if (c->npend >= MAX_PENDING) {
-		free(h);
-		c->rq = RQ_WAIT;
-		return 0;
-	}
-	record_route(c, b, h, rt, path);
-	c->pend[c->npend].seq = c->seq;
-	c->pend[c->npend].head = h->method.len == 4 &&
-	    memcmp(b + h->method.off, "HEAD", 4) == 0;
-	c->pend[c->npend].upgrade = (uint8_t)h->upgrade;
-	c->pend[c->npend].answered = 0;
-	c->npend++;
-	c->seq++;
-	c->r->st.requests++;
-	if (c->px != NULL)
-		c->r->st.proxy_requests++;
-	c->head_ns = 0;
-	forward_head(c, b, h, rt, path);
-	if (h->chunked)
-		rh_body_init(&c->rqbody, RH_BODY_CHUNKED, 0);
-	else if (h->content_length > 0)
-		rh_body_init(&c->rqbody, RH_BODY_LENGTH,
-		    (uint64_t)h->content_length);
-	else
-		rh_body_init(&c->rqbody, RH_BODY_NONE, 0);
-	c->rq = c->rqbody.done ? RQ_HEAD : RQ_BODY;
-	buf_consume(&c->cin, h->head_len);
-	free(h);
-	if (c->ustate == UP_NONE) {
-		c->uroute = rt;
-		if (relay_upstream_start(c, rt) == -1)
-			return -1;
-	}
-	return 1;
-}
-
-void
-relay_process_requests(struct conn *c)
-{
-	while (!c->dead && buf_used(&c->cin) > 0 &&
-	    buf_used(&c->uout) < UOUT_MAX) {
-		if (c->rq == RQ_HEAD) {
-			if (start_request(c) <= 0)
-				break;
-		} else if (c->rq == RQ_BODY) {
-			size_t n = rh_body_feed(&c->rqbody, buf_head(&c->cin),
-			    buf_used(&c->cin));
-			if (c->rqbody.bad) {
-				relay_record_error(c, c->seq ? c->seq - 1 : 0,
-				    "bad request: malformed chunked body");
-				upstream_drop(c);
-				relay_conn_close(c, "relay", "malformed request body");
-				return;
-			}
-			buf_append(&c->uout, buf_head(&c->cin), n);
-			buf_consume(&c->cin, n);
-			if (c->rqbody.done)
-				c->rq = RQ_HEAD;
-		} else if (c->rq == RQ_TUNNEL) {
-			buf_append(&c->uout, buf_head(&c->cin), buf_used(&c->cin));
-			buf_consume(&c->cin, buf_used(&c->cin));
-		} else {
-			if (c->rq == RQ_DEAD)
-				buf_consume(&c->cin, buf_used(&c->cin));
-			break;
-		}
-	}
-	if (!c->dead && buf_used(&c->cin) > 0 &&
-	    buf_used(&c->uout) >= UOUT_MAX)
-		c->cin_blocked = 1;
-	if (!c->dead && c->ustate == UP_OPEN && buf_used(&c->uout) > 0)
-		upstream_flush(c);
-}
-
-static void
-client_read(struct conn *c, uint32_t events)
-{
-	int eof = (events & (EPOLLHUP | EPOLLERR)) != 0;
-
-	while (!c->dead && buf_used(&c->cin) < CIN_MAX &&
-	    buf_used(&c->uout) < UOUT_MAX && c->rq != RQ_WAIT &&
-	    c->rq != RQ_DEAD) {
-		uint8_t *p = buf_space(&c->cin, IOBUF);
-		ssize_t n = client_recv(c, p, IOBUF);
-		if (n > 0) {
-			int64_t ts = cx_now_ns();
-			c->cin.len += (size_t)n;
-			c->last_ns = ts;
-			c->r->st.req_bytes += (uint64_t)n;
-			relay_record(c, CX_DIR_REQ, p, (size_t)n, ts);
-			relay_process_requests(c);
-			/* TLS: a record at a time, until none is left. */
-			if ((size_t)n < IOBUF && c->cssl == NULL)
-				break;
-			continue;
-		}
-		if (n == 0) {
-			eof = 1;
-			break;
-		}
-		if (errno == EAGAIN || errno == EINTR)
-			break;
-		eof = 1;
-		break;
-	}
-	if (eof && !c->dead) {
-		/*
-		 * A half-close (FIN, not a hang-up) with responses owed: they
-		 * still go out, then the connection closes.
-		 */
-		if (c->npend > 0 && c->rq != RQ_BODY && c->rq != RQ_TUNNEL &&
-		    !(events & (EPOLLHUP | EPOLLERR))) {
-			c->client_eof = 1;
-			c->rq = RQ_DEAD;
-			return;
-		}
-		/* (A CONNECT tunnel's end is no error: nothing is owed.) */
-		if (c->npend > 0 || (c->rq == RQ_TUNNEL && !c->norecord))
-			relay_record_error(c, c->npend ? (int64_t)c->pend[0].seq : -1,
-			    "client closed the connection mid-exchange");
-		relay_conn_close(c, "client", "client closed");
-	}
-}
-
-/* --- connections ----------------------------------------------------------- */
-
 void
 relay_conn_events(struct conn *c)
 {
@@ -1206,30 +83,30 @@ relay_conn_events(struct conn *c)
 		;       /* the proxy's CONNECT or TLS handshake */
 	else {
 		if (!c->closing && c->rq != RQ_WAIT && c->rq != RQ_DEAD &&
-		    buf_used(&c->cin) < CIN_MAX &&
-		    buf_used(&c->uout) < UOUT_MAX)
+		    cx_buf_used(&c->cin) < CIN_MAX &&
+		    cx_buf_used(&c->uout) < UOUT_MAX)
 			want |= EPOLLIN | EPOLLRDHUP;
-		if (buf_used(&c->cout) > 0 || c->cssl_rwant)
+		if (cx_buf_used(&c->cout) > 0 || c->cssl_rwant)
 			want |= EPOLLOUT;
 	}
-	set_events(c->r->epfd, c->cfd, &c->cep, &c->cev, want);
+	relay_set_events(c->r->epfd, c->cfd, &c->cep, &c->cev, want);
 	switch (c->ustate) {
 	case UP_NONE:
 	case UP_RESOLVING:
 		break;
 	case UP_CONNECTING:
-		upstream_set_events(c, EPOLLOUT);
+		relay_upstream_set_events(c, EPOLLOUT);
 		break;
 	case UP_HANDSHAKE:
-		upstream_set_events(c, (uint32_t)c->uwant);
+		relay_upstream_set_events(c, (uint32_t)c->uwant);
 		break;
 	case UP_OPEN:
 		want = 0;
-		if (buf_used(&c->cout) < COUT_MAX)
+		if (cx_buf_used(&c->cout) < COUT_MAX)
 			want |= EPOLLIN;
 		if ((c->uwant & EPOLLOUT) || c->uread_wants_write)
 			want |= EPOLLOUT;
-		upstream_set_events(c, want);
+		relay_upstream_set_events(c, want);
 		break;
 	}
 }
@@ -1238,24 +115,17 @@ void
 relay_conn_close(struct conn *c, const char *by, const char *reason)
 {
 	struct relay *r = c->r;
-	char esc[256], more[700] = "";
 
 	if (c->dead)
 		return;
 	c->dead = 1;
-	if (r->cfg.trace != NULL) {
-		json_escape(esc, sizeof(esc), reason, strlen(reason));
-		if (c->px != NULL)
-			proxy_conn_close_fields(c, more, sizeof(more));
-		cx_writer_json(r->cfg.trace, CX_K_CLOSE, c->source, c->id,
-		    "{\"by\":\"%s\",\"reason\":\"%s\"%s}", by, esc, more);
-	}
+	relay_record_close(c, by, reason);
 	if (c->cssl != NULL) {
 		ERR_clear_error();
 		SSL_shutdown(c->cssl);  /* close_notify, if it fits now */
 		ERR_clear_error();
 	}
-	upstream_drop(c);
+	relay_upstream_drop(c);
 	close(c->cfd);
 	c->cfd = -1;
 	if (c->prev)
@@ -1274,10 +144,10 @@ relay_conn_close(struct conn *c, const char *by, const char *reason)
 static void
 conn_free(struct conn *c)
 {
-	buf_free(&c->cin);
-	buf_free(&c->cout);
-	buf_free(&c->uout);
-	buf_free(&c->uhead);
+	cx_buf_free(&c->cin);
+	cx_buf_free(&c->cout);
+	cx_buf_free(&c->uout);
+	cx_buf_free(&c->uhead);
 	SSL_free(c->cssl);
 	proxy_conn_free(c->px);
 	free(c);
@@ -1395,10 +265,7 @@ accept_all(struct relay *r, int proxy)
 			relay_sockaddr_str(&ls, local, sizeof(local));
 		else
 			snprintf(local, sizeof(local), "unknown");
-		if (r->cfg.trace)
-			cx_writer_json(r->cfg.trace, CX_K_OPEN, c->source,
-			    c->id, "{\"peer\":\"%s\",\"local\":\"%s\"}", peer,
-			    local);
+		relay_record_open(c, peer, local);
 		/* Who the client is, found off the loop. */
 		if (r->pp != NULL && have_local)
 			cx_peerproc_lookup(r->pp, c->source, c->id, &ss, &ls);
@@ -1428,9 +295,10 @@ check_timeouts(struct relay *r)
 			char err[512];
 			/* Another address may answer (IPv6 listed first...). */
 			if (c->ustate == UP_CONNECTING &&
-			    upstream_try_connect(c, err, sizeof(err)) == 0)
+			    relay_upstream_try_connect(c, err,
+			    sizeof(err)) == 0)
 				continue;
-			upstream_fail(c, c->ustate == UP_RESOLVING ?
+			relay_upstream_fail(c, c->ustate == UP_RESOLVING ?
 			    "timed out resolving the host name" :
 			    c->ustate == UP_HANDSHAKE ?
 			    "timed out in the TLS handshake" :
@@ -1692,7 +560,7 @@ relay_run(struct relay *r)
 				continue;
 			}
 			if (e->side == SIDE_RESOLVED) {
-				resolved(r);
+				relay_resolved(r);
 				continue;
 			}
 			if (c->dead)
@@ -1709,31 +577,31 @@ relay_run(struct relay *r)
 					    EPOLLERR)) || (c->cssl_rwant &&
 					    (re & EPOLLOUT)))) {
 						c->cssl_rwant = 0;
-						client_read(c, re);
+						relay_client_read(c, re);
 					}
 				}
 			} else {
 				switch (c->ustate) {
 				case UP_CONNECTING:
-					upstream_connected(c);
+					relay_upstream_connected(c);
 					break;
 				case UP_HANDSHAKE:
-					upstream_handshake(c);
+					relay_upstream_handshake(c);
 					break;
 				case UP_OPEN:
 					if (re & EPOLLOUT) {
 						if (c->uread_wants_write)
-							upstream_read(c);
+							relay_upstream_read(c);
 						if (!c->dead)
-							upstream_flush(c);
+							relay_upstream_flush(c);
 					}
 					if (!c->dead && (re & (EPOLLIN |
 					    EPOLLHUP | EPOLLERR)))
-						upstream_read(c);
+						relay_upstream_read(c);
 					/* An SSL_write that wanted a read. */
 					if (!c->dead && c->ustate == UP_OPEN &&
-					    buf_used(&c->uout) > 0)
-						upstream_flush(c);
+					    cx_buf_used(&c->uout) > 0)
+						relay_upstream_flush(c);
 					break;
 				case UP_NONE:
 				case UP_RESOLVING:

@@ -30,7 +30,9 @@ struct relay_config {
 	struct cx_writer        *trace;         /* not owned */
 	int                      header_timeout_s;      /* default 60 */
 	int                      idle_timeout_s;        /* default 600 */
-	int                      connect_timeout_s;     /* default 30 */
+	/* Per address, default 10: the name lookup, then each address's
+	 * connect and TLS handshake; on a timeout the next address is tried. */
+	int                      connect_timeout_s;
 	int                      max_conns;             /* default 4096 */
 	/* --redact-at-source: credential headers hidden before they are
 	 * recorded (srcredact.h), under this key; NULL: recorded as sent. */

@@ -1,9 +1,9 @@
 /*
- * relay_conn.h: the relay's connections, for relay.c and proxy.c only (not
- * an API: the relay's users include relay.h).
+ * relay_conn.h: the relay's connections, for the relay's pieces (relay*.c)
+ * and proxy.c only (not an API: the relay's users include relay.h).
  *
  * A connection is a client socket, the request/response state machines
- * relay.c drives, and at most one upstream at a time.  The forward proxy
+ * the relay drives, and at most one upstream at a time.  The forward proxy
  * (proxy.c) owns a connection until its CONNECT is answered (and, when
  * intercepted, its TLS handshake done), then hands it to relay.c's
  * machinery with c->cssl set, or as a byte tunnel (c->norecord).
@@ -16,7 +16,7 @@
 #include <sys/socket.h>
 #include <openssl/ssl.h>
 
-#include "buf.h"
+#include "bytebuf.h"
 #include "relay.h"
 #include "relay_http.h"
 #include "resolve.h"
@@ -30,6 +30,7 @@ struct proxy_conn;
 #define COUT_MAX        (1024 * 1024)   /* queued for the client */
 #define MAX_PENDING     64              /* pipelined requests in flight */
 #define MAX_TARGET      8192            /* longer request targets: 414 */
+#define DYN_SLOTS       64              /* resolver slots for proxy hosts */
 
 enum side { SIDE_LISTEN, SIDE_PROXY_LISTEN, SIDE_STOP, SIDE_RESOLVED,
     SIDE_CLIENT, SIDE_UPSTREAM };
@@ -64,7 +65,7 @@ struct conn {
 	const struct route *uroute;
 	struct addr_list addrs;         /* the upstream's addresses */
 	int              next_addr;     /* the next one to try */
-	struct buf       cin, uout, cout, uhead;
+	struct cx_buf    cin, uout, cout, uhead;
 	enum rq_state    rq;
 	struct rh_body   rqbody;
 	uint32_t         seq;
@@ -117,26 +118,21 @@ struct relay {
 };
 
 
-/* relay.c, for proxy.c: */
-/* Record n bytes in direction dir (or count them, for a tunnel). */
-void relay_record(struct conn *c, uint8_t dir, const void *p, size_t n,
-    int64_t ts);
-/* An error frame, for request seq (-1: the connection). */
-void relay_record_error(struct conn *c, int64_t seq, const char *msg);
-/* Send to the client (queued if it cannot take it now), and record. */
-void relay_client_send(struct conn *c, const uint8_t *p, size_t n,
-    int64_t ts);
-void relay_client_flush(struct conn *c);
-/* Answer with status and msg, recorded with an error frame; then close. */
-void relay_reply_error(struct conn *c, int64_t seq, int status,
-    const char *msg);
-void relay_end_after_flush(struct conn *c, const char *by, const char *why);
-/* Resolve and connect to rt (c->uroute); -1 if it failed already. */
-int  relay_upstream_start(struct conn *c, const struct route *rt);
-void relay_response_done(struct conn *c);
-void relay_process_requests(struct conn *c);
+/*
+ * The pieces' functions, for each other and proxy.c.  Any of them may
+ * close the connection: callers check c->dead after.
+ */
+
+/* relay.c: the loop, listeners, connections. */
 /* Register the epoll interest the connection's state calls for. */
 void relay_conn_events(struct conn *c);
+/*
+ * Register interest want in fd (0: out of the epoll set, since epoll
+ * reports hang-ups even with nothing asked); *cur: what is registered.
+ */
+void relay_set_events(int epfd, int fd, struct ep *e, uint32_t *cur,
+    uint32_t want);
+/* Record the close frame, close both sides; freed after the batch. */
 void relay_conn_close(struct conn *c, const char *by, const char *reason);
 /* "HOST:PORT" or "PORT" into a socket address; -1 with err. */
 int  relay_parse_listen(const char *s, struct sockaddr_storage *ss,
@@ -145,5 +141,59 @@ int  relay_is_loopback(const struct sockaddr_storage *ss);
 /* "127.0.0.1:PORT", "[::1]:PORT" */
 void relay_sockaddr_str(const struct sockaddr_storage *ss, char *out,
     size_t len);
+
+/* relay_record.c: frames. */
+/* Record n bytes in direction dir (or count them, for a tunnel). */
+void relay_record(struct conn *c, uint8_t dir, const void *p, size_t n,
+    int64_t ts);
+void relay_record_open(struct conn *c, const char *peer, const char *local);
+void relay_record_route(struct conn *c, const uint8_t *b,
+    const struct rh_head *h, const struct route *rt, const char *path);
+/* An error frame, for request seq (-1: the connection). */
+void relay_record_error(struct conn *c, int64_t seq, const char *msg);
+void relay_record_close(struct conn *c, const char *by, const char *reason);
+
+/* relay_request.c: the client's requests. */
+/* Read what the client sent (events: epoll's), and act on it. */
+void relay_client_read(struct conn *c, uint32_t events);
+/* Route, refuse or forward what cin holds, as far as uout has room. */
+void relay_process_requests(struct conn *c);
+
+/* relay_upstream.c: the upstream connection. */
+/* Resolve and connect to rt (c->uroute); -1 if it failed already. */
+int  relay_upstream_start(struct conn *c, const struct route *rt);
+/* Lookups ended (the resolver's eventfd): the waiting connections go on. */
+void relay_resolved(struct relay *r);
+/* Connect to the next address; 0 started, -1 none left (err says why). */
+int  relay_upstream_try_connect(struct conn *c, char *err, size_t errlen);
+/* Socket events while connecting, in the TLS handshake. */
+void relay_upstream_connected(struct conn *c);
+void relay_upstream_handshake(struct conn *c);
+void relay_upstream_set_events(struct conn *c, uint32_t want);
+/* Write what uout holds, as far as the upstream takes it. */
+void relay_upstream_flush(struct conn *c);
+/* Close the upstream; the connection stays. */
+void relay_upstream_drop(struct conn *c);
+/* The same when nothing is owed; a request body being sent is cut. */
+void relay_upstream_idle_drop(struct conn *c);
+/* The upstream failed: 502 if nothing was answered yet, else cut. */
+void relay_upstream_fail(struct conn *c, const char *what);
+
+/* relay_response.c: responses, and the relay's own answers. */
+/* Read the upstream, forward to the client as it comes. */
+void relay_upstream_read(struct conn *c);
+/* Send to the client (queued if it cannot take it now), and record. */
+void relay_client_send(struct conn *c, const uint8_t *p, size_t n,
+    int64_t ts);
+void relay_client_flush(struct conn *c);
+/* Answer with status and msg, recorded with an error frame; then close. */
+void relay_reply_error(struct conn *c, int64_t seq, int status,
+    const char *msg);
+/* Stop reading; close once what the client is owed is sent. */
+void relay_end_after_flush(struct conn *c, const char *by, const char *why);
+/* A response ended: the next pipelined one starts. */
+void relay_response_done(struct conn *c);
+/* Every response owed is out: what waited for that goes on. */
+void relay_after_responses(struct conn *c);
 
 #endif
