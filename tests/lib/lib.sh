@@ -78,6 +78,20 @@ wait_port() {
 	fail "nothing listening on port $1"
 }
 
+# listen_port ERRFILE PID: the port a cxrec relay started with --listen
+# 127.0.0.1:0 (so no other process can take it first) says it listens on,
+# once it has said so; fails with its stderr if it exits first.
+listen_port() {
+	local i p
+	for i in $(seq 1 300); do
+		p=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1" 2>/dev/null | head -1)
+		[ -n "$p" ] && { echo "$p"; return 0; }
+		kill -0 "$2" 2>/dev/null || fail "the relay exited before listening: $(head -c 600 "$1")"
+		sleep 0.1
+	done
+	fail "the relay did not say where it listens in 30 s: $(head -c 600 "$1")"
+}
+
 # Pick a free loopback port.
 free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
