@@ -7,38 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cJSON.h>
 
+#include "argv.h"
 #include "bytebuf.h"
 #include "credname.h"
 #include "note.h"
-#include "redact.h"
 #include "relay_opts.h"
 #include "run_int.h"
 #include "xmalloc.h"
 
 struct run_note {
 	const struct run        *run;
-	const char              *argv;          /* JSON */
+	struct cx_buf            argv;          /* NUL-separated */
 };
-
-/* The command line as JSON; with a key, as --redact-at-source records it. */
-static char *
-argv_json(char **argv, const struct cx_srcredact_key *key)
-{
-	struct cx_buf all = { 0 };
-	cJSON *a;
-	char *s;
-
-	for (int i = 0; argv[i] != NULL; i++)
-		cx_buf_add(&all, argv[i], strlen(argv[i]) + 1);
-	a = cx_argv_json((const char *)all.p, all.len, key);
-	if ((s = cJSON_PrintUnformatted(a)) == NULL)
-		s = xstrdup("[]");
-	cJSON_Delete(a);
-	cx_buf_free(&all);
-	return s;
-}
 
 /*
  * What the module set, as the object member key.  The proxy's token is no
@@ -88,7 +69,8 @@ run_note(struct cx_jobj *j, const void *arg)
 
 	cx_jobj_str(j, "type", "run");
 	cx_jobj_str(j, "cxrec_version", CXREC_VERSION);
-	cx_jobj_raw(j, "argv", n->argv);
+	cx_argv_jobj(j, "argv", (const char *)n->argv.p, n->argv.len,
+	    run->cfg.redact_key);
 	cx_jobj_str(j, "agent", ar->agent->name);
 	if (ar->version[0] != '\0')
 		cx_jobj_str(j, "agent_version", ar->version);
@@ -115,10 +97,12 @@ run_note(struct cx_jobj *j, const void *arg)
 void
 run_note_start(struct run *run)
 {
-	struct run_note n = { run, argv_json(run->line, run->cfg.redact_key) };
+	struct run_note n = { .run = run };
 
+	for (int i = 0; run->line[i] != NULL; i++)
+		cx_buf_add(&n.argv, run->line[i], strlen(run->line[i]) + 1);
 	cli_note(run->w, run_note, &n);
-	free((char *)n.argv);
+	cx_buf_free(&n.argv);
 }
 
 struct exit_note {

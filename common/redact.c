@@ -4,7 +4,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include <cJSON.h>
 
 #include "credname.h"
 #include "redact.h"
@@ -432,26 +431,6 @@ cx_redact_arg(const struct cx_srcredact_key *k, const char *arg,
 	cx_buf_addc(&out, '\0');
 	free(tmp);
 	return (char *)out.p;
-}
-
-struct cJSON *
-cx_argv_json(const char *buf, size_t n, const struct cx_srcredact_key *k)
-{
-	cJSON *a = cJSON_CreateArray();
-	char *all = xmalloc(n + 1), *prev = NULL;
-
-	memcpy(all, buf, n);
-	all[n] = '\0';
-	for (char *p = all; p < all + n; p += strlen(p) + 1) {
-		char *red = k != NULL ? cx_redact_arg(k, p, prev) : NULL;
-
-		cJSON_AddItemToArray(a, cJSON_CreateString(red != NULL ? red :
-		    p));
-		free(red);
-		prev = p;
-	}
-	free(all);
-	return a;
 }
 
 /* A secret that merely starts like a fingerprint is still a secret. */

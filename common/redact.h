@@ -78,14 +78,6 @@ size_t   cx_redact_text(struct cx_buf *out, const char *s, size_t n);
 struct cx_srcredact_key;
 char    *cx_redact_arg(const struct cx_srcredact_key *k, const char *arg,
     const char *prev);
-/*
- * A command line, its arguments NUL-separated in buf[0..n) (the last one
- * perhaps unterminated), as a new cJSON array of strings: each as
- * cx_redact_arg records it when k is set, else as it is.
- */
-struct cJSON;
-struct cJSON *cx_argv_json(const char *buf, size_t n,
-    const struct cx_srcredact_key *k);
 size_t   cx_redact_header(struct cx_buf *out, const char *name,
     const char *value);
 /*

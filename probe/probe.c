@@ -33,10 +33,10 @@
 
 #include <bpf/libbpf.h>
 
+#include "argv.h"
 #include "jsonobj.h"
 #include "probe_event.h"
 #include "probe.skel.h"
-#include "redact.h"
 #include "xmalloc.h"
 
 #define CX_PROBE_POLL_MS        20
@@ -109,52 +109,36 @@ cx_probe_set_redact(struct cx_probe *p, const struct cx_srcredact_key *k)
 }
 
 /*
- * exec: the arguments, NUL-separated (the last one perhaps cut), each as
- * cx_redact_arg records it when --redact-at-source asked (as
- * cx_argv_json gives them), into a buffer sized for the worst escaping:
- * nothing is cut.
+ * exec: the arguments, NUL-separated (the last one perhaps cut), as the
+ * one argv builder gives them (argv.h: redacted when --redact-at-source
+ * asked), into a buffer grown until nothing is cut.
  */
 static void
 exec_event(struct cx_probe *p, const struct cxp_event *e)
 {
 	size_t n = e->args_len < CXP_ARGS_LEN ? e->args_len : CXP_ARGS_LEN;
-	size_t cap, nargs = 0;
-	char all[CXP_ARGS_LEN + 1], *prev = NULL, *json;
-	char **red = xcalloc(n + 1, sizeof(*red));     /* owned, or NULL */
-	const char **arg = xcalloc(n + 1, sizeof(*arg));
+	/* A byte escaped is at most 6 (\u00XX); redaction may add some. */
+	size_t cap = 512 + 6 * (sizeof(e->comm) + CXP_FILE_LEN + n);
 	struct cx_jobj j;
+	char *json = NULL;
 
-	memcpy(all, e->args, n);
-	all[n] = '\0';
-	/* A byte escaped is at most 6 (\u00XX), a string 2 more, a comma. */
-	cap = 128 + 6 * (sizeof(e->comm) + CXP_FILE_LEN);
-	for (char *a = all; a < all + n; a += strlen(a) + 1) {
-		red[nargs] = p->redact != NULL ? cx_redact_arg(p->redact, a,
-		    prev) : NULL;
-		arg[nargs] = red[nargs] != NULL ? red[nargs] : a;
-		cap += 6 * strlen(arg[nargs]) + 3;
-		nargs++;
-		prev = a;
+	for (;; cap *= 2) {
+		json = xrealloc(json, cap);
+		cx_jobj_begin(&j, json, cap);
+		cx_jobj_str(&j, "event", "exec");
+		cx_jobj_u64(&j, "pid", e->pid);
+		cx_jobj_u64(&j, "tid", e->tid);
+		cx_jobj_u64(&j, "ppid", e->ppid);
+		kstr(&j, "comm", e->comm, sizeof(e->comm));
+		kstr(&j, "exe", e->filename, CXP_FILE_LEN);
+		cx_argv_jobj(&j, "argv", (const char *)e->args, n, p->redact);
+		if (n == CXP_ARGS_LEN)
+			cx_jobj_bool(&j, "argv_truncated", 1);
+		cx_jobj_end(&j);
+		if (!j.cut || cap >= 64 * CXP_ARGS_LEN)
+			break;
 	}
-	json = xmalloc(cap);
-	cx_jobj_begin(&j, json, cap);
-	cx_jobj_str(&j, "event", "exec");
-	cx_jobj_u64(&j, "pid", e->pid);
-	cx_jobj_u64(&j, "tid", e->tid);
-	cx_jobj_u64(&j, "ppid", e->ppid);
-	kstr(&j, "comm", e->comm, sizeof(e->comm));
-	kstr(&j, "exe", e->filename, CXP_FILE_LEN);
-	cx_jobj_array(&j, "argv");
-	for (size_t i = 0; i < nargs; i++)
-		cx_jobj_str(&j, NULL, arg[i]);
-	cx_jobj_close(&j);
-	if (n == CXP_ARGS_LEN)
-		cx_jobj_bool(&j, "argv_truncated", 1);
-	put(p, e, json, cx_jobj_end(&j));
-	for (size_t i = 0; i < nargs; i++)
-		free(red[i]);
-	free(red);
-	free(arg);
+	put(p, e, json, j.len);
 	free(json);
 }
 

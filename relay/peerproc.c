@@ -16,11 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cJSON.h>
 
+#include "argv.h"
 #include "jsonobj.h"
 #include "peerproc.h"
-#include "redact.h"
 #include "xmalloc.h"
 
 struct job {
@@ -319,13 +318,7 @@ record(struct cx_peerproc *pp, const struct job *j)
 			cx_jobj_str(&o, "exe", exe);
 		}
 		if ((n = read_proc(pid, "cmdline", buf, sizeof(buf))) > 0) {
-			/* the one argv builder, redacting (redact.h) */
-			cJSON *a = cx_argv_json(buf, (size_t)n, pp->redact);
-			char *s = cJSON_PrintUnformatted(a);
-
-			cx_jobj_raw(&o, "argv", s);
-			cJSON_free(s);
-			cJSON_Delete(a);
+			cx_argv_jobj(&o, "argv", buf, (size_t)n, pp->redact);
 		}
 	}
 	cx_jobj_raw(&o, "tid", "null");
