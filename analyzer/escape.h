@@ -1,7 +1,7 @@
 /*
  * escape.h: writing text taken from a trace for a target so that it shows
  * as text, whatever it holds: a terminal, Markdown, HTML.  (JSON strings
- * are written by jsonw.h and common/jsonstr.h.)  One place for each
+ * are written by jsonw.h, and JSON output by json.h.)  One place for each
  * target's rules; nothing here redacts: callers pass text already redacted
  * (output.h's cx_out_redact).
  *

@@ -8,7 +8,7 @@ int
 cli_note(struct cx_writer *w, cli_note_fill fill, const void *arg)
 {
 	struct cx_jobj j;
-	size_t cap = 4096, len;
+	size_t cap = 4096;
 	char *buf = NULL;
 	int rc;
 
@@ -16,12 +16,12 @@ cli_note(struct cx_writer *w, cli_note_fill fill, const void *arg)
 		buf = xrealloc(buf, cap);
 		cx_jobj_begin(&j, buf, cap);
 		fill(&j, arg);
-		len = cx_jobj_end(&j);
+		cx_jobj_end(&j);
 		if (!j.cut || cap >= CLI_NOTE_MAX)
 			break;
 		cap *= 2;
 	}
-	rc = cx_writer_json(w, CX_K_NOTE, CX_SRC_CLI, 0, "%.*s", (int)len, buf);
+	rc = cx_writer_jobj(w, CX_K_NOTE, CX_SRC_CLI, 0, &j);
 	free(buf);
 	return rc;
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jsonobj.h"
 #include "trace.h"
 
 /* --- little-endian encoding ---------------------------------------------- */
@@ -395,28 +396,11 @@ cx_writer_put(struct cx_writer *w, const struct cx_frame *f)
 }
 
 int
-cx_writer_json(struct cx_writer *w, uint8_t kind, uint8_t source,
-    uint64_t conn, const char *fmt, ...)
+cx_writer_jobj(struct cx_writer *w, uint8_t kind, uint8_t source,
+    uint64_t conn, struct cx_jobj *j)
 {
-	char stackbuf[2048], *buf = stackbuf;
 	struct cx_frame f;
-	va_list ap;
-	int n, rc;
 
-	va_start(ap, fmt);
-	n = vsnprintf(stackbuf, sizeof(stackbuf), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return -1;
-	if ((size_t)n >= sizeof(stackbuf)) {
-		if ((buf = malloc((size_t)n + 1)) == NULL) {
-			count_lost(w, (size_t)n, ENOMEM);
-			return -1;
-		}
-		va_start(ap, fmt);
-		vsnprintf(buf, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-	}
 	memset(&f, 0, sizeof(f));
 	f.kind = kind;
 	f.source = source;
@@ -424,12 +408,9 @@ cx_writer_json(struct cx_writer *w, uint8_t kind, uint8_t source,
 	f.ts_ns = cx_now_ns();
 	f.pid = (uint32_t)getpid();
 	f.tid = (uint32_t)syscall(SYS_gettid);
-	f.payload = (const uint8_t *)buf;
-	f.len = (uint32_t)n;
-	rc = cx_writer_put(w, &f);
-	if (buf != stackbuf)
-		free(buf);
-	return rc;
+	f.len = (uint32_t)cx_jobj_end(j);
+	f.payload = (const uint8_t *)j->p;
+	return cx_writer_put(w, &f);
 }
 
 void

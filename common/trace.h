@@ -139,10 +139,13 @@ int      cx_writer_put(struct cx_writer *w, const struct cx_frame *f);
 /* The same with the payload gathered from iov (total at most the max). */
 int      cx_writer_putv(struct cx_writer *w, const struct cx_frame *f,
     const struct iovec *iov, int iovcnt);
-/* A JSON-payload frame: kind, conn, then printf-style JSON text. */
-int      cx_writer_json(struct cx_writer *w, uint8_t kind, uint8_t source,
-    uint64_t conn, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
+/*
+ * A JSON-payload frame (open, route, note, ...): j's object, ended here,
+ * stamped with the time, this process and this thread.
+ */
+struct cx_jobj;
+int      cx_writer_jobj(struct cx_writer *w, uint8_t kind, uint8_t source,
+    uint64_t conn, struct cx_jobj *j);
 
 /* Frames and payload bytes written, and lost (could not be written). */
 void     cx_writer_stats(const struct cx_writer *w, uint64_t *frames,

@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "jsonobj.h"
@@ -51,26 +50,11 @@ relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 	cx_writer_put(c->r->cfg.trace, &f);
 }
 
-/*
- * A JSON frame for connection c (kind: open, route, close, error), its
- * payload built in j; stamped as cx_writer_json stamps its frames.
- */
+/* A JSON frame for connection c (kind: open, route, close, error). */
 static void
 record_json(struct conn *c, uint8_t kind, struct cx_jobj *j)
 {
-	struct cx_frame f;
-	size_t n = cx_jobj_end(j);
-
-	memset(&f, 0, sizeof(f));
-	f.kind = kind;
-	f.source = c->source;
-	f.conn = c->id;
-	f.ts_ns = cx_now_ns();
-	f.pid = (uint32_t)getpid();
-	f.tid = (uint32_t)syscall(SYS_gettid);
-	f.payload = (const uint8_t *)j->p;
-	f.len = (uint32_t)n;
-	cx_writer_put(c->r->cfg.trace, &f);
+	cx_writer_jobj(c->r->cfg.trace, kind, c->source, c->id, j);
 }
 
 void
