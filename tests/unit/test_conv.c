@@ -2,9 +2,10 @@
  * test_conv.c: the conversation model (analyzer/conv.c): the adapters'
  * table and who claims what, turns built, moved and freed, items and
  * notes, the JSON helpers adapters read requests with, roles, bodies kept
- * raw.  Each adapter's own tests: test_conv_*.c; usage: test_conv_usage.c.
+ * raw, the usage arithmetic.  Each adapter's own tests: test_conv_*.c.
  */
 #include <check.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -225,6 +226,64 @@ START_TEST(raw_items)
 }
 END_TEST
 
+/* The usage arithmetic: counts from any JSON number without undefined
+ * conversions, sums that saturate, unknown never taken for 0. */
+static int64_t
+count_of(const char *json)
+{
+	cJSON *v = cJSON_Parse(json);
+	int64_t n = cx_conv_count(v);
+
+	cJSON_Delete(v);
+	return n;
+}
+
+START_TEST(counts)
+{
+	ck_assert_int_eq(count_of("0"), 0);
+	ck_assert_int_eq(count_of("1234"), 1234);
+	ck_assert_int_eq(count_of("1e15"), CX_COUNT_MAX);
+	ck_assert_int_eq(count_of("1.0000001e15"), -1);
+	ck_assert_int_eq(count_of("9e18"), -1);
+	ck_assert_int_eq(count_of("1e300"), -1);
+	ck_assert_int_eq(count_of("-1"), -1);
+	ck_assert_int_eq(count_of("\"12\""), -1);
+	ck_assert_int_eq(count_of("null"), -1);
+	ck_assert_int_eq(cx_conv_count(NULL), -1);
+	{
+		cJSON *v = cJSON_Parse("1e300");
+
+		ck_assert_int_eq(cx_conv_index(v), -1);
+		cJSON_Delete(v);
+		v = cJSON_Parse("3");
+		ck_assert_int_eq(cx_conv_index(v), 3);
+		cJSON_Delete(v);
+	}
+}
+END_TEST
+
+START_TEST(sums)
+{
+	struct cx_usage a, b;
+
+	cx_usage_init(&a);
+	ck_assert_int_eq(cx_usage_total(&a), -1);
+	cx_usage_init(&b);
+	b.output = 5;
+	cx_usage_add(&a, &b);
+	ck_assert_int_eq(a.output, 5);
+	ck_assert_int_eq(a.input, -1);          /* unknown stays unknown */
+	ck_assert_int_eq(cx_usage_total(&a), 5);
+	b.input = CX_COUNT_MAX;
+	b.output = CX_COUNT_MAX;
+	for (int i = 0; i < 20000; i++)
+		cx_usage_add(&a, &b);
+	ck_assert(a.input > 0 && a.output > 0);
+	ck_assert(cx_usage_total(&a) > 0);      /* saturated, not wrapped */
+	ck_assert_int_eq(cx_usage_total(&a), INT64_MAX);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -239,6 +298,8 @@ main(void)
 	tcase_add_test(tc, json_helpers);
 	tcase_add_test(tc, roles);
 	tcase_add_test(tc, raw_items);
+	tcase_add_test(tc, counts);
+	tcase_add_test(tc, sums);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,5 +1,5 @@
 /*
- * test_md.c: cxrec decode -f md (out_md.c, docs/report.md): a synthetic
+ * test_out_md.c: cxrec decode -f md (out_md.c, docs/report.md): a synthetic
  * trace (a codex-like POST /v1/responses with a prompt holding <script>
  * and triple backticks, answered by an event stream with usage; a second
  * exchange the relay could not forward; a models GET), decoded to the

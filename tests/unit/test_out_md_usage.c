@@ -1,5 +1,5 @@
 /*
- * test_md_usage.c: the report's token usage (out_md.c, docs/report.md)
+ * test_out_md_usage.c: the report's token usage (out_md.c, docs/report.md)
  * reads the conversation model for every API: the per-turn table, the
  * sessions' and the APIs' sums for recorded Claude Code and gemini-cli
  * traces (tests/data/conv/, the adapters' tests use them too) and a
