@@ -25,64 +25,12 @@
 /* the X-Claude-Code-Session-Id the hand-made requests carry, or NULL */
 static const char *session_hdr = "s-1";
 
-static const char *
-kind_s(enum cx_item_kind k)
-{
-	static const char *const n[] = { "text", "reasoning", "tool_call",
-	    "tool_result", "refusal", "error", "other" };
-
-	return (size_t)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
-}
-
-static const char *
-role_s(enum cx_role r)
-{
-	static const char *const n[] = { "-", "system", "developer", "user",
-	    "assistant", "tool" };
-
-	return (size_t)r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
-}
-
-static void
-dump_items(const char *what, const struct cx_items *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct cx_item *it = &l->v[i];
-
-		printf("  %s[%zu] %s %s%s%s%s%s%s len=%zu%s: %.60s%s\n", what, i,
-		    kind_s(it->kind), role_s(it->role),
-		    it->name ? " name=" : "", it->name ? it->name : "",
-		    it->call_id ? " call_id=" : "", it->call_id ? it->call_id : "",
-		    it->hidden ? " hidden" : "", it->len,
-		    it->note ? " NOTE" : "", it->text, it->len > 60 ? "..." : "");
-		if (it->note)
-			printf("      note: %s\n", it->note);
-	}
-}
-
+/* With CONV_DUMP set, t's model on stdout. */
 static void
 dump(const struct cx_turn *t)
 {
-	if (getenv("CONV_DUMP") == NULL)
-		return;
-	printf("turn api=%s session=%s model=%s answered=%s id=%s stop=%s "
-	    "streamed=%d tools=%zu error=%s note=%s\n", t->api,
-	    t->session ? t->session : "-", t->model ? t->model : "-",
-	    t->model_answered ? t->model_answered : "-",
-	    t->response_id ? t->response_id : "-",
-	    t->stop_reason ? t->stop_reason : "-", t->streamed, t->ntools,
-	    t->error ? t->error : "-", t->note ? t->note : "-");
-	printf("  usage in=%lld cached=%lld cache_write=%lld out=%lld "
-	    "reasoning=%lld api_total=%lld total=%lld; first token %.3f ms, "
-	    "last %.3f ms after the request\n", (long long)t->usage.input,
-	    (long long)t->usage.cached, (long long)t->usage.cache_write,
-	    (long long)t->usage.output, (long long)t->usage.reasoning,
-	    (long long)t->usage.api_total, (long long)cx_usage_total(&t->usage),
-	    t->t_first_token ? (t->t_first_token - t->t_request) / 1e6 : 0.0,
-	    t->t_last_token ? (t->t_last_token - t->t_request) / 1e6 : 0.0);
-	dump_items("instructions", &t->instructions);
-	dump_items("input", &t->input);
-	dump_items("output", &t->output);
+	if (getenv("CONV_DUMP") != NULL)
+		tg_turn_dump(stdout, t, 60);
 }
 
 /* --- real traces -------------------------------------------------------- */
@@ -100,7 +48,7 @@ find(const struct cx_items *l, enum cx_item_kind k, size_t from)
 {
 	const struct cx_item *it = tg_item_find(l, k, from);
 
-	ck_assert_msg(it != NULL, "no %s item", kind_s(k));
+	ck_assert_msg(it != NULL, "no %s item", tg_kind_name(k));
 	return it;
 }
 

@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 #include "conv.h"
 #include "exchange.h"
 #include "trace.h"
@@ -32,45 +31,12 @@ setup(void)
 	tg_setup("conv-gemini");
 }
 
-static const char *const kinds[] = {
-	"text", "reasoning", "tool_call", "tool_result", "refusal", "error",
-	"other",
-};
-
-static void
-dump_items(const char *what, const struct cx_items *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		const struct cx_item *it = &l->v[i];
-
-		printf("  %s[%zu] %s role=%d%s%s%s%s len=%zu%s%s: %.70s\n", what,
-		    i, kinds[it->kind], it->role, it->name ? " name=" : "",
-		    it->name ? it->name : "", it->call_id ? " call_id=" : "",
-		    it->call_id ? it->call_id : "", it->len,
-		    it->note ? " note=" : "", it->note ? it->note : "",
-		    it->text);
-	}
-}
-
+/* With GEMINI_DUMP set, t's model on stdout. */
 static void
 dump(const struct cx_turn *t)
 {
-	if (getenv("GEMINI_DUMP") == NULL)
-		return;
-	printf("turn %s %s: model=%s answered=%s session=%s resp=%s stop=%s "
-	    "streamed=%d tools=%zu note=%s\n", t->ex->req.method,
-	    t->ex->req.target, t->model, t->model_answered, t->session,
-	    t->response_id, t->stop_reason, t->streamed, t->ntools, t->note);
-	printf("  usage in=%lld cached=%lld out=%lld reasoning=%lld "
-	    "api_total=%lld total=%lld; first token +%.3f ms, last +%.3f ms\n",
-	    (long long)t->usage.input, (long long)t->usage.cached,
-	    (long long)t->usage.output, (long long)t->usage.reasoning,
-	    (long long)t->usage.api_total, (long long)cx_usage_total(&t->usage),
-	    (t->t_first_token - t->t_request) / 1e6,
-	    (t->t_last_token - t->t_request) / 1e6);
-	dump_items("instr", &t->instructions);
-	dump_items("in", &t->input);
-	dump_items("out", &t->output);
+	if (getenv("GEMINI_DUMP") != NULL)
+		tg_turn_dump(stdout, t, 70);
 }
 
 /* --- the recorded traces ------------------------------------------------ */
@@ -112,24 +78,6 @@ unload(struct trace *tr)
 	cx_analysis_free(tr->a);
 }
 
-static const struct cx_tool *
-tool(const struct cx_turn *t, const char *name)
-{
-	for (size_t i = 0; i < t->ntools; i++)
-		if (strcmp(t->tools[i].name, name) == 0)
-			return &t->tools[i];
-	return NULL;
-}
-
-static const struct cx_item *
-find(const struct cx_items *l, enum cx_item_kind kind)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (l->v[i].kind == kind)
-			return &l->v[i];
-	return NULL;
-}
-
 /* The router's JSON-mode call: the same in both runs but for the session. */
 static void
 check_router(const struct cx_turn *t)
@@ -162,7 +110,7 @@ check_router(const struct cx_turn *t)
 static void
 check_call(const struct cx_turn *t)
 {
-	const struct cx_tool *sh = tool(t, "run_shell_command");
+	const struct cx_tool *sh = tg_tool(t, "run_shell_command");
 
 	ck_assert_int_eq(t->streamed, 1);
 	ck_assert_ptr_null(t->note);
@@ -196,8 +144,10 @@ check_call(const struct cx_turn *t)
 static void
 check_answer(const struct cx_turn *t)
 {
-	const struct cx_item *call = find(&t->input, CX_ITEM_TOOL_CALL);
-	const struct cx_item *res = find(&t->input, CX_ITEM_TOOL_RESULT);
+	const struct cx_item *call = tg_item_find(&t->input,
+	    CX_ITEM_TOOL_CALL, 0);
+	const struct cx_item *res = tg_item_find(&t->input,
+	    CX_ITEM_TOOL_RESULT, 0);
 
 	ck_assert_int_eq(t->streamed, 1);
 	ck_assert_uint_eq(t->input.n, 4);

@@ -361,6 +361,28 @@ tg_turns_of(const struct cx_analysis *a, const struct cx_api *api,
 	return n;
 }
 
+struct cx_turn *
+tg_turn_one(const struct cx_exchange *ex, const struct cx_api *api)
+{
+	struct tg_turns l = { NULL, 0 };
+	struct cx_turn *t;
+
+	ck_assert_ptr_eq(cx_api_of(ex), api);
+	ck_assert_uint_eq(cx_conv_turns(ex, tg_turns_take, &l), 1);
+	ck_assert_uint_eq(l.n, 1);
+	t = l.v[0];
+	free(l.v);
+	ck_assert_str_eq(t->api, api->name);
+	return t;
+}
+
+void
+tg_turn_free(struct cx_turn *t)
+{
+	cx_turn_free(t);
+	free(t);
+}
+
 const struct cx_api *
 tg_api(const char *name)
 {
@@ -390,13 +412,103 @@ tg_item_count(const struct cx_items *l, enum cx_item_kind kind)
 	return n;
 }
 
-int
-tg_has_tool(const struct cx_turn *t, const char *name)
+const struct cx_tool *
+tg_tool(const struct cx_turn *t, const char *name)
 {
 	for (size_t i = 0; i < t->ntools; i++)
 		if (strcmp(t->tools[i].name, name) == 0)
-			return 1;
-	return 0;
+			return &t->tools[i];
+	return NULL;
+}
+
+int
+tg_has_tool(const struct cx_turn *t, const char *name)
+{
+	return tg_tool(t, name) != NULL;
+}
+
+const char *
+tg_kind_name(enum cx_item_kind k)
+{
+	static const char *const n[] = { "text", "reasoning", "tool_call",
+	    "tool_result", "refusal", "error", "other" };
+
+	return (size_t)k < sizeof(n) / sizeof(n[0]) ? n[k] : "?";
+}
+
+const char *
+tg_role_name(enum cx_role r)
+{
+	static const char *const n[] = { "-", "system", "developer", "user",
+	    "assistant", "tool" };
+
+	return (size_t)r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+}
+
+static const char *
+or_dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+/* s, or its first cut bytes and "..." (cut 0: all of it). */
+static void
+put_cut(FILE *f, const char *s, size_t cut)
+{
+	s = or_dash(s);
+	if (cut == 0 || strlen(s) <= cut)
+		fputs(s, f);
+	else
+		fprintf(f, "%.*s...", (int)cut, s);
+}
+
+static void
+dump_items(FILE *f, const char *what, const struct cx_items *l, size_t cut)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct cx_item *it = &l->v[i];
+
+		fprintf(f, "  %s[%zu] %s %s id=%s name=%s call_id=%s%s len=%zu "
+		    "note=%s: ", what, i, tg_kind_name(it->kind),
+		    tg_role_name(it->role), or_dash(it->id), or_dash(it->name),
+		    or_dash(it->call_id), it->hidden ? " hidden" : "", it->len,
+		    or_dash(it->note));
+		put_cut(f, it->text, cut);
+		fputc('\n', f);
+	}
+}
+
+void
+tg_turn_dump(FILE *f, const struct cx_turn *t, size_t cut)
+{
+	const struct cx_usage *u = &t->usage;
+
+	if (t->ex != NULL)
+		fprintf(f, "turn of %s %s\n", or_dash(t->ex->req.method),
+		    or_dash(t->ex->req.target));
+	fprintf(f, "turn api=%s session=%s model=%s answered=%s id=%s stop=%s "
+	    "streamed=%d error=%s note=%s\n", or_dash(t->api),
+	    or_dash(t->session), or_dash(t->model), or_dash(t->model_answered),
+	    or_dash(t->response_id), or_dash(t->stop_reason), t->streamed,
+	    or_dash(t->error), or_dash(t->note));
+	fprintf(f, "  usage in=%lld cached=%lld cache_write=%lld out=%lld "
+	    "reasoning=%lld api_total=%lld total=%lld; first token %+.3f ms, "
+	    "last %+.3f ms after the request\n", (long long)u->input,
+	    (long long)u->cached, (long long)u->cache_write,
+	    (long long)u->output, (long long)u->reasoning,
+	    (long long)u->api_total, (long long)cx_usage_total(u),
+	    (double)(t->t_first_token - t->t_request) / 1e6,
+	    (double)(t->t_last_token - t->t_request) / 1e6);
+	for (size_t i = 0; i < t->ntools; i++) {
+		fprintf(f, "  tool %s: ", t->tools[i].name);
+		put_cut(f, t->tools[i].description, cut);
+		fputc(' ', f);
+		put_cut(f, t->tools[i].schema, cut);
+		fputc('\n', f);
+	}
+	dump_items(f, "instructions", &t->instructions, cut);
+	dump_items(f, "input", &t->input, cut);
+	dump_items(f, "output", &t->output, cut);
 }
 
 /* --- decode's output ------------------------------------------------------ */

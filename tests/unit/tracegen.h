@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <cJSON.h>
 
@@ -83,14 +84,36 @@ void    tg_turns_free(struct tg_turns *l);      /* and empty it */
  * not NULL) into l; returns how many exchanges gave turns. */
 size_t  tg_turns_of(const struct cx_analysis *a, const struct cx_api *api,
     struct tg_turns *l);
+/* ex's one turn, asserting it is api's and there is one; the caller frees
+ * it with tg_turn_free. */
+struct cx_turn *tg_turn_one(const struct cx_exchange *ex,
+    const struct cx_api *api);
+void    tg_turn_free(struct cx_turn *t);       /* cx_turn_free, then free */
 /* The adapter called name in cx_api_table (asserts it is there). */
 const struct cx_api *tg_api(const char *name);
 /* The first item of kind in l from index from on, or NULL. */
 const struct cx_item *tg_item_find(const struct cx_items *l,
     enum cx_item_kind kind, size_t from);
 size_t  tg_item_count(const struct cx_items *l, enum cx_item_kind kind);
-/* Was a tool of that name offered in t? */
+/* Item i of l has kind k, role r and (unless txt is NULL) text txt. */
+#define TG_ITEM(l, i, k, r, txt) do { \
+	ck_assert_uint_gt((l).n, (i)); \
+	ck_assert_int_eq((l).v[i].kind, (k)); \
+	ck_assert_int_eq((l).v[i].role, (r)); \
+	if ((txt) != NULL) \
+		ck_assert_str_eq((l).v[i].text, (const char *)(txt)); \
+} while (0)
+/* The tool of that name offered in t, or NULL; whether there is one. */
+const struct cx_tool *tg_tool(const struct cx_turn *t, const char *name);
 int     tg_has_tool(const struct cx_turn *t, const char *name);
+/* "text", "tool_call"...; "system", "user"... */
+const char *tg_kind_name(enum cx_item_kind k);
+const char *tg_role_name(enum cx_role r);
+/* Everything of t's model as text, a line a field or item, times relative
+ * to its request: to look at (the adapters' tests print it when asked) and
+ * to compare two models.  Texts longer than cut bytes are cut there and
+ * end in "..." (cut 0: whole). */
+void    tg_turn_dump(FILE *f, const struct cx_turn *t, size_t cut);
 
 /* --- decode's output ------------------------------------------------ */
 
