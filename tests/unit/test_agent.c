@@ -11,12 +11,12 @@
 #include <unistd.h>
 
 #include "agent.h"
+#include "tracegen.h"
 
 #define agent_codex (*agent_find("codex"))
 #define agent_claude (*agent_find("claude"))
 #define agent_gemini (*agent_find("gemini"))
 
-static char dir[256];
 
 static void
 mkfile(const char *rel, const char *text, mode_t mode)
@@ -24,7 +24,7 @@ mkfile(const char *rel, const char *text, mode_t mode)
 	char path[512], cmd[700];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	snprintf(path, sizeof(path), "%s/%s", tg_dir, rel);
 	snprintf(cmd, sizeof(cmd), "mkdir -p \"$(dirname '%s')\"", path);
 	ck_assert_int_eq(system(cmd), 0);
 	f = fopen(path, "w");
@@ -37,17 +37,13 @@ mkfile(const char *rel, const char *text, mode_t mode)
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cxrec-test-agent.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tg_setup("agent");
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tg_teardown();
 }
 
 START_TEST(versions)
@@ -100,10 +96,10 @@ START_TEST(detect_npm_package)
 	    0644);
 	mkfile("node_modules/@anthropic-ai/claude-code/bin/claude.exe",
 	    "#!/bin/sh\n", 0755);
-	snprintf(link, sizeof(link), "%s/node_modules/.bin/cl", dir);
+	snprintf(link, sizeof(link), "%s/node_modules/.bin/cl", tg_dir);
 	snprintf(target, sizeof(target),
 	    "../@anthropic-ai/claude-code/bin/claude.exe");
-	mkdir(strcat(strcpy((char[512]){ 0 }, dir), "/node_modules/.bin"),
+	mkdir(strcat(strcpy((char[512]){ 0 }, tg_dir), "/node_modules/.bin"),
 	    0755);
 	ck_assert_int_eq(symlink(target, link), 0);
 	memset(&run, 0, sizeof(run));
@@ -125,7 +121,7 @@ START_TEST(detect_node_script)
 	    "{\"name\":\"@google/gemini-cli\",\"version\":\"0.61.0\"}", 0644);
 	mkfile("g/node_modules/@google/gemini-cli/bundle/gemini.js", "", 0644);
 	snprintf(script, sizeof(script),
-	    "%s/g/node_modules/@google/gemini-cli/bundle/gemini.js", dir);
+	    "%s/g/node_modules/@google/gemini-cli/bundle/gemini.js", tg_dir);
 	memset(&run, 0, sizeof(run));
 	agent_detect(&run, cmd);
 	ck_assert_ptr_eq(run.agent, &agent_gemini);

@@ -12,8 +12,8 @@
 
 #include "agent.h"
 #include "ca_env.h"
+#include "tracegen.h"
 
-static char dir[256];
 
 static void
 mkfile(const char *rel, const char *text, mode_t mode)
@@ -21,7 +21,7 @@ mkfile(const char *rel, const char *text, mode_t mode)
 	char path[512];
 	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	snprintf(path, sizeof(path), "%s/%s", tg_dir, rel);
 	f = fopen(path, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs(text, f);
@@ -46,17 +46,13 @@ slurp(const char *path)
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cxrec-test-ca-env.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
+	tg_setup("ca-env");
 }
 
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tg_teardown();
 }
 
 /* The user's CA file is kept and extended; the directory goes at the end. */
@@ -71,14 +67,14 @@ START_TEST(ca_bundles_extend)
 
 	mkfile("user.pem", "-----BEGIN CERTIFICATE-----\nUSERCA\n"
 	    "-----END CERTIFICATE-----", 0644);
-	snprintf(user, sizeof(user), "%s/user.pem", dir);
+	snprintf(user, sizeof(user), "%s/user.pem", tg_dir);
 	setenv("NODE_EXTRA_CA_CERTS", user, 1);
 	unsetenv("REQUESTS_CA_BUNDLE");
-	setenv("TMPDIR", dir, 1);
+	setenv("TMPDIR", tg_dir, 1);
 	memset(&run, 0, sizeof(run));
 	run.agent = &agent_generic;
 	mkfile("run-ca.pem", pem, 0644);
-	snprintf(runca, sizeof(runca), "%s/run-ca.pem", dir);
+	snprintf(runca, sizeof(runca), "%s/run-ca.pem", tg_dir);
 	ck_assert_int_eq(ca_env_setup(&ce, runca, &run, err, sizeof(err)), 0);
 	v = getenv("NODE_EXTRA_CA_CERTS");
 	ck_assert_str_ne(v, user);

@@ -12,26 +12,23 @@
 #include <unistd.h>
 
 #include "codex_auth.h"
+#include "tracegen.h"
 
-static char dir[64], path[256];
+static char path[256];
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cxrec-test-codex-auth.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/auth.json", dir);
+	tg_setup("codex-auth");
+	snprintf(path, sizeof(path), "%s/auth.json", tg_dir);
 	unsetenv("CODEX_API_KEY");
-	setenv("CODEX_HOME", dir, 1);
+	setenv("CODEX_HOME", tg_dir, 1);
 }
 
 static void
 teardown(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tg_teardown();
 }
 
 static void
@@ -119,7 +116,7 @@ START_TEST(auth_files)
 	rmdir(path);
 	/* Without CODEX_HOME: ~/.codex/auth.json. */
 	unsetenv("CODEX_HOME");
-	snprintf(home, sizeof(home), "%s/home", dir);
+	snprintf(home, sizeof(home), "%s/home", tg_dir);
 	setenv("HOME", home, 1);
 	snprintf(want, sizeof(want), "%s/.codex", home);
 	ck_assert_int_eq(mkdir(home, 0700), 0);

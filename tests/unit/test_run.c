@@ -13,25 +13,22 @@
 #include "run.h"
 #include "run_int.h"
 #include "trace.h"
+#include "tracegen.h"
 
-static char dir[256], trace[300];
+static char trace[300];
 
 static void
 setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/cxrec-test-run.XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(trace, sizeof(trace), "%s/t.bin", dir);
-	setenv("TMPDIR", dir, 1);
+	tg_setup("run");
+	snprintf(trace, sizeof(trace), "%s/t.bin", tg_dir);
+	setenv("TMPDIR", tg_dir, 1);
 }
 
 static void
 teardown(void)
 {
-	char cmd[400];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	ck_assert_int_eq(system(cmd), 0);
+	tg_teardown();
 	unsetenv("TMPDIR");
 }
 
@@ -91,7 +88,7 @@ START_TEST(setup_fails)
 	run = run_new(&o, cmd);
 	ck_assert_int_eq(run_setup(run), CX_EXIT_SYS);
 	snprintf(pxdir, sizeof(pxdir), "%s", run->pxs.dir);
-	ck_assert(strncmp(pxdir, dir, strlen(dir)) == 0);
+	ck_assert(strncmp(pxdir, tg_dir, strlen(tg_dir)) == 0);
 	ck_assert_int_eq(access(pxdir, F_OK), 0);
 	run_free(run);
 	ck_assert_int_eq(access(pxdir, F_OK), -1);
