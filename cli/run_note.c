@@ -65,7 +65,6 @@ run_note(struct cx_jobj *j, const void *arg)
 	const struct run *run = n->run;
 	const struct agent_run *ar = &run->ar;
 	const struct relay_opts *o = &run->o->relay;
-	char cj[CX_CREDNAME_JSON_MAX];
 
 	cx_jobj_str(j, "type", "run");
 	cx_jobj_str(j, "cxrec_version", CXREC_VERSION);
@@ -82,8 +81,7 @@ run_note(struct cx_jobj *j, const void *arg)
 		proxy_setup_jobj(j, "proxy", &run->pxs, run->relay, &run->cfg);
 	else
 		cx_jobj_raw(j, "proxy", "null");
-	cx_credname_json(&o->cred_names, cj, sizeof(cj));
-	cx_jobj_raw(j, "credentials", cj);
+	cx_credname_jobj(&o->cred_names, j, "credentials");
 	cx_jobj_str(j, "login_mode", ar->login);
 	cx_jobj_str(j, "login_reason", ar->login_why);
 	cx_jobj_str(j, "listen", relay_address(run->relay));

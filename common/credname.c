@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "credname.h"
+#include "jsonobj.h"
 
 static const char *const base_headers[] = {
 	"authorization", "proxy-authorization", "cookie", "set-cookie",
@@ -122,43 +123,22 @@ cx_credname_add_lists(struct cx_credname *s, const char *const *headers,
 	return rc;
 }
 
-/* One list as a JSON array at *at in buf (if room); the length. */
-static size_t
-json_list(char *buf, size_t size, size_t at,
-    const char (*list)[CX_CREDNAME_LEN + 1], size_t nlist)
-{
-	size_t len = 0;
-	int k;
-
-#define PUT(...) do {                                                   \
-		k = snprintf(at + len < size ? buf + at + len : NULL,   \
-		    at + len < size ? size - at - len : 0, __VA_ARGS__); \
-		len += k > 0 ? (size_t)k : 0;                           \
-	} while (0)
-	PUT("[");
-	for (size_t i = 0; i < nlist; i++)
-		PUT("%s\"%s\"", i > 0 ? "," : "", list[i]);
-	PUT("]");
-#undef PUT
-	return len;
-}
-
-size_t
-cx_credname_json(const struct cx_credname *s, char *buf, size_t size)
+void
+cx_credname_jobj(const struct cx_credname *s, struct cx_jobj *j,
+    const char *key)
 {
 	static const struct cx_credname none;
-	size_t len;
 
 	if (s == NULL)
 		s = &none;
-	if (size > 0)
-		buf[0] = '\0';
-	len = (size_t)snprintf(buf, size, "{\"headers\":");
-	len += json_list(buf, size, len, s->header, s->nheader);
-	len += (size_t)snprintf(len < size ? buf + len : NULL,
-	    len < size ? size - len : 0, ",\"query\":");
-	len += json_list(buf, size, len, s->query, s->nquery);
-	len += (size_t)snprintf(len < size ? buf + len : NULL,
-	    len < size ? size - len : 0, "}");
-	return len;
+	cx_jobj_object(j, key);
+	cx_jobj_array(j, "headers");
+	for (size_t i = 0; i < s->nheader; i++)
+		cx_jobj_str(j, NULL, s->header[i]);
+	cx_jobj_close(j);
+	cx_jobj_array(j, "query");
+	for (size_t i = 0; i < s->nquery; i++)
+		cx_jobj_str(j, NULL, s->query[i]);
+	cx_jobj_close(j);
+	cx_jobj_close(j);
 }

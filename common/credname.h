@@ -56,13 +56,11 @@ int      cx_credname_is_header(const struct cx_credname *s, const char *name,
 int      cx_credname_is_query(const struct cx_credname *s, const char *name,
     size_t n);
 /*
- * The names added to the base, as the run note carries them:
- * {"headers":["x-foo"],"query":["sig"]} (no escaping is needed: names are
- * tokens).  Like snprintf: the length it needs, buf NUL-terminated when
- * size > 0; CX_CREDNAME_JSON_MAX bytes always suffice.
+ * The names added to the base as the object member key of j, as the run
+ * note carries them: {"headers":["x-foo"],"query":["sig"]}.  s NULL: none.
  */
-#define CX_CREDNAME_JSON_MAX (2 * CX_CREDNAME_MAX * (CX_CREDNAME_LEN + 3) + 32)
-size_t   cx_credname_json(const struct cx_credname *s, char *buf,
-    size_t size);
+struct cx_jobj;
+void     cx_credname_jobj(const struct cx_credname *s, struct cx_jobj *j,
+    const char *key);
 
 #endif
