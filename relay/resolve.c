@@ -41,7 +41,7 @@ struct shared {
 struct slot {
 	int              state;
 	char             host[256];     /* what the slot holds */
-	char             port[8];
+	char             port[NI_MAXSERV];
 	struct addr_list addrs;
 	int              have;          /* addrs holds a result */
 	int64_t          expires;
@@ -59,7 +59,7 @@ struct job {
 	struct shared   *sh;
 	int              slot;
 	char             host[256];
-	char             port[8];
+	char             port[NI_MAXSERV];
 };
 
 static void
@@ -258,6 +258,12 @@ resolver_get(struct resolver *res, int slot, const char *host,
 		copy_addrs(out, ai);
 		freeaddrinfo(ai);
 		return RESOLVE_OK;
+	}
+	/* What a slot cannot hold whole would never be found in it again. */
+	if (strlen(host) >= sizeof(s->host) || strlen(port) >= sizeof(s->port)) {
+		snprintf(err, errlen, "cannot resolve %.40s...: %s too long",
+		    host, strlen(host) >= sizeof(s->host) ? "host name" : "port");
+		return RESOLVE_FAIL;
 	}
 	int64_t now = cx_now_ns();
 	if (s->host[0] != '\0' && (strcmp(s->host, host) != 0 ||

@@ -134,8 +134,7 @@ START_TEST(names)
 }
 END_TEST
 
-/* A lookup that fails (a service name /etc/services does not know; ports are
- * numbers of at most 7 characters in a slot). */
+/* A lookup that fails (a service name /etc/services does not know). */
 START_TEST(failure)
 {
 	struct resolver *res = resolver_new(1, efd);
@@ -153,6 +152,34 @@ START_TEST(failure)
 	ck_assert_str_eq(err, first);
 	/* Another host for the slot is not held to that failure. */
 	ck_assert_int_eq(get_done(res, 0, "localhost", "80", &l), RESOLVE_OK);
+	resolver_free(res);
+}
+END_TEST
+
+/*
+ * A port of more than 7 characters settles (a slot once kept 7, so the
+ * lookup it started never matched it again: WAIT for ever); one longer
+ * than any service name, or a host longer than a slot holds, fails at
+ * once with why.
+ */
+START_TEST(long_names)
+{
+	struct resolver *res = resolver_new(1, efd);
+	struct addr_list l;
+	char host[300];
+
+	ck_assert_int_eq(get_done(res, 0, "localhost", "0000008080", &l),
+	    RESOLVE_OK);
+	ck_assert_int_eq(port_of(&l, 0), 8080);
+	ck_assert_int_eq(resolver_get(res, 0, "localhost",
+	    "00000000000000000000000000000000008080", &l, err, sizeof(err)),
+	    RESOLVE_FAIL);
+	ck_assert_ptr_nonnull(strstr(err, "port too long"));
+	memset(host, 'a', sizeof(host) - 1);
+	host[sizeof(host) - 1] = '\0';
+	ck_assert_int_eq(resolver_get(res, 0, host, "80", &l, err,
+	    sizeof(err)), RESOLVE_FAIL);
+	ck_assert_ptr_nonnull(strstr(err, "host name too long"));
 	resolver_free(res);
 }
 END_TEST
@@ -188,6 +215,7 @@ main(void)
 	tcase_add_test(tc, literals);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, failure);
+	tcase_add_test(tc, long_names);
 	tcase_add_test(tc, free_while_running);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
