@@ -1,4 +1,4 @@
-/* log.c: diagnostics on stderr and allocation that cannot fail. */
+/* log.c: one-line diagnostics on stderr (log.h); allocation is xmalloc.c's. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
