@@ -171,6 +171,7 @@ cmd_relay(int argc, char **argv)
 	    (unsigned long long)st.req_bytes, (unsigned long long)st.resp_bytes,
 	    o.output);
 	report_losses(w, o.output);
+	cx_writer_end(w, CX_SRC_RELAY);         /* decode --follow stops */
 	cx_writer_close(w);
 	return rc == 0 ? CX_EXIT_OK : CX_EXIT_SYS;
 }

@@ -154,6 +154,7 @@ run_free(struct run *run)
 	run_stop(run);
 	preload_finish(&run->pre, err, sizeof(err));
 	free(run->line);
+	cx_writer_end(run->w, CX_SRC_CLI);      /* decode --follow stops */
 	cx_writer_close(run->w);
 	agent_run_free(&run->ar);
 	free(run);

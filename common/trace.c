@@ -70,7 +70,7 @@ const char *
 cx_kind_name(uint8_t kind)
 {
 	static const char *names[] = { "?", "open", "close", "data", "proc",
-	    "error", "note", "route", "loss" };
+	    "error", "note", "route", "loss", "end" };
 
 	return kind < sizeof(names) / sizeof(names[0]) ? names[kind] : "?";
 }
@@ -122,6 +122,8 @@ struct cx_writer {
 	uint64_t        lost_bytes;
 	int             last_errno;
 	uint32_t        file_flags;     /* attach: the header's flags */
+	int             created;        /* cx_writer_create made the file */
+	int             ended;          /* atomic: the END frame is written */
 };
 
 static struct cx_writer *
@@ -218,6 +220,7 @@ cx_writer_create(const char *path, int flags, char *err, size_t errlen)
 		errno = ENOMEM;
 		return NULL;
 	}
+	w->created = 1;
 	return w;
 }
 
@@ -282,6 +285,23 @@ cx_writer_move_fd(struct cx_writer *w, int min)
 	__atomic_store_n(&w->fd, fd, __ATOMIC_RELAXED);
 	close(old);
 	return 0;
+}
+
+int
+cx_writer_end(struct cx_writer *w, uint8_t source)
+{
+	char buf[96];
+	struct cx_jobj j;
+	uint64_t frames, bytes;
+
+	if (w == NULL || !w->created ||
+	    __atomic_exchange_n(&w->ended, 1, __ATOMIC_RELAXED))
+		return 0;
+	cx_writer_stats(w, &frames, &bytes, NULL, NULL);
+	cx_jobj_begin(&j, buf, sizeof(buf));
+	cx_jobj_u64(&j, "frames", frames);
+	cx_jobj_u64(&j, "bytes", bytes);
+	return cx_writer_jobj(w, CX_K_END, source, 0, &j);
 }
 
 void
@@ -437,6 +457,7 @@ cx_writer_last_errno(const struct cx_writer *w)
 
 struct cx_reader {
 	char                   *path;
+	int                     fd;             /* open: cx_reader_grow */
 	const uint8_t          *map;
 	size_t                  size;
 	size_t                  pos;
@@ -446,6 +467,7 @@ struct cx_reader {
 	void                   *warn_arg;
 	int                     release;
 	size_t                  released;       /* pages before this let go */
+	int                     follow;         /* an incomplete tail: wait */
 };
 
 #define RELEASE_STEP    (16u * 1024 * 1024)
@@ -528,7 +550,7 @@ cx_reader_open(const char *path, char *err, size_t errlen)
 	r->info.host[63] = '\0';
 	r->warn = default_warn;
 	r->warn_arg = r->path;
-	close(fd);
+	r->fd = fd;
 	return r;
 fail:
 	if (r != NULL)
@@ -546,6 +568,7 @@ cx_reader_close(struct cx_reader *r)
 	if (r == NULL)
 		return;
 	munmap((void *)(uintptr_t)r->map, r->size);
+	close(r->fd);
 	free(r->path);
 	free(r);
 }
@@ -567,6 +590,52 @@ void
 cx_reader_set_release(struct cx_reader *r, int on)
 {
 	r->release = on;
+}
+
+void
+cx_reader_set_follow(struct cx_reader *r, int on)
+{
+	r->follow = on;
+}
+
+int
+cx_reader_grow(struct cx_reader *r, char *why, size_t whylen)
+{
+	struct stat st, at;
+	void *map;
+
+	if (fstat(r->fd, &st) == -1) {
+		snprintf(why, whylen, "cannot read it: %s", strerror(errno));
+		return -1;
+	}
+	if ((uint64_t)st.st_size < r->size) {
+		snprintf(why, whylen, "the file was cut shorter (%zu bytes to "
+		    "%lld)", r->size, (long long)st.st_size);
+		return -1;
+	}
+	if ((size_t)st.st_size > r->size) {
+		/* The pages already mapped (and those let go) stay as they
+		 * are; the mapping may move. */
+		map = mremap((void *)(uintptr_t)r->map, r->size,
+		    (size_t)st.st_size, MREMAP_MAYMOVE);
+		if (map == MAP_FAILED) {
+			snprintf(why, whylen, "cannot map it: %s",
+			    strerror(errno));
+			return -1;
+		}
+		r->map = map;
+		r->size = (size_t)st.st_size;
+		return 1;
+	}
+	if (st.st_nlink == 0 || stat(r->path, &at) == -1) {
+		snprintf(why, whylen, "the file was removed");
+		return -1;
+	}
+	if (at.st_dev != st.st_dev || at.st_ino != st.st_ino) {
+		snprintf(why, whylen, "the file was replaced by another");
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -599,6 +668,29 @@ const struct cx_reader_stats *
 cx_reader_stats(const struct cx_reader *r)
 {
 	return &r->stats;
+}
+
+/*
+ * Following: could the bytes at off be a frame still being written?  Too
+ * few for a header, or a header whose payload goes past the end.
+ */
+static int
+frame_pending(const struct cx_reader *r, size_t off)
+{
+	const uint8_t *h = r->map + off;
+	uint32_t len;
+
+	if (r->size - off < CX_FRAME_HEADER_LEN) {
+		static const uint8_t magic[4] = { 0x43, 0x58, 0x46, 0x52 };
+		size_t n = r->size - off < 4 ? r->size - off : 4;
+
+		return memcmp(h, magic, n) == 0;
+	}
+	if (get32(h) != CX_FRAME_MAGIC)
+		return 0;
+	len = get32(h + 4);
+	return len <= CX_FRAME_MAX_PAYLOAD &&
+	    r->size - off - CX_FRAME_HEADER_LEN < len;
 }
 
 /* Is there a whole frame with a good checksum at off? */
@@ -665,9 +757,16 @@ cx_reader_next(struct cx_reader *r, struct cx_frame *f)
 	if (r->release)
 		release_behind(r);
 	if (!frame_ok(r, r->pos)) {
-		size_t good = next_good(r, r->pos + 1);
-		size_t bad = good - r->pos;
+		size_t good;
+		size_t bad;
 
+		/* A frame being written: read it again when it has come. */
+		if (r->follow && frame_pending(r, r->pos))
+			return 0;
+		good = next_good(r, r->pos + 1);
+		bad = good - r->pos;
+		if (good >= r->size && r->follow)
+			return 0;       /* damage is told once a frame follows */
 		if (good >= r->size) {
 			r->stats.torn_bytes += bad;
 			warnf(r, "incomplete frame at offset %zu (%zu bytes at the "

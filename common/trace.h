@@ -36,6 +36,7 @@ enum cx_kind {
 	CX_K_NOTE = 6,          /* a note (cxrec run); payload: JSON object */
 	CX_K_ROUTE = 7,         /* where a request went; payload: JSON object */
 	CX_K_LOSS = 8,          /* data the writer could not record; JSON */
+	CX_K_END = 9,           /* the trace is complete (cx_writer_end) */
 };
 
 /* Who wrote a frame. */
@@ -122,7 +123,18 @@ int      cx_writer_fd(const struct cx_writer *w);
  * the way of the numbers it uses.  0, or -1 (errno) with nothing changed.
  */
 int      cx_writer_move_fd(struct cx_writer *w, int min);
-/* Flush nothing (frames are never buffered), close, free.  NULL is fine. */
+/*
+ * The trace is complete: write its END frame ({"frames":N,"bytes":N}, what
+ * this writer wrote before it), which tells a reader following the trace
+ * (cx_reader_set_follow) that nothing more is coming.  Only a writer that
+ * created the trace (cx_writer_create) writes it, once, as its last frame;
+ * for an attached writer, or a second call, nothing is written.  source:
+ * who closes it (CX_SRC_RELAY, CX_SRC_CLI).  0, or -1 as cx_writer_put.
+ * NULL is fine.
+ */
+int      cx_writer_end(struct cx_writer *w, uint8_t source);
+/* Flush nothing (frames are never buffered), close, free.  NULL is fine.
+ * It writes no END frame: cx_writer_end does. */
 void     cx_writer_close(struct cx_writer *w);
 
 /* A connection id unique within the trace: writer pid << 32 | counter. */
@@ -185,9 +197,30 @@ int      cx_reader_next(struct cx_reader *r, struct cx_frame *f);
 void     cx_reader_set_release(struct cx_reader *r, int on);
 /*
  * Read again from the first frame (the same bytes: what was appended to the
- * file since it was opened is not seen), with the statistics from zero.
+ * file since it was opened, or the last cx_reader_grow, is not seen), with
+ * the statistics from zero.
  */
 void     cx_reader_rewind(struct cx_reader *r);
+/*
+ * Following a trace still being written (decode --follow).  With on set,
+ * an incomplete frame at the end of what is mapped is not damage but a
+ * frame still being written: cx_reader_next returns 0 before it, warns
+ * nothing and reads it again once cx_reader_grow has mapped the rest.
+ * Bytes that are not a frame's start are still reported as corrupt, once
+ * a good frame after them has been written.  Set it off to read the end
+ * as a finished trace (a torn tail is then reported).
+ */
+void     cx_reader_set_follow(struct cx_reader *r, int on);
+/*
+ * Look at the file again: 1 if bytes were appended since the last look
+ * (cx_reader_next goes on with them; payloads it returned before are no
+ * longer valid), 0 if not, -1 with a one-line reason in why ("the file
+ * was removed", without the path) if the file was cut shorter, or if
+ * nothing was appended and the file at the reader's path is no longer the
+ * one read (removed, or replaced by another: a new recording renamed it
+ * to PATH.old).
+ */
+int      cx_reader_grow(struct cx_reader *r, char *why, size_t whylen);
 /* What was skipped so far. */
 struct cx_reader_stats {
 	uint64_t frames;

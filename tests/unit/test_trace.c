@@ -231,6 +231,190 @@ START_TEST(test_torn_tail)
 }
 END_TEST
 
+/* The bytes of one frame as a writer writes it (through a scratch trace). */
+static size_t
+frame_bytes(uint8_t *buf, size_t cap, uint8_t kind, const char *payload)
+{
+	char scratch[300], err[256];
+	struct cx_writer *w;
+	struct cx_frame f = { 0 };
+	ssize_t n;
+	int fd;
+
+	snprintf(scratch, sizeof(scratch), "%s/scratch.bin", dir);
+	unlink(scratch);
+	w = cx_writer_create(scratch, 0, err, sizeof(err));
+	ck_assert_msg(w != NULL, "%s", err);
+	f.kind = kind;
+	f.source = CX_SRC_RELAY;
+	f.dir = CX_DIR_RESP;
+	f.conn = 9;
+	f.ts_ns = cx_now_ns();
+	f.payload = (const uint8_t *)payload;
+	f.len = (uint32_t)strlen(payload);
+	ck_assert_int_eq(cx_writer_put(w, &f), 0);
+	cx_writer_close(w);
+	fd = open(scratch, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = pread(fd, buf, cap, CX_FILE_HEADER_LEN);
+	close(fd);
+	ck_assert_int_eq(n, CX_FRAME_HEADER_LEN + (ssize_t)strlen(payload));
+	return (size_t)n;
+}
+
+static void
+append(const void *p, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_APPEND);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, p, n), (ssize_t)n);
+	close(fd);
+}
+
+/*
+ * Following a growing trace: a frame appended in pieces (torn mid-header,
+ * then mid-payload) is waited for, never reported; garbage is reported
+ * once a good frame follows it; the END frame closes it; read as
+ * finished, a torn tail is reported as before.
+ */
+START_TEST(test_follow_growing_file)
+{
+	struct cx_writer *w = create();
+	uint8_t fr[256];
+	size_t n = frame_bytes(fr, sizeof(fr), CX_K_DATA,
+	    "data: {\"delta\":\"hello\"}\n\n");
+	struct cx_frame f;
+	struct warns wa;
+	char why[200];
+
+	put(w, CX_K_OPEN, 9, "{\"peer\":\"127.0.0.1:1\"}");
+	struct cx_reader *r = open_reader(&wa);
+	cx_reader_set_follow(r, 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_int_eq(f.kind, CX_K_OPEN);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 0);
+
+	/* Torn inside the header, then inside the payload. */
+	append(fr, 10);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	append(fr + 10, CX_FRAME_HEADER_LEN + 5 - 10);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	append(fr + CX_FRAME_HEADER_LEN + 5, n - CX_FRAME_HEADER_LEN - 5);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_int_eq(f.kind, CX_K_DATA);
+	ck_assert_uint_eq(f.len, n - CX_FRAME_HEADER_LEN);
+	ck_assert(memcmp(f.payload, "data: {\"delta\"", 14) == 0);
+	ck_assert_int_eq(wa.n, 0);
+	ck_assert_uint_eq(cx_reader_stats(r)->torn_bytes, 0);
+	ck_assert_uint_eq(cx_reader_stats(r)->corrupt_regions, 0);
+
+	/* Garbage: said only when a good frame has come after it. */
+	append("garbage!", 8);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(wa.n, 0);
+	put(w, CX_K_DATA, 9, "after");
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert(memcmp(f.payload, "after", 5) == 0);
+	ck_assert_int_eq(wa.n, 1);
+	ck_assert_ptr_nonnull(strstr(wa.last, "corrupt bytes"));
+	ck_assert_uint_eq(cx_reader_stats(r)->corrupt_bytes, 8);
+
+	/* The creator closes it: one END frame, a second call adds none. */
+	ck_assert_int_eq(cx_writer_end(w, CX_SRC_RELAY), 0);
+	ck_assert_int_eq(cx_writer_end(w, CX_SRC_RELAY), 0);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_int_eq(f.kind, CX_K_END);
+	ck_assert_int_eq(f.source, CX_SRC_RELAY);
+	ck_assert_str_eq(cx_kind_name(f.kind), "end");
+	ck_assert(f.len > 10 && memcmp(f.payload, "{\"frames\":2,\"bytes\":", 20)
+	    == 0);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 0);
+	cx_writer_close(w);
+
+	/* A straggler torn at the end: waited for while following, then
+	 * reported when read as finished. */
+	append(fr, 20);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(wa.n, 1);
+	cx_reader_set_follow(r, 0);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(wa.n, 2);
+	ck_assert_ptr_nonnull(strstr(wa.last, "incomplete frame"));
+	ck_assert_uint_eq(cx_reader_stats(r)->torn_bytes, 20);
+	cx_reader_close(r);
+}
+END_TEST
+
+/* An attached writer never ends the trace; the creator's END is last. */
+START_TEST(test_end_only_by_creator)
+{
+	struct cx_writer *w = create(), *w2;
+	struct cx_frame f;
+	struct warns wa;
+	char err[256];
+
+	w2 = cx_writer_attach(path, err, sizeof(err));
+	ck_assert_msg(w2 != NULL, "%s", err);
+	ck_assert_int_eq(cx_writer_end(w2, CX_SRC_PRELOAD), 0);
+	ck_assert_int_eq(cx_writer_end(NULL, CX_SRC_RELAY), 0);
+	put(w2, CX_K_DATA, 1, "preload");
+	cx_writer_close(w2);
+	ck_assert_int_eq(cx_writer_end(w, CX_SRC_CLI), 0);
+	cx_writer_close(w);
+	struct cx_reader *r = open_reader(&wa);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_int_eq(f.kind, CX_K_DATA);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_int_eq(f.kind, CX_K_END);
+	ck_assert_int_eq(f.source, CX_SRC_CLI);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	cx_reader_close(r);
+}
+END_TEST
+
+/* The file removed, or another at its path: following ends. */
+START_TEST(test_follow_removed_or_replaced)
+{
+	struct cx_writer *w = create();
+	struct warns wa;
+	char why[200];
+
+	put(w, CX_K_OPEN, 1, "{}");
+	struct cx_reader *r = open_reader(&wa);
+	cx_reader_set_follow(r, 1);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 0);
+	/* A new recording at the path: the old one becomes PATH.old. */
+	struct cx_writer *w2 = create();
+	/* ... still written to: what it gets is read first. */
+	put(w, CX_K_DATA, 1, "late");
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "the file was replaced by another");
+	cx_reader_close(r);
+	cx_writer_close(w);
+
+	r = open_reader(&wa);
+	cx_reader_set_follow(r, 1);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 0);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), -1);
+	ck_assert_str_eq(why, "the file was removed");
+	cx_reader_close(r);
+	cx_writer_close(w2);
+}
+END_TEST
+
 START_TEST(test_not_a_trace)
 {
 	char err[256];
@@ -507,6 +691,9 @@ trace_suite(void)
 	tcase_add_test(tc, test_large_payload_split);
 	tcase_add_test(tc, test_corrupt_bytes_resync);
 	tcase_add_test(tc, test_torn_tail);
+	tcase_add_test(tc, test_follow_growing_file);
+	tcase_add_test(tc, test_end_only_by_creator);
+	tcase_add_test(tc, test_follow_removed_or_replaced);
 	tcase_add_test(tc, test_not_a_trace);
 	tcase_add_test(tc, test_future_version_rejected);
 	tcase_add_test(tc, test_symlink_not_followed_and_old_kept);
