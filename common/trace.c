@@ -627,7 +627,8 @@ cx_reader_grow(struct cx_reader *r, char *why, size_t whylen)
 		r->size = (size_t)st.st_size;
 		return 1;
 	}
-	if (st.st_nlink == 0 || stat(r->path, &at) == -1) {
+	/* (Not st_nlink: a memfd has none, and is still there.) */
+	if (stat(r->path, &at) == -1) {
 		snprintf(why, whylen, "the file was removed");
 		return -1;
 	}
@@ -714,7 +715,11 @@ frame_ok(const struct cx_reader *r, size_t off)
 	return crc == get32(h + 12);
 }
 
-/* The offset of the next good frame at or after off, or r->size. */
+/*
+ * The offset of the next good frame at or after off, or r->size.
+ * Following, r->size too if a frame still being written comes first: the
+ * good frame found once it is whole may be that one.
+ */
 static size_t
 next_good(const struct cx_reader *r, size_t off)
 {
@@ -727,6 +732,8 @@ next_good(const struct cx_reader *r, size_t off)
 		off = (size_t)(p - r->map);
 		if (frame_ok(r, off))
 			return off;
+		if (r->follow && frame_pending(r, off))
+			break;
 		off++;
 	}
 	return r->size;

@@ -233,7 +233,8 @@ END_TEST
 
 /* The bytes of one frame as a writer writes it (through a scratch trace). */
 static size_t
-frame_bytes(uint8_t *buf, size_t cap, uint8_t kind, const char *payload)
+frame_bytes(uint8_t *buf, size_t cap, uint8_t kind, const void *payload,
+    size_t len)
 {
 	char scratch[300], err[256];
 	struct cx_writer *w;
@@ -250,15 +251,15 @@ frame_bytes(uint8_t *buf, size_t cap, uint8_t kind, const char *payload)
 	f.dir = CX_DIR_RESP;
 	f.conn = 9;
 	f.ts_ns = cx_now_ns();
-	f.payload = (const uint8_t *)payload;
-	f.len = (uint32_t)strlen(payload);
+	f.payload = payload;
+	f.len = (uint32_t)len;
 	ck_assert_int_eq(cx_writer_put(w, &f), 0);
 	cx_writer_close(w);
 	fd = open(scratch, O_RDONLY);
 	ck_assert_int_ge(fd, 0);
 	n = pread(fd, buf, cap, CX_FILE_HEADER_LEN);
 	close(fd);
-	ck_assert_int_eq(n, CX_FRAME_HEADER_LEN + (ssize_t)strlen(payload));
+	ck_assert_int_eq(n, CX_FRAME_HEADER_LEN + (ssize_t)len);
 	return (size_t)n;
 }
 
@@ -282,8 +283,8 @@ START_TEST(test_follow_growing_file)
 {
 	struct cx_writer *w = create();
 	uint8_t fr[256];
-	size_t n = frame_bytes(fr, sizeof(fr), CX_K_DATA,
-	    "data: {\"delta\":\"hello\"}\n\n");
+	static const char ev[] = "data: {\"delta\":\"hello\"}\n\n";
+	size_t n = frame_bytes(fr, sizeof(fr), CX_K_DATA, ev, sizeof(ev) - 1);
 	struct cx_frame f;
 	struct warns wa;
 	char why[200];
@@ -353,6 +354,47 @@ START_TEST(test_follow_growing_file)
 	ck_assert_ptr_nonnull(strstr(wa.last, "incomplete frame"));
 	ck_assert_uint_eq(cx_reader_stats(r)->torn_bytes, 20);
 	cx_reader_close(r);
+}
+END_TEST
+
+/*
+ * Following, resynchronising after garbage stops at a frame still being
+ * written: a frame inside its payload is not taken for the next one.
+ */
+START_TEST(test_follow_resync_waits)
+{
+	struct cx_writer *w = create();
+	uint8_t inner[256], outer[512];
+	uint8_t payload[300];
+	size_t ni, no;
+	struct cx_frame f;
+	struct warns wa;
+	char why[200];
+
+	ni = frame_bytes(inner, sizeof(inner), CX_K_DATA, "inner", 5);
+	/* A payload that holds a whole frame (the trace of a trace). */
+	memset(payload, 'p', sizeof(payload));
+	memcpy(payload + 100, inner, ni);
+	no = frame_bytes(outer, sizeof(outer), CX_K_DATA, payload,
+	    sizeof(payload));
+	put(w, CX_K_OPEN, 9, "{}");
+	struct cx_reader *r = open_reader(&wa);
+	cx_reader_set_follow(r, 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	append("garbage!", 8);
+	append(outer, 200);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	ck_assert_int_eq(wa.n, 0);
+	append(outer + 200, no - 200);
+	ck_assert_int_eq(cx_reader_grow(r, why, sizeof(why)), 1);
+	ck_assert_int_eq(cx_reader_next(r, &f), 1);
+	ck_assert_uint_eq(f.len, sizeof(payload));
+	ck_assert_int_eq(wa.n, 1);
+	ck_assert_uint_eq(cx_reader_stats(r)->corrupt_bytes, 8);
+	ck_assert_int_eq(cx_reader_next(r, &f), 0);
+	cx_reader_close(r);
+	cx_writer_close(w);
 }
 END_TEST
 
@@ -692,6 +734,7 @@ trace_suite(void)
 	tcase_add_test(tc, test_corrupt_bytes_resync);
 	tcase_add_test(tc, test_torn_tail);
 	tcase_add_test(tc, test_follow_growing_file);
+	tcase_add_test(tc, test_follow_resync_waits);
 	tcase_add_test(tc, test_end_only_by_creator);
 	tcase_add_test(tc, test_follow_removed_or_replaced);
 	tcase_add_test(tc, test_not_a_trace);
