@@ -9,6 +9,7 @@
 
 #include "credname.h"
 #include "decode.h"
+#include "decode_int.h"
 #include "redact.h"
 #include "xmalloc.h"
 #include "exchange.h"
@@ -138,6 +139,8 @@ struct pass_ctx {
 	const struct cx_decode_filter   *filter;
 	const struct cx_file_info       *info;
 	const struct cx_analysis_result *r;
+	FILE                            *out;
+	int                              follow;        /* flush each */
 };
 
 static void
@@ -145,8 +148,33 @@ emit(void *arg, struct cx_exchange *ex)
 {
 	struct pass_ctx *p = arg;
 
-	if (keep(p->filter, p->info, p->r, ex))
-		p->fmt->exchange(p->st, p->pass, ex);
+	if (!keep(p->filter, p->info, p->r, ex))
+		return;
+	p->fmt->exchange(p->st, p->pass, ex);
+	if (p->follow)
+		fflush(p->out);
+}
+
+void
+decode_frame(struct decode_run *d, const struct cx_frame *f)
+{
+	if (f->kind == CX_K_NOTE)
+		note_names(d->names, f);
+	cx_analysis_frame(d->a, f);
+}
+
+int
+decode_read(struct decode_run *d)
+{
+	struct cx_frame f;
+	int end = 0;
+
+	while (cx_reader_next(d->r, &f) == 1) {
+		if (f.kind == CX_K_END)
+			end = 1;
+		decode_frame(d, &f);
+	}
+	return end;
 }
 
 static void
@@ -179,11 +207,12 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	struct cx_analysis *a;
 	struct cx_reader *r;
 	struct cx_out_ctx ctx;
-	struct cx_frame f;
+	struct decode_run d;
 	struct warn_ctx w;
 	struct pass_ctx pc;
 	struct cx_credname names;
 	const struct cx_credname *prev_names;
+	int rc;
 
 	if (opts == NULL)
 		opts = &defaults;
@@ -192,6 +221,11 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	if (fmt == NULL) {
 		snprintf(err, errlen, "unknown output format '%s'",
 		    opts->format);
+		return CX_DECODE_EINPUT;
+	}
+	if (opts->follow && !cx_out_follows(fmt)) {
+		snprintf(err, errlen, "format '%s' needs the whole trace: it "
+		    "cannot follow one", fmt->name);
 		return CX_DECODE_EINPUT;
 	}
 	if ((r = cx_reader_open(trace_path, err, errlen)) == NULL)
@@ -219,24 +253,34 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	ctx.damage = cx_reader_stats(r);
 	ctx.redact = !opts->no_redact;
 	ctx.max_body = opts->max_body;
+	ctx.follow = opts->follow;
 	pc.fmt = fmt;
 	pc.filter = &opts->filter;
 	pc.info = cx_reader_info(r);
+	pc.out = out;
+	pc.follow = opts->follow;
 	pc.st = fmt->open(out, &ctx);
+	if (opts->follow)
+		fflush(out);            /* a heading, at once */
+	d.r = r;
+	d.names = &names;
+	d.out = out;
+	d.warn = w.fn;
+	d.warn_arg = w.arg;
+	rc = 0;
 	for (pc.pass = 0; pc.pass < fmt->passes; pc.pass++) {
 		if (pc.pass > 0) {
 			/* Said once is enough. */
 			cx_reader_rewind(r);
 			cx_reader_set_warn(r, warn_none, NULL);
 		}
-		a = cx_analysis_new(cx_reader_info(r));
+		d.a = a = cx_analysis_new(cx_reader_info(r));
 		ctx.r = pc.r = cx_analysis_result(a);
 		cx_analysis_stream(a, emit, &pc);
-		while (cx_reader_next(r, &f) == 1) {
-			if (f.kind == CX_K_NOTE)
-				note_names(&names, &f);
-			cx_analysis_frame(a, &f);
-		}
+		if (opts->follow)
+			rc = decode_follow(&d, opts);
+		else
+			decode_read(&d);
 		cx_analysis_finish(a);
 		if (pc.pass == 0)
 			report_losses(cx_analysis_result(a), &w);
@@ -247,7 +291,7 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	fmt->close(pc.st);
 	cx_redact_use_names(prev_names);
 	cx_reader_close(r);
-	if (fflush(out) == EOF || ferror(out)) {
+	if (fflush(out) == EOF || ferror(out) || rc == -1) {
 		snprintf(err, errlen, "error writing the decoded trace: %s",
 		    strerror(errno ? errno : EIO));
 		return CX_DECODE_EOUTPUT;

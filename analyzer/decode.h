@@ -6,6 +6,7 @@
 #ifndef CX_DECODE_H
 #define CX_DECODE_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -41,6 +42,19 @@ struct cx_decode_opts {
 	 * "cxrec: decode: PATH: ..." on stderr. */
 	cx_reader_warn_fn        warn;
 	void                    *warn_arg;
+	/*
+	 * decode --follow (decode_follow.c): read on as the trace grows,
+	 * each exchange written and out flushed as soon as it settles, until
+	 * the trace's writer closes it (its END frame), the file is removed
+	 * or replaced, the process that created it is gone (on its own
+	 * host), idle_ns pass without a new byte (0: never) or *stop is set
+	 * (a signal handler's flag; NULL: none).  Then what the file holds
+	 * is finished as at the end of any trace.  Only the formats that
+	 * cx_out_follows (output.h).
+	 */
+	int                      follow;
+	int64_t                  idle_ns;
+	volatile sig_atomic_t   *stop;
 };
 
 /* cx_decode's failures */

@@ -183,6 +183,17 @@ void     cx_analysis_finish(struct cx_analysis *a);
  */
 typedef void (*cx_emit_fn)(void *arg, struct cx_exchange *ex);
 void     cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg);
+/*
+ * Streaming a trace still being written (decode --follow): every frame
+ * the writers had written by now (CLOCK_MONOTONIC, the trace's clock) has
+ * been read.  Hands over each exchange that has settled by now less
+ * CX_FOLLOW_SLACK_NS (the writers' skew: a frame is stamped a little
+ * before it is written), without the 2 s of trace time, and from the
+ * first call on, without waiting for an earlier exchange still open: in
+ * the order they settle, in start order among those settling together.
+ */
+#define CX_FOLLOW_SLACK_NS      (100LL * 1000000)
+void     cx_analysis_caught_up(struct cx_analysis *a, int64_t now);
 const struct cx_analysis_result *cx_analysis_result(
     const struct cx_analysis *a);
 

@@ -101,6 +101,8 @@ struct cx_analysis {
 	cx_emit_fn               emit;
 	void                    *emit_arg;
 	int64_t                  now;           /* latest frame time */
+	int                      live;          /* cx_analysis_caught_up */
+	int64_t                  clock;         /* ... its latest now */
 	uint64_t                 emitted;
 	unsigned                 since_flush;
 };

@@ -35,28 +35,45 @@ settled(struct cx_analysis *a, const struct cx_exchange *ex, int64_t horizon)
 
 /*
  * Hand over, in start order, every settled exchange that no unsettled or
- * future exchange can precede; at the end (all) every one.
+ * future exchange can precede; at the end (all) every one.  Following a
+ * live trace (a->live): every settled one, whatever is still open.
  */
 void
 ex_stream_flush(struct cx_analysis *a, int all)
 {
 	int64_t horizon = all ? INT64_MAX : a->now - STREAM_SLACK_NS;
-	int64_t limit = horizon;
+	int64_t limit;
 	size_t n = 0, keep = 0;
 
 	if (a->r.nex == 0)
 		return;
-	if (!all)
+	if (!all && a->live && a->clock - CX_FOLLOW_SLACK_NS > horizon)
+		horizon = a->clock - CX_FOLLOW_SLACK_NS;
+	limit = horizon;
+	if (!all && a->live) {
+		/* The settled ones to the front, then in start order. */
 		for (size_t i = 0; i < a->r.nex; i++)
-			if (!settled(a, a->r.ex[i], horizon) &&
-			    a->r.ex[i]->start < limit)
-				limit = a->r.ex[i]->start;
-	/* Ready ones to the front, in start order. */
-	qsort(a->r.ex, a->r.nex, sizeof(*a->r.ex), ex_cmp_start);
-	for (n = 0; n < a->r.nex; n++) {
-		struct cx_exchange *ex = a->r.ex[n];
-		if (!all && (ex->start >= limit || !settled(a, ex, horizon)))
-			break;
+			if (settled(a, a->r.ex[i], horizon)) {
+				struct cx_exchange *t = a->r.ex[n];
+
+				a->r.ex[n++] = a->r.ex[i];
+				a->r.ex[i] = t;
+			}
+		qsort(a->r.ex, n, sizeof(*a->r.ex), ex_cmp_start);
+	} else {
+		if (!all)
+			for (size_t i = 0; i < a->r.nex; i++)
+				if (!settled(a, a->r.ex[i], horizon) &&
+				    a->r.ex[i]->start < limit)
+					limit = a->r.ex[i]->start;
+		/* Ready ones to the front, in start order. */
+		qsort(a->r.ex, a->r.nex, sizeof(*a->r.ex), ex_cmp_start);
+		for (n = 0; n < a->r.nex; n++) {
+			struct cx_exchange *ex = a->r.ex[n];
+			if (!all && (ex->start >= limit ||
+			    !settled(a, ex, horizon)))
+				break;
+		}
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct cx_exchange *ex = a->r.ex[i];
@@ -79,4 +96,14 @@ cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg)
 {
 	a->emit = fn;
 	a->emit_arg = arg;
+}
+
+void
+cx_analysis_caught_up(struct cx_analysis *a, int64_t now)
+{
+	a->live = 1;
+	if (now > a->clock)
+		a->clock = now;
+	if (a->emit != NULL)
+		ex_stream_flush(a, 0);
 }

@@ -373,7 +373,7 @@ jsonl_exchange(void *st, int pass, const struct cx_exchange *ex)
 
 	(void)pass;
 	exchange(&j->b, j->f, j->ctx, ex);
-	cx_jw_flush(&j->b, j->f, 0);
+	cx_jw_flush(&j->b, j->f, j->ctx->follow);
 }
 
 static void

@@ -8,24 +8,29 @@
 
 /*
  * The table: one line a format, whose file out_NAME.c defines `const
- * struct cx_out_format cx_out_NAME_format` (its name for -f is in it).
+ * struct cx_out_format cx_out_NAME_format` (its name for -f is in it), and
+ * whether decode --follow can write it as the trace grows (cx_out_follows).
  * The first is decode's default.
  */
 #define FORMATS(X) \
-	X(text) \
-	X(jsonl) \
-	X(md) \
-	X(har) \
-	X(conv)
+	X(text, 1) \
+	X(jsonl, 1) \
+	X(md, 0) \
+	X(har, 0) \
+	X(conv, 1)
 
-#define FORMAT_EXTERN(n) extern const struct cx_out_format cx_out_##n##_format;
-#define FORMAT_ENTRY(n) &cx_out_##n##_format,
+#define FORMAT_EXTERN(n, fl) \
+	extern const struct cx_out_format cx_out_##n##_format;
+#define FORMAT_ENTRY(n, fl) &cx_out_##n##_format,
+#define FORMAT_FOLLOWS(n, fl) fl,
 FORMATS(FORMAT_EXTERN)
 
 const struct cx_out_format *const cx_out_formats[] = {
 	FORMATS(FORMAT_ENTRY)
 	NULL
 };
+
+static const int follows[] = { FORMATS(FORMAT_FOLLOWS) };
 
 const struct cx_out_format *
 cx_out_find(const char *name)
@@ -34,6 +39,15 @@ cx_out_find(const char *name)
 		if (strcmp(cx_out_formats[i]->name, name) == 0)
 			return cx_out_formats[i];
 	return NULL;
+}
+
+int
+cx_out_follows(const struct cx_out_format *fmt)
+{
+	for (size_t i = 0; cx_out_formats[i] != NULL; i++)
+		if (cx_out_formats[i] == fmt)
+			return follows[i];
+	return 0;
 }
 
 void

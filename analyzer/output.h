@@ -30,6 +30,10 @@ struct cx_out_ctx {
 	const struct cx_reader_stats    *damage;        /* may be NULL */
 	int                              redact;
 	uint64_t                         max_body;      /* text: 0 = all */
+	/* decode --follow: each exchange is written out to the FILE as it
+	 * is handed over, nothing held back for the next (decode flushes
+	 * the FILE after it). */
+	int                              follow;
 };
 
 /*
@@ -62,6 +66,12 @@ struct cx_out_format {
 extern const struct cx_out_format *const cx_out_formats[];
 /* The format called name, or NULL. */
 const struct cx_out_format *cx_out_find(const char *name);
+/*
+ * Can fmt be written as the trace grows (decode --follow)?  Not a format
+ * that needs the whole trace before it writes (md reads it twice, HAR is
+ * one JSON document); output.c's table says which.
+ */
+int      cx_out_follows(const struct cx_out_format *fmt);
 
 /* Run fmt over an analysis already made (ctx->r->ex, every pass). */
 void     cx_out_all(const struct cx_out_format *fmt, FILE *f,

@@ -1,6 +1,7 @@
 /* cmd_decode.c: `cxrec decode`: options in, cx_decode (decode.h) out. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +49,21 @@ usage_decode(void)
 	    "trace began\n"
 	    "      --until T        ... and at most T after (T: 90, 1.5s, "
 	    "250ms, 2m, 1h)\n"
+	    "Following a trace still being written (text, jsonl, "
+	    "conversation):\n"
+	    "      --follow         keep printing as TRACE grows, like tail -f: "
+	    "each\n"
+	    "                       exchange once it is complete (within ~0.2 s "
+	    "of its\n"
+	    "                       last byte), the output flushed; ends when "
+	    "the relay\n"
+	    "                       or run that writes TRACE closes it, when "
+	    "TRACE is\n"
+	    "                       removed or replaced, or on Ctrl-C (what "
+	    "TRACE holds\n"
+	    "                       is then finished as at its end)\n"
+	    "      --idle T         with --follow: also end after T without "
+	    "a new byte\n"
 	    "  -h, --help           this help\n"
 	    "\n"
 	    "Bodies are de-chunked and decoded (Content-Encoding zstd, gzip, "
@@ -63,6 +79,8 @@ usage_decode(void)
 	    "  cxrec decode --format jsonl trace.bin | jq -c '.response.sse[]?"
 	    " | .event'\n"
 	    "  cxrec decode --format jsonl -o exchanges.jsonl trace.bin\n"
+	    "  cxrec decode --follow -f conversation trace.bin  # while it "
+	    "records\n"
 	    "\n"
 	    "Exit status: 0 decoded (also a damaged trace), 1 the output "
 	    "could not be\n"
@@ -89,6 +107,28 @@ usage_error(const char *fmt, ...)
 	return CX_EXIT_USAGE;
 }
 
+/* --follow: Ctrl-C (or TERM) ends following, the output finished. */
+static volatile sig_atomic_t follow_stop;
+
+static void
+on_follow_stop(int sig)
+{
+	(void)sig;
+	follow_stop = 1;
+}
+
+static void
+follow_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_follow_stop;         /* no SA_RESTART: wakes */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
 /* Would writing OUT overwrite TRACE? */
 static int
 same_file(const char *a, const char *b)
@@ -113,6 +153,8 @@ cmd_decode(int argc, char **argv)
 		{ "path",       required_argument, NULL, 'A' },
 		{ "since",      required_argument, NULL, 'S' },
 		{ "until",      required_argument, NULL, 'U' },
+		{ "follow",     no_argument,       NULL, 'F' },
+		{ "idle",       required_argument, NULL, 'I' },
 		{ "help",       no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -199,6 +241,15 @@ cmd_decode(int argc, char **argv)
 			}
 			break;
 		}
+		case 'F':
+			opts.follow = 1;
+			break;
+		case 'I':
+			if (cx_parse_offset(optarg, &opts.idle_ns) == -1 ||
+			    opts.idle_ns == 0)
+				return usage_error("bad --idle '%s' (a time: "
+				    "90, 1.5s, 250ms, 2m, 1h)", optarg);
+			break;
 		case 'h':
 			usage_decode();
 			return CX_EXIT_OK;
@@ -215,6 +266,13 @@ cmd_decode(int argc, char **argv)
 	}
 	if (opts.filter.tree && !opts.filter.has_pid)
 		return usage_error("%s", "--tree needs --pid N");
+	if (opts.idle_ns > 0 && !opts.follow)
+		return usage_error("%s", "--idle needs --follow");
+	if (opts.follow && !cx_out_follows(opts.format != NULL ?
+	    cx_out_find(opts.format) : cx_out_formats[0]))
+		return usage_error("--follow: format '%s' needs the whole "
+		    "trace (follow with text, jsonl or conversation)",
+		    opts.format);
 	if (optind >= argc)
 		return usage_error("%s", "missing TRACE");
 	if (argc - optind > 1)
@@ -242,6 +300,10 @@ cmd_decode(int argc, char **argv)
 	}
 	cli_cred_names(&names);
 	opts.names = &names;
+	if (opts.follow) {
+		follow_signals();
+		opts.stop = &follow_stop;
+	}
 	rc = cx_decode(trace, &opts, out, err, sizeof(err));
 	if (out != stdout && fclose(out) == EOF && rc == 0) {
 		snprintf(err, sizeof(err), "error writing the decoded trace");

@@ -1,7 +1,8 @@
 /*
  * test_cmd_decode.c: the decode command (cli/cmd_decode.c): its options,
- * usage errors and help, output to a file, and what it says of input that
- * is not a trace it can read (exit 2, one line naming the file).
+ * usage errors and help, output to a file, what it says of input that
+ * is not a trace it can read (exit 2, one line naming the file), and
+ * --follow's options.
  */
 #include <check.h>
 #include <fcntl.h>
@@ -199,6 +200,46 @@ START_TEST(command_line)
 }
 END_TEST
 
+/*
+ * --follow: the formats that need the whole trace refuse it (one line,
+ * exit 2), --idle needs it and a time; a trace no writer closes ends
+ * after --idle, decoded.
+ */
+START_TEST(follow_options)
+{
+	char err[1024], out[16384];
+	const char *md[] = { "decode", "--follow", "-f", "md", tg_path, NULL };
+	const char *har[] = { "decode", "-f", "har", "--follow", tg_path, NULL };
+	const char *idle_alone[] = { "decode", "--idle", "1s", tg_path, NULL };
+	const char *idle_bad[] = { "decode", "--follow", "--idle", "soon",
+	    tg_path, NULL };
+	const char *idle[] = { "decode", "--follow", "--idle", "200ms", "-f",
+	    "conversation", tg_path, NULL };
+	const char *help[] = { "decode", "--help", NULL };
+
+	tg_scenario(tg_path, 0);
+	ck_assert_int_eq(run(md, err, sizeof(err), NULL, 0), CX_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err, "--follow: format 'md' needs the "
+	    "whole trace"));
+	ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);
+	ck_assert_int_eq(run(har, err, sizeof(err), NULL, 0), CX_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err, "format 'har'"));
+	ck_assert_int_eq(run(idle_alone, err, sizeof(err), NULL, 0),
+	    CX_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err, "--idle needs --follow"));
+	ck_assert_int_eq(run(idle_bad, err, sizeof(err), NULL, 0),
+	    CX_EXIT_USAGE);
+	ck_assert_ptr_nonnull(strstr(err, "bad --idle 'soon'"));
+	ck_assert_int_eq(run(idle, err, sizeof(err), out, sizeof(out)),
+	    CX_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(out, "== Turn 1"));
+	ck_assert_int_eq(run(help, err, sizeof(err), out, sizeof(out)),
+	    CX_EXIT_OK);
+	ck_assert_ptr_nonnull(strstr(out, "--follow"));
+	ck_assert_ptr_nonnull(strstr(out, "--idle T"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -211,6 +252,7 @@ main(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, bad_inputs);
 	tcase_add_test(tc, command_line);
+	tcase_add_test(tc, follow_options);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
