@@ -6,7 +6,8 @@
 # open, so only the trace's clock settles it); the followers end by
 # themselves when the relay closes the trace (its END frame), with the
 # same output as a plain decode; Ctrl-C ends one early with what is
-# complete; a format that needs the whole trace refuses --follow.
+# complete; a format that needs the whole trace refuses --follow; a relay
+# killed with -9 (no END frame) ends its follower too.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$TESTS_DIR/lib/codex_env.sh"
 CXREC_NO_MOCK_TRAP=1
@@ -123,3 +124,24 @@ rc=0
 assert_eq "$rc" "2" "--follow -f md: a usage error"
 assert_eq "$(wc -l <md.err)" "1" "... said on one line"
 assert_contains "$(cat md.err)" "format 'md' needs the whole trace" "... naming why"
+
+# A relay killed before it could close its trace: the follower sees its
+# writer is gone, says so, and ends with what the trace holds.
+"$CXREC" relay --listen 127.0.0.1:0 --upstream "http://127.0.0.1:$MOCK_PORT" \
+	-o killed.bin 2>relay2.err &
+rpid2=$!
+defer "kill $rpid2 2>/dev/null"
+rport2=$(listen_port relay2.err "$rpid2")
+timeout 20 "$CXREC" decode --follow -f jsonl -o killed.jsonl killed.bin 2>killed.err &
+kpid=$!
+defer "kill $kpid 2>/dev/null"
+/usr/bin/python3 -c 'import sys, urllib.request
+urllib.request.urlopen("http://127.0.0.1:%s/test/sse?n=2&gap_ms=10" % sys.argv[1], timeout=10).read()' "$rport2" ||
+	fail "request through the second relay"
+kill -KILL "$rpid2"
+wait "$rpid2" 2>/dev/null || true       # (reaped: a zombie is not gone)
+rc=0
+wait "$kpid" || rc=$?
+assert_eq "$rc" "0" "relay killed with -9: the follower ended by itself"
+assert_contains "$(cat killed.err)" "is gone without closing it: stopped following it" "... saying its writer is gone"
+assert_eq "$(grep -c /test/sse killed.jsonl)" "1" "... with the exchange the trace holds"
