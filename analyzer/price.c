@@ -45,6 +45,10 @@ P("openai", "gpt-4o",         0, D(2.50), D(1.25),  N, N, D(10.00), N, READ, OPE
 P("openai", "gpt-4.1",        0, D(2.00), D(0.50),  N, N, D(8.00), N, READ, OPENAI)
 P("openai", "gpt-5",          0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
 P("openai", "gpt-5-mini",     0, D(0.25), D(0.025), N, N, D(2.00), N, READ, OPENAI)
+P("openai", "gpt-5-nano",     0, D(0.05), D(0.005), N, N, D(0.40), N, READ, OPENAI)
+P("openai", "gpt-5-codex",    0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
+P("openai", "gpt-5.1",        0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
+P("openai", "gpt-5.1-codex",  0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
 P("openai", "gpt-5.2",        0, D(1.75), D(0.175), N, N, D(14.00), N, READ, OPENAI)
 P("openai", "gpt-5.2-codex",  0, D(1.75), D(0.175), N, N, D(14.00), N, READ, OPENAI)
 P("openai", "gpt-5.3-codex",  0, D(1.75), D(0.175), N, N, D(14.00), N, READ, OPENAI)
@@ -307,7 +311,7 @@ cx_cost_money(char *buf, size_t len, int64_t pico)
 	}
 	if (pico < 0)
 		pico = 0;
-	if (pico >= unit / 100 || pico == 0) {
+	if ((pico + 500000) / 1000000 >= 10000 || pico == 0) {
 		/* 4 decimals: units of 10^8 picodollars. */
 		int64_t q = (pico + 50000000) / 100000000;
 
