@@ -42,13 +42,12 @@ static const struct cx_price PRICES[] = {
  * output). */
 P("openai", "gpt-4o-mini",    0, D(0.15), D(0.075), N, N, D(0.60), N, READ, OPENAI)
 P("openai", "gpt-4o",         0, D(2.50), D(1.25),  N, N, D(10.00), N, READ, OPENAI)
-P("openai", "gpt-4.1",        0, D(2.00), D(0.50),  N, N, D(8.00), N, READ, OPENAI)
 P("openai", "gpt-5",          0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
 P("openai", "gpt-5-mini",     0, D(0.25), D(0.025), N, N, D(2.00), N, READ, OPENAI)
-P("openai", "gpt-5-nano",     0, D(0.05), D(0.005), N, N, D(0.40), N, READ, OPENAI)
 P("openai", "gpt-5-codex",    0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
 P("openai", "gpt-5.1",        0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
 P("openai", "gpt-5.1-codex",  0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
+P("openai", "gpt-5.1-codex-max", 0, D(1.25), D(0.125), N, N, D(10.00), N, READ, OPENAI)
 P("openai", "gpt-5.2",        0, D(1.75), D(0.175), N, N, D(14.00), N, READ, OPENAI)
 P("openai", "gpt-5.2-codex",  0, D(1.75), D(0.175), N, N, D(14.00), N, READ, OPENAI)
 P("openai", "gpt-5.3-codex",  0, D(1.75), D(0.175), N, N, D(14.00), N, READ, OPENAI)
@@ -91,7 +90,6 @@ P("anthropic", "claude-fable-5-1",  0, D(10.00), D(0.25), D(12.50), D(20.00), D(
 P("gemini", "gemini-3-flash-preview", 0, D(0.50), D(0.05), N, N, D(3.00), N, READ, GEMINI)
 P("gemini", "gemini-3.1-pro-preview", 0, D(2.00), D(0.20), N, N, D(12.00), N, READ, GEMINI)
 P("gemini", "gemini-3.1-pro-preview", 200000, D(4.00), D(0.40), N, N, D(18.00), N, READ, GEMINI)
-P("gemini", "gemini-3.5-flash", 0, D(1.50), D(0.15), N, N, D(9.00), N, READ, GEMINI)
 };
 
 #undef P
