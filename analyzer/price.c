@@ -372,12 +372,29 @@ keep(struct loader *l, const char *s)
 	return p->strs[p->nstrs++] = xstrdup(s);
 }
 
+/* A key from the file as it can be shown on one line: at most 64 bytes,
+ * control characters as '?'. */
+static void
+shown(char *buf, size_t len, const char *key)
+{
+	size_t n = 0;
+
+	for (; key[n] != '\0' && n < 64 && n + 1 < len; n++)
+		buf[n] = (unsigned char)key[n] < 0x20 || key[n] == 0x7f ? '?' :
+		    key[n];
+	buf[n] = '\0';
+}
+
 static int
 bad(struct loader *l, size_t i, const char *key, const char *why)
 {
-	if (key != NULL)
+	char k[80];
+
+	if (key != NULL) {
+		shown(k, sizeof(k), key);
 		snprintf(l->err, l->errlen, "%s: prices[%zu].%s: %s", l->name, i,
-		    key, why);
+		    k, why);
+	}
 	else
 		snprintf(l->err, l->errlen, "%s: prices[%zu]: %s", l->name, i,
 		    why);
@@ -470,6 +487,33 @@ row(struct loader *l, size_t i, const cJSON *o, struct cx_price *r)
 	return 0;
 }
 
+/* Each model has one base row and no two rows of the same tier. */
+static int
+check_rows(struct loader *l, const struct cx_price *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int base = v[i].above == 0;
+
+		for (size_t j = 0; j < n; j++) {
+			if (j == i || strcmp(v[i].family, v[j].family) != 0 ||
+			    strcmp(v[i].model, v[j].model) != 0)
+				continue;
+			if (v[j].above == v[i].above && j < i) {
+				char why[64];
+
+				snprintf(why, sizeof(why), "the same family, model "
+				    "and above as prices[%zu]", j);
+				return bad(l, i, NULL, why);
+			}
+			base |= v[j].above == 0;
+		}
+		if (!base)
+			return bad(l, i, "above", "a tier of a model with no "
+			    "base row (above 0)");
+	}
+	return 0;
+}
+
 /* Does the file name (family, model)? */
 static int
 named(const struct cx_price *v, size_t n, const struct cx_price *b)
@@ -508,12 +552,13 @@ cx_prices_parse(const char *txt, size_t len, const char *name, char *err,
 	int replace = 0;
 
 	doc = cJSON_ParseWithLengthOpts(txt, len, &end, 0);
-	if (doc == NULL || (end != NULL && end < txt + len &&
-	    end[strspn(end, " \t\r\n")] != '\0')) {
+	if (doc != NULL && end != NULL)         /* whitespace after it only */
+		while (end < txt + len && strchr(" \t\r\n", *end) != NULL &&
+		    *end != '\0')
+			end++;
+	if (doc == NULL || (end != NULL && end < txt + len)) {
 		const char *at_ = doc == NULL ? cJSON_GetErrorPtr() : end;
 
-		if (doc != NULL)
-			at_ = end + strspn(end, " \t\r\n");
 		if (at_ == NULL || at_ < txt || at_ > txt + len)
 			at_ = txt + len;
 		place(txt, at_, &line, &col);
@@ -530,8 +575,11 @@ cx_prices_parse(const char *txt, size_t len, const char *name, char *err,
 	cJSON_ArrayForEach(x, doc)
 		if (strcmp(x->string, "prices") != 0 &&
 		    strcmp(x->string, "replace") != 0) {
+			char k[80];
+
+			shown(k, sizeof(k), x->string);
 			snprintf(err, errlen, "%s: %s: unknown key (\"prices\", "
-			    "\"replace\")", name, x->string);
+			    "\"replace\")", name, k);
 			goto fail;
 		}
 	x = cJSON_GetObjectItemCaseSensitive(doc, "replace");
@@ -560,6 +608,8 @@ cx_prices_parse(const char *txt, size_t len, const char *name, char *err,
 			goto fail;
 		n++;
 	}
+	if (check_rows(&l, v, n) == -1)
+		goto fail;
 	if (!replace)
 		for (size_t i = 0; i < BUILTIN.n; i++)
 			if (!named(v, nfile, &BUILTIN.v[i]))

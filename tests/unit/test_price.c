@@ -362,14 +362,18 @@ START_TEST(file_replaces)
 	char err[256] = "";
 	struct cx_prices *p = parse("{\"replace\":true,\"prices\":[{\"family\":"
 	    "\"anthropic\",\"model\":\"m\",\"input\":1,\"output\":2,"
-	    "\"above\":1000,\"cache_write_1h\":null}]}", err, sizeof(err));
+	    "\"above\":1000,\"cache_write_1h\":null},{\"family\":"
+	    "\"anthropic\",\"model\":\"m\",\"input\":0.5,\"output\":1}]}",
+	    err, sizeof(err));
 
 	ck_assert_msg(p != NULL, "%s", err);
-	ck_assert_uint_eq(p->n, 1);
+	ck_assert_uint_eq(p->n, 2);
 	ck_assert_ptr_null(cx_price_find(p, "anthropic", "claude-opus-5-5",
 	    1));
-	ck_assert_ptr_null(cx_price_find(p, "anthropic", "m", 1000));
-	ck_assert_ptr_nonnull(cx_price_find(p, "anthropic", "m", 1001));
+	ck_assert_int_eq(cx_price_find(p, "anthropic", "m", 1000)->input,
+	    500000);
+	ck_assert_int_eq(cx_price_find(p, "anthropic", "m", 1001)->input,
+	    1000000);
 	cx_prices_free(p);
 }
 END_TEST
@@ -421,9 +425,22 @@ START_TEST(file_bad)
 		{ "{\"prices\":[{\"family\":\"a\",\"model\":\"b\",\"input\":1,"
 		  "\"output\":1,\"outptu\":2}]}",
 		  "p.json: prices[0].outptu: unknown key" },
+		/* what the file says is shown on one line */
+		{ "{\"prices\":[{\"family\":\"a\",\"model\":\"b\",\"input\":1,"
+		  "\"output\":1,\"ou\\ntput\":2}]}",
+		  "p.json: prices[0].ou?tput: unknown key" },
 		{ "{\"prices\":[{\"family\":\"a\",\"model\":\"b\",\"input\":1,"
 		  "\"output\":1,\"above\":1.5}]}",
 		  "p.json: prices[0].above: not a whole number of tokens" },
+		{ "{\"prices\":[{\"family\":\"a\",\"model\":\"b\",\"input\":1,"
+		  "\"output\":1,\"above\":100}]}",
+		  "p.json: prices[0].above: a tier of a model with no base row "
+		  "(above 0)" },
+		{ "{\"prices\":[{\"family\":\"a\",\"model\":\"b\",\"input\":1,"
+		  "\"output\":1},{\"family\":\"a\",\"model\":\"b\",\"input\":2,"
+		  "\"output\":1}]}",
+		  "p.json: prices[1]: the same family, model and above as "
+		  "prices[0]" },
 	};
 	char err[256];
 
