@@ -499,7 +499,7 @@ check_rows(struct loader *l, const struct cx_price *v, size_t n)
 			    strcmp(v[i].model, v[j].model) != 0)
 				continue;
 			if (v[j].above == v[i].above && j < i) {
-				char why[64];
+				char why[96];
 
 				snprintf(why, sizeof(why), "the same family, model "
 				    "and above as prices[%zu]", j);
