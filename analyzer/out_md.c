@@ -147,8 +147,18 @@ header(FILE *f, const struct cx_out_ctx *ctx,
 	fprintf(f, "| connections | %" PRIu64 " |\n| exchanges | %zu |\n"
 	    "| bytes sent (client \xe2\x86\x92 server) | %s (%" PRIu64 ") |\n"
 	    "| bytes received (server \xe2\x86\x92 client) | %s (%" PRIu64
-	    ") |\n| errors | %zu |\n\n", rep->connections, rep->exchanges, a,
+	    ") |\n| errors | %zu |\n", rep->connections, rep->exchanges, a,
 	    rep->bytes_req, b, rep->bytes_resp, rep->errors);
+	if (rep->turns_all > 0) {
+		/* The trace's cost (the facts', report.h; docs/prices.md). */
+		char cost[96];
+
+		cx_cost_text(cost, sizeof(cost), &rep->cost, 1);
+		fprintf(f, "| cost | %s (%" PRIu64 " model API turn%s; see "
+		    "Token usage) |\n", cost, rep->turns_all,
+		    rep->turns_all == 1 ? "" : "s");
+	}
+	fputc('\n', f);
 }
 
 static void

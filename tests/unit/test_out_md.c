@@ -305,6 +305,8 @@ START_TEST(report)
 	 * no model has no price; one with no usage no cost ("?"). */
 	line_starting(out, "| **all** | | | | 1105 | 540 | ? | 25 | 9 | 1130 "
 	    "| $0.000998 + 1 turn with no price | |");
+	line_starting(out, "| cost | $0.000998 + 1 turn with no price (4 model "
+	    "API turns; see Token usage) |");
 	line_starting(out, "| 1: no key, pid 4242 | responses | 2 | 1100 | 540 "
 	    "| ? | 23 | 9 | 1123 | $0.000998 |");
 	line_starting(out, "- OpenAI Responses \\(responses\\): 4 turns, 3 "
