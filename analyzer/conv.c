@@ -340,7 +340,7 @@ sat_add(int64_t a, int64_t b)
 void
 cx_usage_init(struct cx_usage *u)
 {
-	u->input = u->cached = u->cache_write = -1;
+	u->input = u->cached = u->cache_write = u->cache_write_1h = -1;
 	u->output = u->reasoning = u->api_total = -1;
 }
 
@@ -367,6 +367,7 @@ cx_usage_add(struct cx_usage *a, const struct cx_usage *b)
 	add1(&a->input, b->input);
 	add1(&a->cached, b->cached);
 	add1(&a->cache_write, b->cache_write);
+	add1(&a->cache_write_1h, b->cache_write_1h);
 	add1(&a->output, b->output);
 	add1(&a->reasoning, b->reasoning);
 	add1(&a->api_total, b->api_total);

@@ -22,6 +22,8 @@
  *                promptTokenCount)
  *   cached       of input, read from a cache
  *   cache_write  of input, written to a cache
+ *   cache_write_1h  of cache_write, written for an hour (Anthropic's
+ *                cache_creation.ephemeral_1h_input_tokens; priced apart)
  *   output       every output token, reasoning included (Gemini's
  *                candidatesTokenCount + thoughtsTokenCount)
  *   reasoning    of output, reasoning/thinking
@@ -96,6 +98,7 @@ struct cx_usage {
 	int64_t          input;
 	int64_t          cached;
 	int64_t          cache_write;
+	int64_t          cache_write_1h;        /* of cache_write */
 	int64_t          output;
 	int64_t          reasoning;
 	int64_t          api_total;     /* what the API said, or -1 */

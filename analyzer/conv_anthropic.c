@@ -15,7 +15,8 @@
  * Response: the message (non-streamed) or its events, assembled block by
  * block (by index) into the same items.  Usage, per conv.h: input =
  * input_tokens + cache_read_input_tokens + cache_creation_input_tokens,
- * cached = cache_read, cache_write = cache_creation, output =
+ * cached = cache_read, cache_write = cache_creation (of it, cache_write_1h =
+ * cache_creation.ephemeral_1h_input_tokens), output =
  * output_tokens (message_delta's, the final count, overrides
  * message_start's), reasoning = output_tokens_details.thinking_tokens
  * when sent; Anthropic sends no total.
@@ -69,13 +70,14 @@ add_str(struct cx_items *l, enum cx_item_kind kind, enum cx_role role,
 
 /* Anthropic's own counts, -1 where not (yet) sent. */
 struct ausage {
-	int64_t in, cache_read, cache_write, out, thinking;
+	int64_t in, cache_read, cache_write, write_1h, out, thinking;
 };
 
 static void
 ausage_init(struct ausage *a)
 {
-	a->in = a->cache_read = a->cache_write = a->out = a->thinking = -1;
+	a->in = a->cache_read = a->cache_write = a->write_1h = -1;
+	a->out = a->thinking = -1;
 }
 
 /* What u says overrides what a had, field by field. */
@@ -93,6 +95,10 @@ ausage_merge(struct ausage *a, const cJSON *u)
 		a->cache_read = v;
 	if ((v = cx_jcount(u, "cache_creation_input_tokens")) >= 0)
 		a->cache_write = v;
+	d = cJSON_GetObjectItemCaseSensitive(u, "cache_creation");
+	if (cJSON_IsObject(d) &&
+	    (v = cx_jcount(d, "ephemeral_1h_input_tokens")) >= 0)
+		a->write_1h = v;
 	if ((v = cx_jcount(u, "output_tokens")) >= 0)
 		a->out = v;
 	d = cJSON_GetObjectItemCaseSensitive(u, "output_tokens_details");
@@ -110,6 +116,7 @@ ausage_to(const struct ausage *a, struct cx_usage *u)
 		    (a->cache_write > 0 ? a->cache_write : 0);
 	u->cached = a->cache_read;
 	u->cache_write = a->cache_write;
+	u->cache_write_1h = a->write_1h;
 	u->output = a->out;
 	u->reasoning = a->thinking;
 }

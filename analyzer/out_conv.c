@@ -349,8 +349,12 @@ cx_conv_end(struct cx_conv *c)
 	fprintf(f, "%s, %zu other exchange%s", c->napis > 0 ? ")" : "",
 	    c->others, c->others == 1 ? "" : "s");
 	if (c->turns > 0) {
+		char cost[96];
+
 		fputs("; tokens: ", f);
 		cx_cv_usage_text(f, &c->usage);
+		cx_cost_text(cost, sizeof(cost), &c->cost, 1);
+		fprintf(f, "; cost: %s", cost);
 	}
 	fputc('\n', f);
 	for (size_t i = 0; i < c->ntools; i++)

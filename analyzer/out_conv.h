@@ -13,6 +13,7 @@
 #include "bytebuf.h"
 #include "conv.h"
 #include "output.h"
+#include "price.h"
 #include "strmap.h"
 
 #define IND     "   "
@@ -54,6 +55,7 @@ struct cx_conv {
 	struct api_sum           apis[16];
 	size_t                   napis;
 	struct cx_usage          usage;         /* all turns */
+	struct cx_cost           cost;          /* all turns (price.h) */
 };
 
 /* Text from the trace on one line, redacted and escaped (NULL: ""); a
@@ -72,7 +74,8 @@ void     cx_cv_item(struct cx_conv *c, const struct cx_item *it,
 void     cx_cv_instructions(struct cx_conv *c, const struct cx_item *it);
 /* "input N (cached N, cache write N), output N (reasoning N), total N" */
 void     cx_cv_usage_text(FILE *f, const struct cx_usage *u);
-/* A turn's stop reason, usage and token times. */
+/* A turn's stop reason, usage, cost (added to c->cost) and token
+ * times. */
 void     cx_cv_end_of_turn(struct cx_conv *c, const struct cx_turn *t);
 
 #endif

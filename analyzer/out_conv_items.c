@@ -345,6 +345,42 @@ usage_known(const struct cx_usage *u)
 	    u->cache_write >= 0 || u->reasoning >= 0 || u->api_total >= 0;
 }
 
+/* "cost: $0.0123 (claude-sonnet-4-5, prices read 2026-12-07)", or "cost:
+ * no price for MODEL"; nothing when the API reported no usage. */
+static void
+cost_line(struct cx_conv *c, const struct cx_turn *t)
+{
+	const char *m = t->model_answered != NULL ? t->model_answered :
+	    t->model;
+	const struct cx_price *p;
+	struct cx_cost one;
+	char buf[96];
+
+	cx_cost_init(&one);
+	p = cx_cost_of_turn(&one, t);
+	cx_cost_add(&c->cost, &one);
+	if (one.priced == 0 && one.noprice == 0)
+		return;
+	cx_cv_item_line(c);
+	if (p == NULL) {
+		fputs("cost: no price for ", c->f);
+		cx_cv_inl(c, m != NULL ? m : "(unknown model)");
+		fputs(c->md ? " \\(not in the price table\\)\n" :
+		    " (not in the price table)\n", c->f);
+		return;
+	}
+	cx_cost_text(buf, sizeof(buf), &one, 1);
+	fprintf(c->f, "cost: %s %s", buf, c->md ? "\\(" : "(");
+	cx_cv_inl(c, p->model);
+	if (p->above > 0)
+		fprintf(c->f, " above %" PRId64 " input tokens", p->above);
+	if (p->date != NULL && *p->date != '\0') {
+		fputs(", prices read ", c->f);
+		cx_cv_inl(c, p->date);
+	}
+	fputs(c->md ? "\\)\n" : ")\n", c->f);
+}
+
 void
 cx_cv_end_of_turn(struct cx_conv *c, const struct cx_turn *t)
 {
@@ -368,6 +404,7 @@ cx_cv_end_of_turn(struct cx_conv *c, const struct cx_turn *t)
 			    t->usage.api_total);
 		fputc('\n', c->f);
 	}
+	cost_line(c, t);
 	if (t->t_first_token > 0 && t->t_request > 0) {
 		cx_cv_item_line(c);
 		fprintf(c->f, "first token after %.1f ms", cx_ms(

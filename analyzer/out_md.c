@@ -147,8 +147,18 @@ header(FILE *f, const struct cx_out_ctx *ctx,
 	fprintf(f, "| connections | %" PRIu64 " |\n| exchanges | %zu |\n"
 	    "| bytes sent (client \xe2\x86\x92 server) | %s (%" PRIu64 ") |\n"
 	    "| bytes received (server \xe2\x86\x92 client) | %s (%" PRIu64
-	    ") |\n| errors | %zu |\n\n", rep->connections, rep->exchanges, a,
+	    ") |\n| errors | %zu |\n", rep->connections, rep->exchanges, a,
 	    rep->bytes_req, b, rep->bytes_resp, rep->errors);
+	if (rep->turns_all > 0) {
+		/* The trace's cost (the facts', report.h; docs/prices.md). */
+		char cost[96];
+
+		cx_cost_text(cost, sizeof(cost), &rep->cost, 1);
+		fprintf(f, "| cost | %s (%" PRIu64 " model API turn%s; see "
+		    "Token usage) |\n", cost, rep->turns_all,
+		    rep->turns_all == 1 ? "" : "s");
+	}
+	fputc('\n', f);
 }
 
 static void
@@ -228,165 +238,6 @@ warnings(FILE *f, const struct cx_out_ctx *ctx,
 
 /* --- statistics ------------------------------------------------------ */
 
-/* A token count: "?" when unknown. */
-static void
-count(FILE *f, int64_t n)
-{
-	if (n < 0)
-		fputs("?", f);
-	else
-		fprintf(f, "%" PRId64, n);
-}
-
-/* "| input | cached | cache write | output | reasoning | total" */
-static void
-usage_cells(FILE *f, const struct cx_usage *u, int api_total)
-{
-	const int64_t v[] = { u->input, u->cached, u->cache_write, u->output,
-	    u->reasoning, cx_usage_total(u) };
-
-	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		fputs(" | ", f);
-		count(f, v[i]);
-	}
-	if (api_total && u->api_total >= 0 && u->api_total != v[5])
-		fprintf(f, " (API: %" PRId64 ")", u->api_total);
-}
-
-#define USAGE_COLS      "input | cached | cache write | output | " \
-			"reasoning | total"
-#define USAGE_ALIGN     "---:|---:|---:|---:|---:|---:"
-
-static void
-usage_turns(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_report *rep)
-{
-	fputs("| turn | exchange | API | model | " USAGE_COLS " | first "
-	    "token (ms) |\n|---:|---|---|---|" USAGE_ALIGN "|---:|\n", f);
-	for (size_t i = 0; i < rep->nturns; i++) {
-		const struct cx_report_turn *r = &rep->turns[i];
-
-		fprintf(f, "| %zu | [#%" PRIu64 "](#exchange-%" PRIu64 ")", i + 1,
-		    r->id, r->id);
-		if (r->ws)
-			fprintf(f, " request %zu", r->index + 1);
-		fputs(" | ", f);
-		cx_mdr_text(f, ctx, r->api, 0, 0);
-		if (r->warmup)
-			fputs(" \\(warm\\-up\\)", f);
-		fputs(" | ", f);
-		if (r->model != NULL)
-			cx_mdr_text(f, ctx, r->model, 0, 0);
-		else
-			fputs("?", f);
-		if (r->answered != NULL) {
-			fputs(" \\(answered by ", f);
-			cx_mdr_text(f, ctx, r->answered, 0, 0);
-			fputs("\\)", f);
-		}
-		usage_cells(f, &r->usage, 1);
-		if (r->first_ms >= 0)
-			fprintf(f, " | %.1f |\n", r->first_ms);
-		else
-			fputs(" | ? |\n", f);
-	}
-	if (rep->turns_all > rep->nturns)
-		fprintf(f, "| \xe2\x80\xa6 | %" PRIu64 " more turns, in the "
-		    "sums only | | | | | | | | | |\n",
-		    rep->turns_all - rep->nturns);
-	fputs("| **all** | | |", f);
-	usage_cells(f, &rep->usage, 0);
-	fputs(" | |\n\n", f);
-}
-
-static void
-usage_sessions(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_report *rep)
-{
-	fputs("By session (the agent's session key; without one, by process "
-	    "and API):\n\n| session | API | turns | " USAGE_COLS " |\n"
-	    "|---|---|---:|" USAGE_ALIGN "|\n", f);
-	for (size_t i = 0; i < rep->nsessions; i++) {
-		const struct cx_report_sum *m = &rep->sessions[i];
-
-		fprintf(f, "| %zu: ", m->num);
-		if (m->key != NULL)
-			cx_mdr_text(f, ctx, m->key, 0, 0);
-		else if (m->pid != 0)
-			fprintf(f, "no key, pid %" PRIu32, m->pid);
-		else
-			fputs("no key, no pid", f);
-		fputs(" | ", f);
-		cx_mdr_text(f, ctx, m->api, 0, 0);
-		fprintf(f, " | %zu", m->turns);
-		usage_cells(f, &m->usage, 0);
-		fputs(" |\n", f);
-	}
-	fputc('\n', f);
-	if (rep->sessions_other > 0)
-		fprintf(f, "*%" PRIu64 " more turns, of sessions past the first "
-		    "%d, are not in the table.*\n\n", rep->sessions_other,
-		    CX_REPORT_MAX_SESSIONS);
-}
-
-static void
-usage_apis(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_report *rep)
-{
-	fputs("By API (from each API's own usage fields):\n\n", f);
-	for (size_t i = 0; i < rep->napis; i++) {
-		const struct cx_report_sum *m = &rep->apis[i];
-
-		fputs("- ", f);
-		cx_mdr_text(f, ctx, m->title, 0, 0);
-		fputs(" \\(", f);
-		cx_mdr_text(f, ctx, m->api, 0, 0);
-		fprintf(f, "\\): %zu turn%s, ", m->turns, m->turns == 1 ? "" :
-		    "s");
-		if (m->with_usage == m->turns)
-			fputs(m->turns == 1 ? "with usage" : "all with usage",
-			    f);
-		else if (m->with_usage == 0)
-			fputs("no usage reported", f);
-		else
-			fprintf(f, "%zu with usage, %zu without", m->with_usage,
-			    m->turns - m->with_usage);
-		if (m->with_usage > 0) {
-			fputs("; input ", f);
-			count(f, m->usage.input);
-			fputs(", output ", f);
-			count(f, m->usage.output);
-			fputs(", total ", f);
-			count(f, cx_usage_total(&m->usage));
-		}
-		fputc('\n', f);
-	}
-	fputc('\n', f);
-}
-
-static void
-usage(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_report *rep)
-{
-	fputs("### Token usage\n\n", f);
-	if (rep->nturns == 0) {
-		fputs("No model API call: no exchange is a request of an API "
-		    "cxrec understands (docs/conversation.md).\n\n", f);
-		return;
-	}
-	fputs("Per turn (one a model API call; one a request on a WebSocket), "
-	    "from each API's own usage fields, one definition for all "
-	    "(docs/conversation.md): input is every input token (cached and "
-	    "cache writes included), output every output token (reasoning "
-	    "included), total = input + output (the API's own total in "
-	    "parentheses where it differs); `?`: the API did not say.  "
-	    "First token: from the request's last byte to the first output "
-	    "event.\n\n", f);
-	usage_turns(f, ctx, rep);
-	usage_sessions(f, ctx, rep);
-	usage_apis(f, ctx, rep);
-}
-
 static void
 statistics(FILE *f, const struct cx_out_ctx *ctx,
     const struct cx_report *rep)
@@ -436,7 +287,7 @@ statistics(FILE *f, const struct cx_out_ctx *ctx,
 		    "are not in the table.*\n\n", rep->ep_other,
 		    CX_REPORT_MAX_ENDPOINTS);
 
-	usage(f, ctx, rep);
+	cx_mdr_usage(f, ctx, rep);
 
 	fputs("### SSE event types\n\n", f);
 	if (rep->nev == 0)

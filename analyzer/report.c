@@ -304,16 +304,19 @@ usage_sum(struct cx_report_sum **v, size_t *n, size_t max, const char *api,
 }
 
 static void
-sum_turn(struct cx_report_sum *m, const struct cx_turn *t)
+sum_turn(struct cx_report_sum *m, const struct cx_turn *t,
+    const struct cx_cost *cost)
 {
 	m->turns++;
 	m->with_usage += cx_report_usage_known(&t->usage);
 	cx_usage_add(&m->usage, &t->usage);
+	cx_cost_add(&m->cost, cost);
 }
 
 /* A turn's row: the next of the table, or the spare one past it. */
 static void
-turn_row(struct cx_report *rep, const struct cx_turn *t)
+turn_row(struct cx_report *rep, const struct cx_turn *t,
+    const struct cx_cost *cost, const struct cx_price *price)
 {
 	const struct cx_exchange *ex = t->ex;
 	const char *model = t->model != NULL ? t->model : t->model_answered;
@@ -340,6 +343,8 @@ turn_row(struct cx_report *rep, const struct cx_turn *t)
 		r->answered = xstrdup(t->model_answered);
 	r->warmup = t->warmup;
 	r->usage = t->usage;
+	r->cost = *cost;
+	r->price = price;
 	r->first_ms = t->t_first_token > 0 && t->t_request > 0 ?
 	    cx_ms(t->t_first_token - t->t_request) : -1;
 }
@@ -352,12 +357,17 @@ count_turn(struct cx_report *rep, struct cx_turn *t)
 	const struct cx_api *api = cx_api_of(t->ex);
 	const char *name = t->api != NULL ? t->api : "?";
 	struct cx_report_sum *m;
+	const struct cx_price *price;
+	struct cx_cost cost;
 	size_t num;
 	int is_new = 0;
 
+	cx_cost_init(&cost);
+	price = cx_cost_of_turn(&cost, t);
 	rep->turns_all++;
 	cx_usage_add(&rep->usage, &t->usage);
-	turn_row(rep, t);
+	cx_cost_add(&rep->cost, &cost);
+	turn_row(rep, t, &cost, price);
 	num = cx_sessions_turn(rep->sess, t, &is_new);
 	if ((m = usage_sum(&rep->sessions, &rep->nsessions,
 	    CX_REPORT_MAX_SESSIONS, NULL, num)) == NULL)
@@ -369,12 +379,12 @@ count_turn(struct cx_report *rep, struct cx_turn *t)
 			    NULL;
 			m->pid = t->ex->pid;
 		}
-		sum_turn(m, t);
+		sum_turn(m, t, &cost);
 	}
 	if ((m = usage_sum(&rep->apis, &rep->napis, CX_REPORT_MAX_ENDPOINTS,
 	    name, 0)) != NULL) {
 		m->title = api != NULL ? api->title : name;
-		sum_turn(m, t);
+		sum_turn(m, t, &cost);
 	}
 	return num;
 }

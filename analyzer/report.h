@@ -5,8 +5,9 @@
  *
  * The facts are aggregates, collected exchange by exchange: the trace's
  * span, counts, endpoint statistics, SSE event types, the key paths of the
- * payloads, token usage per turn, per session and per API (from the
- * conversation model, conv.h), and which exchanges each process made.
+ * payloads, token usage and its cost per turn, per session, per API and
+ * for the trace (from the conversation model, conv.h, priced by price.h's
+ * table in use), and which exchanges each process made.
  * The exchanges themselves are not kept (each is freed once emitted);
  * what grows with the trace is capped by the CX_REPORT_MAX_* below, except
  * the per-endpoint timings (one double an exchange, for the medians) and
@@ -31,6 +32,7 @@
 #include "conv.h"
 #include "exchange.h"
 #include "keypaths.h"
+#include "price.h"
 #include "procs.h"
 #include "trace.h"
 
@@ -81,6 +83,10 @@ struct cx_report_turn {
 					 * the one asked for; or NULL */
 	int              warmup;
 	struct cx_usage  usage;
+	/* What it cost (price.h): priced, no price, or no usage; the row
+	 * of the table in use that priced it, or NULL. */
+	struct cx_cost   cost;
+	const struct cx_price *price;
 	double           first_ms;      /* first token after the request's
 					 * last byte, ms; -1: unknown */
 };
@@ -96,6 +102,7 @@ struct cx_report_sum {
 	size_t           turns;
 	size_t           with_usage;    /* turns that reported usage */
 	struct cx_usage  usage;
+	struct cx_cost   cost;
 };
 
 /* An exchange's process (the index of cx_report_proc_exchanges). */
@@ -140,6 +147,7 @@ struct cx_report {
 	size_t           nturns;
 	uint64_t         turns_all;     /* in the rows or not */
 	struct cx_usage  usage;         /* all turns */
+	struct cx_cost   cost;          /* all turns */
 	struct cx_report_sum *sessions; /* by session, in order of number */
 	size_t           nsessions;
 	uint64_t         sessions_other;        /* turns of sessions past

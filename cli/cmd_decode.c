@@ -12,11 +12,12 @@
 #include "credname.h"
 #include "decode.h"
 #include "output.h"
+#include "price.h"
 #include "trace.h"
 
 #define USAGE_LINE \
     "usage: cxrec decode [-f FORMAT] [-o OUT] " \
-    "[--no-redact] [FILTERS] TRACE"
+    "[--no-redact] [--prices FILE] [FILTERS] TRACE"
 
 void
 usage_decode(void)
@@ -40,6 +41,10 @@ usage_decode(void)
 	    "      --max-body N     text, md, conversation: at most N bytes of "
 	    "each body\n"
 	    "                       and event (default 0: everything)\n"
+	    "      --prices FILE    md, conversation: prices from FILE (JSON, "
+	    "docs/prices.md)\n"
+	    "                       in front of the built-in table, or "
+	    "instead of it\n"
 	    "Filters (all must hold):\n"
 	    "      --pid N          exchanges of process N\n"
 	    "      --tree           with --pid: of its descendants too\n"
@@ -140,6 +145,9 @@ same_file(const char *a, const char *b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* The --prices table in use (price.h's cx_prices_use). */
+static struct cx_prices *prices;
+
 int
 cmd_decode(int argc, char **argv)
 {
@@ -148,6 +156,7 @@ cmd_decode(int argc, char **argv)
 		{ "output",     required_argument, NULL, 'o' },
 		{ "no-redact",  no_argument,       NULL, 'R' },
 		{ "max-body",   required_argument, NULL, 'M' },
+		{ "prices",     required_argument, NULL, 'p' },
 		{ "pid",        required_argument, NULL, 'P' },
 		{ "tree",       no_argument,       NULL, 'T' },
 		{ "conn",       required_argument, NULL, 'C' },
@@ -161,7 +170,7 @@ cmd_decode(int argc, char **argv)
 	};
 	struct cx_decode_opts opts;
 	struct cx_credname names;
-	const char *outpath = NULL, *trace;
+	const char *outpath = NULL, *trace, *prices_path = NULL;
 	char err[1024], *end;
 	struct cx_reader *r;
 	FILE *out = stdout;
@@ -200,6 +209,9 @@ cmd_decode(int argc, char **argv)
 			    optarg[0] == '-')
 				return usage_error("bad --max-body '%s' (a "
 				    "number of bytes)", optarg);
+			break;
+		case 'p':
+			prices_path = optarg;
 			break;
 		case 'P':
 		case 'C': {
@@ -281,7 +293,19 @@ cmd_decode(int argc, char **argv)
 		    argv[optind + 1]);
 	trace = argv[optind];
 
-	/* Check the trace before OUT is created or truncated. */
+	/* The prices, then the trace, before OUT is created or truncated.
+	 * The table read stays in use (and reachable) until the next call. */
+	cx_prices_use(NULL);
+	cx_prices_free(prices);
+	prices = NULL;
+	if (prices_path != NULL) {
+		if ((prices = cx_prices_load(prices_path, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "cxrec: decode: --prices %s\n", err);
+			return CX_EXIT_USAGE;
+		}
+		cx_prices_use(prices);
+	}
 	if ((r = cx_reader_open(trace, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "cxrec: decode: %s\n", err);
 		return CX_EXIT_USAGE;

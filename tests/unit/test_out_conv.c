@@ -274,8 +274,15 @@ START_TEST(plain)
 	HASNT(t2, "differ");
 	HAS(t2, "usage: input 2000 (cached 1500), output 10 (reasoning 0), "
 	    "total 2010\n");
+	/* The cost of each turn (docs/prices.md: gpt-5.2-codex at $1.75,
+	 * cached $0.175, output $14 per million tokens), and of all. */
+	HAS(out, "usage: input 1234 (cached 1000), output 56 (reasoning 7), "
+	    "total 1290\n   cost: $0.001369 (gpt-5.2-codex, prices read "
+	    "2026-12-07)\n");
+	HAS(t2, "cost: $0.001278 (gpt-5.2-codex, prices read 2026-12-07)\n");
 	HAS(out, "2 turns (responses 2), 1 other exchange; tokens: input 3234 "
-	    "(cached 2500), output 66 (reasoning 7), total 3300\n");
+	    "(cached 2500), output 66 (reasoning 7), total 3300; cost: "
+	    "$0.002646\n");
 	free(out);
 
 	out = tg_decode(tg_path, "conversation", 1, NULL);
@@ -312,7 +319,8 @@ START_TEST(md)
 	HAS(out, "**raw \\(event response.weird\\_new\\_thing\\):**");
 	HAS(out, "> Hello world");
 	HAS(out, "- usage: input 1234 (cached 1000), output 56 (reasoning 7), "
-	    "total 1290\n");
+	    "total 1290\n- cost: $0.001369 \\(gpt\\-5.2\\-codex, prices "
+	    "read 2026\\-12\\-07\\)\n");
 	free(out);
 }
 END_TEST
@@ -448,7 +456,8 @@ START_TEST(odd_shapes)
 	    "text with <b>\n");
 	HAS(out, ">> raw (input neither text nor a list):\n      {\n        \"type\": "
 	    "\"message\"\n      }\n");
-	HAS(out, "; tokens: input ?, output ?, total ?\n");
+	HAS(out, "; tokens: input ?, output ?, total ?; cost: ?\n");
+	HASNT(out, "cost: $");
 	HAS(out, "chat_tool");
 	free(out);
 	out = markdown();

@@ -292,19 +292,26 @@ START_TEST(report)
 	 * counts "?"; #5 (POST /v1/responses/compact, codex's remote
 	 * compaction) is a model call with its usage in its body. */
 	line_starting(out, "| 1 | [#1](#exchange-1) | responses | "
-	    "gpt\\-5\\-codex | 100 | 40 | ? | 20 | 8 | 120 | 10.0 |");
+	    "gpt\\-5\\-codex | 100 | 40 | ? | 20 | 8 | 120 | $0.000280 | 10.0 |");
 	line_starting(out, "| 2 | [#2](#exchange-2) | responses | ? | ? | ? | "
-	    "? | ? | ? | ? | ? |");
+	    "? | ? | ? | ? | ? | ? |");
 	line_starting(out, "| 3 | [#3](#exchange-3) | responses | "
-	    "gpt\\-5\\-codex | 1000 | 500 | ? | 3 | 1 | 1003 | 10.0 |");
+	    "gpt\\-5\\-codex | 1000 | 500 | ? | 3 | 1 | 1003 | $0.000718 | 10.0 "
+	    "|");
 	line_starting(out, "| 4 | [#5](#exchange-5) | responses | ? | 5 | ? | "
-	    "? | 2 | ? | 7 | ? |");
+	    "? | 2 | ? | 7 | no price | ? |");
+	/* Cost: gpt-5-codex at $1.25, cached $0.125, output $10 a million
+	 * tokens: 60 x 1.25 + 40 x 0.125 + 20 x 10 = $0.000280; a turn with
+	 * no model has no price; one with no usage no cost ("?"). */
 	line_starting(out, "| **all** | | | | 1105 | 540 | ? | 25 | 9 | 1130 "
-	    "| |");
+	    "| $0.000998 + 1 turn with no price | |");
+	line_starting(out, "| cost | $0.000998 + 1 turn with no price (4 model "
+	    "API turns; see Token usage) |");
 	line_starting(out, "| 1: no key, pid 4242 | responses | 2 | 1100 | 540 "
-	    "| ? | 23 | 9 | 1123 |");
+	    "| ? | 23 | 9 | 1123 | $0.000998 |");
 	line_starting(out, "- OpenAI Responses \\(responses\\): 4 turns, 3 "
-	    "with usage, 1 without; input 1105, output 25, total 1130\n");
+	    "with usage, 1 without; input 1105, output 25, total 1130; cost "
+	    "$0.000998 + 1 turn with no price\n");
 	ck_assert_ptr_null(strstr(out, "response.completed` event with usage"));
 	line_starting(out, "| usage.input\\_tokens | number | 1 | 5 |");
 	/* Event types. */

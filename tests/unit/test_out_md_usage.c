@@ -109,14 +109,21 @@ START_TEST(anthropic)
 	/* input = input_tokens + cache read + cache write: 12587 + 0 + 6293,
 	 * then 3173 + 9516 + 0; no reasoning count: "?" */
 	line(out, "| 1 | [#1](#exchange-1) | anthropic | claude\\-opus\\-5\\-5 "
-	    "| 18880 | 0 | 6293 | 62 | ? | 18942 | 11.7 |");
+	    "| 18880 | 0 | 6293 | 62 | ? | 18942 | $0.0831 | 11.7 |");
 	line(out, "| 2 | [#2](#exchange-2) | anthropic | claude\\-opus\\-5\\-5 "
-	    "| 12689 | 9516 | 0 | 42 | ? | 12731 | 5.8 |");
-	line(out, "| **all** | | | | 31569 | 9516 | 6293 | 104 | ? | 31673 | |");
+	    "| 12689 | 9516 | 0 | 42 | ? | 12731 | $0.0154 | 5.8 |");
+	line(out, "| **all** | | | | 31569 | 9516 | 6293 | 104 | ? | 31673 | "
+	    "$0.0985 | |");
 	line(out, "| 1: 1ad63964\\-5841\\-44a9\\-9cae\\-f262c5eb39e9 | anthropic "
-	    "| 2 | 31569 | 9516 | 6293 | 104 | ? | 31673 |");
+	    "| 2 | 31569 | 9516 | 6293 | 104 | ? | 31673 | $0.0985 |");
 	line(out, "- Anthropic Messages \\(anthropic\\): 2 turns, all with usage; "
-	    "input 31569, output 104, total 31673");
+	    "input 31569, output 104, total 31673; cost $0.0985");
+	/* Opus 5.5: $4 input, $5 cache write, $0.20 cache read, $20 output:
+	 * 12587 x 4 + 6293 x 5 + 62 x 20 = $0.083053, the row that priced
+	 * it listed with its source. */
+	line(out, "| anthropic | claude\\-opus\\-5\\-5 |  | $4.00 | $0.20 | "
+	    "$5.00 | $8.00 | $20.00 | \xe2\x80\x94 | 2026\\-12\\-07 | "
+	    "https://platform.claude.com/docs/en/about\\-claude/pricing |");
 	ck_assert_ptr_null(strstr(out, "response.completed"));
 	free(out);
 }
@@ -131,7 +138,11 @@ START_TEST(anthropic_nostream)
 	out = decode_md(tg_path);
 	line(out, "| 1 | [#1](#exchange-1) | anthropic | "
 	    "claude\\-sonnet\\-4\\-5\\-20250929 | 172 | 0 | 57 | 37 | ? | 209 "
-	    "| ? |");
+	    "| $0.001114 | ? |");
+	/* The snapshot priced as its model, claude-sonnet-4-5. */
+	line(out, "| anthropic | claude\\-sonnet\\-4\\-5 |  | $3.00 | $0.30 | "
+	    "$3.75 | $6.00 | $15.00 | \xe2\x80\x94 | 2026\\-12\\-07 | "
+	    "https://platform.claude.com/docs/en/about\\-claude/pricing |");
 	free(out);
 }
 END_TEST
@@ -145,16 +156,20 @@ START_TEST(gemini)
 	unpack("gemini_api.bin.zst");
 	out = decode_md(tg_path);
 	line(out, "| 1 | [#1](#exchange-1) | gemini | gemini\\-3.5\\-flash\\-lite "
-	    "| 860 | 0 | ? | 25 | 0 | 885 | 6.9 |");
+	    "| 860 | 0 | ? | 25 | 0 | 885 | no price | 6.9 |");
 	line(out, "| 2 | [#2](#exchange-2) | gemini | gemini\\-3.8\\-flash "
-	    "| 11667 | 0 | ? | 69 | 19 | 11736 | 7.4 |");
+	    "| 11667 | 0 | ? | 69 | 19 | 11736 | no price | 7.4 |");
 	line(out, "| 3 | [#3](#exchange-3) | gemini | gemini\\-3.8\\-flash "
-	    "| 11798 | 8848 | ? | 32 | 19 | 11830 | 3.8 |");
-	line(out, "| **all** | | | | 24325 | 8848 | ? | 126 | 38 | 24451 | |");
+	    "| 11798 | 8848 | ? | 32 | 19 | 11830 | no price | 3.8 |");
+	line(out, "| **all** | | | | 24325 | 8848 | ? | 126 | 38 | 24451 | "
+	    "no price | |");
 	ck_assert_ptr_nonnull(strstr(out, "| gemini | 3 | 24325 | 8848 | ? "
-	    "| 126 | 38 | 24451 |\n"));
+	    "| 126 | 38 | 24451 | no price |\n"));
 	line(out, "- Gemini API / Code Assist \\(gemini\\): 3 turns, all with "
-	    "usage; input 24325, output 126, total 24451");
+	    "usage; input 24325, output 126, total 24451; cost no price");
+	/* Models the table does not hold: named, never guessed. */
+	line(out, "No price (the table holds no such model; not guessed): "
+	    "gemini\\-3.5\\-flash\\-lite, gemini\\-3.8\\-flash.");
 	free(out);
 }
 END_TEST
