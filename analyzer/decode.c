@@ -254,6 +254,7 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	ctx.redact = !opts->no_redact;
 	ctx.max_body = opts->max_body;
 	ctx.follow = opts->follow;
+	ctx.prices = opts->prices;
 	pc.fmt = fmt;
 	pc.filter = &opts->filter;
 	pc.info = cx_reader_info(r);

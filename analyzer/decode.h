@@ -34,6 +34,9 @@ struct cx_decode_opts {
 						 * table; NULL: the first */
 	int                      no_redact;     /* show credentials */
 	uint64_t                 max_body;      /* text: bytes a body, 0 all */
+	/* The prices of the costs in md and conversation (price.h, --prices;
+	 * the caller's, outliving the decode); NULL: the built-in table. */
+	const struct cx_prices  *prices;
 	/* Credential names redacted (credname.h): the base and, say, every
 	 * agent module's; NULL: the base.  A trace's run note adds its own
 	 * ("credentials":{"headers":[...],"query":[...]}). */

@@ -357,7 +357,7 @@ cost_line(struct cx_conv *c, const struct cx_turn *t)
 	char buf[96];
 
 	cx_cost_init(&one);
-	p = cx_cost_of_turn(&one, t);
+	p = cx_cost_of_turn(&one, c->ctx->prices, t);
 	cx_cost_add(&c->cost, &one);
 	if (one.priced == 0 && one.noprice == 0)
 		return;

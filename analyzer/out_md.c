@@ -584,7 +584,7 @@ md_open(FILE *f, const struct cx_out_ctx *ctx)
 
 	m->f = f;
 	m->ctx = ctx;
-	m->rep = cx_report_new(ctx->info, ctx->redact);
+	m->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
 	spool_open(m);
 	m->conv = cx_conv_new(m->spool, ctx, 1);
 	return m;

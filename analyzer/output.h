@@ -34,6 +34,8 @@ struct cx_out_ctx {
 	 * is handed over, nothing held back for the next (decode flushes
 	 * the FILE after it). */
 	int                              follow;
+	/* The prices costs are reckoned at (price.h); NULL: built in. */
+	const struct cx_prices          *prices;
 };
 
 /*

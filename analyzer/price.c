@@ -97,24 +97,11 @@ P("gemini", "gemini-3.1-pro-preview", 200000, D(4.00), D(0.40), N, N, D(18.00), 
 static const struct cx_prices BUILTIN = {
 	PRICES, sizeof(PRICES) / sizeof(PRICES[0]), NULL, NULL, 0
 };
-static const struct cx_prices *current;
 
 const struct cx_prices *
 cx_prices_builtin(void)
 {
 	return &BUILTIN;
-}
-
-const struct cx_prices *
-cx_prices_current(void)
-{
-	return current != NULL ? current : &BUILTIN;
-}
-
-void
-cx_prices_use(const struct cx_prices *p)
-{
-	current = p;
 }
 
 /* --- the lookup --------------------------------------------------------- */
@@ -182,7 +169,7 @@ cx_price_find(const struct cx_prices *p, const char *api, const char *model,
 	size_t n, u;
 
 	if (p == NULL)
-		p = cx_prices_current();
+		p = cx_prices_builtin();
 	if (model == NULL)
 		return NULL;
 	if (strcmp(fam, "gemini") == 0 && strncmp(model, "models/", 7) == 0)
@@ -290,9 +277,10 @@ cx_cost_turn(struct cx_cost *c, const struct cx_prices *p, const char *api,
 }
 
 const struct cx_price *
-cx_cost_of_turn(struct cx_cost *c, const struct cx_turn *t)
+cx_cost_of_turn(struct cx_cost *c, const struct cx_prices *p,
+    const struct cx_turn *t)
 {
-	return cx_cost_turn(c, NULL, t->api, t->model_answered != NULL ?
+	return cx_cost_turn(c, p, t->api, t->model_answered != NULL ?
 	    t->model_answered : t->model, &t->usage);
 }
 
@@ -662,8 +650,6 @@ cx_prices_free(struct cx_prices *p)
 {
 	if (p == NULL || p == &BUILTIN)
 		return;
-	if (current == p)
-		current = NULL;
 	for (size_t i = 0; i < p->nstrs; i++)
 		free(p->strs[i]);
 	free(p->strs);

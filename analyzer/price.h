@@ -24,8 +24,8 @@
  * turn at its prices), the row with the largest such N winning.
  *
  * Ownership: the built-in table is static; a loaded one is the caller's
- * (cx_prices_free), and the one in use (cx_prices_use) must outlive every
- * report and view that prices with it.
+ * (cx_prices_free), and must outlive every report and view that prices
+ * with it (decode.h's cx_decode_opts.prices, output.h's cx_out_ctx).
  */
 #ifndef CX_PRICE_H
 #define CX_PRICE_H
@@ -71,9 +71,6 @@ struct cx_cost {
 
 /* The built-in table. */
 const struct cx_prices *cx_prices_builtin(void);
-/* The table in use: the built-in one unless cx_prices_use said another. */
-const struct cx_prices *cx_prices_current(void);
-void     cx_prices_use(const struct cx_prices *p);      /* NULL: built-in */
 
 /*
  * Read a --prices file (docs/prices.md): its rows in front of the built-in
@@ -94,15 +91,15 @@ const char *cx_price_family(const char *api);
 /*
  * model's row in p for a turn of API api with input tokens (-1: unknown,
  * the base row): exact name, else without a snapshot's date suffix
- * ("-20250929", "-2025-09-29") or Gemini's "models/" prefix.  NULL: no
- * price.
+ * ("-20250929", "-2025-09-29") or Gemini's "models/" prefix; p NULL: the
+ * built-in table.  NULL: no price.
  */
 const struct cx_price *cx_price_find(const struct cx_prices *p,
     const char *api, const char *model, int64_t input);
 /* u at pr's prices, in picodollars (saturating). */
 int64_t  cx_price_apply(const struct cx_price *pr, const struct cx_usage *u);
 
-/* A turn (api, model, usage) into c, priced from p (NULL: the current
+/* A turn (api, model, usage) into c, priced from p (NULL: the built-in
  * table): nothing when the API reported no usage.  Returns its row, or
  * NULL. */
 const struct cx_price *cx_cost_turn(struct cx_cost *c,
@@ -111,7 +108,7 @@ const struct cx_price *cx_cost_turn(struct cx_cost *c,
 /* The same for a turn of the conversation model: the model that answered
  * is priced (it is the one billed), else the one asked for. */
 const struct cx_price *cx_cost_of_turn(struct cx_cost *c,
-    const struct cx_turn *t);
+    const struct cx_prices *p, const struct cx_turn *t);
 void     cx_cost_init(struct cx_cost *c);
 void     cx_cost_add(struct cx_cost *a, const struct cx_cost *b);
 

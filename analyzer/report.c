@@ -363,7 +363,7 @@ count_turn(struct cx_report *rep, struct cx_turn *t)
 	int is_new = 0;
 
 	cx_cost_init(&cost);
-	price = cx_cost_of_turn(&cost, t);
+	price = cx_cost_of_turn(&cost, rep->prices, t);
 	rep->turns_all++;
 	cx_usage_add(&rep->usage, &t->usage);
 	cx_cost_add(&rep->cost, &cost);
@@ -409,11 +409,13 @@ on_turn(void *arg, struct cx_turn *t)
 /* --- the report ------------------------------------------------------- */
 
 struct cx_report *
-cx_report_new(const struct cx_file_info *info, int redact)
+cx_report_new(const struct cx_file_info *info, int redact,
+    const struct cx_prices *prices)
 {
 	struct cx_report *rep = xcalloc(1, sizeof(*rep));
 
 	rep->redact = redact;
+	rep->prices = prices;
 	rep->req_kp = cx_keypaths_new(CX_REPORT_MAX_PATHS, redact);
 	rep->resp_kp = cx_keypaths_new(CX_REPORT_MAX_PATHS, redact);
 	rep->start = rep->end = info->monotonic_ns;

@@ -157,6 +157,7 @@ struct cx_report {
 
 	/* Collection's own (not for renderers). */
 	int              redact;
+	const struct cx_prices *prices; /* costs reckoned at (NULL: built in) */
 	struct cx_sessions *sess;
 	struct cx_report_turn spare;    /* the row of turns past the table */
 	size_t           aturns;
@@ -167,7 +168,10 @@ struct cx_report {
 
 /* A report of the trace whose header is info; redact: the key paths'
  * examples are redacted. */
-struct cx_report *cx_report_new(const struct cx_file_info *info, int redact);
+/* prices: what the costs are reckoned at (price.h; NULL: built in),
+ * outliving the report. */
+struct cx_report *cx_report_new(const struct cx_file_info *info, int redact,
+    const struct cx_prices *prices);
 void     cx_report_free(struct cx_report *rep);         /* NULL is fine */
 
 /*

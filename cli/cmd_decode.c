@@ -145,8 +145,58 @@ same_file(const char *a, const char *b)
 	    sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-/* The --prices table in use (price.h's cx_prices_use). */
-static struct cx_prices *prices;
+/*
+ * Decode trace into outpath (NULL or "-": standard output) as opts say:
+ * the exit status, what went wrong said in one line.
+ */
+static int
+decode_to(const char *trace, const char *outpath, struct cx_decode_opts *opts)
+{
+	struct cx_credname names;
+	struct cx_reader *r;
+	FILE *out = stdout;
+	char err[1024];
+	int rc;
+
+	if ((r = cx_reader_open(trace, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "cxrec: decode: %s\n", err);
+		return CX_EXIT_USAGE;
+	}
+	cx_reader_close(r);
+	if (outpath != NULL && strcmp(outpath, "-") != 0) {
+		if (same_file(outpath, trace)) {
+			fprintf(stderr, "cxrec: decode: %s: the output would "
+			    "overwrite the trace\n", outpath);
+			return CX_EXIT_USAGE;
+		}
+		if ((out = fopen(outpath, "w")) == NULL) {
+			fprintf(stderr, "cxrec: decode: cannot create %s: %s\n",
+			    outpath, strerror(errno));
+			return CX_EXIT_USAGE;
+		}
+	}
+	cli_cred_names(&names);
+	opts->names = &names;
+	if (opts->follow) {
+		follow_signals();
+		opts->stop = &follow_stop;
+	}
+	rc = cx_decode(trace, opts, out, err, sizeof(err));
+	if (out != stdout && fclose(out) == EOF && rc == 0) {
+		snprintf(err, sizeof(err), "error writing the decoded trace");
+		rc = CX_DECODE_EOUTPUT;
+	}
+	if (rc == CX_DECODE_EINPUT) {
+		fprintf(stderr, "cxrec: decode: %s\n", err);
+		return CX_EXIT_USAGE;
+	}
+	if (rc == CX_DECODE_EOUTPUT) {
+		fprintf(stderr, "cxrec: decode: %s%s%s\n",
+		    outpath ? outpath : "", outpath ? ": " : "", err);
+		return CX_EXIT_FAIL;
+	}
+	return CX_EXIT_OK;
+}
 
 int
 cmd_decode(int argc, char **argv)
@@ -169,11 +219,9 @@ cmd_decode(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cx_decode_opts opts;
-	struct cx_credname names;
+	struct cx_prices *prices = NULL;
 	const char *outpath = NULL, *trace, *prices_path = NULL;
 	char err[1024], *end;
-	struct cx_reader *r;
-	FILE *out = stdout;
 	int c, rc;
 
 	memset(&opts, 0, sizeof(opts));
@@ -293,55 +341,16 @@ cmd_decode(int argc, char **argv)
 		    argv[optind + 1]);
 	trace = argv[optind];
 
-	/* The prices, then the trace, before OUT is created or truncated.
-	 * The table read stays in use (and reachable) until the next call. */
-	cx_prices_use(NULL);
-	cx_prices_free(prices);
-	prices = NULL;
+	/* The prices, then the trace, before OUT is created or truncated. */
 	if (prices_path != NULL) {
 		if ((prices = cx_prices_load(prices_path, err,
 		    sizeof(err))) == NULL) {
 			fprintf(stderr, "cxrec: decode: --prices %s\n", err);
 			return CX_EXIT_USAGE;
 		}
-		cx_prices_use(prices);
+		opts.prices = prices;
 	}
-	if ((r = cx_reader_open(trace, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "cxrec: decode: %s\n", err);
-		return CX_EXIT_USAGE;
-	}
-	cx_reader_close(r);
-	if (outpath != NULL && strcmp(outpath, "-") != 0) {
-		if (same_file(outpath, trace)) {
-			fprintf(stderr, "cxrec: decode: %s: the output would "
-			    "overwrite the trace\n", outpath);
-			return CX_EXIT_USAGE;
-		}
-		if ((out = fopen(outpath, "w")) == NULL) {
-			fprintf(stderr, "cxrec: decode: cannot create %s: %s\n",
-			    outpath, strerror(errno));
-			return CX_EXIT_USAGE;
-		}
-	}
-	cli_cred_names(&names);
-	opts.names = &names;
-	if (opts.follow) {
-		follow_signals();
-		opts.stop = &follow_stop;
-	}
-	rc = cx_decode(trace, &opts, out, err, sizeof(err));
-	if (out != stdout && fclose(out) == EOF && rc == 0) {
-		snprintf(err, sizeof(err), "error writing the decoded trace");
-		rc = CX_DECODE_EOUTPUT;
-	}
-	if (rc == CX_DECODE_EINPUT) {
-		fprintf(stderr, "cxrec: decode: %s\n", err);
-		return CX_EXIT_USAGE;
-	}
-	if (rc == CX_DECODE_EOUTPUT) {
-		fprintf(stderr, "cxrec: decode: %s%s%s\n",
-		    outpath ? outpath : "", outpath ? ": " : "", err);
-		return CX_EXIT_FAIL;
-	}
-	return CX_EXIT_OK;
+	rc = decode_to(trace, outpath, &opts);
+	cx_prices_free(prices);
+	return rc;
 }

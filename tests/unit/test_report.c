@@ -124,7 +124,7 @@ START_TEST(facts)
 	res = cx_analysis_result(a);
 	ck_assert_uint_eq(res->nex, 4);
 
-	rep = cx_report_new(cx_reader_info(r), 1);
+	rep = cx_report_new(cx_reader_info(r), 1, NULL);
 	memset(&seen, 0, sizeof(seen));
 	for (size_t i = 0; i < res->nex; i++)
 		claimed += cx_report_exchange(rep, res->ex[i], on_turn, &seen) >
