@@ -17,7 +17,8 @@
 	X(jsonl, 1) \
 	X(md, 0) \
 	X(har, 0) \
-	X(conv, 1)
+	X(conv, 1) \
+	X(html, 0)
 
 #define FORMAT_EXTERN(n, fl) \
 	extern const struct cx_out_format cx_out_##n##_format;

@@ -1,0 +1,574 @@
+/*
+ * out_html.c: the HTML report (docs/report.md): one self-contained page
+ * that opens offline from disk.  Its style and its script are written
+ * here, inline; a Content-Security-Policy in the page forbids every fetch
+ * and lets run only that script, named by its SHA-256 (computed as the
+ * page is written), and that style.  It shows a summary of the trace,
+ * warnings, the token usage and cost per turn, session and API, the
+ * conversation turn by turn (out_html_conv.c) and every exchange
+ * (out_html_exchange.c); a search box hides the turns and exchanges that
+ * do not hold the text searched for.
+ *
+ * It renders the facts of report.h, read twice as the Markdown report
+ * does (out_md.c), and computes none of its own.  Everything taken from
+ * the traffic is redacted unless --no-redact and written as escaped text
+ * (escape.h): the script never parses the page's text as markup, and no
+ * URL from the trace is a link or a source.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cJSON.h>
+#include <openssl/evp.h>
+
+#include "escape.h"
+#include "log.h"
+#include "out_html.h"
+#include "output.h"
+#include "price.h"
+#include "report.h"
+
+/* --- the page's own style and script --------------------------------- */
+
+static const char STYLE[] =
+":root{--fg:#1d2330;--dim:#6b7280;--bg:#fff;--panel:#f5f6f8;"
+"--line:#d9dce3;--user:#e8f0fe;--asst:#f0f7ee;--call:#fff6e5;"
+"--res:#f3eefc;--err:#b42318}\n"
+"*{box-sizing:border-box}\n"
+"body{margin:0;font:14px/1.45 system-ui,sans-serif;color:var(--fg);"
+"background:var(--bg)}\n"
+"header{position:sticky;top:0;z-index:1;display:flex;gap:1em;"
+"align-items:center;padding:.5em 1em;background:#1d2330;color:#fff}\n"
+"header h1{font-size:1.1em;margin:0;white-space:nowrap}\n"
+"header nav a{color:#cfe0ff;margin-right:.8em}\n"
+"#q{flex:1;max-width:28em;padding:.3em .5em;font:inherit}\n"
+"#qn{color:#cfe0ff;white-space:nowrap}\n"
+"main{padding:0 1em 3em;max-width:100%}\n"
+"h2{border-bottom:1px solid var(--line);padding-bottom:.2em;"
+"margin-top:1.5em}\n"
+"h3{font-size:1em;margin:.2em 0 .4em}\n"
+"table{border-collapse:collapse;margin:.5em 0}\n"
+"td,th{border:1px solid var(--line);padding:.2em .5em;text-align:left;"
+"vertical-align:top;overflow-wrap:anywhere}\n"
+"td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
+".sum th{background:var(--panel);white-space:nowrap}\n"
+"article{border:1px solid var(--line);border-radius:6px;"
+"padding:.5em .8em;margin:.6em 0;background:#fff;min-width:0}\n"
+"pre,code{font:12px/1.4 ui-monospace,monospace}\n"
+"pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.2em 0;"
+"padding:.4em .6em;background:var(--panel);border-radius:4px;"
+"max-height:32em;overflow:auto}\n"
+"pre.prose{font:13px/1.45 system-ui,sans-serif;background:none;"
+"padding:0 .2em}\n"
+".item{margin:.4em 0;padding:.3em .6em;border-left:4px solid var(--line);"
+"border-radius:3px}\n"
+".r-user{background:var(--user);border-color:#4b7bec}\n"
+".r-assistant{background:var(--asst);border-color:#3c9a50}\n"
+".r-system,.r-developer{background:var(--panel)}\n"
+".call{background:var(--call);border-color:#d99a1e}\n"
+".result{background:var(--res);border-color:#8a63d2}\n"
+".error,.refusal,.err{color:var(--err)}\n"
+".who{font-size:12px;color:var(--dim);text-transform:none}\n"
+".dim,.id,.meta,.usage,.note,.cut{color:var(--dim)}\n"
+".meta{margin:.2em 0;padding-left:1.2em}\n"
+".usage{font-size:12px;margin:.3em 0 0}\n"
+".line{overflow-wrap:anywhere}\n"
+".st2{color:#2e7d32}.st4,.st5{color:var(--err)}\n"
+"details{margin:.3em 0}\n"
+"summary{cursor:pointer;color:#33415c}\n"
+"ol.events{padding-left:0;list-style:none;margin:.2em 0;max-height:32em;"
+"overflow:auto}\n"
+"ol.events li{overflow-wrap:anywhere;border-bottom:1px solid #eef0f3;"
+"font:12px/1.4 ui-monospace,monospace}\n"
+".t{color:var(--dim)}\n"
+"a.self{color:inherit;text-decoration:none}\n";
+
+/*
+ * The search: hides the turns and exchanges (class "f") whose text does
+ * not hold the query.  It reads textContent only and writes only the
+ * hidden property and a counter's textContent: nothing from the page is
+ * ever parsed as markup.
+ */
+static const char SCRIPT[] =
+"(function(){'use strict';\n"
+"var q=document.getElementById('q'),n=document.getElementById('qn'),"
+"els=document.querySelectorAll('.f'),txt=null,timer=0;\n"
+"function run(){var s=q.value.toLowerCase(),k=0,i,hit;\n"
+"if(txt===null){txt=[];for(i=0;i<els.length;i++)"
+"txt.push(els[i].textContent.toLowerCase());}\n"
+"for(i=0;i<els.length;i++){hit=s===''||txt[i].indexOf(s)>=0;"
+"els[i].hidden=!hit;if(hit)k++;}\n"
+"n.textContent=s===''?'':k+' of '+els.length+' shown';}\n"
+"q.addEventListener('input',function(){clearTimeout(timer);"
+"timer=setTimeout(run,120);});\n"
+"if(q.value!=='')run();\n"
+"})();\n";
+
+/* The base64 of s's SHA-256 into out (at least 45 bytes). */
+static void
+sha256_b64(char *out, const char *s, size_t n)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+
+	if (EVP_Digest(s, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+		fatalx("the HTML report: SHA-256 failed");
+	EVP_EncodeBlock((unsigned char *)out, md, (int)len);
+}
+
+static void
+page_head(FILE *f, const struct cx_out_ctx *ctx)
+{
+	char hs[64], hj[64];
+
+	sha256_b64(hs, STYLE, sizeof(STYLE) - 1);
+	sha256_b64(hj, SCRIPT, sizeof(SCRIPT) - 1);
+	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
+	    "<meta charset=\"utf-8\">\n"
+	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
+	    "default-src 'none'; connect-src 'none'; img-src 'none'; "
+	    "media-src 'none'; font-src 'none'; frame-src 'none'; "
+	    "worker-src 'none'; object-src 'none'; manifest-src 'none'; "
+	    "base-uri 'none'; form-action 'none'; "
+	    "style-src 'sha256-%s'; script-src 'sha256-%s'\">\n"
+	    "<meta name=\"referrer\" content=\"no-referrer\">\n"
+	    "<meta name=\"viewport\" content=\"width=device-width\">\n"
+	    "<title>cxrec report: ", hs, hj);
+	cx_html_texts(f, ctx->trace_path);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>"
+	    "<h1>cxrec report</h1><nav><a href=\"#summary\">summary</a>"
+	    "<a href=\"#usage\">usage</a><a href=\"#conversation\">"
+	    "conversation</a><a href=\"#exchanges\">exchanges</a></nav>"
+	    "<input id=\"q\" type=\"search\" placeholder=\"search turns and "
+	    "exchanges\" autocomplete=\"off\"><span id=\"qn\"></span>"
+	    "</header>\n<main>\n", STYLE);
+}
+
+static void
+page_end(FILE *f)
+{
+	fprintf(f, "</main>\n<script>%s</script>\n</body>\n</html>\n", SCRIPT);
+}
+
+/* --- the summary ------------------------------------------------------ */
+
+static void
+row_start(FILE *f, const char *name)
+{
+	fprintf(f, "<tr><th>%s</th><td>", name);
+}
+
+static void
+row_str(FILE *f, const struct cx_out_ctx *ctx, const char *name,
+    const cJSON *o, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItem(o, key));
+
+	if (s == NULL)
+		return;
+	row_start(f, name);
+	cx_htr_texts(f, ctx, s, 0);
+	fputs("</td></tr>\n", f);
+}
+
+/* The models of the turns, each once, in order of first sight. */
+static void
+models_row(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep)
+{
+	size_t shown = 0;
+
+	if (rep->nturns == 0)
+		return;
+	row_start(f, "models");
+	for (size_t i = 0; i < rep->nturns && shown < 50; i++) {
+		const char *m = rep->turns[i].model;
+		size_t j;
+
+		if (m == NULL)
+			continue;
+		for (j = 0; j < i; j++)
+			if (rep->turns[j].model != NULL &&
+			    strcmp(rep->turns[j].model, m) == 0)
+				break;
+		if (j < i)
+			continue;
+		fputs(shown++ ? ", " : "", f);
+		cx_htr_texts(f, ctx, m, 0);
+	}
+	if (shown == 0)
+		fputs("?", f);
+	fputs("</td></tr>\n", f);
+}
+
+static void
+summary(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep)
+{
+	const cJSON *run = rep->run, *v, *e;
+	char when[64], a[32], b[32], cost[96];
+
+	fputs("<section id=\"summary\">\n<h2>Summary</h2>\n"
+	    "<table class=\"sum\">\n", f);
+	row_start(f, "trace");
+	cx_html_texts(f, ctx->trace_path);
+	fputs("</td></tr>\n", f);
+	row_start(f, "host");
+	cx_html_texts(f, ctx->info->host);
+	fputs("</td></tr>\n", f);
+	if (run != NULL) {
+		if (cJSON_IsArray(v = cJSON_GetObjectItem(run, "argv"))) {
+			int first = 1;
+
+			row_start(f, "command");
+			fputs("<code>", f);
+			cJSON_ArrayForEach(e, v) {
+				const char *s = cJSON_GetStringValue(e);
+
+				if (s == NULL)
+					continue;
+				fputs(first ? "" : " ", f);
+				first = 0;
+				cx_htr_texts(f, ctx, s, 0);
+			}
+			fputs("</code></td></tr>\n", f);
+		}
+		row_str(f, ctx, "agent", run, "agent");
+		row_str(f, ctx, "agent version", run, "agent_version");
+		row_str(f, ctx, "reached by", run, "reached_by");
+		row_str(f, ctx, "login mode", run, "login_mode");
+		row_str(f, ctx, "login detected from", run, "login_reason");
+		row_str(f, ctx, "cxrec version", run, "cxrec_version");
+	}
+	models_row(f, ctx, rep);
+	cx_fmt_time(when, sizeof(when), ctx->info, rep->start, 1);
+	fprintf(f, "<tr><th>start (UTC)</th><td>%s</td></tr>\n", when);
+	fprintf(f, "<tr><th>duration</th><td>%.3f s</td></tr>\n",
+	    cx_ms(rep->end - rep->start) / 1000.0);
+	cx_htr_size(a, sizeof(a), rep->bytes_req);
+	cx_htr_size(b, sizeof(b), rep->bytes_resp);
+	fprintf(f, "<tr><th>exchanges</th><td>%zu on %" PRIu64
+	    " connection%s</td></tr>\n<tr><th>errors</th><td%s>%zu</td></tr>\n"
+	    "<tr><th>bytes</th><td>%s sent, %s received</td></tr>\n",
+	    rep->exchanges, rep->connections, rep->connections == 1 ? "" : "s",
+	    rep->errors ? " class=\"err\"" : "", rep->errors, a, b);
+	fprintf(f, "<tr><th>model API turns</th><td>%" PRIu64 "</td></tr>\n",
+	    rep->turns_all);
+	if (rep->turns_all > 0) {
+		const struct cx_usage *u = &rep->usage;
+
+		fputs("<tr><th>tokens</th><td>input ", f);
+		cx_htr_count(f, u->input);
+		fputs(" (cached ", f);
+		cx_htr_count(f, u->cached);
+		fputs("), output ", f);
+		cx_htr_count(f, u->output);
+		fputs(" (reasoning ", f);
+		cx_htr_count(f, u->reasoning);
+		fputs("), total ", f);
+		cx_htr_count(f, cx_usage_total(u));
+		cx_cost_text(cost, sizeof(cost), &rep->cost, 1);
+		fprintf(f, "</td></tr>\n<tr><th>cost</th><td>%s</td></tr>\n",
+		    cost);
+	}
+	fputs("</table>\n</section>\n", f);
+}
+
+static void
+warnings(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep)
+{
+	const struct cx_reader_stats *d = ctx->damage;
+	int any = 0;
+	char when[64];
+
+	if (d != NULL && (d->corrupt_regions > 0 || d->torn_bytes > 0)) {
+		fputs("<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n", f);
+		any = 1;
+		if (d->corrupt_regions > 0)
+			fprintf(f, "<li>The trace is damaged: %" PRIu64
+			    " corrupt region%s, %" PRIu64 " bytes skipped; the "
+			    "frames in them are missing from this report.</li>\n",
+			    d->corrupt_regions, d->corrupt_regions == 1 ? "" :
+			    "s", d->corrupt_bytes);
+		if (d->torn_bytes > 0)
+			fprintf(f, "<li>The trace ends inside a frame (its "
+			    "writer stopped mid-write): the last %" PRIu64
+			    " bytes were skipped.</li>\n", d->torn_bytes);
+	}
+	for (size_t i = 0; i < rep->nnotes; i++) {
+		const struct cx_note *n = &rep->notes[i];
+
+		if (n->kind != CX_K_LOSS && n->kind != CX_K_ERROR)
+			continue;
+		if (!any)
+			fputs("<section id=\"warnings\">\n<h2>Warnings</h2>\n"
+			    "<ul>\n", f);
+		any = 1;
+		cx_fmt_time(when, sizeof(when), ctx->info, n->ts, 0);
+		fprintf(f, "<li>%s: %s from the %s: ", when, n->kind ==
+		    CX_K_LOSS ? "loss" : "error", cx_source_name(n->source));
+		cx_htr_text(f, ctx, n->text, n->len, CX_AS_TEXT);
+		fputs("</li>\n", f);
+	}
+	if (any)
+		fputs("</ul>\n</section>\n", f);
+}
+
+/* --- usage ------------------------------------------------------------ */
+
+#define USAGE_TH        "<th class=\"n\">input</th><th class=\"n\">cached" \
+	"</th><th class=\"n\">cache write</th><th class=\"n\">output</th>" \
+	"<th class=\"n\">reasoning</th><th class=\"n\">total</th>" \
+	"<th class=\"n\">cost</th>"
+
+static void
+usage_cells(FILE *f, const struct cx_usage *u, const struct cx_cost *cost)
+{
+	const int64_t v[] = { u->input, u->cached, u->cache_write, u->output,
+	    u->reasoning, cx_usage_total(u) };
+	char c[96];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		fputs("<td class=\"n\">", f);
+		cx_htr_count(f, v[i]);
+		fputs("</td>", f);
+	}
+	cx_cost_text(c, sizeof(c), cost, 1);
+	fprintf(f, "<td class=\"n\">%s</td>", c);
+}
+
+static void
+usage(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep)
+{
+	fputs("<section id=\"usage\">\n<h2>Token usage and cost</h2>\n", f);
+	if (rep->turns_all == 0) {
+		fputs("<p>No model API turns.</p>\n</section>\n", f);
+		return;
+	}
+	fputs("<details open><summary>per turn</summary>\n<table>\n<tr><th "
+	    "class=\"n\">turn</th><th>exchange</th><th>API</th><th>model</th>"
+	    USAGE_TH "<th class=\"n\">first token (ms)</th></tr>\n", f);
+	for (size_t i = 0; i < rep->nturns; i++) {
+		const struct cx_report_turn *r = &rep->turns[i];
+
+		fprintf(f, "<tr><td class=\"n\"><a href=\"#turn-%zu\">%zu</a>"
+		    "</td><td><a href=\"#exchange-%" PRIu64 "\">#%" PRIu64
+		    "</a>", i + 1, i + 1, r->id, r->id);
+		if (r->ws)
+			fprintf(f, " request %zu", r->index + 1);
+		fputs("</td><td>", f);
+		cx_html_texts(f, r->api);
+		if (r->warmup)
+			fputs(" (warm-up)", f);
+		fputs("</td><td>", f);
+		cx_htr_texts(f, ctx, r->model != NULL ? r->model : "?", 0);
+		if (r->answered != NULL) {
+			fputs(" (answered by ", f);
+			cx_htr_texts(f, ctx, r->answered, 0);
+			fputc(')', f);
+		}
+		fputs("</td>", f);
+		usage_cells(f, &r->usage, &r->cost);
+		if (r->first_ms >= 0)
+			fprintf(f, "<td class=\"n\">%.1f</td></tr>\n",
+			    r->first_ms);
+		else
+			fputs("<td class=\"n\">?</td></tr>\n", f);
+	}
+	if (rep->turns_all > rep->nturns)
+		fprintf(f, "<tr><td colspan=\"12\">%" PRIu64 " more turns, in "
+		    "the sums only</td></tr>\n", rep->turns_all - rep->nturns);
+	fputs("<tr><th colspan=\"4\">all</th>", f);
+	usage_cells(f, &rep->usage, &rep->cost);
+	fputs("<td></td></tr>\n</table>\n</details>\n", f);
+
+	fputs("<details open><summary>per session</summary>\n<table>\n<tr><th>"
+	    "session</th><th>API</th><th class=\"n\">turns</th>" USAGE_TH
+	    "</tr>\n", f);
+	for (size_t i = 0; i < rep->nsessions; i++) {
+		const struct cx_report_sum *m = &rep->sessions[i];
+
+		fprintf(f, "<tr><td>%zu: ", m->num);
+		if (m->key != NULL)
+			cx_htr_texts(f, ctx, m->key, 0);
+		else if (m->pid != 0)
+			fprintf(f, "no key, pid %" PRIu32, m->pid);
+		else
+			fputs("no key, no pid", f);
+		fputs("</td><td>", f);
+		cx_html_texts(f, m->api);
+		fprintf(f, "</td><td class=\"n\">%zu</td>", m->turns);
+		usage_cells(f, &m->usage, &m->cost);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n</details>\n", f);
+	if (rep->sessions_other > 0)
+		fprintf(f, "<p class=\"dim\">%" PRIu64 " more turns, of sessions "
+		    "past the first %d, are not in the table.</p>\n",
+		    rep->sessions_other, CX_REPORT_MAX_SESSIONS);
+
+	fputs("<details open><summary>per API</summary>\n<table>\n<tr><th>API"
+	    "</th><th class=\"n\">turns</th>" USAGE_TH "</tr>\n", f);
+	for (size_t i = 0; i < rep->napis; i++) {
+		const struct cx_report_sum *m = &rep->apis[i];
+
+		fputs("<tr><td>", f);
+		cx_html_texts(f, m->title);
+		fprintf(f, "</td><td class=\"n\">%zu</td>", m->turns);
+		usage_cells(f, &m->usage, &m->cost);
+		fputs("</tr>\n", f);
+	}
+	fputs("</table>\n</details>\n</section>\n", f);
+}
+
+/* --- the format ------------------------------------------------------- */
+
+/*
+ * As the Markdown report: the first pass collects the facts and, from the
+ * same turns, writes the conversation to a spool file; at its end the
+ * page's head, summary, warnings and usage are written, then the
+ * conversation copied after them.  The second pass writes the exchanges.
+ */
+enum { PASS_FACTS, PASS_EXCHANGES, NPASSES };
+
+struct html {
+	FILE                    *f;
+	const struct cx_out_ctx *ctx;
+	struct cx_report        *rep;
+	FILE                    *spool;
+	int                      in_mem;
+	char                    *mem;
+	size_t                   memlen;
+	struct cx_htconv        *conv;
+	size_t                   exchanges;
+};
+
+static void
+spool_open(struct html *h)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	int fd, n;
+
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	n = snprintf(path, sizeof(path), "%s/cxrec-html-XXXXXX", dir);
+	if (n > 0 && (size_t)n < sizeof(path) && (fd = mkstemp(path)) >= 0) {
+		unlink(path);
+		if ((h->spool = fdopen(fd, "w+")) != NULL)
+			return;
+		close(fd);
+	}
+	h->in_mem = 1;
+	if ((h->spool = open_memstream(&h->mem, &h->memlen)) == NULL)
+		fatalx("the report's conversation: %s", strerror(errno));
+}
+
+static void
+spool_copy(struct html *h)
+{
+	char buf[65536];
+	size_t n;
+
+	if (h->in_mem) {
+		fclose(h->spool);
+		fwrite(h->mem, 1, h->memlen, h->f);
+	} else {
+		if (fflush(h->spool) == EOF || ferror(h->spool))
+			log_warn("the report's conversation could not be "
+			    "written: it is cut short");
+		rewind(h->spool);
+		while ((n = fread(buf, 1, sizeof(buf), h->spool)) > 0)
+			fwrite(buf, 1, n, h->f);
+		fclose(h->spool);
+	}
+	h->spool = NULL;
+}
+
+static void
+html_turn(void *arg, struct cx_turn *t, size_t session)
+{
+	struct html *h = arg;
+
+	cx_htconv_turn(h->conv, t, session, h->rep);
+}
+
+static void *
+html_open(FILE *f, const struct cx_out_ctx *ctx)
+{
+	struct html *h = xcalloc(1, sizeof(*h));
+
+	h->f = f;
+	h->ctx = ctx;
+	h->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
+	spool_open(h);
+	h->conv = cx_htconv_new(h->spool, ctx);
+	return h;
+}
+
+static void
+html_exchange(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct html *h = st;
+
+	if (pass == PASS_FACTS)
+		cx_report_exchange(h->rep, ex, html_turn, h);
+	else {
+		cx_htr_exchange(h->f, h->ctx, ex);
+		h->exchanges++;
+	}
+}
+
+static void
+html_pass_done(void *st, int pass)
+{
+	struct html *h = st;
+	size_t turns;
+
+	if (pass == PASS_FACTS) {
+		cx_report_finish(h->rep, h->ctx->r);
+		page_head(h->f, h->ctx);
+		summary(h->f, h->ctx, h->rep);
+		warnings(h->f, h->ctx, h->rep);
+		usage(h->f, h->ctx, h->rep);
+		fputs("<section id=\"conversation\">\n<h2>Conversation</h2>\n",
+		    h->f);
+		turns = cx_htconv_end(h->conv);
+		h->conv = NULL;
+		if (turns == 0)
+			fputs("<p>No model API turns.</p>\n", h->f);
+		spool_copy(h);
+		fputs("</section>\n<section id=\"exchanges\">\n<h2>Exchanges"
+		    "</h2>\n", h->f);
+	} else {
+		if (h->exchanges == 0)
+			fputs("<p>No exchanges.</p>\n", h->f);
+		fputs("</section>\n", h->f);
+		page_end(h->f);
+	}
+}
+
+static void
+html_close(void *st)
+{
+	struct html *h = st;
+
+	if (h->conv != NULL)
+		cx_htconv_end(h->conv);
+	if (h->spool != NULL)
+		fclose(h->spool);
+	free(h->mem);
+	cx_report_free(h->rep);
+	free(h);
+}
+
+const struct cx_out_format cx_out_html_format = {
+	.name = "html",
+	.summary = "an HTML report, one self-contained page",
+	.passes = NPASSES,
+	.open = html_open,
+	.exchange = html_exchange,
+	.pass_done = html_pass_done,
+	.close = html_close,
+};

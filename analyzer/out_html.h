@@ -1,0 +1,55 @@
+/*
+ * out_html.h: what the HTML report's files share (internal to them):
+ * out_html.c, the page and the report's sections from the facts of
+ * report.h; out_html_conv.c, the conversation turn by turn (conv.h);
+ * out_html_exchange.c, one exchange.
+ *
+ * Everything taken from the traffic is redacted unless --no-redact
+ * (output.h's cx_out_redact) and written as escaped text (escape.h's
+ * cx_html_text): never as markup, never as a link or a source.
+ */
+#ifndef CX_OUT_HTML_H
+#define CX_OUT_HTML_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "conv.h"
+#include "exchange.h"
+#include "output.h"
+
+/* Traffic text s[0..n) redacted as `as` says (when ctx->redact), then
+ * escaped; s NULL: nothing. */
+void     cx_htr_text(FILE *f, const struct cx_out_ctx *ctx, const char *s,
+    size_t n, enum cx_out_as as);
+void     cx_htr_texts(FILE *f, const struct cx_out_ctx *ctx, const char *s,
+    int url);
+/* Text already redacted, in <pre class="cls">, cut at --max-body with a
+ * line saying how much was left out. */
+void     cx_htr_pre(FILE *f, const struct cx_out_ctx *ctx, const char *cls,
+    const char *s, size_t n);
+/* JSON text pretty-printed and redacted in a <pre>; text that is not JSON
+ * redacted as text. */
+void     cx_htr_json(FILE *f, const struct cx_out_ctx *ctx, const char *cls,
+    const char *s, size_t n);
+/* A byte count for people: "512 B", "1.5 KiB", ... */
+void     cx_htr_size(char *buf, size_t len, uint64_t n);
+/* A token count: "?" when unknown (< 0). */
+void     cx_htr_count(FILE *f, int64_t n);
+
+/* The conversation: turns as the report hands them over (report.h's
+ * cx_report_turn_fn), written to f; row is the turn's row of the facts
+ * (its usage and cost). */
+struct cx_htconv;
+struct cx_report;
+struct cx_htconv *cx_htconv_new(FILE *f, const struct cx_out_ctx *ctx);
+void     cx_htconv_turn(struct cx_htconv *c, const struct cx_turn *t,
+    size_t session, const struct cx_report *rep);
+/* How many turns it wrote; then frees c. */
+size_t   cx_htconv_end(struct cx_htconv *c);
+
+/* One exchange's <article id="exchange-ID">. */
+void     cx_htr_exchange(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_exchange *ex);
+
+#endif
