@@ -14,7 +14,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 GOLD=$REPO/tests/data/golden
-FORMATS="text jsonl md har conversation"
+FORMATS="text jsonl md har conversation html"
 n=0
 cd "$WORK"
 for t in "$REPO"/tests/data/conv/*.bin* "$REPO"/tests/data/capture/*.bin*; do
