@@ -4,7 +4,8 @@
  * out_jsonl.c writes one JSON object a line per exchange (docs/jsonl.md);
  * out_text.c a listing for people; out_md.c a Markdown report (rendering
  * the facts of report.h); out_har.c HAR 1.2; out_conv.c the conversation,
- * turn by turn (conv.h).  All redact unless told not to, through
+ * turn by turn (conv.h); out_html.c the report as one HTML page (the same
+ * facts, docs/report-html.md).  All redact unless told not to, through
  * cx_out_redact below (JSON: jsonw.h), and escape what they show for
  * their target through escape.h.
  */

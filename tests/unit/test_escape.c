@@ -100,6 +100,12 @@ START_TEST(html)
 	CAPTURE(out, cx_html_texts(f, NULL); cx_html_texts(f, "a\rb"));
 	ck_assert_str_eq(out, "a\\x0db");
 	free(out);
+	/* What the HTML report's hostile test sends: no tag survives, in an
+	 * element or a quoted attribute. */
+	CAPTURE(out, cx_html_texts(f, "</script><img src=x onerror='a'>\""));
+	ck_assert_str_eq(out, "&lt;/script&gt;&lt;img src=x onerror=&#39;a"
+	    "&#39;&gt;&quot;");
+	free(out);
 }
 END_TEST
 

@@ -16,7 +16,7 @@
 START_TEST(table)
 {
 	static const char *const want[] = { "text", "jsonl", "md", "har",
-	    "conversation" };
+	    "conversation", "html" };
 	size_t n = 0;
 
 	for (; cx_out_formats[n] != NULL; n++) {

@@ -1,0 +1,314 @@
+/*
+ * test_out_html.c: cxrec decode -f html (out_html*.c, docs/report-html.md):
+ * a synthetic trace (a Responses call whose prompt and tool output carry
+ * markup, answered by an event stream with usage and a tool call; an
+ * exchange the relay could not forward) decoded to the page, which must
+ * carry a Content-Security-Policy naming its one script and one style by
+ * their SHA-256, show every section, and hold nothing from the traffic as
+ * markup or unredacted; random traces keep it well-formed.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "decode.h"
+#include "trace.h"
+#include "tracegen.h"
+
+static void
+setup(void)
+{
+	tg_setup("html");
+}
+
+static void
+put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
+    const char *s)
+{
+	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, s, strlen(s));
+}
+
+static const char *secret_key = "sk-proj-SECRETsecretSECRET12345";
+
+#define EVIL "<img src=x onerror=window.PWNED=1></script><script>" \
+	"window.PWNED=2</script> javascript:alert(1)"
+
+static const char *body1 =
+    "{\"model\":\"gpt-5-codex\",\"instructions\":\"be brief\","
+    "\"input\":[{\"type\":\"message\",\"role\":\"user\",\"content\":["
+    "{\"type\":\"input_text\",\"text\":\"PROMPT " EVIL "\"}]},"
+    "{\"type\":\"function_call\",\"name\":\"shell\",\"call_id\":\"c1\","
+    "\"arguments\":\"{}\"},{\"type\":\"function_call_output\","
+    "\"call_id\":\"c1\",\"output\":\"TOOLOUT " EVIL "\"}],"
+    "\"tools\":[{\"type\":\"function\",\"name\":\"shell\",\"parameters\":"
+    "{\"type\":\"object\"}}],\"stream\":true}";
+
+static void
+write_trace(const char *p)
+{
+	struct cx_writer *w = tg_create(p);
+	char head[2048];
+
+	put(w, CX_K_NOTE, 0, 0, 0.5, "{\"type\":\"run\",\"agent\":\"codex\","
+	    "\"agent_version\":\"0.98.0 <i>\",\"login_mode\":\"api\","
+	    "\"argv\":[\"codex\",\"<hi>\"]}");
+	put(w, CX_K_OPEN, 0, 1, 10, "{\"peer\":\"127.0.0.1:50001\","
+	    "\"pid\":4242,\"comm\":\"codex\"}");
+	snprintf(head, sizeof(head), "POST /v1/responses?u=javascript:x "
+	    "HTTP/1.1\r\nHost: h\r\nauthorization: Bearer %s\r\n"
+	    "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s",
+	    secret_key, strlen(body1), body1);
+	put(w, CX_K_DATA, CX_DIR_REQ, 1, 11, head);
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 20, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 21, "event: response.output_item."
+	    "done\ndata: {\"type\":\"response.output_item.done\",\"item\":"
+	    "{\"type\":\"function_call\",\"name\":\"sh<b>\",\"call_id\":\"c2\","
+	    "\"arguments\":\"{\\\"cmd\\\":\\\"<u>\\\"}\"}}\n\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 30, "event: response.completed\n"
+	    "data: {\"type\":\"response.completed\",\"response\":{\"id\":"
+	    "\"resp_1\",\"usage\":{\"input_tokens\":100,\"output_tokens\":20,"
+	    "\"total_tokens\":120}}}\n\n");
+	put(w, CX_K_CLOSE, 0, 1, 31, "{\"by\":\"upstream\",\"reason\":\"eof\"}");
+	put(w, CX_K_OPEN, 0, 2, 50, "{\"peer\":\"127.0.0.1:50002\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 2, 51, "GET /x HTTP/1.1\r\nHost: h\r\n"
+	    "\r\n");
+	put(w, CX_K_ERROR, 0, 2, 52, "{\"seq\":0,\"error\":\"upstream <em>\"}");
+	put(w, CX_K_CLOSE, 0, 2, 54, "{\"by\":\"client\",\"reason\":\"eof\"}");
+	cx_writer_close(w);
+}
+
+static void
+quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;
+}
+
+static char *
+decode_html(const char *p, int no_redact, uint64_t max_body)
+{
+	struct cx_decode_opts opts;
+	char *mem = NULL, err[512];
+	size_t len = 0;
+	FILE *f = open_memstream(&mem, &len);
+
+	ck_assert_ptr_nonnull(f);
+	memset(&opts, 0, sizeof(opts));
+	opts.format = "html";
+	opts.no_redact = no_redact;
+	opts.max_body = max_body;
+	opts.warn = quiet;
+	ck_assert_msg(cx_decode(p, &opts, f, err, sizeof(err)) == 0, "%s",
+	    err);
+	fclose(f);
+	return mem;
+}
+
+static size_t
+count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* The text between open and close in out is what the CSP's hash names:
+ * "'sha256-BASE64'" must be in out. */
+static void
+check_hash(const char *out, const char *open, const char *close,
+    const char *directive)
+{
+	const char *a = strstr(out, open), *b;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int len = 0;
+	char b64[64], want[128];
+
+	ck_assert_ptr_nonnull(a);
+	a += strlen(open);
+	b = strstr(a, close);
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(EVP_Digest(a, (size_t)(b - a), md, &len, EVP_sha256(),
+	    NULL), 1);
+	EVP_EncodeBlock((unsigned char *)b64, md, (int)len);
+	snprintf(want, sizeof(want), "%s 'sha256-%s'", directive, b64);
+	ck_assert_msg(strstr(out, want) != NULL, "no %s", want);
+}
+
+/* Every tag the page writes is balanced; none comes from the traffic. */
+static void
+check_markup(const char *out)
+{
+	ck_assert_uint_eq(count(out, "<article"), count(out, "</article>"));
+	ck_assert_uint_eq(count(out, "<details"), count(out, "</details>"));
+	ck_assert_uint_eq(count(out, "<pre"), count(out, "</pre>"));
+	ck_assert_uint_eq(count(out, "<script"), 1);
+	ck_assert_uint_eq(count(out, "</script>"), 1);
+	ck_assert_uint_eq(count(out, "<style"), 1);
+	ck_assert_ptr_null(strstr(out, "<img"));
+	ck_assert_ptr_null(strstr(out, "<hi>"));
+	ck_assert_ptr_null(strstr(out, "<i>"));
+	ck_assert_ptr_null(strstr(out, "<u>"));
+	ck_assert_ptr_null(strstr(out, "<em>"));
+	ck_assert_ptr_null(strstr(out, "href=\"j"));
+	ck_assert_ptr_null(strstr(out, "src=\""));
+	ck_assert_uint_eq(count(out, "</html>\n"), 1);
+}
+
+START_TEST(page)
+{
+	char *out;
+
+	write_trace(tg_path);
+	out = decode_html(tg_path, 0, 0);
+	ck_assert_msg(strncmp(out, "<!DOCTYPE html>\n", 16) == 0, "%.40s",
+	    out);
+	ck_assert_ptr_nonnull(strstr(out, "<meta http-equiv=\"Content-Security"
+	    "-Policy\" content=\"default-src 'none'; connect-src 'none'; "
+	    "img-src 'none';"));
+	/* The CSP comes before the style and the script. */
+	ck_assert(strstr(out, "Content-Security-Policy") < strstr(out,
+	    "<style>"));
+	check_hash(out, "<script>", "</script>", "script-src");
+	check_hash(out, "<style>", "</style>", "style-src");
+	check_markup(out);
+	/* The sections and the facts. */
+	ck_assert_ptr_nonnull(strstr(out, "<section id=\"summary\">"));
+	ck_assert_ptr_nonnull(strstr(out, "<th>agent version</th><td>0.98.0 "
+	    "&lt;i&gt;</td>"));
+	ck_assert_ptr_nonnull(strstr(out, "<th>login mode</th><td>api</td>"));
+	ck_assert_ptr_nonnull(strstr(out, "<th>models</th><td>gpt-5-codex"));
+	ck_assert_ptr_nonnull(strstr(out, "<th>errors</th><td class=\"err\">1"));
+	ck_assert_ptr_nonnull(strstr(out, "<section id=\"usage\">"));
+	ck_assert_uint_eq(count(out, "<article class=\"turn f\""), 1);
+	ck_assert_uint_eq(count(out, "<article class=\"ex f\""), 2);
+	ck_assert_uint_eq(count(out, "<div class=\"item call\">"), 2);
+	ck_assert_uint_eq(count(out, "<div class=\"item result\">"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "TOOLOUT &lt;img src=x onerror="
+	    "window.PWNED=1&gt;&lt;/script&gt;&lt;script&gt;window.PWNED=2"
+	    "&lt;/script&gt; javascript:alert(1)"));
+	ck_assert_ptr_nonnull(strstr(out, "PROMPT &lt;img"));
+	ck_assert_ptr_nonnull(strstr(out, "sh&lt;b&gt;"));
+	ck_assert_ptr_nonnull(strstr(out, "tokens: input 100"));
+	ck_assert_ptr_nonnull(strstr(out, "href=\"#exchange-1\""));
+	ck_assert_ptr_nonnull(strstr(out, "upstream &lt;em&gt;"));
+	/* Redacted unless asked not to. */
+	ck_assert_ptr_null(strstr(out, secret_key));
+	free(out);
+	out = decode_html(tg_path, 1, 0);
+	ck_assert_ptr_nonnull(strstr(out, secret_key));
+	check_markup(out);
+	free(out);
+	/* --max-body cuts, and says so. */
+	out = decode_html(tg_path, 0, 10);
+	ck_assert_ptr_nonnull(strstr(out, "more bytes not shown"));
+	check_markup(out);
+	free(out);
+}
+END_TEST
+
+START_TEST(empty)
+{
+	struct cx_writer *w = tg_create(tg_path);
+	char *out;
+
+	cx_writer_close(w);
+	out = decode_html(tg_path, 0, 0);
+	ck_assert_ptr_nonnull(strstr(out, "<p>No exchanges.</p>"));
+	ck_assert_ptr_nonnull(strstr(out, "<p>No model API turns.</p>"));
+	check_markup(out);
+	free(out);
+}
+END_TEST
+
+/* Random frames: the page stays well-formed whatever the trace holds. */
+START_TEST(random_traces)
+{
+	static const char *pieces[] = {
+		"POST /v1/responses HTTP/1.1\r\nContent-Length: 5\r\n\r\nh<i>`",
+		"GET /a/0123456789abcdef0123/b?q=<hi> HTTP/1.1\r\nHost: h\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: "
+		"text/event-stream\r\n\r\n",
+		"1c\r\ndata: {\"token\":\"sk-aaaaaaaaaaaaaaaaaaaa\"}\n\n\r\n",
+		"0\r\n\r\n",
+		"HTTP/1.1 200 <hi>\r\nContent-Length: 9\r\n\r\n<img src=x",
+		"HTTP/1.1 101 Switching Protocols\r\n\r\n\x81\x01x",
+		"{\"seq\":0,\"upstream\":\"https://x/y?token=abc\"}",
+		"{\"seq\":1,\"error\":\"boom <hi>\"}", "{\"by\":\"client\"}",
+		"{\"pid\":7,\"comm\":\"<hi>\"}", "",
+		"{\"type\":\"run\",\"argv\":[\"a b\",\"<hi>\"],\"agent\":\"<i>\"}",
+		"event: <hi>\ndata: {\"a b\":[{\"<hi>\":1}]}\n\n",
+	};
+	unsigned r = 11;
+
+	for (int round = 0; round < 60; round++) {
+		struct cx_writer *w;
+		char *out;
+
+		unlink(tg_path);
+		w = tg_create(tg_path);
+		for (int i = 0; i < 40; i++) {
+			char buf[300];
+			size_t len;
+			struct cx_frame f;
+			const char *pc;
+
+			r = r * 1103515245 + 12345;
+			pc = pieces[(r >> 8) % (sizeof(pieces) /
+			    sizeof(pieces[0]))];
+			len = strlen(pc);
+			memcpy(buf, pc, len);
+			if (len > 1 && (r >> 22) % 4 == 0)
+				len = (r >> 3) % len;
+			memset(&f, 0, sizeof(f));
+			f.kind = (uint8_t)(1 + (r >> 14) % 8);
+			f.source = CX_SRC_RELAY;
+			f.dir = (uint8_t)(1 + (r >> 19) % 2);
+			f.conn = (r >> 25) % 3;
+			f.ts_ns = tg_info.monotonic_ns + (int64_t)((r >> 9) %
+			    1000) * 1000000;
+			f.payload = (const uint8_t *)buf;
+			f.len = (uint32_t)len;
+			ck_assert_int_eq(cx_writer_put(w, &f), 0);
+		}
+		cx_writer_close(w);
+		out = decode_html(tg_path, 0, round % 3 ? 0 : 16);
+		check_markup(out);
+		ck_assert_ptr_null(strstr(out, "sk-aaaaaaaaaaaaaaaaaaaa"));
+		free(out);
+	}
+}
+END_TEST
+
+static Suite *
+html_suite(void)
+{
+	Suite *s = suite_create("html");
+	TCase *tc = tcase_create("html");
+
+	tcase_add_checked_fixture(tc, setup, tg_teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, page);
+	tcase_add_test(tc, empty);
+	tcase_add_test(tc, random_traces);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(html_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
