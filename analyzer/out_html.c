@@ -283,12 +283,14 @@ warnings(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep)
 	char when[64];
 
 	if (d != NULL && (d->corrupt_regions > 0 || d->torn_bytes > 0)) {
-		fputs("<section id=\"warnings\">\n<h2>Warnings</h2>\n<ul>\n", f);
+		fputs("<section id=\"warnings\">\n<h2>Warnings</h2>\n"
+		    "<ul>\n", f);
 		any = 1;
 		if (d->corrupt_regions > 0)
 			fprintf(f, "<li>The trace is damaged: %" PRIu64
 			    " corrupt region%s, %" PRIu64 " bytes skipped; the "
-			    "frames in them are missing from this report.</li>\n",
+			    "frames in them are missing from this report."
+			    "</li>\n",
 			    d->corrupt_regions, d->corrupt_regions == 1 ? "" :
 			    "s", d->corrupt_bytes);
 		if (d->torn_bytes > 0)
@@ -404,8 +406,8 @@ usage(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep)
 	}
 	fputs("</table>\n</details>\n", f);
 	if (rep->sessions_other > 0)
-		fprintf(f, "<p class=\"dim\">%" PRIu64 " more turns, of sessions "
-		    "past the first %d, are not in the table.</p>\n",
+		fprintf(f, "<p class=\"dim\">%" PRIu64 " more turns, of "
+		    "sessions past the first %d, are not in the table.</p>\n",
 		    rep->sessions_other, CX_REPORT_MAX_SESSIONS);
 
 	fputs("<details open><summary>per API</summary>\n<table>\n<tr><th>API"

@@ -211,8 +211,9 @@ preamble(struct cx_htconv *c, const struct cx_turn *t, size_t sess)
 			    f);
 		else {
 			cx_htr_size(sz, sizeof(sz), bytes);
-			fprintf(f, "<details class=\"ins\"><summary>instructions "
-			    "(%zu, %s)</summary>\n", t->instructions.n, sz);
+			fprintf(f, "<details class=\"ins\"><summary>"
+			    "instructions (%zu, %s)</summary>\n",
+			    t->instructions.n, sz);
 			for (size_t i = 0; i < t->instructions.n; i++)
 				item(c, &t->instructions.v[i]);
 			fputs("</details>\n", f);

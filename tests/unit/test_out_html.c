@@ -73,7 +73,8 @@ write_trace(const char *p)
 	    "data: {\"type\":\"response.completed\",\"response\":{\"id\":"
 	    "\"resp_1\",\"usage\":{\"input_tokens\":100,\"output_tokens\":20,"
 	    "\"total_tokens\":120}}}\n\n");
-	put(w, CX_K_CLOSE, 0, 1, 31, "{\"by\":\"upstream\",\"reason\":\"eof\"}");
+	put(w, CX_K_CLOSE, 0, 1, 31, "{\"by\":\"upstream\",\"reason\":"
+	    "\"eof\"}");
 	put(w, CX_K_OPEN, 0, 2, 50, "{\"peer\":\"127.0.0.1:50002\"}");
 	put(w, CX_K_DATA, CX_DIR_REQ, 2, 51, "GET /x HTTP/1.1\r\nHost: h\r\n"
 	    "\r\n");
@@ -184,7 +185,8 @@ START_TEST(page)
 	    "&lt;i&gt;</td>"));
 	ck_assert_ptr_nonnull(strstr(out, "<th>login mode</th><td>api</td>"));
 	ck_assert_ptr_nonnull(strstr(out, "<th>models</th><td>gpt-5-codex"));
-	ck_assert_ptr_nonnull(strstr(out, "<th>errors</th><td class=\"err\">1"));
+	ck_assert_ptr_nonnull(strstr(out, "<th>errors</th><td class=\"err\">"
+	    "1"));
 	ck_assert_ptr_nonnull(strstr(out, "<section id=\"usage\">"));
 	ck_assert_uint_eq(count(out, "<article class=\"turn f\""), 1);
 	ck_assert_uint_eq(count(out, "<article class=\"ex f\""), 2);
@@ -232,9 +234,10 @@ START_TEST(random_traces)
 {
 	static const char *pieces[] = {
 		"POST /v1/responses HTTP/1.1\r\nContent-Length: 5\r\n\r\nh<i>`",
-		"GET /a/0123456789abcdef0123/b?q=<hi> HTTP/1.1\r\nHost: h\r\n\r\n",
-		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: "
-		"text/event-stream\r\n\r\n",
+		"GET /a/0123456789abcdef0123/b?q=<hi> HTTP/1.1\r\nHost: h"
+		"\r\n\r\n",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+		"Content-Type: text/event-stream\r\n\r\n",
 		"1c\r\ndata: {\"token\":\"sk-aaaaaaaaaaaaaaaaaaaa\"}\n\n\r\n",
 		"0\r\n\r\n",
 		"HTTP/1.1 200 <hi>\r\nContent-Length: 9\r\n\r\n<img src=x",
@@ -242,7 +245,8 @@ START_TEST(random_traces)
 		"{\"seq\":0,\"upstream\":\"https://x/y?token=abc\"}",
 		"{\"seq\":1,\"error\":\"boom <hi>\"}", "{\"by\":\"client\"}",
 		"{\"pid\":7,\"comm\":\"<hi>\"}", "",
-		"{\"type\":\"run\",\"argv\":[\"a b\",\"<hi>\"],\"agent\":\"<i>\"}",
+		"{\"type\":\"run\",\"argv\":[\"a b\",\"<hi>\"],"
+		"\"agent\":\"<i>\"}",
 		"event: <hi>\ndata: {\"a b\":[{\"<hi>\":1}]}\n\n",
 	};
 	unsigned r = 11;
