@@ -52,9 +52,9 @@ for deflate in off on fresh; do
 	for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 	[ -s "$WORK/port" ] || { cat "$WORK/server.err"; fail "ws server did not start"; }
 	"$CXREC" relay --listen 127.0.0.1:0 --upstream "http://127.0.0.1:$(cat "$WORK/port")" \
-		-o "$WORK/ws.bin" 2>"$WORK/relay.err" &
+		-o "$WORK/ws.bin" 2>"$WORK/relay-$deflate.err" &
 	rpid=$!
-	rport=$(listen_port "$WORK/relay.err" "$rpid")
+	rport=$(listen_port "$WORK/relay-$deflate.err" "$rpid")
 	out=$(node "$TESTS_DIR/lib/peers/ws_peer.js" client "ws://127.0.0.1:$rport/ws" "$WORK/log.jsonl" "$deflate") ||
 		fail "ws client through the relay failed (deflate $deflate)"
 	assert_eq "$out" '{"closed":4000,"echoes":5}' "deflate $deflate: the client got its 5 echoes and the close, through the relay"
@@ -106,9 +106,9 @@ assert_eq "$(jsonq "$WORK/torn.jsonl" 'x[0]["websocket"][0]["data"] == "hello" a
 . "$TESTS_DIR/lib/codex_env.sh"
 CXREC_NO_MOCK_TRAP=1 start_mock "$WORK/mock"
 defer "kill $MOCK_PID"
-"$CXREC" relay --listen 127.0.0.1:0 --upstream "$MOCK_URL" -o "$WORK/refused.bin" 2>"$WORK/relay.err" &
+"$CXREC" relay --listen 127.0.0.1:0 --upstream "$MOCK_URL" -o "$WORK/refused.bin" 2>"$WORK/relay-refused.err" &
 rpid=$!
-rport=$(listen_port "$WORK/relay.err" "$rpid")
+rport=$(listen_port "$WORK/relay-refused.err" "$rpid")
 rc=0
 node "$TESTS_DIR/lib/peers/ws_peer.js" client "ws://127.0.0.1:$rport/ws" "$WORK/r.log" off >/dev/null 2>"$WORK/r.err" || rc=$?
 kill "$rpid"; wait "$rpid" 2>/dev/null || true

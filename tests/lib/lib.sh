@@ -80,7 +80,9 @@ wait_port() {
 
 # listen_port ERRFILE PID: the port a cxrec relay started with --listen
 # 127.0.0.1:0 (so no other process can take it first) says it listens on,
-# once it has said so; fails with its stderr if it exits first.
+# once it has said so; fails with its stderr if it exits first.  ERRFILE
+# must be new to this relay: the shell may truncate it only after the
+# relay has started, so an old file's port could be read first.
 listen_port() {
 	local i p
 	for i in $(seq 1 300); do
