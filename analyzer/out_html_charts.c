@@ -108,6 +108,7 @@ count_label(char *buf, size_t len, double v)
 /* --- the timeline ---------------------------------------------------- */
 
 struct lanes {
+	int64_t          t0;            /* the axis' 0: the first start */
 	uint8_t         *sub;           /* a row's sub-row */
 	uint8_t         *nsub;          /* a lane's sub-rows */
 	double          *y;             /* a lane's top */
@@ -128,7 +129,7 @@ layout(const struct cx_report *rep, struct lanes *l)
 	    sizeof(double));
 	for (size_t i = 0; i < rep->ntl; i++) {
 		const struct cx_report_tlrow *r = &rep->tl[i];
-		double t = cx_ms(r->start - rep->start), *b = l->busy +
+		double t = cx_ms(r->start - l->t0), *b = l->busy +
 		    (size_t)r->lane * MAX_SUB;
 		int n = l->nsub[r->lane], k, best = 0;
 
@@ -188,7 +189,7 @@ lane_label(FILE *f, const struct cx_out_ctx *ctx,
 
 static void
 bar_title(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
-    const struct cx_report_tlrow *r)
+    const struct cx_report_tlrow *r, int64_t t0)
 {
 	fprintf(f, "<title>#%" PRIu64 " ", r->id);
 	if (r->ep >= 0 && (size_t)r->ep < rep->nep)
@@ -202,7 +203,7 @@ bar_title(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
 	if (r->error)
 		fputs(", error", f);
 	fputs("\nstart +", f);
-	dur(f, cx_ms(r->start - rep->start));
+	dur(f, cx_ms(r->start - t0));
 	if (r->first_ms >= 0) {
 		fputs(", first byte after ", f);
 		dur(f, r->first_ms);
@@ -217,9 +218,10 @@ bar_title(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
 
 static void
 bar(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
-    const struct cx_report_tlrow *r, double y, double x0, double scale)
+    const struct cx_report_tlrow *r, int64_t t0, double y, double x0,
+    double scale)
 {
-	double x = x0 + cx_ms(r->start - rep->start) * scale;
+	double x = x0 + cx_ms(r->start - t0) * scale;
 	double w = r->end_ms * scale, wf;
 
 	if (w < 2)
@@ -227,7 +229,7 @@ bar(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
 	fprintf(f, "<a class=\"bar%s\" href=\"#exchange-%" PRIu64 "\">",
 	    r->error || r->status >= 400 || r->status == 0 ? " bad" : "",
 	    r->id);
-	bar_title(f, ctx, rep, r);
+	bar_title(f, ctx, rep, r, t0);
 	if (r->ws) {
 		fprintf(f, "<rect class=\"ws\" x=\"%.2f\" y=\"%.1f\" "
 		    "width=\"%.2f\" height=\"%.0f\"/>", x, y, w, BAR_H);
@@ -266,10 +268,20 @@ cx_htr_timeline(FILE *f, const struct cx_out_ctx *ctx,
 		fputs("<p>No exchanges.</p>\n</section>\n", f);
 		return;
 	}
-	h = layout(rep, &l);
-	span = cx_ms(rep->end - rep->start);
+	/* The axis: from the first exchange's start to the last end (the
+	 * trace's own start may be on another clock's side). */
+	l.t0 = rep->tl[0].start;
+	span = 0;
+	for (size_t i = 0; i < rep->ntl; i++)
+		if (rep->tl[i].start < l.t0)
+			l.t0 = rep->tl[i].start;
+	for (size_t i = 0; i < rep->ntl; i++)
+		if (cx_ms(rep->tl[i].start - l.t0) + rep->tl[i].end_ms > span)
+			span = cx_ms(rep->tl[i].start - l.t0) +
+			    rep->tl[i].end_ms;
 	if (!(span > 0))
 		span = 1;
+	h = layout(rep, &l);
 	scale = (W - 10 - x0) / span;
 	fprintf(f, "<p class=\"dim\">A bar per exchange (the wait for the "
 	    "first byte, light, then the response arriving), a lane per "
@@ -289,8 +301,8 @@ cx_htr_timeline(FILE *f, const struct cx_out_ctx *ctx,
 	for (size_t i = 0; i < rep->ntl; i++) {
 		const struct cx_report_tlrow *r = &rep->tl[i];
 
-		bar(f, ctx, rep, r, l.y[r->lane] + l.sub[i] * ROW_H + 1, x0,
-		    scale);
+		bar(f, ctx, rep, r, l.t0, l.y[r->lane] + l.sub[i] * ROW_H + 1,
+		    x0, scale);
 	}
 	fputs("</svg></div>\n</section>\n", f);
 	free(l.sub);
