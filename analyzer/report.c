@@ -1,7 +1,8 @@
 /*
  * report.c: the facts of a report (report.h), collected exchange by
  * exchange: endpoints, event types, key paths, usage from the
- * conversation model, the processes' exchanges.
+ * conversation model, the processes' exchanges; the timeline's rows in
+ * report_timeline.c.
  */
 #include <stdlib.h>
 #include <string.h>

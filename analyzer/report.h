@@ -7,7 +7,8 @@
  * span, counts, endpoint statistics, SSE event types, the key paths of the
  * payloads, token usage and its cost per turn, per session, per API and
  * for the trace (from the conversation model, conv.h, priced by price.h's
- * table in use), and which exchanges each process made.
+ * table in use), which exchanges each process made, and the timeline (an
+ * exchange's times and process, report_timeline.c).
  * The exchanges themselves are not kept (each is freed once emitted);
  * what grows with the trace is capped by the CX_REPORT_MAX_* below, except
  * the per-endpoint timings (one double an exchange, for the medians), the

@@ -5,8 +5,10 @@
 # interface up): for recorded traces of codex 0.98.0 and Claude Code, the
 # page loads with no request besides its own file, no console message (a
 # CSP violation is one), its script and style run (allowed by their
-# hashes), the conversation shows a tool call and its result, and the
-# search box filters.  A hostile trace (recorded through the relay and the
+# hashes), the conversation shows a tool call and its result, the
+# search box filters, the timeline (inline SVG) has a bar per exchange
+# linked to it and drawn with the page's style, and the charts a bar per
+# turn.  A hostile trace (recorded through the relay and the
 # mock: a prompt and a tool output carrying markup, a script end tag, a
 # javascript: URL and a 200 KB line) runs nothing and breaks no layout.
 # Saves docs/report-screenshot.png (the README's) from the codex report
