@@ -4,7 +4,8 @@
  * here, inline; a Content-Security-Policy in the page forbids every fetch
  * and lets run only that script, named by its SHA-256 (computed as the
  * page is written), and that style.  It shows a summary of the trace,
- * warnings, the token usage and cost per turn, session and API, the
+ * warnings, the timeline and the charts of the turns (out_html_charts.c),
+ * the token usage and cost per turn, session and API, the
  * conversation turn by turn (out_html_conv.c) and every exchange
  * (out_html_exchange.c); a search box hides the turns and exchanges that
  * do not hold the text searched for.
@@ -84,7 +85,24 @@ static const char STYLE[] =
 "ol.events li{overflow-wrap:anywhere;border-bottom:1px solid #eef0f3;"
 "font:12px/1.4 ui-monospace,monospace}\n"
 ".t{color:var(--dim)}\n"
-"a.self{color:inherit;text-decoration:none}\n";
+"a.self{color:inherit;text-decoration:none}\n"
+".chart{max-height:36em;overflow:auto;margin:.5em 0}\n"
+".chart svg{display:block;width:100%;height:auto;"
+"font:11px system-ui,sans-serif}\n"
+".ax line,.sep{stroke:#e3e6eb;stroke-width:1}\n"
+".ax text,.ln,.lg{fill:var(--dim)}\n"
+".ln{fill:var(--fg)}\n"
+".tl .w{fill:#a9c1e8}.tl .s{fill:#2f6fd0}.tl .ws{fill:#9fd0aa}\n"
+".tl .tk{stroke:#1f6b33;stroke-width:1}\n"
+".tl .bad .w,.tl .bad .s{fill:#e58b80}\n"
+".chart a:hover rect,.chart a:hover circle{opacity:.7}\n"
+".c0{fill:#4b7bec}.c1{fill:#a9c1e8}.c2{fill:#3c9a50}.c3{fill:#d99a1e}\n"
+".hit{fill:transparent}.ctx{fill:#33415c}\n"
+".ctxc path{fill:none;stroke-width:2}\n"
+".sl0,.sd0{stroke:#33415c}.sl1,.sd1{stroke:#4b7bec}"
+".sl2,.sd2{stroke:#3c9a50}.sl3,.sd3{stroke:#d99a1e}"
+".sl4,.sd4{stroke:#8a63d2}.sl5,.sd5{stroke:#b42318}\n"
+".ctxc circle{fill:#fff;stroke-width:2}\n";
 
 /*
  * The search: hides the turns and exchanges (class "f") whose text does
@@ -140,8 +158,8 @@ page_head(FILE *f, const struct cx_out_ctx *ctx)
 	cx_html_texts(f, ctx->trace_path);
 	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>"
 	    "<h1>cxrec report</h1><nav><a href=\"#summary\">summary</a>"
-	    "<a href=\"#usage\">usage</a><a href=\"#conversation\">"
-	    "conversation</a><a href=\"#exchanges\">exchanges</a></nav>"
+	    "<a href=\"#timeline\">timeline</a><a href=\"#usage\">usage</a>"
+	    "<a href=\"#conversation\">conversation</a><a href=\"#exchanges\">exchanges</a></nav>"
 	    "<input id=\"q\" type=\"search\" placeholder=\"search turns and "
 	    "exchanges\" autocomplete=\"off\"><span id=\"qn\"></span>"
 	    "</header>\n<main>\n", STYLE);
@@ -348,6 +366,7 @@ usage(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep)
 		fputs("<p>No model API turns.</p>\n</section>\n", f);
 		return;
 	}
+	cx_htr_charts(f, rep);
 	fputs("<details open><summary>per turn</summary>\n<table>\n<tr><th "
 	    "class=\"n\">turn</th><th>exchange</th><th>API</th><th>model</th>"
 	    USAGE_TH "<th class=\"n\">first token (ms)</th></tr>\n", f);
@@ -533,6 +552,7 @@ html_pass_done(void *st, int pass)
 		page_head(h->f, h->ctx);
 		summary(h->f, h->ctx, h->rep);
 		warnings(h->f, h->ctx, h->rep);
+		cx_htr_timeline(h->f, h->ctx, h->rep);
 		usage(h->f, h->ctx, h->rep);
 		fputs("<section id=\"conversation\">\n<h2>Conversation</h2>\n",
 		    h->f);

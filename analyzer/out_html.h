@@ -2,7 +2,8 @@
  * out_html.h: what the HTML report's files share (internal to them):
  * out_html.c, the page and the report's sections from the facts of
  * report.h; out_html_conv.c, the conversation turn by turn (conv.h);
- * out_html_exchange.c, one exchange.
+ * out_html_exchange.c, one exchange; out_html_charts.c, the timeline and
+ * the charts of the turns, as inline SVG.
  *
  * Everything taken from the traffic is redacted unless --no-redact
  * (output.h's cx_out_redact) and written as escaped text (escape.h's
@@ -47,6 +48,14 @@ void     cx_htconv_turn(struct cx_htconv *c, const struct cx_turn *t,
     size_t session, const struct cx_report *rep);
 /* How many turns it wrote; then frees c. */
 size_t   cx_htconv_end(struct cx_htconv *c);
+
+/* The timeline's section (report.h's tl): an inline SVG, a bar an
+ * exchange linked to it, a lane a process (out_html_charts.c). */
+void     cx_htr_timeline(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_report *rep);
+/* The charts of the turns (report.h's turns): tokens per turn, stacked,
+ * and the context's size; nothing when there are no turns. */
+void     cx_htr_charts(FILE *f, const struct cx_report *rep);
 
 /* One exchange's <article id="exchange-ID">. */
 void     cx_htr_exchange(FILE *f, const struct cx_out_ctx *ctx,

@@ -1,7 +1,8 @@
 /*
  * report.c: the facts of a report (report.h), collected exchange by
  * exchange: endpoints, event types, key paths, usage from the
- * conversation model, the processes' exchanges.
+ * conversation model, the processes' exchanges; the timeline's rows in
+ * report_timeline.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "json.h"
 #include "output.h"
 #include "report.h"
+#include "report_timeline.h"
 #include "view.h"
 #include "ws.h"
 
@@ -121,7 +123,8 @@ add_status(struct cx_report_endpoint *e, int status)
 	e->st[e->nst++].n = 1;
 }
 
-static void
+/* ex into its endpoint's counts; returns the endpoint's index, or -1. */
+static int32_t
 count_endpoint(struct cx_report *rep, const struct cx_exchange *ex)
 {
 	struct cx_report_endpoint *e;
@@ -129,7 +132,7 @@ count_endpoint(struct cx_report *rep, const struct cx_exchange *ex)
 	cx_report_endpoint_key(&rep->key, ex);
 	if ((e = endpoint(rep, (const char *)rep->key.p)) == NULL) {
 		rep->ep_other++;
-		return;
+		return -1;
 	}
 	e->count++;
 	add_status(e, ex->has_resp && ex->resp.head_done ? ex->resp.status :
@@ -144,6 +147,7 @@ count_endpoint(struct cx_report *rep, const struct cx_exchange *ex)
 	}
 	e->in += ex->has_req ? ex->req.body_bytes : 0;
 	e->out += ex->has_resp ? ex->resp.body_bytes : 0;
+	return (int32_t)(e - rep->ep);
 }
 
 static int
@@ -316,7 +320,7 @@ sum_turn(struct cx_report_sum *m, const struct cx_turn *t,
 /* A turn's row: the next of the table, or the spare one past it. */
 static void
 turn_row(struct cx_report *rep, const struct cx_turn *t,
-    const struct cx_cost *cost, const struct cx_price *price)
+    const struct cx_cost *cost, const struct cx_price *price, size_t session)
 {
 	const struct cx_exchange *ex = t->ex;
 	const char *model = t->model != NULL ? t->model : t->model_answered;
@@ -347,6 +351,7 @@ turn_row(struct cx_report *rep, const struct cx_turn *t,
 	r->price = price;
 	r->first_ms = t->t_first_token > 0 && t->t_request > 0 ?
 	    cx_ms(t->t_first_token - t->t_request) : -1;
+	r->session = session;
 }
 
 /* A turn into the usage: its row, its session's and API's sums; returns
@@ -367,8 +372,8 @@ count_turn(struct cx_report *rep, struct cx_turn *t)
 	rep->turns_all++;
 	cx_usage_add(&rep->usage, &t->usage);
 	cx_cost_add(&rep->cost, &cost);
-	turn_row(rep, t, &cost, price);
 	num = cx_sessions_turn(rep->sess, t, &is_new);
+	turn_row(rep, t, &cost, price, num);
 	if ((m = usage_sum(&rep->sessions, &rep->nsessions,
 	    CX_REPORT_MAX_SESSIONS, NULL, num)) == NULL)
 		rep->sessions_other++;
@@ -446,7 +451,7 @@ cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
 		later(&rep->end, ex->resp.t_last);
 	if (ex->error != NULL)
 		rep->errors++;
-	count_endpoint(rep, ex);
+	cx_report_timeline_add(rep, ex, count_endpoint(rep, ex));
 	if (ex->pid != 0) {
 		rep->pidex = grow(rep->pidex, rep->npidex, &rep->apidex,
 		    sizeof(*rep->pidex));
@@ -569,6 +574,7 @@ cx_report_free(struct cx_report *rep)
 	free(rep->apis);
 	cx_sessions_free(rep->sess);
 	free(rep->pidex);
+	cx_report_timeline_free(rep);
 	cJSON_Delete(rep->run);
 	cx_buf_free(&rep->key);
 	free(rep);

@@ -7,11 +7,14 @@
  * span, counts, endpoint statistics, SSE event types, the key paths of the
  * payloads, token usage and its cost per turn, per session, per API and
  * for the trace (from the conversation model, conv.h, priced by price.h's
- * table in use), and which exchanges each process made.
+ * table in use), which exchanges each process made, and the timeline (an
+ * exchange's times and process, report_timeline.c).
  * The exchanges themselves are not kept (each is freed once emitted);
  * what grows with the trace is capped by the CX_REPORT_MAX_* below, except
- * the per-endpoint timings (one double an exchange, for the medians) and
- * the process index (one entry an exchange with a pid).
+ * the per-endpoint timings (one double an exchange, for the medians), the
+ * process index (one entry an exchange with a pid) and the timeline (a
+ * row of 48 bytes an exchange, plus 4 bytes a WebSocket message, at most
+ * CX_REPORT_MAX_TICKS of them an exchange).
  *
  * Use: cx_report_new; cx_report_exchange for each exchange, in start
  * order; cx_report_finish when the trace is read through; then read the
@@ -41,6 +44,9 @@
 #define CX_REPORT_MAX_EVENT_TYPES 200
 #define CX_REPORT_MAX_SESSIONS    1000   /* rows of the sessions' table */
 #define CX_REPORT_MAX_TURNS       20000  /* rows of the per-turn table */
+#define CX_REPORT_MAX_LANES       200    /* processes of the timeline */
+#define CX_REPORT_MAX_TICKS       200    /* WebSocket messages' times an
+					 * exchange on the timeline */
 
 /* How many exchanges of an endpoint got a status (0: no response). */
 struct cx_report_status {
@@ -89,6 +95,7 @@ struct cx_report_turn {
 	const struct cx_price *price;
 	double           first_ms;      /* first token after the request's
 					 * last byte, ms; -1: unknown */
+	size_t           session;       /* its session's number (1, 2 ...) */
 };
 
 /* A session's or an API's sums. */
@@ -109,6 +116,37 @@ struct cx_report_sum {
 struct cx_report_pidex {
 	uint32_t         pid;
 	uint64_t         id;
+};
+
+/*
+ * The timeline: an exchange's times (ms after its start, as floats: a
+ * row is 48 bytes) and its process's lane.  Renderer-neutral: a renderer
+ * draws it as it likes (the HTML report: a bar per exchange, a lane per
+ * process, out_html_charts.c).
+ */
+struct cx_report_tlrow {
+	uint64_t         id;            /* the exchange */
+	int64_t          start;         /* CLOCK_MONOTONIC ns */
+	float            first_ms;      /* the response's first byte; -1:
+					 * no response */
+	float            end_ms;        /* the last byte (or message) seen */
+	int32_t          ep;            /* its endpoint (ep[]); -1: past
+					 * MAX_ENDPOINTS */
+	int16_t          status;        /* 0: no response */
+	uint8_t          error;         /* it had an error */
+	uint8_t          ws;            /* a WebSocket session */
+	uint32_t         lane;          /* lanes[] */
+	uint32_t         nws;           /* WebSocket messages, all */
+	uint32_t         tick0, nticks; /* the first MAX_TICKS messages'
+					 * times: ticks[tick0 .. +nticks) */
+};
+
+/* A process's lane on the timeline; pid 0: no known process (and the
+ * processes past MAX_LANES). */
+struct cx_report_lane {
+	uint32_t         pid;
+	char            *comm;          /* NULL: unknown */
+	size_t           n;             /* its exchanges */
 };
 
 struct cx_report {
@@ -154,6 +192,16 @@ struct cx_report {
 						 * MAX_SESSIONS */
 	struct cx_report_sum *apis;     /* by API, in order of first sight */
 	size_t           napis;
+
+	/* The timeline: a row an exchange, in start order; its lanes in
+	 * order of first sight; the WebSocket messages' times (ms after
+	 * their exchange's start). */
+	struct cx_report_tlrow *tl;
+	size_t           ntl, atl;
+	struct cx_report_lane *lanes;
+	size_t           nlanes;
+	float           *ticks;
+	size_t           nticks, aticks;
 
 	/* Collection's own (not for renderers). */
 	int              redact;

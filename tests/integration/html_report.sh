@@ -5,8 +5,10 @@
 # interface up): for recorded traces of codex 0.98.0 and Claude Code, the
 # page loads with no request besides its own file, no console message (a
 # CSP violation is one), its script and style run (allowed by their
-# hashes), the conversation shows a tool call and its result, and the
-# search box filters.  A hostile trace (recorded through the relay and the
+# hashes), the conversation shows a tool call and its result, the
+# search box filters, the timeline (inline SVG) has a bar per exchange
+# linked to it and drawn with the page's style, and the charts a bar per
+# turn.  A hostile trace (recorded through the relay and the
 # mock: a prompt and a tool output carrying markup, a script end tag, a
 # javascript: URL and a 200 KB line) runs nothing and breaks no layout.
 # Saves docs/report-screenshot.png (the README's) from the codex report
@@ -33,6 +35,12 @@ clean() { # FILE: loads offline, no request, no message, script and style ran
 	assert_eq "$(q 'x["dom"]["styled"]')" "sticky" "$1: its style applies (CSP hash)"
 	assert_eq "$(q 'x["dom"]["scripts"]')" "1" "$1: one script, its own"
 	assert_eq "$(q 'x["search"]["none"]')" "0" "$1: a search for absent text hides every turn and exchange (its script runs)"
+	assert_eq "$(q 'x["dom"]["tlbars"] == x["dom"]["exchanges"] > 0')" "True" \
+		"$1: the timeline has a bar per exchange ($(q 'x["dom"]["tlbars"]'))"
+	assert_eq "$(q 'x["dom"]["tllinked"] == x["dom"]["tlbars"]')" "True" "$1: each bar links to its exchange on the page"
+	assert_eq "$(q 'x["dom"]["tlwidth"] > 600')" "True" "$1: the timeline's SVG is drawn across the page"
+	assert_eq "$(q 'x["bar"]["fill"] != "rgb(0, 0, 0)" and x["bar"]["height"] > 4')" "True" "$1: a bar drawn with the page's style"
+	assert_eq "$(q 'x["bar"]["hash"].startswith("#exchange-")')" "True" "$1: clicking a bar opens its exchange"
 }
 
 cd "$WORK"
@@ -45,6 +53,9 @@ done
 check codex098-http.html "Wall time:" codex098-http.png
 clean codex098-http
 assert_eq "$(q 'x["dom"]["turns"]')" "2" "codex: two turns"
+assert_eq "$(q 'x["dom"]["tllanes"]')" "1" "codex: one process, one lane"
+assert_contains "$(q 'x["dom"]["tltitles"]')" "POST /v1/responses → 200" "codex: a bar's title has its request and status"
+assert_eq "$(q 'x["dom"]["turnbars"] == x["dom"]["turns"] == x["dom"]["ctxpoints"]')" "True" "codex: the charts have a bar and a point per turn"
 assert_eq "$(q 'x["dom"]["calls"] >= 1 and x["dom"]["results"] >= 1')" "True" "codex: a tool call and its result"
 assert_contains "$(q 'x["dom"]["resultText"]')" "cxrec-mock-tool-ok" "codex: the tool's output shown"
 assert_contains "$(q 'x["dom"]["summary"]')" "agent version0.98.0" "codex: the agent's version in the summary"
@@ -59,6 +70,7 @@ fi
 
 check claude.html cxrec-mock-tool-ok
 clean claude
+assert_eq "$(q 'x["dom"]["turnbars"] == x["dom"]["turns"] > 0')" "True" "claude: the chart has a bar per turn ($(q 'x["dom"]["turnbars"]'))"
 assert_eq "$(q 'x["dom"]["calls"] >= 1 and x["dom"]["results"] >= 1')" "True" "claude: a tool call and its result"
 assert_contains "$(q 'x["dom"]["resultText"]')" "cxrec-mock-tool-ok" "claude: the tool's output shown"
 
@@ -91,6 +103,7 @@ clean hostile
 assert_eq "$(q 'x["dom"]["pwned"]')" "undefined" "hostile: nothing from the trace ran (window.PWNED unset)"
 assert_eq "$(q 'x["dom"]["images"] + x["dom"]["iframes"] + x["dom"]["onattrs"] + x["dom"]["jslinks"]')" "0" \
 	"hostile: no <img>, frame, on* attribute or link out of the page in the DOM"
+assert_contains "$(q 'x["dom"]["tltitles"]')" "POST /v1/responses → 200" "hostile: the bar's title as text"
 assert_eq "$(q 'x["dom"]["overflow"] <= 0')" "True" "hostile: a 200 KB line wraps (no horizontal overflow)"
 assert_contains "$(q 'x["dom"]["resultText"]')" "</script><script>window.PWNED=2</script>" "hostile: the payload shown as text"
 assert_contains "$(q 'x["dom"]["resultText"]')" "<img src=x onerror=window.PWNED=1>" "hostile: the markup shown as text"

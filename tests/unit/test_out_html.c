@@ -149,6 +149,9 @@ check_markup(const char *out)
 	ck_assert_uint_eq(count(out, "<article"), count(out, "</article>"));
 	ck_assert_uint_eq(count(out, "<details"), count(out, "</details>"));
 	ck_assert_uint_eq(count(out, "<pre"), count(out, "</pre>"));
+	ck_assert_uint_eq(count(out, "<svg"), count(out, "</svg>"));
+	ck_assert_uint_eq(count(out, "<title>"), count(out, "</title>"));
+	ck_assert_uint_eq(count(out, "<a "), count(out, "</a>"));
 	ck_assert_uint_eq(count(out, "<script"), 1);
 	ck_assert_uint_eq(count(out, "</script>"), 1);
 	ck_assert_uint_eq(count(out, "<style"), 1);
@@ -211,6 +214,75 @@ START_TEST(page)
 	out = decode_html(tg_path, 0, 10);
 	ck_assert_ptr_nonnull(strstr(out, "more bytes not shown"));
 	check_markup(out);
+	free(out);
+}
+END_TEST
+
+/*
+ * The timeline and the charts: the trace above, plus a GET whose target
+ * carries markup from pid 77 (its comm markup too) and a WebSocket
+ * session with two messages from no known process.
+ */
+START_TEST(timeline)
+{
+	struct cx_writer *w;
+	char *out;
+
+	unlink(tg_path);
+	w = tg_create(tg_path);
+	put(w, CX_K_OPEN, 0, 3, 60, "{\"peer\":\"127.0.0.1:50003\","
+	    "\"pid\":77,\"comm\":\"<b>evil\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 3, 61, "GET /v1/<script>alert(1)"
+	    "</script>/x?k=<i> HTTP/1.1\r\nHost: h\r\n\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 3, 70, "HTTP/1.1 404 Not Found\r\n"
+	    "Content-Length: 2\r\n\r\nno");
+	put(w, CX_K_OPEN, 0, 4, 80, "{\"peer\":\"127.0.0.1:50004\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 4, 81, "GET /ws HTTP/1.1\r\nHost: h\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 4, 82, "HTTP/1.1 101 Switching "
+	    "Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 4, 90, "\x81\x02hi");
+	put(w, CX_K_DATA, CX_DIR_RESP, 4, 120, "\x81\x02yo");
+	cx_writer_close(w);
+	out = decode_html(tg_path, 0, 0);
+	check_markup(out);
+	ck_assert_ptr_nonnull(strstr(out, "<section id=\"timeline\">"));
+	/* A bar an exchange, each linked to it; a lane a process. */
+	ck_assert_uint_eq(count(out, "<a class=\"bar"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "<a class=\"bar bad\" href=\""
+	    "#exchange-1\">"));
+	ck_assert_ptr_nonnull(strstr(out, "<a class=\"bar\" href=\""
+	    "#exchange-2\">"));
+	ck_assert_uint_eq(count(out, "<g class=\"lane\">"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "pid 77 &lt;b&gt;evil (1)</text>"));
+	ck_assert_ptr_nonnull(strstr(out, "no known process (1)</text>"));
+	/* The hostile target is text in the bar's title (its query not
+	 * shown: the endpoint). */
+	ck_assert_ptr_nonnull(strstr(out, "<title>#1 GET /v1/&lt;script&gt;"
+	    "alert(1)&lt;/script&gt;/x \xe2\x86\x92 404"));
+	/* The WebSocket: one bar, a tick a message. */
+	ck_assert_uint_eq(count(out, "<rect class=\"ws\""), 1);
+	ck_assert_ptr_nonnull(strstr(out, "2 WebSocket messages</title>"));
+	ck_assert_uint_eq(count(out, "<path class=\"tk\""), 1);
+	/* No turns: no charts. */
+	ck_assert_ptr_null(strstr(out, "class=\"turnbar\""));
+	free(out);
+
+	/* write_trace's: two exchanges, two lanes; one turn, one bar and
+	 * one point in the charts. */
+	unlink(tg_path);
+	write_trace(tg_path);
+	out = decode_html(tg_path, 0, 0);
+	ck_assert_uint_eq(count(out, "<a class=\"bar"), 2);
+	ck_assert_uint_eq(count(out, "<g class=\"lane\">"), 2);
+	ck_assert_ptr_nonnull(strstr(out, "pid 4242 codex (1)</text>"));
+	ck_assert_uint_eq(count(out, "<a class=\"turnbar\" href=\"#turn-1\">"),
+	    1);
+	ck_assert_uint_eq(count(out, "<a class=\"pt\" href=\"#turn-1\">"), 1);
+	ck_assert_ptr_nonnull(strstr(out, "<title>turn 1, session 1: input "
+	    "100 (cached ?), output 20 (reasoning ?)</title>"));
+	ck_assert_uint_eq(count(out, "<svg"), 3);
 	free(out);
 }
 END_TEST
@@ -299,6 +371,7 @@ html_suite(void)
 	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, page);
+	tcase_add_test(tc, timeline);
 	tcase_add_test(tc, empty);
 	tcase_add_test(tc, random_traces);
 	suite_add_tcase(s, tc);

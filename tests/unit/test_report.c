@@ -198,6 +198,32 @@ START_TEST(facts)
 	ck_assert_ptr_null(cx_report_proc_exchanges(rep, 7, &n));
 	ck_assert_uint_eq(n, 0);
 
+	/* The timeline: a row an exchange, in order, 48 bytes each; a lane
+	 * for pid 4242, one for no known process. */
+	ck_assert_uint_eq(sizeof(struct cx_report_tlrow), 48);
+	ck_assert_uint_eq(rep->ntl, 4);
+	ck_assert_uint_eq(rep->nlanes, 2);
+	ck_assert_uint_eq(rep->lanes[0].pid, 4242);
+	ck_assert_str_eq(rep->lanes[0].comm, "codex");
+	ck_assert_uint_eq(rep->lanes[0].n, 2);
+	ck_assert_uint_eq(rep->lanes[1].pid, 0);
+	ck_assert_uint_eq(rep->lanes[1].n, 2);
+	ck_assert_uint_eq(rep->tl[0].id, 1);
+	ck_assert_uint_eq(rep->tl[0].lane, 0);
+	ck_assert_int_eq(rep->tl[0].status, 200);
+	ck_assert_int_eq(rep->tl[0].ep, 0);
+	ck_assert(rep->tl[0].first_ms > 8.5 && rep->tl[0].first_ms < 9.5);
+	/* to the close, 20 ms after the request */
+	ck_assert(rep->tl[0].end_ms > 19.5 && rep->tl[0].end_ms < 20.5);
+	ck_assert_uint_eq(rep->tl[1].lane, 1);
+	ck_assert(rep->tl[1].error);
+	ck_assert_int_eq(rep->tl[1].status, 0);
+	ck_assert(rep->tl[1].first_ms < 0);
+	ck_assert_int_eq(rep->tl[3].status, 404);
+	ck_assert_int_eq(rep->tl[3].ep, 1);
+	ck_assert_uint_eq(rep->tl[3].nticks, 0);
+	ck_assert_uint_eq(rep->turns[0].session, seen.session[0]);
+
 	cx_report_free(rep);
 	cx_report_free(NULL);
 	cx_analysis_free(a);

@@ -96,6 +96,13 @@ async function main() {
 		overflow: document.documentElement.scrollWidth - window.innerWidth,
 		turns: document.querySelectorAll('article.turn').length,
 		exchanges: document.querySelectorAll('article.ex').length,
+		tlbars: document.querySelectorAll('#timeline svg a.bar').length,
+		tllanes: document.querySelectorAll('#timeline svg g.lane').length,
+		tllinked: [...document.querySelectorAll('#timeline svg a.bar')].filter((a) => document.getElementById((a.getAttribute('href') || '').slice(1)) !== null).length,
+		tltitles: [...document.querySelectorAll('#timeline svg a.bar > title')].map((e) => e.textContent).join('\\n').slice(0, 20000),
+		tlwidth: (document.querySelector('#timeline svg') || { getBoundingClientRect: () => ({ width: 0 }) }).getBoundingClientRect().width,
+		turnbars: document.querySelectorAll('#usage svg a.turnbar').length,
+		ctxpoints: document.querySelectorAll('#usage svg a.pt').length,
 		calls: document.querySelectorAll('.item.call').length,
 		results: document.querySelectorAll('.item.result').length,
 		resultText: [...document.querySelectorAll('.item.result pre')].map((e) => e.textContent).join('\\n').slice(0, 400000),
@@ -105,12 +112,21 @@ async function main() {
 	if (shot) {
 		// The summary, the usage and the conversation's start (the
 		// usage tables folded): 1280 x 1600 from the top.
-		await ev(`document.querySelectorAll('#usage details').forEach((d) => { d.open = false; })`);
+		await ev(`document.querySelectorAll('#usage details:not(.charts)').forEach((d) => { d.open = false; })`);
 		const { data } = await send('Page.captureScreenshot', { format: 'png',
 			captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1280, height: 1600, scale: 1 } }, s);
-		await ev(`document.querySelectorAll('#usage details').forEach((d) => { d.open = true; })`);
+		await ev(`document.querySelectorAll('#usage details:not(.charts)').forEach((d) => { d.open = true; })`);
 		fs.writeFileSync(shot, Buffer.from(data, 'base64'));
 	}
+	// The timeline's first bar: its rect drawn with its style (a fill from
+	// the hashed style sheet), and what a click on it opens.
+	res.bar = await ev(`(() => {
+		const a = document.querySelector('#timeline svg a.bar');
+		if (!a) return null;
+		const r = a.querySelector('rect');
+		a.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
+		return { fill: getComputedStyle(r).fill, height: r.getBoundingClientRect().height, hash: location.hash };
+	})()`);
 	// The search box: type, wait for its debounce, count what is shown.
 	res.search = await ev(`new Promise((ok) => {
 		const q = document.getElementById('q');
