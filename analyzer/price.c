@@ -472,6 +472,11 @@ row(struct loader *l, size_t i, const cJSON *o, struct cx_price *r)
 	    text(l, i, o, "date", 0, &r->date) == -1 ||
 	    text(l, i, o, "source", 0, &r->source) == -1)
 		return -1;
+	/* The lookup asks for an API's family: a row under an adapter's
+	 * name that is priced as another family would never be found. */
+	if (strcmp(cx_price_family(r->family), r->family) != 0)
+		return bad(l, i, "family", "priced as \"openai\" (the family "
+		    "of the responses and chat APIs)");
 	return 0;
 }
 

@@ -396,6 +396,11 @@ START_TEST(file_bad)
 		{ "{\"price\":[]}", "p.json: price: unknown key (\"prices\", "
 		  "\"replace\")" },
 		{ "{}", "p.json: prices: missing (an array of rows)" },
+		/* an adapter's name priced under another family: never found */
+		{ "{\"prices\":[{\"family\":\"responses\",\"model\":\"m\","
+		  "\"input\":1,\"output\":2}]}", "p.json: prices[0].family: "
+		  "priced as \"openai\" (the family of the responses and chat "
+		  "APIs)" },
 		{ "{\"prices\":{}}", "p.json: prices: not an array" },
 		{ "{\"replace\":1,\"prices\":[]}",
 		  "p.json: replace: not true or false" },
