@@ -226,9 +226,10 @@ bar(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
 
 	if (w < 2)
 		w = 2;
-	fprintf(f, "<a class=\"bar%s\" href=\"#exchange-%" PRIu64 "\">",
-	    r->error || r->status >= 400 || r->status == 0 ? " bad" : "",
-	    r->id);
+	fprintf(f, "<a class=\"bar%s\" href=\"#exchange-%" PRIu64 "\"",
+	    cx_htr_bad(r) ? " bad" : "", r->id);
+	cx_htr_keys(f, r);
+	fputc('>', f);
 	bar_title(f, ctx, rep, r, t0);
 	if (r->ws) {
 		fprintf(f, "<rect class=\"ws\" x=\"%.2f\" y=\"%.1f\" "
