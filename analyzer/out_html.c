@@ -106,7 +106,9 @@ static const char STYLE[] =
 ".sl0,.sd0{stroke:#33415c}.sl1,.sd1{stroke:#4b7bec}"
 ".sl2,.sd2{stroke:#3c9a50}.sl3,.sd3{stroke:#d99a1e}"
 ".sl4,.sd4{stroke:#8a63d2}.sl5,.sd5{stroke:#b42318}\n"
-".ctxc circle{fill:#fff;stroke-width:2}\n";
+".ctxc circle{fill:#fff;stroke-width:2}\n"
+".sc{max-width:48em}.arr .stp{fill:none;stroke:#a9c1e8;stroke-width:1}\n"
+".arr .sp{fill:#2f6fd0}\n";
 
 /*
  * The search and the filters: hide the turns and exchanges (class "f")

@@ -57,6 +57,17 @@ void     cx_htr_timeline(FILE *f, const struct cx_out_ctx *ctx,
  * and the context's size; nothing when there are no turns. */
 void     cx_htr_charts(FILE *f, const struct cx_report *rep);
 
+/*
+ * A streamed exchange's chart (out_html_charts.c): each of its n events'
+ * (or WebSocket messages') arrival, ms after ex's start, against its
+ * number, a dot each and a step line through them, for at most
+ * CX_HTR_MAX_STREAM_POINTS of them (evenly sampled, the first and the
+ * last among them); nothing when n < 2.
+ */
+#define CX_HTR_MAX_STREAM_POINTS 500
+void     cx_htr_stream_chart(FILE *f, const struct cx_exchange *ex,
+    const struct cx_event *ev, size_t n);
+
 /* One exchange's <article id="exchange-ID">; row: its timeline row
  * (report.h), for its filters' keys and its stream's chart, or NULL. */
 struct cx_report_tlrow;

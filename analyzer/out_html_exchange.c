@@ -311,6 +311,7 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		cx_html_texts(f, m->sse_error);
 		fputs(").</p>\n", f);
 	}
+	cx_htr_stream_chart(f, ex, m->events, m->nevents);
 	cx_buf_init(&b, 0);
 	cx_buf_init(&d, 0);
 	fputs("<ol class=\"events\">\n", f);

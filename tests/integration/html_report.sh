@@ -60,6 +60,8 @@ check codex098-http.html "Wall time:" codex098-http.png
 clean codex098-http
 assert_eq "$(q 'x["dom"]["turns"]')" "2" "codex: two turns"
 assert_eq "$(q 'x["dom"]["tllanes"]')" "1" "codex: one process, one lane"
+assert_eq "$(q 'x["dom"]["arrcharts"] >= 1 and x["dom"]["arrpoints"] == x["dom"]["arrevents"]')" "True" \
+	"codex: a stream's chart with a point per event ($(q 'x["dom"]["arrcharts"]') charts, $(q 'x["dom"]["arrpoints"]') points)"
 assert_contains "$(q 'x["dom"]["tltitles"]')" "POST /v1/responses → 200" "codex: a bar's title has its request and status"
 assert_eq "$(q 'x["dom"]["turnbars"] == x["dom"]["turns"] == x["dom"]["ctxpoints"]')" "True" "codex: the charts have a bar and a point per turn"
 assert_eq "$(q 'x["dom"]["calls"] >= 1 and x["dom"]["results"] >= 1')" "True" "codex: a tool call and its result"

@@ -32,6 +32,8 @@ put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
 	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, s, strlen(s));
 }
 
+#define CX_TEST_STREAM_N 1234
+
 static const char *secret_key = "sk-proj-SECRETsecretSECRET12345";
 
 #define EVIL "<img src=x onerror=window.PWNED=1></script><script>" \
@@ -282,7 +284,7 @@ START_TEST(timeline)
 	ck_assert_uint_eq(count(out, "<a class=\"pt\" href=\"#turn-1\">"), 1);
 	ck_assert_ptr_nonnull(strstr(out, "<title>turn 1, session 1: input "
 	    "100 (cached ?), output 20 (reasoning ?)</title>"));
-	ck_assert_uint_eq(count(out, "<svg"), 3);
+	ck_assert_uint_eq(count(out, "<svg"), 4);     /* and its events' */
 	free(out);
 }
 END_TEST
@@ -364,6 +366,70 @@ START_TEST(filters)
 	    "data-e=\"1\" data-s=\"0\" data-x=\"1\">"));
 	ck_assert_ptr_nonnull(strstr(out, "<option value=\"0\">no response"
 	    "</option>"));
+	free(out);
+}
+END_TEST
+
+/* An SSE response of n events, one a ms from 20 ms on, with a stall of
+ * a second before the last. */
+static char *
+stream_page(int n)
+{
+	struct cx_writer *w;
+	char ev[64];
+
+	unlink(tg_path);
+	w = tg_create(tg_path);
+	put(w, CX_K_OPEN, 0, 1, 10, "{\"peer\":\"127.0.0.1:50001\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 1, 11, "GET /s HTTP/1.1\r\nHost: h\r\n"
+	    "\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 19, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n\r\n");
+	for (int i = 0; i < n; i++) {
+		snprintf(ev, sizeof(ev), "data: %d\n\n", i);
+		put(w, CX_K_DATA, CX_DIR_RESP, 1, 20 + i + (i == n - 1 ?
+		    1000 : 0), ev);
+	}
+	put(w, CX_K_CLOSE, 0, 1, 2000 + n, "{\"by\":\"upstream\","
+	    "\"reason\":\"eof\"}");
+	cx_writer_close(w);
+	return decode_html(tg_path, 0, 0);
+}
+
+/* A streamed exchange's chart: a dot an event, up to the cap. */
+START_TEST(stream_chart)
+{
+	char *out, want[64];
+
+	out = stream_page(3);
+	check_markup(out);
+	ck_assert_uint_eq(count(out, "<svg class=\"arr\""), 1);
+	ck_assert_uint_eq(count(out, "<circle class=\"sp\""), 3);
+	ck_assert_uint_eq(count(out, "<path class=\"stp\""), 1);
+	/* Inside the events' block, before their list. */
+	ck_assert(strstr(out, "<summary>Response events (3)") < strstr(out,
+	    "<svg class=\"arr\""));
+	ck_assert(strstr(out, "<svg class=\"arr\"") < strstr(out,
+	    "<ol class=\"events\""));
+	ck_assert_ptr_nonnull(strstr(out, "<title>3: +1.01 s</title>"));
+	ck_assert_ptr_null(strstr(out, "evenly spaced"));
+	free(out);
+
+	out = stream_page(CX_TEST_STREAM_N);
+	check_markup(out);
+	ck_assert_uint_eq(count(out, "<circle class=\"sp\""), 500);
+	snprintf(want, sizeof(want), " 500 of the %d drawn, evenly spaced.",
+	    CX_TEST_STREAM_N);
+	ck_assert_ptr_nonnull(strstr(out, want));
+	/* The first and the last are among them. */
+	ck_assert_ptr_nonnull(strstr(out, "<title>1: +"));
+	snprintf(want, sizeof(want), "<title>%d: +", CX_TEST_STREAM_N);
+	ck_assert_ptr_nonnull(strstr(out, want));
+	free(out);
+
+	/* One event: no chart. */
+	out = stream_page(1);
+	ck_assert_ptr_null(strstr(out, "<svg class=\"arr\""));
 	free(out);
 }
 END_TEST
@@ -454,6 +520,7 @@ html_suite(void)
 	tcase_add_test(tc, page);
 	tcase_add_test(tc, timeline);
 	tcase_add_test(tc, filters);
+	tcase_add_test(tc, stream_chart);
 	tcase_add_test(tc, empty);
 	tcase_add_test(tc, random_traces);
 	suite_add_tcase(s, tc);
