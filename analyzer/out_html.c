@@ -41,12 +41,16 @@ static const char STYLE[] =
 "*{box-sizing:border-box}\n"
 "body{margin:0;font:14px/1.45 system-ui,sans-serif;color:var(--fg);"
 "background:var(--bg)}\n"
-"header{position:sticky;top:0;z-index:1;display:flex;gap:1em;"
+"header{position:sticky;top:0;z-index:1;display:flex;flex-wrap:wrap;"
+"gap:.4em 1em;"
 "align-items:center;padding:.5em 1em;background:#1d2330;color:#fff}\n"
 "header h1{font-size:1.1em;margin:0;white-space:nowrap}\n"
 "header nav a{color:#cfe0ff;margin-right:.8em}\n"
-"#q{flex:1;max-width:28em;padding:.3em .5em;font:inherit}\n"
+"#q{flex:1;min-width:10em;max-width:28em;padding:.3em .5em;font:inherit}\n"
 "#qn{color:#cfe0ff;white-space:nowrap}\n"
+"header select{max-width:12em;font:inherit}\n"
+".fx{white-space:nowrap}\n"
+".tl .off{display:none}\n"
 "main{padding:0 1em 3em;max-width:100%}\n"
 "h2{border-bottom:1px solid var(--line);padding-bottom:.2em;"
 "margin-top:1.5em}\n"
@@ -102,27 +106,42 @@ static const char STYLE[] =
 ".sl0,.sd0{stroke:#33415c}.sl1,.sd1{stroke:#4b7bec}"
 ".sl2,.sd2{stroke:#3c9a50}.sl3,.sd3{stroke:#d99a1e}"
 ".sl4,.sd4{stroke:#8a63d2}.sl5,.sd5{stroke:#b42318}\n"
-".ctxc circle{fill:#fff;stroke-width:2}\n";
+".ctxc circle{fill:#fff;stroke-width:2}\n"
+".sc{max-width:48em}.arr .stp{fill:none;stroke:#a9c1e8;stroke-width:1}\n"
+".arr .sp{fill:#2f6fd0}\n";
 
 /*
- * The search: hides the turns and exchanges (class "f") whose text does
- * not hold the query.  It reads textContent only and writes only the
- * hidden property and a counter's textContent: nothing from the page is
- * ever parsed as markup.
+ * The search and the filters: hide the turns and exchanges (class "f")
+ * whose text does not hold the query or whose keys (data-p, data-e,
+ * data-s, data-x: numbers, out_html_filter.c) differ from a filter's
+ * value; the timeline's bars follow the filters (class "off").  It reads
+ * textContent, values and attributes as strings only and writes only the
+ * hidden property, a class and a counter's textContent: nothing from the
+ * page is ever parsed as markup.
  */
 static const char SCRIPT[] =
 "(function(){'use strict';\n"
-"var q=document.getElementById('q'),n=document.getElementById('qn'),"
-"els=document.querySelectorAll('.f'),txt=null,timer=0;\n"
-"function run(){var s=q.value.toLowerCase(),k=0,i,hit;\n"
-"if(txt===null){txt=[];for(i=0;i<els.length;i++)"
+"function $(i){return document.getElementById(i);}\n"
+"var q=$('q'),n=$('qn'),x=$('fx'),ks=['p','e','s'],"
+"fs=ks.map(function(k){return $('f'+k);}),"
+"els=document.querySelectorAll('.f'),"
+"bars=document.querySelectorAll('.tl .bar'),txt=null,timer=0;\n"
+"function ok(el){for(var j=0;j<3;j++){var v=fs[j].value;"
+"if(v!==''&&el.getAttribute('data-'+ks[j])!==v)return false;}\n"
+"return !x.checked||el.getAttribute('data-x')==='1';}\n"
+"function active(){return q.value!==''||x.checked||"
+"fs.some(function(e){return e.value!=='';});}\n"
+"function run(){var s=q.value.toLowerCase(),k=0,i,hit,on=active();\n"
+"if(s!==''&&txt===null){txt=[];for(i=0;i<els.length;i++)"
 "txt.push(els[i].textContent.toLowerCase());}\n"
-"for(i=0;i<els.length;i++){hit=s===''||txt[i].indexOf(s)>=0;"
-"els[i].hidden=!hit;if(hit)k++;}\n"
-"n.textContent=s===''?'':k+' of '+els.length+' shown';}\n"
+"for(i=0;i<els.length;i++){hit=(s===''||txt[i].indexOf(s)>=0)&&"
+"ok(els[i]);els[i].hidden=!hit;if(hit)k++;}\n"
+"for(i=0;i<bars.length;i++)bars[i].classList.toggle('off',!ok(bars[i]));\n"
+"n.textContent=on?k+' of '+els.length+' shown':'';}\n"
 "q.addEventListener('input',function(){clearTimeout(timer);"
 "timer=setTimeout(run,120);});\n"
-"if(q.value!=='')run();\n"
+"fs.concat([x]).forEach(function(e){e.addEventListener('change',run);});\n"
+"if(active())run();\n"
 "})();\n";
 
 /* The base64 of s's SHA-256 into out (at least 45 bytes). */
@@ -138,7 +157,8 @@ sha256_b64(char *out, const char *s, size_t n)
 }
 
 static void
-page_head(FILE *f, const struct cx_out_ctx *ctx)
+page_head(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_report *rep)
 {
 	char hs[64], hj[64];
 
@@ -161,8 +181,9 @@ page_head(FILE *f, const struct cx_out_ctx *ctx)
 	    "<a href=\"#timeline\">timeline</a><a href=\"#usage\">usage</a>"
 	    "<a href=\"#conversation\">conversation</a><a href=\"#exchanges\">exchanges</a></nav>"
 	    "<input id=\"q\" type=\"search\" placeholder=\"search turns and "
-	    "exchanges\" autocomplete=\"off\"><span id=\"qn\"></span>"
-	    "</header>\n<main>\n", STYLE);
+	    "exchanges\" autocomplete=\"off\">", STYLE);
+	cx_htr_filters(f, ctx, rep);
+	fputs("<span id=\"qn\"></span></header>\n<main>\n", f);
 }
 
 static void
@@ -463,6 +484,7 @@ struct html {
 	size_t                   memlen;
 	struct cx_htconv        *conv;
 	size_t                   exchanges;
+	size_t                   cursor;        /* in rep->tl */
 };
 
 static void
@@ -536,7 +558,8 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 	if (pass == PASS_FACTS)
 		cx_report_exchange(h->rep, ex, html_turn, h);
 	else {
-		cx_htr_exchange(h->f, h->ctx, ex);
+		cx_htr_exchange(h->f, h->ctx, ex, cx_htr_row(h->rep, ex->id,
+		    &h->cursor));
 		h->exchanges++;
 	}
 }
@@ -549,7 +572,7 @@ html_pass_done(void *st, int pass)
 
 	if (pass == PASS_FACTS) {
 		cx_report_finish(h->rep, h->ctx->r);
-		page_head(h->f, h->ctx);
+		page_head(h->f, h->ctx, h->rep);
 		summary(h->f, h->ctx, h->rep);
 		warnings(h->f, h->ctx, h->rep);
 		cx_htr_timeline(h->f, h->ctx, h->rep);

@@ -57,8 +57,37 @@ void     cx_htr_timeline(FILE *f, const struct cx_out_ctx *ctx,
  * and the context's size; nothing when there are no turns. */
 void     cx_htr_charts(FILE *f, const struct cx_report *rep);
 
-/* One exchange's <article id="exchange-ID">. */
+/*
+ * A streamed exchange's chart (out_html_charts.c): each of its n events'
+ * (or WebSocket messages') arrival, ms after ex's start, against its
+ * number, a dot each and a step line through them, for at most
+ * CX_HTR_MAX_STREAM_POINTS of them (evenly sampled, the first and the
+ * last among them); nothing when n < 2.
+ */
+#define CX_HTR_MAX_STREAM_POINTS 500
+void     cx_htr_stream_chart(FILE *f, const struct cx_exchange *ex,
+    const struct cx_event *ev, size_t n);
+
+/* One exchange's <article id="exchange-ID">; row: its timeline row
+ * (report.h), for its filters' keys and its stream's chart, or NULL. */
+struct cx_report_tlrow;
 void     cx_htr_exchange(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex);
+    const struct cx_exchange *ex, const struct cx_report_tlrow *row);
+
+/*
+ * The filters (out_html_filter.c): the header's <select>s (process: a
+ * lane's index; endpoint: ep[]'s index, -1 past the table; status: the
+ * class, status / 100, 0 no response) and the "errors only" checkbox;
+ * the keys of an element as data-p, data-e, data-s, data-x (numbers only;
+ * nothing for a NULL row); whether a row failed (an error, no response,
+ * a status of 400 or more); the timeline row of exchange id, looked for
+ * from *cursor on (rows and exchanges come in the same order), or NULL.
+ */
+void     cx_htr_filters(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_report *rep);
+void     cx_htr_keys(FILE *f, const struct cx_report_tlrow *r);
+int      cx_htr_bad(const struct cx_report_tlrow *r);
+const struct cx_report_tlrow *cx_htr_row(const struct cx_report *rep,
+    uint64_t id, size_t *cursor);
 
 #endif

@@ -226,9 +226,10 @@ bar(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
 
 	if (w < 2)
 		w = 2;
-	fprintf(f, "<a class=\"bar%s\" href=\"#exchange-%" PRIu64 "\">",
-	    r->error || r->status >= 400 || r->status == 0 ? " bad" : "",
-	    r->id);
+	fprintf(f, "<a class=\"bar%s\" href=\"#exchange-%" PRIu64 "\"",
+	    cx_htr_bad(r) ? " bad" : "", r->id);
+	cx_htr_keys(f, r);
+	fputc('>', f);
 	bar_title(f, ctx, rep, r, t0);
 	if (r->ws) {
 		fprintf(f, "<rect class=\"ws\" x=\"%.2f\" y=\"%.1f\" "
@@ -527,4 +528,79 @@ cx_htr_charts(FILE *f, const struct cx_report *rep)
 	token_bars(f, rep, bw);
 	context_line(f, rep, bw);
 	fputs("</details>\n", f);
+}
+
+/* --- a stream's arrivals --------------------------------------------- */
+
+#define SC_W            600.0   /* the viewBox's width */
+#define SC_H            90.0    /* the plot's height */
+#define SC_L            60.0    /* left margin (the time labels) */
+#define SC_T            8.0
+#define SC_B            16.0    /* below (the sequence labels) */
+
+void
+cx_htr_stream_chart(FILE *f, const struct cx_exchange *ex,
+    const struct cx_event *ev, size_t n)
+{
+	size_t k = n < CX_HTR_MAX_STREAM_POINTS ? n :
+	    CX_HTR_MAX_STREAM_POINTS;
+	double last = 0, xs, ys;
+	size_t i, j;
+
+	if (n < 2)
+		return;
+	for (i = 0; i < n; i++)
+		if (ev[i].ts > ex->start && cx_ms(ev[i].ts - ex->start) > last)
+			last = cx_ms(ev[i].ts - ex->start);
+	if (!(last > 0))
+		last = 1;
+	xs = (SC_W - SC_L - 8) / (double)(n - 1);
+	ys = SC_H / last;
+	fprintf(f, "<p class=\"dim\">Arrival (since the request's start) "
+	    "against number: a steep step is a stall.");
+	if (k < n)
+		fprintf(f, " %zu of the %zu drawn, evenly spaced.", k, n);
+	fprintf(f, "</p>\n<div class=\"chart sc\"><svg class=\"arr\" "
+	    "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
+	    "role=\"img\" aria-label=\"arrival times\">\n<g class=\"ax\">"
+	    "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
+	    "<line x1=\"%.0f\" y1=\"%.0f\" x2=\"%.0f\" y2=\"%.0f\"/>"
+	    "<text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">", SC_W,
+	    SC_T + SC_H + SC_B, SC_L, SC_T, SC_L, SC_T + SC_H, SC_L,
+	    SC_T + SC_H, SC_W - 8, SC_T + SC_H, SC_L - 4, SC_T + 9);
+	dur(f, last);
+	fprintf(f, "</text><text x=\"%.0f\" y=\"%.0f\" text-anchor=\"end\">0"
+	    "</text><text x=\"%.0f\" y=\"%.0f\">1</text><text x=\"%.0f\" "
+	    "y=\"%.0f\" text-anchor=\"end\">%zu</text></g>\n", SC_L - 4,
+	    SC_T + SC_H, SC_L, SC_T + SC_H + 13, SC_W - 8,
+	    SC_T + SC_H + 13, n);
+	/* A step line through the points drawn, then a dot each. */
+	fputs("<path class=\"stp\" d=\"", f);
+	for (j = 0; j < k; j++) {
+		i = k == n ? j : j * (n - 1) / (k - 1);
+		double t = ev[i].ts > ex->start ? cx_ms(ev[i].ts - ex->start) :
+		    0;
+
+		if (j == 0)
+			fprintf(f, "M%.1f %.1f", SC_L + i * xs, SC_T + SC_H -
+			    t * ys);
+		else
+			fprintf(f, "V%.1f", SC_T + SC_H - t * ys);
+		if (j + 1 < k)
+			fprintf(f, "H%.1f", SC_L + (k == n ? j + 1 :
+			    (j + 1) * (n - 1) / (k - 1)) * xs);
+	}
+	fputs("\"/>\n", f);
+	for (j = 0; j < k; j++) {
+		i = k == n ? j : j * (n - 1) / (k - 1);
+		double t = ev[i].ts > ex->start ? cx_ms(ev[i].ts - ex->start) :
+		    0;
+
+		fprintf(f, "<circle class=\"sp\" cx=\"%.1f\" cy=\"%.1f\" "
+		    "r=\"2\"><title>%zu: +", SC_L + i * xs, SC_T + SC_H -
+		    t * ys, i + 1);
+		dur(f, t);
+		fputs("</title></circle>", f);
+	}
+	fputs("\n</svg></div>\n", f);
 }

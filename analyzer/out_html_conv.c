@@ -313,9 +313,13 @@ cx_htconv_turn(struct cx_htconv *c, const struct cx_turn *t, size_t session,
 	size_t old = 0;
 
 	c->turns++;
-	fprintf(f, "<article class=\"turn f\" id=\"turn-%zu\">\n<h3>Turn %zu"
-	    " <span class=\"dim\">session %zu \xc2\xb7 ", c->turns, c->turns,
-	    session);
+	fprintf(f, "<article class=\"turn f\" id=\"turn-%zu\"", c->turns);
+	/* Its exchange's row: the last one, added before its turns. */
+	if (rep != NULL && rep->ntl > 0 && t->ex != NULL &&
+	    rep->tl[rep->ntl - 1].id == t->ex->id)
+		cx_htr_keys(f, &rep->tl[rep->ntl - 1]);
+	fprintf(f, ">\n<h3>Turn %zu <span class=\"dim\">session %zu "
+	    "\xc2\xb7 ", c->turns, session);
 	cx_html_texts(f, t->api);
 	fputs(" \xc2\xb7 ", f);
 	cx_htr_texts(f, c->ctx, t->model != NULL ? t->model :

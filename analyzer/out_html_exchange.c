@@ -311,6 +311,7 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		cx_html_texts(f, m->sse_error);
 		fputs(").</p>\n", f);
 	}
+	cx_htr_stream_chart(f, ex, m->events, m->nevents);
 	cx_buf_init(&b, 0);
 	cx_buf_init(&d, 0);
 	fputs("<ol class=\"events\">\n", f);
@@ -437,13 +438,15 @@ title(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 
 void
 cx_htr_exchange(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex)
+    const struct cx_exchange *ex, const struct cx_report_tlrow *row)
 {
 	const struct cx_msg *rq = &ex->req, *rs = &ex->resp;
 	char when[32], a[32];
 
-	fprintf(f, "<article class=\"ex f\" id=\"exchange-%" PRIu64 "\">\n",
+	fprintf(f, "<article class=\"ex f\" id=\"exchange-%" PRIu64 "\"",
 	    ex->id);
+	cx_htr_keys(f, row);
+	fputs(">\n", f);
 	title(f, ctx, ex);
 	cx_fmt_time(when, sizeof(when), ctx->info, ex->start, 0);
 	fprintf(f, "<ul class=\"meta\"><li>started %s UTC", when);

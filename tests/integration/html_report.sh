@@ -41,6 +41,12 @@ clean() { # FILE: loads offline, no request, no message, script and style ran
 	assert_eq "$(q 'x["dom"]["tlwidth"] > 600')" "True" "$1: the timeline's SVG is drawn across the page"
 	assert_eq "$(q 'x["bar"]["fill"] != "rgb(0, 0, 0)" and x["bar"]["height"] > 4')" "True" "$1: a bar drawn with the page's style"
 	assert_eq "$(q 'x["bar"]["hash"].startswith("#exchange-")')" "True" "$1: clicking a bar opens its exchange"
+	assert_eq "$(q 'x["filters"]["errors"]["shown"] == x["filters"]["errors"]["want"] == x["filters"]["errors"]["bars"]')" "True" \
+		"$1: \"errors only\" shows the failed exchanges and their bars only ($(q 'x["filters"]["errors"]'))"
+	assert_eq "$(q 'x["filters"]["ok2xx"]["shown"] == x["filters"]["ok2xx"]["want"] == x["filters"]["ok2xx"]["bars"]')" "True" \
+		"$1: the status filter 2xx shows those exchanges and bars only ($(q 'x["filters"]["ok2xx"]'))"
+	assert_eq "$(q 'x["filters"]["reset"] == x["filters"]["all"]')" "True" "$1: no filter: every exchange shown again"
+	assert_eq "$(q 'all(v == "" or v.lstrip("-").isdigit() for v in x["filters"]["options"])')" "True" "$1: the filters' values are indexes"
 }
 
 cd "$WORK"
@@ -54,6 +60,8 @@ check codex098-http.html "Wall time:" codex098-http.png
 clean codex098-http
 assert_eq "$(q 'x["dom"]["turns"]')" "2" "codex: two turns"
 assert_eq "$(q 'x["dom"]["tllanes"]')" "1" "codex: one process, one lane"
+assert_eq "$(q 'x["dom"]["arrcharts"] >= 1 and x["dom"]["arrpoints"] == x["dom"]["arrevents"]')" "True" \
+	"codex: a stream's chart with a point per event ($(q 'x["dom"]["arrcharts"]') charts, $(q 'x["dom"]["arrpoints"]') points)"
 assert_contains "$(q 'x["dom"]["tltitles"]')" "POST /v1/responses → 200" "codex: a bar's title has its request and status"
 assert_eq "$(q 'x["dom"]["turnbars"] == x["dom"]["turns"] == x["dom"]["ctxpoints"]')" "True" "codex: the charts have a bar and a point per turn"
 assert_eq "$(q 'x["dom"]["calls"] >= 1 and x["dom"]["results"] >= 1')" "True" "codex: a tool call and its result"
@@ -96,11 +104,16 @@ PY
 curl -sS -o hostile.out "http://127.0.0.1:$P/v1/responses?u=javascript:alert(1)" \
 	-H 'content-type: application/json' -H 'authorization: Bearer sk-cxrec-test-0000' \
 	-H 'x-evil: <script>window.PWNED=7</script>' --data-binary @body.json || fail "curl through the relay"
+# and a request the mock answers 404, for the filters.
+curl -sS -o hostile404.out "http://127.0.0.1:$P/v1/no-such-route" \
+	-H 'authorization: Bearer sk-cxrec-test-0000' || fail "curl 404 through the relay"
 stop_relay
 "$CXREC" decode -f html -o hostile.html hostile.bin 2>hostile.err || fail "decode hostile: $(cat hostile.err)"
 check hostile.html TOOLOUT
 clean hostile
 assert_eq "$(q 'x["dom"]["pwned"]')" "undefined" "hostile: nothing from the trace ran (window.PWNED unset)"
+assert_eq "$(q '(x["filters"]["all"], x["filters"]["errors"]["shown"], x["filters"]["ok2xx"]["shown"])')" "(2, 1, 1)" \
+	"hostile: a 200 and a 404; \"errors only\" and 2xx each show one"
 assert_eq "$(q 'x["dom"]["images"] + x["dom"]["iframes"] + x["dom"]["onattrs"] + x["dom"]["jslinks"]')" "0" \
 	"hostile: no <img>, frame, on* attribute or link out of the page in the DOM"
 assert_contains "$(q 'x["dom"]["tltitles"]')" "POST /v1/responses → 200" "hostile: the bar's title as text"

@@ -32,6 +32,8 @@ put(struct cx_writer *w, uint8_t kind, uint8_t dir_, uint64_t conn, double t,
 	tg_put(w, kind, CX_SRC_RELAY, dir_, conn, t, s, strlen(s));
 }
 
+#define CX_TEST_STREAM_N 1234
+
 static const char *secret_key = "sk-proj-SECRETsecretSECRET12345";
 
 #define EVIL "<img src=x onerror=window.PWNED=1></script><script>" \
@@ -251,9 +253,9 @@ START_TEST(timeline)
 	/* A bar an exchange, each linked to it; a lane a process. */
 	ck_assert_uint_eq(count(out, "<a class=\"bar"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "<a class=\"bar bad\" href=\""
-	    "#exchange-1\">"));
+	    "#exchange-1\" data-"));
 	ck_assert_ptr_nonnull(strstr(out, "<a class=\"bar\" href=\""
-	    "#exchange-2\">"));
+	    "#exchange-2\" data-"));
 	ck_assert_uint_eq(count(out, "<g class=\"lane\">"), 2);
 	ck_assert_ptr_nonnull(strstr(out, "pid 77 &lt;b&gt;evil (1)</text>"));
 	ck_assert_ptr_nonnull(strstr(out, "no known process (1)</text>"));
@@ -282,7 +284,152 @@ START_TEST(timeline)
 	ck_assert_uint_eq(count(out, "<a class=\"pt\" href=\"#turn-1\">"), 1);
 	ck_assert_ptr_nonnull(strstr(out, "<title>turn 1, session 1: input "
 	    "100 (cached ?), output 20 (reasoning ?)</title>"));
-	ck_assert_uint_eq(count(out, "<svg"), 3);
+	ck_assert_uint_eq(count(out, "<svg"), 4);     /* and its events' */
+	free(out);
+}
+END_TEST
+
+/* The option values of the page's <select>s are numbers, never text. */
+static void
+check_options(const char *out)
+{
+	const char *p = out, *v;
+
+	while ((p = strstr(p, "<option value=\"")) != NULL) {
+		p += strlen("<option value=\"");
+		for (v = p; *v != '"'; v++)
+			ck_assert_msg((*v >= '0' && *v <= '9') || (*v == '-' &&
+			    v == p), "option value %.20s", p);
+	}
+}
+
+/*
+ * The filters: their options (a process, an endpoint, a status class,
+ * "errors only") with index values; each exchange, turn and timeline bar
+ * carries its keys as numbers.
+ */
+START_TEST(filters)
+{
+	struct cx_writer *w;
+	char *out;
+
+	unlink(tg_path);
+	w = tg_create(tg_path);
+	put(w, CX_K_OPEN, 0, 3, 60, "{\"peer\":\"127.0.0.1:50003\","
+	    "\"pid\":77,\"comm\":\"<b>evil\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 3, 61, "GET /v1/<script>x</script> "
+	    "HTTP/1.1\r\nHost: h\r\n\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 3, 70, "HTTP/1.1 404 Not Found\r\n"
+	    "Content-Length: 2\r\n\r\nno");
+	put(w, CX_K_OPEN, 0, 4, 80, "{\"peer\":\"127.0.0.1:50004\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 4, 81, "GET /ok HTTP/1.1\r\nHost: h\r\n"
+	    "\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 4, 90, "HTTP/1.1 204 No Content\r\n"
+	    "\r\n");
+	cx_writer_close(w);
+	out = decode_html(tg_path, 0, 0);
+	check_markup(out);
+	check_options(out);
+	ck_assert_ptr_nonnull(strstr(out, "<select id=\"fp\""));
+	ck_assert_ptr_nonnull(strstr(out, "<option value=\"0\">pid 77 "
+	    "&lt;b&gt;evil (1)</option><option value=\"1\">no known process "
+	    "(1)</option></select>"));
+	ck_assert_ptr_nonnull(strstr(out, "<option value=\"0\">GET /v1/"
+	    "&lt;script&gt;x&lt;/script&gt; (1)</option><option value=\"1\">"
+	    "GET /ok (1)</option></select>"));
+	ck_assert_ptr_nonnull(strstr(out, "<option value=\"\">any status"
+	    "</option><option value=\"2\">2xx</option><option value=\"4\">"
+	    "4xx</option></select>"));
+	ck_assert_ptr_nonnull(strstr(out, "<input id=\"fx\" type=\"checkbox"
+	    "\"> errors only"));
+	ck_assert_ptr_nonnull(strstr(out, "<article class=\"ex f\" id=\""
+	    "exchange-1\" data-p=\"0\" data-e=\"0\" data-s=\"4\" "
+	    "data-x=\"1\">"));
+	ck_assert_ptr_nonnull(strstr(out, "<article class=\"ex f\" id=\""
+	    "exchange-2\" data-p=\"1\" data-e=\"1\" data-s=\"2\" "
+	    "data-x=\"0\">"));
+	ck_assert_ptr_nonnull(strstr(out, "href=\"#exchange-1\" data-p=\"0\" "
+	    "data-e=\"0\" data-s=\"4\" data-x=\"1\">"));
+	ck_assert_uint_eq(count(out, " data-x=\""), 4);
+	free(out);
+
+	/* write_trace's turn carries its exchange's keys; the exchange with
+	 * no response is an error of status class 0. */
+	unlink(tg_path);
+	write_trace(tg_path);
+	out = decode_html(tg_path, 0, 0);
+	check_options(out);
+	ck_assert_ptr_nonnull(strstr(out, "<article class=\"turn f\" id=\""
+	    "turn-1\" data-p=\"0\" data-e=\"0\" data-s=\"2\" "
+	    "data-x=\"0\">"));
+	ck_assert_ptr_nonnull(strstr(out, "id=\"exchange-2\" data-p=\"1\" "
+	    "data-e=\"1\" data-s=\"0\" data-x=\"1\">"));
+	ck_assert_ptr_nonnull(strstr(out, "<option value=\"0\">no response"
+	    "</option>"));
+	free(out);
+}
+END_TEST
+
+/* An SSE response of n events, one a ms from 20 ms on, with a stall of
+ * a second before the last. */
+static char *
+stream_page(int n)
+{
+	struct cx_writer *w;
+	char ev[64];
+
+	unlink(tg_path);
+	w = tg_create(tg_path);
+	put(w, CX_K_OPEN, 0, 1, 10, "{\"peer\":\"127.0.0.1:50001\"}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 1, 11, "GET /s HTTP/1.1\r\nHost: h\r\n"
+	    "\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 19, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/event-stream\r\n\r\n");
+	for (int i = 0; i < n; i++) {
+		snprintf(ev, sizeof(ev), "data: %d\n\n", i);
+		put(w, CX_K_DATA, CX_DIR_RESP, 1, 20 + i + (i == n - 1 ?
+		    1000 : 0), ev);
+	}
+	put(w, CX_K_CLOSE, 0, 1, 2000 + n, "{\"by\":\"upstream\","
+	    "\"reason\":\"eof\"}");
+	cx_writer_close(w);
+	return decode_html(tg_path, 0, 0);
+}
+
+/* A streamed exchange's chart: a dot an event, up to the cap. */
+START_TEST(stream_chart)
+{
+	char *out, want[64];
+
+	out = stream_page(3);
+	check_markup(out);
+	ck_assert_uint_eq(count(out, "<svg class=\"arr\""), 1);
+	ck_assert_uint_eq(count(out, "<circle class=\"sp\""), 3);
+	ck_assert_uint_eq(count(out, "<path class=\"stp\""), 1);
+	/* Inside the events' block, before their list. */
+	ck_assert(strstr(out, "<summary>Response events (3)") < strstr(out,
+	    "<svg class=\"arr\""));
+	ck_assert(strstr(out, "<svg class=\"arr\"") < strstr(out,
+	    "<ol class=\"events\""));
+	ck_assert_ptr_nonnull(strstr(out, "<title>3: +1.01 s</title>"));
+	ck_assert_ptr_null(strstr(out, "evenly spaced"));
+	free(out);
+
+	out = stream_page(CX_TEST_STREAM_N);
+	check_markup(out);
+	ck_assert_uint_eq(count(out, "<circle class=\"sp\""), 500);
+	snprintf(want, sizeof(want), " 500 of the %d drawn, evenly spaced.",
+	    CX_TEST_STREAM_N);
+	ck_assert_ptr_nonnull(strstr(out, want));
+	/* The first and the last are among them. */
+	ck_assert_ptr_nonnull(strstr(out, "<title>1: +"));
+	snprintf(want, sizeof(want), "<title>%d: +", CX_TEST_STREAM_N);
+	ck_assert_ptr_nonnull(strstr(out, want));
+	free(out);
+
+	/* One event: no chart. */
+	out = stream_page(1);
+	ck_assert_ptr_null(strstr(out, "<svg class=\"arr\""));
 	free(out);
 }
 END_TEST
@@ -372,6 +519,8 @@ html_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, page);
 	tcase_add_test(tc, timeline);
+	tcase_add_test(tc, filters);
+	tcase_add_test(tc, stream_chart);
 	tcase_add_test(tc, empty);
 	tcase_add_test(tc, random_traces);
 	suite_add_tcase(s, tc);

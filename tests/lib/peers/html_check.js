@@ -101,6 +101,9 @@ async function main() {
 		tllinked: [...document.querySelectorAll('#timeline svg a.bar')].filter((a) => document.getElementById((a.getAttribute('href') || '').slice(1)) !== null).length,
 		tltitles: [...document.querySelectorAll('#timeline svg a.bar > title')].map((e) => e.textContent).join('\\n').slice(0, 20000),
 		tlwidth: (document.querySelector('#timeline svg') || { getBoundingClientRect: () => ({ width: 0 }) }).getBoundingClientRect().width,
+		arrcharts: document.querySelectorAll('svg.arr').length,
+		arrpoints: document.querySelectorAll('svg.arr circle.sp').length,
+		arrevents: [...document.querySelectorAll('svg.arr')].reduce((n, s) => n + s.closest('details').querySelectorAll('ol.events > li').length, 0),
 		turnbars: document.querySelectorAll('#usage svg a.turnbar').length,
 		ctxpoints: document.querySelectorAll('#usage svg a.pt').length,
 		calls: document.querySelectorAll('.item.call').length,
@@ -126,6 +129,25 @@ async function main() {
 		const r = a.querySelector('rect');
 		a.dispatchEvent(new MouseEvent('click', { bubbles: true, cancelable: true }));
 		return { fill: getComputedStyle(r).fill, height: r.getBoundingClientRect().height, hash: location.hash };
+	})()`);
+	// The filters: "errors only", then the status class 2xx; count the
+	// exchanges and the timeline's bars left shown, and those whose keys
+	// match (data-x, data-s), then reset.
+	res.filters = await ev(`(() => {
+		const ex = () => [...document.querySelectorAll('article.ex')];
+		const shown = () => ex().filter((e) => !e.hidden).length;
+		const bars = () => [...document.querySelectorAll('#timeline svg a.bar')].filter((b) => getComputedStyle(b).display !== 'none').length;
+		const x = document.getElementById('fx'), s = document.getElementById('fs');
+		const r = { all: ex().length, options: [...document.querySelectorAll('header select option')].map((o) => o.value) };
+		x.checked = true; x.dispatchEvent(new Event('change'));
+		r.errors = { shown: shown(), bars: bars(), want: ex().filter((e) => e.getAttribute('data-x') === '1').length,
+			counter: document.getElementById('qn').textContent };
+		x.checked = false; x.dispatchEvent(new Event('change'));
+		s.value = '2'; s.dispatchEvent(new Event('change'));
+		r.ok2xx = { shown: shown(), bars: bars(), want: ex().filter((e) => e.getAttribute('data-s') === '2').length };
+		s.value = ''; s.dispatchEvent(new Event('change'));
+		r.reset = shown();
+		return r;
 	})()`);
 	// The search box: type, wait for its debounce, count what is shown.
 	res.search = await ev(`new Promise((ok) => {
