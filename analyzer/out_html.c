@@ -16,11 +16,9 @@
  * (escape.h): the script never parses the page's text as markup, and no
  * URL from the trace is a link or a source.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cJSON.h>
 #include <openssl/evp.h>
@@ -31,6 +29,7 @@
 #include "output.h"
 #include "price.h"
 #include "report.h"
+#include "spool.h"
 
 /* --- the page's own style and script --------------------------------- */
 
@@ -478,56 +477,11 @@ struct html {
 	FILE                    *f;
 	const struct cx_out_ctx *ctx;
 	struct cx_report        *rep;
-	FILE                    *spool;
-	int                      in_mem;
-	char                    *mem;
-	size_t                   memlen;
+	struct cx_spool          spool;         /* the conversation */
 	struct cx_htconv        *conv;
 	size_t                   exchanges;
 	size_t                   cursor;        /* in rep->tl */
 };
-
-static void
-spool_open(struct html *h)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd, n;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	n = snprintf(path, sizeof(path), "%s/cxrec-html-XXXXXX", dir);
-	if (n > 0 && (size_t)n < sizeof(path) && (fd = mkstemp(path)) >= 0) {
-		unlink(path);
-		if ((h->spool = fdopen(fd, "w+")) != NULL)
-			return;
-		close(fd);
-	}
-	h->in_mem = 1;
-	if ((h->spool = open_memstream(&h->mem, &h->memlen)) == NULL)
-		fatalx("the report's conversation: %s", strerror(errno));
-}
-
-static void
-spool_copy(struct html *h)
-{
-	char buf[65536];
-	size_t n;
-
-	if (h->in_mem) {
-		fclose(h->spool);
-		fwrite(h->mem, 1, h->memlen, h->f);
-	} else {
-		if (fflush(h->spool) == EOF || ferror(h->spool))
-			log_warn("the report's conversation could not be "
-			    "written: it is cut short");
-		rewind(h->spool);
-		while ((n = fread(buf, 1, sizeof(buf), h->spool)) > 0)
-			fwrite(buf, 1, n, h->f);
-		fclose(h->spool);
-	}
-	h->spool = NULL;
-}
 
 static void
 html_turn(void *arg, struct cx_turn *t, size_t session)
@@ -545,8 +499,7 @@ html_open(FILE *f, const struct cx_out_ctx *ctx)
 	h->f = f;
 	h->ctx = ctx;
 	h->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
-	spool_open(h);
-	h->conv = cx_htconv_new(h->spool, ctx);
+	h->conv = cx_htconv_new(cx_spool_open(&h->spool, "html"), ctx);
 	return h;
 }
 
@@ -583,7 +536,7 @@ html_pass_done(void *st, int pass)
 		h->conv = NULL;
 		if (turns == 0)
 			fputs("<p>No model API turns.</p>\n", h->f);
-		spool_copy(h);
+		cx_spool_copy(&h->spool, h->f);
 		fputs("</section>\n<section id=\"exchanges\">\n<h2>Exchanges"
 		    "</h2>\n", h->f);
 	} else {
@@ -601,9 +554,7 @@ html_close(void *st)
 
 	if (h->conv != NULL)
 		cx_htconv_end(h->conv);
-	if (h->spool != NULL)
-		fclose(h->spool);
-	free(h->mem);
+	cx_spool_free(&h->spool);
 	cx_report_free(h->rep);
 	free(h);
 }

@@ -14,16 +14,15 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cJSON.h>
 
 #include "escape.h"
-#include "log.h"
 #include "out_md.h"
 #include "output.h"
 #include "procs.h"
 #include "report.h"
+#include "spool.h"
 
 /* --- the header ------------------------------------------------------ */
 
@@ -515,58 +514,10 @@ struct md {
 	FILE                    *f;
 	const struct cx_out_ctx *ctx;
 	struct cx_report        *rep;
-	FILE                    *spool;         /* the conversation */
-	int                      in_mem;        /* it is in memory: */
-	char                    *mem;
-	size_t                   memlen;
+	struct cx_spool          spool;         /* the conversation */
 	struct cx_conv          *conv;
 	size_t                   exchanges;     /* written */
 };
-
-/* The conversation's spool: an unlinked temporary file (in $TMPDIR, else
- * /tmp), or else a stream in memory. */
-static void
-spool_open(struct md *m)
-{
-	const char *dir = getenv("TMPDIR");
-	char path[4096];
-	int fd, n;
-
-	if (dir == NULL || *dir == '\0')
-		dir = "/tmp";
-	n = snprintf(path, sizeof(path), "%s/cxrec-md-XXXXXX", dir);
-	if (n > 0 && (size_t)n < sizeof(path) && (fd = mkstemp(path)) >= 0) {
-		unlink(path);
-		if ((m->spool = fdopen(fd, "w+")) != NULL)
-			return;
-		close(fd);
-	}
-	m->in_mem = 1;
-	if ((m->spool = open_memstream(&m->mem, &m->memlen)) == NULL)
-		fatalx("the report's conversation: %s", strerror(errno));
-}
-
-/* The spooled conversation, after the rest, into m->f. */
-static void
-spool_copy(struct md *m)
-{
-	char buf[65536];
-	size_t n;
-
-	if (m->in_mem) {
-		fclose(m->spool);       /* sets m->mem */
-		fwrite(m->mem, 1, m->memlen, m->f);
-	} else {
-		if (fflush(m->spool) == EOF || ferror(m->spool))
-			log_warn("the report's conversation could not be "
-			    "written: it is cut short");
-		rewind(m->spool);
-		while ((n = fread(buf, 1, sizeof(buf), m->spool)) > 0)
-			fwrite(buf, 1, n, m->f);
-		fclose(m->spool);
-	}
-	m->spool = NULL;
-}
 
 /* A turn the facts took (cx_report_turn_fn): into the conversation. */
 static void
@@ -585,8 +536,7 @@ md_open(FILE *f, const struct cx_out_ctx *ctx)
 	m->f = f;
 	m->ctx = ctx;
 	m->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
-	spool_open(m);
-	m->conv = cx_conv_new(m->spool, ctx, 1);
+	m->conv = cx_conv_new(cx_spool_open(&m->spool, "md"), ctx, 1);
 	return m;
 }
 
@@ -619,7 +569,7 @@ md_pass_done(void *st, int pass)
 		fputs("## Conversation\n\n", m->f);
 		cx_conv_end(m->conv);
 		m->conv = NULL;
-		spool_copy(m);
+		cx_spool_copy(&m->spool, m->f);
 		fputs("\n## Exchanges\n\n", m->f);
 	} else if (m->exchanges == 0)
 		fputs("No exchanges.\n", m->f);
@@ -632,9 +582,7 @@ md_close(void *st)
 
 	if (m->conv != NULL)
 		cx_conv_end(m->conv);
-	if (m->spool != NULL)
-		fclose(m->spool);
-	free(m->mem);
+	cx_spool_free(&m->spool);
 	cx_report_free(m->rep);
 	free(m);
 }
