@@ -14,7 +14,6 @@
 
 #include "escape.h"
 #include "json.h"
-#include "jsonw.h"
 #include "out_md.h"
 #include "output.h"
 #include "view.h"
@@ -311,43 +310,11 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 static void
 ws_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 {
-	struct cx_msg m;
-	struct cx_event *ev = xcalloc(ex->nws ? ex->nws : 1, sizeof(*ev));
-	char (*names)[32] = xcalloc(ex->nws ? ex->nws : 1, sizeof(*names));
-	struct cx_buf *bin = xcalloc(ex->nws ? ex->nws : 1, sizeof(*bin));
+	struct cx_ws_events we;
 
-	memset(&m, 0, sizeof(m));
-	for (size_t i = 0; i < ex->nws; i++) {
-		const struct cx_wsmsg *w = &ex->ws[i];
-
-		snprintf(names[i], sizeof(names[i]), "%s %s", w->dir == 0 ?
-		    "send" : "receive", cx_jw_ws_opcode(w->opcode));
-		ev[i].ts = w->ts;
-		ev[i].event = names[i];
-		ev[i].partial = w->partial;
-		ev[i].truncated = w->truncated;
-		if (w->opcode == 0x2 || !cx_utf8_valid((const uint8_t *)w->data,
-		    w->len)) {
-			cx_buf_init(&bin[i], 0);
-			cx_buf_adds(&bin[i], "(base64) ");
-			cx_json_base64_buf(&bin[i], (const uint8_t *)w->data,
-			    w->len);
-			ev[i].data = (char *)bin[i].p;
-			ev[i].data_len = bin[i].len;
-		} else {
-			ev[i].data = w->data;
-			ev[i].data_len = w->len;
-		}
-	}
-	m.events = ev;
-	m.nevents = ex->nws;
-	m.events_cut = ex->ws_cut;
-	events_block(f, ctx, ex, &m, "WebSocket messages");
-	for (size_t i = 0; i < ex->nws; i++)
-		cx_buf_free(&bin[i]);
-	free(bin);
-	free(names);
-	free(ev);
+	cx_out_ws_events(&we, ex);
+	events_block(f, ctx, ex, &we.msg, "WebSocket messages");
+	cx_out_ws_events_free(&we);
 }
 
 static void

@@ -1,8 +1,11 @@
 /* output.c: the table of output formats, and what they share (output.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "json.h"
+#include "jsonw.h"
 #include "output.h"
 #include "redact.h"
 
@@ -126,4 +129,54 @@ cx_out_shown(const struct cx_out_ctx *ctx, const char *s, size_t n)
 	while (k > 0 && ((uint8_t)s[k] & 0xc0) == 0x80)
 		k--;
 	return k;
+}
+
+void
+cx_out_ws_events(struct cx_ws_events *we, const struct cx_exchange *ex)
+{
+	size_t n = ex->nws ? ex->nws : 1;
+
+	memset(we, 0, sizeof(*we));
+	we->ev = xcalloc(n, sizeof(*we->ev));
+	we->names = xcalloc(n, sizeof(*we->names));
+	we->bin = xcalloc(n, sizeof(*we->bin));
+	we->n = ex->nws;
+	for (size_t i = 0; i < ex->nws; i++) {
+		const struct cx_wsmsg *w = &ex->ws[i];
+		struct cx_event *e = &we->ev[i];
+
+		snprintf(we->names[i], sizeof(we->names[i]), "%s %s",
+		    w->dir == 0 ? "send" : "receive",
+		    cx_jw_ws_opcode(w->opcode));
+		e->ts = w->ts;
+		e->event = we->names[i];
+		e->partial = w->partial;
+		e->truncated = w->truncated;
+		if (w->opcode == 0x2 || !cx_utf8_valid((const uint8_t *)w->data,
+		    w->len)) {
+			cx_buf_init(&we->bin[i], 0);
+			cx_buf_adds(&we->bin[i], "(base64) ");
+			cx_json_base64_buf(&we->bin[i],
+			    (const uint8_t *)w->data, w->len);
+			e->data = (char *)we->bin[i].p;
+			e->data_len = we->bin[i].len;
+		} else {
+			e->data = w->data;
+			e->data_len = w->len;
+		}
+	}
+	we->msg.events = we->ev;
+	we->msg.nevents = ex->nws;
+	we->msg.events_cut = ex->ws_cut;
+}
+
+void
+cx_out_ws_events_free(struct cx_ws_events *we)
+{
+	for (size_t i = 0; i < we->n; i++)
+		cx_buf_free(&we->bin[i]);
+	free(we->bin);
+	free(we->names);
+	free(we->ev);
+	memset(we, 0, sizeof(*we));
 }

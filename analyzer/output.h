@@ -123,6 +123,24 @@ void     cx_out_redact_header(struct cx_buf *b, int redact, const char *name,
  * all), not cutting a UTF-8 sequence. */
 size_t   cx_out_shown(const struct cx_out_ctx *ctx, const char *s, size_t n);
 
+/*
+ * An exchange's WebSocket messages as a message's events are, for the
+ * reports' events blocks: each named "send text", "receive binary", ...,
+ * at its time, its data as it is, or "(base64) ..." for binary and text
+ * that is not UTF-8.  msg's events point into ex and into the struct:
+ * valid until cx_out_ws_events_free, while ex is.
+ */
+struct cx_ws_events {
+	struct cx_msg    msg;           /* events, nevents, events_cut */
+	struct cx_event *ev;
+	char           (*names)[32];
+	struct cx_buf   *bin;
+	size_t           n;
+};
+void     cx_out_ws_events(struct cx_ws_events *we,
+    const struct cx_exchange *ex);
+void     cx_out_ws_events_free(struct cx_ws_events *we);
+
 /* ts (CLOCK_MONOTONIC ns) as UTC wall-clock time, using the trace's anchor:
  * "2026-11-24T07:07:53.123456Z", or with date 0 "07:07:53.123456". */
 void     cx_fmt_time(char *buf, size_t len, const struct cx_file_info *info,
