@@ -253,6 +253,26 @@ cx_role_of(const char *r, enum cx_role dflt)
 	return dflt;
 }
 
+const char *
+cx_role_name(enum cx_role r, const char *dflt)
+{
+	switch (r) {
+	case CX_ROLE_SYSTEM:
+		return "system";
+	case CX_ROLE_DEVELOPER:
+		return "developer";
+	case CX_ROLE_USER:
+		return "user";
+	case CX_ROLE_ASSISTANT:
+		return "assistant";
+	case CX_ROLE_TOOL:
+		return "tool";
+	case CX_ROLE_NONE:
+		break;
+	}
+	return dflt;
+}
+
 struct cx_item *
 cx_items_add_json(struct cx_items *l, enum cx_item_kind kind,
     enum cx_role role, const cJSON *v)

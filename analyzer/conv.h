@@ -184,6 +184,8 @@ char    *cx_jtext(const struct cJSON *v);
 /* "user", "assistant", "system", "developer", "tool" (and OpenAI's old
  * "function"); else dflt. */
 enum cx_role cx_role_of(const char *name, enum cx_role dflt);
+/* The name of a role ("user", ...); dflt for CX_ROLE_NONE. */
+const char *cx_role_name(enum cx_role r, const char *dflt);
 /* An item whose text is v's JSON. */
 struct cx_item *cx_items_add_json(struct cx_items *l, enum cx_item_kind kind,
     enum cx_role role, const struct cJSON *v);

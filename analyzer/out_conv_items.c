@@ -185,26 +185,6 @@ cx_cv_item_line(struct cx_conv *c)
 
 /* --- items --------------------------------------------------------------- */
 
-static const char *
-role_name(enum cx_role r)
-{
-	switch (r) {
-	case CX_ROLE_SYSTEM:
-		return "system";
-	case CX_ROLE_DEVELOPER:
-		return "developer";
-	case CX_ROLE_USER:
-		return "user";
-	case CX_ROLE_ASSISTANT:
-		return "assistant";
-	case CX_ROLE_TOOL:
-		return "tool";
-	case CX_ROLE_NONE:
-		break;
-	}
-	return "?";
-}
-
 void
 cx_cv_note_line(struct cx_conv *c, const char *what, const char *s)
 {
@@ -222,7 +202,7 @@ cx_cv_item(struct cx_conv *c, const struct cx_item *it, const char *mark)
 
 	switch (it->kind) {
 	case CX_ITEM_TEXT:
-		heading(c, mark, "", role_name(it->role), NULL);
+		heading(c, mark, "", cx_role_name(it->role, "?"), NULL);
 		prose(c, it->text, it->len);
 		break;
 	case CX_ITEM_REASONING:
@@ -288,7 +268,7 @@ cx_cv_instructions(struct cx_conv *c, const struct cx_item *it)
 		n = nl != NULL ? (size_t)(nl - it->text) + 1 : it->len;
 		lines++;
 	}
-	heading(c, ">>", "instructions", role_name(it->role), NULL);
+	heading(c, ">>", "instructions", cx_role_name(it->role, "?"), NULL);
 	prose(c, it->text, n);
 	if (n < it->len) {
 		cx_cv_item_line(c);

@@ -74,26 +74,6 @@ hash_s(uint64_t h, const char *s)
 	return s != NULL ? hash(h, s, strlen(s) + 1) : hash(h, "", 0);
 }
 
-static const char *
-role_name(enum cx_role r)
-{
-	switch (r) {
-	case CX_ROLE_SYSTEM:
-		return "system";
-	case CX_ROLE_DEVELOPER:
-		return "developer";
-	case CX_ROLE_USER:
-		return "user";
-	case CX_ROLE_ASSISTANT:
-		return "assistant";
-	case CX_ROLE_TOOL:
-		return "tool";
-	case CX_ROLE_NONE:
-		break;
-	}
-	return "other";
-}
-
 /* Redacted text of an item in a <pre>. */
 static void
 text_pre(struct cx_htconv *c, const char *cls, const char *s, size_t n)
@@ -135,8 +115,9 @@ item(struct cx_htconv *c, const struct cx_item *it)
 
 	switch (it->kind) {
 	case CX_ITEM_TEXT:
+		name = cx_role_name(it->role, "other");
 		fprintf(f, "<div class=\"item msg r-%s\"><div class=\"who\">"
-		    "%s</div>\n", role_name(it->role), role_name(it->role));
+		    "%s</div>\n", name, name);
 		text_pre(c, "prose", it->text, it->len);
 		break;
 	case CX_ITEM_REASONING:

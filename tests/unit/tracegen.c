@@ -439,10 +439,7 @@ tg_kind_name(enum cx_item_kind k)
 const char *
 tg_role_name(enum cx_role r)
 {
-	static const char *const n[] = { "-", "system", "developer", "user",
-	    "assistant", "tool" };
-
-	return (size_t)r < sizeof(n) / sizeof(n[0]) ? n[r] : "?";
+	return cx_role_name(r, r == CX_ROLE_NONE ? "-" : "?");
 }
 
 static const char *
