@@ -364,6 +364,13 @@ cx_usage_init(struct cx_usage *u)
 	u->output = u->reasoning = u->api_total = -1;
 }
 
+int
+cx_usage_known(const struct cx_usage *u)
+{
+	return u->input >= 0 || u->output >= 0 || u->cached >= 0 ||
+	    u->cache_write >= 0 || u->reasoning >= 0 || u->api_total >= 0;
+}
+
 int64_t
 cx_usage_total(const struct cx_usage *u)
 {

@@ -215,6 +215,8 @@ long     cx_conv_index(const struct cJSON *v);
 void     cx_usage_init(struct cx_usage *u);     /* every count unknown */
 /* input + output, unknown parts as 0; -1 when both are unknown. */
 int64_t  cx_usage_total(const struct cx_usage *u);
+/* Did the API report any usage (a count known)? */
+int      cx_usage_known(const struct cx_usage *u);
 /* a += b, unknown + known = known. */
 void     cx_usage_add(struct cx_usage *a, const struct cx_usage *b);
 

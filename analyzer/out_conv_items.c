@@ -318,13 +318,6 @@ cx_cv_usage_text(FILE *f, const struct cx_usage *u)
 	count(f, cx_usage_total(u));
 }
 
-static int
-usage_known(const struct cx_usage *u)
-{
-	return u->input >= 0 || u->output >= 0 || u->cached >= 0 ||
-	    u->cache_write >= 0 || u->reasoning >= 0 || u->api_total >= 0;
-}
-
 /* "cost: $0.0123 (claude-sonnet-4-5, prices read 2026-12-07)", or "cost:
  * no price for MODEL"; nothing when the API reported no usage. */
 static void
@@ -374,7 +367,7 @@ cx_cv_end_of_turn(struct cx_conv *c, const struct cx_turn *t)
 		}
 		fputc('\n', c->f);
 	}
-	if (usage_known(&t->usage)) {
+	if (cx_usage_known(&t->usage)) {
 		cx_cv_item_line(c);
 		fputs("usage: ", c->f);
 		cx_cv_usage_text(c->f, &t->usage);

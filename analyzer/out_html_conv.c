@@ -260,7 +260,7 @@ usage_line(struct cx_htconv *c, const struct cx_turn *t,
 		cx_htr_texts(f, c->ctx, t->stop_reason, 0);
 		fputs(" \xc2\xb7 ", f);
 	}
-	if (!cx_report_usage_known(u))
+	if (!cx_usage_known(u))
 		fputs("no usage reported", f);
 	else {
 		fputs("tokens: input ", f);

@@ -280,13 +280,6 @@ count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
 
 /* --- usage ------------------------------------------------------------ */
 
-int
-cx_report_usage_known(const struct cx_usage *u)
-{
-	return u->input >= 0 || u->output >= 0 || u->cached >= 0 ||
-	    u->cache_write >= 0 || u->reasoning >= 0 || u->api_total >= 0;
-}
-
 /* The row of sums for (api, num) in *v (any api when NULL), added if
  * there is room. */
 static struct cx_report_sum *
@@ -312,7 +305,7 @@ sum_turn(struct cx_report_sum *m, const struct cx_turn *t,
     const struct cx_cost *cost)
 {
 	m->turns++;
-	m->with_usage += cx_report_usage_known(&t->usage);
+	m->with_usage += cx_usage_known(&t->usage);
 	cx_usage_add(&m->usage, &t->usage);
 	cx_cost_add(&m->cost, cost);
 }

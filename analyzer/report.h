@@ -243,8 +243,6 @@ size_t   cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
 void     cx_report_finish(struct cx_report *rep,
     const struct cx_analysis_result *r);
 
-/* Did the API report any usage for u? */
-int      cx_report_usage_known(const struct cx_usage *u);
 
 /* The exchanges process pid made, in order (after cx_report_finish): the
  * first, and *n of them; NULL when none. */

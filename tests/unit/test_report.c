@@ -187,8 +187,8 @@ START_TEST(facts)
 	ck_assert_uint_ge(rep->nsessions, 1);
 	ck_assert_uint_eq(rep->sessions[0].num, 1);
 	ck_assert_uint_eq(rep->sessions[0].pid, 4242);
-	ck_assert(cx_report_usage_known(&rep->turns[0].usage));
-	ck_assert(!cx_report_usage_known(&rep->turns[1].usage));
+	ck_assert(cx_usage_known(&rep->turns[0].usage));
+	ck_assert(!cx_usage_known(&rep->turns[1].usage));
 
 	/* The processes' exchanges, in order. */
 	px = cx_report_proc_exchanges(rep, 4242, &n);
