@@ -22,8 +22,8 @@
 #define TICK_NS         (50LL * 1000000)
 
 /* Was the trace written on this host (whose clocks it was stamped with)? */
-static int
-same_host(const struct cx_file_info *info)
+int
+decode_same_host(const struct cx_file_info *info)
 {
 	char host[sizeof(info->host)];
 
@@ -38,8 +38,8 @@ same_host(const struct cx_file_info *info)
  * host stamps frames with; from another host, through the header's anchor
  * (wall clocks agreeing as well as they do).
  */
-static int64_t
-trace_clock(const struct cx_file_info *info, int local)
+int64_t
+decode_clock(const struct cx_file_info *info, int local)
 {
 	struct timespec rt;
 
@@ -55,8 +55,8 @@ trace_clock(const struct cx_file_info *info, int local)
  * close it)?  Asked only on the trace's own host; a writer in another
  * PID namespace there would look gone.
  */
-static int
-writer_gone(const struct cx_file_info *info)
+int
+decode_writer_gone(const struct cx_file_info *info)
 {
 	return info->writer_pid != 0 && kill((pid_t)info->writer_pid, 0) ==
 	    -1 && errno == ESRCH;
@@ -81,7 +81,7 @@ int
 decode_follow(struct decode_run *d, const struct cx_decode_opts *o)
 {
 	const struct cx_file_info *info = cx_reader_info(d->r);
-	int local = same_host(info);
+	int local = decode_same_host(info);
 	int64_t grew = cx_now_ns();
 	char why[300];
 
@@ -90,7 +90,7 @@ decode_follow(struct decode_run *d, const struct cx_decode_opts *o)
 		struct timespec tick = { 0, TICK_NS };
 		int ended = decode_read(d), g;
 
-		cx_analysis_caught_up(d->a, trace_clock(info, local));
+		cx_analysis_caught_up(d->a, decode_clock(info, local));
 		if (ferror(d->out))
 			return -1;
 		if (ended || (o->stop != NULL && *o->stop))
@@ -103,7 +103,7 @@ decode_follow(struct decode_run *d, const struct cx_decode_opts *o)
 			say(d, "%s: stopped following it", why);
 			break;
 		}
-		if (local && writer_gone(info)) {
+		if (local && decode_writer_gone(info)) {
 			say(d, "its writer (pid %u) is gone without closing it: "
 			    "stopped following it", info->writer_pid);
 			break;

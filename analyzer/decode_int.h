@@ -39,5 +39,14 @@ int      decode_read(struct decode_run *d);
  * failed.
  */
 int      decode_follow(struct decode_run *d, const struct cx_decode_opts *o);
+/*
+ * decode_follow.c's clock, for every reader of a growing trace (the live
+ * view too): was the trace written on this host; now on the trace's clock
+ * (local: CLOCK_MONOTONIC, else the wall clock through the header's
+ * anchor); is the process that created it gone (ask on its host only).
+ */
+int      decode_same_host(const struct cx_file_info *info);
+int64_t  decode_clock(const struct cx_file_info *info, int local);
+int      decode_writer_gone(const struct cx_file_info *info);
 
 #endif

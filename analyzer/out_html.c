@@ -155,32 +155,40 @@ sha256_b64(char *out, const char *s, size_t n)
 	EVP_EncodeBlock((unsigned char *)out, md, (int)len);
 }
 
-static void
-page_head(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_report *rep)
+void
+cx_htr_head(FILE *f, const char *title, const char *path,
+    const char *script, const char *connect)
 {
 	char hs[64], hj[64];
 
 	sha256_b64(hs, STYLE, sizeof(STYLE) - 1);
-	sha256_b64(hj, SCRIPT, sizeof(SCRIPT) - 1);
+	sha256_b64(hj, script, strlen(script));
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
-	    "default-src 'none'; connect-src 'none'; img-src 'none'; "
+	    "default-src 'none'; connect-src %s; img-src 'none'; "
 	    "media-src 'none'; font-src 'none'; frame-src 'none'; "
 	    "worker-src 'none'; object-src 'none'; manifest-src 'none'; "
 	    "base-uri 'none'; form-action 'none'; "
 	    "style-src 'sha256-%s'; script-src 'sha256-%s'\">\n"
 	    "<meta name=\"referrer\" content=\"no-referrer\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width\">\n"
-	    "<title>cxrec report: ", hs, hj);
-	cx_html_texts(f, ctx->trace_path);
-	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n<header>"
+	    "<title>%s", connect, hs, hj, title);
+	cx_html_texts(f, path);
+	fprintf(f, "</title>\n<style>%s</style>\n</head>\n<body>\n", STYLE);
+}
+
+static void
+page_head(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_report *rep)
+{
+	cx_htr_head(f, "cxrec report: ", ctx->trace_path, SCRIPT, "'none'");
+	fputs("<header>"
 	    "<h1>cxrec report</h1><nav><a href=\"#summary\">summary</a>"
 	    "<a href=\"#timeline\">timeline</a><a href=\"#usage\">usage</a>"
 	    "<a href=\"#conversation\">conversation</a><a href=\"#exchanges\">exchanges</a></nav>"
 	    "<input id=\"q\" type=\"search\" placeholder=\"search turns and "
-	    "exchanges\" autocomplete=\"off\">", STYLE);
+	    "exchanges\" autocomplete=\"off\">", f);
 	cx_htr_filters(f, ctx, rep);
 	fputs("<span id=\"qn\"></span></header>\n<main>\n", f);
 }

@@ -19,6 +19,16 @@
 #include "exchange.h"
 #include "output.h"
 
+/*
+ * A page's head (out_html.c), for the report and the live view
+ * (live_page.c): <!DOCTYPE> to <body>, the page's one style sheet, and a
+ * Content-Security-Policy that lets run only that style and `script`
+ * (the page's one script, by their SHA-256) and allows connections to
+ * `connect` ("'none'", "'self'"); the title is `title` and then path,
+ * escaped.
+ */
+void     cx_htr_head(FILE *f, const char *title, const char *path,
+    const char *script, const char *connect);
 /* Traffic text s[0..n) redacted as `as` says (when ctx->redact), then
  * escaped; s NULL: nothing. */
 void     cx_htr_text(FILE *f, const struct cx_out_ctx *ctx, const char *s,
@@ -46,6 +56,13 @@ struct cx_report;
 struct cx_htconv *cx_htconv_new(FILE *f, const struct cx_out_ctx *ctx);
 void     cx_htconv_turn(struct cx_htconv *c, const struct cx_turn *t,
     size_t session, const struct cx_report *rep);
+/*
+ * A turn still being answered (the live view, live.c): a heading and its
+ * answer so far, the output's items; index: the turn's within its
+ * exchange.
+ */
+void     cx_htconv_answer(FILE *f, const struct cx_out_ctx *ctx,
+    const struct cx_turn *t, size_t index);
 /* How many turns it wrote; then frees c. */
 size_t   cx_htconv_end(struct cx_htconv *c);
 

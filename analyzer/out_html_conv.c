@@ -347,3 +347,26 @@ cx_htconv_turn(struct cx_htconv *c, const struct cx_turn *t, size_t session,
 	usage_line(c, t, rep);
 	fputs("</article>\n", f);
 }
+
+void
+cx_htconv_answer(FILE *f, const struct cx_out_ctx *ctx, const struct cx_turn *t,
+    size_t index)
+{
+	struct cx_htconv *c = cx_htconv_new(f, ctx);
+
+	fprintf(f, "<article class=\"turn f live\">\n<h3>Answering "
+	    "<span class=\"dim\">");
+	cx_html_texts(f, t->api);
+	fputs(" \xc2\xb7 ", f);
+	cx_htr_texts(f, ctx, t->model != NULL ? t->model :
+	    t->model_answered != NULL ? t->model_answered : "?", 0);
+	if (t->ex->nws > 0)
+		fprintf(f, " \xc2\xb7 request %zu", index + 1);
+	fputs(" \xc2\xb7 in progress</span></h3>\n<div class=\"out\">\n", f);
+	for (size_t i = 0; i < t->output.n; i++)
+		item(c, &t->output.v[i]);
+	if (t->output.n == 0)
+		fputs("<p class=\"dim\">nothing yet</p>\n", f);
+	fputs("</div>\n</article>\n", f);
+	cx_htconv_end(c);
+}

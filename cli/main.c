@@ -18,6 +18,8 @@ static const struct cmd_entry cmds[] = {
 	    "run the recording relay alone, until SIGINT or SIGTERM" },
 	{ "decode", cmd_decode, usage_decode,
 	    "reassemble a trace into ordered exchanges (text or jsonl)" },
+	{ "view", cmd_view, usage_view,
+	    "serve a trace in the browser, live while it is recorded" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -40,6 +42,7 @@ usage(FILE *f)
 	    "  cxrec run -- codex exec \"fix the failing test\"\n"
 	    "  cxrec decode trace.bin\n"
 	    "  cxrec decode --format jsonl trace.bin | jq .\n"
+	    "  cxrec view trace.bin\n"
 	    "  cxrec relay --listen 127.0.0.1:8080 -o trace.bin\n"
 	    "\n"
 	    "Options:\n"

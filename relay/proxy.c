@@ -167,9 +167,9 @@ proxy_listen(struct relay *r, char *err, size_t errlen)
 		snprintf(err, errlen, "the proxy needs a token and a CA");
 		return -1;
 	}
-	if (relay_parse_listen(r->cfg.proxy_listen, &ss, &sl, err, errlen) == -1)
+	if (cx_listen_parse(r->cfg.proxy_listen, &ss, &sl, err, errlen) == -1)
 		return -1;
-	if (!relay_is_loopback(&ss)) {
+	if (!cx_sockaddr_loopback(&ss)) {
 		snprintf(err, errlen, "--proxy-listen '%s': the proxy listens "
 		    "on loopback addresses only", r->cfg.proxy_listen);
 		return -1;
@@ -191,7 +191,7 @@ proxy_listen(struct relay *r, char *err, size_t errlen)
 	}
 	sl = sizeof(ss);
 	getsockname(r->plfd, (struct sockaddr *)&ss, &sl);
-	relay_sockaddr_str(&ss, r->paddr, sizeof(r->paddr));
+	cx_sockaddr_str(&ss, r->paddr, sizeof(r->paddr));
 	r->pport = ss.ss_family == AF_INET ?
 	    ntohs(((struct sockaddr_in *)&ss)->sin_port) :
 	    ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);

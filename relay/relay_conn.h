@@ -20,6 +20,7 @@
 #include "relay.h"
 #include "relay_http.h"
 #include "resolve.h"
+#include "sockaddr.h"
 #include "srcredact.h"
 
 struct proxy_conn;
@@ -134,13 +135,6 @@ void relay_set_events(int epfd, int fd, struct ep *e, uint32_t *cur,
     uint32_t want);
 /* Record the close frame, close both sides; freed after the batch. */
 void relay_conn_close(struct conn *c, const char *by, const char *reason);
-/* "HOST:PORT" or "PORT" into a socket address; -1 with err. */
-int  relay_parse_listen(const char *s, struct sockaddr_storage *ss,
-    socklen_t *sl, char *err, size_t errlen);
-int  relay_is_loopback(const struct sockaddr_storage *ss);
-/* "127.0.0.1:PORT", "[::1]:PORT" */
-void relay_sockaddr_str(const struct sockaddr_storage *ss, char *out,
-    size_t len);
 
 /* relay_record.c: frames. */
 /* Record n bytes in direction dir (or count them, for a tunnel). */
