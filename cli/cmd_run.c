@@ -42,6 +42,10 @@ usage_run(void)
 	    "                         kernel probe (on: or fail), /proc (off),\n"
 	    "                         or the probe where it loads (auto, the\n"
 	    "                         default)\n"
+	    "  --view                 serve the trace live in the browser while\n"
+	    "                         COMMAND runs (cxrec view): its URL on\n"
+	    "                         standard error\n"
+	    "  --open                 --view, and open the page (xdg-open)\n"
 	    "  --listen HOST:PORT     where the relay listens (default\n"
 	    "                         127.0.0.1:0, a free port)\n"
 	    RELAY_OPTS_HELP
@@ -98,6 +102,12 @@ run_opt(struct run_opts *o, int ch, const char *arg)
 	case OPT_NO_PRELOAD:
 		o->no_preload = 1;
 		return 1;
+	case OPT_VIEW:
+		o->view = 1;
+		return 1;
+	case OPT_VIEW_OPEN:
+		o->view = o->view_open = 1;
+		return 1;
 	case OPT_BPF:
 		for (int i = 0; i < 3; i++)
 			if (strcmp(arg, bpfs[i]) == 0) {
@@ -120,6 +130,8 @@ cmd_run(int argc, char **argv)
 		{ "no-preload", no_argument, NULL, OPT_NO_PRELOAD },
 		{ "agent", required_argument, NULL, OPT_AGENT },
 		{ "mode", required_argument, NULL, OPT_MODE },
+		{ "view", no_argument, NULL, OPT_VIEW },
+		{ "open", no_argument, NULL, OPT_VIEW_OPEN },
 		{ 0 }
 	};
 	struct run_opts o;

@@ -51,6 +51,7 @@ run_setup(struct run *run)
 		return rc;
 	run_preload(run);
 	run_note_start(run);
+	run_view_start(run);
 	return 0;
 }
 
@@ -156,6 +157,7 @@ run_free(struct run *run)
 	free(run->line);
 	cx_writer_end(run->w, CX_SRC_CLI);      /* decode --follow stops */
 	cx_writer_close(run->w);
+	run_view_stop(run);
 	agent_run_free(&run->ar);
 	free(run);
 }

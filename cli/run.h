@@ -39,6 +39,8 @@ struct run_opts {
 	char                     forced_login[16];      /* --codex-auth, or "" */
 	int                      no_preload;    /* --no-preload */
 	enum run_bpf             bpf;           /* --bpf */
+	int                      view;          /* --view */
+	int                      view_open;     /* --open */
 };
 
 struct run;

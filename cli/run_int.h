@@ -54,6 +54,7 @@ struct run {
 	pid_t                    pid;           /* COMMAND; -1: no fork */
 	int                      exec_errno;    /* its exec's failure, or 0 */
 	struct relay_stats       st;            /* once the relay stopped */
+	pid_t                    view_pid;      /* --view's cxrec view, or 0 */
 	/* For the summary line. */
 	char                     procs_how[600];
 	char                     preload_how[800];
@@ -67,6 +68,14 @@ int     run_listen(struct run *run);
 /* run_point.c: the relay listens; 0, or CX_EXIT_SYS (said). */
 int     run_point(struct run *run);
 void    run_preload(struct run *run);
+
+/*
+ * run_view.c: --view: `cxrec view TRACE` beside COMMAND, in a process
+ * group of its own (COMMAND's Ctrl-C is not its end), printing its URL;
+ * stopped once the trace is closed, after its viewers had the end.
+ */
+void    run_view_start(struct run *run);
+void    run_view_stop(struct run *run);
 
 /* run_child.c */
 /* The relay's thread, the probe, COMMAND: 0, or CX_EXIT_SYS (said). */

@@ -10,7 +10,8 @@
 # completion's answer shows in the conversation.  The URL's token is
 # needed; a port in use is one line and exit 2; the report link serves
 # the HTML report; and a viewer killed mid-stream leaves the recording
-# whole.
+# whole.  `cxrec run --view` starts the view beside its command, prints
+# its URL, and stops it once its viewers had the trace's end.
 . "$(dirname "$0")/../lib/lib.sh"
 CHROME=$(command -v chromium || true)
 [ -n "$CHROME" ] || skip "chromium is not installed (make deps installs it)"
@@ -113,3 +114,25 @@ wait "$rpid" 2>/dev/null || true
 assert_eq "$(wc -l <t.jsonl)" "3" "the trace holds the three exchanges"
 assert_eq "$(/usr/bin/python3 -c 'import json; x=[json.loads(l) for l in open("t.jsonl")]; print([len(e["response"].get("sse") or []) for e in x if "/test/sse" in e["request"]["url"]])')" \
 	"[$N, 20]" "each stream recorded whole"
+
+# cxrec run --view: the view beside the command, its URL on stderr; a
+# viewer sees the command's stream and the trace's end.
+cat >agent.sh <<'SH'
+#!/bin/sh
+# Wait for the view's URL, watch it, stream through the relay.
+for _ in $(seq 100); do grep -q 'view: http://' run.err && break; sleep 0.05; done
+url=$(sed -n 's|^cxrec: view: \(http://[^ ]*\)$|\1|p' run.err | head -1)
+timeout 20 curl -sN "${url}events" >run-events.txt 2>/dev/null &
+curl -sN "$CXREC_RELAY_URL/test/sse?n=10&gap_ms=50" >run-stream.txt
+SH
+chmod +x agent.sh
+rc=0
+"$CXREC" run --view --upstream "http://127.0.0.1:$MOCK_PORT" -o r.bin -- ./agent.sh 2>run.err || rc=$?
+assert_eq "$rc" "0" "run --view: the command's status ($(tail -3 run.err))"
+assert_contains "$(cat run.err)" "cxrec: view: http://127.0.0.1:" "run --view prints the view's URL on stderr"
+for _ in $(seq 100); do grep -q '^event: end' run-events.txt && break; sleep 0.05; done
+assert_eq "$(grep -c '^event: tick' run-stream.txt)" "10" "run --view: the command's stream whole"
+assert_contains "$(cat run-events.txt)" "/test/sse" "run --view: the viewer saw the command's exchange"
+assert_contains "$(grep -A1 '^event: end' run-events.txt)" "the trace is closed" "run --view: ... and the trace's end"
+pgrep -f 'cxrec view -- r.bin' >/dev/null && fail "run --view: its view outlived the run"
+ok "run --view: the view ends with the run"
