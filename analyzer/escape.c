@@ -344,3 +344,28 @@ cx_html_texts(FILE *f, const char *s)
 	if (s != NULL)
 		cx_html_text(f, s, strlen(s));
 }
+
+void
+cx_html_json(FILE *f, const char *s, size_t n)
+{
+	const uint8_t *p = (const uint8_t *)s;
+	size_t i = 0, k;
+
+	while (i < n) {
+		uint8_t c = p[i];
+
+		if (c == '<' || c == '>' || c == '&') {
+			fprintf(f, "\\u%04x", c);
+			i++;
+		} else if (c == '\n' || c == '\t' || c == '\r') {
+			fputc(c, f);
+			i++;
+		} else if ((k = printable(p + i, n - i)) > 0) {
+			fwrite(p + i, 1, k, f);
+			i += k;
+		} else {
+			fprintf(f, "\\u%04x", c);
+			i++;
+		}
+	}
+}

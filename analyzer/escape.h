@@ -66,5 +66,13 @@ void     cx_md_code(FILE *f, const char *info, const char *s, size_t n);
  */
 void     cx_html_text(FILE *f, const char *s, size_t n);
 void     cx_html_texts(FILE *f, const char *s);     /* C string, or NULL */
+/*
+ * JSON text (valid JSON) for the content of a <script type=
+ * "application/json">: "<", ">", "&", controls and bytes that are not
+ * UTF-8 as \u00XX escapes (in valid JSON they can only be inside
+ * strings, where the escape means the character), so that nothing in it
+ * can end the element or be read as markup; JSON.parse gives the value.
+ */
+void     cx_html_json(FILE *f, const char *s, size_t n);
 
 #endif

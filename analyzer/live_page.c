@@ -83,7 +83,7 @@ cx_live_page(FILE *f, const char *trace_path)
 	    "<section id=\"conversation\"><h2>Conversation</h2>"
 	    "<div id=\"cx\"></div></section>\n"
 	    "<section id=\"exchanges\"><h2>Exchanges</h2>"
-	    "<div id=\"xs\"></div></section>\n</main>\n<script>", f);
-	fputs(SCRIPT, f);
-	fputs("</script>\n</body>\n</html>\n", f);
+	    "<div id=\"xs\"></div></section>\n</main>\n", f);
+	cx_htr_script(f, SCRIPT);
+	fputs("</body>\n</html>\n", f);
 }

@@ -107,7 +107,15 @@ static const char STYLE[] =
 ".sl4,.sd4{stroke:#8a63d2}.sl5,.sd5{stroke:#b42318}\n"
 ".ctxc circle{fill:#fff;stroke-width:2}\n"
 ".sc{max-width:48em}.arr .stp{fill:none;stroke:#a9c1e8;stroke-width:1}\n"
-".arr .sp{fill:#2f6fd0}\n";
+".arr .sp{fill:#2f6fd0}\n"
+".jt{font:12px/1.4 ui-monospace,monospace;max-height:40em;overflow:auto;"
+"background:var(--panel);border-radius:4px;padding:.3em .6em}\n"
+".jt details{margin:0}.jt summary{color:inherit}\n"
+".jk{padding-left:1.2em;border-left:1px dotted var(--line)}\n"
+".jl{overflow-wrap:anywhere;white-space:pre-wrap}\n"
+".jkey{color:#7a3e9d}.jstring{color:#0b6e4f}.jnumber{color:#1f4ea8}"
+".jboolean,.jnull{color:#b35c00}\n"
+".rawb,.more{font:12px system-ui,sans-serif;margin:.2em 0}\n";
 
 /*
  * The search and the filters: hide the turns and exchanges (class "f")
@@ -143,16 +151,79 @@ static const char SCRIPT[] =
 "if(active())run();\n"
 "})();\n";
 
-/* The base64 of s's SHA-256 into out (at least 45 bytes). */
+/*
+ * The JSON trees, in front of each page's own script (cx_htr_script): a
+ * JSON body's <details class="jb"> holds its data in a <script type=
+ * "application/json"> (out_html_exchange.c); opened the first time, its
+ * tree is drawn into its <div class="jt">: an object or array a <details>
+ * (the first two levels open, up to 200 members), its members drawn when
+ * it is first opened, 500 at a time ("more" for the rest), a value as
+ * its JSON; a "raw" button shows the whole pretty-printed instead.  It
+ * builds the DOM with textContent only.  A listener on the document
+ * (capturing: toggle does not bubble) serves the live view's articles
+ * too, added later.
+ */
+static const char TREE[] =
+"(function(){'use strict';\n"
+"function el(t,c,x){var e=document.createElement(t);if(c)e.className=c;"
+"if(x!==undefined)e.textContent=x;return e;}\n"
+"function key(e,k){if(k!==null)e.appendChild(el('span','jkey',"
+"(typeof k==='number'?k:JSON.stringify(k))+': '));}\n"
+"function node(k,v,depth){\n"
+"if(v===null||typeof v!=='object'){var l=el('div','jl');key(l,k);"
+"l.appendChild(el('span','j'+(v===null?'null':typeof v),"
+"JSON.stringify(v)));return l;}\n"
+"var arr=Array.isArray(v),ks=arr?null:Object.keys(v),"
+"n=arr?v.length:ks.length,d=el('details','jn'),s=el('summary'),"
+"box=el('div','jk'),at=0;\n"
+"key(s,k);s.appendChild(el('span','dim',arr?'['+n+']':'{'+n+'}'));"
+"d.appendChild(s);d.appendChild(box);\n"
+"function more(){var end=Math.min(n,at+500),b;"
+"for(;at<end;at++)box.appendChild(node(arr?at:ks[at],arr?v[at]:"
+"v[ks[at]],depth+1));\n"
+"if(at<n){b=el('button','more',(n-at)+' more');b.type='button';"
+"b.addEventListener('click',function(){b.remove();more();});"
+"box.appendChild(b);}}\n"
+"d.addEventListener('toggle',function(){if(d.open&&at===0&&n>0)more();});"
+"\n"
+"if(depth<2&&n<=200)d.open=true;return d;}\n"
+"function draw(d){var t=d.querySelector(':scope>.jt'),"
+"s=d.querySelector(':scope>script'),v,raw=null,b;\n"
+"if(t===null||s===null||t.childNodes.length>0)return;\n"
+"try{v=JSON.parse(s.textContent);}catch(e){"
+"t.textContent='not JSON: '+e.message;return;}\n"
+"b=el('button','rawb','raw');b.type='button';t.appendChild(b);\n"
+"var tree=node(null,v,0);t.appendChild(tree);\n"
+"b.addEventListener('click',function(){if(raw===null){"
+"raw=el('pre','code',JSON.stringify(v,null,2));t.appendChild(raw);"
+"tree.hidden=true;b.textContent='tree';}else{tree.hidden=!tree.hidden;"
+"raw.hidden=!raw.hidden;b.textContent=raw.hidden?'raw':'tree';}});}\n"
+"document.addEventListener('toggle',function(e){var d=e.target;"
+"if(d.open&&d.classList&&d.classList.contains('jb'))draw(d);},true);\n"
+"})();\n";
+
+/* The base64 of the SHA-256 of TREE and then s into out (at least 45
+ * bytes); TREE NULL: of s alone. */
 static void
-sha256_b64(char *out, const char *s, size_t n)
+sha256_b64(char *out, const char *tree, const char *s, size_t n)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int len = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
-	if (EVP_Digest(s, n, md, &len, EVP_sha256(), NULL) != 1 || len != 32)
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1 ||
+	    (tree != NULL && EVP_DigestUpdate(c, tree, strlen(tree)) != 1) ||
+	    EVP_DigestUpdate(c, s, n) != 1 ||
+	    EVP_DigestFinal_ex(c, md, &len) != 1 || len != 32)
 		fatalx("the HTML report: SHA-256 failed");
+	EVP_MD_CTX_free(c);
 	EVP_EncodeBlock((unsigned char *)out, md, (int)len);
+}
+
+void
+cx_htr_script(FILE *f, const char *script)
+{
+	fprintf(f, "<script>%s%s</script>\n", TREE, script);
 }
 
 void
@@ -161,8 +232,8 @@ cx_htr_head(FILE *f, const char *title, const char *path,
 {
 	char hs[64], hj[64];
 
-	sha256_b64(hs, STYLE, sizeof(STYLE) - 1);
-	sha256_b64(hj, script, strlen(script));
+	sha256_b64(hs, NULL, STYLE, sizeof(STYLE) - 1);
+	sha256_b64(hj, TREE, script, strlen(script));
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n"
 	    "<meta charset=\"utf-8\">\n"
 	    "<meta http-equiv=\"Content-Security-Policy\" content=\""
@@ -196,7 +267,9 @@ page_head(FILE *f, const struct cx_out_ctx *ctx,
 static void
 page_end(FILE *f)
 {
-	fprintf(f, "</main>\n<script>%s</script>\n</body>\n</html>\n", SCRIPT);
+	fputs("</main>\n", f);
+	cx_htr_script(f, SCRIPT);
+	fputs("</body>\n</html>\n", f);
 }
 
 /* --- the summary ------------------------------------------------------ */

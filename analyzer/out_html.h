@@ -23,12 +23,16 @@
  * A page's head (out_html.c), for the report and the live view
  * (live_page.c): <!DOCTYPE> to <body>, the page's one style sheet, and a
  * Content-Security-Policy that lets run only that style and `script`
- * (the page's one script, by their SHA-256) and allows connections to
+ * (the page's one script, the JSON trees' code in front of it, by their
+ * SHA-256) and allows connections to
  * `connect` ("'none'", "'self'"); the title is `title` and then path,
  * escaped.
  */
 void     cx_htr_head(FILE *f, const char *title, const char *path,
     const char *script, const char *connect);
+/* The page's one <script>: the JSON trees of the bodies, then `script`
+ * (what cx_htr_head allowed). */
+void     cx_htr_script(FILE *f, const char *script);
 /* Traffic text s[0..n) redacted as `as` says (when ctx->redact), then
  * escaped; s NULL: nothing. */
 void     cx_htr_text(FILE *f, const struct cx_out_ctx *ctx, const char *s,

@@ -236,6 +236,7 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 	struct cx_buf b;
 	char sz[32], dec[32];
 	const char *kind = "";
+	int tree = 0;
 
 	cx_view_body(&v, m);
 	if (v.kind == CX_VIEW_NONE && v.error == NULL) {
@@ -249,7 +250,12 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 	case CX_VIEW_NONE:
 		break;
 	case CX_VIEW_JSON:
-		json_text(&b, ctx, (const char *)v.p, v.n, 1, v.json_scalar);
+		/* Whole, as data for the page's tree; cut, as text. */
+		json_text(&b, ctx, (const char *)v.p, v.n, 0, v.json_scalar);
+		tree = ctx->max_body == 0 || b.len <= ctx->max_body;
+		if (!tree)
+			json_text(&b, ctx, (const char *)v.p, v.n, 1,
+			    v.json_scalar);
 		kind = "JSON, ";
 		break;
 	case CX_VIEW_TEXT:
@@ -262,7 +268,8 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 		kind = "binary, ";
 		break;
 	}
-	fprintf(f, "<details><summary>%s body (%s%s", what, kind, sz);
+	fprintf(f, "<details%s><summary>%s body (%s%s", tree ?
+	    " class=\"jb\"" : "", what, kind, sz);
 	if (v.encoding != NULL) {
 		cx_htr_size(dec, sizeof(dec), v.decoded_bytes);
 		fputs(", ", f);
@@ -288,6 +295,12 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 		fputs("<pre class=\"code\">", f);
 		cx_html_text(f, (const char *)b.p, b.len);
 		fputs("</pre>\n", f);
+	} else if (tree) {
+		/* The page's script draws it when it is opened. */
+		fputs("<div class=\"jt\"></div><script type=\"application/json\">",
+		    f);
+		cx_html_json(f, (const char *)b.p, b.len);
+		fputs("</script>\n", f);
 	} else if (v.kind != CX_VIEW_NONE)
 		cx_htr_pre(f, ctx, "code", (const char *)b.p, b.len);
 	fputs("</details>\n", f);

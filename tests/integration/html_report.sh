@@ -47,6 +47,9 @@ clean() { # FILE: loads offline, no request, no message, script and style ran
 		"$1: the status filter 2xx shows those exchanges and bars only ($(q 'x["filters"]["ok2xx"]'))"
 	assert_eq "$(q 'x["filters"]["reset"] == x["filters"]["all"]')" "True" "$1: no filter: every exchange shown again"
 	assert_eq "$(q 'all(v == "" or v.lstrip("-").isdigit() for v in x["filters"]["options"])')" "True" "$1: the filters' values are indexes"
+	assert_eq "$(q 'x["trees"]["bodies"] > 0 and x["trees"]["drawn"] == x["trees"]["bodies"]')" "True" \
+		"$1: each JSON body opened draws its tree ($(q 'x["trees"]["bodies"]') bodies, $(q 'x["trees"]["nodes"]') nodes)"
+	assert_eq "$(q 'x["trees"]["raw"]'),$(q 'x["trees"]["treeHidden"]')" "json,True" "$1: a body's raw view is its JSON, in place of the tree"
 }
 
 cd "$WORK"
@@ -121,3 +124,7 @@ assert_eq "$(q 'x["dom"]["overflow"] <= 0')" "True" "hostile: a 200 KB line wrap
 assert_contains "$(q 'x["dom"]["resultText"]')" "</script><script>window.PWNED=2</script>" "hostile: the payload shown as text"
 assert_contains "$(q 'x["dom"]["resultText"]')" "<img src=x onerror=window.PWNED=1>" "hostile: the markup shown as text"
 assert_eq "$(q 'x["dom"]["resultText"].count("W" * 1000) > 0')" "True" "hostile: the long line shown"
+assert_eq "$(q '(x["trees"]["pwned"], x["trees"]["images"], x["trees"]["onattrs"], x["trees"]["overflow"] <= 0)')" "('undefined', 0, 0, True)" \
+	"hostile: the bodies' trees drawn, nothing ran, no markup, no overflow"
+assert_contains "$(q 'x["trees"]["text"]')" '</script><script>window.PWNED=2</script>' "hostile: the payload in a body's tree, as text"
+assert_contains "$(q 'x["trees"]["keys"]')" '"input": ' "hostile: the request body's keys in its tree"

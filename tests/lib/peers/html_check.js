@@ -87,7 +87,7 @@ async function main() {
 	const ev = async (expr) => (await send('Runtime.evaluate', { expression: expr, returnByValue: true, awaitPromise: true }, s)).result.value;
 	res.dom = await ev(`(() => ({
 		pwned: typeof window.PWNED,
-		scripts: document.scripts.length,
+		scripts: [...document.scripts].filter((e) => e.type !== 'application/json').length,
 		images: document.images.length,
 		iframes: document.querySelectorAll('iframe,object,embed,frame').length,
 		onattrs: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length,
@@ -163,6 +163,41 @@ async function main() {
 			setTimeout(() => ok({ all, shown, counter,
 				none: [...document.querySelectorAll('.f')].filter((e) => !e.hidden).length }), 400);
 		}, 400);
+	})`);
+	// The JSON bodies: open each, its tree drawn (members, keys, values
+	// as text); the first one's raw view; then what the DOM holds again
+	// (the trees are built from the trace's data).
+	res.trees = await ev(`new Promise((ok) => {
+		const jb = [...document.querySelectorAll('details.jb')];
+		jb.forEach((d) => { d.open = true; });
+		// Then every member, level by level (each drawn when opened).
+		let rounds = 0;
+		const deeper = () => {
+			const closed = document.querySelectorAll('.jt details.jn:not([open])');
+			closed.forEach((d) => { d.open = true; });
+			if (closed.length > 0 && ++rounds < 12) setTimeout(deeper, 60);
+			else setTimeout(done, 100);
+		};
+		setTimeout(deeper, 100);
+		const done = () => {
+			const r = { bodies: jb.length,
+				drawn: jb.filter((d) => d.querySelector('.jt > details.jn, .jt > div.jl')).length,
+				nodes: document.querySelectorAll('.jt .jn, .jt .jl').length,
+				keys: jb.length ? [...jb[0].querySelectorAll('.jt > details > .jk > * .jkey')].slice(0, 40).map((e) => e.textContent) : [],
+				text: [...document.querySelectorAll('.jt .jl')].map((e) => e.textContent).join('\\n').slice(0, 600000) };
+			const b = jb.length ? jb[0].querySelector('.rawb') : null;
+			if (b) {
+				b.click();
+				const pre = jb[0].querySelector('.jt > pre');
+				try { JSON.parse(pre.textContent); r.raw = 'json'; } catch (e) { r.raw = String(e); }
+				r.treeHidden = jb[0].querySelector('.jt > details.jn').hidden;
+			}
+			r.pwned = typeof window.PWNED;
+			r.images = document.images.length;
+			r.onattrs = [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length;
+			r.overflow = document.documentElement.scrollWidth - window.innerWidth;
+			ok(r);
+		};
 	})`);
 	await sleep(200);
 	await send('Browser.close').catch(() => {});
