@@ -115,13 +115,17 @@ static const char STYLE[] =
 ".jl{overflow-wrap:anywhere;white-space:pre-wrap}\n"
 ".jkey{color:#7a3e9d}.jstring{color:#0b6e4f}.jnumber{color:#1f4ea8}"
 ".jboolean,.jnull{color:#b35c00}\n"
-".rawb,.more{font:12px system-ui,sans-serif;margin:.2em 0}\n";
+".rawb,.more{font:12px system-ui,sans-serif;margin:.2em 0}\n"
+".pair{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,3fr);"
+"gap:.6em;align-items:start}\n"
+"@media (max-width:800px){.pair{grid-template-columns:minmax(0,1fr)}}\n";
 
 /*
  * The search and the filters: hide the turns and exchanges (class "f")
  * whose text does not hold the query or whose keys (data-p, data-e,
  * data-s, data-x: numbers, out_html_filter.c) differ from a filter's
- * value; the timeline's bars follow the filters (class "off").  It reads
+ * value; the timeline's bars follow them (class "off"), and the search
+ * (a bar whose exchange it hid, found by the bar's link).  It reads
  * textContent, values and attributes as strings only and writes only the
  * hidden property, a class and a counter's textContent: nothing from the
  * page is ever parsed as markup.
@@ -143,7 +147,9 @@ static const char SCRIPT[] =
 "txt.push(els[i].textContent.toLowerCase());}\n"
 "for(i=0;i<els.length;i++){hit=(s===''||txt[i].indexOf(s)>=0)&&"
 "ok(els[i]);els[i].hidden=!hit;if(hit)k++;}\n"
-"for(i=0;i<bars.length;i++)bars[i].classList.toggle('off',!ok(bars[i]));\n"
+"for(i=0;i<bars.length;i++){hit=ok(bars[i]);"
+"if(hit&&s!==''){var a=$((bars[i].getAttribute('href')||'#').slice(1));"
+"hit=a===null||!a.hidden;}bars[i].classList.toggle('off',!hit);}\n"
 "n.textContent=on?k+' of '+els.length+' shown':'';}\n"
 "q.addEventListener('input',function(){clearTimeout(timer);"
 "timer=setTimeout(run,120);});\n"
@@ -176,7 +182,8 @@ static const char TREE[] =
 "var arr=Array.isArray(v),ks=arr?null:Object.keys(v),"
 "n=arr?v.length:ks.length,d=el('details','jn'),s=el('summary'),"
 "box=el('div','jk'),at=0;\n"
-"key(s,k);s.appendChild(el('span','dim',arr?'['+n+']':'{'+n+'}'));"
+"key(s,k);s.appendChild(el('span','dim',arr?'['+n+']':'{'+n+'} '+"
+"ks.slice(0,6).join(', ')+(n>6?', \u2026':'')));"
 "d.appendChild(s);d.appendChild(box);\n"
 "function more(){var end=Math.min(n,at+500),b;"
 "for(;at<end;at++)box.appendChild(node(arr?at:ks[at],arr?v[at]:"

@@ -20,12 +20,16 @@
 #include "price.h"
 #include "report.h"
 #include "strmap.h"
+#include "xmalloc.h"
 
 /* Sessions whose instructions and tools are remembered (the rest show
  * them each turn). */
 #define MAX_SESS        4096
 /* Tool calls whose names a result can find (strmap.h). */
 #define MAX_CALLS       65536
+/* ... and whose arguments it is shown beside (the first ARGS_MAX bytes). */
+#define MAX_ARGS        4096
+#define ARGS_MAX        4096
 
 struct cx_htconv {
 	FILE                    *f;
@@ -34,6 +38,9 @@ struct cx_htconv {
 	uint64_t                 ins[MAX_SESS];  /* by session: a hash of */
 	uint64_t                 tools[MAX_SESS];        /* what it showed */
 	struct cx_strmap        *calls;         /* call id -> tool name */
+	struct cx_strmap        *args;          /* call id -> "TURN\nargs" */
+	const char              *last_call;     /* the item just written was
+						 * this call (its id) */
 };
 
 struct cx_htconv *
@@ -44,6 +51,7 @@ cx_htconv_new(FILE *f, const struct cx_out_ctx *ctx)
 	c->f = f;
 	c->ctx = ctx;
 	c->calls = cx_strmap_new(MAX_CALLS);
+	c->args = cx_strmap_new(MAX_ARGS);
 	return c;
 }
 
@@ -53,6 +61,7 @@ cx_htconv_end(struct cx_htconv *c)
 	size_t n = c->turns;
 
 	cx_strmap_free(c->calls);
+	cx_strmap_free(c->args);
 	free(c);
 	return n;
 }
@@ -106,12 +115,57 @@ item_head(struct cx_htconv *c, const char *cls, const char *what,
 	fputs("</div>\n", c->f);
 }
 
+/* A call's arguments, remembered for its result (side by side). */
+static void
+remember_args(struct cx_htconv *c, const struct cx_item *it)
+{
+	char *v;
+	size_t n = it->len < ARGS_MAX ? it->len : ARGS_MAX;
+
+	if (it->call_id == NULL || it->call_id_derived)
+		return;
+	v = xasprintf("%zu\n%.*s", c->turns, (int)n, it->text);
+	cx_strmap_put(c->args, it->call_id, v);
+	free(v);
+}
+
+/*
+ * Before a result: its call, when remembered from an earlier item than
+ * the one just written, opening a <div class="pair"> (the call beside the
+ * result); 1 if it did.
+ */
+static int
+pair_open(struct cx_htconv *c, const struct cx_item *it, const char *name)
+{
+	const char *v, *nl;
+	char *args;
+	size_t turn;
+
+	if (it->call_id == NULL || (c->last_call != NULL &&
+	    strcmp(c->last_call, it->call_id) == 0) ||
+	    (v = cx_strmap_get(c->args, it->call_id)) == NULL ||
+	    (nl = strchr(v, '\n')) == NULL)
+		return 0;
+	turn = (size_t)strtoull(v, NULL, 10);
+	args = xstrdup(nl + 1);         /* v is the map's, until a put */
+	fputs("<div class=\"pair\">", c->f);
+	item_head(c, "call", "tool call", name, it->call_id);
+	cx_htr_json(c->f, c->ctx, "code", args, strlen(args));
+	if (turn > 0)
+		fprintf(c->f, "<p class=\"dim\">called in <a href=\"#turn-%zu\">"
+		    "turn %zu</a></p>\n", turn, turn);
+	fputs("</div>\n", c->f);
+	free(args);
+	return 1;
+}
+
 static void
 item(struct cx_htconv *c, const struct cx_item *it)
 {
 	FILE *f = c->f;
 	const char *name;
 	char sz[32];
+	int pair = 0;
 
 	switch (it->kind) {
 	case CX_ITEM_TEXT:
@@ -132,6 +186,7 @@ item(struct cx_htconv *c, const struct cx_item *it)
 	case CX_ITEM_TOOL_CALL:
 		if (it->call_id != NULL && it->name != NULL)
 			cx_strmap_put(c->calls, it->call_id, it->name);
+		remember_args(c, it);
 		item_head(c, "call", "tool call", it->name ? it->name :
 		    "(no name)", it->call_id);
 		cx_htr_json(f, c->ctx, "code", it->text, it->len);
@@ -140,6 +195,7 @@ item(struct cx_htconv *c, const struct cx_item *it)
 		name = it->name;
 		if (name == NULL && it->call_id != NULL)
 			name = cx_strmap_get(c->calls, it->call_id);
+		pair = pair_open(c, it, name ? name : "(no name)");
 		item_head(c, "result", "tool result", name ? name :
 		    "(unknown call)", it->call_id);
 		text_pre(c, "code", it->text, it->len);
@@ -162,7 +218,8 @@ item(struct cx_htconv *c, const struct cx_item *it)
 		cx_htr_texts(f, c->ctx, it->note, 0);
 		fputs("</p>\n", f);
 	}
-	fputs("</div>\n", f);
+	fputs(pair ? "</div></div>\n" : "</div>\n", f);
+	c->last_call = it->kind == CX_ITEM_TOOL_CALL ? it->call_id : NULL;
 }
 
 /* Instructions and tools, folded; only when they changed in the session
@@ -294,6 +351,7 @@ cx_htconv_turn(struct cx_htconv *c, const struct cx_turn *t, size_t session,
 	size_t old = 0;
 
 	c->turns++;
+	c->last_call = NULL;            /* the previous turn's, freed */
 	fprintf(f, "<article class=\"turn f\" id=\"turn-%zu\"", c->turns);
 	/* Its exchange's row: the last one, added before its turns. */
 	if (rep != NULL && rep->ntl > 0 && t->ex != NULL &&
@@ -346,6 +404,7 @@ cx_htconv_turn(struct cx_htconv *c, const struct cx_turn *t, size_t session,
 	}
 	usage_line(c, t, rep);
 	fputs("</article>\n", f);
+	c->last_call = NULL;
 }
 
 void

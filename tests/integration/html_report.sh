@@ -35,6 +35,8 @@ clean() { # FILE: loads offline, no request, no message, script and style ran
 	assert_eq "$(q 'x["dom"]["styled"]')" "sticky" "$1: its style applies (CSP hash)"
 	assert_eq "$(q 'x["dom"]["scripts"]')" "1" "$1: one script, its own"
 	assert_eq "$(q 'x["search"]["none"]')" "0" "$1: a search for absent text hides every turn and exchange (its script runs)"
+	assert_eq "$(q 'x["search"]["bars"] == x["search"]["exShown"]')" "True" \
+		"$1: the timeline follows the search: a bar per exchange shown ($(q 'x["search"]["bars"]'))"
 	assert_eq "$(q 'x["dom"]["tlbars"] == x["dom"]["exchanges"] > 0')" "True" \
 		"$1: the timeline has a bar per exchange ($(q 'x["dom"]["tlbars"]'))"
 	assert_eq "$(q 'x["dom"]["tllinked"] == x["dom"]["tlbars"]')" "True" "$1: each bar links to its exchange on the page"
@@ -83,6 +85,7 @@ check claude.html cxrec-mock-tool-ok
 clean claude
 assert_eq "$(q 'x["dom"]["turnbars"] == x["dom"]["turns"] > 0')" "True" "claude: the chart has a bar per turn ($(q 'x["dom"]["turnbars"]'))"
 assert_eq "$(q 'x["dom"]["calls"] >= 1 and x["dom"]["results"] >= 1')" "True" "claude: a tool call and its result"
+assert_eq "$(q 'x["dom"]["pairs"] >= 1')" "True" "claude: a tool's result beside its call (made the turn before)"
 assert_contains "$(q 'x["dom"]["resultText"]')" "cxrec-mock-tool-ok" "claude: the tool's output shown"
 
 # A hostile trace: the payloads in a prompt and a tool's output, sent to

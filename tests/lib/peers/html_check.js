@@ -107,6 +107,7 @@ async function main() {
 		turnbars: document.querySelectorAll('#usage svg a.turnbar').length,
 		ctxpoints: document.querySelectorAll('#usage svg a.pt').length,
 		calls: document.querySelectorAll('.item.call').length,
+		pairs: [...document.querySelectorAll('.pair')].filter((p) => p.querySelector(':scope > .item.call') && p.querySelector(':scope > .item.result')).length,
 		results: document.querySelectorAll('.item.result').length,
 		resultText: [...document.querySelectorAll('.item.result pre')].map((e) => e.textContent).join('\\n').slice(0, 400000),
 		text: document.body.textContent.length,
@@ -158,9 +159,11 @@ async function main() {
 		setTimeout(() => {
 			const shown = [...document.querySelectorAll('.f')].filter((e) => !e.hidden).length;
 			const counter = document.getElementById('qn').textContent;
+			const bars = [...document.querySelectorAll('#timeline svg a.bar')].filter((b) => getComputedStyle(b).display !== 'none').length;
+			const exShown = [...document.querySelectorAll('article.ex')].filter((e) => !e.hidden).length;
 			q.value = 'no such text cxrec-xyzzy';
 			q.dispatchEvent(new Event('input'));
-			setTimeout(() => ok({ all, shown, counter,
+			setTimeout(() => ok({ all, shown, counter, bars, exShown,
 				none: [...document.querySelectorAll('.f')].filter((e) => !e.hidden).length }), 400);
 		}, 400);
 	})`);
