@@ -308,13 +308,19 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 	cx_view_free(&v);
 }
 
-/* Events (or WebSocket messages) one a line: "+12.3ms name data". */
+/*
+ * Events (or WebSocket messages) one a line: "+12.3ms name data"; data
+ * that is JSON of TREE_EVENT bytes or more (compact), as a tree drawn
+ * when opened (as a JSON body is).
+ */
+#define TREE_EVENT      2048
 static void
 events_block(FILE *f, const struct cx_out_ctx *ctx,
     const struct cx_exchange *ex, const struct cx_msg *m, const char *title)
 {
 	struct cx_buf b, d;
-	char line[64];
+	char line[64], sz[32];
+	int json;
 
 	fprintf(f, "<details><summary>%s (%zu)</summary>\n", title,
 	    m->nevents);
@@ -341,14 +347,26 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		}
 		fputs("<b>", f);
 		cx_htr_texts(f, ctx, e->event, 0);
-		fputs("</b> <code>", f);
-		if (cx_json_check(e->data, e->data_len, 0))
+		fputs("</b> ", f);
+		json = cx_json_check(e->data, e->data_len, 0);
+		if (json)
 			json_text(&d, ctx, e->data, e->data_len, 0, 0);
 		else
 			redacted(&d, ctx, e->data, e->data_len, CX_AS_TEXT);
 		k = cx_out_shown(ctx, (const char *)d.p, d.len);
-		cx_html_text(f, (const char *)d.p, k);
-		fputs("</code>", f);
+		if (json && k == d.len && d.len >= TREE_EVENT) {
+			/* A big one (a request over a WebSocket): a tree. */
+			cx_htr_size(sz, sizeof(sz), d.len);
+			fprintf(f, "<details class=\"jb\"><summary>JSON, %s"
+			    "</summary><div class=\"jt\"></div><script "
+			    "type=\"application/json\">", sz);
+			cx_html_json(f, (const char *)d.p, d.len);
+			fputs("</script></details>", f);
+		} else {
+			fputs("<code>", f);
+			cx_html_text(f, (const char *)d.p, k);
+			fputs("</code>", f);
+		}
 		if (k < d.len)
 			fprintf(f, " <span class=\"cut\">(%zu more bytes)"
 			    "</span>", d.len - k);
