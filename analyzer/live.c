@@ -35,6 +35,7 @@ struct sent {
 	uint64_t         key;
 	uint64_t         sig;           /* what it looked like */
 	int64_t          at;            /* when (CLOCK_MONOTONIC) */
+	int64_t          every;         /* how often, at most */
 	int              seen;          /* still open at this poll */
 };
 
@@ -228,7 +229,7 @@ static void
 update_open(struct cx_live *l)
 {
 	const struct cx_analysis_result *r = cx_analysis_result(l->a);
-	int64_t now = cx_now_ns();
+	int64_t now = cx_now_ns(), t0;
 	size_t i, j;
 
 	for (i = 0; i < l->nopen; i++)
@@ -250,13 +251,20 @@ update_open(struct cx_live *l)
 			s->key = ex->order;
 			s->sig = sig ^ 1;
 			s->at = 0;
+			s->every = CX_LIVE_REFRESH_NS;
 		}
 		s->seen = 1;
-		if (s->sig == sig || now - s->at < CX_LIVE_REFRESH_NS)
+		if (s->sig == sig || now - s->at < s->every)
 			continue;
+		t0 = cx_now_ns();
 		send_open(l, ex);
 		s->sig = sig;
 		s->at = now;
+		/* A big one (a long WebSocket session) is drawn less often:
+		 * at most a twentieth of the time goes to drawing it. */
+		s->every = (cx_now_ns() - t0) * 20;
+		if (s->every < CX_LIVE_REFRESH_NS)
+			s->every = CX_LIVE_REFRESH_NS;
 	}
 	for (i = 0; i < l->nopen; )
 		if (!l->open[i].seen)

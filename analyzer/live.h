@@ -22,7 +22,8 @@
  *
  * KEY is the exchange's creation order in the trace: the same for every
  * viewer and every reading of the same trace.  An open exchange is sent
- * again when it changed, at most every CX_LIVE_REFRESH_NS.
+ * again when it changed, at most every CX_LIVE_REFRESH_NS, or every 20
+ * times what drawing it took last, if more (a long WebSocket session).
  *
  * Memory: the exchanges still open, the report's facts (report.h), and
  * per open exchange a few words.
