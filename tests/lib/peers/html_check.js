@@ -1,90 +1,25 @@
-// html_check.js: open an HTML report in headless Chromium over the DevTools
-// protocol (--remote-debugging-pipe: no port, no npm package) and print what
-// a test asserts, as one JSON object: the requests the page made besides its
-// own document, console messages and exceptions (a CSP violation is one),
-// whether the page's script and style ran, what the DOM holds, and how the
-// search box filtered.  Saves a screenshot when asked.
+// html_check.js: open an HTML report in headless Chromium (cdp.js: the
+// DevTools protocol over a pipe) and print what a test asserts, as one JSON
+// object: the requests the page made besides its own document, console
+// messages and exceptions (a CSP violation is one), whether the page's
+// script and style ran, what the DOM holds, how the search box and the
+// filters filtered, the JSON bodies' trees.  Saves a screenshot when asked.
 //
 //   node html_check.js CHROMIUM FILE.html SEARCH [SCREENSHOT.png]
 'use strict';
-const { spawn } = require('child_process');
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const cdp = require('./cdp');
 
 const [chrome, file, search, shot] = process.argv.slice(2);
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrec-chromium-'));
-const proc = spawn(chrome, ['--headless=new', '--no-sandbox', '--disable-gpu',
-	'--remote-debugging-pipe', '--user-data-dir=' + profile, '--no-first-run',
-	'--no-default-browser-check', '--disable-extensions',
-	'--disable-background-networking', '--disable-component-update',
-	'--disable-sync', '--disable-features=Translate,MediaRouter',
-	'--hide-scrollbars', 'about:blank'],
-	{ stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
-let errText = '';
-proc.stderr.on('data', (d) => { if (errText.length < 4000) errText += d; });
-const out = proc.stdio[3], inp = proc.stdio[4];
-let nextId = 1, buf = Buffer.alloc(0);
-const pending = new Map(), waiters = [];
-const res = { requests: [], console: [], exceptions: [] };
-
-function send(method, params, sessionId) {
-	const id = nextId++;
-	const msg = { id, method, params: params || {} };
-	if (sessionId) msg.sessionId = sessionId;
-	out.write(JSON.stringify(msg) + '\0');
-	return new Promise((resolve, reject) => pending.set(id, { resolve, reject, method }));
-}
-function waitEvent(name) { return new Promise((r) => waiters.push({ name, r })); }
-function onMessage(m) {
-	if (m.id && pending.has(m.id)) {
-		const p = pending.get(m.id);
-		pending.delete(m.id);
-		if (m.error) p.reject(new Error(p.method + ': ' + JSON.stringify(m.error)));
-		else p.resolve(m.result);
-		return;
-	}
-	const prm = m.params || {};
-	switch (m.method) {
-	case 'Network.requestWillBeSent':
-		if (prm.request.url !== url) res.requests.push(prm.request.url.slice(0, 200));
-		break;
-	case 'Runtime.consoleAPICalled':
-		res.console.push(prm.type + ': ' + (prm.args || []).map((a) => a.value ?? a.description).join(' ').slice(0, 300));
-		break;
-	case 'Runtime.exceptionThrown':
-		res.exceptions.push(JSON.stringify(prm.exceptionDetails).slice(0, 300));
-		break;
-	case 'Log.entryAdded':
-		res.console.push(prm.entry.level + ' (' + prm.entry.source + '): ' + prm.entry.text.slice(0, 300));
-		break;
-	}
-	for (let i = 0; i < waiters.length; i++)
-		if (waiters[i].name === m.method) { waiters.splice(i, 1)[0].r(prm); i--; }
-}
-inp.on('data', (d) => {
-	buf = Buffer.concat([buf, d]);
-	let k;
-	while ((k = buf.indexOf(0)) >= 0) {
-		const s = buf.subarray(0, k).toString();
-		buf = buf.subarray(k + 1);
-		onMessage(JSON.parse(s));
-	}
-});
 const url = 'file://' + path.resolve(file);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const b = cdp.launch(chrome, (u) => u === url);
+const sleep = cdp.sleep;
+const res = {};
 
 async function main() {
-	const { targetId } = await send('Target.createTarget', { url: 'about:blank' });
-	const { sessionId: s } = await send('Target.attachToTarget', { targetId, flatten: true });
-	for (const d of ['Page', 'Runtime', 'Log', 'Network'])
-		await send(d + '.enable', {}, s);
-	await send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false }, s);
-	const loaded = waitEvent('Page.loadEventFired');
-	await send('Page.navigate', { url }, s);
-	await Promise.race([loaded, sleep(20000)]);
+	const { s, ev } = await b.open(url);
 	await sleep(300);
-	const ev = async (expr) => (await send('Runtime.evaluate', { expression: expr, returnByValue: true, awaitPromise: true }, s)).result.value;
 	res.dom = await ev(`(() => ({
 		pwned: typeof window.PWNED,
 		scripts: [...document.scripts].filter((e) => e.type !== 'application/json').length,
@@ -117,7 +52,7 @@ async function main() {
 		// The summary, the usage and the conversation's start (the
 		// usage tables folded): 1280 x 1600 from the top.
 		await ev(`document.querySelectorAll('#usage details:not(.charts)').forEach((d) => { d.open = false; })`);
-		const { data } = await send('Page.captureScreenshot', { format: 'png',
+		const { data } = await b.send('Page.captureScreenshot', { format: 'png',
 			captureBeyondViewport: true, clip: { x: 0, y: 0, width: 1280, height: 1600, scale: 1 } }, s);
 		await ev(`document.querySelectorAll('#usage details:not(.charts)').forEach((d) => { d.open = true; })`);
 		fs.writeFileSync(shot, Buffer.from(data, 'base64'));
@@ -204,13 +139,6 @@ async function main() {
 			ok(r);
 		};
 	})`);
-	await sleep(200);
-	await send('Browser.close').catch(() => {});
+	return res;
 }
-main().then(() => {
-	console.log(JSON.stringify(res));
-}, (e) => {
-	console.log(JSON.stringify({ error: String(e), stderr: errText }));
-}).finally(() => {
-	setTimeout(() => { proc.kill('SIGKILL'); fs.rmSync(profile, { recursive: true, force: true }); process.exit(0); }, 500);
-});
+cdp.run(main, b);
