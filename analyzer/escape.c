@@ -338,8 +338,12 @@ plain_run(const uint8_t *p, size_t n, int html)
 	return i;
 }
 
-void
-cx_html_text(FILE *f, const char *s, size_t n)
+/*
+ * s[0..n) for an HTML page: as text (json 0: entities, CR before LF
+ * dropped, \xNN) or as the JSON of a script element (json 1: \u00XX).
+ */
+static void
+html_escaped(FILE *f, const char *s, size_t n, int json)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0, k;
@@ -348,22 +352,27 @@ cx_html_text(FILE *f, const char *s, size_t n)
 		uint8_t c = p[i];
 		const char *e;
 
-		if ((k = plain_run(p + i, n - i, 1)) > 0) {
+		if ((k = plain_run(p + i, n - i, !json)) > 0) {
 			fwrite(p + i, 1, k, f);
 			i += k;
-		} else if ((e = entity(c)) != NULL) {
-			fputs(e, f);
-			i++;
-		} else if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
-			i++;
-		} else if (c == '\n' || c == '\t') {
-			fputc(c, f);
-			i++;
-		} else {
-			fprintf(f, "\\x%02x", c);
-			i++;
+			continue;
 		}
+		i++;
+		if (!json && (e = entity(c)) != NULL)
+			fputs(e, f);
+		else if (!json && c == '\r' && i < n && p[i] == '\n')
+			;
+		else if (c == '\n' || c == '\t' || (json && c == '\r'))
+			fputc(c, f);
+		else
+			fprintf(f, json ? "\\u%04x" : "\\x%02x", c);
 	}
+}
+
+void
+cx_html_text(FILE *f, const char *s, size_t n)
+{
+	html_escaped(f, s, n, 0);
 }
 
 void
@@ -376,21 +385,5 @@ cx_html_texts(FILE *f, const char *s)
 void
 cx_html_json(FILE *f, const char *s, size_t n)
 {
-	const uint8_t *p = (const uint8_t *)s;
-	size_t i = 0, k;
-
-	while (i < n) {
-		uint8_t c = p[i];
-
-		if ((k = plain_run(p + i, n - i, 0)) > 0) {
-			fwrite(p + i, 1, k, f);
-			i += k;
-		} else if (c == '\n' || c == '\t' || c == '\r') {
-			fputc(c, f);
-			i++;
-		} else {
-			fprintf(f, "\\u%04x", c);
-			i++;
-		}
-	}
+	html_escaped(f, s, n, 1);
 }

@@ -109,6 +109,21 @@ START_TEST(html)
 }
 END_TEST
 
+/* JSON for a script element: nothing can end it; JSON.parse reads the
+ * same strings (an escape inside a string is the character). */
+START_TEST(html_json)
+{
+	const char *t = "{\"a\":\"</script><!-- & \xe2\x86\x92 \xfe\",\n"
+	    "\"b\":'x'}";
+	char *out = NULL;
+
+	CAPTURE(out, cx_html_json(f, t, strlen(t)));
+	ck_assert_str_eq(out, "{\"a\":\"\\u003c/script\\u003e\\u003c!-- "
+	    "\\u0026 \xe2\x86\x92 \\u00fe\",\n\"b\":'x'}");
+	free(out);
+}
+END_TEST
+
 /* Markdown in detail (what was mdesc.c). */
 static char *md_mem;
 static size_t md_len;
@@ -254,6 +269,7 @@ escape_suite(void)
 	tcase_add_test(tc, markdown);
 	tcase_add_test(tc, prose);
 	tcase_add_test(tc, html);
+	tcase_add_test(tc, html_json);
 	tcase_add_test(tc, inline_text);
 	tcase_add_test(tc, md_html);
 	tcase_add_test(tc, fences);
