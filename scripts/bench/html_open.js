@@ -20,7 +20,8 @@
 //       decoding all of them (base64, gunzip, JSON.parse, the differences
 //       applied), else null;
 //   articles, bytes_text: what the DOM holds (the page was parsed whole);
-//   breakdown (with --breakdown): the renderer main thread's self time per
+//   breakdown (with --breakdown): the renderer main thread's time in tasks
+//       (busy: wall, cpu: the thread's CPU time) and its self time per
 //       trace event name, ms, from navigation to ready (a devtools.timeline
 //       trace; tracing costs time itself, so its run is not timed).
 //
@@ -97,19 +98,21 @@ function selfTimes(pid, t0, t1) {
 		e.ts >= t0 && e.ts <= t1 && typeof e.dur === 'number')
 		.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
 	const self = {}, stack = [];
-	let busy = 0;
+	let busy = 0, cpu = 0;
 	for (const e of evs) {
 		while (stack.length && stack[stack.length - 1].ts + stack[stack.length - 1].dur <= e.ts)
 			stack.pop();
 		if (stack.length)
 			self[stack[stack.length - 1].name] -= Math.min(e.dur,
 				stack[stack.length - 1].ts + stack[stack.length - 1].dur - e.ts);
-		else
+		else {
 			busy += e.dur;
+			cpu += e.tdur || 0;
+		}
 		self[e.name] = (self[e.name] || 0) + e.dur;
 		stack.push(e);
 	}
-	const r = { main_thread_busy: Math.round(busy / 1000) };
+	const r = { main_thread_busy: Math.round(busy / 1000), main_thread_cpu: Math.round(cpu / 1000) };
 	for (const [k, v] of Object.entries(self).sort((a, b) => b[1] - a[1]))
 		if (v >= 5000) r[k] = Math.round(v / 1000);
 	return r;

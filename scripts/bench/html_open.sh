@@ -13,7 +13,8 @@
 #   --runs        runs a page, the median reported (default 3)
 #   --variants    edits of the large page to time as well (html_variant.py),
 #                 comma-separated (default
-#                 nobodies,noevents,noexchanges,cv,data,data_gz,data_delta,data_delta+cv);
+#                 nobodies,noevents,noexchanges,cv,noexchanges+cv,data,data_gz,
+#                 data_delta,data_delta+cv,data_delta+noevents+cv);
 #                 "none" for none
 #   --seed        generator seed (default 1)
 #   --no-breakdown  skip the traced run (the main thread's time by task)
@@ -41,7 +42,7 @@ NODE=${NODE:-node}
 PY=/usr/bin/python3
 
 TURNS=300 SMALL=30 TURN_BYTES=850 RUNS=3 SEED=1 BREAKDOWN=1 OUT=""
-VARIANTS=nobodies,noevents,noexchanges,cv,data,data_gz,data_delta,data_delta+cv
+VARIANTS=nobodies,noevents,noexchanges,cv,noexchanges+cv,data,data_gz,data_delta,data_delta+cv,data_delta+noevents+cv
 while [ $# -gt 0 ]; do
     case "$1" in
     --turns) TURNS=${2:?}; shift ;;
@@ -52,7 +53,7 @@ while [ $# -gt 0 ]; do
     --seed) SEED=${2:?}; shift ;;
     --no-breakdown) BREAKDOWN=0 ;;
     --out) OUT=${2:?}; shift ;;
-    -h | --help) sed -n '2,31p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "html_open.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -134,12 +135,13 @@ for ((i = 1; i <= RUNS; i++)); do
     for p in "${PAGES[@]}"; do
         r=$(open_page "$DIR/$p.html")
         [ -n "$r" ] || r='{"error":"no output"}'
-        printf '{"page":"%s","run":%d,"r":%s}\n' "$p" "$i" "$r" >>"$RAW"
+        printf '{"page":"%s","run":%d,"load":"%s","r":%s}\n' "$p" "$i" \
+            "$(cut -d' ' -f1 /proc/loadavg)" "$r" >>"$RAW"
         log "$p run $i: $(printf '%s' "$r" | cut -c1-160)"
     done
 done
 if [ "$BREAKDOWN" = 1 ]; then
-    for p in large v-noexchanges; do
+    for p in large v-noexchanges v-data_delta+cv; do
         [ -s "$DIR/$p.html" ] || continue
         r=$(open_page "$DIR/$p.html" --breakdown)
         printf '{"page":"%s","run":0,"r":%s}\n' "$p" "${r:-{\}}" >>"$RAW"
@@ -181,13 +183,15 @@ for n, f in (('large', L), ('small', S)):
     print('| %s | %s | %s | %s | %s | %s | %s | %.0f |' % (n, f[0], mb(f[1]), mb(f[2]), mb(f[3]),
           f[4], f[5], int(f[6]) / 1024))
 print()
-print('| page | MB | load ms | DCL ms | FCP ms | ready ms | open a body ms | search ms | decode data ms | errors |')
-print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
+print('| page | MB | load ms | load min–max | DCL ms | FCP ms | ready ms | open a body ms | search ms | decode data ms | errors |')
+print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
 for p in pages:
     path = os.path.join(d, p + '.html')
     errs = sum(1 for r in rows if r['page'] == p and 'error' in r['r'])
-    print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |' % (p, mb(os.path.getsize(path)),
-          cell(p, 'load_ms'), cell(p, 'dcl_ms'), cell(p, 'fcp_ms'), cell(p, 'ready_ms'),
+    _, v = med(p, 'load_ms')
+    rng = '%.0f–%.0f' % (min(v), max(v)) if v else '—'
+    print('| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %d |' % (p, mb(os.path.getsize(path)),
+          cell(p, 'load_ms'), rng, cell(p, 'dcl_ms'), cell(p, 'fcp_ms'), cell(p, 'ready_ms'),
           cell(p, 'open_body_ms'), cell(p, 'search_ms'), cell(p, 'data_ms'), errs))
 print()
 ml, _ = med('large', 'load_ms')
@@ -209,12 +213,13 @@ for r in rows:
               r['r'].get('load_ms'), r['r'].get('ready_ms'),
               ', '.join('%s %s' % (k, v) for k, v in list(b.items())[:16])))
 print()
-print('Raw (ms: load, FCP, ready):')
+print('Raw (ms: load, FCP, ready; the 1-minute load average before the run):')
 print()
 for r in rows:
     x = r['r']
-    print('    %s run %d: %s' % (r['page'], r['run'], x.get('error') or
-          '%s %s %s' % (x.get('load_ms'), x.get('fcp_ms'), x.get('ready_ms'))))
+    print('    %s run %d: %s%s' % (r['page'], r['run'], x.get('error') or
+          '%s %s %s' % (x.get('load_ms'), x.get('fcp_ms'), x.get('ready_ms')),
+          ' (load average %s)' % r['load'] if 'load' in r else ''))
 EOF
     die "the report failed"
 cat "$DIR/report.md"
