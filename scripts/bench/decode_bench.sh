@@ -98,7 +98,7 @@ if [ "$HAVE_MITM" = 1 ] && { [ ! -s "$FLOWS" ] || [ "$HERE/gen_flows.py" -nt "$F
     "$PY" "$HERE/gen_flows.py" "$DUMP" "$FLOWS.tmp" >&2 || die "gen_flows.py failed"
     mv "$FLOWS.tmp" "$FLOWS"
 fi
-read -r _ NEX _ TRACE_BYTES _ WIRE_BYTES _ LARGEST _ LARGEST_TRACE <"$STATS" ||
+read -r _ NEX _ TRACE_BYTES _ WIRE_BYTES _ LARGEST _ LARGEST_TRACE _ <"$STATS" ||
     die "cannot read $STATS"
 FLOW_BYTES=0
 [ "$HAVE_MITM" = 1 ] && FLOW_BYTES=$(stat -c %s "$FLOWS")

@@ -197,15 +197,71 @@ input_message(struct sb *b, const char *role, const char *text, size_t n)
 	sb_str(b, "}]}");
 }
 
+/* FNV-1a of a session id: the seed of what a long session resends. */
+static uint64_t
+session_hash(const char *session)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	for (const char *p = session; *p; p++)
+		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * Earlier turn k of a long session as codex resends it: its reasoning
+ * (encrypted), its tool call and the call's output, about n bytes of JSON
+ * (n/2 to 3n/2), the same bytes at every later turn: drawn from a sequence
+ * seeded by the session and k, the caller's sequence left as it was.
+ */
+static void
+history_turn(struct sb *b, struct sb *t, const char *session, int k, size_t n)
+{
+	uint64_t saved = rng_state;
+	size_t start = b->len, used, want;
+	char call[40];
+
+	gen_seed(session_hash(session) ^ ((uint64_t)k << 20));
+	snprintf(call, sizeof(call), "call_%016" PRIx64, rng());
+	sb_str(b, ",{\"type\":\"reasoning\",\"summary\":[{\"type\":"
+	    "\"summary_text\",\"text\":\"**Inspecting the failure**\"}],"
+	    "\"content\":null,\"encrypted_content\":\"gAAAAB");
+	b64ish(b, (size_t)rnd(200, 600));
+	sb_printf(b, "\"},{\"type\":\"function_call\",\"name\":"
+	    "\"exec_command\",\"arguments\":\"{\\\"cmd\\\":\\\"sed -n "
+	    "1,%d0p src/%s.c\\\",\\\"yield_time_ms\\\":10000}\","
+	    "\"call_id\":\"%s\"},{\"type\":\"function_call_output\","
+	    "\"call_id\":\"%s\",\"output\":", (int)rnd(1, 30),
+	    words[rng() % NWORDS], call, call);
+	t->len = 0;
+	sb_str(t, "Chunk ID: 998d71\nWall time: 0.0520 seconds\n"
+	    "Process exited with code 0\nOutput:\n");
+	used = b->len - start + t->len + 2;
+	want = n / 2 + (size_t)rnd(0, n);
+	prose(t, want > used ? want - used : 1);
+	sb_jstr(b, t->p, t->len);
+	sb_str(b, "}");
+	rng_state = saved;
+}
+
 /*
  * The request body: codex's top-level keys in codex's order; the
  * instructions are ~7.5 KB of prose; the input grows with the turn (earlier
- * tool calls and their outputs) up to a body of about target bytes.
+ * tool calls and their outputs) up to a body of about target bytes.  When
+ * turn_bytes is not 0, the body is a turn of one long session instead: the
+ * same instructions and first messages at every turn, then every earlier
+ * turn (history_turn, about turn_bytes each), without bound; drawn from a
+ * sequence of its own (the caller's is left as it was).
  */
 static void
-make_body(struct sb *b, size_t target, const char *session, int turn)
+make_body(struct sb *b, size_t target, const char *session, int turn,
+    size_t turn_bytes)
 {
 	struct sb t = { 0 };
+	uint64_t saved = rng_state;
+
+	if (turn_bytes != 0)
+		gen_seed(session_hash(session));
 
 	sb_str(b, "{\"model\":\"gpt-5.2-codex\",\"instructions\":");
 	sb_str(&t, "You are Codex, based on GPT-5. You are running as a coding "
@@ -244,7 +300,10 @@ make_body(struct sb *b, size_t target, const char *session, int turn)
 
 	/* Earlier turns: reasoning, a tool call, its output; until ~target. */
 	size_t tail = 260 + strlen(TOOLS) + strlen(session);
-	for (int k = 0; k < turn && b->len + tail < target; k++) {
+	for (int k = 0; k < turn && turn_bytes != 0; k++)
+		history_turn(b, &t, session, k, turn_bytes);
+	for (int k = 0; k < turn && turn_bytes == 0 &&
+	    b->len + tail < target; k++) {
 		char call[40];
 		snprintf(call, sizeof(call), "call_%016" PRIx64, rng());
 		sb_str(b, ",{\"type\":\"reasoning\",\"summary\":[{\"type\":"
@@ -273,19 +332,20 @@ make_body(struct sb *b, size_t target, const char *session, int turn)
 	    "[\"reasoning.encrypted_content\"],\"prompt_cache_key\":\"%s\"}",
 	    session);
 	free(t.p);
+	if (turn_bytes != 0)
+		rng_state = saved;
 }
 
 void
 make_request(struct sb *head, struct sb *body, const char *session,
-    int turn)
+    int turn, size_t turn_bytes)
 {
 	char key[49];
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h;
 
-	make_body(body, (size_t)rnd(18000, 23000), session, turn);
+	make_body(body, (size_t)rnd(18000, 23000), session, turn, turn_bytes);
 	/* The key is the same for the whole session: a hash of its id. */
-	for (const char *p = session; *p; p++)
-		h = (h ^ (uint8_t)*p) * 0x100000001b3ULL;
+	h = session_hash(session);
 	for (int i = 0; i < 48; i++) {
 		h ^= h >> 29;
 		h *= 0xbf58476d1ce4e5b9ULL;

@@ -40,9 +40,14 @@ void     gen_seed(uint64_t seed);
 uint64_t rnd(uint64_t lo, uint64_t hi);
 /* A random UUIDv7-looking string. */
 void     uuid(char out[37]);
-/* Request turn of session: its head and its body (~18-23 KB of JSON). */
+/*
+ * Request turn of session: its head and its body (~18-23 KB of JSON); or,
+ * when turn_bytes is not 0, a turn of one long session: a body resending
+ * the same instructions and every earlier turn (about turn_bytes each, the
+ * same bytes each time), so that bodies grow with the turn.
+ */
 void     make_request(struct sb *head, struct sb *body, const char *session,
-    int turn);
+    int turn, size_t turn_bytes);
 /* The response to exchange n: head, 40-60 events, the terminating chunk. */
 void     make_response(struct resp *r, int n, const char *session);
 

@@ -26,10 +26,16 @@
  *                      u32 req_len req  u32 resp_len resp
  *   all integers little-endian.
  *
- * usage: gen_trace -o FILE [--size BYTES | --exchanges N] [--seed S]
- *                  [--dump FILE]
+ * --session N --turn-bytes B writes one codex session of N turns instead
+ * (a new session every 4-12 turns otherwise), each request resending the
+ * same instructions and every earlier turn, about B bytes of JSON each: the
+ * bodies grow from ~20 KB by about B a turn, as a long session's do (the
+ * HTML report's benchmark, scripts/bench/html_open.sh).
+ *
+ * usage: gen_trace -o FILE [--size BYTES | --exchanges N |
+ *                  --session N --turn-bytes B] [--seed S] [--dump FILE]
  * Prints one line of statistics on stdout (exchanges, trace bytes, largest
- * exchange).
+ * exchange, request body bytes).
  *
  * gen_codex.c makes the exchanges; this file writes them out.
  */
@@ -93,7 +99,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: gen_trace -o FILE [--size BYTES | --exchanges "
-	    "N] [--seed S] [--dump FILE]\n");
+	    "N | --session N --turn-bytes B] [--seed S] [--dump FILE]\n");
 	exit(2);
 }
 
@@ -101,7 +107,8 @@ int
 main(int argc, char **argv)
 {
 	const char *out = NULL, *dump = NULL;
-	uint64_t size = 1ULL << 30, nex = 0, seed = 1;
+	uint64_t size = 1ULL << 30, nex = 0, seed = 1, turn_bytes = 0;
+	int one_session = 0;
 	char err[256];
 
 	for (int i = 1; i < argc; i++) {
@@ -118,10 +125,16 @@ main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 0);
 		else if (strcmp(a, "--dump") == 0)
 			dump = argv[++i];
+		else if (strcmp(a, "--session") == 0) {
+			nex = strtoull(argv[++i], NULL, 0);
+			one_session = 1;
+		} else if (strcmp(a, "--turn-bytes") == 0)
+			turn_bytes = strtoull(argv[++i], NULL, 0);
 		else
 			usage();
 	}
-	if (out == NULL)
+	if (out == NULL || (one_session && (nex == 0 || turn_bytes == 0)) ||
+	    (!one_session && turn_bytes != 0))
 		usage();
 	gen_seed(seed);
 
@@ -148,7 +161,7 @@ main(int argc, char **argv)
 
 	uint32_t pid = (uint32_t)getpid();
 	int64_t t = mono0;
-	uint64_t done = 0, largest = 0, largest_trace = 0, wire = 0;
+	uint64_t done = 0, largest = 0, largest_trace = 0, wire = 0, bodies = 0;
 	char session[37];
 	int turn = 0;
 	uuid(session);
@@ -159,11 +172,12 @@ main(int argc, char **argv)
 		uint64_t before = trace_bytes;
 
 		/* A new codex session every 4-12 turns. */
-		if (turn > (int)rnd(4, 12)) {
+		if (!one_session && turn > (int)rnd(4, 12)) {
 			uuid(session);
 			turn = 0;
 		}
-		make_request(&head, &body, session, turn);
+		make_request(&head, &body, session, turn,
+		    (size_t)turn_bytes);
 		make_response(&r, (int)done, session);
 		turn++;
 
@@ -199,6 +213,7 @@ main(int argc, char **argv)
 
 		uint64_t ex = head.len + body.len + r.bytes.len;
 		wire += ex;
+		bodies += body.len;
 		if (ex > largest)
 			largest = ex;
 		if (trace_bytes - before > largest_trace)
@@ -232,7 +247,7 @@ main(int argc, char **argv)
 	}
 	printf("exchanges %" PRIu64 " trace_bytes %" PRIu64 " wire_bytes %"
 	    PRIu64 " largest_exchange_wire %" PRIu64
-	    " largest_exchange_trace %" PRIu64 "\n", done, trace_bytes, wire,
-	    largest, largest_trace);
+	    " largest_exchange_trace %" PRIu64 " request_bodies %" PRIu64 "\n",
+	    done, trace_bytes, wire, largest, largest_trace, bodies);
 	return 0;
 }
