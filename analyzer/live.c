@@ -165,7 +165,8 @@ settled(void *arg, struct cx_exchange *ex)
 		send_conv(l, head);
 	if ((m = open_memstream(&p, &n)) == NULL)
 		fatalx("the live view: out of memory");
-	cx_htr_exchange(m, &l->ctx, ex, cx_htr_row(l->rep, ex->id, &l->cursor));
+	cx_htr_exchange(m, &l->ctx, ex, cx_htr_row(l->rep, ex->id, &l->cursor),
+	    NULL);
 	fclose(m);
 	message(l->out, "ex", head, p, n);
 	free(p);
@@ -219,7 +220,7 @@ send_open(struct cx_live *l, const struct cx_exchange *ex)
 		send_conv(l, head);
 	if ((m = open_memstream(&p, &n)) == NULL)
 		fatalx("the live view: out of memory");
-	cx_htr_exchange(m, &l->ctx, ex, NULL);
+	cx_htr_exchange(m, &l->ctx, ex, NULL, NULL);
 	fclose(m);
 	message(l->out, "ex", head, p, n);
 	free(p);

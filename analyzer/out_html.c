@@ -60,7 +60,8 @@ static const char STYLE[] =
 "td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\n"
 ".sum th{background:var(--panel);white-space:nowrap}\n"
 "article{border:1px solid var(--line);border-radius:6px;"
-"padding:.5em .8em;margin:.6em 0;background:#fff;min-width:0}\n"
+"padding:.5em .8em;margin:.6em 0;background:#fff;min-width:0;"
+"content-visibility:auto;contain-intrinsic-size:auto 10em}\n"
 "pre,code{font:12px/1.4 ui-monospace,monospace}\n"
 "pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.2em 0;"
 "padding:.4em .6em;background:var(--panel);border-radius:4px;"
@@ -160,7 +161,8 @@ static const char SCRIPT[] =
 /*
  * The JSON trees, in front of each page's own script (cx_htr_script): a
  * JSON body's <details class="jb"> holds its data in a <script type=
- * "application/json"> (out_html_exchange.c); opened the first time, its
+ * "application/json">, or its difference from an earlier one
+ * (out_html_data.c: rebuilt here, remembered); opened the first time, its
  * tree is drawn into its <div class="jt">: an object or array a <details>
  * (the first two levels open, up to 200 members), its members drawn when
  * it is first opened, 500 at a time ("more" for the rest), a value as
@@ -194,10 +196,21 @@ static const char TREE[] =
 "d.addEventListener('toggle',function(){if(d.open&&at===0&&n>0)more();});"
 "\n"
 "if(depth<2&&n<=200)d.open=true;return d;}\n"
+"var memo={};\n"
+"function text(s){var chain=[],e=s,t,i,c;\n"
+"while(e!==null&&e.getAttribute('type')!=='application/json'&&"
+"memo[e.id]===undefined){chain.push(e);"
+"e=document.getElementById(e.getAttribute('data-base')||'');}\n"
+"if(e===null)throw new Error('its base is not in the page');\n"
+"t=memo[e.id]!==undefined?memo[e.id]:e.textContent;\n"
+"for(i=chain.length-1;i>=0;i--){c=chain[i];"
+"t=t.slice(0,+c.getAttribute('data-p'))+c.textContent+"
+"t.slice(t.length-(+c.getAttribute('data-s')));memo[c.id]=t;}\n"
+"return t;}\n"
 "function draw(d){var t=d.querySelector(':scope>.jt'),"
 "s=d.querySelector(':scope>script'),v,raw=null,b;\n"
 "if(t===null||s===null||t.childNodes.length>0)return;\n"
-"try{v=JSON.parse(s.textContent);}catch(e){"
+"try{v=JSON.parse(text(s));}catch(e){"
 "t.textContent='not JSON: '+e.message;return;}\n"
 "b=el('button','rawb','raw');b.type='button';t.appendChild(b);\n"
 "var tree=node(null,v,0);t.appendChild(tree);\n"
@@ -567,6 +580,7 @@ struct html {
 	struct cx_report        *rep;
 	struct cx_spool          spool;         /* the conversation */
 	struct cx_htconv        *conv;
+	struct cx_htdata        *data;          /* the bodies' JSON */
 	size_t                   exchanges;
 	size_t                   cursor;        /* in rep->tl */
 };
@@ -588,6 +602,7 @@ html_open(FILE *f, const struct cx_out_ctx *ctx)
 	h->ctx = ctx;
 	h->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
 	h->conv = cx_htconv_new(cx_spool_open(&h->spool, "html"), ctx);
+	h->data = cx_htdata_new();
 	return h;
 }
 
@@ -600,7 +615,7 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 		cx_report_exchange(h->rep, ex, html_turn, h);
 	else {
 		cx_htr_exchange(h->f, h->ctx, ex, cx_htr_row(h->rep, ex->id,
-		    &h->cursor));
+		    &h->cursor), h->data);
 		h->exchanges++;
 	}
 }
@@ -643,6 +658,7 @@ html_close(void *st)
 	if (h->conv != NULL)
 		cx_htconv_end(h->conv);
 	cx_spool_free(&h->spool);
+	cx_htdata_free(h->data);
 	cx_report_free(h->rep);
 	free(h);
 }

@@ -89,11 +89,25 @@ void     cx_htr_charts(FILE *f, const struct cx_report *rep);
 void     cx_htr_stream_chart(FILE *f, const struct cx_exchange *ex,
     const struct cx_event *ev, size_t n);
 
+/*
+ * The JSON a page carries as data, drawn as trees when opened
+ * (out_html_data.c): JSON text p[0..n) (valid, compact, redacted) as a
+ * <script> element that never runs, whole, or, with d, as its difference
+ * from one of the last few d wrote (an agent's request holds the one
+ * before it).  Without d (the live view, whose articles are replaced)
+ * each is whole.
+ */
+struct cx_htdata;
+struct cx_htdata *cx_htdata_new(void);
+void     cx_htdata_free(struct cx_htdata *d);          /* NULL is fine */
+void     cx_htr_data(FILE *f, struct cx_htdata *d, const char *p, size_t n);
 /* One exchange's <article id="exchange-ID">; row: its timeline row
- * (report.h), for its filters' keys and its stream's chart, or NULL. */
+ * (report.h), for its filters' keys and its stream's chart, or NULL;
+ * data: where its JSON goes (cx_htr_data), or NULL. */
 struct cx_report_tlrow;
 void     cx_htr_exchange(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex, const struct cx_report_tlrow *row);
+    const struct cx_exchange *ex, const struct cx_report_tlrow *row,
+    struct cx_htdata *data);
 
 /*
  * The filters (out_html_filter.c): the header's <select>s (process: a

@@ -230,7 +230,7 @@ hexdump(struct cx_buf *b, const uint8_t *p, size_t n)
 
 static void
 body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
-    const char *what)
+    const char *what, struct cx_htdata *data)
 {
 	struct cx_view v;
 	struct cx_buf b;
@@ -297,10 +297,9 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 		fputs("</pre>\n", f);
 	} else if (tree) {
 		/* The page's script draws it when it is opened. */
-		fputs("<div class=\"jt\"></div><script type=\"application/json\">",
-		    f);
-		cx_html_json(f, (const char *)b.p, b.len);
-		fputs("</script>\n", f);
+		fputs("<div class=\"jt\"></div>", f);
+		cx_htr_data(f, data, (const char *)b.p, b.len);
+		fputc('\n', f);
 	} else if (v.kind != CX_VIEW_NONE)
 		cx_htr_pre(f, ctx, "code", (const char *)b.p, b.len);
 	fputs("</details>\n", f);
@@ -316,7 +315,8 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 #define TREE_EVENT      2048
 static void
 events_block(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex, const struct cx_msg *m, const char *title)
+    const struct cx_exchange *ex, const struct cx_msg *m, const char *title,
+    struct cx_htdata *data)
 {
 	struct cx_buf b, d;
 	char line[64], sz[32];
@@ -358,10 +358,9 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 			/* A big one (a request over a WebSocket): a tree. */
 			cx_htr_size(sz, sizeof(sz), d.len);
 			fprintf(f, "<details class=\"jb\"><summary>JSON, %s"
-			    "</summary><div class=\"jt\"></div><script "
-			    "type=\"application/json\">", sz);
-			cx_html_json(f, (const char *)d.p, d.len);
-			fputs("</script></details>", f);
+			    "</summary><div class=\"jt\"></div>", sz);
+			cx_htr_data(f, data, (const char *)d.p, d.len);
+			fputs("</details>", f);
 		} else {
 			fputs("<code>", f);
 			cx_html_text(f, (const char *)d.p, k);
@@ -389,12 +388,13 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 
 /* The messages after a switch to WebSocket, as events are. */
 static void
-ws_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
+ws_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
+    struct cx_htdata *data)
 {
 	struct cx_ws_events we;
 
 	cx_out_ws_events(&we, ex);
-	events_block(f, ctx, ex, &we.msg, "WebSocket messages");
+	events_block(f, ctx, ex, &we.msg, "WebSocket messages", data);
 	cx_out_ws_events_free(&we);
 }
 
@@ -435,7 +435,8 @@ title(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 
 void
 cx_htr_exchange(FILE *f, const struct cx_out_ctx *ctx,
-    const struct cx_exchange *ex, const struct cx_report_tlrow *row)
+    const struct cx_exchange *ex, const struct cx_report_tlrow *row,
+    struct cx_htdata *data)
 {
 	const struct cx_msg *rq = &ex->req, *rs = &ex->resp;
 	char when[32], a[32];
@@ -505,16 +506,17 @@ cx_htr_exchange(FILE *f, const struct cx_out_ctx *ctx,
 	fputs("</ul>\n", f);
 	if (ex->has_req && rq->head_done) {
 		headers_block(f, ctx, ex, 1);
-		body_block(f, ctx, rq, "Request");
+		body_block(f, ctx, rq, "Request", data);
 	}
 	if (ex->has_resp && (rs->head_done || rs->ninterim > 0)) {
 		headers_block(f, ctx, ex, 0);
 		if (rs->sse)
-			events_block(f, ctx, ex, &ex->resp, "Response events");
+			events_block(f, ctx, ex, &ex->resp, "Response events",
+			    data);
 		else
-			body_block(f, ctx, rs, "Response");
+			body_block(f, ctx, rs, "Response", data);
 	}
 	if (ex->nws > 0)
-		ws_block(f, ctx, ex);
+		ws_block(f, ctx, ex, data);
 	fputs("</article>\n", f);
 }

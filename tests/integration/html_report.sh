@@ -69,6 +69,7 @@ done
 check codex098-http.html "Wall time:" codex098-http.png
 clean codex098-http
 assert_eq "$(q 'x["dom"]["turns"]')" "2" "codex: two turns"
+assert_eq "$(q 'x["trees"]["deltas"]')" "1" "codex: the second request, which resends the first, is carried as its difference (and drawn)"
 assert_eq "$(q 'x["dom"]["tllanes"]')" "1" "codex: one process, one lane"
 assert_eq "$(q 'x["dom"]["arrcharts"] >= 1 and x["dom"]["arrpoints"] == x["dom"]["arrevents"]')" "True" \
 	"codex: a stream's chart with a point per event ($(q 'x["dom"]["arrcharts"]') charts, $(q 'x["dom"]["arrpoints"]') points)"

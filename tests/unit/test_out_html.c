@@ -158,7 +158,8 @@ check_markup(const char *out)
 	 * nothing can end the element (cx_html_json). */
 	ck_assert_uint_eq(count(out, "<script>"), 1);
 	ck_assert_uint_eq(count(out, "<script"), 1 + count(out,
-	    "<script type=\"application/json\">"));
+	    "<script type=\"application/json\" id=\"j") + count(out,
+	    "<script type=\"text/x-cxrec-delta\" id=\"j"));
 	ck_assert_uint_eq(count(out, "</script>"), count(out, "<script"));
 	ck_assert_uint_eq(count(out, "<style"), 1);
 	ck_assert_ptr_null(strstr(out, "<img"));

@@ -22,7 +22,7 @@ async function main() {
 	await sleep(300);
 	res.dom = await ev(`(() => ({
 		pwned: typeof window.PWNED,
-		scripts: [...document.scripts].filter((e) => e.type !== 'application/json').length,
+		scripts: [...document.scripts].filter((e) => !e.hasAttribute('type')).length,
 		images: document.images.length,
 		iframes: document.querySelectorAll('iframe,object,embed,frame').length,
 		onattrs: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => /^on/i.test(a.name))).length,
@@ -121,6 +121,7 @@ async function main() {
 		setTimeout(deeper, 100);
 		const done = () => {
 			const r = { bodies: jb.length,
+				deltas: jb.filter((d) => d.querySelector(':scope > script[type="text/x-cxrec-delta"]')).length,
 				drawn: jb.filter((d) => d.querySelector('.jt > details.jn, .jt > div.jl')).length,
 				nodes: document.querySelectorAll('.jt .jn, .jt .jl').length,
 				keys: jb.length ? [...jb[0].querySelectorAll('.jt > details > .jk > * .jkey')].slice(0, 40).map((e) => e.textContent) : [],

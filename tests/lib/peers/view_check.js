@@ -30,7 +30,7 @@ const PROBE = `(() => {
 		answers: document.querySelectorAll('#cx article.turn.live').length,
 		state: document.getElementById('st').textContent,
 		counter: document.getElementById('cn').textContent,
-		pwned: typeof window.PWNED, scripts: [...document.scripts].filter((e) => e.type !== 'application/json').length };
+		pwned: typeof window.PWNED, scripts: [...document.scripts].filter((e) => !e.hasAttribute('type')).length };
 })()`;
 
 async function main() {

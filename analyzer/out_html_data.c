@@ -1,0 +1,145 @@
+/*
+ * out_html_data.c: the JSON a page carries as data (its JSON bodies and
+ * big JSON messages, drawn as trees when opened; out_html.h): each in a
+ * <script> element that never runs, escaped by cx_html_json, whole or as
+ * its difference from one written shortly before.
+ *
+ * An agent resends its whole conversation with every request, so each
+ * request body holds the one before it: a 300-turn session's 52 MB of
+ * request bodies hold half a megabyte of distinct text.  A body that
+ * shares most of its text with one of the last KEEP written is written
+ * as the part in between, with the base's id and how many characters of
+ * the base's beginning and end surround it (in UTF-16 code units, as the
+ * page's script counts):
+ *
+ *   <script type="text/x-cxrec-delta" id="jN" data-base="jM"
+ *    data-p="PREFIX" data-s="SUFFIX">THE MIDDLE</script>
+ *
+ * The page rebuilds the text (the base's, recursively) when the body is
+ * opened.  The text compared is the escaped text, valid UTF-8 without
+ * "<", so the middle is written as it is and can end nothing.
+ *
+ * Memory: the last KEEP texts, those of at most KEEP_MAX bytes.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "log.h"
+#include "out_html.h"
+#include "xmalloc.h"
+
+#define KEEP            4
+#define KEEP_MAX        (16u << 20)
+#define DELTA_MIN       1024            /* bytes shared, at least */
+
+struct kept {
+	unsigned long    id;
+	char            *text;          /* escaped; NULL: none */
+	size_t           len;
+};
+
+struct cx_htdata {
+	unsigned long    ids;
+	struct kept      kept[KEEP];
+	size_t           next;          /* the slot to fill next */
+};
+
+struct cx_htdata *
+cx_htdata_new(void)
+{
+	return xcalloc(1, sizeof(struct cx_htdata));
+}
+
+void
+cx_htdata_free(struct cx_htdata *d)
+{
+	if (d == NULL)
+		return;
+	for (size_t i = 0; i < KEEP; i++)
+		free(d->kept[i].text);
+	free(d);
+}
+
+/* UTF-16 code units of UTF-8 text s[0..n): 2 for a 4-byte sequence. */
+static size_t
+units(const char *s, size_t n)
+{
+	size_t u = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c & 0xc0) != 0x80)
+			u += c >= 0xf0 ? 2 : 1;
+	}
+	return u;
+}
+
+/* The common beginning and end of a and b (not overlapping), each cut
+ * back to a character's boundary. */
+static void
+common(const char *a, size_t na, const char *b, size_t nb, size_t *pre,
+    size_t *suf)
+{
+	size_t p = 0, s = 0, max = na < nb ? na : nb;
+
+	while (p < max && a[p] == b[p])
+		p++;
+	while (p > 0 && p < nb && ((unsigned char)b[p] & 0xc0) == 0x80)
+		p--;
+	while (s < max - p && a[na - 1 - s] == b[nb - 1 - s])
+		s++;
+	while (s > 0 && ((unsigned char)b[nb - s] & 0xc0) == 0x80)
+		s--;
+	*pre = p;
+	*suf = s;
+}
+
+void
+cx_htr_data(FILE *f, struct cx_htdata *d, const char *p, size_t n)
+{
+	static unsigned long solo;      /* ids when there is no d */
+	char *text = NULL;
+	size_t len = 0, pre = 0, suf = 0, best = 0, bp = 0, bs = 0;
+	struct kept *base = NULL;
+	unsigned long id;
+	FILE *m;
+
+	if ((m = open_memstream(&text, &len)) == NULL)
+		fatalx("the HTML report: out of memory");
+	cx_html_json(m, p, n);
+	fclose(m);
+	id = d != NULL ? ++d->ids : ++solo;
+	for (size_t i = 0; d != NULL && i < KEEP; i++) {
+		struct kept *k = &d->kept[i];
+
+		if (k->text == NULL)
+			continue;
+		common(k->text, k->len, text, len, &pre, &suf);
+		if (pre + suf > best) {
+			best = pre + suf;
+			bp = pre;
+			bs = suf;
+			base = k;
+		}
+	}
+	if (base != NULL && best >= DELTA_MIN && best >= len / 4) {
+		fprintf(f, "<script type=\"text/x-cxrec-delta\" id=\"j%lu\" "
+		    "data-base=\"j%lu\" data-p=\"%zu\" data-s=\"%zu\">", id,
+		    base->id, units(text, bp), units(text + len - bs, bs));
+		fwrite(text + bp, 1, len - bp - bs, f);
+	} else {
+		fprintf(f, "<script type=\"application/json\" id=\"j%lu\">",
+		    id);
+		fwrite(text, 1, len, f);
+	}
+	fputs("</script>", f);
+	if (d == NULL || len > KEEP_MAX) {
+		free(text);
+		return;
+	}
+	free(d->kept[d->next].text);
+	d->kept[d->next] = (struct kept){ id, text, len };
+	d->next = (d->next + 1) % KEEP;
+}
