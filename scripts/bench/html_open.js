@@ -1,9 +1,8 @@
 // html_open.js: how long an HTML report takes to open in headless Chromium,
 // for scripts/bench/html_open.sh (docs/performance.md, "Issue 17").
-// Drives Chromium over the DevTools protocol through a pipe
-// (--remote-debugging-pipe: no port, no npm package), as
-// tests/lib/peers/html_check.js does; a fresh profile and a fresh browser a
-// run.  Prints one JSON object:
+// Drives Chromium over the DevTools protocol through a pipe with
+// tests/lib/peers/cdp.js, as the page tests do; a fresh profile and a fresh
+// browser a run.  Prints one JSON object:
 //
 //   load_ms, dcl_ms, fcp_ms, fp_ms, lcp_ms: navigation start to the load
 //       event's end, DOMContentLoaded's end, first (contentful) paint,
@@ -27,64 +26,16 @@
 //
 //   node html_open.js CHROMIUM FILE.html [--breakdown]
 'use strict';
-const { spawn } = require('child_process');
-const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const cdp = require('../../tests/lib/peers/cdp');
 
 const [chrome, file, opt] = process.argv.slice(2);
 const breakdown = opt === '--breakdown';
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'cxrec-htmlbench-'));
-const proc = spawn(chrome, ['--headless=new', '--no-sandbox', '--disable-gpu',
-	'--remote-debugging-pipe', '--user-data-dir=' + profile, '--no-first-run',
-	'--no-default-browser-check', '--disable-extensions',
-	'--disable-background-networking', '--disable-component-update',
-	'--disable-sync', '--disable-features=Translate,MediaRouter',
-	'--hide-scrollbars', 'about:blank'],
-	{ stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
-let errText = '';
-proc.stderr.on('data', (d) => { if (errText.length < 4000) errText += d; });
-const out = proc.stdio[3], inp = proc.stdio[4];
-let nextId = 1, chunks = [];
-const pending = new Map(), waiters = [], traceEvents = [];
-
-function send(method, params, sessionId) {
-	const id = nextId++;
-	const msg = { id, method, params: params || {} };
-	if (sessionId) msg.sessionId = sessionId;
-	out.write(JSON.stringify(msg) + '\0');
-	return new Promise((resolve, reject) => pending.set(id, { resolve, reject, method }));
-}
-function waitEvent(name) { return new Promise((r) => waiters.push({ name, r })); }
-function onMessage(m) {
-	if (m.id && pending.has(m.id)) {
-		const p = pending.get(m.id);
-		pending.delete(m.id);
-		if (m.error) p.reject(new Error(p.method + ': ' + JSON.stringify(m.error)));
-		else p.resolve(m.result);
-		return;
-	}
-	if (m.method === 'Tracing.dataCollected') {
-		for (const e of m.params.value) traceEvents.push(e);
-		return;
-	}
-	for (let i = 0; i < waiters.length; i++)
-		if (waiters[i].name === m.method) { waiters.splice(i, 1)[0].r(m.params || {}); i--; }
-}
-inp.on('data', (d) => {
-	// Messages end with a NUL; keep the pieces until one does.
-	let k;
-	while ((k = d.indexOf(0)) >= 0) {
-		chunks.push(d.subarray(0, k));
-		const s = Buffer.concat(chunks).toString();
-		chunks = [];
-		d = d.subarray(k + 1);
-		onMessage(JSON.parse(s));
-	}
-	if (d.length) chunks.push(d);
-});
 const url = 'file://' + path.resolve(file);
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const b = cdp.launch(chrome, () => true);
+const { send, waitEvent } = b, sleep = cdp.sleep;
+const traceEvents = [];
+b.on('Tracing.dataCollected', (p) => { for (const e of p.value) traceEvents.push(e); });
 const NEXT_FRAME = 'new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)))';
 
 // Self time per event name on the main thread of renderer pid, between t0
@@ -226,16 +177,6 @@ async function main() {
 main().then((res) => {
 	process.stdout.write(JSON.stringify(res) + '\n');
 }, (e) => {
-	process.stdout.write(JSON.stringify({ error: String(e.message || e), stderr: errText.slice(0, 1000) }) + '\n');
+	process.stdout.write(JSON.stringify({ error: String(e.message || e), stderr: b.stderr().slice(0, 1000) }) + '\n');
 	process.exitCode = 1;
-}).finally(async () => {
-	// Close the browser (its renderers with it), then remove the profile.
-	const exited = new Promise((r) => proc.once('exit', r));
-	send('Browser.close').catch(() => {});
-	if (!await Promise.race([exited.then(() => true), sleep(5000).then(() => false)])) {
-		proc.kill('SIGKILL');
-		await exited;
-	}
-	fs.rmSync(profile, { recursive: true, force: true });
-	process.exit();
-});
+}).finally(() => b.close().then(() => process.exit()));

@@ -10,6 +10,7 @@
 //   const b = cdp.launch(chrome, (url) => url === own);
 //   const page = await b.open(url);         // loaded; page.ev(expr)
 //   ... b.res.requests, b.res.console, b.res.exceptions
+//   b.on('Tracing.dataCollected', (params) => ...);     // any event
 //   b.close();                              // kills it, removes its profile
 'use strict';
 const { spawn } = require('child_process');
@@ -29,7 +30,7 @@ function launch(chrome, own) {
 		'--hide-scrollbars', 'about:blank'],
 		{ stdio: ['ignore', 'ignore', 'pipe', 'pipe', 'pipe'] });
 	const out = proc.stdio[3], inp = proc.stdio[4];
-	const pending = new Map(), waiters = [];
+	const pending = new Map(), waiters = [], listeners = new Map();
 	const res = { requests: [], console: [], exceptions: [] };
 	let nextId = 1, buf = Buffer.alloc(0), errText = '';
 
@@ -53,6 +54,8 @@ function launch(chrome, own) {
 			return;
 		}
 		const prm = m.params || {};
+		for (const fn of listeners.get(m.method) || [])
+			fn(prm, m.sessionId);
 		switch (m.method) {
 		case 'Network.requestWillBeSent':
 			if (!own(prm.request.url)) res.requests.push(prm.request.url.slice(0, 200));
@@ -101,7 +104,11 @@ function launch(chrome, own) {
 		proc.kill('SIGKILL');
 		fs.rmSync(profile, { recursive: true, force: true });
 	}
-	return { send, waitEvent, open, close, res, stderr: () => errText };
+	// Every event called method, to fn(params, sessionId).
+	function on(method, fn) {
+		listeners.set(method, (listeners.get(method) || []).concat([fn]));
+	}
+	return { send, waitEvent, on, open, close, res, stderr: () => errText };
 }
 
 // Run main(); print its result (or the error) as one JSON line; exit.
