@@ -24,6 +24,7 @@
 
 #include "escape.h"
 #include "out_html.h"
+#include "procs.h"
 #include "report.h"
 
 #define W               1200.0  /* the viewBox's width */
@@ -32,6 +33,8 @@
 #define ROW_H           14.0    /* a sub-row of a lane */
 #define BAR_H           10.0
 #define MAX_SUB         6       /* sub-rows a lane, at most */
+#define MAX_INDENT      6       /* levels of the process tree shown */
+#define MAX_ANCESTRY    8       /* a lane's ancestors named, at most */
 
 /* A step for an axis of span v: 1, 2 or 5 times a power of ten, at most
  * n steps. */
@@ -115,6 +118,13 @@ struct lanes {
 	double          *busy;          /* a lane's sub-rows: busy until */
 };
 
+/* The k-th lane to draw: the process tree's order (report.h). */
+static size_t
+lane_at(const struct cx_report *rep, size_t k)
+{
+	return rep->lane_order != NULL ? rep->lane_order[k] : k;
+}
+
 /* Rows onto the sub-rows of their lanes: the first free one, or the one
  * free soonest. */
 static double
@@ -144,7 +154,9 @@ layout(const struct cx_report *rep, struct lanes *l)
 		if (t + r->end_ms > b[k])
 			b[k] = t + r->end_ms;
 	}
-	for (size_t j = 0; j < rep->nlanes; j++) {
+	for (size_t k = 0; k < rep->nlanes; k++) {
+		size_t j = lane_at(rep, k);
+
 		l->y[j] = y;
 		y += (l->nsub[j] ? l->nsub[j] : 1) * ROW_H + 6;
 	}
@@ -170,20 +182,45 @@ axis(FILE *f, double span, double x0, double scale, double h)
 	fputs("</g>\n", f);
 }
 
+/* "pid N comm" of pid, from the process tree. */
 static void
-lane_label(FILE *f, const struct cx_out_ctx *ctx,
+proc_name(FILE *f, const struct cx_out_ctx *ctx, uint32_t pid,
+    const char *comm)
+{
+	fprintf(f, "pid %" PRIu32, pid);
+	if (comm != NULL) {
+		fputc(' ', f);
+		cx_htr_texts(f, ctx, comm, 0);
+	}
+}
+
+static void
+lane_label(FILE *f, const struct cx_out_ctx *ctx, const struct cx_report *rep,
     const struct cx_report_lane *ln, double y)
 {
-	fprintf(f, "<text class=\"ln\" x=\"4\" y=\"%.1f\">", y + 11);
-	if (ln->pid == 0)
-		fputs("no known process", f);
-	else {
-		fprintf(f, "pid %" PRIu32, ln->pid);
-		if (ln->comm != NULL) {
-			fputc(' ', f);
-			cx_htr_texts(f, ctx, ln->comm, 0);
-		}
+	unsigned d = ln->depth < MAX_INDENT ? ln->depth : MAX_INDENT;
+	const struct cx_proc *p;
+
+	/* A child under its parent, indented, with a corner. */
+	fprintf(f, "<text class=\"ln\" x=\"%u\" y=\"%.1f\">", 4 + 10 * d,
+	    y + 11);
+	if (ln->pid == 0) {
+		fprintf(f, "no known process (%zu)</text>", ln->n);
+		return;
 	}
+	/* Hovering: its ancestry, as far as the trace knows it. */
+	fputs("<title>", f);
+	proc_name(f, ctx, ln->pid, ln->comm);
+	p = rep->procs != NULL ? cx_procs_get(rep->procs, ln->pid) : NULL;
+	for (int up = 0; p != NULL && p->ppid != 0 && up < MAX_ANCESTRY; up++) {
+		const struct cx_proc *pp = cx_procs_get(rep->procs, p->ppid);
+
+		fputs(up == 0 ? ", child of " : ", of ", f);
+		proc_name(f, ctx, p->ppid, pp != NULL ? pp->comm : NULL);
+		p = pp;
+	}
+	fprintf(f, "</title>%s", d > 0 ? "\xe2\x94\x94 " : "");
+	proc_name(f, ctx, ln->pid, ln->comm);
 	fprintf(f, " (%zu)</text>", ln->n);
 }
 
@@ -292,11 +329,13 @@ cx_htr_timeline(FILE *f, const struct cx_out_ctx *ctx,
 	    "xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %.0f %.0f\" "
 	    "role=\"img\" aria-label=\"timeline\">\n", W, h);
 	axis(f, span, x0, scale, h);
-	for (size_t j = 0; j < rep->nlanes; j++) {
+	for (size_t k = 0; k < rep->nlanes; k++) {
+		size_t j = lane_at(rep, k);
+
 		fprintf(f, "<g class=\"lane\"><line class=\"sep\" x1=\"0\" "
 		    "y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\"/>", l.y[j] - 3, W,
 		    l.y[j] - 3);
-		lane_label(f, ctx, &rep->lanes[j], l.y[j]);
+		lane_label(f, ctx, rep, &rep->lanes[j], l.y[j]);
 		fputs("</g>\n", f);
 	}
 	for (size_t i = 0; i < rep->ntl; i++) {

@@ -513,6 +513,7 @@ cx_report_finish(struct cx_report *rep, const struct cx_analysis_result *r)
 	cx_keypaths_sort(rep->resp_kp);
 	for (size_t i = 0; i < rep->nev; i++)
 		cx_keypaths_sort(rep->ev[i].kp);
+	cx_report_timeline_tree(rep);
 }
 
 const struct cx_report_pidex *

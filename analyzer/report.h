@@ -147,6 +147,11 @@ struct cx_report_lane {
 	uint32_t         pid;
 	char            *comm;          /* NULL: unknown */
 	size_t           n;             /* its exchanges */
+	/* In the process tree (procs.h), set by cx_report_finish: the lane of
+	 * its nearest ancestor that has one (SIZE_MAX: none), its depth under
+	 * the lanes above it (0: a root). */
+	size_t           parent;
+	unsigned         depth;
 };
 
 struct cx_report {
@@ -194,12 +199,16 @@ struct cx_report {
 	size_t           napis;
 
 	/* The timeline: a row an exchange, in start order; its lanes in
-	 * order of first sight; the WebSocket messages' times (ms after
-	 * their exchange's start). */
+	 * order of first sight, and (cx_report_finish) the order to draw
+	 * them in, the process tree's (a lane, then the lanes of its
+	 * descendants, each in order of first sight; the lane of no known
+	 * process last); the WebSocket messages' times (ms after their
+	 * exchange's start). */
 	struct cx_report_tlrow *tl;
 	size_t           ntl, atl;
 	struct cx_report_lane *lanes;
 	size_t           nlanes;
+	size_t          *lane_order;    /* nlanes indexes of lanes[] */
 	float           *ticks;
 	size_t           nticks, aticks;
 

@@ -3,10 +3,12 @@
  * (its start, first byte and end, its status, its process's lane) and
  * the times of a WebSocket's first CX_REPORT_MAX_TICKS messages.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "output.h"
+#include "procs.h"
 #include "report_timeline.h"
 
 static void *
@@ -101,9 +103,81 @@ cx_report_timeline_add(struct cx_report *rep, const struct cx_exchange *ex,
 	r->lane = lane(rep, ex);
 }
 
+#define MAX_ANCESTRY    64      /* parents walked up, at most */
+
+/* The lane of pid, or SIZE_MAX. */
+static size_t
+lane_of(const struct cx_report *rep, uint32_t pid)
+{
+	for (size_t i = 0; i < rep->nlanes; i++)
+		if (rep->lanes[i].pid == pid && pid != 0)
+			return i;
+	return SIZE_MAX;
+}
+
+/* Lane j, then the lanes under it, into lane_order from *k. */
+static void
+place(struct cx_report *rep, size_t j, unsigned depth, uint8_t *done,
+    size_t *k)
+{
+	done[j] = 1;
+	rep->lanes[j].depth = depth;
+	rep->lane_order[(*k)++] = j;
+	for (size_t i = 0; i < rep->nlanes; i++)
+		if (!done[i] && rep->lanes[i].parent == j)
+			place(rep, i, depth + 1, done, k);
+}
+
+void
+cx_report_timeline_tree(struct cx_report *rep)
+{
+	uint8_t *done;
+	size_t k = 0, none = SIZE_MAX;
+
+	free(rep->lane_order);
+	rep->lane_order = xcalloc(rep->nlanes ? rep->nlanes : 1,
+	    sizeof(*rep->lane_order));
+	for (size_t j = 0; j < rep->nlanes; j++) {
+		struct cx_report_lane *ln = &rep->lanes[j];
+		const struct cx_proc *p = rep->procs != NULL && ln->pid != 0 ?
+		    cx_procs_get(rep->procs, ln->pid) : NULL;
+
+		ln->parent = SIZE_MAX;
+		for (int up = 0; p != NULL && p->ppid != 0 && up < MAX_ANCESTRY;
+		    up++) {
+			if ((ln->parent = lane_of(rep, p->ppid)) != SIZE_MAX)
+				break;
+			p = cx_procs_get(rep->procs, p->ppid);
+		}
+		if (ln->parent == j)
+			ln->parent = SIZE_MAX;
+	}
+	/* Depth first from the roots; what a cycle of parents leaves out
+	 * (bad data), as roots after them; no known process last. */
+	done = xcalloc(rep->nlanes ? rep->nlanes : 1, 1);
+	for (int pass = 0; pass < 2; pass++)
+		for (size_t j = 0; j < rep->nlanes; j++) {
+			if (done[j])
+				continue;
+			if (rep->lanes[j].pid == 0) {
+				none = j;
+				continue;
+			}
+			if (pass == 0 && rep->lanes[j].parent != SIZE_MAX)
+				continue;
+			if (pass == 1)
+				rep->lanes[j].parent = SIZE_MAX;
+			place(rep, j, 0, done, &k);
+		}
+	if (none != SIZE_MAX)
+		place(rep, none, 0, done, &k);
+	free(done);
+}
+
 void
 cx_report_timeline_free(struct cx_report *rep)
 {
+	free(rep->lane_order);
 	for (size_t i = 0; i < rep->nlanes; i++)
 		free(rep->lanes[i].comm);
 	free(rep->lanes);

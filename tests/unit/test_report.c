@@ -231,6 +231,86 @@ START_TEST(facts)
 }
 END_TEST
 
+/* One exchange on conn at t, of process pid (the relay's /proc record;
+ * none for pid 0). */
+static void
+client_exchange(struct cx_writer *w, uint64_t conn, double t, uint32_t pid,
+    uint32_t ppid, const char *comm)
+{
+	char js[256];
+
+	put(w, CX_K_OPEN, 0, conn, t, "{\"peer\":\"127.0.0.1:1\"}");
+	if (pid != 0) {
+		snprintf(js, sizeof(js), "{\"event\":\"client\",\"pid\":%u,"
+		    "\"ppid\":%u,\"comm\":\"%s\",\"tid\":null,\"via\":"
+		    "\"proc\"}", pid, ppid, comm);
+		put(w, CX_K_PROC, 0, conn, t + 0.1, js);
+	}
+	put(w, CX_K_DATA, CX_DIR_REQ, conn, t + 0.2,
+	    "GET /x HTTP/1.1\r\nHost: a\r\n\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, conn, t + 0.5,
+	    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+	put(w, CX_K_CLOSE, 0, conn, t + 0.6, "{}");
+}
+
+/*
+ * The timeline's lanes in the process tree's order: a process's lane,
+ * then its descendants' (through processes without exchanges), then the
+ * other roots, no known process last; first sight does not decide.
+ */
+START_TEST(lanes_in_the_process_tree)
+{
+	struct cx_writer *w = tg_create(tg_path);
+	static const char *const execs[] = {
+		"{\"event\":\"exec\",\"pid\":100,\"ppid\":1,\"comm\":\"sh\"}",
+		"{\"event\":\"exec\",\"pid\":101,\"ppid\":100,\"comm\":\"codex\"}",
+		"{\"event\":\"exec\",\"pid\":102,\"ppid\":101,\"comm\":\"bash\"}",
+		"{\"event\":\"exec\",\"pid\":103,\"ppid\":102,\"comm\":\"curl\"}",
+	};
+	static const uint32_t want[] = { 101, 103, 300, 0 };
+	static const unsigned depth[] = { 0, 1, 0, 0 };
+	struct cx_report *rep;
+	struct cx_analysis *a;
+	struct cx_reader *r;
+	struct cx_frame f;
+	char err[256];
+
+	for (size_t i = 0; i < 4; i++)
+		tg_put(w, CX_K_PROC, CX_SRC_PROBE, 0, 0, 1 + (double)i,
+		    execs[i], strlen(execs[i]));
+	client_exchange(w, 1, 10, 101, 100, "codex");
+	client_exchange(w, 3, 15, 300, 1, "curl");  /* seen before 103 */
+	client_exchange(w, 2, 20, 103, 102, "curl");
+	client_exchange(w, 4, 25, 0, 0, NULL);
+	cx_writer_close(w);
+
+	ck_assert_ptr_nonnull(r = cx_reader_open(tg_path, err, sizeof(err)));
+	a = cx_analysis_new(cx_reader_info(r));
+	while (cx_reader_next(r, &f) == 1)
+		cx_analysis_frame(a, &f);
+	cx_analysis_finish(a);
+	rep = cx_report_new(cx_reader_info(r), 1, NULL);
+	for (size_t i = 0; i < cx_analysis_result(a)->nex; i++)
+		cx_report_exchange(rep, cx_analysis_result(a)->ex[i], NULL,
+		    NULL);
+	cx_report_finish(rep, cx_analysis_result(a));
+	ck_assert_uint_eq(rep->nlanes, 4);
+	ck_assert_uint_eq(rep->lanes[1].pid, 300);      /* first sight */
+	for (size_t k = 0; k < 4; k++) {
+		const struct cx_report_lane *ln =
+		    &rep->lanes[rep->lane_order[k]];
+
+		ck_assert_uint_eq(ln->pid, want[k]);
+		ck_assert_uint_eq(ln->depth, depth[k]);
+	}
+	ck_assert_uint_eq(rep->lanes[rep->lane_order[1]].parent,
+	    rep->lane_order[0]);
+	cx_report_free(rep);
+	cx_analysis_free(a);
+	cx_reader_close(r);
+}
+END_TEST
+
 /* An exchange's endpoint: ids (numbers, UUIDs, long hex or tokens)
  * folded, the query dropped. */
 START_TEST(endpoint_keys)
@@ -274,6 +354,7 @@ report_suite(void)
 	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_add_test(tc, facts);
 	tcase_add_test(tc, endpoint_keys);
+	tcase_add_test(tc, lanes_in_the_process_tree);
 	suite_add_tcase(s, tc);
 	return s;
 }
