@@ -47,11 +47,15 @@ run_setup(struct run *run)
 	int rc;
 
 	if ((rc = run_plan(run)) != 0 || (rc = run_open_probe(run)) != 0 ||
-	    (rc = run_listen(run)) != 0 || (rc = run_point(run)) != 0)
+	    (rc = run_listen(run)) != 0)
+		return rc;
+	/* The trace is there; the view before the command's environment
+	 * (its preload, its proxies) is set in ours. */
+	run_view_start(run);
+	if ((rc = run_point(run)) != 0)
 		return rc;
 	run_preload(run);
 	run_note_start(run);
-	run_view_start(run);
 	return 0;
 }
 

@@ -71,7 +71,8 @@ void    run_preload(struct run *run);
 
 /*
  * run_view.c: --view: `cxrec view TRACE` beside COMMAND, in a process
- * group of its own (COMMAND's Ctrl-C is not its end), printing its URL;
+ * group of its own (COMMAND's Ctrl-C is not its end), started before
+ * COMMAND's environment (preload, proxies) is set, printing its URL;
  * stopped once the trace is closed, after its viewers had the end.
  */
 void    run_view_start(struct run *run);

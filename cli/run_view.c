@@ -1,6 +1,7 @@
 /* run_view.c: cxrec run --view (run_int.h). */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -23,6 +24,7 @@ run_view_start(struct run *run)
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
+		unsetenv("LD_PRELOAD");         /* a nested run's: not the view's */
 		if (run->o->view_open)
 			execl("/proc/self/exe", "cxrec", "view", "--open", "--",
 			    trace, (char *)NULL);

@@ -126,6 +126,9 @@ for _ in $(seq 100); do grep -q 'view: http://' run.err && break; sleep 0.05; do
 url=$(sed -n 's|^cxrec: view: \(http://[^ ]*\)$|\1|p' run.err | head -1)
 timeout 20 curl -sN "${url}events" >run-events.txt 2>/dev/null &
 curl -sN "$CXREC_RELAY_URL/test/sse?n=10&gap_ms=50" >run-stream.txt
+# The view has none of the command's environment (its preload).
+vp=$(pgrep -f 'cxrec view -- r.bin' | head -1)
+tr '\0' '\n' </proc/$vp/environ | grep -c '^LD_PRELOAD=' >view-preload.txt || true
 SH
 chmod +x agent.sh
 rc=0
@@ -135,6 +138,7 @@ assert_contains "$(cat run.err)" "cxrec: view: http://127.0.0.1:" "run --view pr
 for _ in $(seq 100); do grep -q '^event: end' run-events.txt && break; sleep 0.05; done
 assert_eq "$(grep -c '^event: tick' run-stream.txt)" "10" "run --view: the command's stream whole"
 assert_contains "$(cat run-events.txt)" "/test/sse" "run --view: the viewer saw the command's exchange"
+assert_eq "$(cat view-preload.txt)" "0" "run --view: the view runs without the command's LD_PRELOAD"
 assert_contains "$(grep -A1 '^event: end' run-events.txt)" "the trace is closed" "run --view: ... and the trace's end"
 pgrep -f 'cxrec view -- r.bin' >/dev/null && fail "run --view: its view outlived the run"
 ok "run --view: the view ends with the run"
