@@ -20,6 +20,8 @@ static const struct cmd_entry cmds[] = {
 	    "reassemble a trace into ordered exchanges (text or jsonl)" },
 	{ "view", cmd_view, usage_view,
 	    "serve a trace in the browser, live while it is recorded" },
+	{ "protocol", cmd_protocol, usage_protocol,
+	    "what the recorded agent speaks: endpoints, headers, keys, tools" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
