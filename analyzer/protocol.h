@@ -12,7 +12,7 @@
  *
  * The model is its JSON: cx_protocol_json builds it (stable: sorted,
  * counts apart from what they count), the Markdown (protocol_md.c) and
- * the diff (diff.h) read it, so a protocol saved as JSON and one read
+ * the diff (protocol_diff.h) read it, so a protocol saved as JSON and one read
  * from a trace are the same thing.
  *
  * Memory: bounded tables (at most CX_PROTOCOL_MAX_* of each; what is past

@@ -17,12 +17,14 @@ int cmd_relay(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_protocol(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 void usage_run(void);
 void usage_relay(void);
 void usage_decode(void);
 void usage_view(void);
 void usage_protocol(void);
+void usage_diff(void);
 
 /*
  * The credential names cxrec knows (credname.h): the base and every agent

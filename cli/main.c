@@ -22,6 +22,8 @@ static const struct cmd_entry cmds[] = {
 	    "serve a trace in the browser, live while it is recorded" },
 	{ "protocol", cmd_protocol, usage_protocol,
 	    "what the recorded agent speaks: endpoints, headers, keys, tools" },
+	{ "diff", cmd_diff, usage_diff,
+	    "what changed in what an agent speaks, between two traces" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
