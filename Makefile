@@ -101,7 +101,7 @@ TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TEST_LIBS := $(shell pkg-config --libs check)
 
 .PHONY: all check unit integration fuzz-replay fuzz fuzz-build deps demo bench \
-        clean FORCE
+        protocol-docs protocol-docs-check clean FORCE
 ifeq ($(SAN),1)
 all: $(BIN) $(PRELOAD)  # ./cxrec stays the normal build
 else
@@ -222,6 +222,15 @@ deps:
 
 demo: cxrec
 	scripts/demo.sh
+
+# docs/protocol/: each pinned agent recorded against the mocks, what it
+# speaks and what changed between versions (scripts/protocol-docs.sh);
+# the check regenerates and fails when the committed pages are stale.
+protocol-docs: all
+	CXREC=$(CURDIR)/$(BIN) CXREC_PROGS=$(CURDIR)/$(BUILD)/progs scripts/protocol-docs.sh
+
+protocol-docs-check: all
+	CXREC=$(CURDIR)/$(BIN) CXREC_PROGS=$(CURDIR)/$(BUILD)/progs scripts/protocol-docs.sh --check
 
 bench: cxrec
 	$(MAKE) -C scripts/bench

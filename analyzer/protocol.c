@@ -40,6 +40,7 @@ struct header {
 	char            *value;         /* the first, redacted */
 	uint64_t         count;
 	int              varies;
+	int              varies_folded; /* ... once cx_protocol_fold'ed */
 };
 
 struct headers {
@@ -98,7 +99,7 @@ struct trace {
 #define MODEL_BIT       0x80000000u
 
 struct cx_protocol {
-	int              redact, full;
+	int              redact, full, stable;
 	struct endpoint *ep[CX_PROTOCOL_MAX_ENDPOINTS];
 	size_t           nep;
 	struct tool      tools[CX_PROTOCOL_MAX_TOOLS];
@@ -161,8 +162,14 @@ header_add(struct cx_protocol *p, struct headers *h, const char *name,
 		x->name = lower;
 		x->value = xstrdup(v);
 		lower = NULL;
-	} else if (strcmp(x->value, v) != 0)
+	} else if (strcmp(x->value, v) != 0) {
+		char *a = cx_protocol_fold(x->value), *b = cx_protocol_fold(v);
+
 		x->varies = 1;
+		x->varies_folded |= strcmp(a, b) != 0;
+		free(a);
+		free(b);
+	}
 	x->count++;
 	free(lower);
 }
@@ -544,6 +551,41 @@ strings(const struct strset *s)
 	return a;
 }
 
+/*
+ * What stays random once folded (a WebSocket key, a nonce, a token), in
+ * place: each run of base64 characters holding upper and lower case
+ * letters, 16 or more with a digit or "#", or 20 or more, as "…".
+ */
+static void
+scrub(char *s)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/=_-#";
+	char *o = s;
+
+	while (*s != '\0') {
+		size_t n = strspn(s, b64);
+		int up = 0, low = 0, dig = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			up |= s[i] >= 'A' && s[i] <= 'Z';
+			low |= s[i] >= 'a' && s[i] <= 'z';
+			dig |= (s[i] >= '0' && s[i] <= '9') || s[i] == '#';
+		}
+		if (n >= 16 && up && low && (dig || n >= 20)) {
+			memcpy(o, "\xe2\x80\xa6", 3);     /* n >= 3 */
+			o += 3;
+			s += n;
+		} else if (n > 0) {
+			memmove(o, s, n);
+			o += n;
+			s += n;
+		} else
+			*o++ = *s++;
+	}
+	*o = '\0';
+}
+
 static int
 by_name(const void *a, const void *b)
 {
@@ -552,7 +594,7 @@ by_name(const void *a, const void *b)
 }
 
 static cJSON *
-headers_json(struct headers *h)
+headers_json(const struct cx_protocol *p, struct headers *h)
 {
 	cJSON *a = cJSON_CreateArray();
 
@@ -562,15 +604,23 @@ headers_json(struct headers *h)
 
 		cJSON_AddStringToObject(o, "name", h->v[i].name);
 		cJSON_AddNumberToObject(o, "count", (double)h->v[i].count);
-		cJSON_AddBoolToObject(o, "constant", !h->v[i].varies);
-		cJSON_AddStringToObject(o, "example", h->v[i].value);
+		cJSON_AddBoolToObject(o, "constant", p->stable ?
+		    !h->v[i].varies_folded : !h->v[i].varies);
+		if (p->stable) {
+			char *v = cx_protocol_fold(h->v[i].value);
+
+			scrub(v);
+			cJSON_AddStringToObject(o, "example", v);
+			free(v);
+		} else
+			cJSON_AddStringToObject(o, "example", h->v[i].value);
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
 }
 
 static cJSON *
-keys_json(struct cx_keypaths *kp)
+keys_json(const struct cx_protocol *p, struct cx_keypaths *kp)
 {
 	cJSON *a = cJSON_CreateArray();
 	char types[64];
@@ -584,7 +634,7 @@ keys_json(struct cx_keypaths *kp)
 		cx_keypath_types(types, sizeof(types), k->types);
 		cJSON_AddStringToObject(o, "types", types);
 		cJSON_AddNumberToObject(o, "count", (double)k->count);
-		if (k->example != NULL)
+		if (k->example != NULL && !p->stable)
 			cJSON_AddStringToObject(o, "example", k->example);
 		cJSON_AddItemToArray(a, o);
 	}
@@ -599,7 +649,7 @@ by_evname(const void *a, const void *b)
 }
 
 static cJSON *
-events_json(struct evtypes *t)
+events_json(const struct cx_protocol *p, struct evtypes *t)
 {
 	cJSON *a = cJSON_CreateArray();
 
@@ -609,7 +659,7 @@ events_json(struct evtypes *t)
 
 		cJSON_AddStringToObject(o, "type", t->v[i].name);
 		cJSON_AddNumberToObject(o, "count", (double)t->v[i].count);
-		cJSON_AddItemToObject(o, "keys", keys_json(t->v[i].kp));
+		cJSON_AddItemToObject(o, "keys", keys_json(p, t->v[i].kp));
 		cJSON_AddItemToArray(a, o);
 	}
 	return a;
@@ -629,7 +679,7 @@ by_status(const void *a, const void *b)
 }
 
 static cJSON *
-endpoint_json(struct endpoint *e)
+endpoint_json(const struct cx_protocol *p, struct endpoint *e)
 {
 	cJSON *o = cJSON_CreateObject(), *t = cJSON_CreateArray(), *st, *rq,
 	    *rs;
@@ -654,17 +704,19 @@ endpoint_json(struct endpoint *e)
 	cJSON_AddItemToObject(o, "hosts", strings(&e->hosts));
 	cJSON_AddItemToObject(o, "via", strings(&e->via));
 	rq = cJSON_AddObjectToObject(o, "request");
-	cJSON_AddItemToObject(rq, "headers", headers_json(&e->req_h));
-	cJSON_AddItemToObject(rq, "body", keys_json(e->req_kp));
+	cJSON_AddItemToObject(rq, "headers", headers_json(p, &e->req_h));
+	cJSON_AddItemToObject(rq, "body", keys_json(p, e->req_kp));
 	rs = cJSON_AddObjectToObject(o, "response");
-	cJSON_AddItemToObject(rs, "headers", headers_json(&e->resp_h));
-	cJSON_AddItemToObject(rs, "body", keys_json(e->resp_kp));
-	cJSON_AddItemToObject(rs, "events", events_json(&e->sse));
+	cJSON_AddItemToObject(rs, "headers", headers_json(p, &e->resp_h));
+	cJSON_AddItemToObject(rs, "body", keys_json(p, e->resp_kp));
+	cJSON_AddItemToObject(rs, "events", events_json(p, &e->sse));
 	if (e->transports & T_WS) {
 		cJSON *ws = cJSON_AddObjectToObject(o, "websocket");
 
-		cJSON_AddItemToObject(ws, "client", events_json(&e->ws_client));
-		cJSON_AddItemToObject(ws, "server", events_json(&e->ws_server));
+		cJSON_AddItemToObject(ws, "client", events_json(p,
+		    &e->ws_client));
+		cJSON_AddItemToObject(ws, "server", events_json(p,
+		    &e->ws_server));
 	}
 	return o;
 }
@@ -741,6 +793,31 @@ instructions_json(struct cx_protocol *p)
 	return a;
 }
 
+static int
+by_str(const void *a, const void *b)
+{
+	return strcmp(cJSON_GetStringValue(*(cJSON *const *)a),
+	    cJSON_GetStringValue(*(cJSON *const *)b));
+}
+
+/* a's strings in bytewise order. */
+static void
+sort_strings(cJSON *a)
+{
+	int n = cJSON_GetArraySize(a), i;
+	cJSON **v;
+
+	if (n < 2)
+		return;
+	v = xreallocarray(NULL, (size_t)n, sizeof(*v));
+	for (i = 0; i < n; i++)
+		v[i] = cJSON_DetachItemFromArray(a, 0);
+	qsort(v, (size_t)n, sizeof(*v), by_str);
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(a, v[i]);
+	free(v);
+}
+
 /* Add s to a (an array of strings) unless it is there. */
 static void
 once(cJSON *a, const char *s)
@@ -783,7 +860,22 @@ sequence_json(const struct cx_protocol *p)
 				once(seen_model ? between : startup, key);
 		}
 	}
-	if (p->ntraces > 0) {
+	if (p->stable) {
+		/* Calls made at once come in any order: before or after the
+		 * first model call is a race; one set, sorted, and no list. */
+		cJSON *other = cJSON_AddArrayToObject(o, "other");
+		cJSON *e;
+
+		cJSON_ArrayForEach(e, startup)
+			once(other, e->valuestring);
+		cJSON_ArrayForEach(e, between)
+			once(other, e->valuestring);
+		cJSON_DeleteItemFromObject(o, "startup");
+		cJSON_DeleteItemFromObject(o, "between_model_calls");
+		cJSON_DeleteItemFromObject(o, "calls");
+		sort_strings(model);
+		sort_strings(other);
+	} else if (p->ntraces > 0) {
 		const struct trace *tr = &p->traces[0];
 		cJSON *last = NULL;
 		uint32_t prev = UINT32_MAX;
@@ -810,13 +902,14 @@ sequence_json(const struct cx_protocol *p)
 }
 
 static void
-trace_json(cJSON *a, const struct trace *tr)
+trace_json(const struct cx_protocol *p, cJSON *a, const struct trace *tr)
 {
 	static const char *const keys[] = { "agent", "agent_version",
 	    "reached_by", "login_mode", "cxrec_version" };
 	cJSON *o = cJSON_CreateObject();
 
-	cJSON_AddStringToObject(o, "path", tr->path);
+	cJSON_AddStringToObject(o, "path", p->stable && strrchr(tr->path,
+	    '/') != NULL ? strrchr(tr->path, '/') + 1 : tr->path);
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(
 		    tr->run, keys[i]));
@@ -841,16 +934,45 @@ cx_protocol_json(struct cx_protocol *p)
 	cJSON_AddNumberToObject(o, "cxrec_protocol", CX_PROTOCOL_VERSION);
 	a = cJSON_AddArrayToObject(o, "traces");
 	for (size_t i = 0; i < p->ntraces; i++)
-		trace_json(a, &p->traces[i]);
+		trace_json(p, a, &p->traces[i]);
 	a = cJSON_AddArrayToObject(o, "endpoints");
 	for (size_t i = 0; i < p->nep; i++)
-		cJSON_AddItemToArray(a, endpoint_json(sorted[i]));
+		cJSON_AddItemToArray(a, endpoint_json(p, sorted[i]));
 	cJSON_AddItemToObject(o, "tools", tools_json(p));
 	cJSON_AddItemToObject(o, "instructions", instructions_json(p));
 	cJSON_AddItemToObject(o, "sequence", sequence_json(p));
 	cJSON_AddNumberToObject(o, "dropped", (double)p->dropped);
 	free(sorted);
 	return o;
+}
+
+void
+cx_protocol_set_stable(struct cx_protocol *p, int on)
+{
+	p->stable = on;
+}
+
+char *
+cx_protocol_fold(const char *s)
+{
+	char *out = xmalloc(strlen(s) + 1), *o = out;
+
+	while (*s != '\0') {
+		size_t n = strspn(s, "0123456789abcdefABCDEF-");
+		size_t d = strspn(s, "0123456789");
+		const char *digit = strpbrk(s, "0123456789");
+
+		if (n >= 8 && digit != NULL && (size_t)(digit - s) < n) {
+			*o++ = '#';
+			s += n;
+		} else if (d > 0) {
+			*o++ = '#';
+			s += d;
+		} else
+			*o++ = *s++;
+	}
+	*o = '\0';
+	return out;
 }
 
 cJSON *

@@ -44,6 +44,23 @@ void     cx_protocol_free(struct cx_protocol *p);       /* NULL is fine */
 /* Read the trace at path into p: 0, or -1 with a one-line err. */
 int      cx_protocol_add_trace(struct cx_protocol *p, const char *path,
     char *err, size_t errlen);
+/*
+ * Stable (cxrec protocol --stable, for pages kept in a repository): the
+ * same from every recording of the same session.  The traces' file names
+ * without their directories; header examples with what always varies
+ * folded (cx_protocol_fold) and what stays random (a 16-character run of
+ * base64 mixing cases and digits) as "…", constant when their folded
+ * values are; no key path examples; of the sequence, the model calls and
+ * the "other" calls, each a sorted set (calls made at once come in any
+ * order: which came before the first model call is a race).
+ */
+void     cx_protocol_set_stable(struct cx_protocol *p, int on);
+/*
+ * s with what always varies folded, malloc'd: runs of digits, and runs of
+ * 8 or more hex digits and dashes holding a digit (ids, hashes, UUIDs),
+ * each as "#".
+ */
+char    *cx_protocol_fold(const char *s);
 /* The model (the caller frees it); p's tables end up sorted. */
 cJSON   *cx_protocol_json(struct cx_protocol *p);
 /*

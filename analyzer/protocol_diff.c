@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "protocol.h"
 #include "protocol_diff.h"
 #include "redact.h"
 #include "xmalloc.h"
@@ -108,33 +109,6 @@ set_diff(const cJSON *a, const cJSON *b, const char *field, const char *what)
 	return o;
 }
 
-/*
- * s with what always varies folded: runs of digits, and runs of 8 or
- * more hex digits and dashes holding a digit (ids, hashes), as "#".
- */
-static char *
-fold(const char *s)
-{
-	char *out = xmalloc(strlen(s) + 1), *o = out;
-
-	while (*s != '\0') {
-		size_t n = strspn(s, "0123456789abcdefABCDEF-");
-		size_t d = strspn(s, "0123456789");
-
-		if (n >= 8 && strpbrk(s, "0123456789") != NULL &&
-		    (size_t)(strpbrk(s, "0123456789") - s) < n) {
-			*o++ = '#';
-			s += n;
-		} else if (d > 0) {
-			*o++ = '#';
-			s += d;
-		} else
-			*o++ = *s++;
-	}
-	*o = '\0';
-	return out;
-}
-
 /* Headers: names added or removed, constants whose value changed. */
 static cJSON *
 headers_diff(const cJSON *a, const cJSON *b)
@@ -152,8 +126,8 @@ headers_diff(const cJSON *a, const cJSON *b)
 		    !cJSON_IsTrue(cJSON_GetObjectItem(y, "constant")) ||
 		    cx_redact_is_secret_header(sget(x, "name")))
 			continue;
-		fa = fold(sget(x, "example"));
-		fb = fold(sget(y, "example"));
+		fa = cx_protocol_fold(sget(x, "example"));
+		fb = cx_protocol_fold(sget(y, "example"));
 		if (strcmp(fa, fb) != 0) {
 			cJSON *c = cJSON_CreateObject();
 

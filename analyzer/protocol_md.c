@@ -252,14 +252,24 @@ sequence(FILE *f, const cJSON *s)
 {
 	const cJSON *c;
 
-	fputs("\n## The order of the calls\n\n- before the first model call: ",
-	    f);
-	list(f, cJSON_GetObjectItem(s, "startup"));
-	fputs("\n- model calls: ", f);
-	list(f, cJSON_GetObjectItem(s, "model"));
-	fputs("\n- between model calls: ", f);
-	list(f, cJSON_GetObjectItem(s, "between_model_calls"));
-	fputs("\n\nThe first trace's calls in order:\n\n", f);
+	fputs("\n## The order of the calls\n\n", f);
+	if (cJSON_GetObjectItem(s, "other") != NULL) {
+		/* --stable: which came first is a race */
+		fputs("- model calls: ", f);
+		list(f, cJSON_GetObjectItem(s, "model"));
+		fputs("\n- other calls: ", f);
+		list(f, cJSON_GetObjectItem(s, "other"));
+	} else {
+		fputs("- before the first model call: ", f);
+		list(f, cJSON_GetObjectItem(s, "startup"));
+		fputs("\n- model calls: ", f);
+		list(f, cJSON_GetObjectItem(s, "model"));
+		fputs("\n- between model calls: ", f);
+		list(f, cJSON_GetObjectItem(s, "between_model_calls"));
+	}
+	fputs("\n", f);
+	if (cJSON_GetArraySize(cJSON_GetObjectItem(s, "calls")) > 0)
+		fputs("\nThe first trace's calls in order:\n\n", f);
 	cJSON_ArrayForEach(c, cJSON_GetObjectItem(s, "calls")) {
 		fputs("1. ", f);
 		code(f, str(c, "endpoint"));

@@ -9,8 +9,8 @@
 #include "redact.h"
 
 #define USAGE_LINE \
-    "usage: cxrec protocol [--format md|json] [--full] [--no-redact] " \
-    "[-o OUT] TRACE..."
+    "usage: cxrec protocol [--format md|json] [--full] [--stable] " \
+    "[--no-redact] [-o OUT] TRACE..."
 
 void
 usage_protocol(void)
@@ -32,6 +32,10 @@ usage_protocol(void)
 	    "                        documented (docs/protocol-json.md), what\n"
 	    "                        cxrec diff reads\n"
 	    "      --full            the instructions' whole texts too\n"
+	    "      --stable          the same output from every recording of the\n"
+	    "                        same session: traces by file name, what\n"
+	    "                        always varies in header values folded to #,\n"
+	    "                        no key path examples (docs/protocol/)\n"
 	    "      --no-redact       show credentials in the examples\n"
 	    "  -o, --output OUT      write to OUT instead of standard output\n"
 	    "  -h, --help            this help\n"
@@ -47,6 +51,7 @@ cmd_protocol(int argc, char **argv)
 		{ "format",     required_argument, NULL, 'f' },
 		{ "output",     required_argument, NULL, 'o' },
 		{ "full",       no_argument,       NULL, 'F' },
+		{ "stable",     no_argument,       NULL, 'S' },
 		{ "no-redact",  no_argument,       NULL, 'R' },
 		{ "help",       no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -55,7 +60,7 @@ cmd_protocol(int argc, char **argv)
 	struct cx_credname names;
 	const struct cx_credname *prev;
 	struct cx_protocol *p;
-	int ch, full = 0, no_redact = 0, rc = CX_EXIT_OK;
+	int ch, full = 0, stable = 0, no_redact = 0, rc = CX_EXIT_OK;
 	FILE *out = stdout;
 	char err[1024];
 	cJSON *m;
@@ -72,6 +77,9 @@ cmd_protocol(int argc, char **argv)
 			break;
 		case 'F':
 			full = 1;
+			break;
+		case 'S':
+			stable = 1;
 			break;
 		case 'R':
 			no_redact = 1;
@@ -98,6 +106,7 @@ cmd_protocol(int argc, char **argv)
 	cli_cred_names(&names);
 	prev = cx_redact_use_names(&names);
 	p = cx_protocol_new(!no_redact, full);
+	cx_protocol_set_stable(p, stable);
 	for (int i = optind; i < argc; i++)
 		if (cx_protocol_add_trace(p, argv[i], err, sizeof(err)) == -1) {
 			fprintf(stderr, "cxrec: protocol: %s\n", err);

@@ -50,6 +50,7 @@ for mode in api-key oauth; do
 	[ "$mode" = oauth ] && secret=$CLAUDE_TEST_OAUTH_TOKEN
 	check_trace "$dir/trace.bin" "$ANTHROPIC_MOCK_LOG" "$secret" "${secret:10}"
 	check_conversation "$dir/trace.bin" anthropic Bash
+	[ "$mode" = api-key ] && save_trace "$dir/trace.bin" claude-2.1.332
 	stop_anthropic_mock
 done
 

@@ -78,6 +78,7 @@ assert_contains "$(jsonq "$d/t.jsonl" "[m['data']['item']['name'] for m in $ws[0
 	"exec_command" "api: the tool call"
 check_trace "$d/trace.bin" "$MOCK_LOG" "$KEY" "${KEY:12}"
 check_conversation "$d/trace.bin" responses exec_command
+save_trace "$d/trace.bin" codex-0.171.0
 
 d=$WORK/chatgpt
 run_codex "$d" chatgpt

@@ -41,6 +41,7 @@ assert_contains "$(jsonq "$dir/t.jsonl" '[list(ev["data"]["candidates"][0]["cont
 	"functionCall" "the function call's event decoded"
 check_trace "$dir/trace.bin" "$GEMINI_MOCK_LOG" "$GEMINI_TEST_API_KEY" "${GEMINI_TEST_API_KEY:8}"
 check_conversation "$dir/trace.bin" gemini run_shell_command
+save_trace "$dir/trace.bin" gemini-0.61.0
 # the call the model made is not shown again as new input when gemini-cli
 # sends it back with an id of its own
 assert_not_contains "$("$CXREC" decode -f conversation "$dir/trace.bin")" ">> call run_shell_command" \

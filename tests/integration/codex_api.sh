@@ -57,4 +57,5 @@ assert_contains "$("$CXREC" decode "$WORK/trace.bin" | head -20)" "login" "text 
 # any output format.
 check_trace "$WORK/trace.bin" "$MOCK_LOG" "$KEY" "${KEY:12}"
 check_conversation "$WORK/trace.bin" responses exec_command
+save_trace "$WORK/trace.bin" codex-0.98.0
 echo "codex API-key run recorded and decoded"

@@ -5,12 +5,22 @@ set -euo pipefail
 # TESTS_DIR is tests/ (this file is tests/lib/lib.sh).
 TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 REPO=$(cd "$TESTS_DIR/.." && pwd)
-WORK=$(mktemp -d /tmp/cxrec-it.XXXXXX)
+# CXREC_WORK: a fixed directory instead (made afresh; scripts/protocol-docs.sh
+# records agents with the same paths every time, which their prompts hold).
+if [ -n "${CXREC_WORK:-}" ]; then
+	WORK=$CXREC_WORK
+	rm -rf "$WORK" && mkdir -p "$WORK"
+else
+	WORK=$(mktemp -d /tmp/cxrec-it.XXXXXX)
+fi
 _cleanups=()
 on_exit() { local i; for ((i=${#_cleanups[@]}-1; i>=0; i--)); do eval "${_cleanups[$i]}" || true; done; rm -rf "$WORK"; }
 trap on_exit EXIT
 defer() { _cleanups+=("$1"); }
 
+# save_trace FILE NAME: with CXREC_SAVE_TRACES set, keep a copy of the trace
+# FILE as $CXREC_SAVE_TRACES/NAME.bin (scripts/protocol-docs.sh).
+save_trace() { [ -z "${CXREC_SAVE_TRACES:-}" ] || cp "$1" "$CXREC_SAVE_TRACES/$2.bin"; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 ok() { echo "ok - $*"; }

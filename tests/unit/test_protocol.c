@@ -201,7 +201,39 @@ START_TEST(a_session)
 	ck_assert_ptr_nonnull(strstr(md, "| `x-request-id` | 2 | varies"));
 	free(md);
 	cJSON_Delete(m);
+
+	/* Stable: varying values folded, no examples of keys, sets. */
+	cx_protocol_set_stable(p, 1);
+	m = cx_protocol_json(p);
+	e = endpoint(m, "POST /v1/responses");
+	h = cJSON_GetObjectItem(cJSON_GetObjectItem(e, "request"), "headers");
+	ck_assert_str_eq(str(named(h, "name", "x-request-id"), "example"),
+	    "req-#");
+	ck_assert(cJSON_IsTrue(cJSON_GetObjectItem(named(h, "name",
+	    "x-request-id"), "constant")));
+	ck_assert_ptr_null(cJSON_GetObjectItem(named(cJSON_GetObjectItem(
+	    cJSON_GetObjectItem(e, "request"), "body"), "path", "model"),
+	    "example"));
+	seq = cJSON_GetObjectItem(m, "sequence");
+	ck_assert_ptr_null(cJSON_GetObjectItem(seq, "startup"));
+	ck_assert_ptr_null(cJSON_GetObjectItem(seq, "calls"));
+	ck_assert_str_eq(cJSON_GetStringValue(cJSON_GetObjectItem(seq,
+	    "other")->child), "GET /v1/models");
+	ck_assert_str_eq(str(cJSON_GetObjectItem(m, "traces")->child, "path"),
+	    "trace.bin");
+	cJSON_Delete(m);
 	cx_protocol_free(p);
+}
+END_TEST
+
+/* What always varies, folded; what stays random, scrubbed (stable). */
+START_TEST(fold)
+{
+	char *f = cx_protocol_fold("session 01a24db3-5076-7593-9bad-331925520088"
+	    " at 127.0.0.1:35129, v0.98.0, deadbeef, cafe");
+
+	ck_assert_str_eq(f, "session # at #.#.#.#:#, v#.#.#, deadbeef, cafe");
+	free(f);
 }
 END_TEST
 
@@ -226,6 +258,7 @@ protocol_suite(void)
 	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_add_test(tc, a_session);
 	tcase_add_test(tc, not_a_trace);
+	tcase_add_test(tc, fold);
 	suite_add_tcase(s, tc);
 	return s;
 }
