@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "bytebuf.h"
+#include "exchange.h"
 #include "json.h"
 #include "keypaths.h"
 #include "redact.h"
+#include "view.h"
 
 struct cx_keypaths {
 	struct cx_keypath *v;
@@ -345,4 +347,15 @@ cx_keypath_types(char *buf, size_t len, unsigned types)
 		if (off >= len - 1)
 			break;
 	}
+}
+
+void
+cx_keypaths_add_body(struct cx_keypaths *kp, const struct cx_msg *m)
+{
+	struct cx_view v;
+
+	cx_view_body(&v, m);
+	if (v.kind == CX_VIEW_JSON)
+		cx_keypaths_add_text(kp, (const char *)v.p, v.n);
+	cx_view_free(&v);
 }

@@ -52,6 +52,9 @@ void     cx_keypaths_add(struct cx_keypaths *kp, const cJSON *doc);
 /* Parse p[0..n) and walk it: 0, or -1 if it is not JSON. */
 int      cx_keypaths_add_text(struct cx_keypaths *kp, const char *p,
     size_t n);
+/* A message's body, content-decoded (view.h), walked when it is JSON. */
+struct cx_msg;
+void     cx_keypaths_add_body(struct cx_keypaths *kp, const struct cx_msg *m);
 /* Documents walked. */
 uint64_t cx_keypaths_docs(const struct cx_keypaths *kp);
 /* Distinct paths kept, in order of path (bytewise) once sorted. */

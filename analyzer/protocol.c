@@ -18,7 +18,6 @@
 #include "protocol.h"
 #include "redact.h"
 #include "report.h"
-#include "view.h"
 #include "xmalloc.h"
 
 #define MAX_STATUSES    32
@@ -288,17 +287,6 @@ status_add(struct endpoint *e, int status)
 }
 
 static void
-body_add(struct cx_keypaths *kp, const struct cx_msg *m)
-{
-	struct cx_view v;
-
-	cx_view_body(&v, m);
-	if (v.kind == CX_VIEW_JSON)
-		cx_keypaths_add_text(kp, (const char *)v.p, v.n);
-	cx_view_free(&v);
-}
-
-static void
 sha256_hex(char out[65], const char *s, size_t n)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -408,7 +396,7 @@ exchange(void *arg, struct cx_exchange *ex)
 	for (size_t i = 0; i < ex->req.fields.n; i++)
 		header_add(p, &e->req_h, ex->req.fields.v[i].name,
 		    ex->req.fields.v[i].value);
-	body_add(e->req_kp, &ex->req);
+	cx_keypaths_add_body(e->req_kp, &ex->req);
 	if (ex->has_resp) {
 		for (size_t i = 0; i < ex->resp.fields.n; i++)
 			header_add(p, &e->resp_h, ex->resp.fields.v[i].name,
@@ -419,7 +407,7 @@ exchange(void *arg, struct cx_exchange *ex)
 				    ex->resp.events[i].data,
 				    ex->resp.events[i].data_len);
 		else
-			body_add(e->resp_kp, &ex->resp);
+			cx_keypaths_add_body(e->resp_kp, &ex->resp);
 	}
 	for (size_t i = 0; i < ex->nws; i++) {
 		const struct cx_wsmsg *m = &ex->ws[i];

@@ -13,7 +13,6 @@
 #include "output.h"
 #include "report.h"
 #include "report_timeline.h"
-#include "view.h"
 #include "ws.h"
 
 /* --- endpoints ------------------------------------------------------- */
@@ -222,17 +221,6 @@ stream_done(const struct cx_event *ev)
 	    memcmp(ev->data, "[DONE]", 6) == 0;
 }
 
-static void
-body_paths(struct cx_keypaths *kp, const struct cx_msg *m)
-{
-	struct cx_view v;
-
-	cx_view_body(&v, m);
-	if (v.kind == CX_VIEW_JSON)
-		cx_keypaths_add_text(kp, (const char *)v.p, v.n);
-	cx_view_free(&v);
-}
-
 /*
  * A WebSocket's messages, generic JSON: the client's text messages as
  * request bodies, the server's as events named by their "type" member
@@ -264,9 +252,9 @@ static void
 count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
 {
 	if (ex->has_req)
-		body_paths(rep->req_kp, &ex->req);
+		cx_keypaths_add_body(rep->req_kp, &ex->req);
 	if (ex->has_resp && !ex->resp.sse)
-		body_paths(rep->resp_kp, &ex->resp);
+		cx_keypaths_add_body(rep->resp_kp, &ex->resp);
 	for (size_t j = 0; ex->has_resp && j < ex->resp.nevents; j++) {
 		const struct cx_event *ev = &ex->resp.events[j];
 
