@@ -18,6 +18,8 @@ struct cx_replay {
 	struct cx_replay_entry  *e;
 	size_t                   n;
 	size_t                   incomplete;
+	char                   **ikeys;         /* the incomplete's keys */
+	size_t                   nikeys;
 };
 
 static int
@@ -125,7 +127,10 @@ usable(const struct cx_exchange *ex)
 					 * are exchanges of their own */
 	if (ex->resp.status == 101)
 		return 1;
-	return ex->resp.complete;
+	/* A stream the client hung up on after its final event (a note,
+	 * no error: exchange.h) is whole too. */
+	return ex->resp.complete || (ex->resp.sse && ex->resp.nevents > 0 &&
+	    ex->error == NULL);
 }
 
 struct cx_replay *
@@ -142,6 +147,13 @@ cx_replay_from(struct cx_analysis *a)
 
 		if (!usable(ex)) {
 			rp->incomplete++;
+			if (ex->has_req && ex->req.head_done &&
+			    ex->req.method != NULL) {
+				rp->ikeys = xreallocarray(rp->ikeys,
+				    rp->nikeys + 1, sizeof(*rp->ikeys));
+				rp->ikeys[rp->nikeys++] = cx_replay_key(
+				    ex->req.method, ex->req.target);
+			}
 			continue;
 		}
 		e = &rp->e[rp->n++];
@@ -193,6 +205,9 @@ cx_replay_free(struct cx_replay *rp)
 		free(rp->e[i].key);
 		free(rp->e[i].tok);
 	}
+	for (size_t i = 0; i < rp->nikeys; i++)
+		free(rp->ikeys[i]);
+	free(rp->ikeys);
 	free(rp->e);
 	cx_analysis_free(rp->a);
 	free(rp);
@@ -287,9 +302,17 @@ cx_replay_match(struct cx_replay *rp, const char *method, const char *target,
 		hit.score = s_used;
 		hit.again = 1;
 	} else {
-		snprintf(why, whylen, "the trace holds no complete exchange "
-		    "for %s%s; it holds: ", key, rp->incomplete > 0 ?
-		    " (some of its exchanges are incomplete)" : "");
+		size_t cut = 0;
+
+		for (size_t i = 0; i < rp->nikeys; i++)
+			cut += strcmp(rp->ikeys[i], key) == 0;
+		if (cut > 0)
+			snprintf(why, whylen, "the trace holds no complete "
+			    "exchange for %s, only %zu cut short (no whole "
+			    "response recorded); it holds: ", key, cut);
+		else
+			snprintf(why, whylen, "the trace holds no exchange "
+			    "for %s; it holds: ", key);
 		holds(rp, why, whylen);
 	}
 	if (hit.e != NULL)

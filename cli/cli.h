@@ -16,11 +16,13 @@ int cmd_run(int argc, char **argv);
 int cmd_relay(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_view(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 void usage_run(void);
 void usage_relay(void);
 void usage_decode(void);
 void usage_view(void);
+void usage_replay(void);
 
 /*
  * The credential names cxrec knows (credname.h): the base and every agent

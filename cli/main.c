@@ -20,6 +20,8 @@ static const struct cmd_entry cmds[] = {
 	    "reassemble a trace into ordered exchanges (text or jsonl)" },
 	{ "view", cmd_view, usage_view,
 	    "serve a trace in the browser, live while it is recorded" },
+	{ "replay", cmd_replay, usage_replay,
+	    "answer as the upstream recorded in a trace (offline re-runs)" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -43,6 +45,7 @@ usage(FILE *f)
 	    "  cxrec decode trace.bin\n"
 	    "  cxrec decode --format jsonl trace.bin | jq .\n"
 	    "  cxrec view trace.bin\n"
+	    "  cxrec run --replay trace.bin -- codex exec \"fix the failing test\"\n"
 	    "  cxrec relay --listen 127.0.0.1:8080 -o trace.bin\n"
 	    "\n"
 	    "Options:\n"
