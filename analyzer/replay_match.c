@@ -297,7 +297,7 @@ cx_replay_match(struct cx_replay *rp, const char *method, const char *target,
 	if (best != NULL) {
 		hit.e = best;
 		hit.score = s_best;
-	} else if (best_used != NULL) {
+	} else if (best_used != NULL && s_used >= CX_REPLAY_RETRY) {
 		hit.e = best_used;
 		hit.score = s_used;
 		hit.again = 1;
@@ -306,7 +306,14 @@ cx_replay_match(struct cx_replay *rp, const char *method, const char *target,
 
 		for (size_t i = 0; i < rp->nikeys; i++)
 			cut += strcmp(rp->ikeys[i], key) == 0;
-		if (cut > 0)
+		if (best_used != NULL)
+			snprintf(why, whylen, "every exchange the trace holds "
+			    "for %s was answered already, and this request is "
+			    "no retry of one (the most alike: #%llu, likeness "
+			    "%.2f)%s; it holds: ", key,
+			    (unsigned long long)best_used->ex->id, s_used,
+			    cut > 0 ? "; others were cut short" : "");
+		else if (cut > 0)
 			snprintf(why, whylen, "the trace holds no complete "
 			    "exchange for %s, only %zu cut short (no whole "
 			    "response recorded); it holds: ", key, cut);

@@ -14,9 +14,10 @@
  * Matching a request: the entries of its key; among those not yet served,
  * the one whose request body is most like it (the share of body tokens the
  * two have in common), the earliest on a tie: in order for an agent that
- * re-runs the same way, by body for one that retries or reorders.  When
- * every entry of the key was served, the most alike again (a retry).
- * Nothing of the key: no match, and why (what the trace holds).
+ * re-runs the same way, by body for one that reorders.  When every entry
+ * of the key was served, the most alike again if it is a retry (likeness
+ * at least CX_REPLAY_RETRY).  Otherwise no match, and why (what the trace
+ * holds).
  *
  * Ownership: the table owns its analysis, entries and their strings;
  * pointers it returns are valid until cx_replay_free.
@@ -28,6 +29,9 @@
 #include <stdint.h>
 
 #include "exchange.h"
+
+/* The likeness at which a request repeats one already answered. */
+#define CX_REPLAY_RETRY         0.9
 
 struct cx_replay_entry {
 	const struct cx_exchange *ex;   /* its request, response, events, ws */

@@ -22,7 +22,7 @@
 
 #define TICK_MS         50
 #define OUT_HIGH        (1u << 20)
-#define WS_GUID         "258EAFA5-E914-47DA-95CA-C5AB0DC11B65"
+#define WS_GUID         "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 /* What a connection is sending. */
 enum play {
