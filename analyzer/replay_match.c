@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "body.h"
 #include "bytebuf.h"
@@ -229,6 +230,49 @@ size_t
 cx_replay_incomplete(const struct cx_replay *rp)
 {
 	return rp->incomplete;
+}
+
+void
+cx_replay_proxy_hosts(const struct cx_replay *rp, cx_replay_host_fn fn,
+    void *arg)
+{
+	const struct cx_analysis_result *r = cx_analysis_result(rp->a);
+	char **seen = NULL;
+	size_t nseen = 0, i, j;
+
+	for (i = 0; i < r->nex; i++) {
+		const struct cx_exchange *ex = r->ex[i];
+		const char *h;
+		char host[256];
+		size_t n;
+
+		/* Its decrypted requests, not its CONNECTs (a tunnel's host
+		 * may never have been reached). */
+		if (ex->source != CX_SRC_PROXY || !ex->has_req ||
+		    ex->req.method == NULL || strcmp(ex->req.method,
+		    "CONNECT") == 0 || (h = cx_fields_get(&ex->req.fields, "host")) == NULL)
+			continue;
+		/* "name:port", "[v6]:port": the name */
+		if (*h == '[')
+			n = strcspn(h, "]") + 1;
+		else
+			n = strcspn(h, ":");
+		if (n == 0 || n >= sizeof(host))
+			continue;
+		memcpy(host, h, n);
+		host[n] = '\0';
+		for (j = 0; j < nseen; j++)
+			if (strcasecmp(seen[j], host) == 0)
+				break;
+		if (j < nseen)
+			continue;
+		seen = xreallocarray(seen, nseen + 1, sizeof(*seen));
+		seen[nseen++] = xstrdup(host);
+		fn(arg, host);
+	}
+	for (i = 0; i < nseen; i++)
+		free(seen[i]);
+	free(seen);
 }
 
 /* What the trace holds, for a why-not: "KEY (N), ..." */

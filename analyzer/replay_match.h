@@ -68,6 +68,15 @@ const struct cx_replay_entry *cx_replay_entry(const struct cx_replay *rp,
 /* Exchanges the trace holds that are not entries (incomplete). */
 size_t   cx_replay_incomplete(const struct cx_replay *rp);
 
+/*
+ * The hosts the recording reached through cxrec's forward proxy (the Host
+ * of each of its exchanges, without the port), each once, to fn: where a
+ * replay's proxy must send them.
+ */
+typedef void (*cx_replay_host_fn)(void *arg, const char *host);
+void     cx_replay_proxy_hosts(const struct cx_replay *rp, cx_replay_host_fn fn,
+    void *arg);
+
 /* "METHOD /path/{id}" of a request, as the entries' keys (malloc'd). */
 char    *cx_replay_key(const char *method, const char *target);
 

@@ -705,6 +705,13 @@ replay_server_entries(const struct replay_server *s, size_t *incomplete)
 }
 
 void
+replay_server_proxy_hosts(const struct replay_server *s,
+    void (*fn)(void *arg, const char *host), void *arg)
+{
+	cx_replay_proxy_hosts(s->rp, fn, arg);
+}
+
+void
 replay_server_stats(const struct replay_server *s, struct replay_stats *st)
 {
 	*st = s->st;

@@ -63,6 +63,10 @@ const char *replay_server_url(const struct replay_server *s);
 /* Recorded exchanges it answers with, and those incomplete (not). */
 size_t   replay_server_entries(const struct replay_server *s,
     size_t *incomplete);
+/* The hosts the recording reached through the forward proxy, to fn
+ * (replay_match.h's cx_replay_proxy_hosts). */
+void     replay_server_proxy_hosts(const struct replay_server *s,
+    void (*fn)(void *arg, const char *host), void *arg);
 /* Serve until *stop is set.  0, or -1 if poll failed. */
 int      replay_server_run(struct replay_server *s,
     volatile sig_atomic_t *stop);

@@ -21,10 +21,38 @@ serve(void *arg)
 	return NULL;
 }
 
-/* Every route, and every host the proxy would intercept, to url. */
+struct mapping {
+	struct host_map_table   *t;
+	const char              *url;
+	int                      full;
+};
+
+/* A host the recording reached through the proxy: to the replay too. */
+static void
+map_host(void *arg, const char *host)
+{
+	struct mapping *m = arg;
+	char spec[600], err[512];
+
+	if (host_map_find(m->t, host) != NULL)
+		return;
+	if (m->t->n == MAX_HOST_MAPS) {
+		m->full++;
+		return;
+	}
+	snprintf(spec, sizeof(spec), "%s=%s", host, m->url);
+	if (host_map_add_spec(m->t, spec, err, sizeof(err)) == -1)
+		log_warnx("--replay: %s", err);
+}
+
+/*
+ * Every route, every host the proxy would intercept, and every host the
+ * recording reached through it, to url.
+ */
 static int
 point(struct run *run, const char *url)
 {
+	struct mapping m = { &run->cfg.map_hosts, url, 0 };
 	struct relay_config *cfg = &run->cfg;
 	struct route_table *t = &cfg->routes;
 	const char *const *hosts = run->ar.agent->hosts;
@@ -50,6 +78,11 @@ point(struct run *run, const char *url)
 		    sizeof(err)) == -1)
 			goto fail;
 	}
+	replay_server_proxy_hosts(run->replay, map_host, &m);
+	if (m.full > 0)
+		log_warnx("--replay: %d of the hosts the trace reached through "
+		    "the proxy are not sent to the replay (at most %d are)",
+		    m.full, MAX_HOST_MAPS);
 	return 0;
 fail:
 	log_warnx("--replay: %s", err);

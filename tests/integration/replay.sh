@@ -5,13 +5,16 @@
 # The agent completes, runs the same tool (the mock's marker shows in the
 # new trace's conversation), prints the same answer, and the conversation
 # of the two traces is the same but for times and ids.  codex 0.98.0 over
-# HTTP (SSE) and over its WebSocket transport, Claude Code over HTTP (SSE).
+# HTTP (SSE) and over its WebSocket transport, codex 0.171.0 (its
+# WebSocket, its other calls through the forward proxy), Claude Code over
+# HTTP (SSE).
 # A request the trace does not hold gets the 501 with its reason; `cxrec
 # replay` alone answers the same bytes, at the recorded pace; not a trace
 # is one line and exit 2.  Everything in a loopback-only namespace.
 "$(dirname "$0")/../../scripts/install-codex.sh" >/dev/null || { echo "SKIP: codex 0.98.0 cannot be installed (npm)"; exit 77; }
 . "$(dirname "$0")/../lib/agents_env.sh"
 CLAUDE=$(claude_install) || CLAUDE=
+CODEX171=$("$(dirname "$0")/../../scripts/install-agent.sh" codex 0.171.0) || CODEX171=
 if ! agents_netns_reexec "$0" "$@"; then
 	echo "SKIP: $AGENTS_NETNS_WHY"
 	exit 77
@@ -38,13 +41,16 @@ conv() {
 		-e '/^cxrec (trace|conversation) |^  host /d'
 }
 
-# record NAME CMD...: CMD (a cxrec run's arguments after the options)
-# recorded to $WORK/NAME.bin against the mock; then replayed from it to
-# $WORK/NAME-replay.bin, the mock stopped.  Outputs in $WORK/NAME{,-replay}.{out,err}.
+# record_and_replay NAME UPSTREAM CMD...: CMD recorded to $WORK/NAME.bin
+# through `cxrec run` (RUN_OPTS more options) against the mock at
+# UPSTREAM; the mock stopped ($STOP_MOCK); then CMD again under `cxrec run
+# --replay` of that trace, recorded to $WORK/NAME-replay.bin.  Outputs in
+# $WORK/NAME{,-replay}.{out,err}.
+RUN_OPTS=()
 record_and_replay() {
 	local name=$1 up=$2; shift 2
 	local rc=0
-	timeout 90 "$CXREC" run --upstream "$up" --cacert "$WORK/certs/ca.pem" \
+	timeout 90 "$CXREC" run --upstream "$up" --cacert "$WORK/certs/ca.pem" "${RUN_OPTS[@]}" \
 		-o "$WORK/$name.bin" -- "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null || rc=$?
 	[ "$rc" = 0 ] || { cat "$WORK/$name.err"; fail "$name: recording exited $rc"; }
 	"$STOP_MOCK"
@@ -62,6 +68,8 @@ check_replay() {
 	assert_contains "$(cat "$WORK/$name-replay.out")" "Done: the tool printed cxrec-mock-tool-ok" \
 		"$name: the replayed agent printed the answer"
 	assert_eq "$(cat "$WORK/$name-replay.out")" "$(cat "$WORK/$name.out")" "$name: the same output as recorded"
+	# REPLAY_KEEP=DIR: the work directory copied there, to look into
+	[ -z "${REPLAY_KEEP:-}" ] || cp -r "$WORK/." "$REPLAY_KEEP/"
 	assert_contains "$(cat "$WORK/$name-replay.err")" " not in it (501)" "$name: the replay's line"
 	assert_contains "$(cat "$WORK/$name-replay.err")" ", 0 not in it (501)" "$name: every request answered from the trace"
 	local c
@@ -176,6 +184,29 @@ check_replay codexws exec_command
 assert_eq "$(jsonq "$WORK/w.jsonl" '[len([m for m in e["websocket"] if m["opcode"] == "text"]) > 2 for e in x if e.get("websocket")]')" \
 	"[True]" "codexws: the replay's one socket, its messages recorded"
 
+# --- codex 0.171.0: config-only base URL, the WebSocket by default ----------
+if [ -z "$CODEX171" ]; then
+	echo "replay: codex 0.171.0 is not installed: its part skipped"
+else
+	(
+		start_mock "$WORK/m4" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key" --delay-ms 2
+		STOP_MOCK=stop_mock
+		codex_env_setup "$WORK/env171"
+		echo 'check_for_update_on_startup = false' >"$CODEX_HOME/config.toml"
+		unset CODEX_REFRESH_TOKEN_URL_OVERRIDE
+		codex_block_internet
+		cd "$WORK/proj"
+		RUN_OPTS=(--route "/backend-api/=$MOCK_URL" --route "/oauth/=$MOCK_URL"
+			--map-host "chatgpt.com=$MOCK_URL" --map-host "ab.chatgpt.com=$MOCK_URL")
+		# shellcheck disable=SC2046
+		record_and_replay codex171 "$MOCK_URL" "$CODEX171" exec $(codex_exec_args) "run the tool"
+		check_replay codex171 exec_command
+		"$CXREC" decode -f jsonl -o "$WORK/w171.jsonl" "$WORK/codex171-replay.bin"
+		assert_eq "$(jsonq "$WORK/w171.jsonl" "[m['data']['type'] for e in x if e.get('websocket') for m in e['websocket'] if m['dir'] == 'send' and m['opcode'] == 'text']")" \
+			"['response.create', 'response.create', 'response.create']" "codex171: prewarm, turn, tool output over the replay's socket"
+	) || fail "codex171: see above"
+fi
+
 # --- Claude Code over HTTP (SSE) ------------------------------------------
 if [ -z "$CLAUDE" ]; then
 	echo "replay: Claude Code $CLAUDE_VERSION is not installed: its part skipped"
@@ -193,4 +224,4 @@ else
 		check_replay claude Bash
 	) || fail "claude: see above"
 fi
-echo "replay: codex (HTTP, WebSocket) and claude re-ran offline from their traces"
+echo "replay: codex 0.98.0 (HTTP, WebSocket), codex 0.171.0 and claude re-ran offline from their traces"
