@@ -476,6 +476,8 @@ on_end(void *arg)
 		if (s->o.log != NULL)
 			fprintf(s->o.log, "cxrec: replay: %s %s: 501: %s\n",
 			    c->method, c->target, why);
+		if (s->o.unmatched != NULL)
+			s->o.unmatched(s->o.arg, c->method, c->target, why);
 		not_matched(s, c, why);
 		return 0;
 	}

@@ -38,6 +38,10 @@ struct replay_opts {
 						 * 0: 1 */
 	int                      no_delay;      /* everything at once */
 	FILE                    *log;           /* a line a request, or NULL */
+	/* Each request answered 501 (on the server's thread), or NULL. */
+	void                   (*unmatched)(void *arg, const char *method,
+	    const char *target, const char *why);
+	void                    *arg;
 };
 
 struct replay_stats {

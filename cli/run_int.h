@@ -86,12 +86,15 @@ void    run_view_start(struct run *run);
 void    run_view_stop(struct run *run);
 
 /*
- * run_replay.c: --replay: the trace read, its server listening and
- * serving in a thread, the relay's routes and the proxy's mapped and
- * agent hosts pointed at it (before relay_new): 0, or the exit status to
- * leave with (said).  Stopping it says what it answered, in one line.
+ * run_replay.c: --replay: the trace read, its server listening, the
+ * relay's routes and the proxy's mapped, agent and recorded hosts pointed
+ * at it (start, before relay_new); then serving in a thread (serve, with
+ * run_start's signals blocked), each request it cannot answer a note in
+ * the trace: 0, or the exit status to leave with (said).  Stopping it
+ * says what it answered, in one line.
  */
 int     run_replay_start(struct run *run);
+int     run_replay_serve(struct run *run);
 void    run_replay_stop(struct run *run);
 
 /* run_child.c */

@@ -9,7 +9,35 @@
 
 #include "cli.h"
 #include "log.h"
+#include "note.h"
 #include "run_int.h"
+
+struct miss {
+	const char      *method;
+	const char      *target;
+	const char      *why;
+};
+
+static void
+miss_note(struct cx_jobj *j, const void *arg)
+{
+	const struct miss *m = arg;
+
+	cx_jobj_str(j, "type", "replay");
+	cx_jobj_str(j, "method", m->method);
+	cx_jobj_str(j, "target", m->target);
+	cx_jobj_str(j, "why", m->why);
+}
+
+/* A request the trace does not hold: a note in the new trace, too. */
+static void
+unmatched(void *arg, const char *method, const char *target, const char *why)
+{
+	struct run *run = arg;
+	struct miss m = { method, target, why };
+
+	cli_note(run->w, miss_note, &m);
+}
 
 static void *
 serve(void *arg)
@@ -101,6 +129,8 @@ run_replay_start(struct run *run)
 	ro.trace = run->o->replay;
 	ro.speed = run->o->replay_speed;
 	ro.no_delay = run->o->replay_no_delay;
+	ro.unmatched = unmatched;
+	ro.arg = run;
 	if ((run->replay = replay_server_new(&ro, &usage, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("--replay: %s", err);
@@ -108,6 +138,14 @@ run_replay_start(struct run *run)
 	}
 	if (point(run, replay_server_url(run->replay)) == -1)
 		return CX_EXIT_USAGE;
+	return 0;
+}
+
+int
+run_replay_serve(struct run *run)
+{
+	if (run->replay == NULL)
+		return 0;
 	run->replay_stop = 0;
 	if (pthread_create(&run->replay_thread, NULL, serve, run) != 0) {
 		log_warnx("--replay: cannot start its thread");

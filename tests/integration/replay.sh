@@ -140,7 +140,11 @@ assert_eq "$rc" 0 "run --replay with curl"
 assert_contains "$(cat "$WORK/unknown.out")" "cxrec replay: the trace holds no exchange for GET /v1/unknown" \
 	"run --replay: the 501's reason reaches the client"
 assert_eq "$(tail -1 "$WORK/unknown.out")" 501 "run --replay: 501 through the relay"
-assert_contains "$("$CXREC" decode "$WORK/unknown.bin")" "GET /v1/unknown -> 501" "run --replay: the 501 recorded"
+dec=$("$CXREC" decode "$WORK/unknown.bin")
+assert_contains "$dec" "GET /v1/unknown -> 501" "run --replay: the 501 recorded"
+assert_contains "$dec" 'note "replay" from cxrec' "run --replay: a note for it"
+assert_contains "$dec" "why: the trace holds no exchange for GET /v1/unknown" "run --replay: the note says why"
+assert_contains "$dec" "replay: $WORK/codex.bin" "run --replay: the run note names the trace replayed"
 
 # Bad input: not a trace, one line, exit 2; a torn trace serves what is whole.
 echo "not a trace" >"$WORK/bad.bin"
