@@ -179,7 +179,7 @@ assert_contains "$(cat "$WORK/torn.out")" "others were cut short" "torn trace: t
 kill "$tpid"; wait "$tpid" 2>/dev/null
 
 # --- codex 0.98.0 over its WebSocket transport ------------------------------
-start_mock "$WORK/m2" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key" --delay-ms 2
+start_mock "$WORK/m2" --tls-cert "$WORK/certs/server.pem" --tls-key "$WORK/certs/server.key" --delay-ms 20
 # shellcheck disable=SC2046
 record_and_replay codexws "$MOCK_URL" "$CODEX" exec --enable responses_websockets $(codex_exec_args) "run the tool"
 assert_not_contains "$(cat "$WORK/codexws-replay.err")" "Falling back" "codexws: no fallback to HTTP"
@@ -187,6 +187,14 @@ check_replay codexws exec_command
 "$CXREC" decode -f jsonl -o "$WORK/w.jsonl" "$WORK/codexws-replay.bin"
 assert_eq "$(jsonq "$WORK/w.jsonl" '[len([m for m in e["websocket"] if m["opcode"] == "text"]) > 2 for e in x if e.get("websocket")]')" \
 	"[True]" "codexws: the replay's one socket, its messages recorded"
+# Timing: from each client message to the server's last before the next.
+"$CXREC" decode -f jsonl -o "$WORK/wa.jsonl" "$WORK/codexws.bin"
+wspan='[round(max([c["t_ms"]] + [m["t_ms"] for m in __import__("itertools").takewhile(lambda m: m["dir"] != "send", w[i + 1:])]) - c["t_ms"]) for e in x if e.get("websocket") for w in [e["websocket"]] for i, c in enumerate(w) if c["dir"] == "send" and c["opcode"] == "text"]'
+rec=$(jsonq "$WORK/wa.jsonl" "$wspan")
+rep=$(jsonq "$WORK/w.jsonl" "$wspan")
+echo "codexws: answer spans recorded $rec ms, replayed $rep ms"
+assert_eq "$(jsonq "$WORK/w.jsonl" "all(abs(b - a) <= 30 + a / 10 for a, b in zip($rec, $wspan))")" True \
+	"codexws: each answer's span within 30 ms + 10% of the recorded"
 
 # --- codex 0.171.0: config-only base URL, the WebSocket by default ----------
 if [ -z "$CODEX171" ]; then
