@@ -146,10 +146,16 @@ cmd_replay(int argc, char **argv)
 	replay_server_stats(s, &st);
 	replay_server_free(s);
 	fprintf(stderr, "cxrec: replay: %llu request%s: %llu answered from the "
-	    "trace (%llu again), %llu not in it (501)\n",
+	    "trace (%llu again), %llu not in it (501)",
 	    (unsigned long long)st.requests, st.requests == 1 ? "" : "s",
 	    (unsigned long long)st.answered, (unsigned long long)st.again,
 	    (unsigned long long)st.unmatched);
+	if (st.ws_messages > 0)
+		fprintf(stderr, "; %llu WebSocket message%s, %llu past the "
+		    "recording's", (unsigned long long)st.ws_messages,
+		    st.ws_messages == 1 ? "" : "s",
+		    (unsigned long long)st.ws_unmatched);
+	fputc('\n', stderr);
 	if (rc == -1) {
 		perror("cxrec: replay: poll");
 		return CX_EXIT_SYS;
