@@ -27,8 +27,9 @@ gen_certs "$WORK/certs"
 KEY=sk-cxrec-test-0123456789abcdefghij
 
 # The conversation of a trace without what varies between two runs:
-# times, durations, ids, sizes, the trace's name and host, and what codex's
-# exec tool says of each run (its chunk id, its wall time).
+# times, durations, ids, sizes, the trace's name and host, what codex's
+# exec tool says of each run (its chunk id, its wall time), and where the
+# other exchanges fell among the turns.
 conv() {
 	"$CXREC" decode -f conversation "$1" | sed -E \
 		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z?//g' \
@@ -38,7 +39,10 @@ conv() {
 		-e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/UUID/g' \
 		-e 's/pid [0-9]+/pid N/g; s/#[0-9]+/#N/g' \
 		-e 's/(Chunk ID:|Wall time:) .*/\1 X/' \
-		-e '/^cxrec (trace|conversation) |^  host /d'
+		-e '/^cxrec (trace|conversation) |^  host /d' |
+		# the exchanges that are no turns (side calls, tunnels: their
+		# order among the turns is a race) sorted, at the end
+		{ local t; t=$(cat); grep -v '^ #N ' <<<"$t" || true; grep '^ #N ' <<<"$t" | sort || true; }
 }
 
 # record_and_replay NAME UPSTREAM CMD...: CMD recorded to $WORK/NAME.bin
@@ -131,6 +135,18 @@ assert_contains "$(cat "$WORK/501.out")" "no exchange for GET /v1/nothing/here; 
 kill "$rpid"; wait "$rpid" 2>/dev/null
 assert_contains "$(cat "$WORK/rp.err")" "2 requests: 1 answered from the trace (0 again), 1 not in it (501)" \
 	"replay: its last line"
+# --speed 4: the first turn's stream in about a quarter of its time.
+"$CXREC" replay --quiet --speed 4 "$WORK/codex.bin" 2>"$WORK/rp4.err" &
+rpid=$!
+defer "kill $rpid 2>/dev/null"
+for _ in $(seq 100); do grep -q 'http://' "$WORK/rp4.err" && break; sleep 0.05; done
+url=$(grep -o 'http://127.0.0.1:[0-9]*' "$WORK/rp4.err" | head -1)
+ms=$(curl -s --max-time 5 -o /dev/null -w '%{time_total}' -H 'content-type: application/json' \
+	--data-binary '{"model":"x","input":[]}' "$url/v1/responses" | awk '{ printf "%d", $1 * 1000 }')
+first=$(jsonq "$WORK/a.jsonl" 'round(x[0]["response"]["sse"][-1]["t_ms"])')
+echo "replay --speed 4: the first turn in $ms ms, recorded in $first ms"
+assert_eq "$(( ms >= first / 4 - 10 && ms <= first / 4 + 60 ))" 1 "replay --speed 4: a quarter of the recorded time"
+kill "$rpid"; wait "$rpid" 2>/dev/null
 
 # A request the trace does not hold, through the relay of a run --replay.
 rc=0
