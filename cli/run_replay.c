@@ -6,6 +6,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 #include "log.h"
@@ -62,8 +63,8 @@ map_host(void *arg, const char *host)
 	struct mapping *m = arg;
 	char spec[600], err[512];
 
-	if (host_map_find(m->t, host) != NULL)
-		return;
+	if (host_map_find(m->t, host) != NULL || strchr(host, ':') != NULL)
+		return;                 /* mapped, or an IPv6 literal */
 	if (m->t->n == MAX_HOST_MAPS) {
 		m->full++;
 		return;

@@ -172,6 +172,63 @@ START_TEST(test_likeness)
 }
 END_TEST
 
+static void
+proxy_feed(struct cx_analysis *a, uint8_t dir, uint64_t conn, double t,
+    const char *s)
+{
+	struct cx_frame f;
+
+	memset(&f, 0, sizeof(f));
+	f.kind = CX_K_DATA;
+	f.source = CX_SRC_PROXY;
+	f.dir = dir;
+	f.conn = conn;
+	f.ts_ns = tg_info.monotonic_ns + (int64_t)(t * MS);
+	f.payload = (const uint8_t *)s;
+	f.len = (uint32_t)strlen(s);
+	cx_analysis_frame(a, &f);
+}
+
+static char hosts[256];
+
+static void
+host_seen(void *arg, const char *host)
+{
+	(void)arg;
+	strncat(hosts, host, sizeof(hosts) - strlen(hosts) - 2);
+	strcat(hosts, " ");
+}
+
+/* The hosts reached through the proxy: its decrypted requests' Host, each
+ * once; a CONNECT's host is not one (its tunnel may have failed). */
+START_TEST(test_proxy_hosts)
+{
+	struct cx_analysis *a = cx_analysis_new(&tg_info);
+	struct cx_replay *rp;
+
+	proxy_feed(a, CX_DIR_REQ, 1, 0, "CONNECT api.github.com:443 HTTP/1.1"
+	    "\r\nHost: api.github.com:443\r\n\r\n");
+	proxy_feed(a, CX_DIR_RESP, 1, 1, "HTTP/1.1 502 Bad Gateway\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	for (uint64_t c = 2; c <= 3; c++) {
+		proxy_feed(a, CX_DIR_REQ, c, 2, "GET /a HTTP/1.1\r\nHost: "
+		    "chatgpt.com:443\r\n\r\n");
+		proxy_feed(a, CX_DIR_RESP, c, 3, "HTTP/1.1 200 OK\r\n"
+		    "Content-Length: 0\r\n\r\n");
+	}
+	proxy_feed(a, CX_DIR_REQ, 4, 4, "GET /b HTTP/1.1\r\nHost: "
+	    "[::1]:8443\r\n\r\n");
+	tg_feed(a, CX_DIR_REQ, 5, 5, "GET /c HTTP/1.1\r\nHost: relay.example"
+	    "\r\n\r\n");
+	cx_analysis_finish(a);
+	rp = cx_replay_from(a);
+	hosts[0] = '\0';
+	cx_replay_proxy_hosts(rp, host_seen, NULL);
+	ck_assert_str_eq(hosts, "chatgpt.com [::1] ");
+	cx_replay_free(rp);
+}
+END_TEST
+
 /* A torn trace: what is complete is served; not a trace: NULL and err. */
 START_TEST(test_open)
 {
@@ -215,6 +272,7 @@ main(void)
 	tcase_add_test(tc, test_ids);
 	tcase_add_test(tc, test_why_not);
 	tcase_add_test(tc, test_likeness);
+	tcase_add_test(tc, test_proxy_hosts);
 	tcase_add_test(tc, test_open);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
