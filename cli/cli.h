@@ -18,6 +18,7 @@ int cmd_decode(int argc, char **argv);
 int cmd_view(int argc, char **argv);
 int cmd_protocol(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
 
 void usage_run(void);
 void usage_relay(void);
@@ -25,6 +26,7 @@ void usage_decode(void);
 void usage_view(void);
 void usage_protocol(void);
 void usage_diff(void);
+void usage_replay(void);
 
 /*
  * The credential names cxrec knows (credname.h): the base and every agent

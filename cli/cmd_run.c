@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "log.h"
 #include "relay_opts.h"
+#include "replay_server.h"
 #include "run.h"
 
 void
@@ -46,6 +47,12 @@ usage_run(void)
 	    "                         COMMAND runs (cxrec view): its URL on\n"
 	    "                         standard error\n"
 	    "  --open                 --view, and open the page (xdg-open)\n"
+	    "  --replay TRACE         answer as the upstream recorded in TRACE\n"
+	    "                         (cxrec replay), offline: the relay's routes\n"
+	    "                         and the proxy's hosts go to it; COMMAND is\n"
+	    "                         recorded as usual (-o)\n"
+	    "  --speed N, --no-delay  with --replay: recorded delays divided by\n"
+	    "                         N, or none\n"
 	    "  --listen HOST:PORT     where the relay listens (default\n"
 	    "                         127.0.0.1:0, a free port)\n"
 	    RELAY_OPTS_HELP
@@ -108,6 +115,19 @@ run_opt(struct run_opts *o, int ch, const char *arg)
 	case OPT_VIEW_OPEN:
 		o->view = o->view_open = 1;
 		return 1;
+	case OPT_REPLAY:
+		o->replay = arg;
+		return 1;
+	case OPT_SPEED:
+		if (replay_parse_speed(arg, &o->replay_speed) == -1) {
+			log_warnx("--speed '%s': expected a number above 0",
+			    arg);
+			return -1;
+		}
+		return 1;
+	case OPT_NO_DELAY:
+		o->replay_no_delay = 1;
+		return 1;
 	case OPT_BPF:
 		for (int i = 0; i < 3; i++)
 			if (strcmp(arg, bpfs[i]) == 0) {
@@ -132,6 +152,9 @@ cmd_run(int argc, char **argv)
 		{ "mode", required_argument, NULL, OPT_MODE },
 		{ "view", no_argument, NULL, OPT_VIEW },
 		{ "open", no_argument, NULL, OPT_VIEW_OPEN },
+		{ "replay", required_argument, NULL, OPT_REPLAY },
+		{ "speed", required_argument, NULL, OPT_SPEED },
+		{ "no-delay", no_argument, NULL, OPT_NO_DELAY },
 		{ 0 }
 	};
 	struct run_opts o;
@@ -163,6 +186,10 @@ cmd_run(int argc, char **argv)
 			log_warnx("%s", rc < 0 ? err : "bad option");
 			return CX_EXIT_USAGE;
 		}
+	}
+	if (o.replay == NULL && (o.replay_speed > 0 || o.replay_no_delay)) {
+		log_warnx("--speed and --no-delay go with --replay TRACE");
+		return CX_EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		log_warnx("missing command: cxrec run [OPTIONS] -- COMMAND "

@@ -24,6 +24,8 @@ static const struct cmd_entry cmds[] = {
 	    "what the recorded agent speaks: endpoints, headers, keys, tools" },
 	{ "diff", cmd_diff, usage_diff,
 	    "what changed in what an agent speaks, between two traces" },
+	{ "replay", cmd_replay, usage_replay,
+	    "answer as the upstream recorded in a trace (offline re-runs)" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 
@@ -47,6 +49,7 @@ usage(FILE *f)
 	    "  cxrec decode trace.bin\n"
 	    "  cxrec decode --format jsonl trace.bin | jq .\n"
 	    "  cxrec view trace.bin\n"
+	    "  cxrec run --replay trace.bin -- codex exec \"fix the failing test\"\n"
 	    "  cxrec relay --listen 127.0.0.1:8080 -o trace.bin\n"
 	    "\n"
 	    "Options:\n"

@@ -81,6 +81,7 @@ run_stop(struct run *run)
 	}
 	relay_free(run->relay);
 	run->relay = NULL;
+	run_replay_stop(run);
 	proxy_setup_free(&run->pxs);
 	ca_env_cleanup(&run->cae);
 }

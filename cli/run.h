@@ -41,6 +41,9 @@ struct run_opts {
 	enum run_bpf             bpf;           /* --bpf */
 	int                      view;          /* --view */
 	int                      view_open;     /* --open */
+	const char              *replay;        /* --replay TRACE, or NULL */
+	double                   replay_speed;  /* --speed (0: 1) */
+	int                      replay_no_delay;       /* --no-delay */
 };
 
 struct run;

@@ -176,6 +176,10 @@ run_start(struct run *run)
 		return CX_EXIT_SYS;
 	}
 	run->thread_on = 1;
+	if (run_replay_serve(run) != 0) {
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		return CX_EXIT_SYS;
+	}
 	if (run->probe != NULL)
 		cx_probe_set_redact(run->probe, run->cfg.redact_key);
 	if (run->probe != NULL && cx_probe_start(run->probe, run->w) == -1) {

@@ -7,6 +7,7 @@
  *	run_point.c     COMMAND's environment and arguments, the preload
  *	run_child.c     COMMAND: started, its signals forwarded, waited for
  *	run_note.c      the run and exit notes in the trace
+ *	run_replay.c    --replay: the recorded upstream, in a thread
  */
 #ifndef CX_RUN_INT_H
 #define CX_RUN_INT_H
@@ -22,6 +23,7 @@
 #include "probe.h"
 #include "proxy_setup.h"
 #include "relay.h"
+#include "replay_server.h"
 #include "run.h"
 
 /*
@@ -55,6 +57,11 @@ struct run {
 	int                      exec_errno;    /* its exec's failure, or 0 */
 	struct relay_stats       st;            /* once the relay stopped */
 	pid_t                    view_pid;      /* --view's cxrec view, or 0 */
+	/* --replay: the server (replay_server_free), its thread */
+	struct replay_server    *replay;
+	pthread_t                replay_thread;
+	int                      replay_on;
+	volatile sig_atomic_t    replay_stop;
 	/* For the summary line. */
 	char                     procs_how[600];
 	char                     preload_how[800];
@@ -77,6 +84,18 @@ void    run_preload(struct run *run);
  */
 void    run_view_start(struct run *run);
 void    run_view_stop(struct run *run);
+
+/*
+ * run_replay.c: --replay: the trace read, its server listening, the
+ * relay's routes and the proxy's mapped, agent and recorded hosts pointed
+ * at it (start, before relay_new); then serving in a thread (serve, with
+ * run_start's signals blocked), each request it cannot answer a note in
+ * the trace: 0, or the exit status to leave with (said).  Stopping it
+ * says what it answered, in one line.
+ */
+int     run_replay_start(struct run *run);
+int     run_replay_serve(struct run *run);
+void    run_replay_stop(struct run *run);
 
 /* run_child.c */
 /* The relay's thread, the probe, COMMAND: 0, or CX_EXIT_SYS (said). */

@@ -90,6 +90,8 @@ run_note(struct cx_jobj *j, const void *arg)
 	cx_jobj_str(j, "processes", run->probe != NULL ? "probe" : "proc");
 	cx_jobj_bool(j, "preload", run->pre.active);
 	cx_jobj_bool(j, "redact_at_source", o->redact_at_source);
+	if (run->o->replay != NULL)             /* the upstream: a recording */
+		cx_jobj_str(j, "replay", run->o->replay);
 }
 
 void

@@ -81,6 +81,7 @@ run_listen(struct run *run)
 {
 	struct relay_opts *o = &run->o->relay;
 	char err[512];
+	int rc;
 
 	raise_nofile(&run->orig_nofile);
 	if (relay_opts_config(o, &run->defaults, &run->cfg) == -1)
@@ -88,6 +89,8 @@ run_listen(struct run *run)
 	run->cfg.client_lookup = run->probe == NULL;
 	if ((run->ar.mode & AGENT_MODE_PROXY) && setup_proxy(run) == -1)
 		return CX_EXIT_SYS;
+	if ((rc = run_replay_start(run)) != 0)
+		return rc;
 	/* Listening first: a relay that cannot start leaves the trace be. */
 	if ((run->relay = relay_new(&run->cfg, err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);

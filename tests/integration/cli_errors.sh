@@ -42,12 +42,19 @@ assert_eq "$(cat kept.bin)" precious "the trace at the path untouched, no .old m
 check_err 2 "port from 0 to 65535" "$CXREC" relay --listen 127.0.0.1:99999
 check_err 2 "port from 0 to 65535" "$CXREC" run --listen 127.0.0.1: -- true
 check_err 2 "seconds from 1 to 86400" "$CXREC" relay --header-timeout 0
+check_err 2 "no TRACE" "$CXREC" replay
+check_err 2 "bad --speed '0'" "$CXREC" replay --speed 0 x.bin
+check_err 2 "not a cxrec trace" "$CXREC" replay notatrace.txt
+check_err 2 "loopback only" "$CXREC" replay --listen 10.1.2.3:1 notatrace.txt
+check_err 2 "go with --replay" "$CXREC" run --speed 2 -- true
+check_err 2 "--replay: " "$CXREC" run --replay notatrace.txt -o r.bin -- true
+[ ! -e r.bin ] || fail "run --replay of no trace created its trace"
 check_err 127 "command not found" "$CXREC" run -o nf.bin -- /nonexistent/cmd
 check_err 3 "cannot create trace" "$CXREC" run -o /nonexistent/dir/t.bin -- true
 
 # help and version
 out=$("$CXREC" --version); assert_contains "$out" "cxrec 0." "--version"
-for c in run relay decode; do
+for c in run relay decode view replay; do
 	out=$("$CXREC" help $c); assert_contains "$out" "usage: cxrec $c" "help $c"
 	out=$("$CXREC" $c --help); assert_contains "$out" "usage: cxrec $c" "$c --help"
 done
