@@ -539,41 +539,6 @@ strings(const struct strset *s)
 	return a;
 }
 
-/*
- * What stays random once folded (a WebSocket key, a nonce, a token), in
- * place: each run of base64 characters holding upper and lower case
- * letters, 16 or more with a digit or "#", or 20 or more, as "…".
- */
-static void
-scrub(char *s)
-{
-	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
-	    "qrstuvwxyz0123456789+/=_-#";
-	char *o = s;
-
-	while (*s != '\0') {
-		size_t n = strspn(s, b64);
-		int up = 0, low = 0, dig = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			up |= s[i] >= 'A' && s[i] <= 'Z';
-			low |= s[i] >= 'a' && s[i] <= 'z';
-			dig |= (s[i] >= '0' && s[i] <= '9') || s[i] == '#';
-		}
-		if (n >= 16 && up && low && (dig || n >= 20)) {
-			memcpy(o, "\xe2\x80\xa6", 3);     /* n >= 3 */
-			o += 3;
-			s += n;
-		} else if (n > 0) {
-			memmove(o, s, n);
-			o += n;
-			s += n;
-		} else
-			*o++ = *s++;
-	}
-	*o = '\0';
-}
-
 static int
 by_name(const void *a, const void *b)
 {
@@ -597,7 +562,6 @@ headers_json(const struct cx_protocol *p, struct headers *h)
 		if (p->stable) {
 			char *v = cx_protocol_fold(h->v[i].value);
 
-			scrub(v);
 			cJSON_AddStringToObject(o, "example", v);
 			free(v);
 		} else
@@ -940,6 +904,41 @@ cx_protocol_set_stable(struct cx_protocol *p, int on)
 	p->stable = on;
 }
 
+/*
+ * What stays random once folded (a WebSocket key, a nonce, a token), in
+ * place: each run of base64 characters holding upper and lower case
+ * letters, 16 or more with a digit or "#", or 20 or more, as "…".
+ */
+static void
+scrub(char *s)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+	    "qrstuvwxyz0123456789+/=_-#";
+	char *o = s;
+
+	while (*s != '\0') {
+		size_t n = strspn(s, b64);
+		int up = 0, low = 0, dig = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			up |= s[i] >= 'A' && s[i] <= 'Z';
+			low |= s[i] >= 'a' && s[i] <= 'z';
+			dig |= (s[i] >= '0' && s[i] <= '9') || s[i] == '#';
+		}
+		if (n >= 16 && up && low && (dig || n >= 20)) {
+			memcpy(o, "\xe2\x80\xa6", 3);     /* n >= 3 */
+			o += 3;
+			s += n;
+		} else if (n > 0) {
+			memmove(o, s, n);
+			o += n;
+			s += n;
+		} else
+			*o++ = *s++;
+	}
+	*o = '\0';
+}
+
 char *
 cx_protocol_fold(const char *s)
 {
@@ -960,6 +959,7 @@ cx_protocol_fold(const char *s)
 			*o++ = *s++;
 	}
 	*o = '\0';
+	scrub(out);
 	return out;
 }
 

@@ -48,9 +48,7 @@ int      cx_protocol_add_trace(struct cx_protocol *p, const char *path,
  * Stable (cxrec protocol --stable, for pages kept in a repository): the
  * same from every recording of the same session.  The traces' file names
  * without their directories; header examples with what always varies
- * folded (cx_protocol_fold) and what stays random (a 16-character run of
- * base64 mixing cases and digits) as "…", constant when their folded
- * values are; no key path examples; of the sequence, the model calls and
+ * folded (cx_protocol_fold), constant when their folded values are; no key path examples; of the sequence, the model calls and
  * the "other" calls, each a sorted set (calls made at once come in any
  * order: which came before the first model call is a race).
  */
@@ -58,7 +56,9 @@ void     cx_protocol_set_stable(struct cx_protocol *p, int on);
 /*
  * s with what always varies folded, malloc'd: runs of digits, and runs of
  * 8 or more hex digits and dashes holding a digit (ids, hashes, UUIDs),
- * each as "#".
+ * each as "#"; then what stays random (a run of base64 characters mixing
+ * upper and lower case letters, of 16 or more with a digit or "#", or of
+ * 20 or more: a WebSocket key, a nonce) as "…".
  */
 char    *cx_protocol_fold(const char *s);
 /* The model (the caller frees it); p's tables end up sorted. */

@@ -85,6 +85,11 @@ check_replay() {
 	diff -u "$WORK/$name.conv" "$WORK/$name-replay.conv" >"$WORK/$name.diff" ||
 		{ cat "$WORK/$name.diff"; fail "$name: the conversations differ"; }
 	ok "$name: the same conversation, times and ids aside"
+	# What the agent spoke, the same (issue 18: cxrec diff exits 0).
+	local rc=0
+	"$CXREC" diff "$WORK/$name.bin" "$WORK/$name-replay.bin" >"$WORK/$name.pdiff" 2>&1 || rc=$?
+	[ "$rc" = 0 ] || { cat "$WORK/$name.pdiff"; fail "$name: cxrec diff of the recording and the replay exited $rc"; }
+	ok "$name: cxrec diff of the recording and the replay: nothing changed"
 }
 
 cd "$WORK"

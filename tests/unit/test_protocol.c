@@ -230,9 +230,10 @@ END_TEST
 START_TEST(fold)
 {
 	char *f = cx_protocol_fold("session 01a24db3-5076-7593-9bad-331925520088"
-	    " at 127.0.0.1:35129, v0.98.0, deadbeef, cafe");
+	    " at 127.0.0.1:35129, v0.98.0, deadbeef, cafe, key U31HpniSPdg7aESFIQMIaA==");
 
-	ck_assert_str_eq(f, "session # at #.#.#.#:#, v#.#.#, deadbeef, cafe");
+	ck_assert_str_eq(f, "session # at #.#.#.#:#, v#.#.#, deadbeef, cafe, key "
+	    "\xe2\x80\xa6");
 	free(f);
 }
 END_TEST
