@@ -2,12 +2,17 @@
 # diff (issue 18): `cxrec diff` of what codex speaks.  The real codex
 # 0.98.0 recorded twice through `cxrec run` against the mock: the two
 # recordings diff clean (exit 0) though ids, times, ports and lengths
-# differ.  Against today's codex (0.171.0's recorded session): the
+# differ.  Against today's codex, 0.171.0, recorded the same way: the
 # WebSocket transport, its new headers, the tools added and removed, the
 # instructions as a unified diff (exit 1); in text, Markdown and JSON; a
 # protocol's JSON in place of a trace; Claude Code: different agents, said;
 # bad input: exit 2, one line.
 "$(dirname "$0")/../../scripts/install-codex.sh" >/dev/null || { echo "SKIP: codex 0.98.0 cannot be installed (npm)"; exit 77; }
+if [ -z "${CXREC_CODEX171:-}" ]; then
+	CXREC_CODEX171=$("$(dirname "$0")/../../scripts/install-agent.sh" codex 0.171.0) ||
+		{ echo "SKIP: codex 0.171.0 is not installed and cannot be (npm)"; exit 77; }
+	export CXREC_CODEX171
+fi
 . "$(dirname "$0")/../lib/agents_env.sh"
 agents_netns_try "$0" "$@"
 . "$(dirname "$0")/../lib/lib.sh"
@@ -22,8 +27,22 @@ for n in 1 2; do
 	[ "$rc" = 0 ] || { cat "$WORK/err$n.txt"; fail "codex exited $rc"; }
 done
 ok "codex 0.98.0 recorded twice"
+# Today's codex, as a user has it (no 0.98-era config), pointed by cxrec;
+# its side calls through the proxy, ChatGPT's hosts mapped to the mock.
+rc=0
+(
+	codex_env_setup "$WORK/env171"
+	echo 'check_for_update_on_startup = false' >"$CODEX_HOME/config.toml"
+	codex_block_internet
+	CODEX_API_KEY=$KEY timeout 90 "$CXREC" run --upstream "$MOCK_URL" \
+		--route "/backend-api/=$MOCK_URL" --map-host "chatgpt.com=$MOCK_URL" \
+		--map-host "ab.chatgpt.com=$MOCK_URL" --cacert "$WORK/certs/ca.pem" \
+		-o "$WORK/codex171.bin" -- "$CXREC_CODEX171" exec $(codex_exec_args) "run the tool" \
+		>"$WORK/out171.txt" 2>"$WORK/err171.txt" </dev/null
+) || rc=$?
+[ "$rc" = 0 ] || { cat "$WORK/err171.txt"; fail "codex 0.171.0 exited $rc"; }
+ok "codex 0.171.0 recorded"
 cd "$WORK"
-gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
 zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
 
 rc=0
@@ -35,7 +54,7 @@ rc=0
 "$CXREC" diff codex098-1.bin codex171.bin >new.txt 2>new.err || rc=$?
 assert_eq "$rc" "1" "0.98.0 against 0.171.0: exit 1 ($(cat new.err))"
 t=$(cat new.txt)
-assert_contains "$t" "+ GET /v1/responses (websocket)" "the WebSocket endpoint added"
+assert_contains "$(grep "^  + " <<<"$(sed -n "/^Endpoints:/,/^$/p" new.txt)")" "GET /v1/responses (websocket)" "the WebSocket endpoint added"
 assert_contains "$t" "- POST /v1/responses (sse)" "the SSE endpoint removed"
 assert_contains "$t" "transports: + websocket" "the model calls' transport"
 for h in x-codex-turn-metadata x-codex-window-id session-id thread-id; do
