@@ -68,6 +68,27 @@ ex_client_done(struct cx_exchange *ex)
 	ex->client_closed = NULL;
 }
 
+/*
+ * The recorder stopped (its relay, at the end of a run) while a response
+ * was still open: after the stream's final event the client had it all
+ * (the agent exits as soon as it has, before the last chunk's end is
+ * relayed), a note; otherwise an error.
+ */
+static void
+recorder_stopped(struct cx_exchange *ex, const char *msg)
+{
+	const struct cx_msg *m = &ex->resp;
+
+	if (ex->has_resp && m->sse && m->nevents > 0 &&
+	    terminal_event(&m->events[m->nevents - 1])) {
+		free(ex->note);
+		ex->note = xasprintf("the recording stopped after the stream's "
+		    "final event (%s); %s", m->events[m->nevents - 1].event ?
+		    m->events[m->nevents - 1].event : "message", msg);
+	} else
+		ex_add_error(ex, "%s", msg);
+}
+
 /* The connection is over: why is in how ("the trace ended", ...). */
 void
 conn_end(struct cx_analysis *a, struct conn *c, const char *how)
@@ -75,15 +96,19 @@ conn_end(struct cx_analysis *a, struct conn *c, const char *how)
 	struct cx_exchange *ex;
 
 	if (cx_http_eof(c->resp) == -1 && c->cresp != NULL) {
+		char msg[1024];
+		int stopped = strstr(how, "relay stopped") != NULL;
+
+		snprintf(msg, sizeof(msg), "response incomplete: %s (%s)",
+		    cx_http_error(c->resp), how);
 		if (strncmp(how, "the client closed", 17) == 0) {
-			char msg[1024];
-			snprintf(msg, sizeof(msg), "response incomplete: %s "
-			    "(%s)", cx_http_error(c->resp), how);
 			ex_set_client_closed(c->cresp, msg);
-		} else
-			ex_add_error(c->cresp, "response incomplete: %s (%s)",
-			    cx_http_error(c->resp), how);
+			stopped = 0;
+		} else if (!stopped)
+			ex_add_error(c->cresp, "%s", msg);
 		ex_sse_end(c);
+		if (stopped)
+			recorder_stopped(c->cresp, msg);
 		c->cresp = NULL;
 	}
 	if (cx_http_eof(c->req) == -1 && c->creq != NULL) {

@@ -102,6 +102,51 @@ START_TEST(client_closes_after_final_event)
 END_TEST
 
 /*
+ * The recorder stops (a run's end: the agent exited as soon as it had the
+ * final event) before the last chunk's end was relayed: a note after the
+ * final event, an error before it.
+ */
+START_TEST(recording_stops_after_final_event)
+{
+	static const char *rq = "POST /v1/responses HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 2\r\n\r\n{}";
+	static const char *head = "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+	static const char *ev1 = "27\r\nevent: response.created\ndata: "
+	    "{\"a\":1}\n\n\r\n";
+	static const char *ev2 = "29\r\nevent: response.completed\ndata: "
+	    "{\"a\":2}\n\n\r\n";
+	struct cx_writer *w = tg_create(tg_path);
+	const cJSON *done, *cut;
+	cJSON *all;
+	char *out;
+
+	for (uint64_t conn = 1; conn <= 2; conn++) {
+		tg_json(w, CX_K_OPEN, conn, 0, "{\"peer\":\"127.0.0.1:1\"}");
+		tg_req(w, conn, 1, rq);
+		tg_resp(w, conn, 2, head);
+		tg_resp(w, conn, 3, ev1);
+		if (conn == 1)
+			tg_resp(w, conn, 4, ev2);
+		tg_json(w, CX_K_CLOSE, conn, 5, "{\"by\":\"relay\",\"reason\":"
+		    "\"relay stopped\"}");
+	}
+	cx_writer_close(w);
+	out = tg_decode(tg_path, "jsonl", 0, NULL);
+	all = tg_jlines(out);
+	free(out);
+	ck_assert_int_eq(cJSON_GetArraySize(all), 2);
+	done = cJSON_GetArrayItem(all, 0);
+	cut = cJSON_GetArrayItem(all, 1);
+	ck_assert_msg(tg_jnull(done, "error"), "error: %s", tg_jstr(done, "error"));
+	ck_assert_ptr_nonnull(strstr(tg_jstr(done, "note"), "the recording "
+	    "stopped after the stream's final event (response.completed)"));
+	ck_assert_ptr_nonnull(strstr(tg_jstr(cut, "error"), "relay stopped"));
+	cJSON_Delete(all);
+}
+END_TEST
+
+/*
  * A client hanging up a WebSocket after its 101 (codex 0.171.0 does so on
  * exit, without a close frame): the relay's "client closed the connection
  * mid-exchange" about the tunnel is a note on the upgraded exchange, not an
@@ -601,6 +646,7 @@ decode_suite(void)
 	tcase_add_test(tc, torn_trace);
 	tcase_add_test(tc, empty_trace);
 	tcase_add_test(tc, client_closes_after_final_event);
+	tcase_add_test(tc, recording_stops_after_final_event);
 	tcase_add_test(tc, client_closes_tunnel);
 	tcase_add_test(tc, random_traces);
 	tcase_add_test(tc, processes_from_frames);
