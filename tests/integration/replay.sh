@@ -28,8 +28,9 @@ KEY=sk-cxrec-test-0123456789abcdefghij
 
 # The conversation of a trace without what varies between two runs:
 # times, durations, ids, sizes, the trace's name and host, what codex's
-# exec tool says of each run (its chunk id, its wall time), and where the
-# other exchanges fell among the turns.
+# exec tool says of each run (its chunk id, its wall time), where the
+# other exchanges fell among the turns, and whether the last chunk's end
+# was recorded before the client or the run hung up (a race: a note).
 conv() {
 	"$CXREC" decode -f conversation "$1" | sed -E \
 		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z?//g' \
@@ -39,7 +40,8 @@ conv() {
 		-e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/UUID/g' \
 		-e 's/pid [0-9]+/pid N/g; s/#[0-9]+/#N/g' \
 		-e 's/(Chunk ID:|Wall time:) .*/\1 X/' \
-		-e '/^cxrec (trace|conversation) |^  host /d' |
+		-e '/^cxrec (trace|conversation) |^  host /d' \
+		-e '/^ +note: the (client closed the connection|recording stopped) after the stream.s final event/d' |
 		# the exchanges that are no turns (side calls, tunnels: their
 		# order among the turns is a race) sorted, at the end
 		{ local t; t=$(cat); grep -v '^ #N ' <<<"$t" || true; grep '^ #N ' <<<"$t" | sort || true; }
