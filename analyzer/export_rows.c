@@ -113,6 +113,7 @@ struct pending {
 	uint64_t         exchange;
 	size_t           turn, idx, session;
 	char            *call_id, *name, *args;
+	int              derived;       /* call_id made up by the adapter */
 };
 
 struct xp {
@@ -323,22 +324,34 @@ call_add(struct xp *x, const struct cx_turn *t, size_t idx, size_t session,
 	c->call_id = xstrdup(it->call_id != NULL ? it->call_id : "");
 	c->name = xstrdup(it->name != NULL ? it->name : "");
 	c->args = xstrdup(it->text != NULL ? it->text : "");
+	c->derived = it->call_id_derived;
 }
 
-/* The results t's request carries settle the calls awaiting them. */
+/*
+ * The results t's request carries settle the calls awaiting them: by call
+ * id; a call whose id the adapter made up (Gemini's calls have none) by
+ * its name, the oldest of its session.
+ */
 static void
-call_results(struct xp *x, const struct cx_turn *t)
+call_results(struct xp *x, const struct cx_turn *t, size_t session)
 {
 	for (size_t i = 0; i < t->input.n && x->ncalls > 0; i++) {
 		const struct cx_item *it = &t->input.v[i];
+		size_t j;
 
 		if (it->kind != CX_ITEM_TOOL_RESULT || it->call_id == NULL)
 			continue;
-		for (size_t j = 0; j < x->ncalls; j++)
-			if (strcmp(x->calls[j].call_id, it->call_id) == 0) {
-				call_done(x, j, it, t->ex->id);
+		for (j = 0; j < x->ncalls; j++)
+			if (strcmp(x->calls[j].call_id, it->call_id) == 0)
 				break;
-			}
+		if (j == x->ncalls && it->name != NULL && it->fresh)
+			for (j = 0; j < x->ncalls; j++)
+				if (x->calls[j].derived && x->calls[j].session ==
+				    session && strcmp(x->calls[j].name,
+				    it->name) == 0)
+					break;
+		if (j < x->ncalls)
+			call_done(x, j, it, t->ex->id);
 	}
 }
 
@@ -360,7 +373,7 @@ on_turn(void *arg, struct cx_turn *t, size_t session)
 
 	cx_cost_init(&cost);
 	pr = cx_cost_of_turn(&cost, x->o->prices, t);
-	call_results(x, t);
+	call_results(x, t, session);
 	row_begin(x);
 	col_u64(x, "exchange", t->ex->id);
 	col_u64(x, "idx", t->index);
