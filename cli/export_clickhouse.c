@@ -422,10 +422,15 @@ one_by_one(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 			c->inserted++;
 		else {
 			reply_line(c, line, sizeof(line));
-			fprintf(stderr, "cxrec: export: %s.%s: row rejected "
-			    "(%.*s%s): %s\n", c->db, cx_export_table(t)->name,
-			    nl - p > 160 ? 160 : (int)(nl - p), p,
-			    nl - p > 160 ? "..." : "", line);
+			if (c->rejected < CX_CH_MAX_SAID)
+				fprintf(stderr, "cxrec: export: %s.%s: row "
+				    "rejected (%.*s%s): %s\n", c->db,
+				    cx_export_table(t)->name, nl - p > 160 ?
+				    160 : (int)(nl - p), p, nl - p > 160 ?
+				    "..." : "", line);
+			else if (c->rejected == CX_CH_MAX_SAID)
+				fprintf(stderr, "cxrec: export: more rows "
+				    "rejected: not said one by one\n");
 			c->rejected++;
 		}
 		p = nl + 1;

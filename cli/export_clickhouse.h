@@ -13,7 +13,8 @@
  *
  * A batch the server rejects is sent again row by row; each row it still
  * rejects is reported on stderr (the table, the row's start, the
- * server's reason) and counted, and the rest goes in.  A server that does
+ * server's reason; the first CX_CH_MAX_SAID of them) and counted, and
+ * the rest goes in.  A server that does
  * not answer is a failure (-1, one line in err).
  *
  * Memory: a batch is at most CX_CH_BATCH_BYTES (or one row, if longer)
@@ -29,6 +30,7 @@
 
 #define CX_CH_BATCH_ROWS        1000
 #define CX_CH_BATCH_BYTES       (4u * 1024 * 1024)
+#define CX_CH_MAX_SAID          20      /* rejected rows said one by one */
 
 struct cx_ch;
 
