@@ -12,11 +12,13 @@
 #include <string.h>
 
 #include "conv.h"
+#include "decode.h"
 #include "export_rows.h"
 #include "exchange.h"
 #include "json.h"
 #include "jsonw.h"
 #include "output.h"
+#include "redact.h"
 #include "report.h"
 #include "view.h"
 #include "xmalloc.h"
@@ -573,6 +575,8 @@ cx_export_rows(const char *path, const struct cx_export_opts *o,
     cx_export_row_fn fn, void *arg, char *id, char *err, size_t errlen)
 {
 	const struct cx_analysis_result *r;
+	const struct cx_credname *prev;
+	struct cx_credname names;
 	struct cx_analysis *a;
 	struct cx_reader *rd;
 	struct cx_frame f;
@@ -592,11 +596,18 @@ cx_export_rows(const char *path, const struct cx_export_opts *o,
 	cx_buf_init(&x.row, 0);
 	cx_buf_init(&x.tmp, 0);
 	cx_buf_init(&x.key, 0);
+	if (o->names != NULL)
+		names = *o->names;
+	else
+		cx_credname_init(&names);
+	prev = cx_redact_use_names(&names);
 	x.rep = cx_report_new(x.info, o->redact, o->prices);
 	a = cx_analysis_new(x.info);
 	cx_analysis_stream(a, on_exchange, &x);
-	while (!x.stopped && cx_reader_next(rd, &f) == 1)
+	while (!x.stopped && cx_reader_next(rd, &f) == 1) {
+		cx_decode_note_names(&names, &f);
 		cx_analysis_frame(a, &f);
+	}
 	cx_analysis_finish(a);
 	r = cx_analysis_result(a);
 	while (x.ncalls > 0)
@@ -604,6 +615,7 @@ cx_export_rows(const char *path, const struct cx_export_opts *o,
 	cx_report_finish(x.rep, r);
 	process_rows(&x, r->procs);
 	session_row(&x);
+	cx_redact_use_names(prev);
 	cx_report_free(x.rep);
 	cx_analysis_free(a);
 	cx_reader_close(rd);

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "credname.h"
 #include "price.h"
 #include "trace.h"
 
@@ -66,6 +67,9 @@ struct cx_export_opts {
 	int              redact;
 	/* Costs reckoned at (price.h); NULL: the built-in table. */
 	const struct cx_prices *prices;
+	/* Credential names redacted (credname.h): the caller's (NULL: the
+	 * base), and those a run note in the trace adds, as decode does. */
+	const struct cx_credname *names;
 };
 
 /* The trace's id: 16 hex digits of a hash of its header (host, writer

@@ -10,7 +10,6 @@
 #include "export_clickhouse.h"
 #include "export_rows.h"
 #include "price.h"
-#include "redact.h"
 
 #define USAGE_LINE \
     "usage: cxrec export --to clickhouse [--no-redact] [--prices FILE] " \
@@ -109,7 +108,6 @@ cmd_export(int argc, char **argv)
 	const char *to = NULL, *prices_path = NULL, *url;
 	struct cx_export_opts o = { .redact = 1 };
 	struct cx_prices *prices = NULL;
-	const struct cx_credname *prev;
 	struct cx_credname names;
 	struct sink s;
 	int ch, quiet = 0, rc = CX_EXIT_OK;
@@ -169,14 +167,13 @@ cmd_export(int argc, char **argv)
 		return CX_EXIT_FAIL;
 	}
 	cli_cred_names(&names);
-	prev = cx_redact_use_names(&names);
+	o.names = &names;
 	for (int i = optind; i < argc && !s.failed; i++) {
 		int r = export_one(&s, argv[i], &o, quiet);
 
 		if (r != CX_EXIT_OK && (rc == CX_EXIT_OK || r == CX_EXIT_FAIL))
 			rc = r;
 	}
-	cx_redact_use_names(prev);
 	if (rc == CX_EXIT_OK && cx_ch_rejected(s.ch) > 0) {
 		fprintf(stderr, "cxrec: export: %" PRIu64 " rows rejected, %"
 		    PRIu64 " exported\n", cx_ch_rejected(s.ch),

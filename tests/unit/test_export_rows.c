@@ -5,7 +5,8 @@
  * the next (a stable trace id); a synthetic codex-like session (two
  * Responses turns streamed, a tool call answered in the second request)
  * gives its turns, tokens, events, tool call with its result, process and
- * session row; secrets stay out; a stop and an unreadable trace.
+ * session row; secrets stay out, those a run note names too; a stop and
+ * an unreadable trace.
  */
 #include <check.h>
 #include <inttypes.h>
@@ -261,6 +262,32 @@ START_TEST(session_rows)
 }
 END_TEST
 
+/* A run note's credential names are redacted, as decode redacts them. */
+START_TEST(run_note_names)
+{
+	struct cx_writer *w = tg_create(tg_path);
+	struct rows r = { 0 };
+
+	tg_json(w, CX_K_NOTE, 0, 0, "{\"type\":\"run\",\"agent\":\"x\","
+	    "\"credentials\":{\"headers\":[],\"query\":[\"sig\"]}}");
+	put(w, CX_K_DATA, CX_DIR_REQ, 1, 1, "GET /v1/models?sig=topsecret42 "
+	    "HTTP/1.1\r\nHost: h\r\n\r\n");
+	put(w, CX_K_DATA, CX_DIR_RESP, 1, 5, "HTTP/1.1 200 OK\r\n"
+	    "Content-Length: 2\r\n\r\n{}");
+	put(w, CX_K_CLOSE, 0, 1, 6, "{}");
+	cx_writer_close(w);
+	export(tg_path, 1, &r);
+	ck_assert_int_eq(count(&r, CX_X_EXCHANGES), 1);
+	ck_assert_ptr_null(strstr(r.text, "topsecret42"));
+	ck_assert_ptr_nonnull(strstr(tg_jstr(row(&r, CX_X_EXCHANGES, 0), "url"),
+	    "sig="));
+	rows_free(&r);
+	export(tg_path, 0, &r);
+	ck_assert_ptr_nonnull(strstr(r.text, "topsecret42"));
+	rows_free(&r);
+}
+END_TEST
+
 START_TEST(stop_and_unreadable)
 {
 	struct cx_export_opts o = { .redact = 1 };
@@ -287,6 +314,7 @@ export_rows_suite(void)
 	tcase_add_checked_fixture(tc, setup, tg_teardown);
 	tcase_add_test(tc, scenario_columns_and_stable);
 	tcase_add_test(tc, session_rows);
+	tcase_add_test(tc, run_note_names);
 	tcase_add_test(tc, stop_and_unreadable);
 	suite_add_tcase(s, tc);
 	return s;
