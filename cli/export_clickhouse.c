@@ -179,6 +179,8 @@ cx_ch_open(const char *url, char *err, size_t errlen)
 	struct cx_ch *c;
 	long st;
 
+	if (errlen > 0)
+		*err = '\0';
 	if (curl_ready() == -1) {
 		snprintf(err, errlen, "libcurl cannot start");
 		return NULL;
@@ -190,7 +192,7 @@ cx_ch_open(const char *url, char *err, size_t errlen)
 		cx_buf_init(&c->batch[t].b, 0);
 	if (parse_url(c, url, err, errlen) == -1 ||
 	    (c->curl = curl_easy_init()) == NULL) {
-		if (c->curl == NULL && c->base != NULL && *err == '\0')
+		if (errlen > 0 && *err == '\0')
 			snprintf(err, errlen, "libcurl cannot start");
 		cx_ch_close(c);
 		return NULL;
