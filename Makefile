@@ -10,7 +10,7 @@ ifneq ($(shell scripts/deps.sh --quiet >&2 && echo ok),ok)
 $(error missing Debian packages (see the line above))
 endif
 endif
-PKGS    := libssl libcrypto libcjson libzstd zlib libbrotlidec
+PKGS    := libssl libcrypto libcjson libzstd zlib libbrotlidec libcurl
 VERSION := 0.1.0
 
 CFLAGS  ?= -O2 -g

@@ -53,12 +53,8 @@ report_losses(const struct cx_analysis_result *r, struct warn_ctx *w)
 	}
 }
 
-/*
- * A run note's credential names ("credentials":{"headers":[...],
- * "query":[...]}, the names its agent sends secrets under) added to set.
- */
-static void
-note_names(struct cx_credname *set, const struct cx_frame *f)
+void
+cx_decode_note_names(struct cx_credname *set, const struct cx_frame *f)
 {
 	static const char key[] = "\"credentials\"";
 	cJSON *o, *c, *e;
@@ -159,7 +155,7 @@ void
 decode_frame(struct decode_run *d, const struct cx_frame *f)
 {
 	if (f->kind == CX_K_NOTE)
-		note_names(d->names, f);
+		cx_decode_note_names(d->names, f);
 	cx_analysis_frame(d->a, f);
 }
 

@@ -71,6 +71,14 @@ struct cx_decode_opts {
 int      cx_parse_offset(const char *s, int64_t *ns);
 
 /*
+ * A run note's credential names ("credentials":{"headers":[...],
+ * "query":[...]}, the names its agent sends secrets under) added to set;
+ * f, a frame of any kind (only a run note adds any).
+ */
+void     cx_decode_note_names(struct cx_credname *set,
+    const struct cx_frame *f);
+
+/*
  * Decode trace_path to out.  opts may be NULL.  Returns 0 (also when the
  * trace was damaged: what could be read was decoded and the damage warned
  * about), or CX_DECODE_EINPUT / CX_DECODE_EOUTPUT with a one-line message

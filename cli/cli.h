@@ -19,6 +19,7 @@ int cmd_view(int argc, char **argv);
 int cmd_protocol(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 void usage_run(void);
 void usage_relay(void);
@@ -27,6 +28,7 @@ void usage_view(void);
 void usage_protocol(void);
 void usage_diff(void);
 void usage_replay(void);
+void usage_export(void);
 
 /*
  * The credential names cxrec knows (credname.h): the base and every agent

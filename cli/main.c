@@ -26,6 +26,8 @@ static const struct cmd_entry cmds[] = {
 	    "what changed in what an agent speaks, between two traces" },
 	{ "replay", cmd_replay, usage_replay,
 	    "answer as the upstream recorded in a trace (offline re-runs)" },
+	{ "export", cmd_export, usage_export,
+	    "export traces into ClickHouse (sessions, exchanges, turns...)" },
 };
 #define NCMDS (sizeof(cmds) / sizeof(cmds[0]))
 

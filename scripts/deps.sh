@@ -11,7 +11,8 @@ fi
 pkgs=(build-essential pkg-config libssl-dev libcjson-dev check libzstd-dev
       zlib1g-dev libbrotli-dev openssl ca-certificates curl python3 python3-zstandard zstd
       nodejs npm tmux clang libbpf-dev bpftool libclang-rt-14-dev valgrind
-      iproute2 util-linux chromium fonts-dejavu-core)
+      iproute2 util-linux chromium fonts-dejavu-core
+      libcurl4-openssl-dev clickhouse-server)
 if [ "${1:-}" = bench ]; then
 	pkgs+=(socat nginx-light wrk mitmproxy time)
 fi

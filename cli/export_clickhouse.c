@@ -1,0 +1,500 @@
+/*
+ * export_clickhouse.c: the ClickHouse client of `cxrec export`
+ * (export_clickhouse.h), on libcurl.  SQL it writes is what ClickHouse
+ * 18.16 (Debian 12) and current releases both accept: `ENGINE =
+ * ReplacingMergeTree() ORDER BY (...)`; column codecs (ZSTD) only for
+ * servers from 19.x on (18.16 has none: its own <compression> settings
+ * apply there).
+ */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bytebuf.h"
+#include "export_clickhouse.h"
+#include "xmalloc.h"
+
+#define REPLY_MAX       (64u * 1024)
+
+struct batch {
+	struct cx_buf    b;
+	size_t           rows;
+};
+
+struct cx_ch {
+	CURL            *curl;
+	char            *base;          /* http://host:port/path */
+	char            *extra;         /* the URL's other parameters, or "" */
+	char             db[128];
+	char             version[64];
+	int              major;
+	struct cx_buf    reply;
+	struct cx_buf    sql;
+	struct batch     batch[CX_X_NTABLES];
+	uint64_t         inserted, rejected;
+};
+
+static int
+curl_ready(void)
+{
+	static int done;
+
+	if (!done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+		return -1;
+	done = 1;
+	return 0;
+}
+
+static size_t
+on_reply(char *p, size_t size, size_t n, void *arg)
+{
+	struct cx_buf *b = arg;
+	size_t len = size * n, room = REPLY_MAX - cx_buf_used(b);
+
+	cx_buf_add(b, p, len < room ? len : room);
+	return len;
+}
+
+/* The reply's first line (ClickHouse's exception), NUL-terminated, at
+ * most max bytes, in out. */
+static void
+reply_line(const struct cx_ch *c, char *out, size_t max)
+{
+	const char *p = (const char *)cx_buf_head(&c->reply);
+	size_t n = cx_buf_used(&c->reply), i;
+
+	for (i = 0; i < n && i + 1 < max && p[i] != '\n'; i++)
+		out[i] = p[i];
+	while (i > 0 && (out[i - 1] == ' ' || out[i - 1] == '\r' ||
+	    out[i - 1] == ','))
+		i--;
+	out[i] = '\0';
+	if (i == 0)
+		snprintf(out, max, "(no reason given)");
+}
+
+/*
+ * POST body[0..n) to the server, with query (the SQL of an INSERT, whose
+ * data is the body) in the URL when not NULL.  The reply in c->reply.
+ * Returns the HTTP status, or -1 (no answer) with one line in err.
+ */
+static long
+post(struct cx_ch *c, const char *query, const char *body, size_t n,
+    char *err, size_t errlen)
+{
+	struct cx_buf url;
+	CURLcode rc;
+	long status = 0;
+
+	cx_buf_init(&url, 0);
+	cx_buf_adds(&url, c->base);
+	cx_buf_addc(&url, '?');
+	cx_buf_adds(&url, c->extra);
+	if (query != NULL) {
+		char *q = curl_easy_escape(c->curl, query, 0);
+
+		if (*c->extra != '\0')
+			cx_buf_addc(&url, '&');
+		cx_buf_adds(&url, "query=");
+		cx_buf_adds(&url, q);
+		curl_free(q);
+	}
+	cx_buf_addc(&url, '\0');
+	cx_buf_reset(&c->reply);
+	curl_easy_setopt(c->curl, CURLOPT_URL, (const char *)cx_buf_head(&url));
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
+	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)n);
+	rc = curl_easy_perform(c->curl);
+	cx_buf_free(&url);
+	if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s: %s", c->base,
+		    curl_easy_strerror(rc));
+		return -1;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	return status;
+}
+
+/* Run sql; 0, or -1 with one line in err (what failed and why). */
+static int
+run(struct cx_ch *c, const char *sql, char *err, size_t errlen)
+{
+	char line[512];
+	long st = post(c, NULL, sql, strlen(sql), err, errlen);
+
+	if (st == -1)
+		return -1;
+	if (st != 200) {
+		reply_line(c, line, sizeof(line));
+		snprintf(err, errlen, "%s: HTTP %ld: %s", c->base, st, line);
+		return -1;
+	}
+	return 0;
+}
+
+/* The URL's database parameter into c->db, the others into c->extra. */
+static int
+parse_url(struct cx_ch *c, const char *url, char *err, size_t errlen)
+{
+	const char *q = strchr(url, '?');
+	struct cx_buf extra;
+	char *params, *save = NULL;
+
+	snprintf(c->db, sizeof(c->db), "cxrec");
+	c->base = q != NULL ? xstrndup(url, (size_t)(q - url)) : xstrdup(url);
+	cx_buf_init(&extra, 0);
+	params = xstrdup(q != NULL ? q + 1 : "");
+	for (char *p = strtok_r(params, "&", &save); p != NULL;
+	    p = strtok_r(NULL, "&", &save)) {
+		if (strncmp(p, "database=", 9) == 0) {
+			snprintf(c->db, sizeof(c->db), "%s", p + 9);
+			continue;
+		}
+		if (cx_buf_used(&extra) > 0)
+			cx_buf_addc(&extra, '&');
+		cx_buf_adds(&extra, p);
+	}
+	free(params);
+	cx_buf_addc(&extra, '\0');
+	c->extra = cx_buf_take(&extra);
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
+		snprintf(err, errlen, "%s: not an http:// or https:// URL", url);
+		return -1;
+	}
+	if (c->db[0] == '\0' || strspn(c->db, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(c->db)) {
+		snprintf(err, errlen, "%s: database '%s': letters, digits and _ "
+		    "only", url, c->db);
+		return -1;
+	}
+	return 0;
+}
+
+struct cx_ch *
+cx_ch_open(const char *url, char *err, size_t errlen)
+{
+	static const char q[] = "SELECT version()";
+	struct cx_ch *c;
+	long st;
+
+	if (errlen > 0)
+		*err = '\0';
+	if (curl_ready() == -1) {
+		snprintf(err, errlen, "libcurl cannot start");
+		return NULL;
+	}
+	c = xcalloc(1, sizeof(*c));
+	cx_buf_init(&c->reply, 0);
+	cx_buf_init(&c->sql, 0);
+	for (int t = 0; t < CX_X_NTABLES; t++)
+		cx_buf_init(&c->batch[t].b, 0);
+	if (parse_url(c, url, err, errlen) == -1 ||
+	    (c->curl = curl_easy_init()) == NULL) {
+		if (errlen > 0 && *err == '\0')
+			snprintf(err, errlen, "libcurl cannot start");
+		cx_ch_close(c);
+		return NULL;
+	}
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 300L);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_reply);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "cxrec/" CXREC_VERSION);
+	st = post(c, NULL, q, sizeof(q) - 1, err, errlen);
+	if (st != 200) {
+		if (st != -1) {
+			char line[512];
+
+			reply_line(c, line, sizeof(line));
+			snprintf(err, errlen, "%s: HTTP %ld: %s", c->base, st,
+			    line);
+		}
+		cx_ch_close(c);
+		return NULL;
+	}
+	reply_line(c, c->version, sizeof(c->version));
+	c->major = atoi(c->version);
+	return c;
+}
+
+void
+cx_ch_close(struct cx_ch *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	free(c->base);
+	free(c->extra);
+	cx_buf_free(&c->reply);
+	cx_buf_free(&c->sql);
+	for (int t = 0; t < CX_X_NTABLES; t++)
+		cx_buf_free(&c->batch[t].b);
+	free(c);
+}
+
+const char *
+cx_ch_version(const struct cx_ch *c)
+{
+	return c->version;
+}
+
+const char *
+cx_ch_database(const struct cx_ch *c)
+{
+	return c->db;
+}
+
+/* --- the tables ------------------------------------------------------ */
+
+static void
+sql_create(struct cx_ch *c, const struct cx_xtable_def *d)
+{
+	struct cx_buf *s = &c->sql;
+
+	cx_buf_reset(s);
+	cx_buf_adds(s, "CREATE TABLE IF NOT EXISTS `");
+	cx_buf_adds(s, c->db);
+	cx_buf_adds(s, "`.`");
+	cx_buf_adds(s, d->name);
+	cx_buf_adds(s, "` (");
+	for (size_t i = 0; i < d->ncols; i++) {
+		cx_buf_adds(s, i > 0 ? ", `" : "`");
+		cx_buf_adds(s, d->cols[i].name);
+		cx_buf_adds(s, "` ");
+		cx_buf_adds(s, d->cols[i].type);
+		if (d->cols[i].big && c->major >= 19)
+			cx_buf_adds(s, " CODEC(ZSTD(3))");
+	}
+	cx_buf_adds(s, ") ENGINE = ReplacingMergeTree() ORDER BY (");
+	cx_buf_adds(s, d->key);
+	cx_buf_adds(s, ")");
+	cx_buf_addc(s, '\0');
+}
+
+/* The column called name (n bytes) of d, or NULL. */
+static const struct cx_xcolumn *
+column(const struct cx_xtable_def *d, const char *name, size_t n)
+{
+	for (size_t i = 0; i < d->ncols; i++)
+		if (strlen(d->cols[i].name) == n &&
+		    memcmp(d->cols[i].name, name, n) == 0)
+			return &d->cols[i];
+	return NULL;
+}
+
+/*
+ * Check the columns the server has of our tables (TSV lines "table name
+ * type" in c->reply); have[t]: table t is there.  0, or -1 with one line
+ * in err.
+ */
+static int
+check_columns(struct cx_ch *c, int have[CX_X_NTABLES], char *err,
+    size_t errlen)
+{
+	size_t seen[CX_X_NTABLES][64];
+	const char *p = (const char *)cx_buf_head(&c->reply);
+	const char *end = p + cx_buf_used(&c->reply);
+
+	memset(seen, 0, sizeof(seen));
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *t1, *t2;
+		const struct cx_xtable_def *d = NULL;
+		const struct cx_xcolumn *col;
+		int t;
+
+		if (nl == NULL)
+			nl = end;
+		t1 = memchr(p, '\t', (size_t)(nl - p));
+		t2 = t1 != NULL ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1)) :
+		    NULL;
+		if (t2 == NULL) {
+			p = nl + 1;
+			continue;
+		}
+		for (t = 0; t < CX_X_NTABLES; t++) {
+			d = cx_export_table((enum cx_xtable)t);
+			if (strlen(d->name) == (size_t)(t1 - p) &&
+			    memcmp(d->name, p, (size_t)(t1 - p)) == 0)
+				break;
+		}
+		if (t == CX_X_NTABLES) {
+			p = nl + 1;
+			continue;
+		}
+		have[t] = 1;
+		col = column(d, t1 + 1, (size_t)(t2 - t1 - 1));
+		if (col == NULL) {
+			snprintf(err, errlen, "table %s.%s has a column %.*s "
+			    "that cxrec does not write (docs/fleet.md)",
+			    c->db, d->name, (int)(t2 - t1 - 1), t1 + 1);
+			return -1;
+		}
+		if (strlen(col->type) != (size_t)(nl - t2 - 1) ||
+		    memcmp(col->type, t2 + 1, (size_t)(nl - t2 - 1)) != 0) {
+			snprintf(err, errlen, "table %s.%s: column %s is %.*s, "
+			    "cxrec writes %s (docs/fleet.md)", c->db, d->name,
+			    col->name, (int)(nl - t2 - 1), t2 + 1, col->type);
+			return -1;
+		}
+		seen[t][col - d->cols] = 1;
+		p = nl + 1;
+	}
+	for (int t = 0; t < CX_X_NTABLES; t++) {
+		const struct cx_xtable_def *d = cx_export_table(
+		    (enum cx_xtable)t);
+
+		if (!have[t])
+			continue;
+		for (size_t i = 0; i < d->ncols; i++)
+			if (!seen[t][i]) {
+				snprintf(err, errlen, "table %s.%s has no "
+				    "column %s (docs/fleet.md)", c->db,
+				    d->name, d->cols[i].name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
+int
+cx_ch_prepare(struct cx_ch *c, char *err, size_t errlen)
+{
+	int have[CX_X_NTABLES] = { 0 };
+	char sql[512];
+
+	snprintf(sql, sizeof(sql), "SELECT table, name, type FROM "
+	    "system.columns WHERE database = '%s' AND table IN ('sessions', "
+	    "'exchanges', 'turns', 'events', 'tool_calls', 'processes') "
+	    "FORMAT TabSeparated", c->db);
+	if (run(c, sql, err, errlen) == -1 ||
+	    check_columns(c, have, err, errlen) == -1)
+		return -1;
+	snprintf(sql, sizeof(sql), "CREATE DATABASE IF NOT EXISTS `%s`",
+	    c->db);
+	if (run(c, sql, err, errlen) == -1)
+		return -1;
+	for (int t = 0; t < CX_X_NTABLES; t++) {
+		if (have[t])
+			continue;
+		sql_create(c, cx_export_table((enum cx_xtable)t));
+		if (run(c, (const char *)cx_buf_head(&c->sql), err,
+		    errlen) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* --- inserting ------------------------------------------------------- */
+
+static long
+insert(struct cx_ch *c, enum cx_xtable t, const char *rows, size_t n,
+    char *err, size_t errlen)
+{
+	char q[256];
+
+	snprintf(q, sizeof(q), "INSERT INTO `%s`.`%s` FORMAT JSONEachRow",
+	    c->db, cx_export_table(t)->name);
+	return post(c, q, rows, n, err, errlen);
+}
+
+/* Batch t, rejected whole: its rows one by one. */
+static int
+one_by_one(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
+{
+	const struct cx_buf *b = &c->batch[t].b;
+	const char *p = (const char *)cx_buf_head(b);
+	const char *end = p + cx_buf_used(b);
+	char line[512];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		long st;
+
+		if (nl == NULL)
+			nl = end;
+		st = insert(c, t, p, (size_t)(nl - p), err, errlen);
+		if (st == -1)
+			return -1;
+		if (st == 200)
+			c->inserted++;
+		else {
+			reply_line(c, line, sizeof(line));
+			if (c->rejected < CX_CH_MAX_SAID)
+				fprintf(stderr, "cxrec: export: %s.%s: row "
+				    "rejected (%.*s%s): %s\n", c->db,
+				    cx_export_table(t)->name, nl - p > 160 ?
+				    160 : (int)(nl - p), p, nl - p > 160 ?
+				    "..." : "", line);
+			else if (c->rejected == CX_CH_MAX_SAID)
+				fprintf(stderr, "cxrec: export: more rows "
+				    "rejected: not said one by one\n");
+			c->rejected++;
+		}
+		p = nl + 1;
+	}
+	return 0;
+}
+
+static int
+send_batch(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
+{
+	struct batch *bt = &c->batch[t];
+	long st;
+	int rc = 0;
+
+	if (bt->rows == 0)
+		return 0;
+	st = insert(c, t, (const char *)cx_buf_head(&bt->b),
+	    cx_buf_used(&bt->b), err, errlen);
+	if (st == -1)
+		rc = -1;
+	else if (st == 200)
+		c->inserted += bt->rows;
+	else
+		rc = one_by_one(c, t, err, errlen);
+	cx_buf_reset(&bt->b);
+	bt->rows = 0;
+	return rc;
+}
+
+int
+cx_ch_row(struct cx_ch *c, enum cx_xtable t, const char *row, size_t len,
+    char *err, size_t errlen)
+{
+	struct batch *bt = &c->batch[t];
+
+	if (bt->rows > 0 && cx_buf_used(&bt->b) + len + 1 > CX_CH_BATCH_BYTES &&
+	    send_batch(c, t, err, errlen) == -1)
+		return -1;
+	cx_buf_add(&bt->b, row, len);
+	cx_buf_addc(&bt->b, '\n');
+	if (++bt->rows >= CX_CH_BATCH_ROWS)
+		return send_batch(c, t, err, errlen);
+	return 0;
+}
+
+int
+cx_ch_flush(struct cx_ch *c, char *err, size_t errlen)
+{
+	for (int t = 0; t < CX_X_NTABLES; t++)
+		if (send_batch(c, (enum cx_xtable)t, err, errlen) == -1)
+			return -1;
+	return 0;
+}
+
+uint64_t
+cx_ch_inserted(const struct cx_ch *c)
+{
+	return c->inserted;
+}
+
+uint64_t
+cx_ch_rejected(const struct cx_ch *c)
+{
+	return c->rejected;
+}
