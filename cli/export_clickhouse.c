@@ -1,21 +1,19 @@
 /*
  * export_clickhouse.c: the ClickHouse client of `cxrec export`
- * (export_clickhouse.h), on libcurl.  SQL it writes is what ClickHouse
+ * (export_clickhouse.h), on libcurl (http_post.h).  SQL it writes is what ClickHouse
  * 18.16 (Debian 12) and current releases both accept: `ENGINE =
  * ReplacingMergeTree() ORDER BY (...)`; column codecs (ZSTD) only for
  * servers from 19.x on (18.16 has none: its own <compression> settings
  * apply there).
  */
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bytebuf.h"
 #include "export_clickhouse.h"
+#include "http_post.h"
 #include "xmalloc.h"
-
-#define REPLY_MAX       (64u * 1024)
 
 struct batch {
 	struct cx_buf    b;
@@ -23,60 +21,28 @@ struct batch {
 };
 
 struct cx_ch {
-	CURL            *curl;
+	struct cx_hpost  *http;
 	char            *base;          /* http://host:port/path */
 	char            *extra;         /* the URL's other parameters, or "" */
 	char             db[128];
 	char             version[64];
 	int              major;
-	struct cx_buf    reply;
 	struct cx_buf    sql;
 	struct batch     batch[CX_X_NTABLES];
 	uint64_t         inserted, rejected;
 };
 
-static int
-curl_ready(void)
-{
-	static int done;
-
-	if (!done && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return -1;
-	done = 1;
-	return 0;
-}
-
-static size_t
-on_reply(char *p, size_t size, size_t n, void *arg)
-{
-	struct cx_buf *b = arg;
-	size_t len = size * n, room = REPLY_MAX - cx_buf_used(b);
-
-	cx_buf_add(b, p, len < room ? len : room);
-	return len;
-}
-
-/* The reply's first line (ClickHouse's exception), NUL-terminated, at
- * most max bytes, in out. */
+/* The reply's first line (ClickHouse's exception), at most max bytes. */
 static void
 reply_line(const struct cx_ch *c, char *out, size_t max)
 {
-	const char *p = (const char *)cx_buf_head(&c->reply);
-	size_t n = cx_buf_used(&c->reply), i;
-
-	for (i = 0; i < n && i + 1 < max && p[i] != '\n'; i++)
-		out[i] = p[i];
-	while (i > 0 && (out[i - 1] == ' ' || out[i - 1] == '\r' ||
-	    out[i - 1] == ','))
-		i--;
-	out[i] = '\0';
-	if (i == 0)
-		snprintf(out, max, "(no reason given)");
+	cx_hpost_reply_line(c->http, out, max);
 }
 
 /*
  * POST body[0..n) to the server, with query (the SQL of an INSERT, whose
- * data is the body) in the URL when not NULL.  The reply in c->reply.
+ * data is the body) in the URL when not NULL.  The reply in
+ * cx_hpost_reply(c->http).
  * Returns the HTTP status, or -1 (no answer) with one line in err.
  */
 static long
@@ -84,36 +50,25 @@ post(struct cx_ch *c, const char *query, const char *body, size_t n,
     char *err, size_t errlen)
 {
 	struct cx_buf url;
-	CURLcode rc;
-	long status = 0;
+	long status;
 
 	cx_buf_init(&url, 0);
 	cx_buf_adds(&url, c->base);
 	cx_buf_addc(&url, '?');
 	cx_buf_adds(&url, c->extra);
 	if (query != NULL) {
-		char *q = curl_easy_escape(c->curl, query, 0);
+		char *q = cx_hpost_escape(c->http, query);
 
 		if (*c->extra != '\0')
 			cx_buf_addc(&url, '&');
 		cx_buf_adds(&url, "query=");
 		cx_buf_adds(&url, q);
-		curl_free(q);
+		free(q);
 	}
 	cx_buf_addc(&url, '\0');
-	cx_buf_reset(&c->reply);
-	curl_easy_setopt(c->curl, CURLOPT_URL, (const char *)cx_buf_head(&url));
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, body);
-	curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)n);
-	rc = curl_easy_perform(c->curl);
+	status = cx_hpost(c->http, (const char *)cx_buf_head(&url), NULL,
+	    body, n, c->base, err, errlen);
 	cx_buf_free(&url);
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s", c->base,
-		    curl_easy_strerror(rc));
-		return -1;
-	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	return status;
 }
 
@@ -181,28 +136,17 @@ cx_ch_open(const char *url, char *err, size_t errlen)
 
 	if (errlen > 0)
 		*err = '\0';
-	if (curl_ready() == -1) {
-		snprintf(err, errlen, "libcurl cannot start");
-		return NULL;
-	}
 	c = xcalloc(1, sizeof(*c));
-	cx_buf_init(&c->reply, 0);
 	cx_buf_init(&c->sql, 0);
 	for (int t = 0; t < CX_X_NTABLES; t++)
 		cx_buf_init(&c->batch[t].b, 0);
 	if (parse_url(c, url, err, errlen) == -1 ||
-	    (c->curl = curl_easy_init()) == NULL) {
+	    (c->http = cx_hpost_new(err, errlen)) == NULL) {
 		if (errlen > 0 && *err == '\0')
 			snprintf(err, errlen, "libcurl cannot start");
 		cx_ch_close(c);
 		return NULL;
 	}
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT, 300L);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, on_reply);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->reply);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "cxrec/" CXREC_VERSION);
 	st = post(c, NULL, q, sizeof(q) - 1, err, errlen);
 	if (st != 200) {
 		if (st != -1) {
@@ -225,11 +169,9 @@ cx_ch_close(struct cx_ch *c)
 {
 	if (c == NULL)
 		return;
-	if (c->curl != NULL)
-		curl_easy_cleanup(c->curl);
+	cx_hpost_free(c->http);
 	free(c->base);
 	free(c->extra);
-	cx_buf_free(&c->reply);
 	cx_buf_free(&c->sql);
 	for (int t = 0; t < CX_X_NTABLES; t++)
 		cx_buf_free(&c->batch[t].b);
@@ -288,7 +230,7 @@ column(const struct cx_xtable_def *d, const char *name, size_t n)
 
 /*
  * Check the columns the server has of our tables (TSV lines "table name
- * type" in c->reply); have[t]: table t is there.  0, or -1 with one line
+ * type" in the reply); have[t]: table t is there.  0, or -1 with one line
  * in err.
  */
 static int
@@ -296,8 +238,9 @@ check_columns(struct cx_ch *c, int have[CX_X_NTABLES], char *err,
     size_t errlen)
 {
 	size_t seen[CX_X_NTABLES][64];
-	const char *p = (const char *)cx_buf_head(&c->reply);
-	const char *end = p + cx_buf_used(&c->reply);
+	const struct cx_buf *reply = cx_hpost_reply(c->http);
+	const char *p = (const char *)cx_buf_head(reply);
+	const char *end = p + cx_buf_used(reply);
 
 	memset(seen, 0, sizeof(seen));
 	while (p < end) {
