@@ -417,6 +417,7 @@ tool_span(struct ox *x, const struct ocall *c, const struct osess *s,
 	if (!c->derived)
 		attr_str(x, attrs, "gen_ai.tool.call.id", c->call_id);
 	attr_str(x, attrs, "gen_ai.conversation.id", s->conv_id);
+	span_status(x, sp, CX_OTLP_STATUS_UNSET, NULL);
 	cJSON_AddItemToArray(x->spans, sp);
 	x->st.tools++;
 }

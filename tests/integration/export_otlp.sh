@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# export_otlp (issue 19, item 2): `cxrec export --to otlp` of the recorded
+# codex 0.98.0 (HTTP + SSE), codex 0.171.0 (WebSocket), Claude Code and
+# Gemini CLI sessions to a receiver of ours (tests/lib/peers/otlp_receiver.py)
+# that checks every request strictly against OTLP's JSON mapping; then the
+# GenAI spans: names, parent links, attributes, token sums equal to what
+# `cxrec decode -f jsonl` says (in python, from the APIs' own usage
+# fields), no content without --content and content with it, the same ids
+# when exported twice; a URL nobody answers; a collector answering 503.
+. "$(dirname "$0")/../lib/lib.sh"
+command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
+cd "$WORK"
+RECV="$REPO/tests/lib/peers/otlp_receiver.py"
+gzip -dc "$REPO/tests/data/conv/codex098-http.bin.gz" >codex098.bin
+gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
+zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
+zstd -qdc "$REPO/tests/data/conv/gemini_api.bin.zst" >gemini.bin
+
+# expect.py TRACE: turns and token sums from the APIs' own usage fields in
+# `cxrec decode -f jsonl` (as export_clickhouse.sh reckons them)
+cat >expect.py <<'PY'
+import json, subprocess, sys
+out = subprocess.run([sys.argv[1], "decode", "-f", "jsonl", sys.argv[2]], check=True,
+                     capture_output=True, text=True).stdout
+n = dict(turns=0, input=0, cached=0, output=0, reasoning=0)
+def responses(u):
+    n["input"] += u.get("input_tokens", 0)
+    n["cached"] += (u.get("input_tokens_details") or {}).get("cached_tokens", 0)
+    n["output"] += u.get("output_tokens", 0)
+    n["reasoning"] += (u.get("output_tokens_details") or {}).get("reasoning_tokens", 0)
+for line in out.splitlines():
+    x = json.loads(line)
+    url = x["request"]["url"]
+    sse = x["response"].get("sse") or []
+    ws = x.get("websocket") or []
+    if "/v1/responses" in url:
+        if ws:
+            n["turns"] += sum(1 for m in ws if m["dir"] == "send" and isinstance(m["data"], dict)
+                              and m["data"].get("type") == "response.create")
+            for m in ws:
+                if m["dir"] == "receive" and isinstance(m["data"], dict) and m["data"].get("type") == "response.completed":
+                    responses(m["data"]["response"].get("usage") or {})
+        else:
+            n["turns"] += 1
+            for e in sse:
+                if isinstance(e["data"], dict) and e["data"].get("type") == "response.completed":
+                    responses(e["data"]["response"]["usage"])
+    elif "/v1/messages" in url:
+        n["turns"] += 1
+        out_tokens = 0
+        for e in sse:
+            d = e["data"]
+            if not isinstance(d, dict):
+                continue
+            if d.get("type") == "message_start":
+                u = d["message"]["usage"]
+                n["input"] += u.get("input_tokens", 0) + u.get("cache_read_input_tokens", 0) + u.get("cache_creation_input_tokens", 0)
+                n["cached"] += u.get("cache_read_input_tokens", 0)
+            if d.get("type") == "message_delta":
+                out_tokens = d["usage"].get("output_tokens", out_tokens)
+        n["output"] += out_tokens
+    elif "generatecontent" in url.lower():
+        n["turns"] += 1
+        last = None
+        for e in sse:
+            if isinstance(e["data"], dict) and "usageMetadata" in e["data"]:
+                last = e["data"]["usageMetadata"]
+        body = x["response"].get("body")
+        if isinstance(body, dict) and "usageMetadata" in body:
+            last = body["usageMetadata"]
+        if last:
+            n["input"] += last.get("promptTokenCount", 0)
+            n["cached"] += last.get("cachedContentTokenCount", 0)
+            n["output"] += last.get("candidatesTokenCount", 0) + last.get("thoughtsTokenCount", 0)
+            n["reasoning"] += last.get("thoughtsTokenCount", 0)
+print(" ".join(f"{k}={v}" for k, v in n.items()))
+PY
+
+# start_recv NAME [STATUS]: a receiver writing NAME.jsonl; its URL in RURL
+start_recv() {
+	rm -f "$1.port" "$1.jsonl"
+	/usr/bin/python3 "$RECV" serve "$WORK/$1.port" "$WORK/$1.jsonl" ${2:-} &
+	local pid=$!
+	defer "kill $pid 2>/dev/null; wait $pid 2>/dev/null"
+	for _ in $(seq 1 100); do [ -s "$1.port" ] && break; sleep 0.1; done
+	[ -s "$1.port" ] || fail "the receiver did not start"
+	RURL="http://127.0.0.1:$(cat "$1.port")"
+}
+
+# codex171-ws.bin was cut to its WebSocket: no run note, no agent known
+for t in codex098:codex codex171:- claude:claude gemini:gemini; do
+	name=${t%%:*} agent=${t#*:}
+	exp=$(/usr/bin/python3 expect.py "$CXREC" $name.bin) || fail "$name: expect.py failed"
+	start_recv $name
+	"$CXREC" export --to otlp "$RURL" $name.bin >out 2>err || fail "$name: export failed: $(cat err)"
+	assert_contains "$(cat out)" "$name.bin: trace " "$name: the summary line"
+	r=$(/usr/bin/python3 "$RECV" check $name.jsonl "$agent" "$exp" 0) || fail "$name: $r (decode: $exp)"
+	ok "$name: $r"
+	# twice: the same ids
+	cp $name.jsonl first.jsonl
+	"$CXREC" export -q --to otlp "$RURL/" $name.bin || fail "$name: second export failed"
+	/usr/bin/python3 - first.jsonl $name.jsonl <<'PY' || fail "$name: the second export's ids differ"
+import json, sys
+def ids(lines):
+    return sorted((sp["traceId"], sp["spanId"], sp.get("parentSpanId", ""), sp["name"])
+                  for l in lines for rs in json.loads(l)["resourceSpans"]
+                  for ss in rs["scopeSpans"] for sp in ss["spans"])
+a = open(sys.argv[1]).read().splitlines()
+b = open(sys.argv[2]).read().splitlines()[len(a):]
+sys.exit(0 if ids(a) == ids(b) else 1)
+PY
+	ok "$name: exported twice, the same trace and span ids"
+	# with --content
+	start_recv ${name}_c
+	"$CXREC" export -q --content --to otlp "$RURL" $name.bin || fail "$name: --content export failed"
+	r=$(/usr/bin/python3 "$RECV" check ${name}_c.jsonl "$agent" "$exp" 1) || fail "$name --content: $r"
+	ok "$name --content: the messages are sent"
+done
+
+# --- bad input ------------------------------------------------------------
+PORT=$(free_port)
+set +e
+"$CXREC" export --to otlp "http://127.0.0.1:$PORT" codex098.bin >out 2>err; rc=$?
+set -e
+assert_eq "$rc" 1 "a URL nobody answers: exit 1"
+assert_eq "$(wc -l <err)" 1 "a URL nobody answers: one line"
+assert_contains "$(cat err)" "http://127.0.0.1:$PORT/v1/traces" "a URL nobody answers: named"
+start_recv refusing 503
+set +e
+"$CXREC" export --to otlp "$RURL" codex098.bin >out 2>err; rc=$?
+set -e
+assert_eq "$rc" 1 "a collector answering 503: exit 1"
+assert_contains "$(cat err)" "HTTP 503: collector overloaded" "a collector answering 503: the status and the body's first line"
+assert_not_contains "$(cat err)" "second line" "a collector answering 503: its first line only"
+set +e
+"$CXREC" export --to otlp --prices x "$RURL" codex098.bin 2>err; rc=$?
+set -e
+assert_eq "$rc" 2 "--prices with --to otlp: exit 2"
