@@ -22,7 +22,7 @@ cat >expect.py <<'PY'
 import json, subprocess, sys
 out = subprocess.run([sys.argv[1], "decode", "-f", "jsonl", sys.argv[2]], check=True,
                      capture_output=True, text=True).stdout
-n = dict(turns=0, input=0, cached=0, output=0, reasoning=0)
+n = dict(turns=0, input=0, cached=0, output=0, reasoning=0, cache_write=0)
 def responses(u):
     n["input"] += u.get("input_tokens", 0)
     n["cached"] += (u.get("input_tokens_details") or {}).get("cached_tokens", 0)
@@ -56,6 +56,7 @@ for line in out.splitlines():
                 u = d["message"]["usage"]
                 n["input"] += u.get("input_tokens", 0) + u.get("cache_read_input_tokens", 0) + u.get("cache_creation_input_tokens", 0)
                 n["cached"] += u.get("cache_read_input_tokens", 0)
+                n["cache_write"] += u.get("cache_creation_input_tokens", 0)
             if d.get("type") == "message_delta":
                 out_tokens = d["usage"].get("output_tokens", out_tokens)
         n["output"] += out_tokens
@@ -136,3 +137,19 @@ set +e
 "$CXREC" export --to otlp --prices x "$RURL" codex098.bin 2>err; rc=$?
 set -e
 assert_eq "$rc" 2 "--prices with --to otlp: exit 2"
+set +e
+"$CXREC" export --to clickhouse --content "$RURL" codex098.bin 2>err; rc=$?
+set -e
+assert_eq "$rc" 2 "--content with --to clickhouse: exit 2"
+
+# the receiver is strict: a document breaking the mapping is refused
+start_recv strict
+bad=$(head -1 codex098.jsonl | /usr/bin/python3 -c 'import json,sys
+d = json.loads(sys.stdin.read())
+sp = d["resourceSpans"][0]["scopeSpans"][0]["spans"][1]
+for a in sp["attributes"]:
+    if "intValue" in a["value"]:
+        a["value"]["intValue"] = int(a["value"]["intValue"])
+print(json.dumps(d))')
+code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' --data-binary "$bad" "$RURL/v1/traces")
+assert_eq "$code" 400 "the receiver refuses an intValue that is a JSON number"

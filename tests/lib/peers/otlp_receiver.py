@@ -13,7 +13,7 @@
       (AGENT: the run note's agent, - for a trace without a run note)
       The GenAI checks of the spans in OUT (the documents of one trace):
       span names, parent links, every attribute the brief lists, token sums
-      equal to EXPECT ("input=N output=N cached=N reasoning=N turns=N"),
+      equal to EXPECT ("turns=N input=N cached=N output=N reasoning=N cache_write=N"),
       content attributes present iff CONTENT is 1.  Exit 0, or 1 and why.
 """
 import http.server
@@ -199,7 +199,7 @@ def check(out, agent, expect, content):
              f"session span name {s['name']}")
         need(a.get("gen_ai.operation.name") == ("stringValue", "invoke_agent"), "invoke_agent operation")
         need(a.get("gen_ai.conversation.id", ("",))[0] == "stringValue", "session conversation id")
-    sums = dict(input=0, output=0, cached=0, reasoning=0)
+    sums = dict(input=0, output=0, cached=0, reasoning=0, cache_write=0)
     seen = set()
     for t in turns:
         a = attrs_of(t)
@@ -228,7 +228,8 @@ def check(out, agent, expect, content):
             need(t["status"]["code"] == 2, "error.type without status ERROR")
         for k, key in (("input", "gen_ai.usage.input_tokens"), ("output", "gen_ai.usage.output_tokens"),
                        ("cached", "gen_ai.usage.cache_read.input_tokens"),
-                       ("reasoning", "gen_ai.usage.reasoning.output_tokens")):
+                       ("reasoning", "gen_ai.usage.reasoning.output_tokens"),
+                       ("cache_write", "gen_ai.usage.cache_creation.input_tokens")):
             sums[k] += int(a[key][1]) if key in a else 0
         for k in CONTENT[:2]:
             if content == "1":
@@ -239,9 +240,20 @@ def check(out, agent, expect, content):
               "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens", "server.address") + \
              (() if agent == "-" else ("process.pid", "process.command")):
         need(k in seen, f"no chat span has {k}")
+    # per agent, what its API reports: every chat span has a response id
+    # and the counts its API sends (Anthropic: cache writes; OpenAI and
+    # Gemini: reasoning)
+    want = ["gen_ai.response.id", "gen_ai.usage.cache_read.input_tokens"]
+    want.append("gen_ai.usage.cache_creation.input_tokens" if agent == "claude"
+                else "gen_ai.usage.reasoning.output_tokens")
+    for t in turns:
+        a = attrs_of(t)
+        for k in want:
+            need(k in a, f"{t['name']}: no {k}")
     need(len(turns) == int(exp["turns"]), f"{len(turns)} chat spans, decode says {exp['turns']}")
     for k in sums:
-        need(sums[k] == int(exp[k]), f"{k} tokens: spans say {sums[k]}, decode says {exp[k]}")
+        if k in exp:
+            need(sums[k] == int(exp[k]), f"{k} tokens: spans say {sums[k]}, decode says {exp[k]}")
     for t in tools:
         a = attrs_of(t)
         p = byid.get(t.get("parentSpanId"))
@@ -249,6 +261,9 @@ def check(out, agent, expect, content):
         need(a["gen_ai.operation.name"] == ("stringValue", "execute_tool"), "execute_tool operation")
         name = a["gen_ai.tool.name"][1]
         need(t["name"] == f"execute_tool {name}", "tool span name")
+        need(int(t["startTimeUnixNano"]) <= int(t["endTimeUnixNano"]), "tool span times")
+        # Gemini's calls carry no id (the adapter's made-up one is not sent)
+        need(("gen_ai.tool.call.id" in a) == (agent != "gemini"), f"{t['name']}: gen_ai.tool.call.id")
     has_content = [k for sp in spans for k in attrs_of(sp) if k in CONTENT]
     if content != "1":
         need(not has_content, f"content sent without --content: {set(has_content)}")
