@@ -585,14 +585,10 @@ conn_read(struct conn *c)
 static int
 conn_write(struct conn *c)
 {
-	while (cx_buf_used(&c->out) > 0) {
-		ssize_t k = send(c->fd, cx_buf_head(&c->out),
-		    cx_buf_used(&c->out), MSG_NOSIGNAL);
-
-		if (k == -1)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		cx_buf_consume(&c->out, (size_t)k);
-	}
+	if (cx_buf_send(&c->out, c->fd) == -1)
+		return -1;
+	if (cx_buf_used(&c->out) > 0)
+		return 0;               /* the rest when it takes more */
 	return c->closing && c->play == P_NONE ? -1 : 0;
 }
 

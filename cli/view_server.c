@@ -248,15 +248,14 @@ client_read(struct view_server *s, struct client *c)
 static int
 client_write(struct client *c)
 {
-	while (cx_buf_used(&c->out) > 0) {
-		ssize_t k = send(c->fd, cx_buf_head(&c->out),
-		    cx_buf_used(&c->out), MSG_NOSIGNAL);
+	long k = cx_buf_send(&c->out, c->fd);
 
-		if (k == -1)
-			return errno == EAGAIN || errno == EINTR ? 0 : -1;
-		cx_buf_consume(&c->out, (size_t)k);
+	if (k == -1)
+		return -1;
+	if (k > 0)
 		c->since = cx_now_ns();
-	}
+	if (cx_buf_used(&c->out) > 0)
+		return 0;               /* the rest when it takes more */
 	if (c->state == C_SEND || (c->state == C_EVENTS &&
 	    c->live_state == CX_LIVE_DONE))
 		return -1;              /* all said */

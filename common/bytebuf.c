@@ -1,6 +1,8 @@
 /* bytebuf.c: capped byte buffers and queues (see bytebuf.h). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "bytebuf.h"
 #include "xmalloc.h"
@@ -155,4 +157,24 @@ cx_buf_free(struct cx_buf *b)
 	b->len = b->alloc = 0;
 	b->off = 0;
 	b->cut = 0;
+}
+
+long
+cx_buf_send(struct cx_buf *b, int fd)
+{
+	long sent = 0;
+
+	while (cx_buf_used(b) > 0) {
+		ssize_t k = send(fd, cx_buf_head(b), cx_buf_used(b),
+		    MSG_NOSIGNAL);
+
+		if (k == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			return -1;
+		}
+		cx_buf_consume(b, (size_t)k);
+		sent += k;
+	}
+	return sent;
 }

@@ -112,5 +112,11 @@ uint8_t *cx_buf_space(struct cx_buf *b, size_t n);
  * b->cut set).
  */
 int      cx_buf_commit(struct cx_buf *b, size_t n);
+/*
+ * Send what b holds to the non-blocking socket fd (MSG_NOSIGNAL),
+ * consuming what went: the bytes sent, until b is empty or the socket
+ * would block; -1 when the socket failed (errno says why).
+ */
+long     cx_buf_send(struct cx_buf *b, int fd);
 
 #endif
