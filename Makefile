@@ -179,7 +179,7 @@ $(BUILD)/progs/%: tests/lib/progs/%.c
 # corpus and its crash regressions (tests/fuzz/{corpus,regress}/NAME/)
 # through driver.c; `make fuzz` builds them with clang's libFuzzer in
 # build-fuzz/ and runs each for FUZZ_TIME seconds (tests/fuzz/run.sh).
-FUZZ_NAMES := reader http chunked sse ws body decode srcredact proxy conv prices protocol
+FUZZ_NAMES := reader http chunked sse ws body decode srcredact proxy conv prices protocol cursor
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/fuzz/replay_%)
 FUZZ_BIN := $(FUZZ_NAMES:%=$(BUILD)/fuzz/fuzz_%)
 FUZZ_TIME ?= 60

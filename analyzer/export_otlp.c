@@ -686,60 +686,110 @@ documents(struct ox *x, cx_otlp_doc_fn fn, void *arg)
 	return rc;
 }
 
+/* --- the walk (export_walk.h) ----------------------------------------- */
+
+struct owalk {
+	struct ox       *x;
+	cx_otlp_doc_fn   fn;
+	void            *arg;
+	int              stopped;
+};
+
+static void
+walk_begin(void *arg, const struct cx_file_info *info, struct cx_report *rep)
+{
+	struct ox *x = ((struct owalk *)arg)->x;
+
+	x->info = info;
+	x->rep = rep;
+	cx_export_trace_id(info, x->xid);
+	cx_otlp_trace_id(info, x->tid);
+}
+
+/* Drop the spans past the first n (made for what was delivered before). */
+static void
+spans_cut(struct ox *x, int n)
+{
+	while (cJSON_GetArraySize(x->spans) > n)
+		cJSON_DeleteItemFromArray(x->spans, n);
+}
+
+static void
+walk_exchange(void *arg, struct cx_exchange *ex, int skip)
+{
+	struct ox *x = ((struct owalk *)arg)->x;
+	struct cx_otlp_stats was = x->st;
+	int n = cJSON_GetArraySize(x->spans);
+
+	on_exchange(x, ex);
+	if (skip) {
+		spans_cut(x, n);
+		x->st = was;
+	}
+}
+
+static void
+walk_end(void *arg, const struct cx_analysis_result *r, int skip)
+{
+	struct ox *x = ((struct owalk *)arg)->x;
+
+	(void)r;
+	if (skip)
+		return;
+	for (size_t i = 0; i < x->nsess; i++)
+		cJSON_AddItemToArray(x->spans, session_span(x, &x->sess[i]));
+	x->st.sessions = x->nsess;
+}
+
+static int
+walk_deliver(void *arg)
+{
+	struct owalk *w = arg;
+
+	if (w->stopped || documents(w->x, w->fn, w->arg) == -1) {
+		w->stopped = 1;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+walk_failed(void *arg)
+{
+	return ((struct owalk *)arg)->stopped;
+}
+
 int
 cx_export_otlp(const char *path, const struct cx_otlp_opts *o,
     cx_otlp_doc_fn fn, void *arg, char *id, struct cx_otlp_stats *st,
     char *err, size_t errlen)
 {
-	const struct cx_credname *prev;
-	struct cx_credname names;
-	struct cx_analysis *a;
-	struct cx_reader *rd;
-	struct cx_frame f;
+	static const struct cx_xwalk_ops ops = {
+		walk_begin, walk_exchange, walk_end, walk_deliver, walk_failed,
+	};
+	struct cx_xwalk_opts wo;
+	struct owalk w;
 	struct ox x;
-	cJSON *all;
-	int rc = 0;
+	int rc;
 
-	if ((rd = cx_reader_open(path, err, errlen)) == NULL)
-		return CX_EXPORT_EINPUT;
-	cx_reader_set_release(rd, 1);
+	if (o->walk != NULL)
+		wo = *o->walk;
+	else
+		memset(&wo, 0, sizeof(wo));
+	wo.redact = o->redact;
+	wo.prices = NULL;
+	wo.names = o->names;
 	memset(&x, 0, sizeof(x));
 	x.o = o;
-	x.info = cx_reader_info(rd);
-	cx_export_trace_id(x.info, x.xid);
-	cx_otlp_trace_id(x.info, x.tid);
-	if (id != NULL)
-		memcpy(id, x.tid, sizeof(x.tid));
 	cx_buf_init(&x.tmp, 0);
 	x.spans = cJSON_CreateArray();
-	if (o->names != NULL)
-		names = *o->names;
-	else
-		cx_credname_init(&names);
-	prev = cx_redact_use_names(&names);
-	x.rep = cx_report_new(x.info, o->redact, NULL);
-	a = cx_analysis_new(x.info);
-	cx_analysis_stream(a, on_exchange, &x);
-	while (cx_reader_next(rd, &f) == 1) {
-		cx_decode_note_names(&names, &f);
-		cx_analysis_frame(a, &f);
-	}
-	cx_analysis_finish(a);
-	cx_report_finish(x.rep, cx_analysis_result(a));
-	/* the sessions' spans first, then their turns' and tools' */
-	all = cJSON_CreateArray();
-	for (size_t i = 0; i < x.nsess; i++)
-		cJSON_AddItemToArray(all, session_span(&x, &x.sess[i]));
-	while (x.spans->child != NULL)
-		cJSON_AddItemToArray(all, cJSON_DetachItemFromArray(x.spans,
-		    0));
-	cJSON_Delete(x.spans);
-	x.spans = all;
-	if (documents(&x, fn, arg) == -1) {
-		snprintf(err, errlen, "%s: export stopped", path);
-		rc = CX_EXPORT_ESTOPPED;
-	}
-	cx_redact_use_names(prev);
+	w.x = &x;
+	w.fn = fn;
+	w.arg = arg;
+	w.stopped = 0;
+	rc = cx_xwalk(path, &wo, &ops, &w, o->stats, err, errlen);
+	if (rc != CX_EXPORT_EINPUT && id != NULL)
+		memcpy(id, x.tid, sizeof(x.tid));
 	while (x.ncalls > 0)
 		call_drop(&x, 0);
 	free(x.calls);
@@ -749,9 +799,6 @@ cx_export_otlp(const char *path, const struct cx_otlp_opts *o,
 	}
 	free(x.sess);
 	cJSON_Delete(x.spans);
-	cx_report_free(x.rep);
-	cx_analysis_free(a);
-	cx_reader_close(rd);
 	cx_buf_free(&x.tmp);
 	if (st != NULL)
 		*st = x.st;

@@ -24,9 +24,12 @@
  * gen_ai.system_instructions, gen_ai.tool.definitions, JSON strings) only
  * with o->content; strings are redacted (output.h) unless o->redact is 0.
  *
- * Memory: a trace's spans are held until it is read through (its session
- * spans end last), then handed over in documents of at most o->batch
- * spans.
+ * Spans are handed over when the walk delivers (export_walk.h: at the
+ * end, or following the trace, once caught up and at most every second),
+ * in documents of at most o->batch spans; the session spans come when the
+ * trace ends (their children name them by id before).
+ *
+ * Memory: the spans made since the last delivery.
  */
 #ifndef CX_EXPORT_OTLP_H
 #define CX_EXPORT_OTLP_H
@@ -35,6 +38,7 @@
 #include <stdint.h>
 
 #include "credname.h"
+#include "export_walk.h"
 #include "trace.h"
 
 #define CX_OTLP_BATCH   200     /* spans a document, by default */
@@ -51,6 +55,12 @@ struct cx_otlp_opts {
 	size_t           batch;         /* spans a document; 0: the default */
 	/* Credential names redacted (credname.h); NULL: the base. */
 	const struct cx_credname *names;
+	/* How the trace is read (export_walk.h: following it, from a
+	 * cursor), its redact and names replaced by the above; NULL: once,
+	 * from its start. */
+	const struct cx_xwalk_opts *walk;
+	/* What the walk did (NULL: not asked). */
+	struct cx_xwalk_stats *stats;
 };
 
 struct cx_otlp_stats {

@@ -127,6 +127,7 @@ struct xp {
 	struct cx_report *rep;
 	struct cx_buf    row, tmp, key;
 	int              stopped;
+	int              skip;          /* delivered before: rows not made */
 	struct pending  *calls;         /* FIFO, oldest first */
 	size_t           ncalls;
 };
@@ -152,7 +153,7 @@ static void
 row_end(struct xp *x, enum cx_xtable t)
 {
 	cx_buf_addc(&x->row, '}');
-	if (x->stopped)
+	if (x->stopped || x->skip)
 		return;
 	if (x->fn(x->arg, t, (const char *)cx_buf_head(&x->row),
 	    cx_buf_used(&x->row)) != 0)
@@ -487,9 +488,11 @@ on_exchange(void *arg, struct cx_exchange *ex)
 
 	if (x->stopped)
 		return;
-	exchange_row(x, ex);
+	if (!x->skip)
+		exchange_row(x, ex);
 	cx_report_exchange(x->rep, ex, on_turn, x);
-	event_rows(x, ex);
+	if (!x->skip)
+		event_rows(x, ex);
 }
 
 /* --- processes, the session ------------------------------------------ */
@@ -570,62 +573,93 @@ session_row(struct xp *x)
 	row_end(x, CX_X_SESSIONS);
 }
 
+/* --- the walk (export_walk.h) ----------------------------------------- */
+
+static void
+walk_begin(void *arg, const struct cx_file_info *info, struct cx_report *rep)
+{
+	struct xp *x = arg;
+
+	x->info = info;
+	x->rep = rep;
+	cx_export_trace_id(info, x->id);
+}
+
+static void
+walk_exchange(void *arg, struct cx_exchange *ex, int skip)
+{
+	struct xp *x = arg;
+
+	x->skip = skip;
+	on_exchange(x, ex);
+	x->skip = 0;
+}
+
+static void
+walk_end(void *arg, const struct cx_analysis_result *r, int skip)
+{
+	struct xp *x = arg;
+
+	x->skip = skip;
+	while (x->ncalls > 0)
+		call_done(x, 0, NULL, 0);
+	process_rows(x, r->procs);
+	session_row(x);
+	x->skip = 0;
+}
+
+static int
+walk_deliver(void *arg)
+{
+	struct xp *x = arg;
+
+	if (x->stopped)
+		return -1;
+	return x->o->deliver != NULL ? x->o->deliver(x->arg) : 0;
+}
+
+static int
+walk_failed(void *arg)
+{
+	return ((struct xp *)arg)->stopped;
+}
+
 int
 cx_export_rows(const char *path, const struct cx_export_opts *o,
     cx_export_row_fn fn, void *arg, char *id, char *err, size_t errlen)
 {
-	const struct cx_analysis_result *r;
-	const struct cx_credname *prev;
-	struct cx_credname names;
-	struct cx_analysis *a;
-	struct cx_reader *rd;
-	struct cx_frame f;
+	static const struct cx_xwalk_ops ops = {
+		walk_begin, walk_exchange, walk_end, walk_deliver, walk_failed,
+	};
+	struct cx_xwalk_opts wo;
 	struct xp x;
+	int rc;
 
-	if ((rd = cx_reader_open(path, err, errlen)) == NULL)
-		return CX_EXPORT_EINPUT;
-	cx_reader_set_release(rd, 1);
+	if (o->walk != NULL)
+		wo = *o->walk;
+	else
+		memset(&wo, 0, sizeof(wo));
+	wo.redact = o->redact;
+	wo.prices = o->prices;
+	wo.names = o->names;
 	memset(&x, 0, sizeof(x));
 	x.o = o;
 	x.fn = fn;
 	x.arg = arg;
-	x.info = cx_reader_info(rd);
-	cx_export_trace_id(x.info, x.id);
-	if (id != NULL)
-		memcpy(id, x.id, sizeof(x.id));
 	cx_buf_init(&x.row, 0);
 	cx_buf_init(&x.tmp, 0);
 	cx_buf_init(&x.key, 0);
-	if (o->names != NULL)
-		names = *o->names;
-	else
-		cx_credname_init(&names);
-	prev = cx_redact_use_names(&names);
-	x.rep = cx_report_new(x.info, o->redact, o->prices);
-	a = cx_analysis_new(x.info);
-	cx_analysis_stream(a, on_exchange, &x);
-	while (!x.stopped && cx_reader_next(rd, &f) == 1) {
-		cx_decode_note_names(&names, &f);
-		cx_analysis_frame(a, &f);
+	rc = cx_xwalk(path, &wo, &ops, &x, o->stats, err, errlen);
+	if (rc != CX_EXPORT_EINPUT && id != NULL)
+		memcpy(id, x.id, sizeof(x.id));
+	for (size_t i = 0; i < x.ncalls; i++) {
+		free(x.calls[i].call_id);
+		free(x.calls[i].name);
+		free(x.calls[i].args);
 	}
-	cx_analysis_finish(a);
-	r = cx_analysis_result(a);
-	while (x.ncalls > 0)
-		call_done(&x, 0, NULL, 0);
-	cx_report_finish(x.rep, r);
-	process_rows(&x, r->procs);
-	session_row(&x);
-	cx_redact_use_names(prev);
-	cx_report_free(x.rep);
-	cx_analysis_free(a);
-	cx_reader_close(rd);
 	free(x.calls);
 	cx_buf_free(&x.row);
 	cx_buf_free(&x.tmp);
 	cx_buf_free(&x.key);
-	if (x.stopped) {
-		snprintf(err, errlen, "%s: export stopped", path);
-		return CX_EXPORT_ESTOPPED;
-	}
-	return 0;
+	return rc;
 }

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "credname.h"
+#include "export_walk.h"
 #include "price.h"
 #include "trace.h"
 
@@ -70,6 +71,15 @@ struct cx_export_opts {
 	/* Credential names redacted (credname.h): the caller's (NULL: the
 	 * base), and those a run note in the trace adds, as decode does. */
 	const struct cx_credname *names;
+	/* How the trace is read (export_walk.h: following it as it grows,
+	 * from a cursor), its redact, prices and names replaced by the
+	 * above; NULL: once, from its start. */
+	const struct cx_xwalk_opts *walk;
+	/* export_walk.h's deliver, with fn's arg: get every row handed
+	 * over to the destination; NULL: nothing to do. */
+	int     (*deliver)(void *arg);
+	/* What the walk did (NULL: not asked). */
+	struct cx_xwalk_stats *stats;
 };
 
 /* The trace's id: 16 hex digits of a hash of its header (host, writer
@@ -84,7 +94,9 @@ void     cx_export_trace_id(const struct cx_file_info *info, char id[17]);
  * Read the trace at path and hand every row to fn: the exchanges, their
  * turns, events and tool calls as the trace is read (a tool call once its
  * result is seen in a later request, or at the end), then its processes,
- * then its session row.  id (17 bytes, or NULL) gets the trace's id.
+ * then its session row.  Rows of exchanges o->walk's cursor holds (and
+ * of the end, when it says so) are not handed over; following the trace,
+ * processes and the session come when it ends.  id (17 bytes, or NULL) gets the trace's id.
  * Returns 0, or a failure above with one line in err naming the file.
  */
 int      cx_export_rows(const char *path, const struct cx_export_opts *o,

@@ -1,25 +1,32 @@
 /* cmd_export.c: `cxrec export`: traces into a database (docs/fleet.md):
  * export_rows.h's rows, sent by export_clickhouse.h's client; or to an
  * OpenTelemetry collector: export_otlp.h's documents, POSTed by
- * http_post.h. */
+ * http_post.h.  Once, or following a trace as it grows (--follow, what
+ * `cxrec run --export` starts), from a cursor (export_cursor.h), waiting
+ * out a destination that does not answer (export_retry.h). */
 #include <getopt.h>
-#include <stdlib.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "credname.h"
+#include "decode.h"
 #include "export_clickhouse.h"
+#include "export_cursor.h"
 #include "export_otlp.h"
+#include "export_retry.h"
 #include "export_rows.h"
 #include "http_post.h"
 #include "price.h"
 #include "xmalloc.h"
 
 #define USAGE_LINE \
-    "usage: cxrec export --to clickhouse|otlp [--no-redact] [--prices FILE] " \
-    "[--content] URL TRACE..."
+    "usage: cxrec export --to clickhouse|otlp [--follow [--idle T]] " \
+    "[--resume | --cursor FILE] [--no-redact] [--prices FILE] [--content] " \
+    "URL TRACE..."
 
 void
 usage_export(void)
@@ -27,7 +34,7 @@ usage_export(void)
 	printf(
 	    USAGE_LINE "\n"
 	    "\n"
-	    "Export traces into ClickHouse over its HTTP interface, once: one\n"
+	    "Export traces into ClickHouse over its HTTP interface: one\n"
 	    "row per trace (sessions), exchange, model call (turns), SSE event\n"
 	    "or WebSocket message (events), tool call and process, in tables\n"
 	    "created in the database the URL names (?database=NAME, default\n"
@@ -41,12 +48,29 @@ usage_export(void)
 	    "(execute_tool NAME), after the GenAI semantic conventions; the\n"
 	    "same ids each time (docs/fleet.md).\n"
 	    "\n"
+	    "With --follow, one TRACE is exported as it is written, until its\n"
+	    "writer closes it (what `cxrec run --export` and `cxrec relay\n"
+	    "--export` start): a destination that does not answer is waited\n"
+	    "for (backoff up to 10 s; the trace holds what is not sent), and a\n"
+	    "cursor file beside the trace says what the destination has, so\n"
+	    "an export stopped anywhere resumes where it was.\n"
+	    "\n"
 	    "  URL  clickhouse: http://HOST:8123/?database=NAME (other\n"
 	    "       parameters, such as user= and password=, go with every\n"
 	    "       request); otlp: http://HOST:4318\n"
 	    "\n"
 	    "Options:\n"
 	    "      --to clickhouse|otlp  where to\n"
+	    "      --follow          export TRACE as it grows (docs/follow.md\n"
+	    "                        says when following ends); Ctrl-C stops\n"
+	    "                        it, what is still open is left to the\n"
+	    "                        export that resumes\n"
+	    "      --idle T          with --follow: also end after T without a\n"
+	    "                        new byte in the trace (90, 1.5s, 2m)\n"
+	    "      --resume          skip what the cursor says was exported,\n"
+	    "                        and keep it (TRACE.export-HASH, HASH of\n"
+	    "                        --to and URL; --follow resumes always)\n"
+	    "      --cursor FILE     --resume, with the cursor in FILE\n"
 	    "      --content         otlp: the messages, instructions and tool\n"
 	    "                        definitions too (none without it)\n"
 	    "      --no-redact       export credentials as they are\n"
@@ -54,18 +78,115 @@ usage_export(void)
 	    "  -q, --quiet           no summary line per trace\n"
 	    "  -h, --help            this help\n"
 	    "\n"
-	    "Exit status: 0; 1 the server did not answer, a table has other\n"
-	    "columns, or rows were rejected (each said on stderr, the rest\n"
-	    "exported), or the collector refused spans; 2 bad options or a\n"
-	    "TRACE is not a readable trace.\n");
+	    "Exit status: 0; 1 the server did not answer (once), a table has\n"
+	    "other columns, or rows were rejected (each said on stderr, the\n"
+	    "rest exported), or the collector refused spans, or --follow was\n"
+	    "stopped with rows not yet taken; 2 bad options or a TRACE is not\n"
+	    "a readable trace.\n");
 }
+
+struct xopts {
+	const char      *to, *url, *cursor;
+	char            *url_said;      /* url without its query (secrets) */
+	int              quiet, follow, resume, content;
+	int64_t          idle_ns;
+};
+
+static volatile sig_atomic_t stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* --- the cursor, the walk ------------------------------------------------ */
+
+/* What to hand the walk for path: following, the cursor (*cur, *cpath,
+ * both to free); 0, or an exit status (said). */
+static int
+walk_setup(const struct xopts *xo, const char *path, struct cx_xwalk_opts *w,
+    struct cx_xcursor **cur, char **cpath)
+{
+	char id[17], err[700];
+	int other;
+
+	memset(w, 0, sizeof(*w));
+	w->follow = xo->follow;
+	w->idle_ns = xo->idle_ns;
+	w->stop = xo->follow ? &stop : NULL;
+	*cur = NULL;
+	*cpath = NULL;
+	if (!xo->resume)
+		return CX_EXIT_OK;
+	if (cx_xwalk_trace_id(path, id, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cxrec: export: %s\n", err);
+		return CX_EXIT_USAGE;
+	}
+	if (xo->cursor != NULL)
+		*cpath = xstrdup(xo->cursor);
+	else {
+		uint32_t h = 2166136261u;
+
+		for (const char *p = xo->to; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		for (const char *p = xo->url; *p; p++)
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		*cpath = xasprintf("%s.export-%08" PRIx32, path, h);
+	}
+	if ((*cur = cx_xcursor_load(*cpath, id, &other, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "cxrec: export: cursor %s\n", err);
+		free(*cpath);
+		*cpath = NULL;
+		return CX_EXIT_USAGE;
+	}
+	if (other)
+		fprintf(stderr, "cxrec: export: cursor %s: about another "
+		    "trace: %s is exported from its start\n", *cpath, path);
+	w->cursor = *cur;
+	w->cursor_path = *cpath;
+	return CX_EXIT_OK;
+}
+
+/* The end of the summary line: what the cursor skipped, how it ended. */
+static void
+walk_said(const struct cx_xwalk_stats *st, const char *cpath)
+{
+	if (st->skipped > 0)
+		printf("; %" PRIu64 " exchanges exported before (%s)",
+		    st->skipped, cpath);
+	if (!st->finished)
+		printf("; stopped before its end (the cursor resumes it)");
+	printf("\n");
+	fflush(stdout);
+}
+
+/* --- clickhouse ---------------------------------------------------------- */
 
 struct sink {
 	struct cx_ch    *ch;
+	const char      *url;
 	uint64_t         n[CX_X_NTABLES];
 	char             err[1024];
 	int              failed;
+	int              wait;          /* --follow: wait out a silence */
+	struct cx_retry  rt;
 };
+
+/* Send what is held; waiting, with --follow, until the server takes it. */
+static int
+send_held(struct sink *s)
+{
+	while (cx_ch_flush(s->ch, s->err, sizeof(s->err)) == -1)
+		if (!s->wait || cx_retry_wait(&s->rt, s->err) == -1) {
+			s->failed = 1;
+			return -1;
+		}
+	cx_retry_ok(&s->rt, s->url);
+	return 0;
+}
 
 static int
 on_row(void *arg, enum cx_xtable t, const char *row, size_t len)
@@ -73,48 +194,127 @@ on_row(void *arg, enum cx_xtable t, const char *row, size_t len)
 	struct sink *s = arg;
 
 	s->n[t]++;
-	if (cx_ch_row(s->ch, t, row, len, s->err, sizeof(s->err)) == -1) {
-		s->failed = 1;
-		return -1;
-	}
+	if (cx_ch_row(s->ch, t, row, len, s->err, sizeof(s->err)) == -1)
+		return send_held(s);
 	return 0;
+}
+
+static int
+on_deliver(void *arg)
+{
+	return send_held(arg);
+}
+
+/* The server, answering and with its tables; waiting for it with
+ * --follow.  NULL when not (said). */
+static struct cx_ch *
+ch_connect(const struct xopts *xo, struct cx_retry *rt)
+{
+	struct cx_ch *ch;
+	char err[1024];
+
+	for (;;) {
+		if ((ch = cx_ch_open(xo->url, err, sizeof(err))) != NULL)
+			break;
+		if (!xo->follow || cx_retry_wait(rt, err) == -1) {
+			fprintf(stderr, "cxrec: export: %s\n", err);
+			return NULL;
+		}
+	}
+	cx_retry_ok(rt, xo->url_said);
+	if (cx_ch_prepare(ch, err, sizeof(err)) == -1) {
+		fprintf(stderr, "cxrec: export: %s\n", err);
+		cx_ch_close(ch);
+		return NULL;
+	}
+	return ch;
 }
 
 /* One trace; CX_EXIT_OK, or what to exit with. */
 static int
-export_one(struct sink *s, const char *path, const struct cx_export_opts *o,
-    int quiet)
+export_one(struct sink *s, const char *path, struct cx_export_opts *o,
+    const struct xopts *xo)
 {
-	char err[1024], id[17];
+	struct cx_xwalk_stats st;
+	struct cx_xwalk_opts w;
+	struct cx_xcursor *cur;
+	char err[1024], id[17], *cpath;
 	int rc;
 
+	if ((rc = walk_setup(xo, path, &w, &cur, &cpath)) != CX_EXIT_OK)
+		return rc;
+	o->walk = &w;
+	o->deliver = on_deliver;
+	o->stats = &st;
 	memset(s->n, 0, sizeof(s->n));
 	rc = cx_export_rows(path, o, on_row, s, id, err, sizeof(err));
+	cx_xcursor_free(cur);
 	if (rc == CX_EXPORT_EINPUT) {
 		fprintf(stderr, "cxrec: export: %s\n", err);
+		free(cpath);
 		return CX_EXIT_USAGE;
 	}
-	if (!s->failed && cx_ch_flush(s->ch, s->err, sizeof(s->err)) == -1)
-		s->failed = 1;
 	if (s->failed) {
-		fprintf(stderr, "cxrec: export: %s: %s\n", path, s->err);
+		if (stop)
+			fprintf(stderr, "cxrec: export: %s: stopped with %zu "
+			    "rows not taken by the server (%s); the cursor "
+			    "resumes it\n", path, cx_ch_held(s->ch), s->err);
+		else
+			fprintf(stderr, "cxrec: export: %s: %s\n", path,
+			    s->err);
+		free(cpath);
 		return CX_EXIT_FAIL;
 	}
-	if (!quiet)
+	if (!xo->quiet) {
 		printf("%s: trace %s: %" PRIu64 " exchanges, %" PRIu64
 		    " turns, %" PRIu64 " events, %" PRIu64 " tool calls, %"
-		    PRIu64 " processes\n", path, id, s->n[CX_X_EXCHANGES],
+		    PRIu64 " processes", path, id, s->n[CX_X_EXCHANGES],
 		    s->n[CX_X_TURNS], s->n[CX_X_EVENTS], s->n[CX_X_TOOL_CALLS],
 		    s->n[CX_X_PROCESSES]);
+		walk_said(&st, cpath);
+	}
+	free(cpath);
 	return CX_EXIT_OK;
 }
 
-/* --- otlp ------------------------------------------------------------- */
+static int
+export_clickhouse(const struct xopts *xo, char **traces, int n,
+    struct cx_export_opts *o)
+{
+	struct sink s;
+	int rc = CX_EXIT_OK;
+
+	memset(&s, 0, sizeof(s));
+	s.url = xo->url_said;
+	s.wait = xo->follow;
+	cx_retry_init(&s.rt, xo->follow ? &stop : NULL);
+	if ((s.ch = ch_connect(xo, &s.rt)) == NULL)
+		return CX_EXIT_FAIL;
+	for (int i = 0; i < n && !s.failed; i++) {
+		int r = export_one(&s, traces[i], o, xo);
+
+		if (r != CX_EXIT_OK && (rc == CX_EXIT_OK || r == CX_EXIT_FAIL))
+			rc = r;
+	}
+	if (rc == CX_EXIT_OK && cx_ch_rejected(s.ch) > 0) {
+		fprintf(stderr, "cxrec: export: %" PRIu64 " rows rejected, %"
+		    PRIu64 " exported\n", cx_ch_rejected(s.ch),
+		    cx_ch_inserted(s.ch));
+		rc = CX_EXIT_FAIL;
+	}
+	cx_ch_close(s.ch);
+	return rc;
+}
+
+/* --- otlp ---------------------------------------------------------------- */
 
 struct osink {
 	struct cx_hpost *http;
 	char            *url;           /* URL/v1/traces */
 	char             err[1024];
+	int              wait;          /* --follow */
+	struct cx_retry  rt;
+	uint64_t         refused;       /* documents, with --follow */
 };
 
 static int
@@ -124,25 +324,41 @@ on_doc(void *arg, const char *json, size_t len)
 	char line[512];
 	long st;
 
-	st = cx_hpost(s->http, s->url, "application/json", json, len, s->url,
-	    s->err, sizeof(s->err));
-	if (st == -1)
-		return -1;
-	if (st < 200 || st > 299) {
-		cx_hpost_reply_line(s->http, line, sizeof(line));
-		snprintf(s->err, sizeof(s->err), "%s: HTTP %ld: %s", s->url,
-		    st, line);
-		return -1;
+	for (;;) {
+		st = cx_hpost(s->http, s->url, "application/json", json, len,
+		    s->url, s->err, sizeof(s->err));
+		if (st != -1 && st != 429 && st != 502 && st != 503 &&
+		    st != 504)
+			break;
+		if (st != -1) {
+			cx_hpost_reply_line(s->http, line, sizeof(line));
+			snprintf(s->err, sizeof(s->err), "%s: HTTP %ld: %s",
+			    s->url, st, line);
+		}
+		if (!s->wait || cx_retry_wait(&s->rt, s->err) == -1)
+			return -1;
 	}
+	cx_retry_ok(&s->rt, s->url);
+	if (st >= 200 && st <= 299)
+		return 0;
+	cx_hpost_reply_line(s->http, line, sizeof(line));
+	snprintf(s->err, sizeof(s->err), "%s: HTTP %ld: %s", s->url, st, line);
+	if (!s->wait)
+		return -1;
+	/* Following, a document refused is said, and the rest goes on. */
+	fprintf(stderr, "cxrec: export: spans refused: %s\n", s->err);
+	s->refused++;
 	return 0;
 }
 
 static int
-export_otlp(const char *url, char **traces, int n,
-    const struct cx_otlp_opts *o, int quiet)
+export_otlp(const struct xopts *xo, char **traces, int n,
+    struct cx_otlp_opts *o)
 {
 	struct cx_otlp_stats st;
+	struct cx_xwalk_stats ws;
 	struct osink s;
+	const char *url = xo->url;
 	size_t ul = strlen(url);
 	char err[1024], id[33];
 	int rc = CX_EXIT_OK;
@@ -158,33 +374,51 @@ export_otlp(const char *url, char **traces, int n,
 	if (ul >= 10 && strncmp(url + ul - 10, "/v1/traces", 10) == 0)
 		ul -= 10;
 	s.url = xasprintf("%.*s/v1/traces", (int)ul, url);
+	s.wait = xo->follow;
+	cx_retry_init(&s.rt, xo->follow ? &stop : NULL);
 	if ((s.http = cx_hpost_new(err, sizeof(err))) == NULL) {
 		fprintf(stderr, "cxrec: export: %s\n", err);
 		free(s.url);
 		return CX_EXIT_FAIL;
 	}
 	for (int i = 0; i < n; i++) {
-		int r = cx_export_otlp(traces[i], o, on_doc, &s, id, &st, err,
-		    sizeof(err));
+		struct cx_xwalk_opts w;
+		struct cx_xcursor *cur;
+		char *cpath;
+		int r;
 
+		if ((r = walk_setup(xo, traces[i], &w, &cur, &cpath)) != 0) {
+			if (rc == CX_EXIT_OK)
+				rc = r;
+			continue;
+		}
+		o->walk = &w;
+		o->stats = &ws;
+		r = cx_export_otlp(traces[i], o, on_doc, &s, id, &st, err,
+		    sizeof(err));
+		cx_xcursor_free(cur);
 		if (r == CX_EXPORT_EINPUT) {
 			fprintf(stderr, "cxrec: export: %s\n", err);
 			if (rc == CX_EXIT_OK)
 				rc = CX_EXIT_USAGE;
-			continue;
-		}
-		if (r != 0) {
-			fprintf(stderr, "cxrec: export: %s: %s\n", traces[i],
-			    s.err);
+		} else if (r != 0) {
+			fprintf(stderr, "cxrec: export: %s: %s%s\n", traces[i],
+			    s.err, stop ? " (stopped; the cursor resumes it)" :
+			    "");
 			rc = CX_EXIT_FAIL;
-			break;
-		}
-		if (!quiet)
+		} else if (!xo->quiet) {
 			printf("%s: trace %s: %" PRIu64 " sessions, %" PRIu64
 			    " model calls, %" PRIu64 " tool calls, %" PRIu64
-			    " requests\n", traces[i], id, st.sessions,
+			    " requests", traces[i], id, st.sessions,
 			    st.turns, st.tools, st.documents);
+			walk_said(&ws, cpath);
+		}
+		free(cpath);
+		if (r != 0 && r != CX_EXPORT_EINPUT)
+			break;
 	}
+	if (rc == CX_EXIT_OK && s.refused > 0)
+		rc = CX_EXIT_FAIL;
 	cx_hpost_free(s.http);
 	free(s.url);
 	return rc;
@@ -198,24 +432,30 @@ cmd_export(int argc, char **argv)
 		{ "prices",     required_argument, NULL, 'p' },
 		{ "no-redact",  no_argument,       NULL, 'R' },
 		{ "content",    no_argument,       NULL, 'C' },
+		{ "follow",     no_argument,       NULL, 'f' },
+		{ "idle",       required_argument, NULL, 'I' },
+		{ "resume",     no_argument,       NULL, 'r' },
+		{ "cursor",     required_argument, NULL, 'c' },
 		{ "quiet",      no_argument,       NULL, 'q' },
 		{ "help",       no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *to = NULL, *prices_path = NULL, *url;
+	const char *prices_path = NULL;
 	struct cx_export_opts o = { .redact = 1 };
 	struct cx_prices *prices = NULL;
 	struct cx_credname names;
-	struct sink s;
-	int ch, quiet = 0, content = 0, rc = CX_EXIT_OK;
+	struct sigaction sa;
+	struct xopts xo;
+	int ch, rc;
 	char err[1024];
 
+	memset(&xo, 0, sizeof(xo));
 	opterr = 0;
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+qh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 't':
-			to = optarg;
+			xo.to = optarg;
 			break;
 		case 'p':
 			prices_path = optarg;
@@ -224,10 +464,28 @@ cmd_export(int argc, char **argv)
 			o.redact = 0;
 			break;
 		case 'C':
-			content = 1;
+			xo.content = 1;
+			break;
+		case 'f':
+			xo.follow = xo.resume = 1;
+			break;
+		case 'I':
+			if (cx_parse_offset(optarg, &xo.idle_ns) == -1 ||
+			    xo.idle_ns == 0) {
+				fprintf(stderr, "cxrec: export: bad --idle '%s' "
+				    "(a time: 90, 1.5s, 250ms, 2m)\n", optarg);
+				return CX_EXIT_USAGE;
+			}
+			break;
+		case 'r':
+			xo.resume = 1;
+			break;
+		case 'c':
+			xo.cursor = optarg;
+			xo.resume = 1;
 			break;
 		case 'q':
-			quiet = 1;
+			xo.quiet = 1;
 			break;
 		case 'h':
 			usage_export();
@@ -239,10 +497,10 @@ cmd_export(int argc, char **argv)
 			return CX_EXIT_USAGE;
 		}
 	}
-	if (to == NULL || (strcmp(to, "clickhouse") != 0 &&
-	    strcmp(to, "otlp") != 0)) {
+	if (xo.to == NULL || (strcmp(xo.to, "clickhouse") != 0 &&
+	    strcmp(xo.to, "otlp") != 0)) {
 		fprintf(stderr, "cxrec: export: %s: --to clickhouse or --to "
-		    "otlp\n", to == NULL ? "no --to" : to);
+		    "otlp\n", xo.to == NULL ? "no --to" : xo.to);
 		return CX_EXIT_USAGE;
 	}
 	if (argc - optind < 2) {
@@ -250,22 +508,26 @@ cmd_export(int argc, char **argv)
 		    optind == argc ? "URL" : "TRACE");
 		return CX_EXIT_USAGE;
 	}
-	url = argv[optind++];
-	if (strcmp(to, "otlp") == 0) {
-		struct cx_otlp_opts oo = { .content = content,
-		    .redact = o.redact };
-
-		if (prices_path != NULL) {
-			fprintf(stderr, "cxrec: export: --prices: for --to "
-			    "clickhouse only\n");
-			return CX_EXIT_USAGE;
-		}
-		cli_cred_names(&names);
-		oo.names = &names;
-		return export_otlp(url, argv + optind, argc - optind, &oo,
-		    quiet);
+	if (xo.idle_ns > 0 && !xo.follow) {
+		fprintf(stderr, "cxrec: export: --idle needs --follow\n");
+		return CX_EXIT_USAGE;
 	}
-	if (content) {
+	if (xo.follow && argc - optind != 2) {
+		fprintf(stderr, "cxrec: export: --follow: one TRACE\n");
+		return CX_EXIT_USAGE;
+	}
+	if (xo.cursor != NULL && argc - optind != 2) {
+		fprintf(stderr, "cxrec: export: --cursor: one TRACE\n");
+		return CX_EXIT_USAGE;
+	}
+	xo.url = argv[optind++];
+	xo.url_said = xasprintf("%.*s", (int)strcspn(xo.url, "?"), xo.url);
+	if (strcmp(xo.to, "otlp") == 0 && prices_path != NULL) {
+		fprintf(stderr, "cxrec: export: --prices: for --to clickhouse "
+		    "only\n");
+		return CX_EXIT_USAGE;
+	}
+	if (strcmp(xo.to, "clickhouse") == 0 && xo.content) {
 		fprintf(stderr, "cxrec: export: --content: for --to otlp "
 		    "only\n");
 		return CX_EXIT_USAGE;
@@ -278,29 +540,24 @@ cmd_export(int argc, char **argv)
 		}
 		o.prices = prices;
 	}
-	memset(&s, 0, sizeof(s));
-	if ((s.ch = cx_ch_open(url, err, sizeof(err))) == NULL ||
-	    cx_ch_prepare(s.ch, err, sizeof(err)) == -1) {
-		fprintf(stderr, "cxrec: export: %s\n", err);
-		cx_ch_close(s.ch);
-		cx_prices_free(prices);
-		return CX_EXIT_FAIL;
+	if (xo.follow) {
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;        /* no SA_RESTART */
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 	}
 	cli_cred_names(&names);
-	o.names = &names;
-	for (int i = optind; i < argc && !s.failed; i++) {
-		int r = export_one(&s, argv[i], &o, quiet);
+	if (strcmp(xo.to, "otlp") == 0) {
+		struct cx_otlp_opts oo = { .content = xo.content,
+		    .redact = o.redact, .names = &names };
 
-		if (r != CX_EXIT_OK && (rc == CX_EXIT_OK || r == CX_EXIT_FAIL))
-			rc = r;
+		rc = export_otlp(&xo, argv + optind, argc - optind, &oo);
+	} else {
+		o.names = &names;
+		rc = export_clickhouse(&xo, argv + optind, argc - optind, &o);
 	}
-	if (rc == CX_EXIT_OK && cx_ch_rejected(s.ch) > 0) {
-		fprintf(stderr, "cxrec: export: %" PRIu64 " rows rejected, %"
-		    PRIu64 " exported\n", cx_ch_rejected(s.ch),
-		    cx_ch_inserted(s.ch));
-		rc = CX_EXIT_FAIL;
-	}
-	cx_ch_close(s.ch);
 	cx_prices_free(prices);
+	free(xo.url_said);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "export_child.h"
 #include "log.h"
 #include "note.h"
 #include "xmalloc.h"
@@ -90,6 +91,7 @@ cmd_relay(int argc, char **argv)
 	struct cx_writer *w;
 	struct sigaction sa;
 	struct rlimit nofile;
+	pid_t export_pid;
 	char err[512];
 	int ch, rc;
 
@@ -144,6 +146,7 @@ cmd_relay(int argc, char **argv)
 	relay_set_trace(the_relay, w);
 	struct relay_note rn = { &o, &cfg, &ps, the_relay };
 	cli_note(w, relay_note, &rn);
+	export_pid = export_child_start(&o);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop;
 	sigemptyset(&sa.sa_mask);
@@ -173,5 +176,6 @@ cmd_relay(int argc, char **argv)
 	report_losses(w, o.output);
 	cx_writer_end(w, CX_SRC_RELAY);         /* decode --follow stops */
 	cx_writer_close(w);
+	export_child_stop(export_pid, &o);
 	return rc == 0 ? CX_EXIT_OK : CX_EXIT_SYS;
 }

@@ -334,6 +334,21 @@ cx_ch_prepare(struct cx_ch *c, char *err, size_t errlen)
 
 /* --- inserting ------------------------------------------------------- */
 
+/* A gateway's 502, 503 or 504 (a proxy before the server, the server
+ * starting): not the server's answer to the rows but its absence; 1 with
+ * one line in err. */
+static int
+unanswered(struct cx_ch *c, long st, char *err, size_t errlen)
+{
+	char line[512];
+
+	if (st != 502 && st != 503 && st != 504)
+		return 0;
+	reply_line(c, line, sizeof(line));
+	snprintf(err, errlen, "%s: HTTP %ld: %s", c->base, st, line);
+	return 1;
+}
+
 static long
 insert(struct cx_ch *c, enum cx_xtable t, const char *rows, size_t n,
     char *err, size_t errlen)
@@ -345,23 +360,22 @@ insert(struct cx_ch *c, enum cx_xtable t, const char *rows, size_t n,
 	return post(c, q, rows, n, err, errlen);
 }
 
-/* Batch t, rejected whole: its rows one by one. */
+/* Batch t, rejected whole: its rows one by one, each taken out of it as
+ * the server answers; -1 when it stops answering (the rest kept). */
 static int
 one_by_one(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 {
-	const struct cx_buf *b = &c->batch[t].b;
-	const char *p = (const char *)cx_buf_head(b);
-	const char *end = p + cx_buf_used(b);
+	struct batch *bt = &c->batch[t];
 	char line[512];
 
-	while (p < end) {
-		const char *nl = memchr(p, '\n', (size_t)(end - p));
+	while (bt->rows > 0) {
+		const char *p = (const char *)cx_buf_head(&bt->b);
+		const char *nl = memchr(p, '\n', cx_buf_used(&bt->b));
+		size_t n = nl != NULL ? (size_t)(nl - p) : cx_buf_used(&bt->b);
 		long st;
 
-		if (nl == NULL)
-			nl = end;
-		st = insert(c, t, p, (size_t)(nl - p), err, errlen);
-		if (st == -1)
+		st = insert(c, t, p, n, err, errlen);
+		if (st == -1 || unanswered(c, st, err, errlen))
 			return -1;
 		if (st == 200)
 			c->inserted++;
@@ -370,39 +384,41 @@ one_by_one(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 			if (c->rejected < CX_CH_MAX_SAID)
 				fprintf(stderr, "cxrec: export: %s.%s: row "
 				    "rejected (%.*s%s): %s\n", c->db,
-				    cx_export_table(t)->name, nl - p > 160 ?
-				    160 : (int)(nl - p), p, nl - p > 160 ?
-				    "..." : "", line);
+				    cx_export_table(t)->name, n > 160 ?
+				    160 : (int)n, p, n > 160 ? "..." : "",
+				    line);
 			else if (c->rejected == CX_CH_MAX_SAID)
 				fprintf(stderr, "cxrec: export: more rows "
 				    "rejected: not said one by one\n");
 			c->rejected++;
 		}
-		p = nl + 1;
+		cx_buf_consume(&bt->b, nl != NULL ? n + 1 : n);
+		bt->rows--;
 	}
+	cx_buf_reset(&bt->b);
 	return 0;
 }
 
+/* Batch t to the server: inserted, or its rows one by one when it is
+ * rejected; -1 when the server does not answer (the batch kept). */
 static int
 send_batch(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 {
 	struct batch *bt = &c->batch[t];
 	long st;
-	int rc = 0;
 
 	if (bt->rows == 0)
 		return 0;
 	st = insert(c, t, (const char *)cx_buf_head(&bt->b),
 	    cx_buf_used(&bt->b), err, errlen);
-	if (st == -1)
-		rc = -1;
-	else if (st == 200)
-		c->inserted += bt->rows;
-	else
-		rc = one_by_one(c, t, err, errlen);
+	if (st == -1 || unanswered(c, st, err, errlen))
+		return -1;
+	if (st != 200)
+		return one_by_one(c, t, err, errlen);
+	c->inserted += bt->rows;
 	cx_buf_reset(&bt->b);
 	bt->rows = 0;
-	return rc;
+	return 0;
 }
 
 int
@@ -410,15 +426,16 @@ cx_ch_row(struct cx_ch *c, enum cx_xtable t, const char *row, size_t len,
     char *err, size_t errlen)
 {
 	struct batch *bt = &c->batch[t];
+	int rc = 0;
 
-	if (bt->rows > 0 && cx_buf_used(&bt->b) + len + 1 > CX_CH_BATCH_BYTES &&
-	    send_batch(c, t, err, errlen) == -1)
-		return -1;
+	if (bt->rows > 0 && cx_buf_used(&bt->b) + len + 1 > CX_CH_BATCH_BYTES)
+		rc = send_batch(c, t, err, errlen);
 	cx_buf_add(&bt->b, row, len);
 	cx_buf_addc(&bt->b, '\n');
-	if (++bt->rows >= CX_CH_BATCH_ROWS)
-		return send_batch(c, t, err, errlen);
-	return 0;
+	bt->rows++;
+	if (rc == 0 && bt->rows >= CX_CH_BATCH_ROWS)
+		rc = send_batch(c, t, err, errlen);
+	return rc;
 }
 
 int
@@ -428,6 +445,16 @@ cx_ch_flush(struct cx_ch *c, char *err, size_t errlen)
 		if (send_batch(c, (enum cx_xtable)t, err, errlen) == -1)
 			return -1;
 	return 0;
+}
+
+size_t
+cx_ch_held(const struct cx_ch *c)
+{
+	size_t n = 0;
+
+	for (int t = 0; t < CX_X_NTABLES; t++)
+		n += c->batch[t].rows;
+	return n;
 }
 
 uint64_t

@@ -15,7 +15,9 @@
  * rejects is reported on stderr (the table, the row's start, the
  * server's reason; the first CX_CH_MAX_SAID of them) and counted, and
  * the rest goes in.  A server that does
- * not answer is a failure (-1, one line in err).
+ * not answer (no connection, or a gateway's 502, 503 or 504) is a failure
+ * (-1, one line in err) that loses nothing: the rows not inserted stay
+ * held, and cx_ch_flush sends them when it is called again.
  *
  * Memory: a batch is at most CX_CH_BATCH_BYTES (or one row, if longer)
  * and CX_CH_BATCH_ROWS rows a table; a reply is read up to 64 KiB.
@@ -48,11 +50,14 @@ const char *cx_ch_database(const struct cx_ch *c);
 int      cx_ch_prepare(struct cx_ch *c, char *err, size_t errlen);
 
 /* A row (a JSON object, len bytes) for table t, sent with its batch.
- * -1 with one line in err when the server stops answering. */
+ * -1 with one line in err when the server stops answering (the row held
+ * with the rest). */
 int      cx_ch_row(struct cx_ch *c, enum cx_xtable t, const char *row,
     size_t len, char *err, size_t errlen);
 /* Send every batch still held.  Same return. */
 int      cx_ch_flush(struct cx_ch *c, char *err, size_t errlen);
+/* Rows held, not yet inserted nor rejected. */
+size_t   cx_ch_held(const struct cx_ch *c);
 
 /* Rows inserted, rows the server rejected (since cx_ch_open). */
 uint64_t cx_ch_inserted(const struct cx_ch *c);

@@ -15,6 +15,8 @@ relay_opts_init(struct relay_opts *o)
 	memset(o, 0, sizeof(*o));
 	cli_cred_names(&o->cred_names);
 	o->output = "trace.bin";
+	o->export_to = "clickhouse";
+	o->export_wait_s = 30;
 }
 
 int
@@ -43,6 +45,38 @@ relay_opt(struct relay_opts *o, int opt, const char *arg, char *err,
 		if (host_map_add_spec(&o->map_hosts, arg, err, errlen) == -1)
 			return -1;
 		return 1;
+	case OPT_EXPORT:
+		if (strncmp(arg, "http://", 7) != 0 &&
+		    strncmp(arg, "https://", 8) != 0) {
+			snprintf(err, errlen, "--export '%s': expected an "
+			    "http:// or https:// URL", arg);
+			return -1;
+		}
+		o->export_url = arg;
+		return 1;
+	case OPT_EXPORT_TO:
+		if (strcmp(arg, "clickhouse") != 0 && strcmp(arg, "otlp") != 0) {
+			snprintf(err, errlen, "--export-to '%s': expected "
+			    "clickhouse or otlp", arg);
+			return -1;
+		}
+		o->export_to = arg;
+		return 1;
+	case OPT_EXPORT_WAIT: {
+		char *end;
+		long v;
+
+		errno = 0;
+		v = strtol(arg, &end, 10);
+		if (errno != 0 || end == arg || *end != '\0' || v < 0 ||
+		    v > 86400) {
+			snprintf(err, errlen, "--export-wait '%s': expected "
+			    "seconds from 0 to 86400", arg);
+			return -1;
+		}
+		o->export_wait_s = (int)v;
+		return 1;
+	}
 	case OPT_INTERCEPT:
 		o->intercept_given = 1;
 		if (strcmp(arg, "all") == 0)

@@ -32,6 +32,9 @@ enum {
 	OPT_REPLAY,
 	OPT_SPEED,
 	OPT_NO_DELAY,
+	OPT_EXPORT,
+	OPT_EXPORT_TO,
+	OPT_EXPORT_WAIT,
 	OPT_HELP,
 };
 
@@ -47,6 +50,9 @@ enum {
 	{ "redact-at-source", no_argument, NULL, OPT_REDACT_AT_SOURCE }, \
 	{ "map-host", required_argument, NULL, OPT_MAP_HOST }, \
 	{ "intercept", required_argument, NULL, OPT_INTERCEPT }, \
+	{ "export", required_argument, NULL, OPT_EXPORT }, \
+	{ "export-to", required_argument, NULL, OPT_EXPORT_TO }, \
+	{ "export-wait", required_argument, NULL, OPT_EXPORT_WAIT }, \
 	{ "help", no_argument, NULL, 'h' }
 
 /* `cxrec relay` only: the forward proxy's own listener. */
@@ -82,7 +88,18 @@ enum {
 	"                         which CONNECT hosts the forward proxy decrypts\n" \
 	"                         and records (default all; agent: the agents'\n" \
 	"                         API and sign-in hosts and mapped hosts; the\n" \
-	"                         rest are tunnelled, only their sizes recorded)\n"
+	"                         rest are tunnelled, only their sizes recorded)\n" \
+	"  --export URL           export the trace as it is written (cxrec\n" \
+	"                         export --follow, docs/fleet.md): ClickHouse's\n" \
+	"                         http://HOST:8123/?database=NAME, or with\n" \
+	"                         --export-to otlp a collector's http://HOST:4318;\n" \
+	"                         a destination down is waited for, never the\n" \
+	"                         recording\n" \
+	"  --export-to clickhouse|otlp\n" \
+	"                         what URL is (default clickhouse)\n" \
+	"  --export-wait SECS     at the end, how long the export may take to\n" \
+	"                         send the rest before it is stopped (its\n" \
+	"                         cursor resumes it; default 30)\n"
 
 struct relay_opts {
 	struct route_table       routes;        /* the user's, no defaults */
@@ -98,6 +115,10 @@ struct relay_opts {
 	enum relay_intercept     intercept;     /* --intercept */
 	int                      intercept_given;
 	const char              *proxy_listen;  /* --proxy-listen */
+	/* --export URL (NULL: none), --export-to, --export-wait */
+	const char              *export_url;
+	const char              *export_to;     /* "clickhouse", "otlp" */
+	int                      export_wait_s;
 	/* The credential names hidden (credname.h): cli_cred_names's after
 	 * relay_opts_init; more may be added before relay_opts_config. */
 	struct cx_credname       cred_names;

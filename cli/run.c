@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "export_child.h"
 #include "log.h"
 #include "relay_opts.h"
 #include "run_int.h"
@@ -49,9 +50,10 @@ run_setup(struct run *run)
 	if ((rc = run_plan(run)) != 0 || (rc = run_open_probe(run)) != 0 ||
 	    (rc = run_listen(run)) != 0)
 		return rc;
-	/* The trace is there; the view before the command's environment
-	 * (its preload, its proxies) is set in ours. */
+	/* The trace is there; the view and the export before the
+	 * command's environment (its preload, its proxies) is set in ours. */
 	run_view_start(run);
+	run->export_pid = export_child_start(&run->o->relay);
 	if ((rc = run_point(run)) != 0)
 		return rc;
 	run_preload(run);
@@ -162,6 +164,8 @@ run_free(struct run *run)
 	free(run->line);
 	cx_writer_end(run->w, CX_SRC_CLI);      /* decode --follow stops */
 	cx_writer_close(run->w);
+	export_child_stop(run->export_pid, &run->o->relay);
+	run->export_pid = 0;
 	run_view_stop(run);
 	agent_run_free(&run->ar);
 	free(run);

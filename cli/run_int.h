@@ -57,6 +57,7 @@ struct run {
 	int                      exec_errno;    /* its exec's failure, or 0 */
 	struct relay_stats       st;            /* once the relay stopped */
 	pid_t                    view_pid;      /* --view's cxrec view, or 0 */
+	pid_t                    export_pid;    /* --export's, or 0 */
 	/* --replay: the server (replay_server_free), its thread */
 	struct replay_server    *replay;
 	pthread_t                replay_thread;

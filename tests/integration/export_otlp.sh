@@ -146,7 +146,7 @@ assert_eq "$rc" 2 "--content with --to clickhouse: exit 2"
 start_recv strict
 bad=$(head -1 codex098.jsonl | /usr/bin/python3 -c 'import json,sys
 d = json.loads(sys.stdin.read())
-sp = d["resourceSpans"][0]["scopeSpans"][0]["spans"][1]
+sp = [s for s in d["resourceSpans"][0]["scopeSpans"][0]["spans"] if s["name"].startswith("chat")][0]
 for a in sp["attributes"]:
     if "intValue" in a["value"]:
         a["value"]["intValue"] = int(a["value"]["intValue"])

@@ -16,6 +16,7 @@
 
 #include <cJSON.h>
 
+#include "export_cursor.h"
 #include "export_rows.h"
 #include "trace.h"
 #include "tracegen.h"
@@ -288,6 +289,63 @@ START_TEST(run_note_names)
 }
 END_TEST
 
+/* The walk's deliver calls, counted. */
+static int delivered;
+
+static int
+count_deliver(void *arg)
+{
+	(void)arg;
+	delivered++;
+	return 0;
+}
+
+/* A cursor holding exchange 1: its rows (exchange, turn, events) are not
+ * handed over again, the tool call its result in exchange 2 settles is;
+ * the cursor then holds both and the end; a third export hands nothing. */
+START_TEST(resume_from_cursor)
+{
+	struct cx_xwalk_opts wo = { 0 };
+	struct cx_export_opts o = { .redact = 1, .walk = &wo,
+	    .deliver = count_deliver };
+	struct cx_xwalk_stats st;
+	struct rows r = { 0 };
+	char err[256], id[17];
+
+	o.stats = &st;
+	tg_scenario(tg_path, 0);
+	ck_assert_int_eq(cx_xwalk_trace_id(tg_path, id, err, sizeof(err)), 0);
+	wo.cursor = cx_xcursor_new(id);
+	cx_xcursor_add(wo.cursor, 1);
+	delivered = 0;
+	ck_assert_int_eq(cx_export_rows(tg_path, &o, collect, &r, NULL, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(delivered, 1);
+	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(st.finished, 1);
+	ck_assert_int_gt(st.exchanges, 0);
+	for (int i = 0; i < count(&r, CX_X_EXCHANGES); i++)
+		ck_assert_int_ne(tg_jnum(row(&r, CX_X_EXCHANGES, i), "id"), 1);
+	for (int i = 0; i < count(&r, CX_X_TURNS); i++)
+		ck_assert_int_ne(tg_jnum(row(&r, CX_X_TURNS, i), "exchange"), 1);
+	for (int i = 0; i < count(&r, CX_X_EVENTS); i++)
+		ck_assert_int_ne(tg_jnum(row(&r, CX_X_EVENTS, i), "exchange"),
+		    1);
+	ck_assert_int_eq(count(&r, CX_X_SESSIONS), 1);
+	ck_assert(cx_xcursor_has(wo.cursor, 1) && cx_xcursor_has(wo.cursor,
+	    2));
+	ck_assert_uint_eq(cx_xcursor_count(wo.cursor), st.exchanges + 1);
+	ck_assert(cx_xcursor_ended(wo.cursor));
+	rows_free(&r);
+	/* everything delivered: nothing more */
+	ck_assert_int_eq(cx_export_rows(tg_path, &o, collect, &r, NULL, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_null(r.text);
+	ck_assert_int_eq(st.exchanges, 0);
+	cx_xcursor_free(wo.cursor);
+}
+END_TEST
+
 START_TEST(stop_and_unreadable)
 {
 	struct cx_export_opts o = { .redact = 1 };
@@ -315,6 +373,7 @@ export_rows_suite(void)
 	tcase_add_test(tc, scenario_columns_and_stable);
 	tcase_add_test(tc, session_rows);
 	tcase_add_test(tc, run_note_names);
+	tcase_add_test(tc, resume_from_cursor);
 	tcase_add_test(tc, stop_and_unreadable);
 	suite_add_tcase(s, tc);
 	return s;

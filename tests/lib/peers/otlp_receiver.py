@@ -8,7 +8,9 @@
       hex ids of the right length, 64-bit integers as decimal strings,
       enums as integers, AnyValue shapes) and append it as one line to OUT;
       a body that breaks the mapping gets 400 and a line {"error": why}.
-      STATUS (say 503): answer every request with it instead.
+      STATUS (say 503): answer every request with it instead.  With
+      OTLP_PORT set in the environment, that port instead of a free one
+      (a receiver started again where the last one was).
   otlp_receiver.py check OUT AGENT EXPECT CONTENT
       (AGENT: the run note's agent, - for a trace without a run note)
       The GenAI checks of the spans in OUT (the documents of one trace):
@@ -18,6 +20,7 @@
 """
 import http.server
 import json
+import os
 import re
 import sys
 
@@ -148,10 +151,10 @@ def serve(portfile, out, status):
         def log_message(self, *a):
             pass
 
-    srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+    http.server.HTTPServer.allow_reuse_address = True
+    srv = http.server.HTTPServer(("127.0.0.1", int(os.environ.get("OTLP_PORT", "0"))), H)
     with open(portfile + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
-    import os
     os.rename(portfile + ".tmp", portfile)
     srv.serve_forever()
 
