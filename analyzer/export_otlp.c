@@ -243,7 +243,10 @@ session(struct ox *x, size_t num, const struct cx_turn *t)
 	s = &x->sess[x->nsess++];
 	memset(s, 0, sizeof(*s));
 	s->num = num;
-	span_id(x, s->span, "session|%zu", num);
+	/* Named by its first turn: the same whatever order sessions are
+	 * seen in (a followed trace hands exchanges over as they settle). */
+	span_id(x, s->span, "session|%" PRIu64 "|%zu",
+	    cx_xwalk_exchange_id(t->ex), t->index);
 	if (t->session != NULL)
 		s->conv_id = xstrdup(t->session);
 	else {
@@ -478,7 +481,7 @@ call_add(struct ox *x, const struct cx_turn *t, size_t idx, size_t session,
 	c->name = xstrdup(it->name != NULL ? it->name : "");
 	c->derived = it->call_id_derived;
 	c->end = end;
-	c->exchange = t->ex->id;
+	c->exchange = cx_xwalk_exchange_id(t->ex);
 	c->turn = t->index;
 	c->idx = idx;
 }
@@ -523,7 +526,8 @@ on_turn(void *arg, struct cx_turn *t, size_t num)
 	if (end > s->end)
 		s->end = end;
 	call_results(x, t, s, start);
-	span_id(x, id, "turn|%" PRIu64 "|%zu", ex->id, t->index);
+	span_id(x, id, "turn|%" PRIu64 "|%zu", cx_xwalk_exchange_id(ex),
+	    t->index);
 	snprintf(name, sizeof(name), "chat%s%.200s", t->model != NULL ? " " :
 	    "", t->model != NULL ? t->model : "");
 	sp = span_new(x, id, s->span, name, CX_OTLP_KIND_CLIENT, start, end);

@@ -320,7 +320,7 @@ call_add(struct xp *x, const struct cx_turn *t, size_t idx, size_t session,
 	if (x->calls == NULL)
 		x->calls = xcalloc(CX_EXPORT_MAX_PENDING, sizeof(*x->calls));
 	c = &x->calls[x->ncalls++];
-	c->exchange = t->ex->id;
+	c->exchange = cx_xwalk_exchange_id(t->ex);
 	c->turn = t->index;
 	c->idx = idx;
 	c->session = session;
@@ -354,7 +354,7 @@ call_results(struct xp *x, const struct cx_turn *t, size_t session)
 				    it->name) == 0)
 					break;
 		if (j < x->ncalls)
-			call_done(x, j, it, t->ex->id);
+			call_done(x, j, it, cx_xwalk_exchange_id(t->ex));
 	}
 }
 
@@ -378,7 +378,7 @@ on_turn(void *arg, struct cx_turn *t, size_t session)
 	pr = cx_cost_of_turn(&cost, x->o->prices, t);
 	call_results(x, t, session);
 	row_begin(x);
-	col_u64(x, "exchange", t->ex->id);
+	col_u64(x, "exchange", cx_xwalk_exchange_id(t->ex));
 	col_u64(x, "idx", t->index);
 	col_i64(x, "start", wall(x, t->ex->start));
 	col_plain(x, "api", t->api);
@@ -425,7 +425,7 @@ event_rows(struct xp *x, const struct cx_exchange *ex)
 		int cut = e->truncated;
 
 		row_begin(x);
-		col_u64(x, "exchange", ex->id);
+		col_u64(x, "exchange", cx_xwalk_exchange_id(ex));
 		col_u64(x, "idx", i);
 		col_i64(x, "time", wall(x, e->ts));
 		col_red(x, "type", CX_AS_TEXT, e->event);
@@ -453,7 +453,7 @@ exchange_row(struct xp *x, const struct cx_exchange *ex)
 	int cut = 0;
 
 	row_begin(x);
-	col_u64(x, "id", ex->id);
+	col_u64(x, "id", cx_xwalk_exchange_id(ex));
 	col_i64(x, "start", wall(x, ex->start));
 	col_i64(x, "ttfb", ex->has_req && ex->has_resp ?
 	    ex->resp.t_first - ex->req.t_last : -1);

@@ -39,8 +39,8 @@ static void
 on_exchange(void *arg, struct cx_exchange *ex)
 {
 	struct walk *w = arg;
-	int skip = w->o->cursor != NULL && cx_xcursor_has(w->o->cursor,
-	    ex->id);
+	uint64_t id = cx_xwalk_exchange_id(ex);
+	int skip = w->o->cursor != NULL && cx_xcursor_has(w->o->cursor, id);
 
 	w->ops->exchange(w->arg, ex, skip);
 	if (skip) {
@@ -52,7 +52,7 @@ on_exchange(void *arg, struct cx_exchange *ex)
 		w->apend = w->apend ? w->apend * 2 : 64;
 		w->pend = xreallocarray(w->pend, w->apend, sizeof(*w->pend));
 	}
-	w->pend[w->npend++] = ex->id;
+	w->pend[w->npend++] = id;
 }
 
 /* Deliver what was handed over; move the cursor and save it.  0, or -1

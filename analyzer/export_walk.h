@@ -76,6 +76,20 @@ struct cx_xwalk_opts {
 	const char      *who;                   /* NULL: "cxrec: export" */
 };
 
+/*
+ * An exchange's id in every export (the rows' `exchange` and `id`, the
+ * spans' ids, the cursor): 1, 2, ... in the order the trace first shows
+ * each exchange (exchange.h's `order`), the same however and whenever the
+ * trace is read.  `cxrec decode` numbers exchanges in the order it prints
+ * them instead: start order for a whole trace (the same numbers, unless a
+ * writer's frames came late), settle order while following.
+ */
+static inline uint64_t
+cx_xwalk_exchange_id(const struct cx_exchange *ex)
+{
+	return ex->order + 1;
+}
+
 /* What a walk did. */
 struct cx_xwalk_stats {
 	uint64_t         exchanges;     /* handed over */
