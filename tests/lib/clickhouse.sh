@@ -7,10 +7,11 @@
 #     port, native TCP on TCP_PORT (a free one if empty); EXTRA_XML goes
 #     into its config.xml as is (e.g. <remote_servers>).  Returns once it
 #     answers /ping, stopped at exit.  Sets CH_URL (http://127.0.0.1:PORT),
-#     CH_HTTP_PORT, CH_TCP_PORT and CH_PID; DIR/pid holds the pid.
+#     CH_HTTP_PORT, CH_TCP_PORT and CH_PID; DIR/pid holds the pid.  Its log
+#     (DIR/log) at CH_LOG_LEVEL, warning by default.
 #   ch_stop DIR: stop it (again is harmless).
 #   ch_sql URL QUERY: the result as the server writes it (TSV by default),
-#     failing the test on an error.
+#     failing the test on an error; URL may end in ?SETTING=VALUE&...
 
 ch_find() {
 	CH=$(command -v clickhouse-server || ls /usr/sbin/clickhouse-server /usr/bin/clickhouse 2>/dev/null | head -1 || true)
@@ -30,7 +31,7 @@ ch_start() {
 	cat >"$dir/config.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
-  <logger><level>warning</level><log>$dir/log/server.log</log>
+  <logger><level>${CH_LOG_LEVEL:-warning}</level><log>$dir/log/server.log</log>
     <errorlog>$dir/log/error.log</errorlog><console>0</console></logger>
   <listen_host>127.0.0.1</listen_host>
   <http_port>$CH_HTTP_PORT</http_port>
@@ -48,10 +49,12 @@ ch_start() {
 $extra
 </yandex>
 XML
+	# poll_interval 1: a native connection (a shard's from another) ends
+	# within 1 s of a stop, not 10
 	cat >"$dir/users.xml" <<XML
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default></default></profiles>
+  <profiles><default><poll_interval>1</poll_interval></default></profiles>
   <users><default><password></password>
     <networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
     <profile>default</profile><quota>default</quota></default></users>
@@ -83,7 +86,11 @@ ch_stop() {
 	wait "$pid" 2>/dev/null || true
 }
 
-ch_sql() { curl -sS --fail-with-body "$1/" --data-binary "$2" || fail "query failed: $2"; }
+ch_sql() {
+	local url=$1
+	case $url in *\?*) ;; *) url=$url/ ;; esac
+	curl -sS --fail-with-body "$url" --data-binary "$2" || fail "query failed: $2"
+}
 
 # ch_doc_queries DOC: the queries of DOC's "## Queries" section
 # (docs/fleet.md): a line each, its ### heading, a tab, the ```sql block
