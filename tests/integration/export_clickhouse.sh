@@ -10,13 +10,8 @@
 . "$(dirname "$0")/../lib/lib.sh"
 . "$REPO/tests/lib/clickhouse.sh"
 ch_find
-command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 cd "$WORK"
-gzip -dc "$REPO/tests/data/conv/codex098-http.bin.gz" >codex098.bin
-gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
-zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
-zstd -qdc "$REPO/tests/data/conv/gemini_api.bin.zst" >gemini.bin
-TRACES="codex098.bin codex171.bin claude.bin gemini.bin"
+conv_traces
 
 # --- a ClickHouse of our own ------------------------------------------------
 ch_start ch
@@ -98,11 +93,35 @@ assert_contains "$tpm" $'claude-opus-5-5\t2\t' "tokens per model per day: claude
 assert_eq "$(head -1 query.The_slowest_time_to_first_token.tsv | cut -f4)" \
 	"$(sql "SELECT round(max(ttft) / 1e6, 1) FROM cxrec.turns FINAL")" "the slowest time to first token first"
 assert_eq "$(tr '\t\n' ' ;' <query.Tool_calls_by_name.tsv)" "exec_command 2 2;Bash 1 1;run_shell_command 1 1;" "tool calls by name"
-# the other five against what the jsonl says (trace_expect.py rows, read
-# by fleet_expect.py; dollars at docs/prices.md's prices)
+# every query's rows against what the jsonl says (trace_expect.py rows,
+# read by fleet_expect.py; dollars at docs/prices.md's prices, days and
+# hours in UTC as the server's timezone is); the agents are those the
+# recordings were made with (tests/data/conv/README), codex171's trace
+# was cut without its run note
 $EXPECT rows "$CXREC" $TRACES >rows.jsonl || fail "trace_expect.py rows failed"
+agent_of() { case $1 in codex098*) echo codex,0.98.0 ;; claude*) echo claude,2.1.332 ;; gemini*) echo gemini,0.61.0 ;; *) echo , ;; esac; }
 fexp() { /usr/bin/python3 "$REPO/tests/lib/peers/fleet_expect.py" "$1" rows.jsonl "$REPO/docs/prices.md" \
-	$(for t in $TRACES; do echo "$t=$(id_of "$t")"; done) || fail "fleet_expect.py $1 failed"; }
+	$(for t in $TRACES; do echo "$t=$(id_of "$t"),$(agent_of "$t")"; done) || fail "fleet_expect.py $1 failed"; }
+# the slowest time to first token: each row's turn and endpoint are those
+# of the jsonl (its ttft, from the bytes' times, is export's own)
+assert_eq "$(/usr/bin/python3 - rows.jsonl query.The_slowest_time_to_first_token.tsv \
+	$(for t in $TRACES; do echo "$(id_of "$t")=$t"; done) <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+path = dict(a.split("=") for a in sys.argv[3:])
+bad = 0
+got = [l.split("\t") for l in open(sys.argv[2]).read().splitlines()]
+for tid, ex, model, ms, endpoint in got:
+    x = [r for r in rows if r["kind"] == "exchange" and r["trace"] == path[tid] and r["id"] == int(ex)]
+    t = [r for r in rows if r["kind"] == "turn" and r["trace"] == path[tid] and r["exchange"] == int(ex)]
+    bad += not (len(x) == 1 and x[0]["method"] + " " + x[0]["path"] == endpoint and model in {r["model"] for r in t})
+print(len(got), "rows,", bad, "wrong")
+PY
+)" "9 rows, 0 wrong" "the slowest time to first token: the turns' models and endpoints as the jsonl says"
+assert_eq "$(cat query.Tokens_per_model_per_day.tsv)" "$(fexp day)" "tokens per model per day: turns, tokens and dollars"
+assert_eq "$(cat query.Sessions_by_agent.tsv)" "$(fexp agents)" "sessions by agent: sessions, turns, tokens and dollars"
+assert_eq "$(cat query.Endpoints__calls__errors_and_the_median_time_to_first_byte.tsv)" "$(fexp endpoints)" \
+	"endpoints: calls, failures and the median time to first byte"
 assert_eq "$(cat query.Tools_that_fail.tsv)" "$(fexp tools)" "tools that fail: calls, answered and failed per name"
 assert_eq "$(cat query.Cache_hits_per_model.tsv)" "$(fexp cache)" "cache hits per model: tokens and the ratio"
 assert_eq "$(cut -f1,4- query.The_most_expensive_sessions.tsv)" "$(fexp cost)" \

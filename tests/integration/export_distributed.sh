@@ -14,13 +14,8 @@
 . "$(dirname "$0")/../lib/lib.sh"
 . "$REPO/tests/lib/clickhouse.sh"
 ch_find
-command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 cd "$WORK"
-gzip -dc "$REPO/tests/data/conv/codex098-http.bin.gz" >codex098.bin
-gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
-zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
-zstd -qdc "$REPO/tests/data/conv/gemini_api.bin.zst" >gemini.bin
-TRACES="codex098.bin codex171.bin claude.bin gemini.bin"
+conv_traces
 TABLES="sessions exchanges turns events tool_calls processes"
 
 # --- two shards ---------------------------------------------------------------

@@ -8,13 +8,9 @@
 # fields), no content without --content and content with it, the same ids
 # when exported twice; a URL nobody answers; a collector answering 503.
 . "$(dirname "$0")/../lib/lib.sh"
-command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 cd "$WORK"
 RECV="$REPO/tests/lib/peers/otlp_receiver.py"
-gzip -dc "$REPO/tests/data/conv/codex098-http.bin.gz" >codex098.bin
-gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
-zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
-zstd -qdc "$REPO/tests/data/conv/gemini_api.bin.zst" >gemini.bin
+conv_traces
 
 # expect TRACE: exchanges, events, turns and token sums from the APIs' own
 # usage fields in `cxrec decode -f jsonl` (tests/lib/peers/trace_expect.py,

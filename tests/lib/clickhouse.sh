@@ -8,7 +8,7 @@
 #     into its config.xml as is (e.g. <remote_servers>).  Returns once it
 #     answers /ping, stopped at exit.  Sets CH_URL (http://127.0.0.1:PORT),
 #     CH_HTTP_PORT, CH_TCP_PORT and CH_PID; DIR/pid holds the pid.  Its log
-#     (DIR/log) at CH_LOG_LEVEL, warning by default.
+#     (DIR/log) at CH_LOG_LEVEL, warning by default; its timezone UTC.
 #   ch_stop DIR: stop it (again is harmless).
 #   ch_sql URL QUERY: the result as the server writes it (TSV by default),
 #     failing the test on an error; URL may end in ?SETTING=VALUE&...
@@ -20,7 +20,7 @@ ch_find() {
 }
 
 ch_start() {
-	local dir tcp extra i
+	local dir tcp extra
 	dir=$(mkdir -p "$1" && cd "$1" && pwd)
 	tcp=${2:-}
 	extra=${3:-}
@@ -43,6 +43,7 @@ ch_start() {
   <users_config>$dir/users.xml</users_config>
   <default_profile>default</default_profile>
   <default_database>default</default_database>
+  <timezone>UTC</timezone>
   <mark_cache_size>5368709120</mark_cache_size>
   <max_concurrent_queries>20</max_concurrent_queries>
   <compression><case><method>zstd</method></case></compression>
@@ -69,7 +70,7 @@ XML
 	echo "$CH_PID" >"$dir/pid"
 	defer "ch_stop '$dir'"
 	CH_URL="http://127.0.0.1:$CH_HTTP_PORT"
-	for i in $(seq 1 150); do
+	for _ in $(seq 1 150); do
 		curl -s "$CH_URL/ping" 2>/dev/null | grep -q Ok && return 0
 		kill -0 "$CH_PID" 2>/dev/null ||
 			fail "clickhouse-server exited: $(tail -5 "$dir/out" "$dir/log/error.log" 2>/dev/null)"

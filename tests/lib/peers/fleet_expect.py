@@ -4,13 +4,17 @@
 and, for dollars, docs/prices.md's table: never from ClickHouse or cxrec's
 conversation model.  Prints the rows as ClickHouse's TSV writes them.
 
-  fleet_expect.py QUERY ROWS.jsonl PRICES.md [TRACE=ID...]
+  fleet_expect.py QUERY ROWS.jsonl PRICES.md [TRACE=ID,AGENT,VERSION...]
 
-QUERY: tools (Tools that fail), cache (Cache hits per model), cost (The
-most expensive sessions: trace id, turns, tokens, dollars; TRACE=ID maps a
-trace's path to export's id), programs (Tokens per program), hours
-(Activity per hour).
+QUERY: day (Tokens per model per day, days in UTC), agents (Sessions by
+agent), endpoints (Endpoints: calls, errors and the median time to first
+byte), tools (Tools that fail), cache (Cache hits per model), cost (The
+most expensive sessions: trace id, turns, tokens, dollars), programs
+(Tokens per program), hours (Activity per hour).  TRACE=ID,AGENT,VERSION:
+a trace's path, export's id for it, and the agent its run note names
+("" for none: the jsonl does not carry the note).
 """
+import statistics
 import json
 import sys
 from collections import defaultdict
@@ -53,11 +57,44 @@ def cost(t, p):
 
 def main():
     query, rows_path, md = sys.argv[1:4]
-    ids = dict(a.split("=", 1) for a in sys.argv[4:])
+    ids, agents = {}, {}
+    for a in sys.argv[4:]:
+        path, v = a.split("=", 1)
+        ids[path], agents[path] = v.split(",")[0], tuple(v.split(",")[1:3])
     rows = [json.loads(l) for l in open(rows_path) if l.strip()]
     turns = [r for r in rows if r["kind"] == "turn"]
     tools = [r for r in rows if r["kind"] == "tool"]
-    if query == "tools":
+    exchanges = [r for r in rows if r["kind"] == "exchange"]
+    p = prices(md)
+    if query == "day":
+        g = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0])
+        for t in turns:
+            if t["usage"]:
+                v = g[(t["start"][:10], t["model"])]
+                for i, k in enumerate(("input", "cached", "output", "reasoning")):
+                    v[i + 1] += t[k]
+                v[0] += 1
+                v[5] += cost(t, p)
+        tsv(sorted(list(k) + v[:5] + [round(v[5], 4)] for k, v in g.items()))
+    elif query == "agents":
+        g = defaultdict(lambda: [set(), 0, 0, 0.0])
+        for t in turns:
+            v = g[agents[t["trace"]]]
+            v[0].add(t["trace"])
+            v[1] += 1
+            v[2] += t["input"] + t["output"]
+            v[3] += cost(t, p)
+        tsv(sorted(list(k) + [len(v[0])] + v[1:3] + [round(v[3], 4)] for k, v in g.items()))
+    elif query == "endpoints":
+        g = defaultdict(list)
+        for x in exchanges:
+            g[(x["method"] + " " + x["path"], x["transport"])].append(x)
+        out = []
+        for (ep, tr), xs in g.items():
+            failed = sum(1 for x in xs if x["status"] >= 400 or x["status"] == 0 or x["error"])
+            out.append([ep, tr, len(xs), failed, round(statistics.median(x["ttfb_ms"] for x in xs), 1)])
+        tsv(sorted(out, key=lambda r: (-r[2], r[0])))
+    elif query == "tools":
         g = defaultdict(lambda: [0, 0, 0])
         for r in tools:
             g[r["name"]][0] += 1
@@ -76,7 +113,6 @@ def main():
         tsv(sorted(([m] + v + [round(v[2] / v[1], 3)] for m, v in g.items()),
                    key=lambda r: (-r[2], r[0])))
     elif query == "cost":
-        p = prices(md)
         g = defaultdict(lambda: [0, 0, 0.0])
         for t in turns:
             v = g[ids[t["trace"]]]

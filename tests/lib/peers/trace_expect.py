@@ -8,9 +8,10 @@ conversation model, so that the two are computed independently.
       output=N reasoning=N cache_write=N (input: every input token, cached
       and cache writes included; output: reasoning included)
   trace_expect.py rows CXREC TRACE...
-      a JSON line per model call ({"kind": "turn", ...}) and per tool call
-      ({"kind": "tool", ...}): what export_clickhouse.sh checks
-      docs/fleet.md's queries against
+      a JSON line per exchange ({"kind": "exchange", ...}), per model call
+      ({"kind": "turn", ...}) and per tool call ({"kind": "tool", ...}):
+      what export_clickhouse.sh checks docs/fleet.md's queries against
+      (tests/lib/peers/fleet_expect.py)
 """
 import json
 import re
@@ -44,7 +45,7 @@ def text_of(v):
 class Trace:
     def __init__(self, path, xs):
         self.path = path
-        self.turns, self.calls, self.results = [], [], {}
+        self.turns, self.calls, self.results, self.exchanges_ = [], [], {}, []
         self.exchanges = len(xs)
         self.events = 0
         for x in xs:
@@ -83,6 +84,11 @@ class Trace:
         sse = x["response"].get("sse") or []
         ws = x.get("websocket") or []
         self.events += len(sse) + len(ws)
+        self.exchanges_.append(dict(
+            kind="exchange", trace=self.path, id=x["id"], method=x["request"]["method"],
+            path=url.split("?")[0], status=status, error=bool(x.get("error")),
+            transport="websocket" if ws else "sse" if sse else "http",
+            ttfb_ms=x.get("ttfb_ms")))
         if "/v1/responses" in url and ws:
             turns = []
             for m in ws:
@@ -197,7 +203,7 @@ def main():
         if mode == "sums":
             print(path, " ".join(f"{k}={v}" for k, v in t.sums().items()))
         elif mode == "rows":
-            for r in t.turns + list(t.tools()):
+            for r in t.exchanges_ + t.turns + list(t.tools()):
                 print(json.dumps(r))
         else:
             sys.exit(f"trace_expect.py: no mode {mode}")
