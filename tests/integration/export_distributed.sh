@@ -2,7 +2,7 @@
 # export_distributed (issue 19, item 4): a fleet's ClickHouse as
 # docs/fleet.md draws it: two servers on loopback, each a shard of cluster
 # `fleet` (<remote_servers>), `Distributed` tables over their `cxrec`
-# tables.  The four recorded sessions (codex 0.98.0, codex 0.171.0, Claude
+# tables, both as docs/fleet.md writes them (its ch1 and ch2 made ours).  The four recorded sessions (codex 0.98.0, codex 0.171.0, Claude
 # Code, Gemini CLI) go in as two machines would write them, two to each
 # shard; then every query of docs/fleet.md, its `cxrec.` made `cxrec_all.`,
 # answers over the two shards exactly what it answers on one server that
@@ -21,10 +21,19 @@ TABLES="sessions exchanges turns events tool_calls processes"
 # --- two shards ---------------------------------------------------------------
 T1=$(free_port)
 T2=$(free_port)
-CLUSTER="<remote_servers><fleet>
-    <shard><replica><host>127.0.0.1</host><port>$T1</port></replica></shard>
-    <shard><replica><host>127.0.0.1</host><port>$T2</port></replica></shard>
-  </fleet></remote_servers>"
+# the cluster: docs/fleet.md's <remote_servers>, its ch1:9000 and ch2:9000
+# made ours
+CLUSTER=$(/usr/bin/python3 - "$REPO/docs/fleet.md" "$T1" "$T2" <<'PY'
+import re, sys
+sec = open(sys.argv[1]).read().split("\n## A fleet\n", 1)[1].split("\n## ", 1)[0]
+x = re.search(r"```xml\n.*?(<remote_servers>.*</remote_servers>)", sec, re.S).group(1)
+for n, port in ((1, sys.argv[2]), (2, sys.argv[3])):
+    old = f"<host>ch{n}</host><port>9000</port>"
+    assert old in x, old
+    x = x.replace(old, f"<host>127.0.0.1</host><port>{port}</port>")
+print(x)
+PY
+) || fail "docs/fleet.md: no <remote_servers> for ch1 and ch2"
 start=$(date +%s.%N)
 ch_start s1 "$T1" "$CLUSTER"
 U1=$CH_URL
@@ -41,16 +50,28 @@ assert_eq "$(ch_sql "$U2" "SELECT count() FROM system.clusters WHERE cluster = '
 # the first server that no Distributed table reads).
 "$CXREC" export -q --to clickhouse "$U1/?database=single" $TRACES || fail "export to database single"
 
-# The Distributed tables, as docs/fleet.md gives them, on both servers
-# (any server of the cluster can be asked).
+# The Distributed tables on both servers (any server of the cluster can
+# be asked).
 ddl() {   # ddl URL DB LOCALDB: DB's tables Distributed over LOCALDB's
 	ch_sql "$1" "CREATE DATABASE IF NOT EXISTS $2" >/dev/null
 	for t in $TABLES; do
 		ch_sql "$1" "CREATE TABLE $2.$t AS $3.$t ENGINE = Distributed(fleet, $3, $t, cityHash64(trace))" >/dev/null
 	done
 }
-ddl "$U1" cxrec_all cxrec
-ddl "$U2" cxrec_all cxrec
+# cxrec_all: docs/fleet.md's statements as they are (the first ```sql
+# block of its "## A fleet"), one a request
+/usr/bin/python3 - "$REPO/docs/fleet.md" >ddl.sql <<'PY' || fail "docs/fleet.md: no Distributed DDL"
+import re, sys
+sec = open(sys.argv[1]).read().split("\n## A fleet\n", 1)[1].split("\n## ", 1)[0]
+block = re.search(r"```sql\n(.*?)```", sec, re.S).group(1)
+for st in block.split(";"):
+    if st.strip():
+        print(" ".join(st.split()))
+PY
+assert_eq "$(grep -c 'ENGINE = Distributed(fleet, cxrec, [a-z_]*, cityHash64(trace))' ddl.sql)" "6" "docs/fleet.md: a Distributed table per table"
+for u in "$U1" "$U2"; do
+	while read -r st; do ch_sql "$u" "$st" >/dev/null; done <ddl.sql
+done
 assert_eq "$(ch_sql "$U1" "SELECT count() FROM cxrec.sessions"),$(ch_sql "$U2" "SELECT count() FROM cxrec.sessions")" "2,2" \
 	"two traces on each shard"
 for t in $TABLES; do
