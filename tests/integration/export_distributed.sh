@@ -51,15 +51,8 @@ assert_eq "$(ch_sql "$U2" "SELECT count() FROM system.clusters WHERE cluster = '
 "$CXREC" export -q --to clickhouse "$U1/?database=single" $TRACES || fail "export to database single"
 
 # The Distributed tables on both servers (any server of the cluster can
-# be asked).
-ddl() {   # ddl URL DB LOCALDB: DB's tables Distributed over LOCALDB's
-	ch_sql "$1" "CREATE DATABASE IF NOT EXISTS $2" >/dev/null
-	for t in $TABLES; do
-		ch_sql "$1" "CREATE TABLE $2.$t AS $3.$t ENGINE = Distributed(fleet, $3, $t, cityHash64(trace))" >/dev/null
-	done
-}
-# cxrec_all: docs/fleet.md's statements as they are (the first ```sql
-# block of its "## A fleet"), one a request
+# be asked), cxrec_all: docs/fleet.md's statements as they are (the first
+# ```sql block of its "## A fleet"), one a request
 /usr/bin/python3 - "$REPO/docs/fleet.md" >ddl.sql <<'PY' || fail "docs/fleet.md: no Distributed DDL"
 import re, sys
 sec = open(sys.argv[1]).read().split("\n## A fleet\n", 1)[1].split("\n## ", 1)[0]
@@ -114,6 +107,12 @@ assert_eq "$(ch_sql "$U1" "$(on "$q" cxrec_all | sed 's/ANY LEFT JOIN/GLOBAL ANY
 # fleet_local on each shard: tables like cxrec's; fleet: Distributed over
 # them.  Export to fleet (the tables are there, with cxrec's columns) puts
 # each row on the shard cityHash64(trace) picks: a trace's rows together.
+ddl() {   # ddl URL DB LOCALDB: DB's tables Distributed over LOCALDB's
+	ch_sql "$1" "CREATE DATABASE IF NOT EXISTS $2" >/dev/null
+	for t in $TABLES; do
+		ch_sql "$1" "CREATE TABLE $2.$t AS $3.$t ENGINE = Distributed(fleet, $3, $t, cityHash64(trace))" >/dev/null
+	done
+}
 for u in "$U1" "$U2"; do
 	ch_sql "$u" "CREATE DATABASE fleet_local" >/dev/null
 	for t in $TABLES; do ch_sql "$u" "CREATE TABLE fleet_local.$t AS cxrec.$t" >/dev/null; done
