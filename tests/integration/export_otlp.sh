@@ -8,74 +8,14 @@
 # fields), no content without --content and content with it, the same ids
 # when exported twice; a URL nobody answers; a collector answering 503.
 . "$(dirname "$0")/../lib/lib.sh"
-command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 cd "$WORK"
 RECV="$REPO/tests/lib/peers/otlp_receiver.py"
-gzip -dc "$REPO/tests/data/conv/codex098-http.bin.gz" >codex098.bin
-gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
-zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
-zstd -qdc "$REPO/tests/data/conv/gemini_api.bin.zst" >gemini.bin
+conv_traces
 
-# expect.py TRACE: turns and token sums from the APIs' own usage fields in
-# `cxrec decode -f jsonl` (as export_clickhouse.sh reckons them)
-cat >expect.py <<'PY'
-import json, subprocess, sys
-out = subprocess.run([sys.argv[1], "decode", "-f", "jsonl", sys.argv[2]], check=True,
-                     capture_output=True, text=True).stdout
-n = dict(turns=0, input=0, cached=0, output=0, reasoning=0, cache_write=0)
-def responses(u):
-    n["input"] += u.get("input_tokens", 0)
-    n["cached"] += (u.get("input_tokens_details") or {}).get("cached_tokens", 0)
-    n["output"] += u.get("output_tokens", 0)
-    n["reasoning"] += (u.get("output_tokens_details") or {}).get("reasoning_tokens", 0)
-for line in out.splitlines():
-    x = json.loads(line)
-    url = x["request"]["url"]
-    sse = x["response"].get("sse") or []
-    ws = x.get("websocket") or []
-    if "/v1/responses" in url:
-        if ws:
-            n["turns"] += sum(1 for m in ws if m["dir"] == "send" and isinstance(m["data"], dict)
-                              and m["data"].get("type") == "response.create")
-            for m in ws:
-                if m["dir"] == "receive" and isinstance(m["data"], dict) and m["data"].get("type") == "response.completed":
-                    responses(m["data"]["response"].get("usage") or {})
-        else:
-            n["turns"] += 1
-            for e in sse:
-                if isinstance(e["data"], dict) and e["data"].get("type") == "response.completed":
-                    responses(e["data"]["response"]["usage"])
-    elif "/v1/messages" in url:
-        n["turns"] += 1
-        out_tokens = 0
-        for e in sse:
-            d = e["data"]
-            if not isinstance(d, dict):
-                continue
-            if d.get("type") == "message_start":
-                u = d["message"]["usage"]
-                n["input"] += u.get("input_tokens", 0) + u.get("cache_read_input_tokens", 0) + u.get("cache_creation_input_tokens", 0)
-                n["cached"] += u.get("cache_read_input_tokens", 0)
-                n["cache_write"] += u.get("cache_creation_input_tokens", 0)
-            if d.get("type") == "message_delta":
-                out_tokens = d["usage"].get("output_tokens", out_tokens)
-        n["output"] += out_tokens
-    elif "generatecontent" in url.lower():
-        n["turns"] += 1
-        last = None
-        for e in sse:
-            if isinstance(e["data"], dict) and "usageMetadata" in e["data"]:
-                last = e["data"]["usageMetadata"]
-        body = x["response"].get("body")
-        if isinstance(body, dict) and "usageMetadata" in body:
-            last = body["usageMetadata"]
-        if last:
-            n["input"] += last.get("promptTokenCount", 0)
-            n["cached"] += last.get("cachedContentTokenCount", 0)
-            n["output"] += last.get("candidatesTokenCount", 0) + last.get("thoughtsTokenCount", 0)
-            n["reasoning"] += last.get("thoughtsTokenCount", 0)
-print(" ".join(f"{k}={v}" for k, v in n.items()))
-PY
+# expect TRACE: exchanges, events, turns and token sums from the APIs' own
+# usage fields in `cxrec decode -f jsonl` (tests/lib/peers/trace_expect.py,
+# as export_clickhouse.sh reckons them)
+expect() { /usr/bin/python3 "$REPO/tests/lib/peers/trace_expect.py" sums "$CXREC" "$1" | cut -d' ' -f2-; }
 
 # start_recv NAME [STATUS]: a receiver writing NAME.jsonl; its URL in RURL
 start_recv() {
@@ -91,7 +31,7 @@ start_recv() {
 # codex171-ws.bin was cut to its WebSocket: no run note, no agent known
 for t in codex098:codex codex171:- claude:claude gemini:gemini; do
 	name=${t%%:*} agent=${t#*:}
-	exp=$(/usr/bin/python3 expect.py "$CXREC" $name.bin) || fail "$name: expect.py failed"
+	exp=$(expect $name.bin) || fail "$name: trace_expect.py failed"
 	start_recv $name
 	"$CXREC" export --to otlp "$RURL" $name.bin >out 2>err || fail "$name: export failed: $(cat err)"
 	assert_contains "$(cat out)" "$name.bin: trace " "$name: the summary line"

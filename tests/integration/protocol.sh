@@ -5,12 +5,8 @@
 # tools it offers and its instructions, in JSON (version 1, read back the
 # same) and Markdown; several traces at once; bad input.
 . "$(dirname "$0")/../lib/lib.sh"
-command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
 cd "$WORK"
-gzip -dc "$REPO/tests/data/conv/codex098-http.bin.gz" >codex098.bin
-gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
-zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
-zstd -qdc "$REPO/tests/data/conv/gemini_api.bin.zst" >gemini.bin
+conv_traces
 for t in codex098 codex171 claude gemini; do
 	"$CXREC" protocol -f json -o "$t.json" "$t.bin" 2>"$t.err" || fail "protocol $t: $(cat "$t.err")"
 	"$CXREC" protocol -o "$t.md" "$t.bin" 2>>"$t.err" || fail "protocol md $t: $(cat "$t.err")"

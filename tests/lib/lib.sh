@@ -47,6 +47,19 @@ mock_https() {
 	cd "$WORK"
 }
 
+# conv_traces: the recorded sessions of tests/data/conv (README there):
+# codex 0.98.0 over HTTP + SSE, codex 0.171.0 over a WebSocket, Claude Code
+# and Gemini CLI, as codex098.bin, codex171.bin, claude.bin and gemini.bin
+# in the current directory, TRACES naming them; skips the test without zstd.
+conv_traces() {
+	command -v zstd >/dev/null || skip "zstd is not installed (make deps installs it)"
+	gzip -dc "$REPO/tests/data/conv/codex098-http.bin.gz" >codex098.bin
+	gzip -dc "$REPO/tests/data/conv/codex171-ws.bin.gz" >codex171.bin
+	zstd -qdc "$REPO/tests/data/conv/anthropic_claude_api-key.bin.zst" >claude.bin
+	zstd -qdc "$REPO/tests/data/conv/gemini_api.bin.zst" >gemini.bin
+	TRACES="codex098.bin codex171.bin claude.bin gemini.bin"
+}
+
 # Is $CXREC built with AddressSanitizer (make check SAN=1)?
 asan_build() { case "$(ldd "$CXREC" 2>/dev/null)" in *libasan*) return 0 ;; esac; return 1; }
 
