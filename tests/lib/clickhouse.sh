@@ -10,6 +10,9 @@
 #     CH_HTTP_PORT, CH_TCP_PORT and CH_PID; DIR/pid holds the pid.  Its log
 #     (DIR/log) at CH_LOG_LEVEL, warning by default; its timezone UTC.
 #   ch_stop DIR: stop it (again is harmless).
+#   ch_kill DIR: kill it with -9, as a crash would.
+#   ch_restart DIR: start it again as it was (config, data, ports): CH_URL
+#     answers again when it returns.
 #   ch_sql URL QUERY: the result as the server writes it (TSV by default),
 #     failing the test on an error; URL may end in ?SETTING=VALUE&...
 
@@ -85,6 +88,26 @@ ch_stop() {
 	rm -f "$1/pid"
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
+}
+
+ch_kill() {
+	local pid
+	pid=$(cat "$1/pid" 2>/dev/null) || return 0
+	kill -9 "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+ch_restart() {
+	case "$CH" in
+	*/clickhouse) "$CH" server --config-file="$1/config.xml" >>"$1/out" 2>&1 & ;;
+	*) "$CH" --config-file="$1/config.xml" >>"$1/out" 2>&1 & ;;
+	esac
+	echo $! >"$1/pid"
+	for _ in $(seq 1 150); do
+		curl -s "$CH_URL/ping" 2>/dev/null | grep -q Ok && return 0
+		sleep 0.2
+	done
+	fail "clickhouse-server did not start again: $(tail -5 "$1/log/error.log" 2>/dev/null)"
 }
 
 ch_sql() {
