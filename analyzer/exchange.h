@@ -178,8 +178,11 @@ void     cx_analysis_finish(struct cx_analysis *a);
  * Streaming: hand each exchange to fn, in start order, as soon as nothing
  * later in the trace can change it or start before it (its messages are
  * complete and 2 s of trace time have passed, or its connection ended),
- * then free it.  Memory then holds only the exchanges still open.  The
- * result's ex array holds just those; call before the first frame.
+ * then free it.  Memory then holds only the exchanges still open, and
+ * complete ones for those 2 s up to a budget (a few MiB: past it they go
+ * as soon as they are complete, so a fast connection cannot fill memory
+ * in its 2 s).  The result's ex array holds just those; call before the
+ * first frame.
  */
 typedef void (*cx_emit_fn)(void *arg, struct cx_exchange *ex);
 void     cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg);

@@ -36,6 +36,13 @@
 #define NBUCKETS                4096
 /* Streaming: how often cx_analysis_frame tries to hand exchanges over. */
 #define STREAM_FLUSH_FRAMES     256
+/*
+ * Streaming: the bytes complete exchanges may hold while they wait out
+ * the writers' skew (exchange_stream.c).  Past it they are handed over
+ * once complete, whatever the trace's clock says: memory stays bounded
+ * on a fast connection, whose seconds hold hundreds of megabytes.
+ */
+#define STREAM_HOLD_BYTES       (8u * 1024 * 1024)
 
 /* A ROUTE or ERROR for a request whose bytes have not arrived (yet). */
 struct pend {

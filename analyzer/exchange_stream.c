@@ -33,10 +33,21 @@ settled(struct cx_analysis *a, const struct cx_exchange *ex, int64_t horizon)
 	return last < horizon;
 }
 
+/* The bytes ex holds: its bodies, events and messages. */
+static uint64_t
+held(const struct cx_exchange *ex)
+{
+	return cx_buf_used(&ex->req.body) + cx_buf_used(&ex->resp.body) +
+	    ex->req.event_bytes + ex->resp.event_bytes + ex->ws_bytes;
+}
+
 /*
  * Hand over, in start order, every settled exchange that no unsettled or
  * future exchange can precede; at the end (all) every one.  Following a
- * live trace (a->live): every settled one, whatever is still open.
+ * live trace (a->live): every settled one, whatever is still open.  When
+ * the exchanges waiting hold more than STREAM_HOLD_BYTES, those complete
+ * go without waiting out the writers' skew (still in start order among
+ * those the trace has shown).
  */
 void
 ex_stream_flush(struct cx_analysis *a, int all)
@@ -47,6 +58,15 @@ ex_stream_flush(struct cx_analysis *a, int all)
 
 	if (a->r.nex == 0)
 		return;
+	if (!all) {
+		uint64_t bytes = 0;
+
+		for (size_t i = 0; i < a->r.nex && bytes <= STREAM_HOLD_BYTES;
+		    i++)
+			bytes += held(a->r.ex[i]);
+		if (bytes > STREAM_HOLD_BYTES)
+			horizon = INT64_MAX;
+	}
 	if (!all && a->live && a->clock - CX_FOLLOW_SLACK_NS > horizon)
 		horizon = a->clock - CX_FOLLOW_SLACK_NS;
 	limit = horizon;
