@@ -146,3 +146,79 @@ sql "INSERT INTO synth.tool_calls (trace, exchange, idx, name, has_result, resul
 q=$(grep '^Tools that fail' queries.txt | cut -f2 | sed 's/cxrec\./synth./g')
 assert_eq "$(sql "$q FORMAT TSV" | tr '\t\n' ' ;')" "run_shell_command 2 2 2;Bash 2 2 1;exec_command 2 2 1;Read 1 0 0;" \
 	"tools that fail: the failures of each agent's kind counted, the rest not"
+
+# --- twice ------------------------------------------------------------------
+"$CXREC" export -q --to clickhouse "$URL/?database=cxrec" $TRACES 2>export2.err || fail "second export: $(cat export2.err)"
+counts >counts2.txt
+assert_eq "$(cat counts2.txt)" "$(cat counts1.txt)" "exporting twice changes nothing (FINAL)"
+check_all "twice"
+sql "OPTIMIZE TABLE cxrec.turns FINAL" >/dev/null
+assert_eq "$(sql "SELECT count() FROM cxrec.turns")" "$(sql "SELECT count() FROM cxrec.turns FINAL")" "after OPTIMIZE ... FINAL, one copy without FINAL"
+
+# --- bad input ----------------------------------------------------------------
+dead=$(free_port)
+cp gemini.bin gemini.orig
+out=$("$CXREC" export --to clickhouse "http://127.0.0.1:$dead/" gemini.bin 2>&1) && fail "a dead URL: exit 0"
+rc=$?
+assert_eq "$rc" "1" "a URL nobody answers: exit 1"
+assert_eq "$(wc -l <<<"$out")" "1" "a URL nobody answers: one line"
+assert_contains "$out" "127.0.0.1:$dead" "a URL nobody answers: the line names it"
+cmp -s gemini.bin gemini.orig || fail "the trace changed"
+ok "the trace untouched"
+
+sql "CREATE DATABASE other" >/dev/null
+sql "CREATE TABLE other.exchanges (trace String, id UInt64, surprise String) ENGINE = ReplacingMergeTree() ORDER BY (trace, id)" >/dev/null
+out=$("$CXREC" export --to clickhouse "$URL/?database=other" gemini.bin 2>&1) && fail "another schema: exit 0"
+rc=$?
+assert_eq "$rc" "1" "a table with another schema: exit 1"
+assert_eq "$(wc -l <<<"$out")" "1" "a table with another schema: one line"
+assert_contains "$out" "surprise" "a table with another schema: the line names the column"
+assert_eq "$(sql "SELECT count() FROM system.tables WHERE database = 'other'")" "1" "a table with another schema: no table created"
+assert_eq "$(sql "SELECT count() FROM other.exchanges")" "0" "a table with another schema: nothing written"
+sql "CREATE TABLE other.turns (trace String, exchange UInt64, idx String) ENGINE = ReplacingMergeTree() ORDER BY (trace, exchange)" >/dev/null
+sql "DROP TABLE other.exchanges" >/dev/null
+out=$("$CXREC" export --to clickhouse "$URL/?database=other" gemini.bin 2>&1) && fail "another type: exit 0"
+assert_contains "$out" "column idx is String, cxrec writes UInt32" "a column of another type: named"
+
+# A server that rejects some rows: a fake ClickHouse that refuses any
+# exchange row of Gemini's non-streamed call.
+FAKE_PORT=$(free_port)
+cat >fake.py <<'EOF'
+import http.server, sys, urllib.parse
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_POST(self):
+        q = urllib.parse.parse_qs(urllib.parse.urlparse(self.path).query).get("query", [""])[0]
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        if q.startswith("INSERT"):
+            rows = [r for r in body.split("\n") if r]
+            if any('generateContent","host"' in r for r in rows):
+                self.reply(500, "Code: 117, e.displayText() = DB::Exception: fake: no such call here, e.what() = DB::Exception\n")
+                return
+            with open("fake.log", "a") as f:
+                f.write("%s %d\n" % (q.split()[2], len(rows)))
+            self.reply(200, "")
+        elif "version()" in body:
+            self.reply(200, "18.16.1\n")
+        else:
+            self.reply(200, "")
+    def reply(self, st, text):
+        b = text.encode()
+        self.send_response(st)
+        self.send_header("Content-Length", str(len(b)))
+        self.end_headers()
+        self.wfile.write(b)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+/usr/bin/python3 fake.py "$FAKE_PORT" &
+FAKE_PID=$!
+defer "kill $FAKE_PID 2>/dev/null"
+wait_port "$FAKE_PORT"
+"$CXREC" export --to clickhouse "http://127.0.0.1:$FAKE_PORT/" gemini.bin >fake.out 2>fake.err && fail "rejected rows: exit 0"
+rc=$?
+assert_eq "$rc" "1" "a server that rejects a row: exit 1"
+assert_eq "$(grep -c 'row rejected' fake.err)" "1" "a server that rejects a row: the row on stderr"
+assert_contains "$(cat fake.err)" "no such call here" "a server that rejects a row: its reason"
+assert_contains "$(cat fake.err)" '"id":1' "a server that rejects a row: which row"
+assert_eq "$(awk '$1 == "`cxrec`.`exchanges`" {n += $2} END {print n}' fake.log)" "2" "a server that rejects a row: the other exchanges exported"
+assert_contains "$(cat fake.log)" '`cxrec`.`turns` 3' "a server that rejects a row: the other tables exported"
