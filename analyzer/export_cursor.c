@@ -124,23 +124,35 @@ cx_xcursor_count(const struct cx_xcursor *c)
 	return n;
 }
 
+/* A decimal number of digits only, at *p, above 0; -1 when not. */
+static int
+number(const char **p, uint64_t *v)
+{
+	char *end;
+
+	if (**p < '0' || **p > '9')
+		return -1;
+	errno = 0;
+	*v = strtoull(*p, &end, 10);
+	if (errno != 0 || *v == 0)
+		return -1;
+	*p = end;
+	return 0;
+}
+
 /* "1-17,19" into c; -1 when it is not that. */
 static int
 parse_done(struct cx_xcursor *c, const char *p)
 {
 	while (*p != '\0' && *p != '\n') {
-		char *end;
 		uint64_t lo, hi;
 
-		errno = 0;
-		lo = strtoull(p, &end, 10);
-		if (end == p || errno != 0 || lo == 0)
+		if (number(&p, &lo) == -1)
 			return -1;
 		hi = lo;
-		if (*end == '-') {
-			p = end + 1;
-			hi = strtoull(p, &end, 10);
-			if (end == p || errno != 0 || hi < lo)
+		if (*p == '-') {
+			p++;
+			if (number(&p, &hi) == -1 || hi < lo)
 				return -1;
 		}
 		if (c->n > 0 && lo <= c->r[c->n - 1].hi + 1)
@@ -150,10 +162,9 @@ parse_done(struct cx_xcursor *c, const char *p)
 		c->r[c->n].lo = lo;
 		c->r[c->n].hi = hi;
 		c->n++;
-		p = end;
-		if (*p == ',')
+		if (*p == ',' && p[1] >= '0' && p[1] <= '9')
 			p++;
-		else if (*p != '\0' && *p != '\n')
+		else if (*p != '\0' && (*p != '\n' || p[1] != '\0'))
 			return -1;
 	}
 	return 0;
@@ -282,7 +293,9 @@ cx_xcursor_save(const struct cx_xcursor *c, const char *path, char *err,
 
 	cx_buf_init(&b, 0);
 	cx_xcursor_text(c, &b);
-	tmp = xasprintf("%s.tmp", path);
+	/* Aside under a name of this process's: two exports of one cursor
+	 * (a mistake) may lose each other's progress, never garble it. */
+	tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0644)) == -1) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));

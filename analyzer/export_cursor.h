@@ -6,12 +6,14 @@
  * reads the trace again (its conversations are rebuilt from the start)
  * but hands over only what the cursor does not hold.
  *
- * Exchanges are named by their ids (exchange.h: 1, 2, ... in order of
- * start, the same however the trace is read); they settle nearly in that
- * order, so the set is kept as ranges of ids: [1, low] and a few more.
+ * Exchanges are named by their export ids (export_walk.h's
+ * cx_xwalk_exchange_id: 1, 2, ... in the order the trace first shows each,
+ * the same however the trace is read); they settle nearly in that order,
+ * so the set is kept as ranges of ids: [1, low] and a few more.
  *
- * The file is one line of text, replaced whole (written aside, synced,
- * renamed over), so a crash leaves the old cursor or the new one:
+ * The file is one line of text, replaced whole (written aside as
+ * PATH.tmp.PID, synced, renamed over), so a crash leaves the old cursor or
+ * the new one:
  *
  *   cxrec-export-cursor 1 trace=ID ended=0|1 done=1-17,19,21-22
  *

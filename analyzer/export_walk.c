@@ -3,6 +3,7 @@
  * with its cursor (export_walk.h).  Following is decode --follow's
  * (decode_follow.c): the same reader, clock and ends.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "xmalloc.h"
 
 #define TICK_NS         (50LL * 1000000)
+#define READ_CHECK      4096    /* frames between looks at the clock */
 
 struct walk {
 	const struct cx_xwalk_opts *o;
@@ -26,6 +28,10 @@ struct walk {
 	size_t           npend, apend;
 	int64_t          last;          /* the last delivery, cx_now_ns */
 	int              failed;
+	int              end_frame;     /* the trace's END was read */
+	size_t           last_settled;  /* pend[] past it: not for the
+					 * cursor (SIZE_MAX: all are) */
+	int              replaced;      /* the file was removed or replaced */
 	struct cx_xwalk_stats st;
 };
 
@@ -72,6 +78,8 @@ deliver(struct walk *w, int ended)
 		w->npend = 0;
 		return 0;
 	}
+	if (w->last_settled != SIZE_MAX && w->last_settled < w->npend)
+		w->npend = w->last_settled;
 	for (size_t i = 0; i < w->npend; i++)
 		if (cx_xcursor_add(c, w->pend[i]) == -1) {
 			fprintf(stderr, "%s: the cursor holds %d ranges of "
@@ -92,6 +100,13 @@ deliver(struct walk *w, int ended)
 	return 0;
 }
 
+static int64_t
+interval(const struct walk *w)
+{
+	return w->o->interval_ns > 0 ? w->o->interval_ns :
+	    CX_XWALK_INTERVAL_NS;
+}
+
 static int
 failed(struct walk *w)
 {
@@ -100,27 +115,38 @@ failed(struct walk *w)
 	return w->failed;
 }
 
-/* The frames the reader has, to the analysis; 1 if an END was among
- * them. */
-static int
-read_frames(struct walk *w, struct cx_reader *rd, struct cx_analysis *a)
-{
-	struct cx_frame f;
-	int end = 0;
-
-	while (!failed(w) && cx_reader_next(rd, &f) == 1) {
-		if (f.kind == CX_K_END)
-			end = 1;
-		cx_decode_note_names(&w->names, &f);
-		cx_analysis_frame(a, &f);
-	}
-	return end;
-}
-
 static int
 stopping(const struct walk *w)
 {
 	return w->o->stop != NULL && *w->o->stop;
+}
+
+/*
+ * The frames the reader has, to the analysis; 1 if an END was among them.
+ * Every READ_CHECK frames (a long backlog: a trace read from its start),
+ * what was handed over is delivered once an interval has passed, and a
+ * stop is heeded.
+ */
+static int
+read_frames(struct walk *w, struct cx_reader *rd, struct cx_analysis *a)
+{
+	struct cx_frame f;
+	unsigned n = 0;
+	int end = 0;
+
+	while (!failed(w) && cx_reader_next(rd, &f) == 1) {
+		if (f.kind == CX_K_END)
+			end = w->end_frame = 1;
+		cx_decode_note_names(&w->names, &f);
+		cx_analysis_frame(a, &f);
+		if (++n % READ_CHECK != 0)
+			continue;
+		if (stopping(w))
+			break;
+		if (w->npend > 0 && cx_now_ns() - w->last >= interval(w))
+			deliver(w, 0);
+	}
+	return end;
 }
 
 /* Follow the trace; 1 to finish it, 0 when stopped. */
@@ -128,8 +154,7 @@ static int
 follow(struct walk *w, struct cx_reader *rd, struct cx_analysis *a)
 {
 	const struct cx_file_info *info = cx_reader_info(rd);
-	int64_t interval = w->o->interval_ns > 0 ? w->o->interval_ns :
-	    CX_XWALK_INTERVAL_NS, grew = cx_now_ns();
+	int64_t grew = cx_now_ns();
 	int local = decode_same_host(info);
 	char why[300];
 
@@ -145,7 +170,7 @@ follow(struct walk *w, struct cx_reader *rd, struct cx_analysis *a)
 			break;
 		if (stopping(w))
 			return 0;
-		if (w->npend > 0 && cx_now_ns() - w->last >= interval &&
+		if (w->npend > 0 && cx_now_ns() - w->last >= interval(w) &&
 		    deliver(w, 0) == -1)
 			return 0;
 		if ((g = cx_reader_grow(rd, why, sizeof(why))) == 1) {
@@ -155,6 +180,7 @@ follow(struct walk *w, struct cx_reader *rd, struct cx_analysis *a)
 		if (g == -1) {
 			fprintf(stderr, "%s: %s: stopped following it\n",
 			    who(w), why);
+			w->replaced = 1;
 			break;
 		}
 		if (local && decode_writer_gone(info)) {
@@ -172,6 +198,19 @@ follow(struct walk *w, struct cx_reader *rd, struct cx_analysis *a)
 	cx_reader_set_follow(rd, 0);
 	read_frames(w, rd, a);
 	return !failed(w);
+}
+
+/*
+ * Is what the trace holds all it will: its END read, the file replaced or
+ * removed, its writer gone, or written on another host (whose writer
+ * cannot be asked)?  Else it is still being written (a one-shot export
+ * of a live trace, --idle): what is open now is not its end.
+ */
+static int
+is_final(const struct walk *w, const struct cx_file_info *info)
+{
+	return w->end_frame || w->replaced || !decode_same_host(info) ||
+	    decode_writer_gone(info);
 }
 
 int
@@ -195,6 +234,7 @@ cx_xwalk(const char *path, const struct cx_xwalk_opts *o,
 	w.ops = ops;
 	w.arg = arg;
 	w.last = cx_now_ns();
+	w.last_settled = SIZE_MAX;
 	if (o->names != NULL)
 		w.names = *o->names;
 	else
@@ -213,14 +253,27 @@ cx_xwalk(const char *path, const struct cx_xwalk_opts *o,
 	}
 	if (finish) {
 		const struct cx_analysis_result *r;
+		int final = is_final(&w, info);
+		size_t settled;
 
+		/* Still being written: what has settled by now goes first, as
+		 * following it would, so that only what is open is not. */
+		if (!final)
+			cx_analysis_caught_up(a, decode_clock(info,
+			    decode_same_host(info)));
+		settled = w.npend;
 		cx_analysis_finish(a);
 		r = cx_analysis_result(a);
 		cx_report_finish(rep, r);
 		ops->end(arg, r, o->cursor != NULL &&
 		    cx_xcursor_ended(o->cursor));
-		if (!failed(&w) && deliver(&w, 1) == 0)
-			w.st.finished = 1;
+		/* A trace still being written: what was open is handed over
+		 * as the end made it, but left out of the cursor, for the
+		 * export that reads on to take again. */
+		if (!final)
+			w.last_settled = settled;
+		if (!failed(&w) && deliver(&w, final) == 0)
+			w.st.finished = final;
 	} else if (!w.failed && w.npend > 0)
 		deliver(&w, 0);
 	cx_redact_use_names(prev);

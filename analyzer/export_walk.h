@@ -14,12 +14,21 @@
  * without losing an exchange, and hands over again at most what it had
  * not heard delivered.
  *
+ * Deliveries come once caught up with what is written (following), at
+ * most every o->interval_ns, and as often while a long stretch is read (a
+ * trace read from its start), then at the end.
+ *
  * Following ends as decode --follow's does (the trace's END frame, the
  * file removed or replaced, its writer gone, o->idle_ns): then the trace
  * is finished as at the end of any trace (exchanges still open with their
- * errors) and ops->end makes the last rows.  Stopped by *o->stop instead,
- * the walk delivers what settled and returns without finishing: what is
- * still open is exported by the export that resumes.
+ * errors) and ops->end makes the last rows.  Read once, it is finished at
+ * its end.  If it is still being written then (no END frame, its writer
+ * alive on this host: --idle, a one-shot export of a live trace), what
+ * was open is handed over as the end made it but not added to the cursor,
+ * and the end is not marked delivered: the export that reads on hands
+ * them over again, complete.  Stopped by *o->stop (heeded while
+ * following only), the walk delivers what settled and returns without
+ * finishing.
  */
 #ifndef CX_EXPORT_WALK_H
 #define CX_EXPORT_WALK_H

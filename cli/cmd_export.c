@@ -57,7 +57,9 @@ usage_export(void)
 	    "\n"
 	    "  URL  clickhouse: http://HOST:8123/?database=NAME (other\n"
 	    "       parameters, such as user= and password=, go with every\n"
-	    "       request); otlp: http://HOST:4318\n"
+	    "       request); otlp: http://HOST:4318; - : the URL in\n"
+	    "       $CXREC_EXPORT_URL (not on a command line every user of the\n"
+	    "       machine can read; --export passes it so)\n"
 	    "\n"
 	    "Options:\n"
 	    "      --to clickhouse|otlp  where to\n"
@@ -212,16 +214,19 @@ ch_connect(const struct xopts *xo, struct cx_retry *rt)
 {
 	struct cx_ch *ch;
 	char err[1024];
+	int again;
 
 	for (;;) {
-		if ((ch = cx_ch_open(xo->url, err, sizeof(err))) != NULL)
+		if ((ch = cx_ch_open(xo->url, &again, err, sizeof(err))) != NULL)
 			break;
-		if (!xo->follow || cx_retry_wait(rt, err) == -1) {
+		if (!xo->follow || !again || cx_retry_wait(rt, err) == -1) {
 			fprintf(stderr, "cxrec: export: %s\n", err);
 			return NULL;
 		}
 	}
 	cx_retry_ok(rt, xo->url_said);
+	if (xo->follow)
+		cx_ch_set_stop(ch, &stop);
 	if (cx_ch_prepare(ch, err, sizeof(err)) == -1) {
 		fprintf(stderr, "cxrec: export: %s\n", err);
 		cx_ch_close(ch);
@@ -311,12 +316,19 @@ export_clickhouse(const struct xopts *xo, char **traces, int n,
 struct osink {
 	struct cx_hpost *http;
 	char            *url;           /* URL/v1/traces */
+	char            *url_said;      /* the same without its secrets */
 	char             err[1024];
 	int              wait;          /* --follow */
 	struct cx_retry  rt;
 	uint64_t         refused;       /* documents, with --follow */
 };
 
+/*
+ * POST a document.  Following, the collector is waited for while it does
+ * not answer or answers other than 200-299, 400 or 413; a document it
+ * refuses as such (400: not a valid request, 413: too large) is said and
+ * skipped.  Once, any answer but 200-299 is a failure.
+ */
 static int
 on_doc(void *arg, const char *json, size_t len)
 {
@@ -326,28 +338,26 @@ on_doc(void *arg, const char *json, size_t len)
 
 	for (;;) {
 		st = cx_hpost(s->http, s->url, "application/json", json, len,
-		    s->url, s->err, sizeof(s->err));
-		if (st != -1 && st != 429 && st != 502 && st != 503 &&
-		    st != 504)
+		    s->url_said, s->err, sizeof(s->err));
+		if (st >= 200 && st <= 299)
 			break;
 		if (st != -1) {
 			cx_hpost_reply_line(s->http, line, sizeof(line));
 			snprintf(s->err, sizeof(s->err), "%s: HTTP %ld: %s",
-			    s->url, st, line);
+			    s->url_said, st, line);
 		}
-		if (!s->wait || cx_retry_wait(&s->rt, s->err) == -1)
+		if (!s->wait)
+			return -1;
+		if (st == 400 || st == 413) {
+			fprintf(stderr, "cxrec: export: spans refused: %s\n",
+			    s->err);
+			s->refused++;
+			return 0;
+		}
+		if (cx_retry_wait(&s->rt, s->err) == -1)
 			return -1;
 	}
-	cx_retry_ok(&s->rt, s->url);
-	if (st >= 200 && st <= 299)
-		return 0;
-	cx_hpost_reply_line(s->http, line, sizeof(line));
-	snprintf(s->err, sizeof(s->err), "%s: HTTP %ld: %s", s->url, st, line);
-	if (!s->wait)
-		return -1;
-	/* Following, a document refused is said, and the rest goes on. */
-	fprintf(stderr, "cxrec: export: spans refused: %s\n", s->err);
-	s->refused++;
+	cx_retry_ok(&s->rt, s->url_said);
 	return 0;
 }
 
@@ -366,7 +376,7 @@ export_otlp(const struct xopts *xo, char **traces, int n,
 	memset(&s, 0, sizeof(s));
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8)) {
 		fprintf(stderr, "cxrec: export: %s: not an http:// or https:// "
-		    "URL\n", url);
+		    "URL\n", xo->url_said);
 		return CX_EXIT_USAGE;
 	}
 	while (ul > 0 && url[ul - 1] == '/')
@@ -374,13 +384,17 @@ export_otlp(const struct xopts *xo, char **traces, int n,
 	if (ul >= 10 && strncmp(url + ul - 10, "/v1/traces", 10) == 0)
 		ul -= 10;
 	s.url = xasprintf("%.*s/v1/traces", (int)ul, url);
+	s.url_said = cx_url_said(s.url);
 	s.wait = xo->follow;
 	cx_retry_init(&s.rt, xo->follow ? &stop : NULL);
 	if ((s.http = cx_hpost_new(err, sizeof(err))) == NULL) {
 		fprintf(stderr, "cxrec: export: %s\n", err);
 		free(s.url);
+		free(s.url_said);
 		return CX_EXIT_FAIL;
 	}
+	if (xo->follow)
+		cx_hpost_set_stop(s.http, &stop);
 	for (int i = 0; i < n; i++) {
 		struct cx_xwalk_opts w;
 		struct cx_xcursor *cur;
@@ -421,6 +435,7 @@ export_otlp(const struct xopts *xo, char **traces, int n,
 		rc = CX_EXIT_FAIL;
 	cx_hpost_free(s.http);
 	free(s.url);
+	free(s.url_said);
 	return rc;
 }
 
@@ -521,7 +536,16 @@ cmd_export(int argc, char **argv)
 		return CX_EXIT_USAGE;
 	}
 	xo.url = argv[optind++];
-	xo.url_said = xasprintf("%.*s", (int)strcspn(xo.url, "?"), xo.url);
+	if (strcmp(xo.url, "-") == 0) {
+		/* --export's: a password is not for the command line, which
+		 * every user of the machine can read */
+		if ((xo.url = getenv("CXREC_EXPORT_URL")) == NULL) {
+			fprintf(stderr, "cxrec: export: URL -: CXREC_EXPORT_URL "
+			    "is not set\n");
+			return CX_EXIT_USAGE;
+		}
+	}
+	xo.url_said = cx_url_said(xo.url);
 	if (strcmp(xo.to, "otlp") == 0 && prices_path != NULL) {
 		fprintf(stderr, "cxrec: export: --prices: for --to clickhouse "
 		    "only\n");

@@ -8,10 +8,14 @@
  * preload, its proxies) is set, with its summary lines off (the terminal
  * is COMMAND's) and its one-line complaints on standard error.
  *
+ * The URL goes in its environment (CXREC_EXPORT_URL), not on its command
+ * line, which every user of the machine can read.
+ *
  * It ends by itself when it has read the trace's END frame and the
  * destination took everything; export_child_stop waits o->export_wait_s
- * for that, then stops it (its cursor keeps what the destination has) and
- * says how to resume.
+ * for that (a SIGINT or SIGTERM cuts the wait short), then stops it (its
+ * cursor keeps what the destination has) and says how to resume; and says
+ * so too when it ended with an error of its own (said on stderr).
  */
 #ifndef CX_EXPORT_CHILD_H
 #define CX_EXPORT_CHILD_H

@@ -23,6 +23,7 @@ struct batch {
 struct cx_ch {
 	struct cx_hpost  *http;
 	char            *base;          /* http://host:port/path */
+	char            *said;          /* base without user and password */
 	char            *extra;         /* the URL's other parameters, or "" */
 	char             db[128];
 	char             version[64];
@@ -67,7 +68,7 @@ post(struct cx_ch *c, const char *query, const char *body, size_t n,
 	}
 	cx_buf_addc(&url, '\0');
 	status = cx_hpost(c->http, (const char *)cx_buf_head(&url), NULL,
-	    body, n, c->base, err, errlen);
+	    body, n, c->said, err, errlen);
 	cx_buf_free(&url);
 	return status;
 }
@@ -83,7 +84,7 @@ run(struct cx_ch *c, const char *sql, char *err, size_t errlen)
 		return -1;
 	if (st != 200) {
 		reply_line(c, line, sizeof(line));
-		snprintf(err, errlen, "%s: HTTP %ld: %s", c->base, st, line);
+		snprintf(err, errlen, "%s: HTTP %ld: %s", c->said, st, line);
 		return -1;
 	}
 	return 0;
@@ -99,6 +100,7 @@ parse_url(struct cx_ch *c, const char *url, char *err, size_t errlen)
 
 	snprintf(c->db, sizeof(c->db), "cxrec");
 	c->base = q != NULL ? xstrndup(url, (size_t)(q - url)) : xstrdup(url);
+	c->said = cx_url_said(url);
 	cx_buf_init(&extra, 0);
 	params = xstrdup(q != NULL ? q + 1 : "");
 	for (char *p = strtok_r(params, "&", &save); p != NULL;
@@ -115,20 +117,21 @@ parse_url(struct cx_ch *c, const char *url, char *err, size_t errlen)
 	cx_buf_addc(&extra, '\0');
 	c->extra = cx_buf_take(&extra);
 	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) {
-		snprintf(err, errlen, "%s: not an http:// or https:// URL", url);
+		snprintf(err, errlen, "%s: not an http:// or https:// URL",
+		    c->said);
 		return -1;
 	}
 	if (c->db[0] == '\0' || strspn(c->db, "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != strlen(c->db)) {
 		snprintf(err, errlen, "%s: database '%s': letters, digits and _ "
-		    "only", url, c->db);
+		    "only", c->said, c->db);
 		return -1;
 	}
 	return 0;
 }
 
 struct cx_ch *
-cx_ch_open(const char *url, char *err, size_t errlen)
+cx_ch_open(const char *url, int *again, char *err, size_t errlen)
 {
 	static const char q[] = "SELECT version()";
 	struct cx_ch *c;
@@ -136,6 +139,8 @@ cx_ch_open(const char *url, char *err, size_t errlen)
 
 	if (errlen > 0)
 		*err = '\0';
+	if (again != NULL)
+		*again = 0;
 	c = xcalloc(1, sizeof(*c));
 	cx_buf_init(&c->sql, 0);
 	for (int t = 0; t < CX_X_NTABLES; t++)
@@ -148,12 +153,14 @@ cx_ch_open(const char *url, char *err, size_t errlen)
 		return NULL;
 	}
 	st = post(c, NULL, q, sizeof(q) - 1, err, errlen);
+	if (again != NULL)
+		*again = st == -1 || st == 502 || st == 503 || st == 504;
 	if (st != 200) {
 		if (st != -1) {
 			char line[512];
 
 			reply_line(c, line, sizeof(line));
-			snprintf(err, errlen, "%s: HTTP %ld: %s", c->base, st,
+			snprintf(err, errlen, "%s: HTTP %ld: %s", c->said, st,
 			    line);
 		}
 		cx_ch_close(c);
@@ -171,6 +178,7 @@ cx_ch_close(struct cx_ch *c)
 		return;
 	cx_hpost_free(c->http);
 	free(c->base);
+	free(c->said);
 	free(c->extra);
 	cx_buf_free(&c->sql);
 	for (int t = 0; t < CX_X_NTABLES; t++)
@@ -334,18 +342,69 @@ cx_ch_prepare(struct cx_ch *c, char *err, size_t errlen)
 
 /* --- inserting ------------------------------------------------------- */
 
-/* A gateway's 502, 503 or 504 (a proxy before the server, the server
- * starting): not the server's answer to the rows but its absence; 1 with
- * one line in err. */
+/* ClickHouse's exception code at the start of its reply ("Code: 27,
+ * e.displayText() = ..." in 18.16, "Code: 27. DB::Exception: ..." since),
+ * or -1. */
 static int
-unanswered(struct cx_ch *c, long st, char *err, size_t errlen)
+exception_code(const struct cx_ch *c)
+{
+	const struct cx_buf *r = cx_hpost_reply(c->http);
+	const char *p = (const char *)cx_buf_head(r);
+	size_t n = cx_buf_used(r);
+	int code = 0, digits = 0;
+
+	if (n < 7 || strncmp(p, "Code: ", 6) != 0)
+		return -1;
+	for (size_t i = 6; i < n && i < 12 && p[i] >= '0' && p[i] <= '9'; i++) {
+		code = code * 10 + (p[i] - '0');
+		digits++;
+	}
+	return digits > 0 ? code : -1;
+}
+
+/* Is ClickHouse's exception about the rows themselves (text it cannot
+ * parse or convert), which sending them again cannot cure? */
+static int
+row_error(int code, long st)
+{
+	switch (code) {
+	case 6:         /* CANNOT_PARSE_TEXT */
+	case 26:        /* CANNOT_PARSE_QUOTED_STRING */
+	case 27:        /* CANNOT_PARSE_INPUT_ASSERTION_FAILED */
+	case 32:        /* ATTEMPT_TO_READ_AFTER_EOF */
+	case 33:        /* CANNOT_READ_ALL_DATA */
+	case 38:        /* CANNOT_PARSE_DATE */
+	case 41:        /* CANNOT_PARSE_DATETIME */
+	case 53:        /* TYPE_MISMATCH */
+	case 69:        /* ARGUMENT_OUT_OF_BOUND */
+	case 70:        /* CANNOT_CONVERT_TYPE */
+	case 72:        /* CANNOT_PARSE_NUMBER */
+	case 117:       /* INCORRECT_DATA */
+	case 131:       /* TOO_LARGE_STRING_SIZE */
+	case 321:       /* VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE */
+	case 349:       /* CANNOT_INSERT_NULL_IN_ORDINARY_COLUMN */
+		return 1;
+	}
+	return code == -1 && st == 400;
+}
+
+/*
+ * An answer other than 200 that is not about the rows: a gateway's 502,
+ * 503 or 504 (a proxy before the server, the server starting), the server
+ * short of memory or parts, a table or database gone, credentials
+ * refused.  Sending the batch again later may work; 1 with one line in
+ * err.
+ */
+static int
+not_the_rows(struct cx_ch *c, long st, char *err, size_t errlen)
 {
 	char line[512];
 
-	if (st != 502 && st != 503 && st != 504)
+	if (st == 200 || (st != 502 && st != 503 && st != 504 &&
+	    row_error(exception_code(c), st)))
 		return 0;
 	reply_line(c, line, sizeof(line));
-	snprintf(err, errlen, "%s: HTTP %ld: %s", c->base, st, line);
+	snprintf(err, errlen, "%s: HTTP %ld: %s", c->said, st, line);
 	return 1;
 }
 
@@ -360,8 +419,9 @@ insert(struct cx_ch *c, enum cx_xtable t, const char *rows, size_t n,
 	return post(c, q, rows, n, err, errlen);
 }
 
-/* Batch t, rejected whole: its rows one by one, each taken out of it as
- * the server answers; -1 when it stops answering (the rest kept). */
+/* Batch t, rejected whole for its rows: its rows one by one, each taken
+ * out of it as the server answers; -1 when it stops answering or refuses
+ * a row for another reason (the rest kept). */
 static int
 one_by_one(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 {
@@ -375,7 +435,7 @@ one_by_one(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 		long st;
 
 		st = insert(c, t, p, n, err, errlen);
-		if (st == -1 || unanswered(c, st, err, errlen))
+		if (st == -1 || not_the_rows(c, st, err, errlen))
 			return -1;
 		if (st == 200)
 			c->inserted++;
@@ -399,8 +459,9 @@ one_by_one(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 	return 0;
 }
 
-/* Batch t to the server: inserted, or its rows one by one when it is
- * rejected; -1 when the server does not answer (the batch kept). */
+/* Batch t to the server: inserted, or its rows one by one when they are
+ * what it rejects; -1 when the server does not answer or takes no rows
+ * now (the batch kept). */
 static int
 send_batch(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 {
@@ -411,7 +472,7 @@ send_batch(struct cx_ch *c, enum cx_xtable t, char *err, size_t errlen)
 		return 0;
 	st = insert(c, t, (const char *)cx_buf_head(&bt->b),
 	    cx_buf_used(&bt->b), err, errlen);
-	if (st == -1 || unanswered(c, st, err, errlen))
+	if (st == -1 || not_the_rows(c, st, err, errlen))
 		return -1;
 	if (st != 200)
 		return one_by_one(c, t, err, errlen);
@@ -455,6 +516,12 @@ cx_ch_held(const struct cx_ch *c)
 	for (int t = 0; t < CX_X_NTABLES; t++)
 		n += c->batch[t].rows;
 	return n;
+}
+
+void
+cx_ch_set_stop(struct cx_ch *c, volatile sig_atomic_t *stop)
+{
+	cx_hpost_set_stop(c->http, stop);
 }
 
 uint64_t

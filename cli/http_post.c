@@ -10,6 +10,7 @@
 struct cx_hpost {
 	CURL            *curl;
 	struct cx_buf    reply;
+	volatile sig_atomic_t *stop;    /* cx_hpost_set_stop */
 };
 
 static int
@@ -31,6 +32,29 @@ on_reply(char *p, size_t size, size_t n, void *arg)
 
 	cx_buf_add(b, p, len < room ? len : room);
 	return len;
+}
+
+/* libcurl asks as a transfer goes: nonzero ends it. */
+static int
+on_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+    curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct cx_hpost *h = arg;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return h->stop != NULL && *h->stop;
+}
+
+void
+cx_hpost_set_stop(struct cx_hpost *h, volatile sig_atomic_t *stop)
+{
+	h->stop = stop;
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFODATA, h);
+	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, stop != NULL ? 0L : 1L);
 }
 
 struct cx_hpost *
@@ -130,4 +154,21 @@ cx_hpost_escape(struct cx_hpost *h, const char *s)
 	r = xstrdup(q);
 	curl_free(q);
 	return r;
+}
+
+char *
+cx_url_said(const char *url)
+{
+	const char *host = strstr(url, "://"), *at, *slash;
+	size_t n = strcspn(url, "?#");
+
+	if (host == NULL)
+		return xstrndup(url, n);
+	host += 3;
+	slash = host + strcspn(host, "/?#");
+	at = memchr(host, '@', (size_t)(slash - host));
+	if (at == NULL)
+		return xstrndup(url, n);
+	return xasprintf("%.*s%.*s", (int)(host - url), url,
+	    (int)(n - (size_t)(at + 1 - url)), at + 1);
 }

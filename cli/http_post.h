@@ -8,6 +8,7 @@
 #ifndef CX_HTTP_POST_H
 #define CX_HTTP_POST_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "bytebuf.h"
@@ -29,11 +30,18 @@ void     cx_hpost_free(struct cx_hpost *h);        /* NULL is fine */
 long     cx_hpost(struct cx_hpost *h, const char *url, const char *ctype,
     const char *body, size_t n, const char *name, char *err, size_t errlen);
 
+/* A POST in flight ends (as one nobody answered, -1) once *stop is set;
+ * NULL: none (the default). */
+void     cx_hpost_set_stop(struct cx_hpost *h, volatile sig_atomic_t *stop);
+
 /* The last reply's body (at most CX_HPOST_REPLY_MAX bytes). */
 const struct cx_buf *cx_hpost_reply(const struct cx_hpost *h);
 /* Its first line, NUL-terminated, at most max bytes (trailing blanks and
  * commas cut), or "(no reason given)". */
 void     cx_hpost_reply_line(const struct cx_hpost *h, char *out, size_t max);
+/* url as it may be said (on stderr, in a log): without its user and
+ * password (http://u:p@host/) nor its query (?password=...), malloc'd. */
+char    *cx_url_said(const char *url);
 /* s %-escaped for a URL's query, malloc'd. */
 char    *cx_hpost_escape(struct cx_hpost *h, const char *s);
 

@@ -16,7 +16,7 @@ relay_opts_init(struct relay_opts *o)
 	cli_cred_names(&o->cred_names);
 	o->output = "trace.bin";
 	o->export_to = "clickhouse";
-	o->export_wait_s = 30;
+	o->export_wait_s = 10;
 }
 
 int

@@ -99,7 +99,7 @@ enum {
 	"                         what URL is (default clickhouse)\n" \
 	"  --export-wait SECS     at the end, how long the export may take to\n" \
 	"                         send the rest before it is stopped (its\n" \
-	"                         cursor resumes it; default 30)\n"
+	"                         cursor resumes it; default 10)\n"
 
 struct relay_opts {
 	struct route_table       routes;        /* the user's, no defaults */

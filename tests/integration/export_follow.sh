@@ -6,14 +6,18 @@
 #     same port); codex is not disturbed, the export waits it out, and at
 #     the end every row is there once: the same rows as a one-shot export
 #     of the finished trace, and no row twice before merging.
-#  2. `cxrec relay --export`: its exporter killed with -9 mid-stream and
-#     resumed by hand from its cursor: the server inserted exactly the rows
-#     of the trace (system.events' InsertedRows), none twice.
+#  2. `cxrec relay --export`: a table detached under its exporter (not the
+#     rows' fault: the batch waits, then goes in); the exporter killed
+#     with -9 mid-stream and resumed by hand from its cursor: the server
+#     inserted exactly the rows of the trace (system.events'
+#     InsertedRows), none twice.
 #  3. `--export-to otlp`: spans reach the collector while the relay runs,
 #     the collector goes away and comes back; each span arrives once.
 #  4. Bad input: bad --export URLs and options, a damaged cursor; a
 #     destination that never answers: the command's status and trace are
-#     untouched, the line says how to resume, and resuming sends it all.
+#     untouched, the line says how to resume, and resuming sends it all; a
+#     password in the URL is neither on the exporter's command line nor
+#     said; a second Ctrl-C ends the relay's wait for its exporter.
 "$(dirname "$0")/../../scripts/install-codex.sh" >/dev/null || { echo "SKIP: codex 0.98.0 cannot be installed (npm)"; exit 77; }
 . "$(dirname "$0")/../lib/agents_env.sh"
 agents_netns_try "$0" "$@"
@@ -80,7 +84,8 @@ wait $rpid || rc=$?
 assert_eq "$rc" 0 "codex exited 0 through cxrec run --export"
 assert_contains "$(cat run.out)" "cxrec-mock-tool-ok" "codex printed its answer"
 assert_contains "$(cat run.err)" "cxrec: 2 exchanges" "both turns recorded"
-assert_contains "$(cat run.err)" "Couldn't connect to server: retrying" "the export said the server was away, once"
+# (Couldn't connect, or a failure receiving when it died mid-insert)
+assert_contains "$(cat run.err)" "retrying (nothing is lost: the trace holds it)" "the export said the server was away, once"
 assert_eq "$(grep -c 'retrying' run.err)" 1 "... in one line"
 assert_contains "$(cat run.err)" "answers again after" "the export said it was back"
 "$CXREC" decode -f jsonl live.bin >live.jsonl || fail "the trace does not decode"
@@ -113,10 +118,20 @@ req; req
 wait_sql "SELECT count() FROM r.exchanges" 2 || fail "the relay's export did not send its exchanges"
 for _ in $(seq 1 50); do grep -q 'done=1-2$' relay.bin.export-* 2>/dev/null && break; sleep 0.1; done
 assert_eq "$(sed 's/.* //' relay.bin.export-*)" "done=1-2" "the cursor holds the two exchanges delivered"
-xpid=$(pgrep -f "cxrec export --follow -q --to clickhouse -- .* relay.bin") || fail "no exporter beside the relay"
+# A table gone is not the rows' fault: the batch waits, nothing dropped.
+ch_sql "$CH_URL" "DETACH TABLE r.turns" >/dev/null
+req
+for _ in $(seq 1 100); do grep -q retrying relay.err && break; sleep 0.1; done
+assert_contains "$(cat relay.err)" "r.turns doesn't exist" "a table gone: the server's reason said"
+assert_contains "$(cat relay.err)" "retrying" "... and the batch waits"
+ch_sql "$CH_URL" "ATTACH TABLE r.turns" >/dev/null
+wait_sql "SELECT count() FROM r.turns" 3 || fail "the batch did not go in once the table was back"
+for _ in $(seq 1 50); do grep -q 'done=1-3$' relay.bin.export-* 2>/dev/null && break; sleep 0.1; done
+assert_eq "$(sed 's/.* //' relay.bin.export-*)" "done=1-3" "... then went in, the cursor after it"
+xpid=$(pgrep -f "cxrec export --follow -q --to clickhouse -- - relay.bin") || fail "no exporter beside the relay"
 kill -9 $xpid
 ok "the relay's exporter killed with -9"
-req; req; req
+req; req
 "$CXREC" export --to clickhouse --follow "$CH_URL/?database=r" relay.bin >resume.out 2>resume.err &
 xr=$!
 defer "kill $xr 2>/dev/null"
@@ -125,8 +140,8 @@ kill -INT $relay
 wait $relay || fail "the relay failed: $(cat relay.err)"
 wait $xr || fail "the resumed export failed: $(cat resume.err)"
 assert_contains "$(cat resume.out)" "relay.bin: trace " "the resumed export's summary line"
-assert_contains "$(cat resume.out)" "3 exchanges, 3 turns" "... it sent the three exchanges after the cursor"
-assert_contains "$(cat resume.out)" "2 exchanges exported before" "... and skipped the two before"
+assert_contains "$(cat resume.out)" "2 exchanges, 2 turns" "... it sent the two exchanges after the cursor"
+assert_contains "$(cat resume.out)" "3 exchanges exported before" "... and skipped the three before"
 "$CXREC" export -q --to clickhouse "$CH_URL/?database=r1" relay.bin || fail "one-shot export failed"
 raw=$(counts r)
 assert_eq "$raw" "$(counts r1 FINAL)" "the relay's trace: every row, as a one-shot export has them ($raw)"
@@ -190,10 +205,30 @@ rc=0
 "$CXREC" run --export "http://127.0.0.1:$dead/?database=late" --export-wait 1 -o late.bin -- \
 	curl -sS "$MOCK_URL/test/sse?n=3" >late.out 2>late.err || rc=$?
 assert_eq "$rc" 0 "a destination that never answers: the command's status"
-assert_contains "$(cat late.err)" "Couldn't connect to server: retrying" "... said once"
-assert_contains "$(cat late.err)" "has not taken the whole trace after 1 s: stopped; \`cxrec export --to clickhouse --follow http://127.0.0.1:$dead/?database=late late.bin\` resumes it" "... and how to resume"
+assert_eq "$(grep -c "Couldn't connect to server: retrying" late.err)" 1 "... said once"
+assert_contains "$(cat late.err)" "export: stopped after 1 s (--export-wait), before http://127.0.0.1:$dead/ had the whole trace; \`cxrec export --to clickhouse --follow http://127.0.0.1:$dead/?database=late late.bin\` resumes it" "... and how to resume"
 "$CXREC" decode -f jsonl late.bin >late.jsonl || fail "the trace does not decode"
 assert_eq "$(grep -c . late.jsonl)" 1 "... the trace holds the exchange"
 "$CXREC" export --to clickhouse --follow "$CH_URL/?database=late" late.bin >late2.out 2>late2.err ||
 	fail "resuming failed: $(cat late2.err)"
 assert_eq "$(ch_sql "$CH_URL" "SELECT count() FROM late.exchanges FINAL")" 1 "resumed: the exchange exported"
+# A password in the URL: not on the exporter's command line (other users
+# can read it), not said; a second Ctrl-C ends the wait for it at once.
+"$CXREC" relay --listen 127.0.0.1:0 --upstream "$MOCK_URL" -o pw.bin \
+	--export "http://u:hunter2@127.0.0.1:$dead/?password=hunter3&database=pw" 2>pw.err &
+relay=$!
+defer "kill $relay 2>/dev/null"
+listen_port pw.err "$relay" >/dev/null
+for _ in $(seq 1 50); do grep -q retrying pw.err && break; sleep 0.1; done
+xpid=$(pgrep -f "cxrec export --follow -q --to clickhouse -- - pw.bin") || fail "no exporter beside the relay"
+assert_not_contains "$(tr '\0' ' ' </proc/$xpid/cmdline)" "hunter" "the password is not on the exporter's command line"
+kill -INT $relay
+sleep 0.5
+t0=$(date +%s%N)
+kill -INT $relay
+wait $relay || true
+t1=$(date +%s%N)
+[ $(((t1 - t0) / 1000000)) -lt 5000 ] || fail "a second Ctrl-C did not end the wait ($(((t1 - t0) / 1000000)) ms)"
+ok "a second Ctrl-C ends the wait for the export at once"
+assert_contains "$(cat pw.err)" "stopped by a signal, before http://127.0.0.1:$dead/ had the whole trace; \`cxrec export --to clickhouse --follow URL pw.bin\` resumes it" "... and says how to resume"
+assert_not_contains "$(cat pw.err)" "hunter" "the password is never said"

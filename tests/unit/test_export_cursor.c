@@ -64,7 +64,7 @@ START_TEST(ranges_join)
 	ck_assert_int_eq(cx_xcursor_save(c, path, err, sizeof(err)), 0);
 	ck_assert_str_eq(slurp(path), "cxrec-export-cursor 1 trace=" TRACE
 	    " ended=1 done=1-9\n");
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	ck_assert_int_ne(access(tmp, F_OK), 0);         /* renamed over */
 	cx_xcursor_free(c);
 }
@@ -130,6 +130,17 @@ START_TEST(not_cursors)
 	bad("cxrec-export-cursor 1 trace=" TRACE " ended=0 done=0\n",
 	    "damaged");
 	bad("cxrec-export-cursor 1 trace=" TRACE " ended=0 done=1,x\n",
+	    "damaged");
+	/* strtoull would take these */
+	bad("cxrec-export-cursor 1 trace=" TRACE " ended=0 done=2--1\n",
+	    "damaged");
+	bad("cxrec-export-cursor 1 trace=" TRACE " ended=0 done=+3\n",
+	    "damaged");
+	bad("cxrec-export-cursor 1 trace=" TRACE " ended=0 done= 3\n",
+	    "damaged");
+	bad("cxrec-export-cursor 1 trace=" TRACE " ended=0 done=1-3,\n",
+	    "damaged");
+	bad("cxrec-export-cursor 1 trace=" TRACE " ended=0 done=1\n\n",
 	    "damaged");
 }
 END_TEST

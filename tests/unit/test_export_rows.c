@@ -300,9 +300,29 @@ count_deliver(void *arg)
 	return 0;
 }
 
+/* The session_rows trace: two turns on connections 1 and 2, the second
+ * answering the first's tool call; closed with its END. */
+static void
+two_turns(void)
+{
+	struct cx_writer *w = tg_create(tg_path);
+
+	turn(w, 1, 10, "", "{\"type\":\"function_call\",\"call_id\":"
+	    "\"call_1\",\"name\":\"shell\",\"arguments\":\"{}\"}", 100, 0,
+	    20);
+	turn(w, 2, 100, ",{\"type\":\"function_call\",\"call_id\":\"call_1\","
+	    "\"name\":\"shell\",\"arguments\":\"{}\"},{\"type\":"
+	    "\"function_call_output\",\"call_id\":\"call_1\",\"output\":"
+	    "\"a.txt\"}", "{\"type\":\"message\",\"role\":\"assistant\","
+	    "\"content\":[]}", 150, 100, 10);
+	cx_writer_end(w, CX_SRC_RELAY);
+	cx_writer_close(w);
+}
+
 /* A cursor holding exchange 1: its rows (exchange, turn, events) are not
  * handed over again, the tool call its result in exchange 2 settles is;
- * the cursor then holds both and the end; a third export hands nothing. */
+ * the trace closed, the cursor then holds both and the end, and a third
+ * export hands nothing over. */
 START_TEST(resume_from_cursor)
 {
 	struct cx_xwalk_opts wo = { 0 };
@@ -313,7 +333,7 @@ START_TEST(resume_from_cursor)
 	char err[256], id[17];
 
 	o.stats = &st;
-	tg_scenario(tg_path, 0);
+	two_turns();
 	ck_assert_int_eq(cx_xwalk_trace_id(tg_path, id, err, sizeof(err)), 0);
 	wo.cursor = cx_xcursor_new(id);
 	cx_xcursor_add(wo.cursor, 1);
@@ -322,19 +342,23 @@ START_TEST(resume_from_cursor)
 	    sizeof(err)), 0);
 	ck_assert_int_eq(delivered, 1);
 	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(st.exchanges, 1);
 	ck_assert_int_eq(st.finished, 1);
-	ck_assert_int_gt(st.exchanges, 0);
-	for (int i = 0; i < count(&r, CX_X_EXCHANGES); i++)
-		ck_assert_int_ne(tg_jnum(row(&r, CX_X_EXCHANGES, i), "id"), 1);
+	ck_assert_int_eq(count(&r, CX_X_EXCHANGES), 1);
+	ck_assert_int_eq(tg_jnum(row(&r, CX_X_EXCHANGES, 0), "id"), 2);
 	for (int i = 0; i < count(&r, CX_X_TURNS); i++)
 		ck_assert_int_ne(tg_jnum(row(&r, CX_X_TURNS, i), "exchange"), 1);
 	for (int i = 0; i < count(&r, CX_X_EVENTS); i++)
 		ck_assert_int_ne(tg_jnum(row(&r, CX_X_EVENTS, i), "exchange"),
 		    1);
+	/* the call of exchange 1, answered in 2: handed over with 2 */
+	ck_assert_int_eq(count(&r, CX_X_TOOL_CALLS), 1);
+	ck_assert_int_eq(tg_jnum(row(&r, CX_X_TOOL_CALLS, 0), "exchange"), 1);
+	ck_assert_int_eq(tg_jnum(row(&r, CX_X_TOOL_CALLS, 0),
+	    "result_exchange"), 2);
 	ck_assert_int_eq(count(&r, CX_X_SESSIONS), 1);
-	ck_assert(cx_xcursor_has(wo.cursor, 1) && cx_xcursor_has(wo.cursor,
-	    2));
-	ck_assert_uint_eq(cx_xcursor_count(wo.cursor), st.exchanges + 1);
+	ck_assert(cx_xcursor_has(wo.cursor, 2));
+	ck_assert_uint_eq(cx_xcursor_count(wo.cursor), 2);
 	ck_assert(cx_xcursor_ended(wo.cursor));
 	rows_free(&r);
 	/* everything delivered: nothing more */
@@ -342,6 +366,43 @@ START_TEST(resume_from_cursor)
 	    sizeof(err)), 0);
 	ck_assert_ptr_null(r.text);
 	ck_assert_int_eq(st.exchanges, 0);
+	ck_assert_int_eq(st.skipped, 2);
+	cx_xcursor_free(wo.cursor);
+}
+END_TEST
+
+/* A trace still being written (no END; its writer, this process, alive),
+ * its second request unanswered yet: read to its end, what was open there
+ * is handed over as the end made it but left out of the cursor, and so is
+ * the end. */
+START_TEST(resume_live_trace)
+{
+	struct cx_writer *w;
+	struct cx_xwalk_opts wo = { 0 };
+	struct cx_export_opts o = { .redact = 1, .walk = &wo,
+	    .deliver = count_deliver };
+	struct cx_xwalk_stats st;
+	struct rows r = { 0 };
+	char err[256], id[17];
+
+	o.stats = &st;
+	w = tg_create(tg_path);
+	turn(w, 1, 10, "", "{\"type\":\"message\",\"role\":\"assistant\","
+	    "\"content\":[]}", 100, 0, 20);
+	tg_req(w, 2, 100, "POST /v1/responses HTTP/1.1\r\nHost: x\r\n"
+	    "Content-Length: 2\r\n\r\n{}");
+	cx_writer_close(w);
+	ck_assert_int_eq(cx_xwalk_trace_id(tg_path, id, err, sizeof(err)), 0);
+	wo.cursor = cx_xcursor_new(id);
+	ck_assert_int_eq(cx_export_rows(tg_path, &o, collect, &r, NULL, err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(count(&r, CX_X_EXCHANGES), 2);
+	ck_assert_int_eq(st.finished, 0);
+	ck_assert(!cx_xcursor_ended(wo.cursor));
+	/* exchange 1 settled; exchange 2 was handed over by the end only */
+	ck_assert(cx_xcursor_has(wo.cursor, 1));
+	ck_assert(!cx_xcursor_has(wo.cursor, 2));
+	rows_free(&r);
 	cx_xcursor_free(wo.cursor);
 }
 END_TEST
@@ -374,6 +435,7 @@ export_rows_suite(void)
 	tcase_add_test(tc, session_rows);
 	tcase_add_test(tc, run_note_names);
 	tcase_add_test(tc, resume_from_cursor);
+	tcase_add_test(tc, resume_live_trace);
 	tcase_add_test(tc, stop_and_unreadable);
 	suite_add_tcase(s, tc);
 	return s;
