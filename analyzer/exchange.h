@@ -105,8 +105,11 @@ struct cx_msg {
 };
 
 struct cx_exchange {
-	uint64_t         id;            /* 1, 2, ... in order of start */
-	uint64_t         order;         /* creation order (ties) */
+	uint64_t         id;            /* 1, 2, ... as handed over: start
+					 * order; settle order following a
+					 * trace (cx_analysis_caught_up) */
+	uint64_t         order;         /* 0, 1, ...: the order the trace
+					 * first shows each (ties; export ids) */
 	uint64_t         conn;
 	uint8_t          source;        /* enum cx_source (or unknown) */
 	uint64_t         seq;           /* request index on conn, CX_NO_SEQ */

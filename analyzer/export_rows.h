@@ -96,7 +96,8 @@ void     cx_export_trace_id(const struct cx_file_info *info, char id[17]);
  * result is seen in a later request, or at the end), then its processes,
  * then its session row.  Rows of exchanges o->walk's cursor holds (and
  * of the end, when it says so) are not handed over; following the trace,
- * processes and the session come when it ends.  id (17 bytes, or NULL) gets the trace's id.
+ * processes and the session come when it ends.  id (17 bytes, or NULL)
+ * gets the trace's id.
  * Returns 0, or a failure above with one line in err naming the file.
  */
 int      cx_export_rows(const char *path, const struct cx_export_opts *o,

@@ -1,7 +1,7 @@
 /*
  * export_clickhouse.c: the ClickHouse client of `cxrec export`
- * (export_clickhouse.h), on libcurl (http_post.h).  SQL it writes is what ClickHouse
- * 18.16 (Debian 12) and current releases both accept: `ENGINE =
+ * (export_clickhouse.h), on libcurl (http_post.h).  SQL it writes is what
+ * ClickHouse 18.16 (Debian 12) and current releases both accept: `ENGINE =
  * ReplacingMergeTree() ORDER BY (...)`; column codecs (ZSTD) only for
  * servers from 19.x on (18.16 has none: its own <compression> settings
  * apply there).
