@@ -776,13 +776,7 @@ cx_export_otlp(const char *path, const struct cx_otlp_opts *o,
 	struct ox x;
 	int rc;
 
-	if (o->walk != NULL)
-		wo = *o->walk;
-	else
-		memset(&wo, 0, sizeof(wo));
-	wo.redact = o->redact;
-	wo.prices = NULL;
-	wo.names = o->names;
+	cx_xwalk_opts_with(&wo, o->walk, o->redact, NULL, o->names);
 	memset(&x, 0, sizeof(x));
 	x.o = o;
 	cx_buf_init(&x.tmp, 0);

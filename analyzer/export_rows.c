@@ -635,13 +635,7 @@ cx_export_rows(const char *path, const struct cx_export_opts *o,
 	struct xp x;
 	int rc;
 
-	if (o->walk != NULL)
-		wo = *o->walk;
-	else
-		memset(&wo, 0, sizeof(wo));
-	wo.redact = o->redact;
-	wo.prices = o->prices;
-	wo.names = o->names;
+	cx_xwalk_opts_with(&wo, o->walk, o->redact, o->prices, o->names);
 	memset(&x, 0, sizeof(x));
 	x.o = o;
 	x.fn = fn;

@@ -290,6 +290,20 @@ cx_xwalk(const char *path, const struct cx_xwalk_opts *o,
 	return 0;
 }
 
+void
+cx_xwalk_opts_with(struct cx_xwalk_opts *wo, const struct cx_xwalk_opts *base,
+    int redact, const struct cx_prices *prices,
+    const struct cx_credname *names)
+{
+	if (base != NULL)
+		*wo = *base;
+	else
+		memset(wo, 0, sizeof(*wo));
+	wo->redact = redact;
+	wo->prices = prices;
+	wo->names = names;
+}
+
 int
 cx_xwalk_trace_id(const char *path, char id[17], char *err, size_t errlen)
 {

@@ -106,6 +106,12 @@ struct cx_xwalk_stats {
 	int              finished;      /* read to its end (not stopped) */
 };
 
+/* An exporter's walk options: base's (NULL: once, from the start, no
+ * cursor) with its own redaction, prices and credential names. */
+void     cx_xwalk_opts_with(struct cx_xwalk_opts *wo,
+    const struct cx_xwalk_opts *base, int redact,
+    const struct cx_prices *prices, const struct cx_credname *names);
+
 /* cx_xwalk's results: 0; or export_rows.h's CX_EXPORT_EINPUT (the trace
  * cannot be read, err says why), CX_EXPORT_ESTOPPED (the exporter failed
  * or the cursor could not be saved, said). */

@@ -29,20 +29,6 @@ mkfile(const char *rel, const char *text, mode_t mode)
 	chmod(path, mode);
 }
 
-static char *
-slurp(const char *path)
-{
-	static char buf[1 << 20];
-	FILE *f = fopen(path, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 static void
 setup(void)
 {
@@ -78,12 +64,12 @@ START_TEST(ca_bundles_extend)
 	ck_assert_int_eq(ca_env_setup(&ce, runca, &run, err, sizeof(err)), 0);
 	v = getenv("NODE_EXTRA_CA_CERTS");
 	ck_assert_str_ne(v, user);
-	ck_assert_ptr_nonnull(strstr(slurp(v), "USERCA"));
-	ck_assert_ptr_nonnull(strstr(slurp(v), "RUNCA"));
+	ck_assert_ptr_nonnull(strstr(tg_slurp(v), "USERCA"));
+	ck_assert_ptr_nonnull(strstr(tg_slurp(v), "RUNCA"));
 	/* no file glued to the next block */
-	ck_assert_ptr_nonnull(strstr(slurp(v), "-----\n-----BEGIN"));
+	ck_assert_ptr_nonnull(strstr(tg_slurp(v), "-----\n-----BEGIN"));
 	v = getenv("REQUESTS_CA_BUNDLE");
-	ck_assert_ptr_nonnull(strstr(slurp(v), "RUNCA"));
+	ck_assert_ptr_nonnull(strstr(tg_slurp(v), "RUNCA"));
 	ck_assert_ptr_nonnull(getenv("CODEX_CA_CERTIFICATE"));
 	ck_assert_ptr_nonnull(getenv("SSL_CERT_FILE"));
 	struct stat sb;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "export_cursor.h"
+#include "tracegen.h"
 
 #define TRACE   "0123456789abcdef"
 
@@ -28,20 +29,6 @@ teardown(void)
 	unlink(path);
 }
 
-static char *
-slurp(const char *p)
-{
-	static char buf[4096];
-	FILE *f = fopen(p, "r");
-	size_t n;
-
-	ck_assert_ptr_nonnull(f);
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
-
 START_TEST(ranges_join)
 {
 	struct cx_xcursor *c = cx_xcursor_new(TRACE);
@@ -55,14 +42,14 @@ START_TEST(ranges_join)
 	ck_assert(!cx_xcursor_has(c, 4) && !cx_xcursor_has(c, 6));
 	ck_assert(!cx_xcursor_has(c, 10) && !cx_xcursor_has(c, 0));
 	ck_assert_int_eq(cx_xcursor_save(c, path, err, sizeof(err)), 0);
-	ck_assert_str_eq(slurp(path), "cxrec-export-cursor 1 trace=" TRACE
+	ck_assert_str_eq(tg_slurp(path), "cxrec-export-cursor 1 trace=" TRACE
 	    " ended=0 done=1-3,5,7-9\n");
 	/* 4 and 6 close the gaps: one range */
 	cx_xcursor_add(c, 4);
 	cx_xcursor_add(c, 6);
 	cx_xcursor_set_ended(c);
 	ck_assert_int_eq(cx_xcursor_save(c, path, err, sizeof(err)), 0);
-	ck_assert_str_eq(slurp(path), "cxrec-export-cursor 1 trace=" TRACE
+	ck_assert_str_eq(tg_slurp(path), "cxrec-export-cursor 1 trace=" TRACE
 	    " ended=1 done=1-9\n");
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	ck_assert_int_ne(access(tmp, F_OK), 0);         /* renamed over */

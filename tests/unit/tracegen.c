@@ -611,3 +611,17 @@ tg_jnull(const cJSON *o, const char *path)
 {
 	return cJSON_IsNull(tg_jget(o, path));
 }
+
+const char *
+tg_slurp(const char *path)
+{
+	static char buf[1 << 20];
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_msg(f != NULL, "%s: cannot open", path);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}

@@ -135,6 +135,10 @@ cJSON  *tg_jlines(const char *out);
  * arrays); asserts it is there, and for str/num its type. */
 const cJSON *tg_jget(const cJSON *o, const char *path);
 const char *tg_jstr(const cJSON *o, const char *path);
+
+/* The text of the file at path (at most 1 MiB), in a buffer of the
+ * module's: valid until the next call. */
+const char *tg_slurp(const char *path);
 double  tg_jnum(const cJSON *o, const char *path);
 int     tg_jnull(const cJSON *o, const char *path);
 
