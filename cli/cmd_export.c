@@ -545,7 +545,6 @@ cmd_export(int argc, char **argv)
 			return CX_EXIT_USAGE;
 		}
 	}
-	xo.url_said = cx_url_said(xo.url);
 	if (strcmp(xo.to, "otlp") == 0 && prices_path != NULL) {
 		fprintf(stderr, "cxrec: export: --prices: for --to clickhouse "
 		    "only\n");
@@ -564,6 +563,7 @@ cmd_export(int argc, char **argv)
 		}
 		o.prices = prices;
 	}
+	xo.url_said = cx_url_said(xo.url);
 	if (xo.follow) {
 		memset(&sa, 0, sizeof(sa));
 		sa.sa_handler = on_stop;        /* no SA_RESTART */
