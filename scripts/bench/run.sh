@@ -4,7 +4,7 @@
 #
 # usage: scripts/bench/run.sh [--quick] [--only direct,socat,nginx,mitmdump,cxrec]
 #                             [--rounds R] [--bulk-rounds R] [--keep] [--out FILE]
-#                             [--no-wait-quiet]
+#                             [--no-wait-quiet] [--latency [--events N]]
 #   --quick    smoke run: fewer SSE events, 256 MiB bulk bodies (~1-2 min)
 #   --only     comma-separated subset of paths (direct is always measured:
 #              the ratios are relative to it)
@@ -17,6 +17,14 @@
 #   --no-wait-quiet  do not wait for other work on the machine to calm down
 #              before each measurement (by default: up to ~30 s each, until
 #              the CPUs are <= 25% busy over 0.5 s)
+#   --latency  latency only (issue 20, must-have 5): SSE events and WebSocket
+#              messages through direct, socat and cxrec (or --only), no bulk
+#              or concurrency runs; the report holds the pooled percentiles,
+#              each round's differences and the targets (cxrec p50 <= socat
+#              p50 + 5 us, cxrec p99 <= direct p99 + 50 us)
+#   --events N events (SSE) and messages (WebSocket) per latency run
+#              (default 300, --quick 200; the first min(100, N/10) of each
+#              run are dropped as warm-up)
 # Environment: CXREC (default: <repo>/cxrec), BENCH_TMPDIR (default /tmp).
 #
 # Everything listens on 127.0.0.1 only. Every process started here is stopped
@@ -35,6 +43,8 @@ BULK_ROUNDS=3
 ONLY="direct,socat,nginx,mitmdump,cxrec"
 OUT=""
 WAIT_QUIET=1
+LATENCY=0
+EVENTS=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --quick) QUICK=1 ;;
@@ -44,12 +54,20 @@ while [ $# -gt 0 ]; do
     --only) ONLY="direct,${2:?}"; shift ;;
     --out) OUT=${2:?}; shift ;;
     --no-wait-quiet) WAIT_QUIET=0 ;;
-    -h | --help) sed -n '2,23p' "$0"; exit 0 ;;
+    --latency) LATENCY=1 ;;
+    --events) EVENTS=${2:?}; shift ;;
+    -h | --help) sed -n '2,31p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
 done
 [ -n "$ROUNDS" ] || { [ "$QUICK" = 1 ] && ROUNDS=4 || ROUNDS=10; }
+[ "$LATENCY" = 1 ] && [ "$ONLY" = "direct,socat,nginx,mitmdump,cxrec" ] && ONLY="direct,socat,cxrec"
+case "$EVENTS" in
+'') ;;
+*[!0-9]*) echo "run.sh: --events needs a number" >&2; exit 2 ;;
+*) [ "$EVENTS" -ge 20 ] && [ "$EVENTS" -le 100000 ] || { echo "run.sh: --events must be 20..100000" >&2; exit 2; } ;;
+esac
 for v in "$ROUNDS" "$BULK_ROUNDS"; do
     case "$v" in '' | *[!0-9]*) echo "run.sh: --rounds/--bulk-rounds need a number" >&2; exit 2 ;; esac
     [ "$v" -ge 1 ] && [ "$v" -le 20 ] || { echo "run.sh: --rounds/--bulk-rounds must be 1..20" >&2; exit 2; }
@@ -63,6 +81,7 @@ else
     SSE_N=300
     BULK_BYTES=$((1 << 30))
 fi
+[ -n "$EVENTS" ] && SSE_N=$EVENTS
 SSE_GAP_US=2000          # events 2 ms apart
 CONC_CONNS=256
 CONC_N=200
@@ -362,51 +381,63 @@ for path in "${PATHS[@]}"; do
     client "$path" sse --n 60 --gap-us 1000 --warmup 10 || note_fail "$path" "warm-up failed"
 done
 
-# (a) SSE latency: ROUNDS runs per path, interleaved over the paths. Each
-# run: new connection, SSE_N events, warm-up dropped by the client. Headline
-# p50/p99 = median over the runs (robust to a run hit by outside noise);
-# pooled percentiles over all runs' events are in the raw lines.
+# (a) SSE latency (and, with --latency, WebSocket): ROUNDS runs per path,
+# interleaved over the paths.  Each run: new connection, SSE_N events,
+# warm-up dropped by the client.  Headline p50/p99 = median over the runs
+# (robust to a run hit by outside noise); pooled percentiles over all
+# runs' events are in the raw lines and the latency report.
 med() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-log "(a) SSE latency: $ROUNDS run(s) x $SSE_N events, ${SSE_GAP_US} us apart, per path"
-declare -A P50_ROUNDS=() P99_ROUNDS=()
-for r in $(seq 1 "$ROUNDS"); do
-    np=${#PATHS[@]}
-    for k in $(seq 0 $((np - 1))); do
-        path=${PATHS[$(((k + r - 1) % np))]}
-        alive "$path" || continue
-        wait_quiet "sse$r-$path"
-        client "$path" sse --n "$SSE_N" --gap-us "$SSE_GAP_US" --raw "$TMP/lat-$path-$r.txt"
-        if [ "$(kv "$out" ok)" = 1 ]; then
-            P50_ROUNDS[$path]="${P50_ROUNDS[$path]:+${P50_ROUNDS[$path]} }$(kv "$out" p50_us)"
-            P99_ROUNDS[$path]="${P99_ROUNDS[$path]:+${P99_ROUNDS[$path]} }$(kv "$out" p99_us)"
-        else
-            note_fail "$path" "SSE run $r: $(kverr "$out") $(tail -1 "$RESDIR/client-$path.err")"
-        fi
+# Per KIND:PATH: each round's p50 and p99, their medians, pooled n/p50/p99/max.
+declare -A R50=() R99=() P50=() P99=() PMAX=() NLAT=() PP50=() PP99=()
+lat_runs() { # lat_runs KIND (sse or ws)
+    local kind=$1 r k np path files n p50 p99 pmax key
+    log "($kind) latency: $ROUNDS run(s) x $SSE_N, ${SSE_GAP_US} us apart, per path"
+    for r in $(seq 1 "$ROUNDS"); do
+        np=${#PATHS[@]}
+        for k in $(seq 0 $((np - 1))); do
+            path=${PATHS[$(((k + r - 1) % np))]}
+            alive "$path" || continue
+            # nginx's configuration here does not pass the Upgrade on
+            [ "$kind" = ws ] && [ "$path" = nginx ] && continue
+            wait_quiet "$kind$r-$path"
+            client "$path" "$kind" --n "$SSE_N" --gap-us "$SSE_GAP_US" --raw "$TMP/lat-$kind-$path-$r.txt"
+            key=$kind:$path
+            if [ "$(kv "$out" ok)" = 1 ]; then
+                R50[$key]="${R50[$key]:+${R50[$key]} }$(kv "$out" p50_us)"
+                R99[$key]="${R99[$key]:+${R99[$key]} }$(kv "$out" p99_us)"
+            else
+                note_fail "$path" "$kind run $r: $(kverr "$out") $(tail -1 "$RESDIR/client-$path.err")"
+                R50[$key]="${R50[$key]:+${R50[$key]} }-" R99[$key]="${R99[$key]:+${R99[$key]} }-"
+            fi
+        done
+        log "  round $r done"
     done
-    log "  round $r done"
-done
-declare -A P50=() P99=() PMAX=() NLAT=() PP50=() PP99=()
-for path in "${PATHS[@]}"; do
-    [ -n "${P50_ROUNDS[$path]:-}" ] || continue
-    P50[$path]=$(med <<<"${P50_ROUNDS[$path]}")
-    P99[$path]=$(med <<<"${P99_ROUNDS[$path]}")
-    files=("$TMP"/lat-"$path"-*.txt)
-    read -r n p50 p99 pmax < <(cat "${files[@]}" | sort -n | awk '
-        { v[NR] = $1 }
-        END {
-            if (NR == 0) { print 0, "", "", ""; exit }
-            i50 = int(0.50 * (NR - 1) + 0.5) + 1; i99 = int(0.99 * (NR - 1) + 0.5) + 1
-            printf "%d %.1f %.1f %.1f\n", NR, v[i50] / 1000, v[i99] / 1000, v[NR] / 1000
-        }')
-    NLAT[$path]=$n PP50[$path]=$p50 PP99[$path]=$p99 PMAX[$path]=$pmax
-    echo "$path: SSE median_of_runs p50_us=${P50[$path]} p99_us=${P99[$path]}; pooled events=$n p50_us=$p50 p99_us=$p99 max_us=$pmax; per-run p50_us=${P50_ROUNDS[$path]} p99_us=${P99_ROUNDS[$path]}" >>"$RAW"
-done
+    for path in "${PATHS[@]}"; do
+        key=$kind:$path
+        [ -n "${R50[$key]:-}" ] || continue
+        P50[$key]=$(tr -d '-' <<<"${R50[$key]}" | med)
+        P99[$key]=$(tr -d '-' <<<"${R99[$key]}" | med)
+        files=("$TMP"/lat-"$kind"-"$path"-*.txt)
+        read -r n p50 p99 pmax < <(cat "${files[@]}" 2>/dev/null | sort -n | awk '
+            { v[NR] = $1 }
+            END {
+                if (NR == 0) { print 0, "", "", ""; exit }
+                i50 = int(0.50 * (NR - 1) + 0.5) + 1; i99 = int(0.99 * (NR - 1) + 0.5) + 1
+                printf "%d %.1f %.1f %.1f\n", NR, v[i50] / 1000, v[i99] / 1000, v[NR] / 1000
+            }')
+        NLAT[$key]=$n PP50[$key]=$p50 PP99[$key]=$p99 PMAX[$key]=$pmax
+        echo "$path: $kind median_of_runs p50_us=${P50[$key]} p99_us=${P99[$key]}; pooled events=$n p50_us=$p50 p99_us=$p99 max_us=$pmax; per-run p50_us=${R50[$key]} p99_us=${R99[$key]}" >>"$RAW"
+    done
+}
+lat_runs sse
+[ "$LATENCY" = 1 ] && lat_runs ws
 
 # (c) concurrency + memory: before the bulk runs, so that the proxies' peak
 # memory (VmHWM) reflects SSE traffic only.
-log "(c) $CONC_CONNS concurrent SSE streams x $CONC_N events, ${CONC_GAP_US} us apart, per path"
 declare -A CONC_OK=() CONC_T=() CONC_RSS=() CONC_PSS=() CONC_LAT=()
+[ "$LATENCY" = 1 ] || log "(c) $CONC_CONNS concurrent SSE streams x $CONC_N events, ${CONC_GAP_US} us apart, per path"
 for path in "${PATHS[@]}"; do
+    [ "$LATENCY" = 1 ] && break
     alive "$path" || continue
     rss=()
     [ "$path" != direct ] && rss=(--rss-pid "${PID[$path]}")
@@ -426,8 +457,9 @@ done
 
 # (b) bulk throughput: BULK_ROUNDS rounds, one run per path per round,
 # interleaved; median reported.
-log "(b) bulk: $BULK_ROUNDS round(s) x $((BULK_BYTES >> 20)) MiB per path"
 declare -A BULK_RUNS=()
+[ "$LATENCY" = 1 ] && BULK_ROUNDS=0
+[ "$LATENCY" = 1 ] || log "(b) bulk: $BULK_ROUNDS round(s) x $((BULK_BYTES >> 20)) MiB per path"
 for r in $(seq 1 "$BULK_ROUNDS"); do
     for path in "${PATHS[@]}"; do
         alive "$path" || continue
@@ -468,7 +500,7 @@ done
 fmt() { [ -n "${1:-}" ] && printf '%s' "$1" || printf -- '—'; }
 calc() { awk "BEGIN { printf \"$1\", $2 }"; }
 added() { # added p50 vs direct
-    [ -n "${P50[$1]:-}" ] && [ -n "${P50[direct]:-}" ] && calc "%.1f" "${P50[$1]} - ${P50[direct]}"
+    [ -n "${P50[sse:$1]:-}" ] && [ -n "${P50[sse:direct]:-}" ] && calc "%.1f" "${P50[sse:$1]} - ${P50[sse:direct]}"
 }
 frac() { # throughput fraction of direct
     [ -n "${BULK_MED[$1]:-}" ] && [ -n "${BULK_MED[direct]:-}" ] && calc "%.2f" "${BULK_MED[$1]} / ${BULK_MED[direct]}"
@@ -498,13 +530,13 @@ report() {
         local add fr
         add=$(added "$path"); fr=$(frac "$path")
         [ "$path" = direct ] && add="0" && fr="1.00"
-        echo "| $path | $(fmt "${P50[$path]:-}") | $(fmt "${P99[$path]:-}") | $(fmt "$add") | $(fmt "${BULK_MED[$path]:-}") | $(fmt "$fr") | $(fmt "${CONC_OK[$path]:-}") | $(fmt "${CONC_T[$path]:-}") | $(fmt "${CONC_LAT[$path]:-}") | $(fmt "${CONC_RSS[$path]:-}") | $(fmt "${CONC_PSS[$path]:-}") |"
+        echo "| $path | $(fmt "${P50[sse:$path]:-}") | $(fmt "${P99[sse:$path]:-}") | $(fmt "$add") | $(fmt "${BULK_MED[$path]:-}") | $(fmt "$fr") | $(fmt "${CONC_OK[$path]:-}") | $(fmt "${CONC_T[$path]:-}") | $(fmt "${CONC_LAT[$path]:-}") | $(fmt "${CONC_RSS[$path]:-}") | $(fmt "${CONC_PSS[$path]:-}") |"
     done
     echo
     echo "Raw: SSE p50 and p99 of each run (µs), pooled over all runs' events, and bulk GB/s of each run:"
     echo
     for path in "${PATHS[@]}"; do
-        echo "- $path: p50 [${P50_ROUNDS[$path]:-}], p99 [${P99_ROUNDS[$path]:-}]; pooled $(fmt "${NLAT[$path]:-}") events p50 $(fmt "${PP50[$path]:-}") p99 $(fmt "${PP99[$path]:-}") max $(fmt "${PMAX[$path]:-}"); bulk [${BULK_RUNS[$path]:-}] (best $(fmt "${BULK_BEST[$path]:-}"))"
+        echo "- $path: p50 [${R50[sse:$path]:-}], p99 [${R99[sse:$path]:-}]; pooled $(fmt "${NLAT[sse:$path]:-}") events p50 $(fmt "${PP50[sse:$path]:-}") p99 $(fmt "${PP99[sse:$path]:-}") max $(fmt "${PMAX[sse:$path]:-}"); bulk [${BULK_RUNS[$path]:-}] (best $(fmt "${BULK_BEST[$path]:-}"))"
     done
     if [ ${#FAIL[@]} -gt 0 ]; then
         echo
@@ -536,6 +568,65 @@ report() {
     echo
     echo "Raw client output: $RAW"
 }
+
+# The latency report (--latency): issue 20's targets, with the spread.
+spread() { # spread "v1 v2 ...": min / median / max
+    tr ' ' '\n' | grep -v '^-*$' | sort -g | awk '{ v[NR] = $1 } END {
+        if (!NR) { print "—"; exit }
+        m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.1f / %.1f / %.1f", v[1], m, v[NR] }'
+}
+diffs() { # diffs "a1 a2 ..." "b1 b2 ...": each round's a - b
+    paste -d' ' <(tr ' ' '\n' <<<"$1") <(tr ' ' '\n' <<<"$2") | awk '
+        $1 != "-" && $2 != "-" && $1 != "" && $2 != "" { printf "%s%.1f", n++ ? " " : "", $1 - $2 }'
+}
+latency_report() {
+    local kind path what a b d
+    echo "## cxrec relay latency ($(date -u '+%Y-%m-%d %H:%M UTC'))"
+    echo
+    echo "Machine: $(nproc) CPU(s), $(uname -r), load average before $LOAD_BEFORE, after $LOAD_AFTER;" \
+        "CPU busy from other work before each run: max $BUSY_MAX%, $BUSY_HI of $BUSY_N runs started above 25%."
+    echo "Workload: $ROUNDS rounds; in each, one run per path (order rotated) of $SSE_N SSE events, then" \
+        "(after every SSE round) of $SSE_N WebSocket messages, ${SSE_GAP_US} us apart, each on a new connection;" \
+        "the first min(100, n/10) of each run dropped as warm-up."
+    echo
+    echo "| kind | path | events | p50 µs | p99 µs | max µs | p50 µs, runs: min / median / max | p99 µs, runs: min / median / max |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|"
+    for kind in sse ws; do
+        for path in direct socat nginx mitmdump cxrec; do
+            [ -n "${NLAT[$kind:$path]:-}" ] || continue
+            echo "| $kind | $path | ${NLAT[$kind:$path]} | $(fmt "${PP50[$kind:$path]}") | $(fmt "${PP99[$kind:$path]}") | $(fmt "${PMAX[$kind:$path]}") | $(spread <<<"${R50[$kind:$path]}") | $(spread <<<"${R99[$kind:$path]}") |"
+        done
+    done
+    echo
+    echo "Targets (all events of a path pooled; the spread is over the rounds, each round's own difference):"
+    echo
+    for kind in sse ws; do
+        what=SSE; [ "$kind" = ws ] && what=WebSocket
+        if [ -n "${PP50[$kind:cxrec]:-}" ] && [ -n "${PP50[$kind:socat]:-}" ]; then
+            a=${PP50[$kind:cxrec]} b=${PP50[$kind:socat]}
+            d=$(calc "%.1f" "$a - $b")
+            echo "- $what p50: cxrec $a µs, socat $b µs: cxrec − socat = $d µs (target ≤ 5): $(calc "%s" "($d <= 5) ? \"met\" : \"not met\""); rounds min / median / max: $(diffs "${R50[$kind:cxrec]}" "${R50[$kind:socat]}" | spread)"
+        fi
+        if [ -n "${PP99[$kind:cxrec]:-}" ] && [ -n "${PP99[$kind:direct]:-}" ]; then
+            a=${PP99[$kind:cxrec]} b=${PP99[$kind:direct]}
+            d=$(calc "%.1f" "$a - $b")
+            echo "- $what p99: cxrec $a µs, direct $b µs: cxrec − direct = $d µs (target ≤ 50): $(calc "%s" "($d <= 50) ? \"met\" : \"not met\""); rounds min / median / max: $(diffs "${R99[$kind:cxrec]}" "${R99[$kind:direct]}" | spread)"
+        fi
+        if [ -n "${PP50[$kind:socat]:-}" ] && [ -n "${PP50[$kind:direct]:-}" ]; then
+            echo "- $what, for scale: socat − direct at p50 = $(calc "%.1f" "${PP50[$kind:socat]} - ${PP50[$kind:direct]}") µs; rounds min / median / max: $(diffs "${R50[$kind:socat]}" "${R50[$kind:direct]}" | spread)"
+        fi
+    done
+    if [ ${#FAIL[@]} -gt 0 ]; then
+        echo
+        echo "Failures:"
+        echo
+        for path in "${!FAIL[@]}"; do echo "- $path: ${FAIL[$path]}"; done
+    fi
+    echo
+    echo "Raw client output: $RAW"
+}
+[ "$LATENCY" = 1 ] && report() { latency_report; }
 
 report >"$RESDIR/report.md"
 [ -n "$OUT" ] && cp "$RESDIR/report.md" "$OUT"
