@@ -272,14 +272,14 @@ cx_md_html(FILE *f, const char *s, size_t n)
 size_t
 cx_md_fence_len(const char *s, size_t n)
 {
-	size_t run = 0, longest = 0;
+	size_t run, longest = 0;
+	const char *q = s, *end = s + n;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '`') {
-			if (++run > longest)
-				longest = run;
-		} else
-			run = 0;
+	while ((q = memchr(q, '`', (size_t)(end - q))) != NULL) {
+		for (run = 0; q < end && *q == '`'; q++)
+			run++;
+		if (run > longest)
+			longest = run;
 	}
 	return longest >= 3 ? longest + 1 : 3;
 }
@@ -289,6 +289,31 @@ fence(FILE *f, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		fputc('`', f);
+}
+
+/* The end of the run from i of what a code block writes as it is
+ * (CODE: printable ASCII, tab, newline), 16 bytes at a time. */
+static size_t
+code_run(const uint8_t *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + i));
+		/* Signed: controls, and every byte from 0x80 up. */
+		__m128i c = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('\t'))), _mm_cmplt_epi8(v,
+		    _mm_set1_epi8(0x20)));
+		__m128i d = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(c, d));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	return span(p, i, n, CODE);
 }
 
 void
@@ -307,7 +332,7 @@ cx_md_code(FILE *f, const char *info, const char *s, size_t n)
 	while (i < n) {
 		uint8_t c = p[i];
 
-		if ((k = span(p, i, n, CODE)) > i) {
+		if ((k = code_run(p, i, n)) > i) {
 			fwrite(p + i, 1, k - i, f);
 			i = k;
 			continue;

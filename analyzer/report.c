@@ -210,7 +210,7 @@ count_event(struct cx_report *rep, const char *name, const char *data,
 	}
 	et->n++;
 	if (cx_json_check(data, len, 0))
-		cx_keypaths_add_text(et->kp, data, len);
+		cx_keypaths_add_json(et->kp, data, len);
 }
 
 /* Is this event OpenAI's end of stream, "data: [DONE]"? */
@@ -237,7 +237,7 @@ count_ws(struct cx_report *rep, const struct cx_exchange *ex)
 		if (w->opcode != 0x1 || !cx_json_check(w->data, w->len, 0))
 			continue;
 		if (w->dir == CX_WS_CLIENT) {
-			cx_keypaths_add_text(rep->req_kp, w->data, w->len);
+			cx_keypaths_add_json(rep->req_kp, w->data, w->len);
 			continue;
 		}
 		o = cJSON_ParseWithLength(w->data, w->len);
