@@ -388,8 +388,35 @@ plain_run(const uint8_t *p, size_t n, int html)
 	size_t i = 0, k;
 
 	while (i < n) {
-		uint8_t c = p[i];
+		uint8_t c;
 
+#if defined(__SSE2__)
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)
+			    (const void *)(p + i));
+			/* Signed: controls, and every byte from 0x80 up. */
+			__m128i m = _mm_or_si128(_mm_cmplt_epi8(v,
+			    _mm_set1_epi8(0x20)), _mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))))));
+			unsigned bits;
+
+			if (html)
+				m = _mm_or_si128(m, _mm_or_si128(
+				    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+				    _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+			if ((bits = (unsigned)_mm_movemask_epi8(m)) != 0) {
+				i += (size_t)__builtin_ctz(bits);
+				break;
+			}
+			i += 16;
+		}
+		if (i >= n)
+			break;
+#endif
+		c = p[i];
 		if (c >= 0x20 && c < 0x7f) {
 			if (c == '&' || c == '<' || c == '>' ||
 			    (html && (c == '"' || c == '\'')))

@@ -16,6 +16,7 @@ struct cx_keypaths {
 	size_t           n;
 	size_t           alloc;
 	size_t          *slot;          /* index + 1; 0: empty */
+	uint64_t        *shash;         /* the hash of slot[j]'s path */
 	size_t           nslot;         /* a power of two */
 	size_t           max;
 	int              redact;
@@ -45,6 +46,7 @@ cx_keypaths_new(size_t max_paths, int redact)
 	kp->redact = redact;
 	kp->nslot = 64;
 	kp->slot = xcalloc(kp->nslot, sizeof(*kp->slot));
+	kp->shash = xcalloc(kp->nslot, sizeof(*kp->shash));
 	return kp;
 }
 
@@ -59,6 +61,7 @@ cx_keypaths_free(struct cx_keypaths *kp)
 	}
 	free(kp->v);
 	free(kp->slot);
+	free(kp->shash);
 	free(kp);
 }
 
@@ -66,15 +69,19 @@ static void
 rehash(struct cx_keypaths *kp, size_t nslot)
 {
 	free(kp->slot);
+	free(kp->shash);
 	kp->nslot = nslot;
 	kp->slot = xcalloc(nslot, sizeof(*kp->slot));
+	kp->shash = xcalloc(nslot, sizeof(*kp->shash));
 	for (size_t i = 0; i < kp->n; i++) {
 		const char *p = kp->v[i].path;
-		size_t j = hash(p, strlen(p)) & (nslot - 1);
+		uint64_t h = hash(p, strlen(p));
+		size_t j = h & (nslot - 1);
 
 		while (kp->slot[j] != 0)
 			j = (j + 1) & (nslot - 1);
 		kp->slot[j] = i + 1;
+		kp->shash[j] = h;
 	}
 	kp->sorted = 0;
 }
@@ -83,15 +90,18 @@ rehash(struct cx_keypaths *kp, size_t nslot)
 static struct cx_keypath *
 lookup(struct cx_keypaths *kp, const char *path, size_t n)
 {
+	uint64_t h;
 	size_t j;
 
 	if (kp->sorted)
 		rehash(kp, kp->nslot);
-	j = hash(path, n) & (kp->nslot - 1);
+	h = hash(path, n);
+	j = h & (kp->nslot - 1);
 	while (kp->slot[j] != 0) {
 		struct cx_keypath *e = &kp->v[kp->slot[j] - 1];
 
-		if (strlen(e->path) == n && memcmp(e->path, path, n) == 0)
+		if (kp->shash[j] == h && strncmp(e->path, path, n) == 0 &&
+		    e->path[n] == '\0')
 			return e;
 		j = (j + 1) & (kp->nslot - 1);
 	}
@@ -106,6 +116,7 @@ lookup(struct cx_keypaths *kp, const char *path, size_t n)
 	memcpy(kp->v[kp->n].path, path, n);
 	kp->v[kp->n].path[n] = '\0';
 	kp->slot[j] = ++kp->n;
+	kp->shash[j] = h;
 	if (kp->n * 2 > kp->nslot)
 		rehash(kp, kp->nslot * 2);
 	return &kp->v[kp->n - 1];

@@ -21,6 +21,7 @@
  *
  * Memory: the last KEEP texts, those of at most KEEP_MAX bytes.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,11 +84,27 @@ common(const char *a, size_t na, const char *b, size_t nb, size_t *pre,
     size_t *suf)
 {
 	size_t p = 0, s = 0, max = na < nb ? na : nb;
+	uint64_t x, y;
 
+	/* Eight bytes at a time, then the byte where they differ. */
+	while (p + 8 <= max) {
+		memcpy(&x, a + p, 8);
+		memcpy(&y, b + p, 8);
+		if (x != y)
+			break;
+		p += 8;
+	}
 	while (p < max && a[p] == b[p])
 		p++;
 	while (p > 0 && p < nb && ((unsigned char)b[p] & 0xc0) == 0x80)
 		p--;
+	while (s + 8 <= max - p) {
+		memcpy(&x, a + na - s - 8, 8);
+		memcpy(&y, b + nb - s - 8, 8);
+		if (x != y)
+			break;
+		s += 8;
+	}
 	while (s < max - p && a[na - 1 - s] == b[nb - 1 - s])
 		s++;
 	while (s > 0 && ((unsigned char)b[nb - s] & 0xc0) == 0x80)

@@ -260,9 +260,10 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		redacted(&d, ctx, e->event, strlen(e->event), CX_AS_TEXT);
 		cx_buf_add(&b, d.p, d.len);
 		cx_buf_addc(&b, ' ');
-		if (cx_json_check(e->data, e->data_len, 0))
-			json_text(&d, ctx, e->data, e->data_len, 0, 0);
-		else
+		/* JSON is checked as it is written: one pass. */
+		cx_buf_reset(&d);
+		if (cx_json_emit(&d, e->data, e->data_len, ctx->redact ?
+		    CX_JSON_REDACT : 0, "") < 0)
 			redacted(&d, ctx, e->data, e->data_len, CX_AS_TEXT);
 		k = cx_out_shown(ctx, (const char *)d.p, d.len);
 		for (size_t j = 0, eol; j < k; j = eol + 1) {
