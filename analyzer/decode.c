@@ -150,6 +150,8 @@ emit(void *arg, struct cx_exchange *ex)
 			cx_exchange_free(ex);
 		return;
 	}
+	if (p->fmt->prepare != NULL)
+		p->fmt->prepare(p->st, p->pass, ex);
 	if (p->pipe != NULL) {
 		decode_pipe_push(p->pipe, p->pass, ex);
 		return;
@@ -213,8 +215,11 @@ cx_out_all(const struct cx_out_format *fmt, FILE *f,
 	void *st = fmt->open(f, ctx);
 
 	for (int pass = 0; pass < fmt->passes; pass++) {
-		for (size_t i = 0; i < ctx->r->nex; i++)
+		for (size_t i = 0; i < ctx->r->nex; i++) {
+			if (fmt->prepare != NULL)
+				fmt->prepare(st, pass, ctx->r->ex[i]);
 			fmt->exchange(st, pass, ctx->r->ex[i]);
+		}
 		fmt->pass_done(st, pass);
 	}
 	fmt->close(st);

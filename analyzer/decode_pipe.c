@@ -78,7 +78,10 @@ writer(void *arg)
 		p->head = (p->head + 1) % PIPE_SLOTS;
 		p->n--;
 		p->bytes -= cost;
-		if (p->waiting)
+		/* The reader, once there is room for several (or drained):
+		 * not a wake-up an exchange. */
+		if (p->waiting && (p->n == 0 || (p->n <= PIPE_SLOTS / 2 &&
+		    p->bytes <= PIPE_BYTES / 2)))
 			pthread_cond_signal(&p->room);
 	}
 	pthread_mutex_unlock(&p->mu);

@@ -198,6 +198,46 @@ cx_md_texts(FILE *f, const char *s, int flags)
 /* Markdown's specials in prose (MD_SPECIALS differs: $ is left, = : too). */
 #define PROSE_SPECIALS  "\\`*_{}[]()#+-!|~=:"
 
+/*
+ * The end of the run from i of what prose writes as it is once past a
+ * line's start: printable ASCII but & < > and PROSE_SPECIALS, tab, and
+ * UTF-8 sequences that are not controls.
+ */
+static const uint8_t plain_prose[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1,	/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,	/* 0x50 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,	/* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xf0 */
+};
+
+static size_t
+prose_run(const uint8_t *p, size_t i, size_t n)
+{
+	size_t k;
+
+	while (i < n) {
+		if (plain_prose[p[i]])
+			i++;
+		else if (p[i] >= 0x80 && (k = printable(p + i, n - i)) > 0)
+			i += k;
+		else
+			break;
+	}
+	return i;
+}
+
 void
 cx_md_prose(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 {
@@ -208,6 +248,13 @@ cx_md_prose(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 	while (i < n) {
 		uint8_t c = p[i];
 
+		if ((!bol || (c != ' ' && c != '\t' && (c < '0' || c > '9'))) &&
+		    (k = prose_run(p, i, n)) > i) {
+			fwrite(p + i, 1, k - i, f);
+			i = k;
+			bol = 0;
+			continue;
+		}
 		if (c == '\r' && i + 1 < n && p[i + 1] == '\n' && nl) {
 			i++;
 			continue;

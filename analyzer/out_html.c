@@ -612,12 +612,22 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 	struct html *h = st;
 
 	if (pass == PASS_FACTS)
-		cx_report_exchange(h->rep, ex, html_turn, h);
+		cx_report_exchange_rest(h->rep, ex, html_turn, h);
 	else {
 		cx_htr_exchange(h->f, h->ctx, ex, cx_htr_row(h->rep, ex->id,
 		    &h->cursor), h->data);
 		h->exchanges++;
 	}
+}
+
+/* The facts' other part (report.h), on the reading thread. */
+static void
+html_prepare(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct html *h = st;
+
+	if (pass == PASS_FACTS)
+		cx_report_payloads(h->rep, ex);
 }
 
 static void
@@ -669,6 +679,7 @@ const struct cx_out_format cx_out_html_format = {
 	.passes = NPASSES,
 	.open = html_open,
 	.exchange = html_exchange,
+	.prepare = html_prepare,
 	.pass_done = html_pass_done,
 	.close = html_close,
 };

@@ -546,12 +546,22 @@ md_exchange(void *st, int pass, const struct cx_exchange *ex)
 	struct md *m = st;
 
 	if (pass == PASS_FACTS) {
-		if (cx_report_exchange(m->rep, ex, md_turn, m) == 0)
+		if (cx_report_exchange_rest(m->rep, ex, md_turn, m) == 0)
 			cx_conv_other(m->conv, ex);
 	} else {
 		cx_mdr_exchange(m->f, m->ctx, ex);
 		m->exchanges++;
 	}
+}
+
+/* The facts' other part (report.h), on the reading thread. */
+static void
+md_prepare(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct md *m = st;
+
+	if (pass == PASS_FACTS)
+		cx_report_payloads(m->rep, ex);
 }
 
 static void
@@ -593,6 +603,7 @@ const struct cx_out_format cx_out_md_format = {
 	.passes = NPASSES,
 	.open = md_open,
 	.exchange = md_exchange,
+	.prepare = md_prepare,
 	.pass_done = md_pass_done,
 	.close = md_close,
 };

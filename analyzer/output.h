@@ -55,6 +55,12 @@ struct cx_out_format {
 	/* Start writing to f; ctx is valid until close. */
 	void    *(*open)(FILE *f, const struct cx_out_ctx *ctx);
 	void     (*exchange)(void *st, int pass, const struct cx_exchange *ex);
+	/*
+	 * Optional, called before exchange() for each exchange, perhaps on
+	 * another thread while exchange() takes the one before: part of the
+	 * work that touches nothing exchange() does (NULL: none).
+	 */
+	void     (*prepare)(void *st, int pass, const struct cx_exchange *ex);
 	/* The trace was read through: ctx->r has the totals and the notes. */
 	void     (*pass_done)(void *st, int pass);
 	/* Finish (ctx->r is gone by then) and free st. */

@@ -422,6 +422,20 @@ size_t
 cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
     cx_report_turn_fn fn, void *arg)
 {
+	cx_report_payloads(rep, ex);
+	return cx_report_exchange_rest(rep, ex, fn, arg);
+}
+
+void
+cx_report_payloads(struct cx_report *rep, const struct cx_exchange *ex)
+{
+	count_payloads(rep, ex);
+}
+
+size_t
+cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
+    cx_report_turn_fn fn, void *arg)
+{
 	struct turn_ctx tc = { rep, fn, arg };
 
 	rep->exchanges++;
@@ -439,7 +453,6 @@ cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
 		rep->pidex[rep->npidex].pid = ex->pid;
 		rep->pidex[rep->npidex++].id = ex->id;
 	}
-	count_payloads(rep, ex);
 	return cx_conv_turns(ex, on_turn, &tc);
 }
 
