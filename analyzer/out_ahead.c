@@ -21,6 +21,7 @@ struct ahead_item {
 	uint64_t         id;
 	char            *text;
 	size_t           len;
+	void            *extra;
 	struct ahead_item *next;
 };
 
@@ -28,13 +29,15 @@ struct cx_ahead {
 	pthread_mutex_t  mu;
 	struct ahead_item *head, *tail;
 	int              turn;          /* the reading thread's: 1 = render */
+	void           (*free_extra)(void *);
 };
 
 struct cx_ahead *
-cx_ahead_new(void)
+cx_ahead_new(void (*free_extra)(void *))
 {
 	struct cx_ahead *a = xcalloc(1, sizeof(*a));
 
+	a->free_extra = free_extra;
 	pthread_mutex_init(&a->mu, NULL);
 	return a;
 }
@@ -48,6 +51,8 @@ cx_ahead_free(struct cx_ahead *a)
 		struct ahead_item *it = a->head;
 
 		a->head = it->next;
+		if (it->extra != NULL && a->free_extra != NULL)
+			a->free_extra(it->extra);
 		free(it->text);
 		free(it);
 	}
@@ -57,7 +62,7 @@ cx_ahead_free(struct cx_ahead *a)
 
 void
 cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
-    cx_ahead_render_fn render, const void *arg)
+    cx_ahead_render_fn render, void *arg)
 {
 	struct ahead_item *it;
 	FILE *m;
@@ -69,7 +74,7 @@ cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
 	it->id = ex->id;
 	if ((m = open_memstream(&it->text, &it->len)) == NULL)
 		fatalx("decode: out of memory");
-	render(m, arg, ex);
+	it->extra = render(m, arg, ex);
 	if (fclose(m) != 0)
 		fatalx("decode: out of memory");
 	pthread_mutex_lock(&a->mu);
@@ -81,8 +86,9 @@ cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
 	pthread_mutex_unlock(&a->mu);
 }
 
-int
-cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex, FILE *f)
+/* The item rendered ahead for ex, taken out of the FIFO; or NULL. */
+static struct ahead_item *
+take(struct cx_ahead *a, const struct cx_exchange *ex)
 {
 	struct ahead_item *it;
 
@@ -90,14 +96,39 @@ cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex, FILE *f)
 	it = a->head;
 	if (it == NULL || it->id != ex->id) {
 		pthread_mutex_unlock(&a->mu);
-		return 0;
+		return NULL;
 	}
 	a->head = it->next;
 	if (a->head == NULL)
 		a->tail = NULL;
 	pthread_mutex_unlock(&a->mu);
+	return it;
+}
+
+int
+cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex, FILE *f)
+{
+	struct ahead_item *it = take(a, ex);
+
+	if (it == NULL)
+		return 0;
 	fwrite(it->text, 1, it->len, f);
 	free(it->text);
+	free(it);
+	return 1;
+}
+
+int
+cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex, char **text,
+    size_t *len, void **extra)
+{
+	struct ahead_item *it = take(a, ex);
+
+	if (it == NULL)
+		return 0;
+	*text = it->text;
+	*len = it->len;
+	*extra = it->extra;
 	free(it);
 	return 1;
 }

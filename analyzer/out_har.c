@@ -583,7 +583,7 @@ har_open(FILE *f, const struct cx_out_ctx *ctx)
 
 	h->f = f;
 	h->ctx = ctx;
-	h->ahead = cx_ahead_new();
+	h->ahead = cx_ahead_new(NULL);
 	fputs("{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"cxrec\","
 	    "\"version\":\"" CXREC_VERSION "\"},\"entries\":[", f);
 	return h;
@@ -600,10 +600,11 @@ har_exchange(void *st, int pass, const struct cx_exchange *ex)
 		entry(h->f, h->ctx, ex);
 }
 
-static void
-render_ahead(FILE *f, const void *arg, const struct cx_exchange *ex)
+static void *
+render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 {
 	entry(f, arg, ex);
+	return NULL;
 }
 
 /* On the reading thread: every other entry (output.h's cx_ahead). */
@@ -613,7 +614,7 @@ har_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct har *h = st;
 
 	(void)pass;
-	cx_ahead_put(h->ahead, ex, render_ahead, h->ctx);
+	cx_ahead_put(h->ahead, ex, render_ahead, (void *)h->ctx);
 }
 
 static void

@@ -538,7 +538,7 @@ md_open(FILE *f, const struct cx_out_ctx *ctx)
 	m->ctx = ctx;
 	m->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
 	m->conv = cx_conv_new(cx_spool_open(&m->spool, "md"), ctx, 1);
-	m->ahead = cx_ahead_new();
+	m->ahead = cx_ahead_new(NULL);
 	return m;
 }
 
@@ -557,10 +557,11 @@ md_exchange(void *st, int pass, const struct cx_exchange *ex)
 	}
 }
 
-static void
-render_ahead(FILE *f, const void *arg, const struct cx_exchange *ex)
+static void *
+render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 {
 	cx_mdr_exchange(f, arg, ex);
+	return NULL;
 }
 
 /*
@@ -575,7 +576,7 @@ md_prepare(void *st, int pass, const struct cx_exchange *ex)
 	if (pass == PASS_FACTS)
 		cx_report_payloads(m->rep, ex);
 	else
-		cx_ahead_put(m->ahead, ex, render_ahead, m->ctx);
+		cx_ahead_put(m->ahead, ex, render_ahead, (void *)m->ctx);
 }
 
 static void

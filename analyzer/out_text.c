@@ -255,7 +255,7 @@ text_open(FILE *f, const struct cx_out_ctx *ctx)
 
 	t->f = f;
 	t->ctx = ctx;
-	t->ahead = cx_ahead_new();
+	t->ahead = cx_ahead_new(NULL);
 	header(f, ctx);
 	return t;
 }
@@ -307,10 +307,11 @@ text_exchange(void *st, int pass, const struct cx_exchange *ex)
 		t->errors++;
 }
 
-static void
-render_ahead(FILE *f, const void *arg, const struct cx_exchange *ex)
+static void *
+render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 {
 	text_show_exchange(f, arg, ex);
+	return NULL;
 }
 
 /* On the reading thread: every other exchange (output.h's cx_ahead). */
@@ -320,7 +321,7 @@ text_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct text *t = st;
 
 	(void)pass;
-	cx_ahead_put(t->ahead, ex, render_ahead, t->ctx);
+	cx_ahead_put(t->ahead, ex, render_ahead, (void *)t->ctx);
 }
 
 static void

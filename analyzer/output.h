@@ -84,21 +84,26 @@ int      cx_out_follows(const struct cx_out_format *fmt);
 
 /*
  * Exchanges rendered ahead (out_ahead.c), for a format whose rendering of
- * an exchange depends on nothing but the exchange: its prepare() hands
- * each exchange to cx_ahead_put, which renders every other one with
- * render(f, arg, ex) into memory; its exchange() writes that text out
- * when cx_ahead_take finds it (1), else renders ex itself (0).  Both in
- * the same order; prepare() may run on another thread than exchange().
+ * an exchange can be done apart from the others: its prepare() hands each
+ * exchange to cx_ahead_put, which renders every other one with
+ * render(f, arg, ex) into memory (render may return something more to
+ * keep with the text, freed with free_extra if never taken); its
+ * exchange() writes that text out when cx_ahead_take finds it (1), or
+ * takes it with cx_ahead_get (the caller frees the text), else renders ex
+ * itself (0).  Both in the same order; prepare() may run on another
+ * thread than exchange().
  */
-typedef void (*cx_ahead_render_fn)(FILE *f, const void *arg,
+typedef void *(*cx_ahead_render_fn)(FILE *f, void *arg,
     const struct cx_exchange *ex);
 struct cx_ahead;
-struct cx_ahead *cx_ahead_new(void);
+struct cx_ahead *cx_ahead_new(void (*free_extra)(void *));
 void     cx_ahead_free(struct cx_ahead *a);             /* NULL is fine */
 void     cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
-    cx_ahead_render_fn render, const void *arg);
+    cx_ahead_render_fn render, void *arg);
 int      cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex,
     FILE *f);
+int      cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex,
+    char **text, size_t *len, void **extra);
 
 /* Run fmt over an analysis already made (ctx->r->ex, every pass). */
 void     cx_out_all(const struct cx_out_format *fmt, FILE *f,
