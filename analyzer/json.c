@@ -311,11 +311,16 @@ newline(struct jctx *c)
 {
 	if (c->o == NULL || !(c->flags & CX_JSON_PRETTY))
 		return;
+	static const char spaces[] = "                                "
+	    "                                ";         /* 64 */
+	size_t n = 2 * (size_t)c->depth;
+
 	out(c, "\n", 1);
-	if (c->indent != NULL)
+	if (c->indent != NULL && c->indent[0] != '\0')
 		out(c, c->indent, strlen(c->indent));
-	for (int d = 0; d < c->depth; d++)
-		out(c, "  ", 2);
+	for (; n > sizeof(spaces) - 1; n -= sizeof(spaces) - 1)
+		out(c, spaces, sizeof(spaces) - 1);
+	out(c, spaces, n);
 }
 
 static int

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "scan.h"
 #include "log.h"
 #include "out_html.h"
 #include "xmalloc.h"
@@ -109,9 +110,25 @@ cx_htdata_take_deferred(struct cx_htdata *d)
 static size_t
 units(const char *s, size_t n)
 {
-	size_t u = 0;
+	size_t u = 0, i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+#if defined(__SSE2__)
+	/* 16 bytes at a time: all but continuation bytes, and one more for
+	 * the lead byte of a 4-byte sequence. */
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (s + i));
+		unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+		    _mm_set1_epi8(-64)));
+		unsigned four = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpgt_epi8(v, _mm_set1_epi8(-17)), _mm_cmplt_epi8(v,
+		    _mm_setzero_si128())));
+
+		u += 16 - (size_t)__builtin_popcount(cont) +
+		    (size_t)__builtin_popcount(four);
+	}
+#endif
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if ((c & 0xc0) != 0x80)
@@ -129,7 +146,10 @@ common(const char *a, size_t na, const char *b, size_t nb, size_t *pre,
 	size_t p = 0, s = 0, max = na < nb ? na : nb;
 	uint64_t x, y;
 
-	/* Eight bytes at a time, then the byte where they differ. */
+	/* A page at a time (memcmp), eight bytes, then the byte where
+	 * they differ. */
+	while (p + 4096 <= max && memcmp(a + p, b + p, 4096) == 0)
+		p += 4096;
 	while (p + 8 <= max) {
 		memcpy(&x, a + p, 8);
 		memcpy(&y, b + p, 8);
@@ -141,6 +161,9 @@ common(const char *a, size_t na, const char *b, size_t nb, size_t *pre,
 		p++;
 	while (p > 0 && p < nb && ((unsigned char)b[p] & 0xc0) == 0x80)
 		p--;
+	while (s + 4096 <= max - p && memcmp(a + na - s - 4096,
+	    b + nb - s - 4096, 4096) == 0)
+		s += 4096;
 	while (s + 8 <= max - p) {
 		memcpy(&x, a + na - s - 8, 8);
 		memcpy(&y, b + nb - s - 8, 8);
