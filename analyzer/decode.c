@@ -137,6 +137,7 @@ struct pass_ctx {
 	const struct cx_analysis_result *r;
 	FILE                            *out;
 	int                              follow;        /* flush each */
+	struct decode_pipe              *pipe;          /* or NULL */
 };
 
 static void
@@ -144,8 +145,17 @@ emit(void *arg, struct cx_exchange *ex)
 {
 	struct pass_ctx *p = arg;
 
-	if (!keep(p->filter, p->info, p->r, ex))
+	if (!keep(p->filter, p->info, p->r, ex)) {
+		if (p->pipe != NULL)
+			cx_exchange_free(ex);
 		return;
+	}
+	if (p->fmt->prepare != NULL)
+		p->fmt->prepare(p->st, p->pass, ex);
+	if (p->pipe != NULL) {
+		decode_pipe_push(p->pipe, p->pass, ex);
+		return;
+	}
 	p->fmt->exchange(p->st, p->pass, ex);
 	if (p->follow)
 		fflush(p->out);
@@ -154,9 +164,27 @@ emit(void *arg, struct cx_exchange *ex)
 void
 decode_frame(struct decode_run *d, const struct cx_frame *f)
 {
+	/*
+	 * What a format may read besides its exchange (the notes, the
+	 * processes, the names redacted) changes only here: with the format
+	 * on its own thread, it first writes what came before.
+	 */
+	if (d->pipe != NULL && (f->kind == CX_K_NOTE || f->kind == CX_K_PROC ||
+	    f->kind == CX_K_LOSS || f->kind == CX_K_ERROR))
+		decode_pipe_drain(d->pipe);
 	if (f->kind == CX_K_NOTE)
 		cx_decode_note_names(d->names, f);
 	cx_analysis_frame(d->a, f);
+}
+
+/* May the format run on a thread of its own?  Not when following (each
+ * exchange is flushed as it comes), nor when CXREC_DECODE_THREADS=1. */
+static int
+use_pipe(const struct cx_decode_opts *opts)
+{
+	const char *e = getenv("CXREC_DECODE_THREADS");
+
+	return !opts->follow && !(e != NULL && strcmp(e, "1") == 0);
 }
 
 int
@@ -187,8 +215,11 @@ cx_out_all(const struct cx_out_format *fmt, FILE *f,
 	void *st = fmt->open(f, ctx);
 
 	for (int pass = 0; pass < fmt->passes; pass++) {
-		for (size_t i = 0; i < ctx->r->nex; i++)
+		for (size_t i = 0; i < ctx->r->nex; i++) {
+			if (fmt->prepare != NULL)
+				fmt->prepare(st, pass, ctx->r->ex[i]);
 			fmt->exchange(st, pass, ctx->r->ex[i]);
+		}
 		fmt->pass_done(st, pass);
 	}
 	fmt->close(st);
@@ -259,6 +290,8 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 	pc.st = fmt->open(out, &ctx);
 	if (opts->follow)
 		fflush(out);            /* a heading, at once */
+	pc.pipe = use_pipe(opts) ? decode_pipe_new(fmt, pc.st) : NULL;
+	d.pipe = pc.pipe;
 	d.r = r;
 	d.names = &names;
 	d.out = out;
@@ -273,18 +306,24 @@ cx_decode(const char *trace_path, const struct cx_decode_opts *opts,
 		}
 		d.a = a = cx_analysis_new(cx_reader_info(r));
 		ctx.r = pc.r = cx_analysis_result(a);
-		cx_analysis_stream(a, emit, &pc);
+		if (pc.pipe != NULL)
+			cx_analysis_stream_own(a, emit, &pc);
+		else
+			cx_analysis_stream(a, emit, &pc);
 		if (opts->follow)
 			rc = decode_follow(&d, opts);
 		else
 			decode_read(&d);
 		cx_analysis_finish(a);
+		if (pc.pipe != NULL)
+			decode_pipe_drain(pc.pipe);
 		if (pc.pass == 0)
 			report_losses(cx_analysis_result(a), &w);
 		fmt->pass_done(pc.st, pc.pass);
 		ctx.r = NULL;
 		cx_analysis_free(a);
 	}
+	decode_pipe_free(pc.pipe);
 	fmt->close(pc.st);
 	cx_redact_use_names(prev_names);
 	cx_reader_close(r);

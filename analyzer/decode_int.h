@@ -12,10 +12,15 @@
 #include "exchange.h"
 #include "trace.h"
 
+struct decode_pipe;
+
 /* One pass over the trace: where its frames go. */
 struct decode_run {
 	struct cx_reader        *r;
 	struct cx_analysis      *a;
+	/* The format's thread (decode_pipe.c), or NULL: frames that change
+	 * what a format may read wait for it to catch up. */
+	struct decode_pipe      *pipe;
 	struct cx_credname      *names;         /* a run note adds to them */
 	FILE                    *out;
 	cx_reader_warn_fn        warn;
@@ -48,5 +53,21 @@ int      decode_follow(struct decode_run *d, const struct cx_decode_opts *o);
 int      decode_same_host(const struct cx_file_info *info);
 int64_t  decode_clock(const struct cx_file_info *info, int local);
 int      decode_writer_gone(const struct cx_file_info *info);
+
+/*
+ * decode_pipe.c: fmt's exchange() on a thread of its own, the caller's
+ * thread reading the trace.  decode_pipe_new starts it (NULL if it could
+ * not); decode_pipe_push hands it ex (it frees it), waiting while the
+ * exchanges waiting hold too much; decode_pipe_drain waits until every
+ * exchange pushed is written: call it before anything the format reads
+ * changes, and before pass_done; decode_pipe_free ends it.
+ */
+struct cx_out_format;
+struct decode_pipe *decode_pipe_new(const struct cx_out_format *fmt,
+    void *st);
+void     decode_pipe_push(struct decode_pipe *p, int pass,
+    struct cx_exchange *ex);
+void     decode_pipe_drain(struct decode_pipe *p);
+void     decode_pipe_free(struct decode_pipe *p);      /* NULL is fine */
 
 #endif

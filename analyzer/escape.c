@@ -4,6 +4,7 @@
 
 #include "json.h"
 #include "escape.h"
+#include "scan.h"
 
 /* Characters with a meaning somewhere in (GitHub-flavoured) Markdown. */
 #define MD_SPECIALS     "\\`*_[]()#+-!|~$"
@@ -30,6 +31,48 @@ printable(const uint8_t *p, size_t n)
 
 /* --- a terminal ------------------------------------------------------- */
 
+/*
+ * The end of the run from i of bytes a terminal shows as they are:
+ * printable ASCII, tab, and UTF-8 sequences that are not controls.  Found
+ * 16 bytes at a time where it can be (scan.h), and written with one
+ * fwrite: a stdio call a byte was most of the text listing's time.
+ */
+static size_t
+term_run(const uint8_t *p, size_t i, size_t n)
+{
+	size_t k;
+
+	for (;;) {
+#if defined(__SSE2__)
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)
+			    (const void *)(p + i));
+			/* Signed: controls, and every byte from 0x80 up. */
+			__m128i c = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+			__m128i d = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+			unsigned m = (unsigned)_mm_movemask_epi8(
+			    _mm_or_si128(c, d));
+
+			if (m != 0) {
+				i += (size_t)__builtin_ctz(m);
+				break;
+			}
+			i += 16;
+		}
+#endif
+		while (i < n && p[i] >= 0x20 && p[i] < 0x7f)
+			i++;
+		if (i >= n)
+			return n;
+		if (p[i] == '\t')
+			i++;
+		else if (p[i] >= 0x80 && (k = printable(p + i, n - i)) > 0)
+			i += k;
+		else
+			return i;
+	}
+}
+
 void
 cx_out_term(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 {
@@ -39,7 +82,10 @@ cx_out_term(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 	while (i < n) {
 		uint8_t c = p[i];
 
-		if (c == '\n' && nl) {
+		if ((k = term_run(p, i, n)) > i) {
+			fwrite(p + i, 1, k - i, f);
+			i = k;
+		} else if (c == '\n' && nl) {
 			fputc('\n', f);
 			fputs(prefix, f);
 			i++;
@@ -48,12 +94,6 @@ cx_out_term(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 		} else if (c == '\n') {
 			fputs("\\n", f);
 			i++;
-		} else if (c == '\t' || (c >= 0x20 && c < 0x7f)) {
-			fputc(c, f);
-			i++;
-		} else if ((k = printable(p + i, n - i)) > 0) {
-			fwrite(p + i, 1, k, f);
-			i += k;
 		} else {
 			fprintf(f, "\\x%02x", c);
 			i++;
@@ -158,6 +198,46 @@ cx_md_texts(FILE *f, const char *s, int flags)
 /* Markdown's specials in prose (MD_SPECIALS differs: $ is left, = : too). */
 #define PROSE_SPECIALS  "\\`*_{}[]()#+-!|~=:"
 
+/*
+ * The end of the run from i of what prose writes as it is once past a
+ * line's start: printable ASCII but & < > and PROSE_SPECIALS, tab, and
+ * UTF-8 sequences that are not controls.
+ */
+static const uint8_t plain_prose[256] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0,	/* 0x00 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x10 */
+	1, 0, 1, 0, 1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 1,	/* 0x20 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 0, 0, 1,	/* 0x30 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x40 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 0,	/* 0x50 */
+	0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 0x60 */
+	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,	/* 0x70 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x80 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0x90 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xa0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xb0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xc0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xd0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xe0 */
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 0xf0 */
+};
+
+static size_t
+prose_run(const uint8_t *p, size_t i, size_t n)
+{
+	size_t k;
+
+	while (i < n) {
+		if (plain_prose[p[i]])
+			i++;
+		else if (p[i] >= 0x80 && (k = printable(p + i, n - i)) > 0)
+			i += k;
+		else
+			break;
+	}
+	return i;
+}
+
 void
 cx_md_prose(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 {
@@ -168,6 +248,13 @@ cx_md_prose(FILE *f, const char *s, size_t n, int nl, const char *prefix)
 	while (i < n) {
 		uint8_t c = p[i];
 
+		if ((!bol || (c != ' ' && c != '\t' && (c < '0' || c > '9'))) &&
+		    (k = prose_run(p, i, n)) > i) {
+			fwrite(p + i, 1, k - i, f);
+			i = k;
+			bol = 0;
+			continue;
+		}
 		if (c == '\r' && i + 1 < n && p[i + 1] == '\n' && nl) {
 			i++;
 			continue;
@@ -232,14 +319,14 @@ cx_md_html(FILE *f, const char *s, size_t n)
 size_t
 cx_md_fence_len(const char *s, size_t n)
 {
-	size_t run = 0, longest = 0;
+	size_t run, longest = 0;
+	const char *q = s, *end = s + n;
 
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '`') {
-			if (++run > longest)
-				longest = run;
-		} else
-			run = 0;
+	while ((q = memchr(q, '`', (size_t)(end - q))) != NULL) {
+		for (run = 0; q < end && *q == '`'; q++)
+			run++;
+		if (run > longest)
+			longest = run;
 	}
 	return longest >= 3 ? longest + 1 : 3;
 }
@@ -249,6 +336,31 @@ fence(FILE *f, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		fputc('`', f);
+}
+
+/* The end of the run from i of what a code block writes as it is
+ * (CODE: printable ASCII, tab, newline), 16 bytes at a time. */
+static size_t
+code_run(const uint8_t *p, size_t i, size_t n)
+{
+#if defined(__SSE2__)
+	while (i + 16 <= n) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + i));
+		/* Signed: controls, and every byte from 0x80 up. */
+		__m128i c = _mm_andnot_si128(_mm_or_si128(_mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('\n')), _mm_cmpeq_epi8(v,
+		    _mm_set1_epi8('\t'))), _mm_cmplt_epi8(v,
+		    _mm_set1_epi8(0x20)));
+		__m128i d = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_or_si128(c, d));
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 16;
+	}
+#endif
+	return span(p, i, n, CODE);
 }
 
 void
@@ -267,7 +379,7 @@ cx_md_code(FILE *f, const char *info, const char *s, size_t n)
 	while (i < n) {
 		uint8_t c = p[i];
 
-		if ((k = span(p, i, n, CODE)) > i) {
+		if ((k = code_run(p, i, n)) > i) {
 			fwrite(p + i, 1, k - i, f);
 			i = k;
 			continue;
@@ -323,8 +435,35 @@ plain_run(const uint8_t *p, size_t n, int html)
 	size_t i = 0, k;
 
 	while (i < n) {
-		uint8_t c = p[i];
+		uint8_t c;
 
+#if defined(__SSE2__)
+		while (i + 16 <= n) {
+			__m128i v = _mm_loadu_si128((const __m128i *)
+			    (const void *)(p + i));
+			/* Signed: controls, and every byte from 0x80 up. */
+			__m128i m = _mm_or_si128(_mm_cmplt_epi8(v,
+			    _mm_set1_epi8(0x20)), _mm_or_si128(
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('&')),
+			    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('<')),
+			    _mm_cmpeq_epi8(v, _mm_set1_epi8('>'))))));
+			unsigned bits;
+
+			if (html)
+				m = _mm_or_si128(m, _mm_or_si128(
+				    _mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+				    _mm_cmpeq_epi8(v, _mm_set1_epi8('\''))));
+			if ((bits = (unsigned)_mm_movemask_epi8(m)) != 0) {
+				i += (size_t)__builtin_ctz(bits);
+				break;
+			}
+			i += 16;
+		}
+		if (i >= n)
+			break;
+#endif
+		c = p[i];
 		if (c >= 0x20 && c < 0x7f) {
 			if (c == '&' || c == '<' || c == '>' ||
 			    (html && (c == '"' || c == '\'')))

@@ -190,6 +190,16 @@ void     cx_analysis_finish(struct cx_analysis *a);
 typedef void (*cx_emit_fn)(void *arg, struct cx_exchange *ex);
 void     cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg);
 /*
+ * The same, but fn takes each exchange over: it frees it, with
+ * cx_exchange_free, when it likes (another thread may), no later than
+ * cx_analysis_free (ex->proc points into the analysis).
+ */
+void     cx_analysis_stream_own(struct cx_analysis *a, cx_emit_fn fn,
+    void *arg);
+void     cx_exchange_free(struct cx_exchange *ex);      /* NULL is fine */
+/* The bytes ex holds: its bodies, events and WebSocket messages. */
+uint64_t cx_exchange_held(const struct cx_exchange *ex);
+/*
  * Streaming a trace still being written (decode --follow): every frame
  * the writers had written by now (CLOCK_MONOTONIC, the trace's clock) has
  * been read.  Hands over each exchange that has settled by now less

@@ -107,6 +107,7 @@ struct cx_analysis {
 	/* streaming (cx_analysis_stream) */
 	cx_emit_fn               emit;
 	void                    *emit_arg;
+	int                      emit_owns;     /* cx_analysis_stream_own */
 	int64_t                  now;           /* latest frame time */
 	int                      live;          /* cx_analysis_caught_up */
 	int64_t                  clock;         /* ... its latest now */

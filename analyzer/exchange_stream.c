@@ -33,9 +33,8 @@ settled(struct cx_analysis *a, const struct cx_exchange *ex, int64_t horizon)
 	return last < horizon;
 }
 
-/* The bytes ex holds: its bodies, events and messages. */
-static uint64_t
-held(const struct cx_exchange *ex)
+uint64_t
+cx_exchange_held(const struct cx_exchange *ex)
 {
 	return cx_buf_used(&ex->req.body) + cx_buf_used(&ex->resp.body) +
 	    ex->req.event_bytes + ex->resp.event_bytes + ex->ws_bytes;
@@ -63,7 +62,7 @@ ex_stream_flush(struct cx_analysis *a, int all)
 
 		for (size_t i = 0; i < a->r.nex && bytes <= STREAM_HOLD_BYTES;
 		    i++)
-			bytes += held(a->r.ex[i]);
+			bytes += cx_exchange_held(a->r.ex[i]);
 		if (bytes > STREAM_HOLD_BYTES)
 			horizon = INT64_MAX;
 	}
@@ -104,7 +103,8 @@ ex_stream_flush(struct cx_analysis *a, int all)
 		ex_finalize(a, ex);
 		ex->id = ++a->emitted;
 		a->emit(a->emit_arg, ex);
-		exchange_free(ex);
+		if (!a->emit_owns)
+			exchange_free(ex);
 	}
 	for (size_t i = n; i < a->r.nex; i++)
 		a->r.ex[keep++] = a->r.ex[i];
@@ -116,6 +116,20 @@ cx_analysis_stream(struct cx_analysis *a, cx_emit_fn fn, void *arg)
 {
 	a->emit = fn;
 	a->emit_arg = arg;
+	a->emit_owns = 0;
+}
+
+void
+cx_analysis_stream_own(struct cx_analysis *a, cx_emit_fn fn, void *arg)
+{
+	cx_analysis_stream(a, fn, arg);
+	a->emit_owns = 1;
+}
+
+void
+cx_exchange_free(struct cx_exchange *ex)
+{
+	exchange_free(ex);
 }
 
 void

@@ -115,23 +115,50 @@ cx_json_str_buf(struct cx_buf *b, const char *s, size_t n)
 	cx_buf_addc(b, '"');
 }
 
+/* Gathered into a buffer of its own, written a few KiB at a time: a
+ * stdio call per escape was most of what JSON text in a string cost. */
+struct strout {
+	FILE            *f;
+	size_t           o;
+	char             buf[4096];
+};
+
+static void
+strout_add(struct strout *w, const void *p, size_t n)
+{
+	if (w->o + n > sizeof(w->buf)) {
+		fwrite(w->buf, 1, w->o, w->f);
+		w->o = 0;
+		if (n > sizeof(w->buf)) {
+			fwrite(p, 1, n, w->f);
+			return;
+		}
+	}
+	memcpy(w->buf + w->o, p, n);
+	w->o += n;
+}
+
 void
 cx_json_str(FILE *f, const char *s, size_t n)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0, j, len;
+	struct strout w;
 	char e[6];
 
-	putc('"', f);
+	w.f = f;
+	w.o = 0;
+	strout_add(&w, "\"", 1);
 	while (i < n) {
 		j = cx_scan(p, i, n, CX_SC_JSON);
-		fwrite(p + i, 1, j - i, f);
+		strout_add(&w, p + i, j - i);
 		if (j >= n)
 			break;
 		i = j + str_special(e, &len, p + j, n - j);
-		fwrite(e, 1, len, f);
+		strout_add(&w, e, len);
 	}
-	putc('"', f);
+	strout_add(&w, "\"", 1);
+	fwrite(w.buf, 1, w.o, f);
 }
 
 void
@@ -284,11 +311,16 @@ newline(struct jctx *c)
 {
 	if (c->o == NULL || !(c->flags & CX_JSON_PRETTY))
 		return;
+	static const char spaces[] = "                                "
+	    "                                ";         /* 64 */
+	size_t n = 2 * (size_t)c->depth;
+
 	out(c, "\n", 1);
-	if (c->indent != NULL)
+	if (c->indent != NULL && c->indent[0] != '\0')
 		out(c, c->indent, strlen(c->indent));
-	for (int d = 0; d < c->depth; d++)
-		out(c, "  ", 2);
+	for (; n > sizeof(spaces) - 1; n -= sizeof(spaces) - 1)
+		out(c, spaces, sizeof(spaces) - 1);
+	out(c, spaces, n);
 }
 
 static int

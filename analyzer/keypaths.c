@@ -8,6 +8,7 @@
 #include "json.h"
 #include "keypaths.h"
 #include "redact.h"
+#include "scan.h"
 #include "view.h"
 
 struct cx_keypaths {
@@ -15,6 +16,7 @@ struct cx_keypaths {
 	size_t           n;
 	size_t           alloc;
 	size_t          *slot;          /* index + 1; 0: empty */
+	uint64_t        *shash;         /* the hash of slot[j]'s path */
 	size_t           nslot;         /* a power of two */
 	size_t           max;
 	int              redact;
@@ -44,6 +46,7 @@ cx_keypaths_new(size_t max_paths, int redact)
 	kp->redact = redact;
 	kp->nslot = 64;
 	kp->slot = xcalloc(kp->nslot, sizeof(*kp->slot));
+	kp->shash = xcalloc(kp->nslot, sizeof(*kp->shash));
 	return kp;
 }
 
@@ -58,6 +61,7 @@ cx_keypaths_free(struct cx_keypaths *kp)
 	}
 	free(kp->v);
 	free(kp->slot);
+	free(kp->shash);
 	free(kp);
 }
 
@@ -65,15 +69,19 @@ static void
 rehash(struct cx_keypaths *kp, size_t nslot)
 {
 	free(kp->slot);
+	free(kp->shash);
 	kp->nslot = nslot;
 	kp->slot = xcalloc(nslot, sizeof(*kp->slot));
+	kp->shash = xcalloc(nslot, sizeof(*kp->shash));
 	for (size_t i = 0; i < kp->n; i++) {
 		const char *p = kp->v[i].path;
-		size_t j = hash(p, strlen(p)) & (nslot - 1);
+		uint64_t h = hash(p, strlen(p));
+		size_t j = h & (nslot - 1);
 
 		while (kp->slot[j] != 0)
 			j = (j + 1) & (nslot - 1);
 		kp->slot[j] = i + 1;
+		kp->shash[j] = h;
 	}
 	kp->sorted = 0;
 }
@@ -82,15 +90,18 @@ rehash(struct cx_keypaths *kp, size_t nslot)
 static struct cx_keypath *
 lookup(struct cx_keypaths *kp, const char *path, size_t n)
 {
+	uint64_t h;
 	size_t j;
 
 	if (kp->sorted)
 		rehash(kp, kp->nslot);
-	j = hash(path, n) & (kp->nslot - 1);
+	h = hash(path, n);
+	j = h & (kp->nslot - 1);
 	while (kp->slot[j] != 0) {
 		struct cx_keypath *e = &kp->v[kp->slot[j] - 1];
 
-		if (strlen(e->path) == n && memcmp(e->path, path, n) == 0)
+		if (kp->shash[j] == h && strncmp(e->path, path, n) == 0 &&
+		    e->path[n] == '\0')
 			return e;
 		j = (j + 1) & (kp->nslot - 1);
 	}
@@ -105,6 +116,7 @@ lookup(struct cx_keypaths *kp, const char *path, size_t n)
 	memcpy(kp->v[kp->n].path, path, n);
 	kp->v[kp->n].path[n] = '\0';
 	kp->slot[j] = ++kp->n;
+	kp->shash[j] = h;
 	if (kp->n * 2 > kp->nslot)
 		rehash(kp, kp->nslot * 2);
 	return &kp->v[kp->n - 1];
@@ -143,37 +155,49 @@ cut_len(const char *s, size_t n, int *cut)
 	return i;
 }
 
+/* The example for a string value s[0..n) (decoded, no NUL). */
 static char *
-example(const struct cx_keypaths *kp, const cJSON *v, int secret)
+example_str(const struct cx_keypaths *kp, const char *s, size_t n,
+    int secret)
 {
 	struct cx_buf b, r;
-	const char *s;
-	size_t n, len = 0;
+	size_t k, len = 0;
 	int cut;
-	char *num, *mem = NULL;
+	char *mem = NULL;
 	FILE *ms;
 
 	cx_buf_init(&b, 0);
-	if (cJSON_IsString(v)) {
-		s = v->valuestring;
-		cx_buf_init(&r, 0);
-		if (secret && *s != '\0')
-			cx_buf_adds(&r, CX_REDACTED);
-		else if (kp->redact)
-			cx_redact_text(&r, s, strlen(s));
-		else
-			cx_buf_adds(&r, s);
-		n = cut_len((const char *)r.p, r.len, &cut);
-		/* As a JSON string: quotes and newlines escaped. */
-		if ((ms = open_memstream(&mem, &len)) != NULL) {
-			cx_json_str(ms, (const char *)r.p, n);
-			fclose(ms);
-			cx_buf_add(&b, mem, len > 0 ? len - 1 : 0);
-			cx_buf_adds(&b, cut ? "\xe2\x80\xa6\"" : "\"");
-			free(mem);
-		}
-		cx_buf_free(&r);
-	} else if (secret && !cJSON_IsNull(v))
+	cx_buf_init(&r, 0);
+	if (secret && n > 0)
+		cx_buf_adds(&r, CX_REDACTED);
+	else if (kp->redact)
+		cx_redact_text(&r, s, n);
+	else
+		cx_buf_add(&r, s, n);
+	k = cut_len((const char *)r.p, r.len, &cut);
+	/* As a JSON string: quotes and newlines escaped. */
+	if ((ms = open_memstream(&mem, &len)) != NULL) {
+		cx_json_str(ms, (const char *)r.p, k);
+		fclose(ms);
+		cx_buf_add(&b, mem, len > 0 ? len - 1 : 0);
+		cx_buf_adds(&b, cut ? "\xe2\x80\xa6\"" : "\"");
+		free(mem);
+	}
+	cx_buf_free(&r);
+	return cx_buf_take(&b);
+}
+
+static char *
+example(const struct cx_keypaths *kp, const cJSON *v, int secret)
+{
+	struct cx_buf b;
+	char *num;
+
+	if (cJSON_IsString(v))
+		return example_str(kp, v->valuestring,
+		    strlen(v->valuestring), secret);
+	cx_buf_init(&b, 0);
+	if (secret && !cJSON_IsNull(v))
 		cx_buf_adds(&b, CX_REDACTED);
 	else if (cJSON_IsNumber(v) || cJSON_IsBool(v) || cJSON_IsNull(v)) {
 		if ((num = cJSON_PrintUnformatted(v)) != NULL) {
@@ -289,6 +313,242 @@ cx_keypaths_add_text(struct cx_keypaths *kp, const char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The same walk over JSON text, without building a tree: most of the
+ * report's time went to cJSON's allocations for big bodies.  The text is
+ * valid JSON (cx_json_check) without \u escapes, so every string's
+ * decoded form is what cJSON's would be (cJSON treats \u escapes its own
+ * way: a lone surrogate fails the document, \u0000 ends a string; such
+ * documents take the cJSON walk).
+ */
+struct tw {
+	struct cx_keypaths *kp;
+	const char      *p;
+	size_t           n;
+	size_t           i;
+	struct cx_buf   *path;
+	struct cx_buf    str;           /* a decoded string */
+};
+
+static void
+tw_ws(struct tw *w)
+{
+	while (w->i < w->n && (w->p[w->i] == ' ' || w->p[w->i] == '\t' ||
+	    w->p[w->i] == '\n' || w->p[w->i] == '\r'))
+		w->i++;
+}
+
+/* The string at w->i (its quote), decoded into w->str (NUL-terminated);
+ * w->i past its closing quote. */
+static void
+tw_string(struct tw *w)
+{
+	const uint8_t *p = (const uint8_t *)w->p;
+	size_t i = w->i + 1, from = i;
+
+	cx_buf_reset(&w->str);
+	for (;;) {
+		i = cx_scan(p, i, w->n, CX_SC_JSON);
+		if (i >= w->n)
+			break;
+		if (p[i] == '"')
+			break;
+		if (p[i] != '\\') {
+			i++;
+			continue;
+		}
+		cx_buf_add(&w->str, p + from, i - from);
+		if (i + 1 >= w->n)
+			break;
+		switch (p[i + 1]) {
+		case 'b': cx_buf_addc(&w->str, '\b'); break;
+		case 'f': cx_buf_addc(&w->str, '\f'); break;
+		case 'n': cx_buf_addc(&w->str, '\n'); break;
+		case 'r': cx_buf_addc(&w->str, '\r'); break;
+		case 't': cx_buf_addc(&w->str, '\t'); break;
+		default: cx_buf_addc(&w->str, p[i + 1]); break;
+		}
+		i += 2;
+		from = i;
+	}
+	if (i > w->n)
+		i = w->n;
+	cx_buf_add(&w->str, p + from, i - from);
+	cx_buf_addc(&w->str, '\0');
+	w->str.len--;
+	w->i = i < w->n ? i + 1 : i;
+}
+
+static void
+tw_value(struct tw *w, int secret, int root)
+{
+	struct cx_keypaths *kp = w->kp;
+	struct cx_buf *path = w->path;
+	size_t mark = path->len, start;
+	unsigned type;
+	struct cx_keypath *e;
+	char c;
+
+	tw_ws(w);
+	if (w->i >= w->n)
+		return;
+	c = w->p[w->i];
+	type = c == '{' ? CX_KT_OBJECT : c == '[' ? CX_KT_ARRAY :
+	    c == '"' ? CX_KT_STRING : c == 't' || c == 'f' ? CX_KT_BOOLEAN :
+	    c == 'n' ? CX_KT_NULL : CX_KT_NUMBER;
+	e = NULL;
+	if (!root || (type != CX_KT_OBJECT && type != CX_KT_ARRAY)) {
+		e = lookup(kp, (const char *)path->p, path->len);
+		if (e == NULL)
+			kp->dropped++;
+		else {
+			e->types |= type;
+			e->count++;
+			if (e->example != NULL || type == CX_KT_OBJECT ||
+			    type == CX_KT_ARRAY)
+				e = NULL;       /* no example to take */
+		}
+	}
+	start = w->i;
+	switch (type) {
+	case CX_KT_STRING:
+		tw_string(w);
+		if (e != NULL)
+			e->example = example_str(kp, (const char *)w->str.p,
+			    w->str.len, secret);
+		return;
+	case CX_KT_BOOLEAN:
+	case CX_KT_NULL:
+	case CX_KT_NUMBER:
+		/* a number or a literal: up to the next , ] } or blank */
+		while (w->i < w->n && w->p[w->i] != ',' && w->p[w->i] != ']' &&
+		    w->p[w->i] != '}' && w->p[w->i] != ' ' &&
+		    w->p[w->i] != '\n' && w->p[w->i] != '\r' &&
+		    w->p[w->i] != '\t')
+			w->i++;
+		if (e != NULL) {
+			cJSON *v = cJSON_ParseWithLength(w->p + start,
+			    w->i - start);
+
+			if (v != NULL)
+				e->example = example(kp, v, secret);
+			cJSON_Delete(v);
+		}
+		return;
+	case CX_KT_ARRAY:
+		w->i++;
+		tw_ws(w);
+		if (w->i < w->n && w->p[w->i] == ']') {
+			w->i++;
+			return;
+		}
+		while (w->i < w->n) {
+			cx_buf_adds(path, "[]");
+			tw_value(w, secret, 0);
+			path->len = mark;
+			path->p[mark] = '\0';
+			tw_ws(w);
+			if (w->i < w->n && w->p[w->i] == ',') {
+				w->i++;
+				continue;
+			}
+			w->i++;         /* ] */
+			return;
+		}
+		return;
+	case CX_KT_OBJECT:
+		w->i++;
+		tw_ws(w);
+		if (w->i < w->n && w->p[w->i] == '}') {
+			w->i++;
+			return;
+		}
+		while (w->i < w->n) {
+			const char *k;
+			int sec;
+
+			tw_ws(w);
+			tw_string(w);
+			k = (const char *)w->str.p;
+			tw_ws(w);
+			w->i++;         /* : */
+			tw_ws(w);
+			if (ident(k)) {
+				if (path->len > 0)
+					cx_buf_addc(path, '.');
+				cx_buf_add(path, k, w->str.len);
+			} else
+				quoted_key(path, k);
+			sec = secret || (kp->redact &&
+			    cx_redact_is_secret_key(k, w->str.len) &&
+			    !(w->i < w->n && w->p[w->i] == 'n'));
+			tw_value(w, sec, 0);
+			path->len = mark;
+			path->p[mark] = '\0';
+			tw_ws(w);
+			if (w->i < w->n && w->p[w->i] == ',') {
+				w->i++;
+				continue;
+			}
+			w->i++;         /* } */
+			return;
+		}
+		return;
+	}
+}
+
+/* Does p[0..n) hold "\\u" (perhaps as an escaped backslash and a u)? */
+static int
+has_u_escape(const uint8_t *p, size_t n)
+{
+	size_t i = 0;
+
+#if defined(__SSE2__)
+	while (i + 17 <= n) {
+		__m128i a = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + i));
+		__m128i b = _mm_loadu_si128((const __m128i *)(const void *)
+		    (p + i + 1));
+
+		if (_mm_movemask_epi8(_mm_and_si128(_mm_cmpeq_epi8(a,
+		    _mm_set1_epi8('\\')), _mm_cmpeq_epi8(b,
+		    _mm_set1_epi8('u')))) != 0)
+			return 1;
+		i += 16;
+	}
+#endif
+	for (; i + 1 < n; i++)
+		if (p[i] == '\\' && p[i + 1] == 'u')
+			return 1;
+	return 0;
+}
+
+void
+cx_keypaths_add_json(struct cx_keypaths *kp, const char *p, size_t n)
+{
+	struct cx_buf path;
+	struct tw w;
+
+	if (has_u_escape((const uint8_t *)p, n)) {
+		cx_keypaths_add_text(kp, p, n);
+		return;
+	}
+	kp->docs++;
+	cx_buf_init(&path, 0);
+	cx_buf_addc(&path, 'x');        /* so that p is allocated */
+	path.len = 0;
+	path.p[0] = '\0';
+	memset(&w, 0, sizeof(w));
+	w.kp = kp;
+	w.p = p;
+	w.n = n;
+	w.path = &path;
+	cx_buf_init(&w.str, 0);
+	tw_value(&w, 0, 1);
+	cx_buf_free(&w.str);
+	cx_buf_free(&path);
+}
+
 uint64_t
 cx_keypaths_docs(const struct cx_keypaths *kp)
 {
@@ -356,6 +616,6 @@ cx_keypaths_add_body(struct cx_keypaths *kp, const struct cx_msg *m)
 
 	cx_view_body(&v, m);
 	if (v.kind == CX_VIEW_JSON)
-		cx_keypaths_add_text(kp, (const char *)v.p, v.n);
+		cx_keypaths_add_json(kp, (const char *)v.p, v.n);
 	cx_view_free(&v);
 }

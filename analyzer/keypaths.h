@@ -52,6 +52,12 @@ void     cx_keypaths_add(struct cx_keypaths *kp, const cJSON *doc);
 /* Parse p[0..n) and walk it: 0, or -1 if it is not JSON. */
 int      cx_keypaths_add_text(struct cx_keypaths *kp, const char *p,
     size_t n);
+/*
+ * The same for text known to be JSON (cx_json_check said so), walked
+ * without building a cJSON tree: the same paths, counts and examples.
+ */
+void     cx_keypaths_add_json(struct cx_keypaths *kp, const char *p,
+    size_t n);
 /* A message's body, content-decoded (view.h), walked when it is JSON. */
 struct cx_msg;
 void     cx_keypaths_add_body(struct cx_keypaths *kp, const struct cx_msg *m);

@@ -188,20 +188,14 @@ query_string(FILE *f, const struct cx_out_ctx *ctx, const char *url,
 	putc(']', f);
 }
 
-/* JSON text re-written (redacted if asked) into a string. */
-static char *
-json_text(const struct cx_out_ctx *ctx, const struct cx_view *v, size_t *len)
+/* JSON text re-written (redacted if asked) into b: nothing if it is
+ * not JSON after all. */
+static void
+json_text(struct cx_buf *b, const struct cx_out_ctx *ctx,
+    const struct cx_view *v)
 {
-	char *mem = NULL;
-	FILE *m = open_memstream(&mem, len);
-
-	if (m == NULL)
-		fatalx("open_memstream failed");
-	cx_json_write(m, (const char *)v->p, v->n, (ctx->redact ?
+	cx_json_emit(b, (const char *)v->p, v->n, (ctx->redact ?
 	    CX_JSON_REDACT : 0) | (v->json_scalar ? CX_JSON_SCALAR : 0), NULL);
-	if (fclose(m) != 0)
-		fatalx("open_memstream failed");
-	return mem;
 }
 
 /* "text": the body as shown (base64 for binary: returns 1). */
@@ -209,8 +203,6 @@ static int
 body_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v)
 {
 	struct cx_buf b;
-	char *s;
-	size_t n;
 
 	fputs("\"text\":", f);
 	switch (v->kind) {
@@ -219,9 +211,10 @@ body_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v)
 		fputs("\"\"", f);
 		break;
 	case CX_VIEW_JSON:
-		s = json_text(ctx, v, &n);
-		cx_json_str(f, s, n);
-		free(s);
+		cx_buf_init(&b, 0);
+		json_text(&b, ctx, v);
+		har_bstr(f, &b);
+		cx_buf_free(&b);
 		break;
 	case CX_VIEW_TEXT:
 		if (v->form) {
@@ -332,7 +325,6 @@ sse_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 	for (size_t i = 0; i < m->nevents; i++) {
 		const struct cx_event *e = &m->events[i];
 		const char *p, *end;
-		struct cx_view v;
 		char *js = NULL;
 		size_t n = 0;
 
@@ -350,20 +342,15 @@ sse_text(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m)
 		}
 		p = e->data;
 		end = e->data + e->data_len;
-		if (ctx->redact && cx_json_check(p, e->data_len,
-		    CX_JSON_REDACT)) {
-			memset(&v, 0, sizeof(v));
-			v.kind = CX_VIEW_JSON;
-			v.p = (const uint8_t *)p;
-			v.n = e->data_len;
-			js = json_text(ctx, &v, &n);
-			p = js;
-			end = js + n;
-		} else if (ctx->redact) {
+		if (ctx->redact) {
 			struct cx_buf r;
 
+			/* JSON is checked as it is written: one pass. */
 			cx_buf_init(&r, 0);
-			cx_out_redact(&r, 1, CX_AS_TEXT, p, e->data_len);
+			if (cx_json_emit(&r, p, e->data_len, CX_JSON_REDACT,
+			    NULL) < 0)
+				cx_out_redact(&r, 1, CX_AS_TEXT, p,
+				    e->data_len);
 			n = r.len;
 			js = cx_buf_take(&r);
 			p = js != NULL ? js : "";
@@ -585,6 +572,7 @@ entry(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex)
 struct har {
 	FILE                    *f;
 	const struct cx_out_ctx *ctx;
+	struct cx_ahead         *ahead;         /* entries rendered ahead */
 	size_t                   entries;
 };
 
@@ -595,6 +583,7 @@ har_open(FILE *f, const struct cx_out_ctx *ctx)
 
 	h->f = f;
 	h->ctx = ctx;
+	h->ahead = cx_ahead_new(NULL);
 	fputs("{\"log\":{\"version\":\"1.2\",\"creator\":{\"name\":\"cxrec\","
 	    "\"version\":\"" CXREC_VERSION "\"},\"entries\":[", f);
 	return h;
@@ -607,7 +596,25 @@ har_exchange(void *st, int pass, const struct cx_exchange *ex)
 
 	(void)pass;
 	fputs(h->entries++ > 0 ? ",\n" : "\n", h->f);
-	entry(h->f, h->ctx, ex);
+	if (!cx_ahead_take(h->ahead, ex, h->f))
+		entry(h->f, h->ctx, ex);
+}
+
+static void *
+render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
+{
+	entry(f, arg, ex);
+	return NULL;
+}
+
+/* On the reading thread: every other entry (output.h's cx_ahead). */
+static void
+har_prepare(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct har *h = st;
+
+	(void)pass;
+	cx_ahead_put(h->ahead, ex, render_ahead, (void *)h->ctx);
 }
 
 static void
@@ -622,7 +629,10 @@ har_pass_done(void *st, int pass)
 static void
 har_close(void *st)
 {
-	free(st);
+	struct har *h = st;
+
+	cx_ahead_free(h->ahead);
+	free(h);
 }
 
 const struct cx_out_format cx_out_har_format = {
@@ -631,6 +641,7 @@ const struct cx_out_format cx_out_har_format = {
 	.passes = 1,
 	.open = har_open,
 	.exchange = har_exchange,
+	.prepare = har_prepare,
 	.pass_done = har_pass_done,
 	.close = har_close,
 };

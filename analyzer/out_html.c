@@ -583,6 +583,11 @@ struct html {
 	struct cx_htdata        *data;          /* the bodies' JSON */
 	size_t                   exchanges;
 	size_t                   cursor;        /* in rep->tl */
+	/* Exchanges rendered ahead on the reading thread (output.h's
+	 * cx_ahead), their JSON set aside for data to write in order. */
+	struct cx_ahead         *ahead;
+	struct cx_htdata        *adata;         /* deferred */
+	size_t                   acursor;
 };
 
 static void
@@ -591,6 +596,12 @@ html_turn(void *arg, struct cx_turn *t, size_t session)
 	struct html *h = arg;
 
 	cx_htconv_turn(h->conv, t, session, h->rep);
+}
+
+static void
+free_marks(void *m)
+{
+	cx_htdefer_free(m);
 }
 
 static void *
@@ -603,6 +614,8 @@ html_open(FILE *f, const struct cx_out_ctx *ctx)
 	h->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
 	h->conv = cx_htconv_new(cx_spool_open(&h->spool, "html"), ctx);
 	h->data = cx_htdata_new();
+	h->ahead = cx_ahead_new(free_marks);
+	h->adata = cx_htdata_new_deferred();
 	return h;
 }
 
@@ -612,12 +625,46 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 	struct html *h = st;
 
 	if (pass == PASS_FACTS)
-		cx_report_exchange(h->rep, ex, html_turn, h);
+		cx_report_exchange_rest(h->rep, ex, html_turn, h);
 	else {
-		cx_htr_exchange(h->f, h->ctx, ex, cx_htr_row(h->rep, ex->id,
-		    &h->cursor), h->data);
+		char *text;
+		size_t len;
+		void *marks;
+
+		if (cx_ahead_get(h->ahead, ex, &text, &len, &marks)) {
+			cx_htr_data_replay(h->f, h->data, text, len, marks);
+			free(text);
+		} else
+			cx_htr_exchange(h->f, h->ctx, ex, cx_htr_row(h->rep,
+			    ex->id, &h->cursor), h->data);
 		h->exchanges++;
 	}
+}
+
+/* An exchange's article, its JSON set aside (cx_htr_data_replay). */
+static void *
+render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
+{
+	struct html *h = arg;
+
+	cx_htr_exchange(f, h->ctx, ex, cx_htr_row(h->rep, ex->id,
+	    &h->acursor), h->adata);
+	return cx_htdata_take_deferred(h->adata);
+}
+
+/*
+ * On the reading thread: the facts' other part (report.h); the exchanges'
+ * articles, every other one.
+ */
+static void
+html_prepare(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct html *h = st;
+
+	if (pass == PASS_FACTS)
+		cx_report_payloads(h->rep, ex);
+	else
+		cx_ahead_put(h->ahead, ex, render_ahead, h);
 }
 
 static void
@@ -659,6 +706,8 @@ html_close(void *st)
 		cx_htconv_end(h->conv);
 	cx_spool_free(&h->spool);
 	cx_htdata_free(h->data);
+	cx_ahead_free(h->ahead);
+	cx_htdata_free(h->adata);
 	cx_report_free(h->rep);
 	free(h);
 }
@@ -669,6 +718,7 @@ const struct cx_out_format cx_out_html_format = {
 	.passes = NPASSES,
 	.open = html_open,
 	.exchange = html_exchange,
+	.prepare = html_prepare,
 	.pass_done = html_pass_done,
 	.close = html_close,
 };

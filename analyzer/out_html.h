@@ -101,6 +101,20 @@ struct cx_htdata;
 struct cx_htdata *cx_htdata_new(void);
 void     cx_htdata_free(struct cx_htdata *d);          /* NULL is fine */
 void     cx_htr_data(FILE *f, struct cx_htdata *d, const char *p, size_t n);
+/*
+ * Data set aside, for an exchange rendered ahead on another thread
+ * (output.h's cx_ahead): with a deferred d, cx_htr_data only escapes the
+ * text and notes where in f (a memory stream) it goes;
+ * cx_htdata_take_deferred hands over what was noted (NULL: nothing), and
+ * cx_htr_data_replay writes the rendered text[0..len) to f with the data
+ * put in, through the real d, in order (and frees marks).
+ */
+struct cx_htdefer;
+struct cx_htdata *cx_htdata_new_deferred(void);
+struct cx_htdefer *cx_htdata_take_deferred(struct cx_htdata *d);
+void     cx_htr_data_replay(FILE *f, struct cx_htdata *d, const char *text,
+    size_t len, struct cx_htdefer *marks);
+void     cx_htdefer_free(struct cx_htdefer *m);         /* NULL is fine */
 /* One exchange's <article id="exchange-ID">; row: its timeline row
  * (report.h), for its filters' keys and its stream's chart, or NULL;
  * data: where its JSON goes (cx_htr_data), or NULL. */

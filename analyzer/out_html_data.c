@@ -21,10 +21,12 @@
  *
  * Memory: the last KEEP texts, those of at most KEEP_MAX bytes.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "escape.h"
+#include "scan.h"
 #include "log.h"
 #include "out_html.h"
 #include "xmalloc.h"
@@ -43,12 +45,45 @@ struct cx_htdata {
 	unsigned long    ids;
 	struct kept      kept[KEEP];
 	size_t           next;          /* the slot to fill next */
+	/* Deferred (cx_htdata_new_deferred): what was set aside. */
+	int              deferred;
+	struct cx_htdefer *marks, *last;
+};
+
+/* A piece of data set aside: its escaped text, and where in the output
+ * it goes. */
+struct cx_htdefer {
+	long             pos;
+	char            *text;
+	size_t           len;
+	struct cx_htdefer *next;
 };
 
 struct cx_htdata *
 cx_htdata_new(void)
 {
 	return xcalloc(1, sizeof(struct cx_htdata));
+}
+
+struct cx_htdata *
+cx_htdata_new_deferred(void)
+{
+	struct cx_htdata *d = cx_htdata_new();
+
+	d->deferred = 1;
+	return d;
+}
+
+void
+cx_htdefer_free(struct cx_htdefer *m)
+{
+	while (m != NULL) {
+		struct cx_htdefer *next = m->next;
+
+		free(m->text);
+		free(m);
+		m = next;
+	}
 }
 
 void
@@ -58,16 +93,42 @@ cx_htdata_free(struct cx_htdata *d)
 		return;
 	for (size_t i = 0; i < KEEP; i++)
 		free(d->kept[i].text);
+	cx_htdefer_free(d->marks);
 	free(d);
+}
+
+struct cx_htdefer *
+cx_htdata_take_deferred(struct cx_htdata *d)
+{
+	struct cx_htdefer *m = d->marks;
+
+	d->marks = d->last = NULL;
+	return m;
 }
 
 /* UTF-16 code units of UTF-8 text s[0..n): 2 for a 4-byte sequence. */
 static size_t
 units(const char *s, size_t n)
 {
-	size_t u = 0;
+	size_t u = 0, i = 0;
 
-	for (size_t i = 0; i < n; i++) {
+#if defined(__SSE2__)
+	/* 16 bytes at a time: all but continuation bytes, and one more for
+	 * the lead byte of a 4-byte sequence. */
+	for (; i + 16 <= n; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)
+		    (s + i));
+		unsigned cont = (unsigned)_mm_movemask_epi8(_mm_cmplt_epi8(v,
+		    _mm_set1_epi8(-64)));
+		unsigned four = (unsigned)_mm_movemask_epi8(_mm_and_si128(
+		    _mm_cmpgt_epi8(v, _mm_set1_epi8(-17)), _mm_cmplt_epi8(v,
+		    _mm_setzero_si128())));
+
+		u += 16 - (size_t)__builtin_popcount(cont) +
+		    (size_t)__builtin_popcount(four);
+	}
+#endif
+	for (; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 
 		if ((c & 0xc0) != 0x80)
@@ -83,11 +144,33 @@ common(const char *a, size_t na, const char *b, size_t nb, size_t *pre,
     size_t *suf)
 {
 	size_t p = 0, s = 0, max = na < nb ? na : nb;
+	uint64_t x, y;
 
+	/* A page at a time (memcmp), eight bytes, then the byte where
+	 * they differ. */
+	while (p + 4096 <= max && memcmp(a + p, b + p, 4096) == 0)
+		p += 4096;
+	while (p + 8 <= max) {
+		memcpy(&x, a + p, 8);
+		memcpy(&y, b + p, 8);
+		if (x != y)
+			break;
+		p += 8;
+	}
 	while (p < max && a[p] == b[p])
 		p++;
 	while (p > 0 && p < nb && ((unsigned char)b[p] & 0xc0) == 0x80)
 		p--;
+	while (s + 4096 <= max - p && memcmp(a + na - s - 4096,
+	    b + nb - s - 4096, 4096) == 0)
+		s += 4096;
+	while (s + 8 <= max - p) {
+		memcpy(&x, a + na - s - 8, 8);
+		memcpy(&y, b + nb - s - 8, 8);
+		if (x != y)
+			break;
+		s += 8;
+	}
 	while (s < max - p && a[na - 1 - s] == b[nb - 1 - s])
 		s++;
 	while (s > 0 && ((unsigned char)b[nb - s] & 0xc0) == 0x80)
@@ -96,20 +179,73 @@ common(const char *a, size_t na, const char *b, size_t nb, size_t *pre,
 	*suf = s;
 }
 
+/* p[0..n) escaped for a script element, into a string of its own. */
+static char *
+escaped(const char *p, size_t n, size_t *len)
+{
+	char *text = NULL;
+	FILE *m;
+
+	*len = 0;
+	if ((m = open_memstream(&text, len)) == NULL)
+		fatalx("the HTML report: out of memory");
+	cx_html_json(m, p, n);
+	if (fclose(m) != 0)
+		fatalx("the HTML report: out of memory");
+	return text;
+}
+
+static void write_data(FILE *f, struct cx_htdata *d, char *text,
+    size_t len);
+
 void
 cx_htr_data(FILE *f, struct cx_htdata *d, const char *p, size_t n)
 {
+	size_t len;
+	char *text = escaped(p, n, &len);
+
+	if (d != NULL && d->deferred) {
+		struct cx_htdefer *m = xcalloc(1, sizeof(*m));
+
+		fflush(f);
+		m->pos = ftell(f);
+		m->text = text;
+		m->len = len;
+		if (d->last != NULL)
+			d->last->next = m;
+		else
+			d->marks = m;
+		d->last = m;
+		return;
+	}
+	write_data(f, d, text, len);
+}
+
+void
+cx_htr_data_replay(FILE *f, struct cx_htdata *d, const char *text,
+    size_t len, struct cx_htdefer *marks)
+{
+	long at = 0;
+
+	for (struct cx_htdefer *m = marks; m != NULL; m = m->next) {
+		fwrite(text + at, 1, (size_t)(m->pos - at), f);
+		at = m->pos;
+		write_data(f, d, m->text, m->len);
+		m->text = NULL;
+	}
+	fwrite(text + at, 1, len - (size_t)at, f);
+	cx_htdefer_free(marks);
+}
+
+/* The escaped text[0..len) (taken over) as a script element. */
+static void
+write_data(FILE *f, struct cx_htdata *d, char *text, size_t len)
+{
 	static unsigned long solo;      /* ids when there is no d */
-	char *text = NULL;
-	size_t len = 0, pre = 0, suf = 0, best = 0, bp = 0, bs = 0;
+	size_t pre = 0, suf = 0, best = 0, bp = 0, bs = 0;
 	struct kept *base = NULL;
 	unsigned long id;
-	FILE *m;
 
-	if ((m = open_memstream(&text, &len)) == NULL)
-		fatalx("the HTML report: out of memory");
-	cx_html_json(m, p, n);
-	fclose(m);
 	id = d != NULL ? ++d->ids : ++solo;
 	for (size_t i = 0; d != NULL && i < KEEP; i++) {
 		struct kept *k = &d->kept[i];

@@ -122,18 +122,10 @@ static void
 json_text(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *p,
     size_t n, int pretty, int scalar)
 {
-	char *mem = NULL;
-	size_t len = 0;
-	FILE *ms = open_memstream(&mem, &len);
-
 	cx_buf_reset(b);
-	if (ms == NULL)
-		return;
-	cx_json_write(ms, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
+	/* Nothing when it is not JSON after all (b is left as it was). */
+	cx_json_emit(b, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
 	    (pretty ? CX_JSON_PRETTY : 0) | (scalar ? CX_JSON_SCALAR : 0), "");
-	fclose(ms);
-	cx_buf_add(b, mem, len);
-	free(mem);
 }
 
 static void
@@ -348,10 +340,11 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		fputs("<b>", f);
 		cx_htr_texts(f, ctx, e->event, 0);
 		fputs("</b> ", f);
-		json = cx_json_check(e->data, e->data_len, 0);
-		if (json)
-			json_text(&d, ctx, e->data, e->data_len, 0, 0);
-		else
+		/* JSON is checked as it is written: one pass. */
+		cx_buf_reset(&d);
+		json = cx_json_emit(&d, e->data, e->data_len, ctx->redact ?
+		    CX_JSON_REDACT : 0, "") >= 0;
+		if (!json)
 			redacted(&d, ctx, e->data, e->data_len, CX_AS_TEXT);
 		k = cx_out_shown(ctx, (const char *)d.p, d.len);
 		if (json && k == d.len && d.len >= TREE_EVENT) {

@@ -516,6 +516,7 @@ struct md {
 	struct cx_report        *rep;
 	struct cx_spool          spool;         /* the conversation */
 	struct cx_conv          *conv;
+	struct cx_ahead         *ahead;         /* exchanges rendered ahead */
 	size_t                   exchanges;     /* written */
 };
 
@@ -537,6 +538,7 @@ md_open(FILE *f, const struct cx_out_ctx *ctx)
 	m->ctx = ctx;
 	m->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
 	m->conv = cx_conv_new(cx_spool_open(&m->spool, "md"), ctx, 1);
+	m->ahead = cx_ahead_new(NULL);
 	return m;
 }
 
@@ -546,12 +548,35 @@ md_exchange(void *st, int pass, const struct cx_exchange *ex)
 	struct md *m = st;
 
 	if (pass == PASS_FACTS) {
-		if (cx_report_exchange(m->rep, ex, md_turn, m) == 0)
+		if (cx_report_exchange_rest(m->rep, ex, md_turn, m) == 0)
 			cx_conv_other(m->conv, ex);
 	} else {
-		cx_mdr_exchange(m->f, m->ctx, ex);
+		if (!cx_ahead_take(m->ahead, ex, m->f))
+			cx_mdr_exchange(m->f, m->ctx, ex);
 		m->exchanges++;
 	}
+}
+
+static void *
+render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
+{
+	cx_mdr_exchange(f, arg, ex);
+	return NULL;
+}
+
+/*
+ * On the reading thread: the facts' other part (report.h); the exchanges'
+ * sections, every other one (output.h's cx_ahead).
+ */
+static void
+md_prepare(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct md *m = st;
+
+	if (pass == PASS_FACTS)
+		cx_report_payloads(m->rep, ex);
+	else
+		cx_ahead_put(m->ahead, ex, render_ahead, (void *)m->ctx);
 }
 
 static void
@@ -583,6 +608,7 @@ md_close(void *st)
 	if (m->conv != NULL)
 		cx_conv_end(m->conv);
 	cx_spool_free(&m->spool);
+	cx_ahead_free(m->ahead);
 	cx_report_free(m->rep);
 	free(m);
 }
@@ -593,6 +619,7 @@ const struct cx_out_format cx_out_md_format = {
 	.passes = NPASSES,
 	.open = md_open,
 	.exchange = md_exchange,
+	.prepare = md_prepare,
 	.pass_done = md_pass_done,
 	.close = md_close,
 };

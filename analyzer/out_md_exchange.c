@@ -14,6 +14,7 @@
 
 #include "escape.h"
 #include "json.h"
+#include "scan.h"
 #include "out_md.h"
 #include "output.h"
 #include "view.h"
@@ -66,18 +67,10 @@ static void
 json_text(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *p,
     size_t n, int pretty, int scalar)
 {
-	char *mem = NULL;
-	size_t len = 0;
-	FILE *ms = open_memstream(&mem, &len);
-
 	cx_buf_reset(b);
-	if (ms == NULL)
-		return;
-	cx_json_write(ms, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
+	/* Nothing when it is not JSON after all (b is left as it was). */
+	cx_json_emit(b, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
 	    (pretty ? CX_JSON_PRETTY : 0) | (scalar ? CX_JSON_SCALAR : 0), "");
-	fclose(ms);
-	cx_buf_add(b, mem, len);
-	free(mem);
 }
 
 static void
@@ -267,19 +260,19 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		redacted(&d, ctx, e->event, strlen(e->event), CX_AS_TEXT);
 		cx_buf_add(&b, d.p, d.len);
 		cx_buf_addc(&b, ' ');
-		if (cx_json_check(e->data, e->data_len, 0))
-			json_text(&d, ctx, e->data, e->data_len, 0, 0);
-		else
+		/* JSON is checked as it is written: one pass. */
+		cx_buf_reset(&d);
+		if (cx_json_emit(&d, e->data, e->data_len, ctx->redact ?
+		    CX_JSON_REDACT : 0, "") < 0)
 			redacted(&d, ctx, e->data, e->data_len, CX_AS_TEXT);
 		k = cx_out_shown(ctx, (const char *)d.p, d.len);
-		for (size_t j = 0; j < k; j++) {
+		for (size_t j = 0, eol; j < k; j = eol + 1) {
 			/* one line an event */
-			if (d.p[j] == '\n')
-				cx_buf_adds(&b, "\\n");
-			else if (d.p[j] == '\r')
-				cx_buf_adds(&b, "\\r");
-			else
-				cx_buf_addc(&b, d.p[j]);
+			eol = cx_scan(d.p, j, k, CX_SC_EOL);
+			cx_buf_add(&b, d.p + j, eol - j);
+			if (eol < k)
+				cx_buf_adds(&b, d.p[eol] == '\n' ? "\\n" :
+				    "\\r");
 		}
 		if (k < d.len) {
 			snprintf(line, sizeof(line), " ... (%zu more bytes)",

@@ -241,6 +241,7 @@ struct text {
 	FILE                    *f;
 	const struct cx_out_ctx *ctx;
 	size_t                   notes;         /* notes[0..notes) written */
+	struct cx_ahead         *ahead;         /* exchanges rendered ahead */
 	uint8_t                 *written;       /* notes written, by index */
 	size_t                   written_len;
 	size_t                   exchanges;
@@ -254,6 +255,7 @@ text_open(FILE *f, const struct cx_out_ctx *ctx)
 
 	t->f = f;
 	t->ctx = ctx;
+	t->ahead = cx_ahead_new(NULL);
 	header(f, ctx);
 	return t;
 }
@@ -298,10 +300,28 @@ text_exchange(void *st, int pass, const struct cx_exchange *ex)
 
 	(void)pass;
 	notes_until(t, ex->start);
-	text_show_exchange(t->f, t->ctx, ex);
+	if (!cx_ahead_take(t->ahead, ex, t->f))
+		text_show_exchange(t->f, t->ctx, ex);
 	t->exchanges++;
 	if (ex->error != NULL)
 		t->errors++;
+}
+
+static void *
+render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
+{
+	text_show_exchange(f, arg, ex);
+	return NULL;
+}
+
+/* On the reading thread: every other exchange (output.h's cx_ahead). */
+static void
+text_prepare(void *st, int pass, const struct cx_exchange *ex)
+{
+	struct text *t = st;
+
+	(void)pass;
+	cx_ahead_put(t->ahead, ex, render_ahead, (void *)t->ctx);
 }
 
 static void
@@ -338,6 +358,7 @@ text_close(void *st)
 {
 	struct text *t = st;
 
+	cx_ahead_free(t->ahead);
 	free(t->written);
 	free(t);
 }
@@ -348,6 +369,7 @@ const struct cx_out_format cx_out_text_format = {
 	.passes = 1,
 	.open = text_open,
 	.exchange = text_exchange,
+	.prepare = text_prepare,
 	.pass_done = text_pass_done,
 	.close = text_close,
 };

@@ -194,6 +194,16 @@ body(FILE *f, const struct cx_out_ctx *ctx, const struct cx_view *v,
 	case CX_VIEW_NONE:
 		return;
 	case CX_VIEW_JSON:
+		cx_buf_init(&b, 0);
+		if (cx_json_emit(&b, (const char *)v->p, v->n, (ctx->redact ?
+		    CX_JSON_REDACT : 0) | CX_JSON_PRETTY | (v->json_scalar ?
+		    CX_JSON_SCALAR : 0), "") >= 0) {
+			/* limited() indents every line. */
+			limited(f, ctx, (const char *)b.p, b.len);
+			cx_buf_free(&b);
+			return;
+		}
+		cx_buf_free(&b);
 		if ((ms = open_memstream(&mem, &memlen)) == NULL)
 			return;
 		/* limited() indents every line. */
@@ -232,10 +242,7 @@ static void
 event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
     const struct cx_event *e)
 {
-	char *mem = NULL;
-	size_t memlen = 0;
 	struct cx_buf b;
-	FILE *ms;
 
 	fprintf(f, IND "+%.1fms ", cx_ms(e->ts - ex->start));
 	if (e->id != NULL) {
@@ -246,13 +253,9 @@ event(FILE *f, const struct cx_out_ctx *ctx, const struct cx_exchange *ex,
 	text_rputs(f, ctx, e->event);
 	fputc(' ', f);
 	cx_buf_init(&b, 0);
-	if (cx_json_check(e->data, e->data_len, 0) &&
-	    (ms = open_memstream(&mem, &memlen)) != NULL) {
-		text_json_out(ms, ctx, e->data, e->data_len, 0, 0, NULL);
-		fclose(ms);
-		cx_buf_add(&b, mem, memlen);
-		free(mem);
-	} else
+	/* JSON is checked as it is written: one pass. */
+	if (cx_json_emit(&b, e->data, e->data_len, ctx->redact ?
+	    CX_JSON_REDACT : 0, NULL) < 0)
 		cx_out_redact(&b, ctx->redact, CX_AS_TEXT, e->data,
 		    e->data_len);
 	term_capped(f, ctx, &b);

@@ -55,6 +55,12 @@ struct cx_out_format {
 	/* Start writing to f; ctx is valid until close. */
 	void    *(*open)(FILE *f, const struct cx_out_ctx *ctx);
 	void     (*exchange)(void *st, int pass, const struct cx_exchange *ex);
+	/*
+	 * Optional, called before exchange() for each exchange, perhaps on
+	 * another thread while exchange() takes the one before: part of the
+	 * work that touches nothing exchange() does (NULL: none).
+	 */
+	void     (*prepare)(void *st, int pass, const struct cx_exchange *ex);
 	/* The trace was read through: ctx->r has the totals and the notes. */
 	void     (*pass_done)(void *st, int pass);
 	/* Finish (ctx->r is gone by then) and free st. */
@@ -75,6 +81,29 @@ const struct cx_out_format *cx_out_find(const char *name);
  * one JSON document); output.c's table says which.
  */
 int      cx_out_follows(const struct cx_out_format *fmt);
+
+/*
+ * Exchanges rendered ahead (out_ahead.c), for a format whose rendering of
+ * an exchange can be done apart from the others: its prepare() hands each
+ * exchange to cx_ahead_put, which renders every other one with
+ * render(f, arg, ex) into memory (render may return something more to
+ * keep with the text, freed with free_extra if never taken); its
+ * exchange() writes that text out when cx_ahead_take finds it (1), or
+ * takes it with cx_ahead_get (the caller frees the text), else renders ex
+ * itself (0).  Both in the same order; prepare() may run on another
+ * thread than exchange().
+ */
+typedef void *(*cx_ahead_render_fn)(FILE *f, void *arg,
+    const struct cx_exchange *ex);
+struct cx_ahead;
+struct cx_ahead *cx_ahead_new(void (*free_extra)(void *));
+void     cx_ahead_free(struct cx_ahead *a);             /* NULL is fine */
+void     cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
+    cx_ahead_render_fn render, void *arg);
+int      cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex,
+    FILE *f);
+int      cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex,
+    char **text, size_t *len, void **extra);
 
 /* Run fmt over an analysis already made (ctx->r->ex, every pass). */
 void     cx_out_all(const struct cx_out_format *fmt, FILE *f,

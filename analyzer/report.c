@@ -210,7 +210,7 @@ count_event(struct cx_report *rep, const char *name, const char *data,
 	}
 	et->n++;
 	if (cx_json_check(data, len, 0))
-		cx_keypaths_add_text(et->kp, data, len);
+		cx_keypaths_add_json(et->kp, data, len);
 }
 
 /* Is this event OpenAI's end of stream, "data: [DONE]"? */
@@ -237,7 +237,7 @@ count_ws(struct cx_report *rep, const struct cx_exchange *ex)
 		if (w->opcode != 0x1 || !cx_json_check(w->data, w->len, 0))
 			continue;
 		if (w->dir == CX_WS_CLIENT) {
-			cx_keypaths_add_text(rep->req_kp, w->data, w->len);
+			cx_keypaths_add_json(rep->req_kp, w->data, w->len);
 			continue;
 		}
 		o = cJSON_ParseWithLength(w->data, w->len);
@@ -422,6 +422,20 @@ size_t
 cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
     cx_report_turn_fn fn, void *arg)
 {
+	cx_report_payloads(rep, ex);
+	return cx_report_exchange_rest(rep, ex, fn, arg);
+}
+
+void
+cx_report_payloads(struct cx_report *rep, const struct cx_exchange *ex)
+{
+	count_payloads(rep, ex);
+}
+
+size_t
+cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
+    cx_report_turn_fn fn, void *arg)
+{
 	struct turn_ctx tc = { rep, fn, arg };
 
 	rep->exchanges++;
@@ -439,7 +453,6 @@ cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
 		rep->pidex[rep->npidex].pid = ex->pid;
 		rep->pidex[rep->npidex++].id = ex->id;
 	}
-	count_payloads(rep, ex);
 	return cx_conv_turns(ex, on_turn, &tc);
 }
 

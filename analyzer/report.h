@@ -247,6 +247,16 @@ typedef void (*cx_report_turn_fn)(void *arg, struct cx_turn *t,
  */
 size_t   cx_report_exchange(struct cx_report *rep, const struct cx_exchange *ex,
     cx_report_turn_fn fn, void *arg);
+/*
+ * The same in two parts that touch disjoint facts, so that two threads
+ * can take an exchange at once (each part in exchange order): the
+ * payloads' key paths and event types; everything else (returns as
+ * cx_report_exchange does).
+ */
+void     cx_report_payloads(struct cx_report *rep,
+    const struct cx_exchange *ex);
+size_t   cx_report_exchange_rest(struct cx_report *rep,
+    const struct cx_exchange *ex, cx_report_turn_fn fn, void *arg);
 
 /* The trace was read through: r's totals, notes and processes taken. */
 void     cx_report_finish(struct cx_report *rep,

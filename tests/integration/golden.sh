@@ -41,6 +41,12 @@ for t in "$REPO"/tests/data/conv/*.bin* "$REPO"/tests/data/capture/*.bin*; do
 			fail "decode -f $f $name differs from $g"
 		fi
 		n=$((n + 1))
+		# the format on the reading thread too (decode_pipe.c off)
+		CXREC_DECODE_THREADS=1 "$CXREC" decode -f "$f" "$name" \
+		    >"$name.$f.1" 2>/dev/null ||
+			fail "decode -f $f $name with one thread failed"
+		cmp -s "$name.$f.want" "$name.$f.1" ||
+			fail "decode -f $f $name with one thread differs"
 	done
 done
 [ -n "${CXREC_GOLDEN_UPDATE:-}" ] && { echo "golden files written to $GOLD"; exit 0; }

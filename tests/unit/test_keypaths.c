@@ -213,6 +213,69 @@ START_TEST(from_cjson)
 }
 END_TEST
 
+/*
+ * The text walker (cx_keypaths_add_json) gives what the cJSON walk gives:
+ * the same paths, types, counts and examples, redacted or not.
+ */
+static void
+same_walk(const char *json, size_t max, int redact)
+{
+	struct cx_keypaths *a = cx_keypaths_new(max, redact);
+	struct cx_keypaths *b = cx_keypaths_new(max, redact);
+
+	ck_assert_int_eq(cx_keypaths_add_text(a, json, strlen(json)), 0);
+	cx_keypaths_add_json(b, json, strlen(json));
+	cx_keypaths_add_json(b, json, strlen(json));
+	ck_assert_int_eq(cx_keypaths_add_text(a, json, strlen(json)), 0);
+	cx_keypaths_sort(a);
+	cx_keypaths_sort(b);
+	ck_assert_uint_eq(cx_keypaths_docs(a), cx_keypaths_docs(b));
+	ck_assert_uint_eq(cx_keypaths_count(a), cx_keypaths_count(b));
+	ck_assert_uint_eq(cx_keypaths_dropped(a), cx_keypaths_dropped(b));
+	for (size_t i = 0; i < cx_keypaths_count(a); i++) {
+		const struct cx_keypath *x = cx_keypaths_get(a, i);
+		const struct cx_keypath *y = cx_keypaths_get(b, i);
+
+		ck_assert_str_eq(x->path, y->path);
+		ck_assert_uint_eq(x->types, y->types);
+		ck_assert_uint_eq(x->count, y->count);
+		ck_assert_int_eq(x->example == NULL, y->example == NULL);
+		if (x->example != NULL)
+			ck_assert_str_eq(x->example, y->example);
+	}
+	cx_keypaths_free(a);
+	cx_keypaths_free(b);
+}
+
+START_TEST(text_walk)
+{
+	static const char *docs[] = {
+		"{\"a\":1,\"b\":[1.50,-0,1e5,2E-3,true,false,null],"
+		"\"c\":{\"d e\":\"x\\\"y\\\\z\\n\\t\\/\",\"\":[],\"f\":{}}}",
+		" [ {\"x\" : [ [ 1 , \"two\" ] , [ ] ] } , 3 ] ",
+		"\"a scalar root\"",
+		"12.5000",
+		"{\"api_key\":\"sk-proj-abcdefghijklmnopqrstuvwxyz0123\","
+		"\"token\":null,\"password\":{\"inner\":[1,\"s\"]},"
+		"\"authorization\":\"\",\"text\":\"Bearer abcdefghijklmnop"
+		"qrstuvwxyz0123456789 and more\",\"k\\\"q\":1}",
+		"{\"long\":\"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+		"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9 and then some more text to "
+		"pass forty characters\",\"dup\":1,\"dup\":\"s\"}",
+		/* \u escapes: the cJSON walk, whatever they hold */
+		"{\"u\":\"\\u00e9\\ud83d\\ude00\",\"z\":\"a\\u0000b\"}",
+		"{\"path\":\"C:\\\\users\"}",
+		"{\"n\\u0000k\":1}",
+	};
+
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		same_walk(docs[i], 0, 0);
+		same_walk(docs[i], 0, 1);
+		same_walk(docs[i], 3, 1);
+	}
+}
+END_TEST
+
 static Suite *
 keypaths_suite(void)
 {
@@ -224,6 +287,7 @@ keypaths_suite(void)
 	tcase_add_test(tc, examples);
 	tcase_add_test(tc, cap);
 	tcase_add_test(tc, from_cjson);
+	tcase_add_test(tc, text_walk);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -155,6 +155,59 @@ START_TEST(small_or_unrelated_is_whole)
 }
 END_TEST
 
+/*
+ * Set aside (an exchange rendered ahead on the reading thread) and
+ * replayed, the page is what writing it at once gives: the same ids,
+ * bases and differences, the text around the data in place.
+ */
+START_TEST(deferred_is_the_same)
+{
+	struct cx_htdata *now = cx_htdata_new(), *real = cx_htdata_new();
+	struct cx_htdata *aside = cx_htdata_new_deferred();
+	char *want = NULL, *got = NULL;
+	size_t wlen = 0, glen = 0;
+	FILE *w = open_memstream(&want, &wlen);
+	FILE *g = open_memstream(&got, &glen);
+	char big[4000];
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	for (int round = 0; round < 4; round++) {
+		char *text = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&text, &len);
+		FILE *sink[2] = { w, m };
+		struct cx_htdata *d[2] = { now, aside };
+
+		big[round * 7] = 'y';
+		for (int k = 0; k < 2; k++) {
+			fprintf(sink[k], "<article %d>", round);
+			cx_htr_data(sink[k], d[k], big, strlen(big));
+			fputs("<between \"&\">", sink[k]);
+			cx_htr_data(sink[k], d[k], "{\"a\":\"<b>\"}", 11);
+			fputs("</article>", sink[k]);
+		}
+		fclose(m);
+		cx_htr_data_replay(g, real, text, len,
+		    cx_htdata_take_deferred(aside));
+		free(text);
+		/* nothing set aside: the text as it is */
+		cx_htr_data_replay(g, real, "plain", 5, NULL);
+		fputs("plain", w);
+	}
+	fclose(w);
+	fclose(g);
+	ck_assert_uint_eq(glen, wlen);
+	ck_assert_str_eq(got, want);
+	ck_assert_ptr_nonnull(strstr(want, "text/x-cxrec-delta"));
+	free(want);
+	free(got);
+	cx_htdata_free(now);
+	cx_htdata_free(real);
+	cx_htdata_free(aside);
+}
+END_TEST
+
 static Suite *
 html_data_suite(void)
 {
@@ -163,6 +216,7 @@ html_data_suite(void)
 
 	tcase_add_test(tc, a_resent_body_is_its_difference);
 	tcase_add_test(tc, small_or_unrelated_is_whole);
+	tcase_add_test(tc, deferred_is_the_same);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -171,6 +171,56 @@ START_TEST(shown)
 }
 END_TEST
 
+static void *
+render_id(FILE *f, void *arg, const struct cx_exchange *ex)
+{
+	(*(int *)arg)++;
+	fprintf(f, "[%llu]", (unsigned long long)ex->id);
+	return NULL;
+}
+
+/* Rendered ahead: every other exchange, taken back in order; one not
+ * rendered ahead is not found. */
+START_TEST(ahead)
+{
+	struct cx_ahead *a = cx_ahead_new(NULL);
+	struct cx_exchange ex[6];
+	char *out = NULL, *text;
+	size_t len = 0, tl;
+	void *extra;
+	FILE *f = open_memstream(&out, &len);
+	int rendered = 0, taken = 0;
+
+	memset(ex, 0, sizeof(ex));
+	for (int i = 0; i < 6; i++) {
+		ex[i].id = (uint64_t)i + 1;
+		cx_ahead_put(a, &ex[i], render_id, &rendered);
+	}
+	ck_assert_int_eq(rendered, 3);
+	for (int i = 0; i < 6; i++) {
+		if (i == 4) {
+			ck_assert_int_eq(cx_ahead_get(a, &ex[i], &text, &tl,
+			    &extra), 1);
+			ck_assert_ptr_null(extra);
+			fwrite(text, 1, tl, f);
+			free(text);
+			taken++;
+		} else if (cx_ahead_take(a, &ex[i], f))
+			taken++;
+		else
+			fprintf(f, "(%d)", i + 1);
+	}
+	fclose(f);
+	ck_assert_int_eq(taken, 3);
+	ck_assert_str_eq(out, "[1](2)[3](4)[5](6)");
+	free(out);
+	/* left over: freed with the FIFO */
+	cx_ahead_put(a, &ex[0], render_id, &rendered);
+	cx_ahead_free(a);
+	cx_ahead_free(NULL);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -184,6 +234,7 @@ main(void)
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, redaction);
 	tcase_add_test(tc, shown);
+	tcase_add_test(tc, ahead);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -1,0 +1,134 @@
+/*
+ * out_ahead.c: exchanges rendered ahead on the reading thread (output.h).
+ *
+ * With the format on a thread of its own (decode_pipe.c) the reading
+ * thread has time to spare: where an exchange's rendering depends on
+ * nothing but the exchange, every other one is rendered there, into
+ * memory, and the format's thread writes it out in its turn.  Both threads
+ * take the exchanges in the same order, so a FIFO pairs them up.
+ *
+ * Memory: the rendered text of the exchanges waiting in the pipe (a few
+ * MiB of exchanges, decode_pipe.c).
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "log.h"
+#include "output.h"
+#include "xmalloc.h"
+
+struct ahead_item {
+	uint64_t         id;
+	char            *text;
+	size_t           len;
+	void            *extra;
+	struct ahead_item *next;
+};
+
+struct cx_ahead {
+	pthread_mutex_t  mu;
+	struct ahead_item *head, *tail;
+	int              turn;          /* the reading thread's: 1 = render */
+	void           (*free_extra)(void *);
+};
+
+struct cx_ahead *
+cx_ahead_new(void (*free_extra)(void *))
+{
+	struct cx_ahead *a = xcalloc(1, sizeof(*a));
+
+	a->free_extra = free_extra;
+	pthread_mutex_init(&a->mu, NULL);
+	return a;
+}
+
+void
+cx_ahead_free(struct cx_ahead *a)
+{
+	if (a == NULL)
+		return;
+	while (a->head != NULL) {
+		struct ahead_item *it = a->head;
+
+		a->head = it->next;
+		if (it->extra != NULL && a->free_extra != NULL)
+			a->free_extra(it->extra);
+		free(it->text);
+		free(it);
+	}
+	pthread_mutex_destroy(&a->mu);
+	free(a);
+}
+
+void
+cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
+    cx_ahead_render_fn render, void *arg)
+{
+	struct ahead_item *it;
+	FILE *m;
+
+	a->turn = !a->turn;
+	if (!a->turn)
+		return;
+	it = xcalloc(1, sizeof(*it));
+	it->id = ex->id;
+	if ((m = open_memstream(&it->text, &it->len)) == NULL)
+		fatalx("decode: out of memory");
+	it->extra = render(m, arg, ex);
+	if (fclose(m) != 0)
+		fatalx("decode: out of memory");
+	pthread_mutex_lock(&a->mu);
+	if (a->tail != NULL)
+		a->tail->next = it;
+	else
+		a->head = it;
+	a->tail = it;
+	pthread_mutex_unlock(&a->mu);
+}
+
+/* The item rendered ahead for ex, taken out of the FIFO; or NULL. */
+static struct ahead_item *
+take(struct cx_ahead *a, const struct cx_exchange *ex)
+{
+	struct ahead_item *it;
+
+	pthread_mutex_lock(&a->mu);
+	it = a->head;
+	if (it == NULL || it->id != ex->id) {
+		pthread_mutex_unlock(&a->mu);
+		return NULL;
+	}
+	a->head = it->next;
+	if (a->head == NULL)
+		a->tail = NULL;
+	pthread_mutex_unlock(&a->mu);
+	return it;
+}
+
+int
+cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex, FILE *f)
+{
+	struct ahead_item *it = take(a, ex);
+
+	if (it == NULL)
+		return 0;
+	fwrite(it->text, 1, it->len, f);
+	free(it->text);
+	free(it);
+	return 1;
+}
+
+int
+cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex, char **text,
+    size_t *len, void **extra)
+{
+	struct ahead_item *it = take(a, ex);
+
+	if (it == NULL)
+		return 0;
+	*text = it->text;
+	*len = it->len;
+	*extra = it->extra;
+	free(it);
+	return 1;
+}
