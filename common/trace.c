@@ -470,7 +470,7 @@ struct cx_reader {
 	int                     follow;         /* an incomplete tail: wait */
 };
 
-#define RELEASE_STEP    (16u * 1024 * 1024)
+#define RELEASE_STEP    (4u * 1024 * 1024)
 
 static void
 default_warn(void *arg, const char *msg)
