@@ -17,6 +17,7 @@ struct cx_keypaths {
 	size_t           alloc;
 	size_t          *slot;          /* index + 1; 0: empty */
 	uint64_t        *shash;         /* the hash of slot[j]'s path */
+	size_t          *slen;          /* and its length */
 	size_t           nslot;         /* a power of two */
 	size_t           max;
 	int              redact;
@@ -25,11 +26,12 @@ struct cx_keypaths {
 	int              sorted;        /* slot[] no longer matches v[] */
 };
 
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
+#define HASH0   14695981039346656037ull
 
+/* FNV-1a of s[0..n) after what h hashed (HASH0: nothing). */
+static uint64_t
+hash_more(uint64_t h, const char *s, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		h ^= (uint8_t)s[i];
 		h *= 1099511628211ull;
@@ -47,6 +49,7 @@ cx_keypaths_new(size_t max_paths, int redact)
 	kp->nslot = 64;
 	kp->slot = xcalloc(kp->nslot, sizeof(*kp->slot));
 	kp->shash = xcalloc(kp->nslot, sizeof(*kp->shash));
+	kp->slen = xcalloc(kp->nslot, sizeof(*kp->slen));
 	return kp;
 }
 
@@ -62,6 +65,7 @@ cx_keypaths_free(struct cx_keypaths *kp)
 	free(kp->v);
 	free(kp->slot);
 	free(kp->shash);
+	free(kp->slen);
 	free(kp);
 }
 
@@ -70,38 +74,41 @@ rehash(struct cx_keypaths *kp, size_t nslot)
 {
 	free(kp->slot);
 	free(kp->shash);
+	free(kp->slen);
 	kp->nslot = nslot;
 	kp->slot = xcalloc(nslot, sizeof(*kp->slot));
 	kp->shash = xcalloc(nslot, sizeof(*kp->shash));
+	kp->slen = xcalloc(nslot, sizeof(*kp->slen));
 	for (size_t i = 0; i < kp->n; i++) {
 		const char *p = kp->v[i].path;
-		uint64_t h = hash(p, strlen(p));
+		size_t n = strlen(p);
+		uint64_t h = hash_more(HASH0, p, n);
 		size_t j = h & (nslot - 1);
 
 		while (kp->slot[j] != 0)
 			j = (j + 1) & (nslot - 1);
 		kp->slot[j] = i + 1;
 		kp->shash[j] = h;
+		kp->slen[j] = n;
 	}
 	kp->sorted = 0;
 }
 
-/* The entry for path[0..n), made if there is room; NULL if not. */
+/* The entry for path[0..n) (whose hash_more is h), made if there is
+ * room; NULL if not. */
 static struct cx_keypath *
-lookup(struct cx_keypaths *kp, const char *path, size_t n)
+lookup_h(struct cx_keypaths *kp, const char *path, size_t n, uint64_t h)
 {
-	uint64_t h;
 	size_t j;
 
 	if (kp->sorted)
 		rehash(kp, kp->nslot);
-	h = hash(path, n);
 	j = h & (kp->nslot - 1);
 	while (kp->slot[j] != 0) {
 		struct cx_keypath *e = &kp->v[kp->slot[j] - 1];
 
-		if (kp->shash[j] == h && strncmp(e->path, path, n) == 0 &&
-		    e->path[n] == '\0')
+		if (kp->shash[j] == h && kp->slen[j] == n &&
+		    memcmp(e->path, path, n) == 0)
 			return e;
 		j = (j + 1) & (kp->nslot - 1);
 	}
@@ -117,9 +124,16 @@ lookup(struct cx_keypaths *kp, const char *path, size_t n)
 	kp->v[kp->n].path[n] = '\0';
 	kp->slot[j] = ++kp->n;
 	kp->shash[j] = h;
+	kp->slen[j] = n;
 	if (kp->n * 2 > kp->nslot)
 		rehash(kp, kp->nslot * 2);
 	return &kp->v[kp->n - 1];
+}
+
+static struct cx_keypath *
+lookup(struct cx_keypaths *kp, const char *path, size_t n)
+{
+	return lookup_h(kp, path, n, hash_more(HASH0, path, n));
 }
 
 static unsigned
@@ -379,8 +393,9 @@ tw_string(struct tw *w)
 	w->i = i < w->n ? i + 1 : i;
 }
 
+/* The value at w->i, its path w->path (whose hash_more is h). */
 static void
-tw_value(struct tw *w, int secret, int root)
+tw_value(struct tw *w, int secret, int root, uint64_t h)
 {
 	struct cx_keypaths *kp = w->kp;
 	struct cx_buf *path = w->path;
@@ -398,7 +413,7 @@ tw_value(struct tw *w, int secret, int root)
 	    c == 'n' ? CX_KT_NULL : CX_KT_NUMBER;
 	e = NULL;
 	if (!root || (type != CX_KT_OBJECT && type != CX_KT_ARRAY)) {
-		e = lookup(kp, (const char *)path->p, path->len);
+		e = lookup_h(kp, (const char *)path->p, path->len, h);
 		if (e == NULL)
 			kp->dropped++;
 		else {
@@ -443,8 +458,8 @@ tw_value(struct tw *w, int secret, int root)
 			return;
 		}
 		while (w->i < w->n) {
-			cx_buf_adds(path, "[]");
-			tw_value(w, secret, 0);
+			cx_buf_add(path, "[]", 2);
+			tw_value(w, secret, 0, hash_more(h, "[]", 2));
 			path->len = mark;
 			path->p[mark] = '\0';
 			tw_ws(w);
@@ -482,7 +497,8 @@ tw_value(struct tw *w, int secret, int root)
 			sec = secret || (kp->redact &&
 			    cx_redact_is_secret_key(k, w->str.len) &&
 			    !(w->i < w->n && w->p[w->i] == 'n'));
-			tw_value(w, sec, 0);
+			tw_value(w, sec, 0, hash_more(h, (const char *)path->p +
+			    mark, path->len - mark));
 			path->len = mark;
 			path->p[mark] = '\0';
 			tw_ws(w);
@@ -544,7 +560,7 @@ cx_keypaths_add_json(struct cx_keypaths *kp, const char *p, size_t n)
 	w.n = n;
 	w.path = &path;
 	cx_buf_init(&w.str, 0);
-	tw_value(&w, 0, 1);
+	tw_value(&w, 0, 1, HASH0);
 	cx_buf_free(&w.str);
 	cx_buf_free(&path);
 }

@@ -86,6 +86,22 @@ cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
 	pthread_mutex_unlock(&a->mu);
 }
 
+void
+cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex, void *extra)
+{
+	struct ahead_item *it = xcalloc(1, sizeof(*it));
+
+	it->id = ex->id;
+	it->extra = extra;
+	pthread_mutex_lock(&a->mu);
+	if (a->tail != NULL)
+		a->tail->next = it;
+	else
+		a->head = it;
+	a->tail = it;
+	pthread_mutex_unlock(&a->mu);
+}
+
 /* The item rendered ahead for ex, taken out of the FIFO; or NULL. */
 static struct ahead_item *
 take(struct cx_ahead *a, const struct cx_exchange *ex)

@@ -104,6 +104,10 @@ int      cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex,
     FILE *f);
 int      cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex,
     char **text, size_t *len, void **extra);
+/* Something prepared for every exchange, no text: kept for ex in the
+ * same FIFO, taken back with cx_ahead_get (its text NULL, its len 0). */
+void     cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
+    void *extra);
 
 /* Run fmt over an analysis already made (ctx->r->ex, every pass). */
 void     cx_out_all(const struct cx_out_format *fmt, FILE *f,

@@ -432,12 +432,10 @@ cx_report_payloads(struct cx_report *rep, const struct cx_exchange *ex)
 	count_payloads(rep, ex);
 }
 
-size_t
-cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
-    cx_report_turn_fn fn, void *arg)
+/* The facts of ex but its payloads' and its turns'. */
+static void
+count_exchange(struct cx_report *rep, const struct cx_exchange *ex)
 {
-	struct turn_ctx tc = { rep, fn, arg };
-
 	rep->exchanges++;
 	later(&rep->end, ex->start);
 	if (ex->has_req)
@@ -453,7 +451,72 @@ cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
 		rep->pidex[rep->npidex].pid = ex->pid;
 		rep->pidex[rep->npidex++].id = ex->id;
 	}
+}
+
+size_t
+cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
+    cx_report_turn_fn fn, void *arg)
+{
+	struct turn_ctx tc = { rep, fn, arg };
+
+	count_exchange(rep, ex);
 	return cx_conv_turns(ex, on_turn, &tc);
+}
+
+/* --- turns built apart ------------------------------------------------ */
+
+struct cx_report_turns {
+	struct cx_turn  *v;
+	size_t           n, alloc;
+	size_t           ret;           /* what the adapter returned */
+};
+
+/* A turn from the adapter (cx_turn_fn): kept. */
+static void
+keep_turn(void *arg, struct cx_turn *t)
+{
+	struct cx_report_turns *tt = arg;
+
+	tt->v = grow(tt->v, tt->n, &tt->alloc, sizeof(*tt->v));
+	tt->v[tt->n++] = *t;
+	memset(t, 0, sizeof(*t));       /* the adapter frees an empty one */
+}
+
+struct cx_report_turns *
+cx_report_turns_build(const struct cx_exchange *ex)
+{
+	struct cx_report_turns *tt = xcalloc(1, sizeof(*tt));
+
+	tt->ret = cx_conv_turns(ex, keep_turn, tt);
+	return tt;
+}
+
+void
+cx_report_turns_free(struct cx_report_turns *tt)
+{
+	if (tt == NULL)
+		return;
+	for (size_t i = 0; i < tt->n; i++)
+		cx_turn_free(&tt->v[i]);
+	free(tt->v);
+	free(tt);
+}
+
+size_t
+cx_report_exchange_built(struct cx_report *rep, const struct cx_exchange *ex,
+    struct cx_report_turns *tt, cx_report_turn_fn fn, void *arg)
+{
+	struct turn_ctx tc = { rep, fn, arg };
+	size_t ret = tt->ret;
+
+	count_exchange(rep, ex);
+	for (size_t i = 0; i < tt->n; i++) {
+		on_turn(&tc, &tt->v[i]);
+		cx_turn_free(&tt->v[i]);
+	}
+	tt->n = 0;
+	cx_report_turns_free(tt);
+	return ret;
 }
 
 /* The first note of the recorder's run (cxrec run), parsed; or NULL. */

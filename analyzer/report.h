@@ -257,6 +257,20 @@ void     cx_report_payloads(struct cx_report *rep,
     const struct cx_exchange *ex);
 size_t   cx_report_exchange_rest(struct cx_report *rep,
     const struct cx_exchange *ex, cx_report_turn_fn fn, void *arg);
+/*
+ * The second part again, its turns built apart: cx_report_turns_build
+ * runs ex's adapter and keeps its turns (it reads ex only, so another
+ * thread may run it, in exchange order or not); cx_report_exchange_built
+ * takes them into the facts as cx_report_exchange_rest would have, hands
+ * them to fn, and frees tt.  cx_report_turns_free: tt never taken (NULL
+ * is fine).
+ */
+struct cx_report_turns;
+struct cx_report_turns *cx_report_turns_build(const struct cx_exchange *ex);
+size_t   cx_report_exchange_built(struct cx_report *rep,
+    const struct cx_exchange *ex, struct cx_report_turns *tt,
+    cx_report_turn_fn fn, void *arg);
+void     cx_report_turns_free(struct cx_report_turns *tt);
 
 /* The trace was read through: r's totals, notes and processes taken. */
 void     cx_report_finish(struct cx_report *rep,
