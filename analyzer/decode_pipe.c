@@ -133,6 +133,17 @@ decode_pipe_push(struct decode_pipe *p, int pass, struct cx_exchange *ex)
 	pthread_mutex_unlock(&p->mu);
 }
 
+int
+decode_pipe_busy(struct decode_pipe *p)
+{
+	int busy;
+
+	pthread_mutex_lock(&p->mu);
+	busy = !p->idle && p->n >= 2;
+	pthread_mutex_unlock(&p->mu);
+	return busy;
+}
+
 void
 decode_pipe_drain(struct decode_pipe *p)
 {

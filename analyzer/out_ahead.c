@@ -2,10 +2,16 @@
  * out_ahead.c: exchanges rendered ahead on the reading thread (output.h).
  *
  * With the format on a thread of its own (decode_pipe.c) the reading
- * thread has time to spare: where an exchange's rendering depends on
- * nothing but the exchange, every other one is rendered there, into
- * memory, and the format's thread writes it out in its turn.  Both threads
- * take the exchanges in the same order, so a FIFO pairs them up.
+ * thread may have time to spare: where an exchange's rendering depends on
+ * nothing but the exchange, it is rendered there, into memory, and the
+ * format's thread writes it out in its turn.  Both threads take the
+ * exchanges in the same order, so a FIFO pairs them up.  Which ones: those
+ * put while the format's thread is behind, busy with an exchange and
+ * another waiting (the caller says, cx_ahead_behind); the others are left
+ * to it.  So the two threads share the work as their speeds say (each
+ * thread's share varies with the trace and with what else the machine
+ * runs), and with the format on the reading thread nothing is rendered
+ * ahead.  The output is the same whichever thread renders an exchange.
  *
  * Memory: the rendered text of the exchanges waiting in the pipe (a few
  * MiB of exchanges, decode_pipe.c).
@@ -28,9 +34,17 @@ struct ahead_item {
 struct cx_ahead {
 	pthread_mutex_t  mu;
 	struct ahead_item *head, *tail;
-	int              turn;          /* the reading thread's: 1 = render */
 	void           (*free_extra)(void *);
 };
+
+/* The reading thread's: is the format's thread behind? */
+static _Thread_local int behind_now;
+
+void
+cx_ahead_behind(int behind)
+{
+	behind_now = behind;
+}
 
 struct cx_ahead *
 cx_ahead_new(void (*free_extra)(void *))
@@ -60,23 +74,10 @@ cx_ahead_free(struct cx_ahead *a)
 	free(a);
 }
 
-void
-cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
-    cx_ahead_render_fn render, void *arg)
-{
-	struct ahead_item *it;
-	FILE *m;
 
-	a->turn = !a->turn;
-	if (!a->turn)
-		return;
-	it = xcalloc(1, sizeof(*it));
-	it->id = ex->id;
-	if ((m = open_memstream(&it->text, &it->len)) == NULL)
-		fatalx("decode: out of memory");
-	it->extra = render(m, arg, ex);
-	if (fclose(m) != 0)
-		fatalx("decode: out of memory");
+static void
+append(struct cx_ahead *a, struct ahead_item *it)
+{
 	pthread_mutex_lock(&a->mu);
 	if (a->tail != NULL)
 		a->tail->next = it;
@@ -87,19 +88,36 @@ cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
 }
 
 void
-cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex, void *extra)
+cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
+    cx_ahead_render_fn render, void *arg)
 {
-	struct ahead_item *it = xcalloc(1, sizeof(*it));
+	struct ahead_item *it;
+	FILE *m;
 
+	if (!behind_now)
+		return;
+	it = xcalloc(1, sizeof(*it));
 	it->id = ex->id;
-	it->extra = extra;
-	pthread_mutex_lock(&a->mu);
-	if (a->tail != NULL)
-		a->tail->next = it;
-	else
-		a->head = it;
-	a->tail = it;
-	pthread_mutex_unlock(&a->mu);
+	if ((m = open_memstream(&it->text, &it->len)) == NULL)
+		fatalx("decode: out of memory");
+	it->extra = render(m, arg, ex);
+	if (fclose(m) != 0)
+		fatalx("decode: out of memory");
+	append(a, it);
+}
+
+void
+cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
+    cx_ahead_make_fn make, void *arg)
+{
+	struct ahead_item *it;
+
+	if (!behind_now)
+		return;
+	it = xcalloc(1, sizeof(*it));
+	it->id = ex->id;
+	it->extra = make(arg, ex);
+	append(a, it);
 }
 
 /* The item rendered ahead for ex, taken out of the FIFO; or NULL. */

@@ -612,6 +612,13 @@ free_turns(void *tt)
 }
 
 static void *
+build_turns(void *arg, const struct cx_exchange *ex)
+{
+	(void)arg;
+	return cx_report_turns_build(ex);
+}
+
+static void *
 html_open(FILE *f, const struct cx_out_ctx *ctx)
 {
 	struct html *h = xcalloc(1, sizeof(*h));
@@ -672,7 +679,7 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
  * On the reading thread: the exchange's turns, built by its adapter
  * (cx_report_turns_build), which the facts and the conversation take on
  * the format's thread with the payloads' key paths; the exchanges'
- * articles, every other one.
+ * articles, when the format's thread is behind (cx_ahead).
  */
 static void
 html_prepare(void *st, int pass, const struct cx_exchange *ex)
@@ -680,7 +687,7 @@ html_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct html *h = st;
 
 	if (pass == PASS_FACTS)
-		cx_ahead_keep(h->turns, ex, cx_report_turns_build(ex));
+		cx_ahead_keep(h->turns, ex, build_turns, NULL);
 	else
 		cx_ahead_put(h->ahead, ex, render_ahead, h);
 }

@@ -537,6 +537,13 @@ free_turns(void *tt)
 }
 
 static void *
+build_turns(void *arg, const struct cx_exchange *ex)
+{
+	(void)arg;
+	return cx_report_turns_build(ex);
+}
+
+static void *
 md_open(FILE *f, const struct cx_out_ctx *ctx)
 {
 	struct md *m = xcalloc(1, sizeof(*m));
@@ -586,7 +593,7 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
  * On the reading thread: the exchange's turns, built by its adapter
  * (cx_report_turns_build), which the facts and the conversation take on
  * the format's thread with the payloads' key paths; the exchanges'
- * sections, every other one (output.h's cx_ahead).
+ * sections; both when the format's thread is behind (cx_ahead).
  */
 static void
 md_prepare(void *st, int pass, const struct cx_exchange *ex)
@@ -594,7 +601,7 @@ md_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct md *m = st;
 
 	if (pass == PASS_FACTS)
-		cx_ahead_keep(m->turns, ex, cx_report_turns_build(ex));
+		cx_ahead_keep(m->turns, ex, build_turns, NULL);
 	else
 		cx_ahead_put(m->ahead, ex, render_ahead, (void *)m->ctx);
 }
