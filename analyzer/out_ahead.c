@@ -7,7 +7,7 @@
  * format's thread writes it out in its turn.  Both threads take the
  * exchanges in the same order, so a FIFO pairs them up.  Which ones: those
  * put while the format's thread is behind, busy with an exchange and
- * another waiting (the caller says, cx_ahead_behind); the others are left
+ * several waiting (the caller says, cx_ahead_behind); the others are left
  * to it.  So the two threads share the work as their speeds say (each
  * thread's share varies with the trace and with what else the machine
  * runs), and with the format on the reading thread nothing is rendered
