@@ -11,6 +11,9 @@
 #include "scan.h"
 #include "view.h"
 
+/* What the text walk's buffers may keep between documents. */
+#define KEEP_MAX        (64u << 10)
+
 struct cx_keypaths {
 	struct cx_keypath *v;
 	size_t           n;
@@ -24,6 +27,7 @@ struct cx_keypaths {
 	uint64_t         docs;
 	uint64_t         dropped;
 	int              sorted;        /* slot[] no longer matches v[] */
+	struct cx_buf    path, str;     /* the text walk's, kept between */
 };
 
 #define HASH0   14695981039346656037ull
@@ -50,6 +54,8 @@ cx_keypaths_new(size_t max_paths, int redact)
 	kp->slot = xcalloc(kp->nslot, sizeof(*kp->slot));
 	kp->shash = xcalloc(kp->nslot, sizeof(*kp->shash));
 	kp->slen = xcalloc(kp->nslot, sizeof(*kp->slen));
+	cx_buf_init(&kp->path, 0);
+	cx_buf_init(&kp->str, 0);
 	return kp;
 }
 
@@ -66,6 +72,8 @@ cx_keypaths_free(struct cx_keypaths *kp)
 	free(kp->slot);
 	free(kp->shash);
 	free(kp->slen);
+	cx_buf_free(&kp->path);
+	cx_buf_free(&kp->str);
 	free(kp);
 }
 
@@ -341,7 +349,7 @@ struct tw {
 	size_t           n;
 	size_t           i;
 	struct cx_buf   *path;
-	struct cx_buf    str;           /* a decoded string */
+	struct cx_buf   *str;           /* a decoded string */
 };
 
 static void
@@ -360,7 +368,7 @@ tw_string(struct tw *w)
 	const uint8_t *p = (const uint8_t *)w->p;
 	size_t i = w->i + 1, from = i;
 
-	cx_buf_reset(&w->str);
+	cx_buf_reset(w->str);
 	for (;;) {
 		i = cx_scan(p, i, w->n, CX_SC_JSON);
 		if (i >= w->n)
@@ -371,25 +379,25 @@ tw_string(struct tw *w)
 			i++;
 			continue;
 		}
-		cx_buf_add(&w->str, p + from, i - from);
+		cx_buf_add(w->str, p + from, i - from);
 		if (i + 1 >= w->n)
 			break;
 		switch (p[i + 1]) {
-		case 'b': cx_buf_addc(&w->str, '\b'); break;
-		case 'f': cx_buf_addc(&w->str, '\f'); break;
-		case 'n': cx_buf_addc(&w->str, '\n'); break;
-		case 'r': cx_buf_addc(&w->str, '\r'); break;
-		case 't': cx_buf_addc(&w->str, '\t'); break;
-		default: cx_buf_addc(&w->str, p[i + 1]); break;
+		case 'b': cx_buf_addc(w->str, '\b'); break;
+		case 'f': cx_buf_addc(w->str, '\f'); break;
+		case 'n': cx_buf_addc(w->str, '\n'); break;
+		case 'r': cx_buf_addc(w->str, '\r'); break;
+		case 't': cx_buf_addc(w->str, '\t'); break;
+		default: cx_buf_addc(w->str, p[i + 1]); break;
 		}
 		i += 2;
 		from = i;
 	}
 	if (i > w->n)
 		i = w->n;
-	cx_buf_add(&w->str, p + from, i - from);
-	cx_buf_addc(&w->str, '\0');
-	w->str.len--;
+	cx_buf_add(w->str, p + from, i - from);
+	cx_buf_addc(w->str, '\0');
+	w->str->len--;
 	w->i = i < w->n ? i + 1 : i;
 }
 
@@ -429,8 +437,8 @@ tw_value(struct tw *w, int secret, int root, uint64_t h)
 	case CX_KT_STRING:
 		tw_string(w);
 		if (e != NULL)
-			e->example = example_str(kp, (const char *)w->str.p,
-			    w->str.len, secret);
+			e->example = example_str(kp, (const char *)w->str->p,
+			    w->str->len, secret);
 		return;
 	case CX_KT_BOOLEAN:
 	case CX_KT_NULL:
@@ -484,18 +492,18 @@ tw_value(struct tw *w, int secret, int root, uint64_t h)
 
 			tw_ws(w);
 			tw_string(w);
-			k = (const char *)w->str.p;
+			k = (const char *)w->str->p;
 			tw_ws(w);
 			w->i++;         /* : */
 			tw_ws(w);
 			if (ident(k)) {
 				if (path->len > 0)
 					cx_buf_addc(path, '.');
-				cx_buf_add(path, k, w->str.len);
+				cx_buf_add(path, k, w->str->len);
 			} else
 				quoted_key(path, k);
 			sec = secret || (kp->redact &&
-			    cx_redact_is_secret_key(k, w->str.len) &&
+			    cx_redact_is_secret_key(k, w->str->len) &&
 			    !(w->i < w->n && w->p[w->i] == 'n'));
 			tw_value(w, sec, 0, hash_more(h, (const char *)path->p +
 			    mark, path->len - mark));
@@ -542,7 +550,7 @@ has_u_escape(const uint8_t *p, size_t n)
 void
 cx_keypaths_add_json(struct cx_keypaths *kp, const char *p, size_t n)
 {
-	struct cx_buf path;
+	struct cx_buf *path;
 	struct tw w;
 
 	if (has_u_escape((const uint8_t *)p, n)) {
@@ -550,19 +558,25 @@ cx_keypaths_add_json(struct cx_keypaths *kp, const char *p, size_t n)
 		return;
 	}
 	kp->docs++;
-	cx_buf_init(&path, 0);
-	cx_buf_addc(&path, 'x');        /* so that p is allocated */
-	path.len = 0;
-	path.p[0] = '\0';
+	path = &kp->path;
+	cx_buf_reset(path);
+	cx_buf_addc(path, 'x');         /* so that p is allocated */
+	path->len = 0;
+	path->p[0] = '\0';
 	memset(&w, 0, sizeof(w));
 	w.kp = kp;
 	w.p = p;
 	w.n = n;
-	w.path = &path;
-	cx_buf_init(&w.str, 0);
+	w.path = path;
+	w.str = &kp->str;
 	tw_value(&w, 0, 1, HASH0);
-	cx_buf_free(&w.str);
-	cx_buf_free(&path);
+	/* kept small: there is one a JSON event type */
+	if (kp->str.alloc > KEEP_MAX || kp->path.alloc > KEEP_MAX) {
+		cx_buf_free(&kp->str);
+		cx_buf_free(&kp->path);
+		cx_buf_init(&kp->str, 0);
+		cx_buf_init(&kp->path, 0);
+	}
 }
 
 uint64_t

@@ -184,9 +184,15 @@ evtype(struct cx_report *rep, const char *name)
 {
 	struct cx_report_evtype *et;
 
+	/* A stream's events come in runs of one type. */
+	if (rep->ev_last < rep->nev && strcmp(rep->ev[rep->ev_last].name,
+	    name) == 0)
+		return &rep->ev[rep->ev_last];
 	for (size_t i = 0; i < rep->nev; i++)
-		if (strcmp(rep->ev[i].name, name) == 0)
+		if (strcmp(rep->ev[i].name, name) == 0) {
+			rep->ev_last = i;
 			return &rep->ev[i];
+		}
 	if (rep->nev >= CX_REPORT_MAX_EVENT_TYPES)
 		return NULL;
 	rep->ev = xreallocarray(rep->ev, rep->nev + 1, sizeof(*rep->ev));

@@ -178,6 +178,7 @@ struct cx_report {
 	/* Event types, in order of first sight; SSE streams' ends. */
 	struct cx_report_evtype *ev;
 	size_t           nev;
+	size_t           ev_last;       /* the last one found (a guess) */
 	uint64_t         ev_other;      /* events of types past the cap */
 	uint64_t         done;          /* "data: [DONE]" (not events) */
 
