@@ -649,3 +649,29 @@ cx_keypaths_add_body(struct cx_keypaths *kp, const struct cx_msg *m)
 		cx_keypaths_add_json(kp, (const char *)v.p, v.n);
 	cx_view_free(&v);
 }
+
+int
+cx_keypaths_body_json(const struct cx_msg *m)
+{
+	struct cx_view v;
+	int json;
+
+	cx_view_body(&v, m);
+	json = v.kind == CX_VIEW_JSON;
+	cx_view_free(&v);
+	return json;
+}
+
+void
+cx_keypaths_add_body_as(struct cx_keypaths *kp, const struct cx_msg *m,
+    int json)
+{
+	struct cx_view v;
+
+	if (!json)
+		return;
+	cx_view_decode(&v, m);
+	if (v.kind == CX_VIEW_UNSET)
+		cx_keypaths_add_json(kp, (const char *)v.p, v.n);
+	cx_view_free(&v);
+}

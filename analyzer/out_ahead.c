@@ -46,6 +46,12 @@ cx_ahead_behind(int behind)
 	behind_now = behind;
 }
 
+int
+cx_ahead_is_behind(void)
+{
+	return behind_now;
+}
+
 struct cx_ahead *
 cx_ahead_new(void (*free_extra)(void *))
 {
@@ -112,8 +118,6 @@ cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
 {
 	struct ahead_item *it;
 
-	if (!behind_now)
-		return;
 	it = xcalloc(1, sizeof(*it));
 	it->id = ex->id;
 	it->extra = make(arg, ex);

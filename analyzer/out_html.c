@@ -615,7 +615,7 @@ static void *
 build_turns(void *arg, const struct cx_exchange *ex)
 {
 	(void)arg;
-	return cx_report_turns_build(ex);
+	return cx_report_turns_build(ex, cx_ahead_is_behind());
 }
 
 static void *
@@ -644,11 +644,12 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 		size_t len;
 		void *tt;
 
-		cx_report_payloads(h->rep, ex);
 		if (cx_ahead_get(h->turns, ex, &text, &len, &tt))
 			cx_report_exchange_built(h->rep, ex, tt, html_turn, h);
-		else
+		else {
+			cx_report_payloads(h->rep, ex);
 			cx_report_exchange_rest(h->rep, ex, html_turn, h);
+		}
 	} else {
 		char *text;
 		size_t len;
@@ -676,10 +677,11 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 }
 
 /*
- * On the reading thread: the exchange's turns, built by its adapter
- * (cx_report_turns_build), which the facts and the conversation take on
- * the format's thread with the payloads' key paths; the exchanges'
- * articles, when the format's thread is behind (cx_ahead).
+ * On the reading thread: whether the exchange's bodies are JSON and, when
+ * the format's thread is behind (cx_ahead), its turns, built by its
+ * adapter (cx_report_turns_build), which the facts (the payloads' key
+ * paths too) and the conversation take on the format's thread; the
+ * exchanges' articles, when it is behind.
  */
 static void
 html_prepare(void *st, int pass, const struct cx_exchange *ex)

@@ -540,7 +540,7 @@ static void *
 build_turns(void *arg, const struct cx_exchange *ex)
 {
 	(void)arg;
-	return cx_report_turns_build(ex);
+	return cx_report_turns_build(ex, cx_ahead_is_behind());
 }
 
 static void *
@@ -567,12 +567,13 @@ md_exchange(void *st, int pass, const struct cx_exchange *ex)
 		size_t len, n;
 		void *tt;
 
-		cx_report_payloads(m->rep, ex);
 		if (cx_ahead_get(m->turns, ex, &text, &len, &tt))
 			n = cx_report_exchange_built(m->rep, ex, tt, md_turn,
 			    m);
-		else
+		else {
+			cx_report_payloads(m->rep, ex);
 			n = cx_report_exchange_rest(m->rep, ex, md_turn, m);
+		}
 		if (n == 0)
 			cx_conv_other(m->conv, ex);
 	} else {
@@ -590,10 +591,11 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 }
 
 /*
- * On the reading thread: the exchange's turns, built by its adapter
- * (cx_report_turns_build), which the facts and the conversation take on
- * the format's thread with the payloads' key paths; the exchanges'
- * sections; both when the format's thread is behind (cx_ahead).
+ * On the reading thread: whether the exchange's bodies are JSON and, when
+ * the format's thread is behind (cx_ahead), its turns, built by its
+ * adapter (cx_report_turns_build), which the facts (the payloads' key
+ * paths too) and the conversation take on the format's thread; the
+ * exchanges' sections, when it is behind.
  */
 static void
 md_prepare(void *st, int pass, const struct cx_exchange *ex)

@@ -98,6 +98,7 @@ typedef void *(*cx_ahead_render_fn)(FILE *f, void *arg,
     const struct cx_exchange *ex);
 struct cx_ahead;
 void     cx_ahead_behind(int behind);
+int      cx_ahead_is_behind(void);
 struct cx_ahead *cx_ahead_new(void (*free_extra)(void *));
 void     cx_ahead_free(struct cx_ahead *a);             /* NULL is fine */
 void     cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
@@ -106,9 +107,10 @@ int      cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex,
     FILE *f);
 int      cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex,
     char **text, size_t *len, void **extra);
-/* Something made ahead, no text: make(arg, ex) kept for ex when
- * cx_ahead_put would render it, taken back with cx_ahead_get (its text
- * NULL, its len 0); else exchange() makes it itself. */
+/* Something made ahead for every exchange, no text: make(arg, ex) kept
+ * for ex, taken back with cx_ahead_get (its text NULL, its len 0);
+ * cx_ahead_is_behind says what cx_ahead_put would go by (the last
+ * cx_ahead_behind on this thread). */
 typedef void *(*cx_ahead_make_fn)(void *arg, const struct cx_exchange *ex);
 void     cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
     cx_ahead_make_fn make, void *arg);

@@ -254,13 +254,25 @@ count_ws(struct cx_report *rep, const struct cx_exchange *ex)
 	}
 }
 
+/* The payloads; the bodies' checks done before (-1: not). */
 static void
-count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
+count_payloads_as(struct cx_report *rep, const struct cx_exchange *ex,
+    int req_json, int resp_json)
 {
-	if (ex->has_req)
-		cx_keypaths_add_body(rep->req_kp, &ex->req);
-	if (ex->has_resp && !ex->resp.sse)
-		cx_keypaths_add_body(rep->resp_kp, &ex->resp);
+	if (ex->has_req) {
+		if (req_json < 0)
+			cx_keypaths_add_body(rep->req_kp, &ex->req);
+		else
+			cx_keypaths_add_body_as(rep->req_kp, &ex->req,
+			    req_json);
+	}
+	if (ex->has_resp && !ex->resp.sse) {
+		if (resp_json < 0)
+			cx_keypaths_add_body(rep->resp_kp, &ex->resp);
+		else
+			cx_keypaths_add_body_as(rep->resp_kp, &ex->resp,
+			    resp_json);
+	}
 	for (size_t j = 0; ex->has_resp && j < ex->resp.nevents; j++) {
 		const struct cx_event *ev = &ex->resp.events[j];
 
@@ -270,6 +282,12 @@ count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
 			count_event(rep, ev->event, ev->data, ev->data_len);
 	}
 	count_ws(rep, ex);
+}
+
+static void
+count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
+{
+	count_payloads_as(rep, ex, -1, -1);
 }
 
 /* --- usage ------------------------------------------------------------ */
@@ -472,6 +490,9 @@ cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
 /* --- turns built apart ------------------------------------------------ */
 
 struct cx_report_turns {
+	int              req_json;      /* the bodies' checks */
+	int              resp_json;
+	int              built;         /* the turns below */
 	struct cx_turn  *v;
 	size_t           n, alloc;
 	size_t           ret;           /* what the adapter returned */
@@ -489,11 +510,17 @@ keep_turn(void *arg, struct cx_turn *t)
 }
 
 struct cx_report_turns *
-cx_report_turns_build(const struct cx_exchange *ex)
+cx_report_turns_build(const struct cx_exchange *ex, int turns)
 {
 	struct cx_report_turns *tt = xcalloc(1, sizeof(*tt));
 
-	tt->ret = cx_conv_turns(ex, keep_turn, tt);
+	tt->req_json = ex->has_req ? cx_keypaths_body_json(&ex->req) : 0;
+	tt->resp_json = ex->has_resp && !ex->resp.sse ?
+	    cx_keypaths_body_json(&ex->resp) : 0;
+	if (turns) {
+		tt->built = 1;
+		tt->ret = cx_conv_turns(ex, keep_turn, tt);
+	}
 	return tt;
 }
 
@@ -515,6 +542,11 @@ cx_report_exchange_built(struct cx_report *rep, const struct cx_exchange *ex,
 	struct turn_ctx tc = { rep, fn, arg };
 	size_t ret = tt->ret;
 
+	count_payloads_as(rep, ex, tt->req_json, tt->resp_json);
+	if (!tt->built) {
+		cx_report_turns_free(tt);
+		return cx_report_exchange_rest(rep, ex, fn, arg);
+	}
 	count_exchange(rep, ex);
 	for (size_t i = 0; i < tt->n; i++) {
 		on_turn(&tc, &tt->v[i]);

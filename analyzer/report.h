@@ -259,15 +259,18 @@ void     cx_report_payloads(struct cx_report *rep,
 size_t   cx_report_exchange_rest(struct cx_report *rep,
     const struct cx_exchange *ex, cx_report_turn_fn fn, void *arg);
 /*
- * The second part again, its turns built apart: cx_report_turns_build
- * runs ex's adapter and keeps its turns (it reads ex only, so another
- * thread may run it, in exchange order or not); cx_report_exchange_built
- * takes them into the facts as cx_report_exchange_rest would have, hands
- * them to fn, and frees tt.  cx_report_turns_free: tt never taken (NULL
- * is fine).
+ * The same again, part of it done apart: cx_report_turns_build checks
+ * whether ex's bodies are JSON and, with turns set, runs ex's adapter and
+ * keeps its turns (it reads ex only, so another thread may run it, in
+ * exchange order or not); cx_report_exchange_built takes the payloads and
+ * the turns into the facts as cx_report_payloads and
+ * cx_report_exchange_rest would have (running the adapter itself if
+ * turns was not set), hands the turns to fn, and frees tt.
+ * cx_report_turns_free: tt never taken (NULL is fine).
  */
 struct cx_report_turns;
-struct cx_report_turns *cx_report_turns_build(const struct cx_exchange *ex);
+struct cx_report_turns *cx_report_turns_build(const struct cx_exchange *ex,
+    int turns);
 size_t   cx_report_exchange_built(struct cx_report *rep,
     const struct cx_exchange *ex, struct cx_report_turns *tt,
     cx_report_turn_fn fn, void *arg);
