@@ -316,7 +316,8 @@ cx_conv_body_json(const struct cx_msg *m, const char **why)
 
 	if (why != NULL)
 		*why = NULL;
-	cx_view_body(&v, m);
+	/* Decoded, not classified: cJSON says whether it is JSON. */
+	cx_view_decode(&v, m);
 	if (v.kind == CX_VIEW_NONE) {
 		if (why != NULL)
 			*why = "no body";

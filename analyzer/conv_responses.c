@@ -21,6 +21,7 @@
 #include "bytebuf.h"
 #include "conv.h"
 #include "conv_responses_int.h"
+#include "jscan.h"
 #include "view.h"
 #include "ws.h"
 #include "xmalloc.h"
@@ -276,6 +277,66 @@ output_event(const char *name)
 	    strncmp(name, "response.refusal", 16) == 0;
 }
 
+/*
+ * The deltas and the quiet events, most of a stream, scanned (jscan.h)
+ * rather than parsed when they are plain objects: what event() below does
+ * with them, in the same order.  0: not taken, for cJSON to parse.
+ */
+static int
+scanned_event(struct cx_turn *t, struct stream *st, const char *name,
+    const char *data, size_t len, int64_t ts, int partial, int truncated)
+{
+	struct cx_jscan_member m[3] = { { .key = "delta" },
+	    { .key = "item_id" }, { .key = "output_index" } };
+	struct cx_buf text, id;
+	struct acc *a;
+	long idx = -1;
+	int kind;
+
+	if (strcmp(name, "response.output_text.delta") == 0 ||
+	    strcmp(name, "response.refusal.delta") == 0)
+		kind = CX_ITEM_TEXT;
+	else if (strcmp(name, "response.reasoning_summary_text.delta") == 0 ||
+	    strcmp(name, "response.reasoning_text.delta") == 0)
+		kind = CX_ITEM_REASONING;
+	else if (strcmp(name, "response.function_call_arguments.delta") == 0 ||
+	    strcmp(name, "response.custom_tool_call_input.delta") == 0)
+		kind = CX_ITEM_TOOL_CALL;
+	else if (strcmp(name, "response.output_item.added") != 0 &&
+	    quiet(name))
+		kind = -1;
+	else
+		return 0;
+	if (!cx_jscan_object(data, len, m, 3))
+		return 0;
+	/* jindex's: any other number is cJSON's to read */
+	if (m[2].type == CX_JS_NUMBER && !cx_jscan_uint(&m[2], &idx))
+		return 0;
+	if (idx >= 1000000)
+		idx = -1;
+	if (partial || truncated)
+		cx_turn_note(t, partial ? "the stream ended inside an event "
+		    "(%.60s)" : "an event's data was cut (%.60s)", name);
+	if (output_event(name)) {
+		if (t->t_first_token == 0)
+			t->t_first_token = ts;
+		t->t_last_token = ts;
+	}
+	if (kind < 0 || m[0].type != CX_JS_STRING)
+		return 1;
+	cx_buf_init(&text, 0);
+	cx_buf_init(&id, 0);
+	cx_jscan_string(&text, &m[0]);
+	if (m[1].type == CX_JS_STRING)
+		cx_jscan_string(&id, &m[1]);
+	a = acc_get(st, m[1].type == CX_JS_STRING ? (const char *)id.p : NULL,
+	    (int)idx, kind);
+	cx_buf_adds(&a->text, (const char *)text.p);
+	cx_buf_free(&text);
+	cx_buf_free(&id);
+	return 1;
+}
+
 /* One event (SSE) or server message (WebSocket): name may be NULL. */
 static void
 event(struct cx_turn *t, struct stream *st, const char *name,
@@ -287,6 +348,9 @@ event(struct cx_turn *t, struct stream *st, const char *name,
 
 	if (len == 6 && memcmp(data, "[DONE]", 6) == 0)
 		return;                 /* the stream's end */
+	if (name != NULL && strcmp(name, "message") != 0 &&
+	    scanned_event(t, st, name, data, len, ts, partial, truncated))
+		return;
 	d = cJSON_ParseWithLength(data, len);
 	if ((name == NULL || strcmp(name, "message") == 0) &&
 	    cx_jstr(d, "type") != NULL)

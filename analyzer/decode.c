@@ -150,8 +150,11 @@ emit(void *arg, struct cx_exchange *ex)
 			cx_exchange_free(ex);
 		return;
 	}
-	if (p->fmt->prepare != NULL)
+	if (p->fmt->prepare != NULL) {
+		/* work for the format's thread done here while it is busy */
+		cx_ahead_behind(p->pipe != NULL && decode_pipe_busy(p->pipe));
 		p->fmt->prepare(p->st, p->pass, ex);
+	}
 	if (p->pipe != NULL) {
 		decode_pipe_push(p->pipe, p->pass, ex);
 		return;

@@ -68,6 +68,9 @@ struct decode_pipe *decode_pipe_new(const struct cx_out_format *fmt,
 void     decode_pipe_push(struct decode_pipe *p, int pass,
     struct cx_exchange *ex);
 void     decode_pipe_drain(struct decode_pipe *p);
+/* Is the format's thread behind: busy with an exchange, several more (or
+ * half the queue's bytes) waiting? */
+int      decode_pipe_busy(struct decode_pipe *p);
 void     decode_pipe_free(struct decode_pipe *p);      /* NULL is fine */
 
 #endif

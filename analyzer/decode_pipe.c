@@ -29,6 +29,9 @@
  * wake-up an exchange cost more than small exchanges take to write. */
 #define PIPE_BATCH      32
 #define PIPE_BATCH_BYTES (1u << 20)
+/* The writer is behind (busy, and this many exchanges or half the bytes
+ * waiting): the reader may take some of its work (decode_pipe_busy). */
+#define PIPE_BEHIND     8
 
 struct decode_pipe {
 	const struct cx_out_format *fmt;
@@ -131,6 +134,18 @@ decode_pipe_push(struct decode_pipe *p, int pass, struct cx_exchange *ex)
 	if (p->idle && (p->n >= PIPE_BATCH || p->bytes >= PIPE_BATCH_BYTES))
 		pthread_cond_signal(&p->more);
 	pthread_mutex_unlock(&p->mu);
+}
+
+int
+decode_pipe_busy(struct decode_pipe *p)
+{
+	int busy;
+
+	pthread_mutex_lock(&p->mu);
+	busy = !p->idle && (p->n >= PIPE_BEHIND ||
+	    p->bytes >= PIPE_BYTES / 2);
+	pthread_mutex_unlock(&p->mu);
+	return busy;
 }
 
 void

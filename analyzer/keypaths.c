@@ -11,25 +11,31 @@
 #include "scan.h"
 #include "view.h"
 
+/* What the text walk's buffers may keep between documents. */
+#define KEEP_MAX        (64u << 10)
+
 struct cx_keypaths {
 	struct cx_keypath *v;
 	size_t           n;
 	size_t           alloc;
 	size_t          *slot;          /* index + 1; 0: empty */
 	uint64_t        *shash;         /* the hash of slot[j]'s path */
+	size_t          *slen;          /* and its length */
 	size_t           nslot;         /* a power of two */
 	size_t           max;
 	int              redact;
 	uint64_t         docs;
 	uint64_t         dropped;
 	int              sorted;        /* slot[] no longer matches v[] */
+	struct cx_buf    path, str;     /* the text walk's, kept between */
 };
 
-static uint64_t
-hash(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ull;
+#define HASH0   14695981039346656037ull
 
+/* FNV-1a of s[0..n) after what h hashed (HASH0: nothing). */
+static uint64_t
+hash_more(uint64_t h, const char *s, size_t n)
+{
 	for (size_t i = 0; i < n; i++) {
 		h ^= (uint8_t)s[i];
 		h *= 1099511628211ull;
@@ -47,6 +53,9 @@ cx_keypaths_new(size_t max_paths, int redact)
 	kp->nslot = 64;
 	kp->slot = xcalloc(kp->nslot, sizeof(*kp->slot));
 	kp->shash = xcalloc(kp->nslot, sizeof(*kp->shash));
+	kp->slen = xcalloc(kp->nslot, sizeof(*kp->slen));
+	cx_buf_init(&kp->path, 0);
+	cx_buf_init(&kp->str, 0);
 	return kp;
 }
 
@@ -62,6 +71,9 @@ cx_keypaths_free(struct cx_keypaths *kp)
 	free(kp->v);
 	free(kp->slot);
 	free(kp->shash);
+	free(kp->slen);
+	cx_buf_free(&kp->path);
+	cx_buf_free(&kp->str);
 	free(kp);
 }
 
@@ -70,38 +82,41 @@ rehash(struct cx_keypaths *kp, size_t nslot)
 {
 	free(kp->slot);
 	free(kp->shash);
+	free(kp->slen);
 	kp->nslot = nslot;
 	kp->slot = xcalloc(nslot, sizeof(*kp->slot));
 	kp->shash = xcalloc(nslot, sizeof(*kp->shash));
+	kp->slen = xcalloc(nslot, sizeof(*kp->slen));
 	for (size_t i = 0; i < kp->n; i++) {
 		const char *p = kp->v[i].path;
-		uint64_t h = hash(p, strlen(p));
+		size_t n = strlen(p);
+		uint64_t h = hash_more(HASH0, p, n);
 		size_t j = h & (nslot - 1);
 
 		while (kp->slot[j] != 0)
 			j = (j + 1) & (nslot - 1);
 		kp->slot[j] = i + 1;
 		kp->shash[j] = h;
+		kp->slen[j] = n;
 	}
 	kp->sorted = 0;
 }
 
-/* The entry for path[0..n), made if there is room; NULL if not. */
+/* The entry for path[0..n) (whose hash_more is h), made if there is
+ * room; NULL if not. */
 static struct cx_keypath *
-lookup(struct cx_keypaths *kp, const char *path, size_t n)
+lookup_h(struct cx_keypaths *kp, const char *path, size_t n, uint64_t h)
 {
-	uint64_t h;
 	size_t j;
 
 	if (kp->sorted)
 		rehash(kp, kp->nslot);
-	h = hash(path, n);
 	j = h & (kp->nslot - 1);
 	while (kp->slot[j] != 0) {
 		struct cx_keypath *e = &kp->v[kp->slot[j] - 1];
 
-		if (kp->shash[j] == h && strncmp(e->path, path, n) == 0 &&
-		    e->path[n] == '\0')
+		if (kp->shash[j] == h && kp->slen[j] == n &&
+		    memcmp(e->path, path, n) == 0)
 			return e;
 		j = (j + 1) & (kp->nslot - 1);
 	}
@@ -117,9 +132,16 @@ lookup(struct cx_keypaths *kp, const char *path, size_t n)
 	kp->v[kp->n].path[n] = '\0';
 	kp->slot[j] = ++kp->n;
 	kp->shash[j] = h;
+	kp->slen[j] = n;
 	if (kp->n * 2 > kp->nslot)
 		rehash(kp, kp->nslot * 2);
 	return &kp->v[kp->n - 1];
+}
+
+static struct cx_keypath *
+lookup(struct cx_keypaths *kp, const char *path, size_t n)
+{
+	return lookup_h(kp, path, n, hash_more(HASH0, path, n));
 }
 
 static unsigned
@@ -327,7 +349,7 @@ struct tw {
 	size_t           n;
 	size_t           i;
 	struct cx_buf   *path;
-	struct cx_buf    str;           /* a decoded string */
+	struct cx_buf   *str;           /* a decoded string */
 };
 
 static void
@@ -346,7 +368,7 @@ tw_string(struct tw *w)
 	const uint8_t *p = (const uint8_t *)w->p;
 	size_t i = w->i + 1, from = i;
 
-	cx_buf_reset(&w->str);
+	cx_buf_reset(w->str);
 	for (;;) {
 		i = cx_scan(p, i, w->n, CX_SC_JSON);
 		if (i >= w->n)
@@ -357,30 +379,31 @@ tw_string(struct tw *w)
 			i++;
 			continue;
 		}
-		cx_buf_add(&w->str, p + from, i - from);
+		cx_buf_add(w->str, p + from, i - from);
 		if (i + 1 >= w->n)
 			break;
 		switch (p[i + 1]) {
-		case 'b': cx_buf_addc(&w->str, '\b'); break;
-		case 'f': cx_buf_addc(&w->str, '\f'); break;
-		case 'n': cx_buf_addc(&w->str, '\n'); break;
-		case 'r': cx_buf_addc(&w->str, '\r'); break;
-		case 't': cx_buf_addc(&w->str, '\t'); break;
-		default: cx_buf_addc(&w->str, p[i + 1]); break;
+		case 'b': cx_buf_addc(w->str, '\b'); break;
+		case 'f': cx_buf_addc(w->str, '\f'); break;
+		case 'n': cx_buf_addc(w->str, '\n'); break;
+		case 'r': cx_buf_addc(w->str, '\r'); break;
+		case 't': cx_buf_addc(w->str, '\t'); break;
+		default: cx_buf_addc(w->str, p[i + 1]); break;
 		}
 		i += 2;
 		from = i;
 	}
 	if (i > w->n)
 		i = w->n;
-	cx_buf_add(&w->str, p + from, i - from);
-	cx_buf_addc(&w->str, '\0');
-	w->str.len--;
+	cx_buf_add(w->str, p + from, i - from);
+	cx_buf_addc(w->str, '\0');
+	w->str->len--;
 	w->i = i < w->n ? i + 1 : i;
 }
 
+/* The value at w->i, its path w->path (whose hash_more is h). */
 static void
-tw_value(struct tw *w, int secret, int root)
+tw_value(struct tw *w, int secret, int root, uint64_t h)
 {
 	struct cx_keypaths *kp = w->kp;
 	struct cx_buf *path = w->path;
@@ -398,7 +421,7 @@ tw_value(struct tw *w, int secret, int root)
 	    c == 'n' ? CX_KT_NULL : CX_KT_NUMBER;
 	e = NULL;
 	if (!root || (type != CX_KT_OBJECT && type != CX_KT_ARRAY)) {
-		e = lookup(kp, (const char *)path->p, path->len);
+		e = lookup_h(kp, (const char *)path->p, path->len, h);
 		if (e == NULL)
 			kp->dropped++;
 		else {
@@ -414,8 +437,8 @@ tw_value(struct tw *w, int secret, int root)
 	case CX_KT_STRING:
 		tw_string(w);
 		if (e != NULL)
-			e->example = example_str(kp, (const char *)w->str.p,
-			    w->str.len, secret);
+			e->example = example_str(kp, (const char *)w->str->p,
+			    w->str->len, secret);
 		return;
 	case CX_KT_BOOLEAN:
 	case CX_KT_NULL:
@@ -443,8 +466,8 @@ tw_value(struct tw *w, int secret, int root)
 			return;
 		}
 		while (w->i < w->n) {
-			cx_buf_adds(path, "[]");
-			tw_value(w, secret, 0);
+			cx_buf_add(path, "[]", 2);
+			tw_value(w, secret, 0, hash_more(h, "[]", 2));
 			path->len = mark;
 			path->p[mark] = '\0';
 			tw_ws(w);
@@ -469,20 +492,21 @@ tw_value(struct tw *w, int secret, int root)
 
 			tw_ws(w);
 			tw_string(w);
-			k = (const char *)w->str.p;
+			k = (const char *)w->str->p;
 			tw_ws(w);
 			w->i++;         /* : */
 			tw_ws(w);
 			if (ident(k)) {
 				if (path->len > 0)
 					cx_buf_addc(path, '.');
-				cx_buf_add(path, k, w->str.len);
+				cx_buf_add(path, k, w->str->len);
 			} else
 				quoted_key(path, k);
 			sec = secret || (kp->redact &&
-			    cx_redact_is_secret_key(k, w->str.len) &&
+			    cx_redact_is_secret_key(k, w->str->len) &&
 			    !(w->i < w->n && w->p[w->i] == 'n'));
-			tw_value(w, sec, 0);
+			tw_value(w, sec, 0, hash_more(h, (const char *)path->p +
+			    mark, path->len - mark));
 			path->len = mark;
 			path->p[mark] = '\0';
 			tw_ws(w);
@@ -526,7 +550,7 @@ has_u_escape(const uint8_t *p, size_t n)
 void
 cx_keypaths_add_json(struct cx_keypaths *kp, const char *p, size_t n)
 {
-	struct cx_buf path;
+	struct cx_buf *path;
 	struct tw w;
 
 	if (has_u_escape((const uint8_t *)p, n)) {
@@ -534,19 +558,25 @@ cx_keypaths_add_json(struct cx_keypaths *kp, const char *p, size_t n)
 		return;
 	}
 	kp->docs++;
-	cx_buf_init(&path, 0);
-	cx_buf_addc(&path, 'x');        /* so that p is allocated */
-	path.len = 0;
-	path.p[0] = '\0';
+	path = &kp->path;
+	cx_buf_reset(path);
+	cx_buf_addc(path, 'x');         /* so that p is allocated */
+	path->len = 0;
+	path->p[0] = '\0';
 	memset(&w, 0, sizeof(w));
 	w.kp = kp;
 	w.p = p;
 	w.n = n;
-	w.path = &path;
-	cx_buf_init(&w.str, 0);
-	tw_value(&w, 0, 1);
-	cx_buf_free(&w.str);
-	cx_buf_free(&path);
+	w.path = path;
+	w.str = &kp->str;
+	tw_value(&w, 0, 1, HASH0);
+	/* kept small: there is one a JSON event type */
+	if (kp->str.alloc > KEEP_MAX || kp->path.alloc > KEEP_MAX) {
+		cx_buf_free(&kp->str);
+		cx_buf_free(&kp->path);
+		cx_buf_init(&kp->str, 0);
+		cx_buf_init(&kp->path, 0);
+	}
 }
 
 uint64_t
@@ -616,6 +646,32 @@ cx_keypaths_add_body(struct cx_keypaths *kp, const struct cx_msg *m)
 
 	cx_view_body(&v, m);
 	if (v.kind == CX_VIEW_JSON)
+		cx_keypaths_add_json(kp, (const char *)v.p, v.n);
+	cx_view_free(&v);
+}
+
+int
+cx_keypaths_body_json(const struct cx_msg *m)
+{
+	struct cx_view v;
+	int json;
+
+	cx_view_body(&v, m);
+	json = v.kind == CX_VIEW_JSON;
+	cx_view_free(&v);
+	return json;
+}
+
+void
+cx_keypaths_add_body_as(struct cx_keypaths *kp, const struct cx_msg *m,
+    int json)
+{
+	struct cx_view v;
+
+	if (!json)
+		return;
+	cx_view_decode(&v, m);
+	if (v.kind == CX_VIEW_UNSET)
 		cx_keypaths_add_json(kp, (const char *)v.p, v.n);
 	cx_view_free(&v);
 }

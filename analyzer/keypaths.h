@@ -61,6 +61,12 @@ void     cx_keypaths_add_json(struct cx_keypaths *kp, const char *p,
 /* A message's body, content-decoded (view.h), walked when it is JSON. */
 struct cx_msg;
 void     cx_keypaths_add_body(struct cx_keypaths *kp, const struct cx_msg *m);
+/* The same in two parts, perhaps on two threads: is m's body JSON (its
+ * check); its key paths when it is (json: what the first said), not
+ * checked again. */
+int      cx_keypaths_body_json(const struct cx_msg *m);
+void     cx_keypaths_add_body_as(struct cx_keypaths *kp,
+    const struct cx_msg *m, int json);
 /* Documents walked. */
 uint64_t cx_keypaths_docs(const struct cx_keypaths *kp);
 /* Distinct paths kept, in order of path (bytewise) once sorted. */

@@ -2,10 +2,16 @@
  * out_ahead.c: exchanges rendered ahead on the reading thread (output.h).
  *
  * With the format on a thread of its own (decode_pipe.c) the reading
- * thread has time to spare: where an exchange's rendering depends on
- * nothing but the exchange, every other one is rendered there, into
- * memory, and the format's thread writes it out in its turn.  Both threads
- * take the exchanges in the same order, so a FIFO pairs them up.
+ * thread may have time to spare: where an exchange's rendering depends on
+ * nothing but the exchange, it is rendered there, into memory, and the
+ * format's thread writes it out in its turn.  Both threads take the
+ * exchanges in the same order, so a FIFO pairs them up.  Which ones: those
+ * put while the format's thread is behind, busy with an exchange and
+ * several waiting (the caller says, cx_ahead_behind); the others are left
+ * to it.  So the two threads share the work as their speeds say (each
+ * thread's share varies with the trace and with what else the machine
+ * runs), and with the format on the reading thread nothing is rendered
+ * ahead.  The output is the same whichever thread renders an exchange.
  *
  * Memory: the rendered text of the exchanges waiting in the pipe (a few
  * MiB of exchanges, decode_pipe.c).
@@ -28,9 +34,23 @@ struct ahead_item {
 struct cx_ahead {
 	pthread_mutex_t  mu;
 	struct ahead_item *head, *tail;
-	int              turn;          /* the reading thread's: 1 = render */
 	void           (*free_extra)(void *);
 };
+
+/* The reading thread's: is the format's thread behind? */
+static _Thread_local int behind_now;
+
+void
+cx_ahead_behind(int behind)
+{
+	behind_now = behind;
+}
+
+int
+cx_ahead_is_behind(void)
+{
+	return behind_now;
+}
 
 struct cx_ahead *
 cx_ahead_new(void (*free_extra)(void *))
@@ -60,6 +80,19 @@ cx_ahead_free(struct cx_ahead *a)
 	free(a);
 }
 
+
+static void
+append(struct cx_ahead *a, struct ahead_item *it)
+{
+	pthread_mutex_lock(&a->mu);
+	if (a->tail != NULL)
+		a->tail->next = it;
+	else
+		a->head = it;
+	a->tail = it;
+	pthread_mutex_unlock(&a->mu);
+}
+
 void
 cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
     cx_ahead_render_fn render, void *arg)
@@ -67,8 +100,7 @@ cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
 	struct ahead_item *it;
 	FILE *m;
 
-	a->turn = !a->turn;
-	if (!a->turn)
+	if (!behind_now)
 		return;
 	it = xcalloc(1, sizeof(*it));
 	it->id = ex->id;
@@ -77,13 +109,19 @@ cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
 	it->extra = render(m, arg, ex);
 	if (fclose(m) != 0)
 		fatalx("decode: out of memory");
-	pthread_mutex_lock(&a->mu);
-	if (a->tail != NULL)
-		a->tail->next = it;
-	else
-		a->head = it;
-	a->tail = it;
-	pthread_mutex_unlock(&a->mu);
+	append(a, it);
+}
+
+void
+cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
+    cx_ahead_make_fn make, void *arg)
+{
+	struct ahead_item *it;
+
+	it = xcalloc(1, sizeof(*it));
+	it->id = ex->id;
+	it->extra = make(arg, ex);
+	append(a, it);
 }
 
 /* The item rendered ahead for ex, taken out of the FIFO; or NULL. */

@@ -607,7 +607,7 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 	return NULL;
 }
 
-/* On the reading thread: every other entry (output.h's cx_ahead). */
+/* On the reading thread: entries rendered ahead (output.h's cx_ahead). */
 static void
 har_prepare(void *st, int pass, const struct cx_exchange *ex)
 {

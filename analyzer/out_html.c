@@ -586,6 +586,7 @@ struct html {
 	/* Exchanges rendered ahead on the reading thread (output.h's
 	 * cx_ahead), their JSON set aside for data to write in order. */
 	struct cx_ahead         *ahead;
+	struct cx_ahead         *turns;         /* built ahead */
 	struct cx_htdata        *adata;         /* deferred */
 	size_t                   acursor;
 };
@@ -604,6 +605,19 @@ free_marks(void *m)
 	cx_htdefer_free(m);
 }
 
+static void
+free_turns(void *tt)
+{
+	cx_report_turns_free(tt);
+}
+
+static void *
+build_turns(void *arg, const struct cx_exchange *ex)
+{
+	(void)arg;
+	return cx_report_turns_build(ex, cx_ahead_is_behind());
+}
+
 static void *
 html_open(FILE *f, const struct cx_out_ctx *ctx)
 {
@@ -615,6 +629,7 @@ html_open(FILE *f, const struct cx_out_ctx *ctx)
 	h->conv = cx_htconv_new(cx_spool_open(&h->spool, "html"), ctx);
 	h->data = cx_htdata_new();
 	h->ahead = cx_ahead_new(free_marks);
+	h->turns = cx_ahead_new(free_turns);
 	h->adata = cx_htdata_new_deferred();
 	return h;
 }
@@ -624,9 +639,18 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 {
 	struct html *h = st;
 
-	if (pass == PASS_FACTS)
-		cx_report_exchange_rest(h->rep, ex, html_turn, h);
-	else {
+	if (pass == PASS_FACTS) {
+		char *text;
+		size_t len;
+		void *tt;
+
+		if (cx_ahead_get(h->turns, ex, &text, &len, &tt))
+			cx_report_exchange_built(h->rep, ex, tt, html_turn, h);
+		else {
+			cx_report_payloads(h->rep, ex);
+			cx_report_exchange_rest(h->rep, ex, html_turn, h);
+		}
+	} else {
 		char *text;
 		size_t len;
 		void *marks;
@@ -653,8 +677,11 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 }
 
 /*
- * On the reading thread: the facts' other part (report.h); the exchanges'
- * articles, every other one.
+ * On the reading thread: whether the exchange's bodies are JSON and, when
+ * the format's thread is behind (cx_ahead), its turns, built by its
+ * adapter (cx_report_turns_build), which the facts (the payloads' key
+ * paths too) and the conversation take on the format's thread; the
+ * exchanges' articles, when it is behind.
  */
 static void
 html_prepare(void *st, int pass, const struct cx_exchange *ex)
@@ -662,7 +689,7 @@ html_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct html *h = st;
 
 	if (pass == PASS_FACTS)
-		cx_report_payloads(h->rep, ex);
+		cx_ahead_keep(h->turns, ex, build_turns, NULL);
 	else
 		cx_ahead_put(h->ahead, ex, render_ahead, h);
 }
@@ -707,6 +734,7 @@ html_close(void *st)
 	cx_spool_free(&h->spool);
 	cx_htdata_free(h->data);
 	cx_ahead_free(h->ahead);
+	cx_ahead_free(h->turns);
 	cx_htdata_free(h->adata);
 	cx_report_free(h->rep);
 	free(h);

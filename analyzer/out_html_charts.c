@@ -86,13 +86,48 @@ time_label(char *buf, size_t len, double ms, double step)
 		snprintf(buf, len, "%g h", ms / 3600000);
 }
 
+/*
+ * v as "%.1f" writes it, a chart's coordinates by the thousand: tenths
+ * rounded here where the rounding is plain (0 <= v < 1e6: v * 10 is off
+ * by less than 1e-9), printf's exact conversion within 1e-6 of a tie.
+ */
+static void
+fixed1(FILE *f, double v)
+{
+	char buf[24], *p = buf + sizeof(buf);
+	unsigned long n;
+	double t, frac;
+
+	if (!(v >= 0 && v < 1e6) || signbit(v)) {
+		fprintf(f, "%.1f", v);
+		return;
+	}
+	t = v * 10;
+	n = (unsigned long)t;
+	frac = t - (double)n;
+	if (frac > 0.5 - 1e-6 && frac < 0.5 + 1e-6) {
+		fprintf(f, "%.1f", v);
+		return;
+	}
+	n += frac > 0.5;
+	*--p = (char)('0' + n % 10);
+	*--p = '.';
+	n /= 10;
+	do {
+		*--p = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	fwrite(p, 1, (size_t)(buf + sizeof(buf) - p), f);
+}
+
 /* A duration for a title: "12.3 ms", "4.56 s". */
 static void
 dur(FILE *f, double ms)
 {
-	if (ms < 1000)
-		fprintf(f, "%.1f ms", ms);
-	else
+	if (ms < 1000) {
+		fixed1(f, ms);
+		fputs(" ms", f);
+	} else
 		fprintf(f, "%.2f s", ms / 1000);
 }
 
@@ -620,14 +655,20 @@ cx_htr_stream_chart(FILE *f, const struct cx_exchange *ex,
 		double t = ev[i].ts > ex->start ? cx_ms(ev[i].ts - ex->start) :
 		    0;
 
-		if (j == 0)
-			fprintf(f, "M%.1f %.1f", SC_L + i * xs, SC_T + SC_H -
-			    t * ys);
-		else
-			fprintf(f, "V%.1f", SC_T + SC_H - t * ys);
-		if (j + 1 < k)
-			fprintf(f, "H%.1f", SC_L + (k == n ? j + 1 :
+		if (j == 0) {
+			fputc('M', f);
+			fixed1(f, SC_L + i * xs);
+			fputc(' ', f);
+			fixed1(f, SC_T + SC_H - t * ys);
+		} else {
+			fputc('V', f);
+			fixed1(f, SC_T + SC_H - t * ys);
+		}
+		if (j + 1 < k) {
+			fputc('H', f);
+			fixed1(f, SC_L + (k == n ? j + 1 :
 			    (j + 1) * (n - 1) / (k - 1)) * xs);
+		}
 	}
 	fputs("\"/>\n", f);
 	for (j = 0; j < k; j++) {
@@ -635,9 +676,11 @@ cx_htr_stream_chart(FILE *f, const struct cx_exchange *ex,
 		double t = ev[i].ts > ex->start ? cx_ms(ev[i].ts - ex->start) :
 		    0;
 
-		fprintf(f, "<circle class=\"sp\" cx=\"%.1f\" cy=\"%.1f\" "
-		    "r=\"2\"><title>%zu: +", SC_L + i * xs, SC_T + SC_H -
-		    t * ys, i + 1);
+		fputs("<circle class=\"sp\" cx=\"", f);
+		fixed1(f, SC_L + i * xs);
+		fputs("\" cy=\"", f);
+		fixed1(f, SC_T + SC_H - t * ys);
+		fprintf(f, "\" r=\"2\"><title>%zu: +", i + 1);
 		dur(f, t);
 		fputs("</title></circle>", f);
 	}

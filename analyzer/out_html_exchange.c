@@ -118,13 +118,14 @@ redacted(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *s,
 	cx_out_redact(b, ctx->redact, as, s, n);
 }
 
-static void
+/* The JSON text p[0..n) redacted, compact or pretty, in b; -1 (b empty)
+ * when it is not JSON. */
+static long
 json_text(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *p,
     size_t n, int pretty, int scalar)
 {
 	cx_buf_reset(b);
-	/* Nothing when it is not JSON after all (b is left as it was). */
-	cx_json_emit(b, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
+	return cx_json_emit(b, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
 	    (pretty ? CX_JSON_PRETTY : 0) | (scalar ? CX_JSON_SCALAR : 0), "");
 }
 
@@ -230,12 +231,19 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 	const char *kind = "";
 	int tree = 0;
 
-	cx_view_body(&v, m);
+	cx_view_decode(&v, m);
 	if (v.kind == CX_VIEW_NONE && v.error == NULL) {
 		cx_view_free(&v);
 		return;
 	}
 	cx_buf_init(&b, 0);
+	if (v.kind == CX_VIEW_UNSET) {
+		/* JSON written as it is checked (compact, as data for the
+		 * page's tree); if it is not, what it is. */
+		v.kind = json_text(&b, ctx, (const char *)v.p, v.n, 0,
+		    v.json_scalar) >= 0 ? CX_VIEW_JSON :
+		    cx_view_classify_text(v.p, v.n);
+	}
 	cx_htr_size(sz, sizeof(sz), m->body_bytes);
 	switch (v.kind) {
 	case CX_VIEW_UNSET:
@@ -243,7 +251,6 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 		break;
 	case CX_VIEW_JSON:
 		/* Whole, as data for the page's tree; cut, as text. */
-		json_text(&b, ctx, (const char *)v.p, v.n, 0, v.json_scalar);
 		tree = ctx->max_body == 0 || b.len <= ctx->max_body;
 		if (!tree)
 			json_text(&b, ctx, (const char *)v.p, v.n, 1,

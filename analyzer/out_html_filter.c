@@ -36,8 +36,8 @@ cx_htr_row(const struct cx_report *rep, uint64_t id, size_t *cursor)
 
 	if (*cursor < rep->ntl && rep->tl[*cursor].id == id)
 		return &rep->tl[(*cursor)++];
-	/* Just ahead (every other exchange is another thread's). */
-	for (i = *cursor; i < rep->ntl && i < *cursor + 4; i++)
+	/* Ahead (the exchanges between are another thread's). */
+	for (i = *cursor; i < rep->ntl; i++)
 		if (rep->tl[i].id == id) {
 			*cursor = i + 1;
 			return &rep->tl[i];

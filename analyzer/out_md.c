@@ -517,6 +517,7 @@ struct md {
 	struct cx_spool          spool;         /* the conversation */
 	struct cx_conv          *conv;
 	struct cx_ahead         *ahead;         /* exchanges rendered ahead */
+	struct cx_ahead         *turns;         /* their turns, built ahead */
 	size_t                   exchanges;     /* written */
 };
 
@@ -529,6 +530,19 @@ md_turn(void *arg, struct cx_turn *t, size_t session)
 	cx_conv_turn(m->conv, t, session);
 }
 
+static void
+free_turns(void *tt)
+{
+	cx_report_turns_free(tt);
+}
+
+static void *
+build_turns(void *arg, const struct cx_exchange *ex)
+{
+	(void)arg;
+	return cx_report_turns_build(ex, cx_ahead_is_behind());
+}
+
 static void *
 md_open(FILE *f, const struct cx_out_ctx *ctx)
 {
@@ -539,6 +553,7 @@ md_open(FILE *f, const struct cx_out_ctx *ctx)
 	m->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
 	m->conv = cx_conv_new(cx_spool_open(&m->spool, "md"), ctx, 1);
 	m->ahead = cx_ahead_new(NULL);
+	m->turns = cx_ahead_new(free_turns);
 	return m;
 }
 
@@ -548,7 +563,18 @@ md_exchange(void *st, int pass, const struct cx_exchange *ex)
 	struct md *m = st;
 
 	if (pass == PASS_FACTS) {
-		if (cx_report_exchange_rest(m->rep, ex, md_turn, m) == 0)
+		char *text;
+		size_t len, n;
+		void *tt;
+
+		if (cx_ahead_get(m->turns, ex, &text, &len, &tt))
+			n = cx_report_exchange_built(m->rep, ex, tt, md_turn,
+			    m);
+		else {
+			cx_report_payloads(m->rep, ex);
+			n = cx_report_exchange_rest(m->rep, ex, md_turn, m);
+		}
+		if (n == 0)
 			cx_conv_other(m->conv, ex);
 	} else {
 		if (!cx_ahead_take(m->ahead, ex, m->f))
@@ -565,8 +591,11 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 }
 
 /*
- * On the reading thread: the facts' other part (report.h); the exchanges'
- * sections, every other one (output.h's cx_ahead).
+ * On the reading thread: whether the exchange's bodies are JSON and, when
+ * the format's thread is behind (cx_ahead), its turns, built by its
+ * adapter (cx_report_turns_build), which the facts (the payloads' key
+ * paths too) and the conversation take on the format's thread; the
+ * exchanges' sections, when it is behind.
  */
 static void
 md_prepare(void *st, int pass, const struct cx_exchange *ex)
@@ -574,7 +603,7 @@ md_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct md *m = st;
 
 	if (pass == PASS_FACTS)
-		cx_report_payloads(m->rep, ex);
+		cx_ahead_keep(m->turns, ex, build_turns, NULL);
 	else
 		cx_ahead_put(m->ahead, ex, render_ahead, (void *)m->ctx);
 }
@@ -609,6 +638,7 @@ md_close(void *st)
 		cx_conv_end(m->conv);
 	cx_spool_free(&m->spool);
 	cx_ahead_free(m->ahead);
+	cx_ahead_free(m->turns);
 	cx_report_free(m->rep);
 	free(m);
 }

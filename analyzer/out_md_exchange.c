@@ -62,14 +62,14 @@ cx_mdr_size(char *buf, size_t len, uint64_t n)
 		    (double)n / (1024 * 1024 * 1024));
 }
 
-/* The JSON text p[0..n) (checked) redacted, compact or pretty, in b. */
-static void
+/* The JSON text p[0..n) redacted, compact or pretty, in b; -1 (b empty)
+ * when it is not JSON. */
+static long
 json_text(struct cx_buf *b, const struct cx_out_ctx *ctx, const char *p,
     size_t n, int pretty, int scalar)
 {
 	cx_buf_reset(b);
-	/* Nothing when it is not JSON after all (b is left as it was). */
-	cx_json_emit(b, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
+	return cx_json_emit(b, p, n, (ctx->redact ? CX_JSON_REDACT : 0) |
 	    (pretty ? CX_JSON_PRETTY : 0) | (scalar ? CX_JSON_SCALAR : 0), "");
 }
 
@@ -170,19 +170,24 @@ body_block(FILE *f, const struct cx_out_ctx *ctx, const struct cx_msg *m,
 	char sz[32], dec[32];
 	const char *info = NULL, *kind = "";
 
-	cx_view_body(&v, m);
+	cx_view_decode(&v, m);
 	if (v.kind == CX_VIEW_NONE && v.error == NULL) {
 		cx_view_free(&v);
 		return;
 	}
 	cx_buf_init(&b, 0);
+	if (v.kind == CX_VIEW_UNSET) {
+		/* JSON written as it is checked; if it is not, what it is. */
+		v.kind = json_text(&b, ctx, (const char *)v.p, v.n, 1,
+		    v.json_scalar) >= 0 ? CX_VIEW_JSON :
+		    cx_view_classify_text(v.p, v.n);
+	}
 	cx_mdr_size(sz, sizeof(sz), m->body_bytes);
 	switch (v.kind) {
-	case CX_VIEW_UNSET:          /* not from cx_view_body */
+	case CX_VIEW_UNSET:
 	case CX_VIEW_NONE:
 		break;
 	case CX_VIEW_JSON:
-		json_text(&b, ctx, (const char *)v.p, v.n, 1, v.json_scalar);
 		info = "json";
 		kind = "JSON, ";
 		break;

@@ -314,7 +314,7 @@ render_ahead(FILE *f, void *arg, const struct cx_exchange *ex)
 	return NULL;
 }
 
-/* On the reading thread: every other exchange (output.h's cx_ahead). */
+/* On the reading thread: exchanges rendered ahead (output.h's cx_ahead). */
 static void
 text_prepare(void *st, int pass, const struct cx_exchange *ex)
 {

@@ -85,17 +85,20 @@ int      cx_out_follows(const struct cx_out_format *fmt);
 /*
  * Exchanges rendered ahead (out_ahead.c), for a format whose rendering of
  * an exchange can be done apart from the others: its prepare() hands each
- * exchange to cx_ahead_put, which renders every other one with
- * render(f, arg, ex) into memory (render may return something more to
- * keep with the text, freed with free_extra if never taken); its
- * exchange() writes that text out when cx_ahead_take finds it (1), or
- * takes it with cx_ahead_get (the caller frees the text), else renders ex
- * itself (0).  Both in the same order; prepare() may run on another
- * thread than exchange().
+ * exchange to cx_ahead_put, which renders those that find the format's
+ * thread behind (cx_ahead_behind(1) said so last, on the calling thread;
+ * decode.c says before each prepare()) with render(f, arg, ex) into memory (render may return
+ * something more to keep with the text, freed with free_extra if never
+ * taken); its exchange() writes that text out when cx_ahead_take finds it
+ * (1), or takes it with cx_ahead_get (the caller frees the text), else
+ * renders ex itself (0).  Both in the same order, each exchange once;
+ * prepare() may run on another thread than exchange().
  */
 typedef void *(*cx_ahead_render_fn)(FILE *f, void *arg,
     const struct cx_exchange *ex);
 struct cx_ahead;
+void     cx_ahead_behind(int behind);
+int      cx_ahead_is_behind(void);
 struct cx_ahead *cx_ahead_new(void (*free_extra)(void *));
 void     cx_ahead_free(struct cx_ahead *a);             /* NULL is fine */
 void     cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
@@ -104,6 +107,13 @@ int      cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex,
     FILE *f);
 int      cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex,
     char **text, size_t *len, void **extra);
+/* Something made ahead for every exchange, no text: make(arg, ex) kept
+ * for ex, taken back with cx_ahead_get (its text NULL, its len 0);
+ * cx_ahead_is_behind says what cx_ahead_put would go by (the last
+ * cx_ahead_behind on this thread). */
+typedef void *(*cx_ahead_make_fn)(void *arg, const struct cx_exchange *ex);
+void     cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
+    cx_ahead_make_fn make, void *arg);
 
 /* Run fmt over an analysis already made (ctx->r->ex, every pass). */
 void     cx_out_all(const struct cx_out_format *fmt, FILE *f,

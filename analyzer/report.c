@@ -184,9 +184,15 @@ evtype(struct cx_report *rep, const char *name)
 {
 	struct cx_report_evtype *et;
 
+	/* A stream's events come in runs of one type. */
+	if (rep->ev_last < rep->nev && strcmp(rep->ev[rep->ev_last].name,
+	    name) == 0)
+		return &rep->ev[rep->ev_last];
 	for (size_t i = 0; i < rep->nev; i++)
-		if (strcmp(rep->ev[i].name, name) == 0)
+		if (strcmp(rep->ev[i].name, name) == 0) {
+			rep->ev_last = i;
 			return &rep->ev[i];
+		}
 	if (rep->nev >= CX_REPORT_MAX_EVENT_TYPES)
 		return NULL;
 	rep->ev = xreallocarray(rep->ev, rep->nev + 1, sizeof(*rep->ev));
@@ -248,13 +254,25 @@ count_ws(struct cx_report *rep, const struct cx_exchange *ex)
 	}
 }
 
+/* The payloads; the bodies' checks done before (-1: not). */
 static void
-count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
+count_payloads_as(struct cx_report *rep, const struct cx_exchange *ex,
+    int req_json, int resp_json)
 {
-	if (ex->has_req)
-		cx_keypaths_add_body(rep->req_kp, &ex->req);
-	if (ex->has_resp && !ex->resp.sse)
-		cx_keypaths_add_body(rep->resp_kp, &ex->resp);
+	if (ex->has_req) {
+		if (req_json < 0)
+			cx_keypaths_add_body(rep->req_kp, &ex->req);
+		else
+			cx_keypaths_add_body_as(rep->req_kp, &ex->req,
+			    req_json);
+	}
+	if (ex->has_resp && !ex->resp.sse) {
+		if (resp_json < 0)
+			cx_keypaths_add_body(rep->resp_kp, &ex->resp);
+		else
+			cx_keypaths_add_body_as(rep->resp_kp, &ex->resp,
+			    resp_json);
+	}
 	for (size_t j = 0; ex->has_resp && j < ex->resp.nevents; j++) {
 		const struct cx_event *ev = &ex->resp.events[j];
 
@@ -264,6 +282,12 @@ count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
 			count_event(rep, ev->event, ev->data, ev->data_len);
 	}
 	count_ws(rep, ex);
+}
+
+static void
+count_payloads(struct cx_report *rep, const struct cx_exchange *ex)
+{
+	count_payloads_as(rep, ex, -1, -1);
 }
 
 /* --- usage ------------------------------------------------------------ */
@@ -432,12 +456,10 @@ cx_report_payloads(struct cx_report *rep, const struct cx_exchange *ex)
 	count_payloads(rep, ex);
 }
 
-size_t
-cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
-    cx_report_turn_fn fn, void *arg)
+/* The facts of ex but its payloads' and its turns'. */
+static void
+count_exchange(struct cx_report *rep, const struct cx_exchange *ex)
 {
-	struct turn_ctx tc = { rep, fn, arg };
-
 	rep->exchanges++;
 	later(&rep->end, ex->start);
 	if (ex->has_req)
@@ -453,7 +475,86 @@ cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
 		rep->pidex[rep->npidex].pid = ex->pid;
 		rep->pidex[rep->npidex++].id = ex->id;
 	}
+}
+
+size_t
+cx_report_exchange_rest(struct cx_report *rep, const struct cx_exchange *ex,
+    cx_report_turn_fn fn, void *arg)
+{
+	struct turn_ctx tc = { rep, fn, arg };
+
+	count_exchange(rep, ex);
 	return cx_conv_turns(ex, on_turn, &tc);
+}
+
+/* --- turns built apart ------------------------------------------------ */
+
+struct cx_report_turns {
+	int              req_json;      /* the bodies' checks */
+	int              resp_json;
+	int              built;         /* the turns below */
+	struct cx_turn  *v;
+	size_t           n, alloc;
+	size_t           ret;           /* what the adapter returned */
+};
+
+/* A turn from the adapter (cx_turn_fn): kept. */
+static void
+keep_turn(void *arg, struct cx_turn *t)
+{
+	struct cx_report_turns *tt = arg;
+
+	tt->v = grow(tt->v, tt->n, &tt->alloc, sizeof(*tt->v));
+	tt->v[tt->n++] = *t;
+	memset(t, 0, sizeof(*t));       /* the adapter frees an empty one */
+}
+
+struct cx_report_turns *
+cx_report_turns_build(const struct cx_exchange *ex, int turns)
+{
+	struct cx_report_turns *tt = xcalloc(1, sizeof(*tt));
+
+	tt->req_json = ex->has_req ? cx_keypaths_body_json(&ex->req) : 0;
+	tt->resp_json = ex->has_resp && !ex->resp.sse ?
+	    cx_keypaths_body_json(&ex->resp) : 0;
+	if (turns) {
+		tt->built = 1;
+		tt->ret = cx_conv_turns(ex, keep_turn, tt);
+	}
+	return tt;
+}
+
+void
+cx_report_turns_free(struct cx_report_turns *tt)
+{
+	if (tt == NULL)
+		return;
+	for (size_t i = 0; i < tt->n; i++)
+		cx_turn_free(&tt->v[i]);
+	free(tt->v);
+	free(tt);
+}
+
+size_t
+cx_report_exchange_built(struct cx_report *rep, const struct cx_exchange *ex,
+    struct cx_report_turns *tt, cx_report_turn_fn fn, void *arg)
+{
+	struct turn_ctx tc = { rep, fn, arg };
+	size_t ret = tt->ret;
+
+	count_payloads_as(rep, ex, tt->req_json, tt->resp_json);
+	if (!tt->built) {
+		cx_report_turns_free(tt);
+		return cx_report_exchange_rest(rep, ex, fn, arg);
+	}
+	count_exchange(rep, ex);
+	for (size_t i = 0; i < tt->n; i++) {
+		on_turn(&tc, &tt->v[i]);
+		cx_turn_free(&tt->v[i]);
+	}
+	tt->n = 0;
+	cx_report_turns_free(tt);
+	return ret;
 }
 
 /* The first note of the recorder's run (cxrec run), parsed; or NULL. */

@@ -178,6 +178,7 @@ struct cx_report {
 	/* Event types, in order of first sight; SSE streams' ends. */
 	struct cx_report_evtype *ev;
 	size_t           nev;
+	size_t           ev_last;       /* the last one found (a guess) */
 	uint64_t         ev_other;      /* events of types past the cap */
 	uint64_t         done;          /* "data: [DONE]" (not events) */
 
@@ -257,6 +258,23 @@ void     cx_report_payloads(struct cx_report *rep,
     const struct cx_exchange *ex);
 size_t   cx_report_exchange_rest(struct cx_report *rep,
     const struct cx_exchange *ex, cx_report_turn_fn fn, void *arg);
+/*
+ * The same again, part of it done apart: cx_report_turns_build checks
+ * whether ex's bodies are JSON and, with turns set, runs ex's adapter and
+ * keeps its turns (it reads ex only, so another thread may run it, in
+ * exchange order or not); cx_report_exchange_built takes the payloads and
+ * the turns into the facts as cx_report_payloads and
+ * cx_report_exchange_rest would have (running the adapter itself if
+ * turns was not set), hands the turns to fn, and frees tt.
+ * cx_report_turns_free: tt never taken (NULL is fine).
+ */
+struct cx_report_turns;
+struct cx_report_turns *cx_report_turns_build(const struct cx_exchange *ex,
+    int turns);
+size_t   cx_report_exchange_built(struct cx_report *rep,
+    const struct cx_exchange *ex, struct cx_report_turns *tt,
+    cx_report_turn_fn fn, void *arg);
+void     cx_report_turns_free(struct cx_report_turns *tt);
 
 /* The trace was read through: r's totals, notes and processes taken. */
 void     cx_report_finish(struct cx_report *rep,

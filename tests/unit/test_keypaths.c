@@ -10,6 +10,7 @@
 
 #include <cJSON.h>
 
+#include "exchange.h"
 #include "keypaths.h"
 
 static const struct cx_keypath *
@@ -276,6 +277,41 @@ START_TEST(text_walk)
 }
 END_TEST
 
+/* A body's key paths in two parts (check, then walk) as in one. */
+START_TEST(body_in_two)
+{
+	static const char *const bodies[] = { "{\"a\":[1,{\"b\":\"x\"}]}",
+	    "not json", "[true,null]", "" };
+
+	for (size_t i = 0; i < sizeof(bodies) / sizeof(bodies[0]); i++) {
+		struct cx_keypaths *one = cx_keypaths_new(0, 0);
+		struct cx_keypaths *two = cx_keypaths_new(0, 0);
+		struct cx_msg m;
+
+		memset(&m, 0, sizeof(m));
+		cx_buf_init(&m.body, 0);
+		cx_buf_add(&m.body, bodies[i], strlen(bodies[i]));
+		m.body_bytes = strlen(bodies[i]);
+		cx_keypaths_add_body(one, &m);
+		cx_keypaths_add_body_as(two, &m, cx_keypaths_body_json(&m));
+		ck_assert_uint_eq(cx_keypaths_docs(one), cx_keypaths_docs(two));
+		ck_assert_uint_eq(cx_keypaths_count(one),
+		    cx_keypaths_count(two));
+		for (size_t k = 0; k < cx_keypaths_count(one); k++) {
+			const struct cx_keypath *x = cx_keypaths_get(one, k);
+			const struct cx_keypath *y = cx_keypaths_get(two, k);
+
+			ck_assert_str_eq(x->path, y->path);
+			ck_assert_uint_eq(x->types, y->types);
+			ck_assert_uint_eq(x->count, y->count);
+		}
+		cx_buf_free(&m.body);
+		cx_keypaths_free(one);
+		cx_keypaths_free(two);
+	}
+}
+END_TEST
+
 static Suite *
 keypaths_suite(void)
 {
@@ -288,6 +324,7 @@ keypaths_suite(void)
 	tcase_add_test(tc, cap);
 	tcase_add_test(tc, from_cjson);
 	tcase_add_test(tc, text_walk);
+	tcase_add_test(tc, body_in_two);
 	suite_add_tcase(s, tc);
 	return s;
 }

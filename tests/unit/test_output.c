@@ -179,8 +179,9 @@ render_id(FILE *f, void *arg, const struct cx_exchange *ex)
 	return NULL;
 }
 
-/* Rendered ahead: every other exchange, taken back in order; one not
- * rendered ahead is not found. */
+/* Rendered ahead: those put while the format's thread is said to be
+ * behind (here every other one), taken back in order; one not rendered
+ * ahead is not found; none when it is not behind. */
 START_TEST(ahead)
 {
 	struct cx_ahead *a = cx_ahead_new(NULL);
@@ -194,6 +195,7 @@ START_TEST(ahead)
 	memset(ex, 0, sizeof(ex));
 	for (int i = 0; i < 6; i++) {
 		ex[i].id = (uint64_t)i + 1;
+		cx_ahead_behind(i % 2 == 0);
 		cx_ahead_put(a, &ex[i], render_id, &rendered);
 	}
 	ck_assert_int_eq(rendered, 3);
@@ -214,6 +216,16 @@ START_TEST(ahead)
 	ck_assert_int_eq(taken, 3);
 	ck_assert_str_eq(out, "[1](2)[3](4)[5](6)");
 	free(out);
+	cx_ahead_behind(0);
+	rendered = 0;
+	for (int i = 0; i < 6; i++) {
+		ex[i].id = (uint64_t)i + 11;
+		cx_ahead_put(a, &ex[i], render_id, &rendered);
+	}
+	ck_assert_int_eq(rendered, 0);
+	for (int i = 0; i < 6; i++)
+		ck_assert_int_eq(cx_ahead_take(a, &ex[i], stderr), 0);
+	cx_ahead_behind(1);
 	/* left over: freed with the FIFO */
 	cx_ahead_put(a, &ex[0], render_id, &rendered);
 	cx_ahead_free(a);
