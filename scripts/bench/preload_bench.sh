@@ -79,60 +79,88 @@ NGINX_PID=$!
 for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/$TP) 2>/dev/null && break; sleep 0.1; done
 
 rps() { sed -n 's/^Requests\/sec: *\([0-9.]*\)$/\1/p' "$1"; }
-# CPU seconds (user+sys) of the client process, as /usr/bin/time wrote them.
+# CPU seconds (user+sys) as /usr/bin/time wrote them (children waited for
+# included: around cxrec run, cxrec and its command).
 cpu() { awk 'END { printf "%.3f", $1 + $2 }' "$1"; }
 TIMEF='%U %S'
 CURL=(curl -sk -o /dev/null -w '%{speed_download}\n' "https://127.0.0.1:$TP/big")
-declare -a wb wp cb cp cub cup
-wtrace=0 wex=0
+WRK=(wrk -t1 -c8 -d"${SECS}s" "http://127.0.0.1:$HP/page")
+# The ways: bare; under the preload handing frames to cxrec run's writer
+# through a shared ring (the default); under the preload writing each
+# frame from the hooked thread (CXREC_RING_SIZE=0, as before issue 20).
+WAYS=(bare ring direct)
+# Run "$@" one way; $1: the way, $2: a name for its files.
+under() {
+    local way=$1 name=$2
+    shift 2
+    case "$way" in
+    bare) /usr/bin/time -f "$TIMEF" -o "$TMP/$name.t" "$@" ;;
+    *)
+        rm -f "$TMP/$name.bin"
+        local sz=${CXREC_RING_SIZE:-}
+        [ "$way" = direct ] && sz=0
+        CXREC_RING_SIZE=$sz /usr/bin/time -f "$TIMEF" -o "$TMP/$name.all" \
+            "$CXREC" run --bpf off "${RUNARGS[@]}" -o "$TMP/$name.bin" -- \
+            /usr/bin/time -f "$TIMEF" -o "$TMP/$name.t" "$@" 2>"$TMP/$name.err" ||
+            die "under cxrec run ($way) failed: $(cat "$TMP/$name.err")"
+        ;;
+    esac
+}
+declare -A wr cr cc cx
+for w in "${WAYS[@]}"; do wr[$w]="" cr[$w]="" cc[$w]="" cx[$w]=""; done
 for ((i = 1; i <= ROUNDS; i++)); do
-    if [ "$CURL_ONLY" = 0 ]; then
-        wrk -t1 -c8 -d"${SECS}s" "http://127.0.0.1:$HP/page" >"$TMP/w.bare" 2>&1 || die "wrk failed"
-        rm -f "$TMP/w.bin"
-        "$CXREC" run --bpf off "${RUNARGS[@]}" -o "$TMP/w.bin" -- wrk -t1 -c8 -d"${SECS}s" \
-            "http://127.0.0.1:$HP/page" >"$TMP/w.pre" 2>"$TMP/w.err" ||
-            die "wrk under cxrec failed: $(cat "$TMP/w.err")"
-        wb+=("$(rps "$TMP/w.bare")") wp+=("$(rps "$TMP/w.pre")")
-        wtrace=$(stat -c %s "$TMP/w.bin")
-    fi
-    # Bare and under the preload in turn, the order alternating by round.
-    ways="bare pre"
-    [ $((i % 2)) = 0 ] && ways="pre bare"
-    for way in $ways; do
-        if [ "$way" = bare ]; then
-            /usr/bin/time -f "$TIMEF" -o "$TMP/c.bare.t" "${CURL[@]}" >"$TMP/c.bare" ||
-                die "curl failed"
-            cb+=("$(cat "$TMP/c.bare")") cub+=("$(cpu "$TMP/c.bare.t")")
-        else
-            rm -f "$TMP/c.bin"
-            "$CXREC" run --bpf off "${RUNARGS[@]}" -o "$TMP/c.bin" -- /usr/bin/time -f "$TIMEF" \
-                -o "$TMP/c.pre.t" "${CURL[@]}" >"$TMP/c.pre" 2>"$TMP/c.err" ||
-                die "curl under cxrec failed: $(cat "$TMP/c.err")"
-            cp+=("$(cat "$TMP/c.pre")") cup+=("$(cpu "$TMP/c.pre.t")")
-            ctrace=$(stat -c %s "$TMP/c.bin")
+    # The order rotates by round.
+    order=()
+    for ((k = 0; k < ${#WAYS[@]}; k++)); do order+=("${WAYS[(k + i) % ${#WAYS[@]}]}"); done
+    for w in "${order[@]}"; do
+        if [ "$CURL_ONLY" = 0 ]; then
+            under "$w" "w.$w" "${WRK[@]}" >"$TMP/w.$w.out" || die "wrk failed"
+            wr[$w]+=" $(rps "$TMP/w.$w.out")"
         fi
+        under "$w" "c.$w" "${CURL[@]}" >"$TMP/c.$w.out" || die "curl failed"
+        cr[$w]+=" $(cat "$TMP/c.$w.out")" cc[$w]+=" $(cpu "$TMP/c.$w.t")"
+        # cxrec run's own CPU: all of it less curl's.
+        [ "$w" != bare ] && cx[$w]+=" $(awk -v a="$(cpu "$TMP/c.$w.all")" -v b="$(cpu "$TMP/c.$w.t")" 'BEGIN { printf "%.3f", a - b }')"
     done
-    [ "$CURL_ONLY" = 0 ] && echo "round $i: wrk ${wb[-1]} vs ${wp[-1]} req/s" >&2
-    echo "round $i: curl ${cb[-1]} vs ${cp[-1]} B/s, CPU ${cub[-1]} vs ${cup[-1]} s" >&2
+    line="round $i:"
+    for w in "${WAYS[@]}"; do
+        line+=" $w: curl $(echo ${cr[$w]} | awk '{ print $NF }') B/s, CPU $(echo ${cc[$w]} | awk '{ print $NF }') s"
+        [ "$CURL_ONLY" = 0 ] && line+=", wrk $(echo ${wr[$w]} | awk '{ print $NF }') req/s"
+        line+=";"
+    done
+    echo "$line" >&2
 done
 # What the last runs recorded.
-[ "$CURL_ONLY" = 0 ] && wex=$("$CXREC" decode -f jsonl "$TMP/w.bin" | wc -l)
-cbody=$("$CXREC" decode -f jsonl "$TMP/c.bin" | /usr/bin/python3 -c 'import json,sys; x=[json.loads(l) for l in sys.stdin]; print(sum(e["response"]["body_bytes"] for e in x if e["response"]))')
+check_trace() {
+    local wex cbody
+    [ "$CURL_ONLY" = 0 ] && wex=$("$CXREC" decode -f jsonl "$TMP/w.$1.bin" | wc -l)
+    cbody=$("$CXREC" decode -f jsonl "$TMP/c.$1.bin" | /usr/bin/python3 -c 'import json,sys; x=[json.loads(l) for l in sys.stdin]; print(sum(e["response"]["body_bytes"] for e in x if e["response"]))')
+    echo "- last runs under cxrec run ($1): curl's response body of $cbody bytes decoded from the plaintext, trace $(stat -c %s "$TMP/c.$1.bin") bytes${wex:+; wrk: $wex exchanges decoded, trace $(stat -c %s "$TMP/w.$1.bin") bytes}"
+}
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-mwb=$(median "${wb[@]:-0}") mwp=$(median "${wp[@]:-0}") mcb=$(median "${cb[@]}") mcp=$(median "${cp[@]}")
-mub=$(median "${cub[@]}") mup=$(median "${cup[@]}")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
 gib() { awk -v c="$1" -v n="$SIZE" 'BEGIN { printf "%.3f", c * 1073741824 / n }'; }
 range() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd- -; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'; }
-echo "preload overhead, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs, nginx $(nginx -v 2>&1 | sed 's/.*\///'); $ROUNDS rounds, medians"
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.0f%%", (a / b - 1) * 100 }'; }
+# shellcheck disable=SC2086
+{
+mcb=$(median ${cr[bare]}) mcc=$(median ${cc[bare]})
+echo "preload overhead, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs, nginx $(nginx -v 2>&1 | sed 's/.*\///'); $ROUNDS rounds, medians${RUNARGS[*]:+; cxrec run ${RUNARGS[*]}}"
 echo
-echo "| client | bare | under cxrec run (preload) | ratio | target |"
-echo "|---|---:|---:|---:|---|"
-[ "$CURL_ONLY" = 0 ] && echo "| wrk -t1 -c8 -d${SECS}s, 1 KiB page, req/s | $mwb | $mwp | $(ratio "$mwp" "$mwb") | ≥ 0.95 |"
-echo "| curl, $SIZE bytes over TLS, MB/s | $(awk -v v="$mcb" 'BEGIN { printf "%.0f", v / 1e6 }') | $(awk -v v="$mcp" 'BEGIN { printf "%.0f", v / 1e6 }') | $(ratio "$mcp" "$mcb") | ≥ 0.8 |"
-echo "| curl's own CPU s per GiB (user+sys), over TLS | $(gib "$mub") | $(gib "$mup") | $(ratio "$mup" "$mub") (+$(awk -v a="$mup" -v b="$mub" 'BEGIN { printf "%.0f", (a / b - 1) * 100 }')%) | ≤ 1.15 |"
+echo "| client | bare | preload, ring (default) | ratio | preload, direct writev | ratio | target |"
+echo "|---|---:|---:|---:|---:|---:|---|"
+if [ "$CURL_ONLY" = 0 ]; then
+    mwb=$(median ${wr[bare]}) mwr=$(median ${wr[ring]}) mwd=$(median ${wr[direct]})
+    echo "| wrk -t1 -c8 -d${SECS}s, 1 KiB page, req/s | $mwb | $mwr | $(ratio "$mwr" "$mwb") | $mwd | $(ratio "$mwd" "$mwb") | ≥ 0.95 |"
+fi
+mcr=$(median ${cr[ring]}) mcd=$(median ${cr[direct]})
+echo "| curl, $SIZE bytes over TLS, MB/s | $(awk -v v="$mcb" 'BEGIN { printf "%.0f", v / 1e6 }') | $(awk -v v="$mcr" 'BEGIN { printf "%.0f", v / 1e6 }') | $(ratio "$mcr" "$mcb") | $(awk -v v="$mcd" 'BEGIN { printf "%.0f", v / 1e6 }') | $(ratio "$mcd" "$mcb") | ≥ 0.8 |"
+ccr=$(median ${cc[ring]}) ccd=$(median ${cc[direct]})
+echo "| curl's own CPU s per GiB (user+sys) | $(gib "$mcc") | $(gib "$ccr") | $(ratio "$ccr" "$mcc") ($(pct "$ccr" "$mcc")) | $(gib "$ccd") | $(ratio "$ccd" "$mcc") ($(pct "$ccd" "$mcc")) | ≤ 1.15 |"
+echo "| cxrec run's own CPU s per GiB (its writer) | | $(gib "$(median ${cx[ring]})") | | $(gib "$(median ${cx[direct]})") | | |"
 echo
-echo "- last wrk run under cxrec: $wex exchanges decoded, trace $wtrace bytes"
-echo "- last curl run under cxrec: response body of $cbody bytes decoded from the plaintext, trace $ctrace bytes"
-echo "- rounds: wrk bare ${wb[*]:-}; wrk preload ${wp[*]:-}; curl bare ${cb[*]}; curl preload ${cp[*]}"
-echo "- curl CPU s (user+sys) per run: bare ${cub[*]} (range $(range "${cub[@]}")); preload ${cup[*]} (range $(range "${cup[@]}"))${RUNARGS[*]:+; cxrec run ${RUNARGS[*]}}"
+for w in ring direct; do check_trace "$w"; done
+for w in "${WAYS[@]}"; do
+    echo "- $w, per round: curl CPU s ${cc[$w]# } (range $(range ${cc[$w]})); curl B/s ${cr[$w]# }${cx[$w]:+; cxrec run (itself) CPU s ${cx[$w]# }}${wr[$w]:+; wrk req/s ${wr[$w]# }}"
+done
+}
