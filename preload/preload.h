@@ -40,7 +40,7 @@
 /* The ring's size in bytes (default CX_RING_DEFAULT); 0: no ring. */
 #define CX_PRELOAD_ENV_RING_SIZE "CXREC_RING_SIZE"
 #define CX_RING_DEFAULT         (8u << 20)
-#define CX_RING_FLOOR           (2u << 20)      /* 4 frames of the most */
+#define CX_RING_FLOOR           (256u << 10)
 
 #include <stdint.h>
 

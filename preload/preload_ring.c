@@ -48,8 +48,6 @@ pl_ring_init(void)
 	rg.size = CX_RING_DEFAULT;
 	if (s != NULL && *s != '\0')
 		rg.size = strtoul(s, NULL, 10);
-	/* A frame of the largest size always fits: none is ever written
-	 * around the ring, after frames still in it. */
 	if (rg.size != 0 && rg.size < CX_RING_FLOOR)
 		rg.size = CX_RING_FLOOR;
 	if (p == NULL || *p == '\0' || strlen(p) >= sizeof(rg.path) ||
@@ -126,18 +124,61 @@ fail:
 	return OFF;
 }
 
+/* Bytes [off, off + n) of what iov gathers, copied to p. */
+static void
+gather(uint8_t *p, const struct iovec *iov, int iovcnt, size_t off, size_t n)
+{
+	for (int i = 0; i < iovcnt && n > 0; i++) {
+		size_t len = iov[i].iov_len, k;
+
+		if (off >= len) {
+			off -= len;
+			continue;
+		}
+		k = len - off < n ? len - off : n;
+		memcpy(p, (const uint8_t *)iov[i].iov_base + off, k);
+		p += k;
+		n -= k;
+		off = 0;
+	}
+}
+
+/* What iov gathers from off on, as an iovec array (at most max pieces). */
+static int
+rest(struct iovec *out, int max, const struct iovec *iov, int iovcnt,
+    size_t off)
+{
+	int k = 0;
+
+	for (int i = 0; i < iovcnt && k < max; i++) {
+		size_t len = iov[i].iov_len;
+
+		if (off >= len) {
+			off -= len;
+			continue;
+		}
+		out[k].iov_base = (uint8_t *)iov[i].iov_base + off;
+		out[k++].iov_len = len - off;
+		off = 0;
+	}
+	return k;
+}
+
 int
 pl_ring_put(struct cx_writer *w, const struct cx_frame *f,
     const struct iovec *iov, int iovcnt)
 {
 	struct cx_ringframe *h;
 	int st = __atomic_load_n(&rg.state, __ATOMIC_ACQUIRE);
-	size_t n = 0;
-	uint8_t *p;
+	size_t n = 0, off = 0, piece;
 
-	if (st == OFF || f->kind == CX_K_OPEN || pl_in_vfork_child())
+	if (st == OFF || f->kind == CX_K_OPEN)
 		return -1;
+	/* A vfork child shares the ring with its parent, which waits: its
+	 * frames may go there, but it must not make a ring of its own. */
 	if (st == UNTRIED) {
+		if (pl_in_vfork_child())
+			return -1;
 		pthread_mutex_lock(&pl_st.lock);
 		if (rg.state == UNTRIED)
 			__atomic_store_n(&rg.state, ring_open(w),
@@ -149,30 +190,40 @@ pl_ring_put(struct cx_writer *w, const struct cx_frame *f,
 	}
 	for (int i = 0; i < iovcnt; i++)
 		n += iov[i].iov_len;
-	if ((h = cx_ring_reserve(&rg.ring, sizeof(*h) + n, gone, NULL)) ==
-	    NULL) {
-		if (sizeof(*h) + n + 8 <= rg.ring.size / 4) {
+	/* Data larger than a record may be (a quarter of the ring) goes in
+	 * several frames, in order, as larger writes always have. */
+	piece = rg.ring.size / 4 - sizeof(*h) - 16;
+	do {
+		size_t k = n - off < piece ? n - off : piece;
+
+		if ((h = cx_ring_reserve(&rg.ring, sizeof(*h) + k, gone,
+		    NULL)) == NULL) {
+			struct iovec v[24];
+			struct cx_frame g = *f;
+
 			/* cxrec run is going or gone: never again. */
 			__atomic_store_n(&rg.state, OFF, __ATOMIC_RELEASE);
 			pl_debug("ring closed: frames written directly");
+			if (off == 0)
+				return -1;
+			g.len = (uint32_t)(n - off);
+			cx_writer_putv(w, &g, v, rest(v, 24, iov, iovcnt,
+			    off));
+			return 0;
 		}
-		return -1;
-	}
-	h->kind = f->kind;
-	h->source = f->source;
-	h->dir = f->dir;
-	h->flags = f->flags;
-	h->pid = f->pid;
-	h->tid = f->tid;
-	h->pad = 0;
-	h->conn = f->conn;
-	h->ts_ns = f->ts_ns;
-	p = (uint8_t *)(h + 1);
-	for (int i = 0; i < iovcnt; i++) {
-		memcpy(p, iov[i].iov_base, iov[i].iov_len);
-		p += iov[i].iov_len;
-	}
-	cx_ring_publish(&rg.ring, h);
+		h->kind = f->kind;
+		h->source = f->source;
+		h->dir = f->dir;
+		h->flags = f->flags;
+		h->pid = f->pid;
+		h->tid = f->tid;
+		h->pad = 0;
+		h->conn = f->conn;
+		h->ts_ns = f->ts_ns;
+		gather((uint8_t *)(h + 1), iov, iovcnt, off, k);
+		cx_ring_publish(&rg.ring, h);
+		off += k;
+	} while (off < n);
 	return 0;
 }
 
