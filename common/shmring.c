@@ -70,7 +70,7 @@ map(struct cx_ring *r, int fd, size_t ctl_len, uint64_t size)
 	r->data = base + ctl_len;
 	r->size = size;
 	r->maplen = len;
-	r->pos = 0;
+	r->pos = r->head_seen = r->tail_told = r->tail_seen = 0;
 	return 0;
 }
 
@@ -137,7 +137,9 @@ cx_ring_map(struct cx_ring *r, int fd, char *err, size_t errlen)
 		snprintf(err, errlen, "ring: mmap: %s", strerror(errno));
 		return -1;
 	}
-	r->pos = __atomic_load_n(&r->ctl->tail, __ATOMIC_ACQUIRE);
+	r->pos = r->tail_told = __atomic_load_n(&r->ctl->tail,
+	    __ATOMIC_ACQUIRE);
+	r->head_seen = r->pos;
 	return 0;
 }
 
@@ -190,20 +192,26 @@ cx_ring_reserve(struct cx_ring *r, size_t n, int (*gone)(void *), void *arg)
 	__atomic_add_fetch(&c->inflight, 1, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&c->closed, __ATOMIC_SEQ_CST))
 		goto out;
-	t = __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE);
+	/* The tail last seen, while it leaves room (it only grows). */
+	t = __atomic_load_n(&r->tail_seen, __ATOMIC_RELAXED);
 	h = __atomic_load_n(&c->head, __ATOMIC_RELAXED);
+	if (h - t + need > r->size) {
+		t = __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE);
+		__atomic_store_n(&r->tail_seen, t, __ATOMIC_RELAXED);
+		h = __atomic_load_n(&c->head, __ATOMIC_RELAXED);
+	}
 	for (;;) {
 		if (h - t + need > r->size) {
 			if (wait_room(r, need, gone, arg) == -1)
 				goto out;
 			t = __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE);
+			__atomic_store_n(&r->tail_seen, t, __ATOMIC_RELAXED);
 			h = __atomic_load_n(&c->head, __ATOMIC_RELAXED);
 			continue;
 		}
 		if (__atomic_compare_exchange_n(&c->head, &h, h + need, 1,
 		    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
 			break;
-		t = __atomic_load_n(&c->tail, __ATOMIC_ACQUIRE);
 	}
 	rec = (struct rec *)(r->data + (h & (r->size - 1)));
 	__atomic_store_n(&rec->len, (uint32_t)n, __ATOMIC_RELAXED);
@@ -221,8 +229,11 @@ cx_ring_publish(struct cx_ring *r, void *p)
 
 	__atomic_store_n(&rec->state, PUBLISHED, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&c->inflight, 1, __ATOMIC_SEQ_CST);
-	/* The reader sleeps until a quarter is used (or its timeout). */
+	/* The reader sleeps until a quarter is used (or its timeout); the
+	 * tail last seen says less is used than is. */
 	if (__atomic_load_n(&c->head, __ATOMIC_RELAXED) -
+	    __atomic_load_n(&r->tail_seen, __ATOMIC_RELAXED) >= r->size / 4 &&
+	    __atomic_load_n(&c->head, __ATOMIC_RELAXED) -
 	    __atomic_load_n(&c->tail, __ATOMIC_RELAXED) >= r->size / 4 &&
 	    __atomic_load_n(&c->reader_asleep, __ATOMIC_SEQ_CST) &&
 	    __atomic_exchange_n(&c->reader_asleep, 0, __ATOMIC_SEQ_CST))
@@ -231,36 +242,15 @@ cx_ring_publish(struct cx_ring *r, void *p)
 
 /* --- the reader ----------------------------------------------------------- */
 
-int
-cx_ring_peek(struct cx_ring *r, const void **p, size_t *n)
-{
-	uint64_t h = __atomic_load_n(&r->ctl->head, __ATOMIC_ACQUIRE);
-	struct rec *rec;
-	uint32_t len;
-
-	if (h == r->pos)
-		return 0;
-	if (h - r->pos > r->size)
-		return -1;
-	rec = (struct rec *)(r->data + (r->pos & (r->size - 1)));
-	if (__atomic_load_n(&rec->state, __ATOMIC_ACQUIRE) != PUBLISHED)
-		return 0;
-	len = __atomic_load_n(&rec->len, __ATOMIC_RELAXED);
-	if (ALIGN8(sizeof(*rec) + len) > h - r->pos)
-		return -1;
-	*p = rec + 1;
-	*n = len;
-	return 1;
-}
-
-/* Free need bytes at the reader's position. */
+/* Tell the writers what is free (once a batch, not once a record). */
 static void
-advance(struct cx_ring *r, uint64_t need)
+tell_tail(struct cx_ring *r)
 {
 	struct cx_ring_ctl *c = r->ctl;
 
-	memset(r->data + (r->pos & (r->size - 1)), 0, need);
-	r->pos += need;
+	if (r->tail_told == r->pos)
+		return;
+	r->tail_told = r->pos;
 	__atomic_store_n(&c->tail, r->pos, __ATOMIC_SEQ_CST);
 	/* Writers waiting are woken once a quarter is free, not for each
 	 * record: one wake-up each, not one per record freed. */
@@ -269,6 +259,45 @@ advance(struct cx_ring *r, uint64_t need)
 		__atomic_add_fetch(&c->room_seq, 1, __ATOMIC_SEQ_CST);
 		futex_wake(&c->room_seq, INT_MAX);
 	}
+}
+
+int
+cx_ring_peek(struct cx_ring *r, const void **p, size_t *n)
+{
+	uint64_t h = r->head_seen;
+	struct rec *rec;
+	uint32_t len;
+
+	if (h == r->pos) {
+		tell_tail(r);
+		h = r->head_seen = __atomic_load_n(&r->ctl->head,
+		    __ATOMIC_ACQUIRE);
+		if (h == r->pos)
+			return 0;
+	}
+	if (h - r->pos > r->size)
+		return -1;
+	rec = (struct rec *)(r->data + (r->pos & (r->size - 1)));
+	if (__atomic_load_n(&rec->state, __ATOMIC_ACQUIRE) != PUBLISHED) {
+		tell_tail(r);
+		return 0;
+	}
+	len = __atomic_load_n(&rec->len, __ATOMIC_RELAXED);
+	if (ALIGN8(sizeof(*rec) + len) > h - r->pos)
+		return -1;
+	*p = rec + 1;
+	*n = len;
+	return 1;
+}
+
+/* Free need bytes at the reader's position (told every eighth). */
+static void
+advance(struct cx_ring *r, uint64_t need)
+{
+	memset(r->data + (r->pos & (r->size - 1)), 0, need);
+	r->pos += need;
+	if (r->pos - r->tail_told >= r->size / 8)
+		tell_tail(r);
 }
 
 void
@@ -284,6 +313,7 @@ cx_ring_wait(struct cx_ring *r, int ms)
 {
 	struct cx_ring_ctl *c = r->ctl;
 
+	tell_tail(r);
 	__atomic_store_n(&c->reader_asleep, 1, __ATOMIC_SEQ_CST);
 	if (cx_ring_pending(r) < r->size / 4 &&
 	    !__atomic_load_n(&c->writers_waiting, __ATOMIC_SEQ_CST))
@@ -296,6 +326,7 @@ cx_ring_pending(struct cx_ring *r)
 {
 	uint64_t h = __atomic_load_n(&r->ctl->head, __ATOMIC_SEQ_CST);
 
+	r->head_seen = h;
 	return h - r->pos > r->size ? r->size : h - r->pos;
 }
 

@@ -32,22 +32,27 @@
 #define CX_RING_MIN     (64u * 1024)
 #define CX_RING_MAX     (256u * 1024 * 1024)
 
-/* The control page (shared): head and tail on their own cache lines. */
+/*
+ * The control page (shared), a cache line for each side: what the writers
+ * change for every record, what the reader changes once a batch, and the
+ * futexes (touched when one side sleeps), so that a record costs no
+ * cache line moving between the processes.
+ */
 struct cx_ring_ctl {
 	uint32_t magic;
 	uint32_t ctl_len;               /* bytes before the records (a page) */
 	uint64_t size;                  /* bytes of records, a power of two */
-	uint32_t closed;                /* the reader is going: write yourself */
-	uint32_t pad0;
-	uint8_t  pad1[40];
+	uint8_t  pad0[48];
 	uint64_t head;                  /* reserved up to (writers) */
-	uint8_t  pad2[56];
+	uint32_t inflight;              /* writers between reserve and publish */
+	uint32_t closed;                /* the reader is going: write yourself */
+	uint8_t  pad1[48];
 	uint64_t tail;                  /* freed up to (the reader) */
+	uint8_t  pad2[56];
 	uint32_t reader_asleep;         /* futex: the reader waits for data */
 	uint32_t room_seq;              /* futex: bumped when writers wait */
 	uint32_t writers_waiting;
-	uint32_t inflight;              /* writers between reserve and publish */
-	uint8_t  pad3[40];
+	uint8_t  pad3[52];
 };
 
 /* One process's view of a ring (the caller owns it, zeroed = unmapped). */
@@ -56,7 +61,10 @@ struct cx_ring {
 	uint8_t         *data;          /* size bytes, mapped twice in a row */
 	uint64_t         size;
 	size_t           maplen;        /* of the whole reservation */
-	uint64_t         pos;           /* the reader's own tail */
+	uint64_t         tail_seen;     /* writers: the tail last read */
+	uint64_t         pos;           /* the reader: its own tail, */
+	uint64_t         head_seen;     /* the head it last read, */
+	uint64_t         tail_told;     /* and the tail it last published */
 };
 
 /*
