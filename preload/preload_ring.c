@@ -124,6 +124,49 @@ fail:
 	return OFF;
 }
 
+/*
+ * The copy into the ring: on x86-64, larger pieces with non-temporal
+ * stores, which neither read the ring's lines into this thread's cache
+ * first nor push the program's own data (its TLS buffers) out of it: the
+ * bytes are for another process.  (Measured: curl's CPU per GiB 0.95 s
+ * against 0.98 s with memcpy, 0.90 against 0.94 in a second run.)  They
+ * are ordered before the record's publication by ring_fence.
+ */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+static void
+copy_out(uint8_t *d, const uint8_t *s, size_t n)
+{
+	size_t head = (16 - ((uintptr_t)d & 15)) & 15;
+
+	if (n < 1024) {
+		memcpy(d, s, n);
+		return;
+	}
+	memcpy(d, s, head);
+	d += head;
+	s += head;
+	n -= head;
+	for (; n >= 64; n -= 64, d += 64, s += 64) {
+		__m128i a = _mm_loadu_si128((const __m128i *)s);
+		__m128i b = _mm_loadu_si128((const __m128i *)(s + 16));
+		__m128i c = _mm_loadu_si128((const __m128i *)(s + 32));
+		__m128i e = _mm_loadu_si128((const __m128i *)(s + 48));
+
+		_mm_stream_si128((__m128i *)d, a);
+		_mm_stream_si128((__m128i *)(d + 16), b);
+		_mm_stream_si128((__m128i *)(d + 32), c);
+		_mm_stream_si128((__m128i *)(d + 48), e);
+	}
+	memcpy(d, s, n);
+}
+#define ring_fence()    _mm_sfence()
+#else
+#define copy_out(d, s, n) memcpy(d, s, n)
+#define ring_fence()    do { } while (0)
+#endif
+
 /* Bytes [off, off + n) of what iov gathers, copied to p. */
 static void
 gather(uint8_t *p, const struct iovec *iov, int iovcnt, size_t off, size_t n)
@@ -136,7 +179,7 @@ gather(uint8_t *p, const struct iovec *iov, int iovcnt, size_t off, size_t n)
 			continue;
 		}
 		k = len - off < n ? len - off : n;
-		memcpy(p, (const uint8_t *)iov[i].iov_base + off, k);
+		copy_out(p, (const uint8_t *)iov[i].iov_base + off, k);
 		p += k;
 		n -= k;
 		off = 0;
@@ -221,6 +264,7 @@ pl_ring_put(struct cx_writer *w, const struct cx_frame *f,
 		h->conn = f->conn;
 		h->ts_ns = f->ts_ns;
 		gather((uint8_t *)(h + 1), iov, iovcnt, off, k);
+		ring_fence();   /* the bytes before the record's state */
 		cx_ring_publish(&rg.ring, h);
 		off += k;
 	} while (off < n);
