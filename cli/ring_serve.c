@@ -77,35 +77,53 @@ peer_gone(int sock)
 	return poll(&p, 1, 0) != 0;
 }
 
-/* Write every published frame: how many, or -1 if the ring is corrupt. */
+/*
+ * Write every published frame: how many, or -1 if the ring is corrupt.
+ * In batches of up to CX_WRITER_BATCH frames and an eighth of the ring,
+ * one writev each (a frame a writev was most of the drainer's CPU for
+ * small frames: docs/performance.md, issue 20, the preload), freed once
+ * written.
+ */
 static int
 drain_some(struct ring_conn *c)
 {
+	struct cx_frame f[CX_WRITER_BATCH];
 	const void *p;
 	size_t n;
-	int k = 0, rc;
+	uint64_t off, next;
+	int k = 0, b, rc = 0;
 
-	while ((rc = cx_ring_peek(&c->ring, &p, &n)) == 1) {
-		const struct cx_ringframe *h = p;
-		struct cx_frame f;
+	do {
+		off = 0;
+		for (b = 0; b < CX_WRITER_BATCH && off < c->ring.size / 8 &&
+		    (rc = cx_ring_peek_at(&c->ring, off, &p, &n, &next)) == 1;
+		    b++) {
+			const struct cx_ringframe *h = p;
 
-		if (n < sizeof(*h) || n - sizeof(*h) > CX_FRAME_MAX_PAYLOAD)
-			return -1;
-		memset(&f, 0, sizeof(f));
-		f.kind = h->kind;
-		f.source = h->source;
-		f.dir = h->dir;
-		f.flags = h->flags;
-		f.pid = h->pid;
-		f.tid = h->tid;
-		f.conn = h->conn;
-		f.ts_ns = h->ts_ns;
-		f.payload = (const uint8_t *)(h + 1);
-		f.len = (uint32_t)(n - sizeof(*h));
-		cx_writer_put(c->w, &f);
-		cx_ring_consume(&c->ring);
-		k++;
-	}
+			if (n < sizeof(*h) || n - sizeof(*h) >
+			    CX_FRAME_MAX_PAYLOAD) {
+				rc = -1;
+				break;
+			}
+			memset(&f[b], 0, sizeof(f[b]));
+			f[b].kind = h->kind;
+			f[b].source = h->source;
+			f[b].dir = h->dir;
+			f[b].flags = h->flags;
+			f[b].pid = h->pid;
+			f[b].tid = h->tid;
+			f[b].conn = h->conn;
+			f[b].ts_ns = h->ts_ns;
+			f[b].payload = (const uint8_t *)(h + 1);
+			f[b].len = (uint32_t)(n - sizeof(*h));
+			off = next;
+		}
+		if (b > 0) {
+			cx_writer_putn(c->w, f, b);
+			cx_ring_consume_to(&c->ring, off);
+			k += b;
+		}
+	} while (rc == 1);
 	return rc == -1 ? -1 : k;
 }
 
@@ -121,15 +139,15 @@ drain(void *arg)
 			break;
 		if (__atomic_load_n(&c->rs->stopping, __ATOMIC_ACQUIRE))
 			break;
-		if (k > 0) {
-			ms = 1;
-			continue;
-		}
-		if (peer_gone(c->sock))
+		/* Not woken sooner while frames keep coming: a writer wakes
+		 * us once a quarter of the ring is used, so the timeout only
+		 * bounds how late the trace is, and a wake-up a millisecond
+		 * took a core from the program's peers (wrk against nginx on
+		 * two cores: docs/performance.md, issue 20, the preload). */
+		if (k == 0 && peer_gone(c->sock))
 			break;
 		cx_ring_wait(&c->ring, ms);
-		if (ms < WAIT_MAX_MS)
-			ms *= 2;
+		ms = ms * 2 < WAIT_MAX_MS ? ms * 2 : WAIT_MAX_MS;
 	}
 	if (k == -1) {
 		report(c->rs, "pid %u: its ring is corrupt: not read further",

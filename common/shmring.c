@@ -262,39 +262,83 @@ tell_tail(struct cx_ring *r)
 }
 
 int
-cx_ring_peek(struct cx_ring *r, const void **p, size_t *n)
+cx_ring_peek_at(struct cx_ring *r, uint64_t off, const void **p, size_t *n,
+    uint64_t *next)
 {
 	uint64_t h = r->head_seen;
 	struct rec *rec;
 	uint32_t len;
 
-	if (h == r->pos) {
-		tell_tail(r);
+	if (h - r->pos <= off) {
+		if (off == 0)
+			tell_tail(r);
 		h = r->head_seen = __atomic_load_n(&r->ctl->head,
 		    __ATOMIC_ACQUIRE);
-		if (h == r->pos)
+		if (h - r->pos <= off)
 			return 0;
 	}
 	if (h - r->pos > r->size)
 		return -1;
-	rec = (struct rec *)(r->data + (r->pos & (r->size - 1)));
+	rec = (struct rec *)(r->data + ((r->pos + off) & (r->size - 1)));
 	if (__atomic_load_n(&rec->state, __ATOMIC_ACQUIRE) != PUBLISHED) {
-		tell_tail(r);
+		if (off == 0)
+			tell_tail(r);
 		return 0;
 	}
 	len = __atomic_load_n(&rec->len, __ATOMIC_RELAXED);
-	if (ALIGN8(sizeof(*rec) + len) > h - r->pos)
+	if (ALIGN8(sizeof(*rec) + len) > h - r->pos - off)
 		return -1;
 	*p = rec + 1;
 	*n = len;
+	*next = off + ALIGN8(sizeof(*rec) + len);
 	return 1;
 }
+
+int
+cx_ring_peek(struct cx_ring *r, const void **p, size_t *n)
+{
+	uint64_t next;
+
+	return cx_ring_peek_at(r, 0, p, n, &next);
+}
+
+/*
+ * Zero n bytes the reader frees (a record's state is 0 until published
+ * again, wherever the next records start).  On x86-64, larger records
+ * with non-temporal stores: the lines go to memory and stay in no cache
+ * of this process's core, so the writer's next copy into them (its own
+ * non-temporal stores, preload_ring.c) takes nothing back from here
+ * (docs/performance.md, issue 20: curl's CPU per GiB).  The fence orders
+ * them before the tail that frees the room.
+ */
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+static void
+zero_out(uint8_t *d, uint64_t n)
+{
+	uint64_t head = (16 - ((uintptr_t)d & 15)) & 15, i;
+
+	if (n < 1024) {
+		memset(d, 0, n);
+		return;
+	}
+	memset(d, 0, head);
+	for (i = head; i + 16 <= n; i += 16)
+		_mm_stream_si128((__m128i *)(void *)(d + i),
+		    _mm_setzero_si128());
+	memset(d + i, 0, n - i);
+	_mm_sfence();
+}
+#else
+#define zero_out(d, n)  memset(d, 0, n)
+#endif
 
 /* Free need bytes at the reader's position (told every eighth). */
 static void
 advance(struct cx_ring *r, uint64_t need)
 {
-	memset(r->data + (r->pos & (r->size - 1)), 0, need);
+	zero_out(r->data + (r->pos & (r->size - 1)), need);
 	r->pos += need;
 	if (r->pos - r->tail_told >= r->size / 8)
 		tell_tail(r);
@@ -306,6 +350,13 @@ cx_ring_consume(struct cx_ring *r)
 	struct rec *rec = (struct rec *)(r->data + (r->pos & (r->size - 1)));
 
 	advance(r, ALIGN8(sizeof(*rec) + rec->len));
+}
+
+void
+cx_ring_consume_to(struct cx_ring *r, uint64_t off)
+{
+	if (off > 0 && off <= r->head_seen - r->pos)
+		advance(r, off);
 }
 
 void

@@ -104,6 +104,16 @@ int      cx_ring_peek(struct cx_ring *r, const void **p, size_t *n);
 /* Free the record cx_ring_peek returned (and wake writers waiting). */
 void     cx_ring_consume(struct cx_ring *r);
 /*
+ * The same for a batch: the record off bytes past the first (0: the
+ * first), whose end *next is the next one's off; 1, 0 or -1 as
+ * cx_ring_peek.  cx_ring_consume_to(r, off) then frees every record
+ * before off (a *next cx_ring_peek_at gave) at once.  Records stay where
+ * they are until freed: what the reader batches must fit in the ring.
+ */
+int      cx_ring_peek_at(struct cx_ring *r, uint64_t off, const void **p,
+    size_t *n, uint64_t *next);
+void     cx_ring_consume_to(struct cx_ring *r, uint64_t off);
+/*
  * Wait at most ms for the ring to be worth reading (a quarter full, or a
  * writer waiting for room; ms is the usual way back).
  */

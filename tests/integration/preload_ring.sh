@@ -5,7 +5,8 @@
 # a process killed with -9 right after its exchange (what it put in the
 # ring still reaches the trace); a forked child (a ring of its own); a
 # ring refused (the frames written directly, said in the summary);
-# CXREC_RING_SIZE=0 (no ring, every frame written directly).
+# CXREC_RING_SIZE=0 (no ring, every frame written directly); exec (a ring
+# for each program); 3 MB through the smallest ring, every byte.
 . "$(dirname "$0")/../lib/lib.sh"
 . "$TESTS_DIR/lib/codex_env.sh"
 gen_certs "$WORK/certs"
@@ -67,3 +68,19 @@ assert_contains "$(cat "$WORK/err.txt")" "took no ring" "said in the summary"
 CXREC_RING_SIZE=0 run t5.bin curl -s --cacert "$CA" -o /dev/null "$TLS_URL/v1/models?noring"
 assert_eq "$(q '[url(e) for e in x]')" "['/v1/models?noring']" "recorded with no ring"
 assert_not_contains "$(cat "$WORK/err.txt")" "ring" "none asked for"
+
+# 6. exec: the ring goes with the old program; the new one makes its own.
+run t6.bin /usr/bin/python3 -c '
+import os, urllib.request
+urllib.request.urlopen(os.environ["PLAIN_URL"] + "/v1/models?before").read()
+os.execv("/usr/bin/curl", ["curl", "-s", "--cacert", os.environ["CA"], "-o", "/dev/null", os.environ["TLS_URL"] + "/v1/models?after"])'
+assert_eq "$(q '[url(e) for e in x]')" "['/v1/models?before', '/v1/models?after']" "before and after exec"
+assert_eq "$(q 'len(set(e["pid"] for e in x))')" 1 "one process"
+assert_eq "$(grep -c 'drained by cxrec run' "$WORK/err.txt")" 2 "a ring each program"
+
+# 7. Many laps of the smallest ring (3 MB over TLS through 256 KiB): every
+# byte curl received is in the trace.
+CXREC_RING_SIZE=262144 run t7.bin curl -s --cacert "$CA" -o "$WORK/big" "$TLS_URL/test/bytes?n=3000000"
+assert_eq "$(stat -c %s "$WORK/big")" 3000000 "curl got it all"
+assert_eq "$(q 'x[0]["response"]["body_bytes"]')" 3000000 "the trace has it all"
+assert_contains "$(cat "$WORK/err.txt")" "ring of 262144 bytes" "through the small ring"

@@ -143,6 +143,59 @@ read_all(int fd)
 	return cx_ring_pending(&r) == 0 ? 0 : 6;
 }
 
+/* The reader's batches: records peeked past the first, freed at once. */
+START_TEST(batches)
+{
+	struct cx_ring w, r;
+	char err[128], buf[5000];
+	int fd = cx_ring_create(&w, 0);
+	unsigned got = 0, sent = 0;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(cx_ring_map(&r, fd, err, sizeof(err)), 0);
+	for (unsigned lap = 0; lap < 300; lap++) {
+		const void *p;
+		size_t len;
+		uint64_t off = 0, next;
+		int k = 0;
+
+		for (unsigned i = 0; i < 1 + lap % 7; i++, sent++) {
+			size_t n = 1 + (sent * 7919) % sizeof(buf);
+
+			memset(buf, 'a' + sent % 26, n);
+			put(&w, buf, n);
+		}
+		/* The first few of them, then the rest, in two batches. */
+		while (k < 3 && cx_ring_peek_at(&r, off, &p, &len, &next) == 1) {
+			ck_assert_uint_eq(len, 1 + (got * 7919) % sizeof(buf));
+			ck_assert_int_eq(((const char *)p)[len - 1],
+			    'a' + got % 26);
+			off = next;
+			got++;
+			k++;
+		}
+		cx_ring_consume_to(&r, off);
+		off = 0;
+		while (cx_ring_peek_at(&r, off, &p, &len, &next) == 1) {
+			ck_assert_uint_eq(len, 1 + (got * 7919) % sizeof(buf));
+			ck_assert_int_eq(((const char *)p)[0], 'a' + got % 26);
+			off = next;
+			got++;
+		}
+		ck_assert_int_eq(cx_ring_peek_at(&r, off, &p, &len, &next), 0);
+		cx_ring_consume_to(&r, off);
+		ck_assert_uint_eq(cx_ring_pending(&r), 0);
+	}
+	ck_assert_uint_eq(got, sent);
+	/* Freed bytes read as zeros: no record there until published. */
+	for (uint64_t i = 0; i < r.size; i++)
+		ck_assert_int_eq(r.data[i], 0);
+	cx_ring_unmap(&r);
+	cx_ring_unmap(&w);
+	close(fd);
+}
+END_TEST
+
 START_TEST(many_writers_one_reader)
 {
 	struct cx_ring w;
@@ -273,6 +326,7 @@ suite(void)
 	TCase *tc = tcase_create("ring");
 
 	tcase_add_test(tc, order_and_wrap);
+	tcase_add_test(tc, batches);
 	tcase_add_test(tc, many_writers_one_reader);
 	tcase_add_test(tc, killed_writer);
 	tcase_add_test(tc, closed);
