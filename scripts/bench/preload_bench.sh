@@ -11,15 +11,20 @@
 # Medians of the rounds, with each round's figures.  Needs nginx, wrk,
 # curl, /usr/bin/time (scripts/deps.sh bench).
 #
+# The ratios are the medians of each round's own ratio (the ways of a
+# round run one after another, so a round's ratio compares like with like
+# on a machine whose speed drifts), with their range.
+#
 # usage: scripts/bench/preload_bench.sh [--rounds R] [--seconds S] [--size BYTES]
-#        [--curl-only]
+#        [--curl-only] [--out FILE]
+#   --out FILE   also write the Markdown report to FILE (scripts/bench/all.sh)
 # Environment: CXREC (default: <repo>/cxrec); CXREC_RUN_ARGS (more options
 # for `cxrec run`, e.g. to compare its ways of recording).
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 CXREC=${CXREC:-$ROOT/cxrec}
-ROUNDS=5 SECS=5 SIZE=$((1 << 30)) CURL_ONLY=0
+ROUNDS=5 SECS=5 SIZE=$((1 << 30)) CURL_ONLY=0 OUTF=
 read -r -a RUNARGS <<<"${CXREC_RUN_ARGS:-}"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -27,7 +32,8 @@ while [ $# -gt 0 ]; do
     --seconds) SECS=${2:?}; shift ;;
     --size) SIZE=${2:?}; shift ;;
     --curl-only) CURL_ONLY=1 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    --out) OUTF=${2:?}; shift ;;
+    -h | --help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "preload_bench.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
     esac
     shift
@@ -142,25 +148,39 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", (b > 0 ? a / b : 0) }'
 gib() { awk -v c="$1" -v n="$SIZE" 'BEGIN { printf "%.3f", c * 1073741824 / n }'; }
 range() { printf '%s\n' "$@" | sort -g | sed -n '1p;$p' | paste -sd- -; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.0f%%", (a / b - 1) * 100 }'; }
+# Each round's ratio of way $1 to bare for the list named $2 (wr or cc).
+ratios() {
+    local -a a b
+    local r="" k
+    eval "a=(\${$2[$1]}) b=(\${$2[bare]})"
+    for ((k = 0; k < ${#b[@]}; k++)); do r+=" $(ratio "${a[k]}" "${b[k]}")"; done
+    echo "$r"
+}
+# "median (min-max)" of the per-round ratios.
+rstat() { echo "$(median $1) ($(range $1))"; }
 # shellcheck disable=SC2086
 {
 mcb=$(median ${cr[bare]}) mcc=$(median ${cc[bare]})
 echo "preload overhead, $(date -u '+%Y-%m-%d %H:%M UTC'), $(uname -sr), $(nproc) CPUs, nginx $(nginx -v 2>&1 | sed 's/.*\///'); $ROUNDS rounds, medians${RUNARGS[*]:+; cxrec run ${RUNARGS[*]}}"
 echo
-echo "| client | bare | preload, ring (default) | ratio | preload, direct writev | ratio | target |"
+echo "| client | bare | preload, ring (default) | ratio, per round: median (range) | preload, direct writev | ratio, per round | target |"
 echo "|---|---:|---:|---:|---:|---:|---|"
 if [ "$CURL_ONLY" = 0 ]; then
     mwb=$(median ${wr[bare]}) mwr=$(median ${wr[ring]}) mwd=$(median ${wr[direct]})
-    echo "| wrk -t1 -c8 -d${SECS}s, 1 KiB page, req/s | $mwb | $mwr | $(ratio "$mwr" "$mwb") | $mwd | $(ratio "$mwd" "$mwb") | ≥ 0.95 |"
+    echo "| wrk -t1 -c8 -d${SECS}s, 1 KiB page, req/s | $mwb | $mwr | $(rstat "$(ratios ring wr)") | $mwd | $(rstat "$(ratios direct wr)") | ≥ 0.95 |"
 fi
 mcr=$(median ${cr[ring]}) mcd=$(median ${cr[direct]})
 echo "| curl, $SIZE bytes over TLS, MB/s | $(awk -v v="$mcb" 'BEGIN { printf "%.0f", v / 1e6 }') | $(awk -v v="$mcr" 'BEGIN { printf "%.0f", v / 1e6 }') | $(ratio "$mcr" "$mcb") | $(awk -v v="$mcd" 'BEGIN { printf "%.0f", v / 1e6 }') | $(ratio "$mcd" "$mcb") | ≥ 0.8 |"
 ccr=$(median ${cc[ring]}) ccd=$(median ${cc[direct]})
-echo "| curl's own CPU s per GiB (user+sys) | $(gib "$mcc") | $(gib "$ccr") | $(ratio "$ccr" "$mcc") ($(pct "$ccr" "$mcc")) | $(gib "$ccd") | $(ratio "$ccd" "$mcc") ($(pct "$ccd" "$mcc")) | ≤ 1.15 |"
-echo "| cxrec run's own CPU s per GiB (its writer) | | $(gib "$(median ${cx[ring]})") | | $(gib "$(median ${cx[direct]})") | | |"
+echo "| curl's own CPU s per GiB (user+sys) | $(gib "$mcc") | $(gib "$ccr") | $(rstat "$(ratios ring cc)") | $(gib "$ccd") | $(rstat "$(ratios direct cc)") | ≤ 1.15 |"
+echo "| cxrec run's own CPU s per GiB (its drainer; all but curl's) | | $(gib "$(median ${cx[ring]})") | | $(gib "$(median ${cx[direct]})") | | |"
+echo
+wcol=""
+[ "$CURL_ONLY" = 0 ] && wcol=", $(ratio "$mwr" "$mwb") for the wrk rate"
+echo "Ratios of the columns' medians, ring to bare: $(ratio "$ccr" "$mcc") ($(pct "$ccr" "$mcc")) for the curl CPU$wcol."
 echo
 for w in ring direct; do check_trace "$w"; done
 for w in "${WAYS[@]}"; do
     echo "- $w, per round: curl CPU s ${cc[$w]# } (range $(range ${cc[$w]})); curl B/s ${cr[$w]# }${cx[$w]:+; cxrec run (itself) CPU s ${cx[$w]# }}${wr[$w]:+; wrk req/s ${wr[$w]# }}"
 done
-}
+} | if [ -n "$OUTF" ]; then tee "$OUTF"; else cat; fi
