@@ -457,8 +457,9 @@ cx_writer_putn(struct cx_writer *w, const struct cx_frame *f, int n)
 			count_lost(w, f[i].len, got == -1 ? errno : ENOSPC);
 		return -1;
 	}
+	/* Too many to be an array of f's (not read), or one too large. */
 	for (int i = 0; bad && i < n; i++)
-		count_lost(w, f[i].len, EINVAL);
+		count_lost(w, n > CX_WRITER_BATCH ? 0 : f[i].len, EINVAL);
 	return bad ? -1 : 0;
 }
 
