@@ -11,6 +11,7 @@
 
 #include "preload.h"
 #include "preload_setup.h"
+#include "ring_serve.h"
 
 /* The library beside the running binary, or CXREC_PRELOAD. */
 static int
@@ -98,6 +99,17 @@ preload_setup(struct preload_setup *ps, const char *trace, char *err,
 	free(val);
 	setenv(CX_PRELOAD_ENV_TRACE, abs, 1);
 	setenv(CX_PRELOAD_ENV_ERRORS, ps->errors, 1);
+	unsetenv(CX_PRELOAD_ENV_RING);  /* an outer cxrec run's is not ours */
+	{
+		const char *sz = getenv(CX_PRELOAD_ENV_RING_SIZE);
+		char why[300];
+
+		if ((sz == NULL || strcmp(sz, "0") != 0) && (ps->ring =
+		    ring_serve_start(ps->dir, abs, ps->errors, why,
+		    sizeof(why))) != NULL)
+			setenv(CX_PRELOAD_ENV_RING, ring_serve_path(ps->ring),
+			    1);
+	}
 	ps->active = 1;
 	return 0;
 }
@@ -173,6 +185,8 @@ preload_finish(struct preload_setup *ps, char *out, size_t len)
 	out[0] = '\0';
 	if (!ps->active)
 		return;
+	ring_serve_stop(ps->ring);      /* every frame in the trace */
+	ps->ring = NULL;
 	if ((f = fopen(ps->errors, "re")) != NULL) {
 		char buf[600];
 

@@ -14,11 +14,13 @@ struct preload_setup {
 	char     dir[2048];             /* a private directory for: */
 	char     errors[4096];          /* the file its failures go to */
 	int      active;
+	struct ring_serve *ring;        /* the rings' drainers, or NULL */
 };
 
 /*
  * Set up COMMAND's environment (LD_PRELOAD, CXREC_TRACE made absolute,
- * CXREC_PRELOAD_ERRORS).  0, or -1 with why in err (the library is not
+ * CXREC_PRELOAD_ERRORS, CXREC_RING: the socket its processes hand their
+ * rings to, unless CXREC_RING_SIZE is 0 or it cannot be had).  0, or -1 with why in err (the library is not
  * there, say): then nothing was changed.
  */
 int      preload_setup(struct preload_setup *ps, const char *trace,
@@ -28,7 +30,8 @@ int      preload_setup(struct preload_setup *ps, const char *trace,
  * setuid binary; "" if it can, as far as can be told.
  */
 void     preload_blind(const char *cmd, char *why, size_t len);
-/* What the library's processes reported ("" if nothing), and clean up.
+/* Drain and stop the rings; what the library's processes reported ("" if
+ * nothing), and clean up.
  * Twice is fine, and so is a zeroed ps (out is then ""). */
 void     preload_finish(struct preload_setup *ps, char *out, size_t len);
 

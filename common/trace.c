@@ -416,6 +416,54 @@ cx_writer_put(struct cx_writer *w, const struct cx_frame *f)
 }
 
 int
+cx_writer_putn(struct cx_writer *w, const struct cx_frame *f, int n)
+{
+	uint8_t h[CX_WRITER_BATCH][CX_FRAME_HEADER_LEN];
+	struct iovec v[2 * CX_WRITER_BATCH];
+	size_t total = 0;
+	ssize_t got;
+	int bad = n < 0 || n > CX_WRITER_BATCH;
+
+	for (int i = 0; !bad && i < n; i++) {
+		uint32_t crc;
+
+		if (f[i].len > CX_FRAME_MAX_PAYLOAD) {
+			bad = 1;
+			break;
+		}
+		frame_header(h[i], &f[i], f[i].len, f[i].flags);
+		crc = cx_crc32c(0, h[i], sizeof(h[i]));
+		put32(h[i] + 12, cx_crc32c(crc, f[i].payload, f[i].len));
+		v[2 * i].iov_base = h[i];
+		v[2 * i].iov_len = sizeof(h[i]);
+		v[2 * i + 1].iov_base = (void *)(uintptr_t)f[i].payload;
+		v[2 * i + 1].iov_len = f[i].len;
+		total += sizeof(h[i]) + f[i].len;
+	}
+	if (!bad && n > 0) {
+		do
+			got = writev(__atomic_load_n(&w->fd, __ATOMIC_RELAXED),
+			    v, 2 * n);
+		while (got == -1 && errno == EINTR);
+		if (got == (ssize_t)total) {
+			__atomic_add_fetch(&w->frames, (uint64_t)n,
+			    __ATOMIC_RELAXED);
+			__atomic_add_fetch(&w->bytes, total - (size_t)n *
+			    CX_FRAME_HEADER_LEN, __ATOMIC_RELAXED);
+			return 0;
+		}
+		/* A short write leaves a torn frame the reader skips. */
+		for (int i = 0; i < n; i++)
+			count_lost(w, f[i].len, got == -1 ? errno : ENOSPC);
+		return -1;
+	}
+	/* Too many to be an array of f's (not read), or one too large. */
+	for (int i = 0; bad && i < n; i++)
+		count_lost(w, n > CX_WRITER_BATCH ? 0 : f[i].len, EINVAL);
+	return bad ? -1 : 0;
+}
+
+int
 cx_writer_jobj(struct cx_writer *w, uint8_t kind, uint8_t source,
     uint64_t conn, struct cx_jobj *j)
 {

@@ -152,6 +152,16 @@ int      cx_writer_put(struct cx_writer *w, const struct cx_frame *f);
 int      cx_writer_putv(struct cx_writer *w, const struct cx_frame *f,
     const struct iovec *iov, int iovcnt);
 /*
+ * Several whole frames (n at most CX_WRITER_BATCH, each payload at most
+ * CX_FRAME_MAX_PAYLOAD, f[i].offset ignored) in one writev: in this order,
+ * never interleaved with another writer's.  For a writer that has many at
+ * once (cxrec run draining a preload's ring): one system call, not one a
+ * frame.  0, or -1 if they could not all be written in full: then all n
+ * are counted as lost.
+ */
+#define CX_WRITER_BATCH 64
+int      cx_writer_putn(struct cx_writer *w, const struct cx_frame *f, int n);
+/*
  * A JSON-payload frame (open, route, note, ...): j's object, ended here,
  * stamped with the time, this process and this thread.
  */

@@ -220,6 +220,7 @@ pl_init(void)
 	snprintf(pl_st.intercept, sizeof(pl_st.intercept), "%s",
 	    getenv(CX_PRELOAD_ENV_INTERCEPT) ?
 	    getenv(CX_PRELOAD_ENV_INTERCEPT) : "all");
+	pl_ring_init();
 	pthread_atfork(pl_before_fork, pl_after_fork_parent,
 	    pl_after_fork_child);
 }

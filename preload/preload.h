@@ -29,4 +29,37 @@
 							 * on stderr */
 #define CX_PRELOAD_LIB          "libcxrec-preload.so"
 
+/*
+ * cxrec run's Unix socket for rings (common/shmring.h): a recorded
+ * process hands it a ring of its own (its memfd, SCM_RIGHTS, with a
+ * struct cx_ringhello), cxrec run answers one byte ('k') once it drains
+ * it, and writes the frames the process puts there to the trace.  Unset:
+ * each frame is written by the thread that makes it (writev).
+ */
+#define CX_PRELOAD_ENV_RING     "CXREC_RING"
+/* The ring's size in bytes (default CX_RING_DEFAULT); 0: no ring. */
+#define CX_PRELOAD_ENV_RING_SIZE "CXREC_RING_SIZE"
+#define CX_RING_DEFAULT         (8u << 20)
+#define CX_RING_FLOOR           (256u << 10)
+
+#include <stdint.h>
+
+struct cx_ringhello {
+	uint32_t magic;                 /* CX_RING_MAGIC */
+	uint32_t pid;
+};
+
+/* A frame in a ring: this header, then its payload (trace.h's fields). */
+struct cx_ringframe {
+	uint8_t  kind;
+	uint8_t  source;
+	uint8_t  dir;
+	uint8_t  flags;
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t pad;
+	uint64_t conn;
+	int64_t  ts_ns;
+};
+
 #endif

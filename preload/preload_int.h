@@ -11,6 +11,7 @@
  *	                 open and close frames, the proxy's CONNECT, the
  *	                 names getaddrinfo gave
  *	preload_record.c frames: JSON ones, data, source redaction
+ *	preload_ring.c   frames handed to cxrec run in a shared ring
  *	hooks_libc.c     the libc hooks
  *	hooks_ssl.c      the OpenSSL hooks
  *
@@ -223,6 +224,22 @@ void     pl_data(uint64_t conn, uint8_t dir, uint8_t flags,
     const struct iovec *iov, int iovcnt, size_t n);
 /* The connection is gone: its redaction state is free. */
 void     pl_red_forget(uint64_t conn);
+
+/* --- the ring to cxrec run (preload_ring.c) ------------------------------- */
+
+/* Read CXREC_RING and CXREC_RING_SIZE (pl_init). */
+void     pl_ring_init(void);
+/*
+ * Put frame f (payload gathered in iov) in the process's ring, handed to
+ * cxrec run at the first call: 0, or -1 when the caller must write it
+ * itself (no ring, an open frame, cxrec run going or gone).
+ */
+int      pl_ring_put(struct cx_writer *w, const struct cx_frame *f,
+    const struct iovec *iov, int iovcnt);
+/* In a forked child: the parent's ring is not ours (pl_after_fork_child). */
+void     pl_ring_forked(void);
+/* The program closes descriptors [lo, hi]: the ring's socket? */
+void     pl_ring_fds_going(unsigned lo, unsigned hi);
 
 /* --- OpenSSL (hooks_ssl.c) ------------------------------------------------ */
 

@@ -45,6 +45,8 @@ frame(uint8_t kind, uint8_t dir, uint8_t flags, uint64_t conn,
 	f.ts_ns = cx_now_ns();
 	f.pid = pl_st.pid;      /* kept right across fork (preload_state.c) */
 	f.tid = (uint32_t)pl_tid();
+	if (pl_ring_put(w, &f, iov, iovcnt) == 0)
+		return;
 	cx_writer_putv(w, &f, iov, iovcnt);
 }
 

@@ -115,6 +115,7 @@ pl_after_fork_child(void)
 	pl_st.pid = (uint32_t)getpid();
 	pl_st.next_conn = pl_counter_start();
 	pl_st.comm[0] = '\0';
+	pl_ring_forked();
 }
 
 /* --- the writer ----------------------------------------------------------- */
@@ -177,6 +178,7 @@ pl_fds_going(unsigned lo, unsigned hi)
 {
 	int fd;
 
+	pl_ring_fds_going(lo, hi);
 	if (!__atomic_load_n(&pl_st.tried, __ATOMIC_ACQUIRE) ||
 	    pl_st.w == NULL || __atomic_load_n(&pl_st.off, __ATOMIC_ACQUIRE))
 		return;

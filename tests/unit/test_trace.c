@@ -132,6 +132,53 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* cx_writer_putn: several frames in one writev, read back in order. */
+START_TEST(test_putn_batch)
+{
+	struct cx_writer *w = create();
+	struct cx_frame f[3], g;
+	static const char *const body[3] = { "one", "", "three!" };
+	struct warns wa;
+	uint64_t frames, bytes, lost;
+
+	memset(f, 0, sizeof(f));
+	for (int i = 0; i < 3; i++) {
+		f[i].kind = CX_K_DATA;
+		f[i].source = CX_SRC_PRELOAD;
+		f[i].dir = i == 1 ? CX_DIR_RESP : CX_DIR_REQ;
+		f[i].conn = 9;
+		f[i].pid = 42;
+		f[i].tid = 43 + (uint32_t)i;
+		f[i].ts_ns = cx_now_ns();
+		f[i].payload = (const uint8_t *)body[i];
+		f[i].len = (uint32_t)strlen(body[i]);
+	}
+	ck_assert_int_eq(cx_writer_putn(w, f, 3), 0);
+	ck_assert_int_eq(cx_writer_putn(w, f, 0), 0);
+	/* Too many, or a payload too large: none written, all counted. */
+	ck_assert_int_eq(cx_writer_putn(w, f, CX_WRITER_BATCH + 1), -1);
+	f[0].len = CX_FRAME_MAX_PAYLOAD + 1;
+	ck_assert_int_eq(cx_writer_putn(w, f, 2), -1);
+	cx_writer_stats(w, &frames, &bytes, &lost, NULL);
+	ck_assert_uint_eq(frames, 3);
+	ck_assert_uint_eq(bytes, 9);
+	ck_assert_uint_eq(lost, CX_WRITER_BATCH + 1 + 2);
+	cx_writer_close(w);
+
+	struct cx_reader *r = open_reader(&wa);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(cx_reader_next(r, &g), 1);
+		ck_assert_uint_eq(g.tid, 43 + (uint32_t)i);
+		ck_assert_int_eq(g.dir, i == 1 ? CX_DIR_RESP : CX_DIR_REQ);
+		ck_assert_uint_eq(g.len, strlen(body[i]));
+		ck_assert(memcmp(g.payload, body[i], g.len) == 0);
+	}
+	ck_assert_int_eq(cx_reader_next(r, &g), 0);
+	ck_assert_int_eq(wa.n, 0);
+	cx_reader_close(r);
+}
+END_TEST
+
 START_TEST(test_large_payload_split)
 {
 	size_t n = CX_FRAME_MAX_PAYLOAD * 2 + 1000;
@@ -744,6 +791,7 @@ trace_suite(void)
 	tcase_add_test(tc, test_processes_share_a_trace);
 	tcase_add_test(tc, test_kill9_keeps_complete_frames);
 	tcase_add_test(tc, test_write_failure_counted);
+	tcase_add_test(tc, test_putn_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }
