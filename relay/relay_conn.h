@@ -25,13 +25,7 @@
 
 struct proxy_conn;
 
-#define IOBUF           (64 * 1024)     /* a client read */
-/*
- * An upstream read batch, forwarded and recorded as one frame: up to the
- * trace's largest payload, so that a bulk response costs one send and one
- * writev per batch of up to 256 KiB (docs/performance.md, issue 20).
- */
-#define UPBUF           CX_FRAME_MAX_PAYLOAD
+#define IOBUF           (64 * 1024)
 #define CIN_MAX         (256 * 1024)    /* unparsed client bytes */
 #define UOUT_MAX        (1024 * 1024)   /* queued for upstream */
 #define COUT_MAX        (1024 * 1024)   /* queued for the client */
@@ -122,7 +116,6 @@ struct relay {
 	struct cx_peerproc *pp;         /* client lookups in /proc, or NULL */
 	uint8_t         *scratch;       /* --redact-at-source: what is recorded */
 	size_t           scratch_len;
-	uint8_t         *upbuf;         /* UPBUF: an upstream read batch */
 };
 
 

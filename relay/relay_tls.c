@@ -23,11 +23,10 @@ tls_client_ctx(const char *cacert, int insecure, char *err, size_t errlen)
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/*
 	 * Read ahead: one recv fetches several TLS records instead of two
-	 * reads (header, body) per record; 128 KiB (8 full records) measured
-	 * cheaper per GiB than 64 KiB (docs/performance.md, issue 20).
+	 * reads (header, body) per record.
 	 */
 	SSL_CTX_set_read_ahead(ctx, 1);
-	SSL_CTX_set_default_read_buffer_len(ctx, 128 * 1024);
+	SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
 	/* The relay speaks HTTP/1.1 upstream. */
 	static const unsigned char alpn[] = "\x08http/1.1";
 	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);
