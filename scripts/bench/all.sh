@@ -55,8 +55,8 @@ command_of() {
         return
     fi
     case "$1" in
-    decode-codex) echo "scripts/bench/decode_bench.sh" ;;
-    decode-keepalive) echo "scripts/bench/decode_bench.sh --keepalive" ;;
+    decode-codex) echo "scripts/bench/decode_bench.sh --ref-runs 3" ;;
+    decode-keepalive) echo "scripts/bench/decode_bench.sh --keepalive --ref-runs 3" ;;
     relay-cpu) echo "scripts/bench/relay_cpu.sh --runs 5" ;;
     preload) echo "scripts/bench/preload_bench.sh --rounds 5" ;;
     latency) echo "scripts/bench/run.sh --latency --rounds 10 --events 1100" ;;
