@@ -169,11 +169,10 @@ cmd_relay(int argc, char **argv)
 	the_relay = NULL;
 	proxy_setup_free(&ps);
 	fprintf(stderr, "cxrec: relay: %llu connections, %llu requests, %llu "
-	    "bytes in, %llu bytes out (%llu sent from the trace), recorded to "
-	    "%s\n", (unsigned long long)st.conns,
-	    (unsigned long long)st.requests, (unsigned long long)st.req_bytes,
-	    (unsigned long long)st.resp_bytes,
-	    (unsigned long long)st.resp_sendfile, o.output);
+	    "bytes in, %llu bytes out, recorded to %s\n",
+	    (unsigned long long)st.conns, (unsigned long long)st.requests,
+	    (unsigned long long)st.req_bytes, (unsigned long long)st.resp_bytes,
+	    o.output);
 	report_losses(w, o.output);
 	cx_writer_end(w, CX_SRC_RELAY);         /* decode --follow stops */
 	cx_writer_close(w);

@@ -124,14 +124,6 @@ struct cx_writer {
 	uint32_t        file_flags;     /* attach: the header's flags */
 	int             created;        /* cx_writer_create made the file */
 	int             ended;          /* atomic: the END frame is written */
-	/*
-	 * cx_writer_put_at's own open file description (read and append,
-	 * opened on first use): its file position after a write is that
-	 * write's end, for no one else writes through it.  -2: not opened
-	 * yet, -1: none to be had.  Used only by the holder of pbusy.
-	 */
-	int             pfd;            /* atomic */
-	int             pbusy;          /* atomic */
 };
 
 static struct cx_writer *
@@ -143,7 +135,6 @@ writer_new(int fd)
 		return NULL;
 	w->fd = fd;
 	w->pid = (uint32_t)getpid();
-	w->pfd = -2;
 	return w;
 }
 
@@ -319,8 +310,6 @@ cx_writer_close(struct cx_writer *w)
 	if (w == NULL)
 		return;
 	close(w->fd);
-	if (w->pfd >= 0)
-		close(w->pfd);
 	free(w);
 }
 
@@ -342,7 +331,7 @@ count_lost(struct cx_writer *w, size_t len, int err)
 
 /* One frame, one writev: whole or counted as lost. */
 static int
-put_one(struct cx_writer *w, int fd, const struct cx_frame *f, uint8_t flags,
+put_one(struct cx_writer *w, const struct cx_frame *f, uint8_t flags,
     const struct iovec *iov, int iovcnt, uint32_t len)
 {
 	uint8_t h[CX_FRAME_HEADER_LEN];
@@ -363,7 +352,8 @@ put_one(struct cx_writer *w, int fd, const struct cx_frame *f, uint8_t flags,
 	v[0].iov_len = sizeof(h);
 	memcpy(v + 1, iov, sizeof(*iov) * (size_t)iovcnt);
 	do
-		n = writev(fd, v, 1 + iovcnt);
+		n = writev(__atomic_load_n(&w->fd, __ATOMIC_RELAXED), v,
+		    1 + iovcnt);
 	while (n == -1 && errno == EINTR);
 	if (n != (ssize_t)(sizeof(h) + len)) {
 		/* A short write leaves a torn frame the reader skips. */
@@ -384,8 +374,7 @@ cx_writer_putv(struct cx_writer *w, const struct cx_frame *f,
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	if (total <= CX_FRAME_MAX_PAYLOAD)
-		return put_one(w, __atomic_load_n(&w->fd, __ATOMIC_RELAXED), f,
-		    f->flags, iov, iovcnt, (uint32_t)total);
+		return put_one(w, f, f->flags, iov, iovcnt, (uint32_t)total);
 	/* Large gathered payloads are flattened, then split. */
 	uint8_t *buf = malloc(total);
 	if (buf == NULL) {
@@ -418,76 +407,12 @@ cx_writer_put(struct cx_writer *w, const struct cx_frame *f)
 		struct iovec v = { (void *)(uintptr_t)p, n };
 		uint8_t flags = f->flags | (left > n ? CX_F_CONT : 0);
 
-		if (put_one(w, __atomic_load_n(&w->fd, __ATOMIC_RELAXED), f,
-		    flags, &v, n ? 1 : 0, (uint32_t)n) == -1)
+		if (put_one(w, f, flags, &v, n ? 1 : 0, (uint32_t)n) == -1)
 			rc = -1;
 		p += n;
 		left -= n;
 	} while (left > 0);
 	return rc;
-}
-
-/*
- * A second open file description of the trace, for reading and appending:
- * through /proc (the path may have been renamed or replaced since), the
- * same file (device and inode), a regular one.  -1 if not.
- */
-static int
-open_private(int fd)
-{
-	char path[64];
-	struct stat a, b;
-	int p;
-
-	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
-	if ((p = open(path, O_RDWR | O_APPEND | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &a) == -1 || fstat(p, &b) == -1 || !S_ISREG(b.st_mode) ||
-	    a.st_dev != b.st_dev || a.st_ino != b.st_ino) {
-		close(p);
-		return -1;
-	}
-	return p;
-}
-
-int
-cx_writer_put_at(struct cx_writer *w, const struct cx_frame *f, int64_t *at)
-{
-	struct iovec v = { (void *)(uintptr_t)f->payload, f->len };
-	off_t end;
-	int pfd, rc;
-
-	*at = -1;
-	if (f->len > CX_FRAME_MAX_PAYLOAD ||
-	    __atomic_exchange_n(&w->pbusy, 1, __ATOMIC_ACQUIRE))
-		return cx_writer_put(w, f);
-	if ((pfd = __atomic_load_n(&w->pfd, __ATOMIC_RELAXED)) == -2) {
-		pfd = open_private(__atomic_load_n(&w->fd, __ATOMIC_RELAXED));
-		__atomic_store_n(&w->pfd, pfd, __ATOMIC_RELEASE);
-	}
-	if (pfd < 0) {
-		__atomic_store_n(&w->pbusy, 0, __ATOMIC_RELEASE);
-		return cx_writer_put(w, f);
-	}
-	/*
-	 * An O_APPEND write moves its description's position to the end of
-	 * what it wrote, wherever other writers' frames (other descriptions,
-	 * other processes) put the end before it; no one else moves this one.
-	 */
-	rc = put_one(w, pfd, f, f->flags, &v, f->len ? 1 : 0, f->len);
-	if (rc == 0 && (end = lseek(pfd, 0, SEEK_CUR)) >=
-	    (off_t)CX_FILE_HEADER_LEN + CX_FRAME_HEADER_LEN + (off_t)f->len)
-		*at = (int64_t)end - f->len;
-	__atomic_store_n(&w->pbusy, 0, __ATOMIC_RELEASE);
-	return rc;
-}
-
-int
-cx_writer_read_fd(const struct cx_writer *w)
-{
-	int pfd = __atomic_load_n(&w->pfd, __ATOMIC_ACQUIRE);
-
-	return pfd >= 0 ? pfd : -1;
 }
 
 int

@@ -152,24 +152,6 @@ int      cx_writer_put(struct cx_writer *w, const struct cx_frame *f);
 int      cx_writer_putv(struct cx_writer *w, const struct cx_frame *f,
     const struct iovec *iov, int iovcnt);
 /*
- * The same for a payload of at most CX_FRAME_MAX_PAYLOAD (one frame), also
- * telling where the payload landed: *at is its offset in the file, or -1
- * when that is not known for certain (the trace is not a regular file or
- * cannot be opened again through /proc, another thread is at this call,
- * the payload is larger, the frame was not written in full).  The frame
- * goes to the file in one write either way.  Thread-safe.  Once *at is
- * set, the payload can be read back there through cx_writer_read_fd (the
- * relay sends it to its client with sendfile(2) from the page cache).
- */
-int      cx_writer_put_at(struct cx_writer *w, const struct cx_frame *f,
-    int64_t *at);
-/*
- * A descriptor open for reading the trace, valid until cx_writer_close,
- * once a cx_writer_put_at has reported an offset; -1 before, or if none.
- * Read it at explicit offsets only (pread, sendfile with an offset).
- */
-int      cx_writer_read_fd(const struct cx_writer *w);
-/*
  * Several whole frames (n at most CX_WRITER_BATCH, each payload at most
  * CX_FRAME_MAX_PAYLOAD, f[i].offset ignored) in one writev: in this order,
  * never interleaved with another writer's.  For a writer that has many at

@@ -59,7 +59,6 @@ struct relay_stats {
 	uint64_t proxy_requests;        /* of which through the proxy */
 	uint64_t req_bytes;     /* from clients */
 	uint64_t resp_bytes;    /* to clients */
-	uint64_t resp_sendfile; /* of which sent from the trace (sendfile) */
 	uint64_t errors;        /* 4xx/5xx the relay itself answered, cut streams */
 };
 

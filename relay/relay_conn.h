@@ -116,7 +116,6 @@ struct relay {
 	struct cx_peerproc *pp;         /* client lookups in /proc, or NULL */
 	uint8_t         *scratch;       /* --redact-at-source: what is recorded */
 	size_t           scratch_len;
-	int              no_sendfile;   /* sendfile from the trace failed */
 };
 
 
@@ -140,14 +139,6 @@ void relay_conn_close(struct conn *c, const char *by, const char *reason);
 /* relay_record.c: frames. */
 /* Record n bytes in direction dir (or count them, for a tunnel). */
 void relay_record(struct conn *c, uint8_t dir, const void *p, size_t n,
-    int64_t ts);
-/*
- * The same, returning the file offset where the bytes landed in the trace
- * (they are there byte for byte, in one frame), or -1 if that is not
- * known, or if what was recorded differs (redacted at source) or was not
- * recorded at all.
- */
-int64_t relay_record_at(struct conn *c, uint8_t dir, const void *p, size_t n,
     int64_t ts);
 void relay_record_open(struct conn *c, const char *peer, const char *local);
 void relay_record_route(struct conn *c, const uint8_t *b,

@@ -14,17 +14,11 @@
 #include "srcredact.h"
 #include "xmalloc.h"
 
-/*
- * Record n bytes; with at given, also tell where they landed in the trace
- * (-1 when not known, or when what was recorded is not p's bytes).
- */
-static void
-record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts,
-    int64_t *at)
+void
+relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 {
 	struct relay *r = c->r;
 	struct cx_frame f;
-	int same = 1;
 
 	c->bytes[dir] += n;
 	if (r->cfg.trace == NULL || n == 0 || c->norecord)
@@ -39,7 +33,6 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts,
 		    r->cfg.redact_key, p, n, r->scratch)) {
 		case 1:
 			p = r->scratch;
-			same = 0;
 			break;
 		case CX_SRCREDACT_DROP:         /* HTTP/2 (an h2c upgrade) */
 		case CX_SRCREDACT_DROPPED:
@@ -54,26 +47,7 @@ record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts,
 	f.ts_ns = ts;
 	f.payload = p;
 	f.len = (uint32_t)n;
-	if (at != NULL && same && n <= CX_FRAME_MAX_PAYLOAD)
-		cx_writer_put_at(r->cfg.trace, &f, at);
-	else
-		cx_writer_put(r->cfg.trace, &f);
-}
-
-void
-relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
-{
-	record(c, dir, p, n, ts, NULL);
-}
-
-int64_t
-relay_record_at(struct conn *c, uint8_t dir, const void *p, size_t n,
-    int64_t ts)
-{
-	int64_t at = -1;
-
-	record(c, dir, p, n, ts, &at);
-	return at;
+	cx_writer_put(c->r->cfg.trace, &f);
 }
 
 /* A JSON frame for connection c (kind: open, route, close, error). */

@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/sendfile.h>
 #include <sys/socket.h>
 
 #include <openssl/err.h>
@@ -55,84 +54,31 @@ client_write(struct conn *c, const uint8_t *p, size_t n)
 }
 
 /*
- * Batches of at least this many bytes (a download's, not an SSE event's)
- * are recorded first, then sent from the trace.
- */
-#define SEND_FROM_TRACE_MIN     (32 * 1024)
-
-/*
- * Send n bytes to the client from the trace, where they were just recorded
- * at file offset at: sendfile(2) from the page cache, so that the relay
- * copies them once (into the trace), not twice (into the trace and into
- * the socket).  Returns the bytes taken (0: it would block), -1: the
- * client is gone, -2: sendfile cannot (the caller sends from memory).
- */
-static ssize_t
-client_sendfile(struct conn *c, int64_t at, size_t n)
-{
-	int fd = cx_writer_read_fd(c->r->cfg.trace);
-	off_t o = (off_t)at;
-	ssize_t w;
-
-	if (fd < 0)
-		return -2;
-	do
-		w = sendfile(c->cfd, fd, &o, n);
-	while (w == -1 && errno == EINTR);
-	if (w > 0)
-		return w;
-	if (w == 0)
-		return -2;      /* nothing there: never, unless cut shorter */
-	if (errno == EAGAIN)
-		return 0;
-	if (errno == EPIPE || errno == ECONNRESET || errno == ENOTCONN)
-		return -1;
-	c->r->no_sendfile = 1;  /* the file system cannot: not again */
-	return -2;
-}
-
-/*
- * Send to the client now if we can, queuing the rest, and record.  A small
- * batch is sent first, because otherwise the trace write sits on the
- * watched program's path: the added p50 of an SSE event or a WebSocket
- * message fell by 10-30 µs when it moved (docs/performance.md
- * "websocket").  The record follows in the same call, stamped with the
- * arrival time; only a relay killed between the two system calls could
- * leave a client with bytes its trace lacks.  A large batch (a download)
- * is recorded first and sent from the trace's page cache (sendfile), when
- * the trace says where its bytes landed and they are the ones sent (not
- * redacted at source), and the client is not behind TLS (the proxy's
- * intercepted connections); else from memory.  What the client cannot
- * take now is queued from memory: the same bytes.
+ * Send to the client now if we can, queuing the rest, then record.  The
+ * send goes first because otherwise the trace write sits on the watched
+ * program's path: the added p50 of an SSE event or a WebSocket message
+ * fell by 10-30 µs when it moved (docs/performance.md "websocket").  The
+ * record follows in the same call, stamped with the arrival time; only a
+ * relay killed between the two system calls could leave a client with
+ * bytes its trace lacks.
  */
 void
 relay_client_send(struct conn *c, const uint8_t *p, size_t n, int64_t ts)
 {
 	size_t off = 0;
-	int gone = 0, recorded = 0;
-	ssize_t w = -2;
+	int gone = 0;
 
 	if (n == 0 || c->dead)
 		return;
 	c->r->st.resp_bytes += n;
 	if (cx_buf_used(&c->cout) == 0) {
-		if (n >= SEND_FROM_TRACE_MIN && c->cssl == NULL &&
-		    !c->r->no_sendfile) {
-			int64_t at = relay_record_at(c, CX_DIR_RESP, p, n, ts);
-
-			recorded = 1;
-			if (at >= 0 && (w = client_sendfile(c, at, n)) > 0)
-				c->r->st.resp_sendfile += (uint64_t)w;
-		}
-		if (w == -2)
-			w = client_write(c, p, n);
+		ssize_t w = client_write(c, p, n);
 		if (w > 0)
 			off = (size_t)w;
 		else if (w == -1)
 			gone = 1;
 	}
-	if (!recorded)
-		relay_record(c, CX_DIR_RESP, p, n, ts);
+	relay_record(c, CX_DIR_RESP, p, n, ts);
 	if (gone) {
 		relay_conn_close(c, "client", "client went away");
 		return;

@@ -675,103 +675,6 @@ START_TEST(test_processes_share_a_trace)
 }
 END_TEST
 
-/* Threads and another process append while put_at reports offsets. */
-struct at_args {
-	struct cx_writer *w;
-	int known, unknown;
-};
-
-static void *
-at_thread(void *arg)
-{
-	struct at_args *a = arg;
-	uint64_t conn = cx_writer_new_conn(a->w);
-	uint8_t buf[3000], back[3000];
-
-	for (int i = 0; i < 400; i++) {
-		struct cx_frame f = { 0 };
-		int64_t at;
-		size_t n = 100 + (size_t)(i * 37 % 2800);
-
-		for (size_t k = 0; k < n; k++)
-			buf[k] = (uint8_t)(conn * 7 + (uint64_t)i + k);
-		f.kind = CX_K_DATA;
-		f.source = CX_SRC_RELAY;
-		f.dir = CX_DIR_RESP;
-		f.conn = conn;
-		f.payload = buf;
-		f.len = (uint32_t)n;
-		ck_assert_int_eq(cx_writer_put_at(a->w, &f, &at), 0);
-		if (at < 0) {
-			a->unknown++;
-			continue;
-		}
-		/* The payload is where it says, byte for byte. */
-		a->known++;
-		ck_assert_int_ge(cx_writer_read_fd(a->w), 0);
-		ck_assert_int_eq(pread(cx_writer_read_fd(a->w), back, n, at),
-		    (ssize_t)n);
-		ck_assert_int_eq(memcmp(back, buf, n), 0);
-	}
-	return NULL;
-}
-
-START_TEST(test_put_at_offsets)
-{
-	struct cx_writer *w = create();
-	struct at_args a[3] = { { w, 0, 0 }, { w, 0, 0 }, { w, 0, 0 } };
-	struct cx_frame f = { 0 };
-	static uint8_t big[CX_FRAME_MAX_PAYLOAD + 1];
-	pthread_t t[4];
-	char err[256];
-	int64_t at;
-	pid_t pid;
-	int st;
-
-	ck_assert_int_eq(cx_writer_read_fd(w), -1);     /* not yet */
-	/* Alone: every offset known. */
-	at_thread(&a[0]);
-	ck_assert_int_eq(a[0].known, 400);
-	/* Another process appending to the same trace meanwhile. */
-	if ((pid = fork()) == 0) {
-		struct cx_writer *cw = cx_writer_attach(path, err, sizeof(err));
-		if (cw == NULL)
-			_exit(1);
-		writer_thread(cw);
-		cx_writer_close(cw);
-		_exit(0);
-	}
-	/* Two threads with put_at (one may find the other at it: then it
-	 * writes as put does), two with put. */
-	pthread_create(&t[0], NULL, at_thread, &a[1]);
-	pthread_create(&t[1], NULL, at_thread, &a[2]);
-	pthread_create(&t[2], NULL, writer_thread, w);
-	pthread_create(&t[3], NULL, writer_thread, w);
-	for (int i = 0; i < 4; i++)
-		pthread_join(t[i], NULL);
-	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
-	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	ck_assert_int_eq(a[1].known + a[1].unknown, 400);
-	ck_assert_int_gt(a[1].known + a[2].known, 0);
-	/* Larger than one frame: written (split), the offset not told. */
-	f.kind = CX_K_DATA;
-	f.payload = big;
-	f.len = sizeof(big);
-	ck_assert_int_eq(cx_writer_put_at(w, &f, &at), 0);
-	ck_assert_int_eq(at, -1);
-	cx_writer_close(w);
-	/* Every frame whole: the reader finds no damage. */
-	struct warns wa;
-	struct cx_reader *r = open_reader(&wa);
-	int n = 0;
-	while (cx_reader_next(r, &f) == 1)
-		n++;
-	ck_assert_int_eq(wa.n, 0);
-	ck_assert_int_eq(n, 1200 + 3 * PER_THREAD + 2);
-	cx_reader_close(r);
-}
-END_TEST
-
 START_TEST(test_kill9_keeps_complete_frames)
 {
 	struct cx_writer *w = create();
@@ -889,7 +792,6 @@ trace_suite(void)
 	tcase_add_test(tc, test_kill9_keeps_complete_frames);
 	tcase_add_test(tc, test_write_failure_counted);
 	tcase_add_test(tc, test_putn_batch);
-	tcase_add_test(tc, test_put_at_offsets);
 	suite_add_tcase(s, tc);
 	return s;
 }
