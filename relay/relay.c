@@ -318,7 +318,6 @@ relay_new(const struct relay_config *cfg, char *err, size_t errlen)
 	int one = 1;
 
 	r->cfg = *cfg;
-	r->upbuf = xmalloc(UPBUF);
 	r->lfd = r->plfd = r->epfd = r->stopfd = r->resfd = -1;
 	r->pid = (uint32_t)getpid();
 	if (r->cfg.header_timeout_s <= 0)
@@ -555,7 +554,6 @@ relay_free(struct relay *r)
 	reap(r);
 	cx_peerproc_free(r->pp);
 	free(r->scratch);
-	free(r->upbuf);
 	resolver_free(r->resolver);
 	if (r->resfd != -1)
 		close(r->resfd);

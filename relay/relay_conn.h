@@ -25,14 +25,7 @@
 
 struct proxy_conn;
 
-#define IOBUF           (64 * 1024)     /* a client read; a DATA frame */
-/*
- * An upstream read batch: as much as one TLS read-ahead (relay_tls.c)
- * brings, forwarded with one send and recorded with one writev as frames
- * of at most IOBUF (docs/performance.md, issue 20: larger writes cost the
- * page cache less; the frames stay small for decode's memory).
- */
-#define UPBUF           (256 * 1024)
+#define IOBUF           (64 * 1024)
 #define CIN_MAX         (256 * 1024)    /* unparsed client bytes */
 #define UOUT_MAX        (1024 * 1024)   /* queued for upstream */
 #define COUT_MAX        (1024 * 1024)   /* queued for the client */
@@ -123,7 +116,6 @@ struct relay {
 	struct cx_peerproc *pp;         /* client lookups in /proc, or NULL */
 	uint8_t         *scratch;       /* --redact-at-source: what is recorded */
 	size_t           scratch_len;
-	uint8_t         *upbuf;         /* UPBUF: an upstream read batch */
 };
 
 
@@ -145,10 +137,7 @@ void relay_set_events(int epfd, int fd, struct ep *e, uint32_t *cur,
 void relay_conn_close(struct conn *c, const char *by, const char *reason);
 
 /* relay_record.c: frames. */
-/*
- * Record n bytes in direction dir (or count them, for a tunnel): DATA
- * frames of at most IOBUF, written together.
- */
+/* Record n bytes in direction dir (or count them, for a tunnel). */
 void relay_record(struct conn *c, uint8_t dir, const void *p, size_t n,
     int64_t ts);
 void relay_record_open(struct conn *c, const char *peer, const char *local);

@@ -14,16 +14,15 @@
 #include "srcredact.h"
 #include "xmalloc.h"
 
-/* n bytes, at most UPBUF: frames of at most IOBUF in one writev. */
-static void
-record_batch(struct conn *c, uint8_t dir, const uint8_t *p, size_t n,
-    int64_t ts)
+void
+relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
 {
 	struct relay *r = c->r;
-	struct cx_frame f[UPBUF / IOBUF];
-	size_t off;
-	int k;
+	struct cx_frame f;
 
+	c->bytes[dir] += n;
+	if (r->cfg.trace == NULL || n == 0 || c->norecord)
+		return;
 	if (r->cfg.redact_key != NULL) {
 		if (r->scratch_len < n) {
 			free(r->scratch);
@@ -40,42 +39,15 @@ record_batch(struct conn *c, uint8_t dir, const uint8_t *p, size_t n,
 			return;
 		}
 	}
-	memset(&f[0], 0, sizeof(f[0]));
-	f[0].kind = CX_K_DATA;
-	f[0].source = c->source;
-	f[0].dir = dir;
-	f[0].conn = c->id;
-	f[0].ts_ns = ts;
-	for (k = 0, off = 0; off < n; k++, off += IOBUF) {
-		if (k > 0)
-			f[k] = f[0];
-		f[k].payload = p + off;
-		f[k].len = (uint32_t)(n - off < IOBUF ? n - off : IOBUF);
-	}
-	cx_writer_putn(r->cfg.trace, f, k);
-}
-
-/*
- * An upstream batch (up to UPBUF) goes to the trace in one writev, as
- * frames no larger than a client read's: one system call and one larger
- * page-cache write (docs/performance.md, issue 20), frames as small as
- * before for decode's memory.
- */
-void
-relay_record(struct conn *c, uint8_t dir, const void *p, size_t n, int64_t ts)
-{
-	const uint8_t *b = p;
-
-	c->bytes[dir] += n;
-	if (c->r->cfg.trace == NULL || c->norecord)
-		return;
-	while (n > 0) {
-		size_t k = n < UPBUF ? n : UPBUF;
-
-		record_batch(c, dir, b, k, ts);
-		b += k;
-		n -= k;
-	}
+	memset(&f, 0, sizeof(f));
+	f.kind = CX_K_DATA;
+	f.source = c->source;
+	f.dir = dir;
+	f.conn = c->id;
+	f.ts_ns = ts;
+	f.payload = p;
+	f.len = (uint32_t)n;
+	cx_writer_put(c->r->cfg.trace, &f);
 }
 
 /* A JSON frame for connection c (kind: open, route, close, error). */

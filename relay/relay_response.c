@@ -300,16 +300,14 @@ upstream_eof(struct conn *c)
 }
 
 /*
- * Read what the upstream has, in batches of up to UPBUF (several TLS
- * records), forwarding each batch at once: one send and one trace write
- * per batch, never waiting for more than is there.  The batch is the
- * relay's one buffer: it is sent or queued and recorded before the next
- * read.
+ * Read what the upstream has, in batches of up to IOBUF (several TLS
+ * records), forwarding each batch at once: one send and one trace frame
+ * per batch, never waiting for more than is there.
  */
 void
 relay_upstream_read(struct conn *c)
 {
-	uint8_t *tmp = c->r->upbuf;
+	uint8_t tmp[IOBUF];
 
 	c->uread_wants_write = 0;
 	while (!c->dead && c->ustate == UP_OPEN &&
@@ -318,12 +316,12 @@ relay_upstream_read(struct conn *c)
 		int more = 1, eof = 0;
 		char why[300] = "";
 
-		while (got < UPBUF) {
+		while (got < sizeof(tmp)) {
 			if (c->ssl != NULL) {
 				ERR_clear_error();
 				errno = 0;
 				int rc = SSL_read(c->ssl, tmp + got,
-				    (int)(UPBUF - got));
+				    (int)(sizeof(tmp) - got));
 				if (rc > 0) {
 					got += (size_t)rc;
 					/*
@@ -356,7 +354,7 @@ relay_upstream_read(struct conn *c)
 				}
 				break;
 			}
-			size_t room = UPBUF - got;
+			size_t room = sizeof(tmp) - got;
 			ssize_t n = recv(c->ufd, tmp + got, room, 0);
 			if (n > 0) {
 				got += (size_t)n;

@@ -7,7 +7,6 @@
 #include <openssl/x509v3.h>
 #include <arpa/inet.h>
 
-#include "relay_conn.h"          /* UPBUF */
 #include "relay_tls.h"
 
 SSL_CTX *
@@ -24,11 +23,10 @@ tls_client_ctx(const char *cacert, int insecure, char *err, size_t errlen)
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	/*
 	 * Read ahead: one recv fetches several TLS records instead of two
-	 * reads (header, body) per record; as many as an upstream batch holds
-	 * (relay_conn.h's UPBUF).
+	 * reads (header, body) per record.
 	 */
 	SSL_CTX_set_read_ahead(ctx, 1);
-	SSL_CTX_set_default_read_buffer_len(ctx, UPBUF);
+	SSL_CTX_set_default_read_buffer_len(ctx, 64 * 1024);
 	/* The relay speaks HTTP/1.1 upstream. */
 	static const unsigned char alpn[] = "\x08http/1.1";
 	SSL_CTX_set_alpn_protos(ctx, alpn, sizeof(alpn) - 1);

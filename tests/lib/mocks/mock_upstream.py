@@ -525,9 +525,6 @@ class Handler(mc.BaseHandler):
             self.send_header("Content-Length", str(n))
             self.end_headers()
             block = bytes(range(256)) * 256
-            if q.get("fill") == "cookie":
-                # Lines --redact-at-source rewrites (relay_sendfile.sh).
-                block = b"Cookie: session=s3cr3t-0123456789abcdef0123456789\n" * 1300
             while n > 0:
                 self.wfile.write(block[:min(n, len(block))])
                 n -= min(n, len(block))
