@@ -193,6 +193,10 @@ void     cx_fmt_time(char *buf, size_t len, const struct cx_file_info *info,
     int64_t ts, int date);
 /* A duration in ns as milliseconds with microsecond precision. */
 double   cx_ms(int64_t ns);
+/* cx_ms(ns) as "%.1f" writes it, into buf (NUL-terminated; len 24 holds
+ * any), without printf's exact conversion where the rounding is plain
+ * (an event's time, thousands a page); the length written. */
+size_t   cx_fmt_ms1(char *buf, size_t len, int64_t ns);
 /* "HTTP/1.1" for 11. */
 void     cx_fmt_version(char *buf, size_t len, int version);
 
