@@ -63,6 +63,10 @@ struct cx_sessions {
 	size_t           nslot;         /* a power of two, or 0 */
 	size_t           numbered;      /* sessions numbered so far */
 	uint64_t         clock;
+	/* SHA-256 and a context, made once (digest): per item they cost
+	 * more than the hashing. */
+	EVP_MD          *sha;
+	EVP_MD_CTX      *md;
 };
 
 struct cx_sessions *
@@ -93,6 +97,8 @@ cx_sessions_free(struct cx_sessions *s)
 	forget(s);
 	free(s->v);
 	free(s->slot);
+	EVP_MD_CTX_free(s->md);
+	EVP_MD_free(s->sha);
 	free(s);
 }
 
@@ -157,21 +163,26 @@ sess_get(struct cx_sessions *s, const char *key, int *is_new)
 
 /* SHA-256 over parts separated by 0x1f, cut to 16 bytes. */
 static struct digest
-digest(const char *const *part, const size_t *len, size_t n)
+digest(struct cx_sessions *s, const char *const *part, const size_t *len,
+    size_t n)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 	struct digest h;
-	EVP_MD_CTX *c = EVP_MD_CTX_new();
-	int ok = c != NULL && EVP_DigestInit_ex(c, EVP_sha256(), NULL) == 1;
+	int ok;
 
+	if (s->md == NULL) {
+		s->sha = EVP_MD_fetch(NULL, "SHA256", NULL);
+		s->md = EVP_MD_CTX_new();
+	}
+	ok = s->sha != NULL && s->md != NULL &&
+	    EVP_DigestInit_ex2(s->md, s->sha, NULL) == 1;
 	for (size_t i = 0; ok && i < n; i++)
-		ok = EVP_DigestUpdate(c, part[i], len[i]) == 1 &&
-		    EVP_DigestUpdate(c, "\x1f", 1) == 1;
-	if (!ok || EVP_DigestFinal_ex(c, md, &mdlen) != 1 ||
+		ok = EVP_DigestUpdate(s->md, part[i], len[i]) == 1 &&
+		    EVP_DigestUpdate(s->md, "\x1f", 1) == 1;
+	if (!ok || EVP_DigestFinal_ex(s->md, md, &mdlen) != 1 ||
 	    mdlen < sizeof(h.d))
 		fatalx("SHA-256 failed");
-	EVP_MD_CTX_free(c);
 	memcpy(h.d, md, sizeof(h.d));
 	return h;
 }
@@ -183,7 +194,7 @@ slen(const char *s)
 }
 
 static struct known
-identity(const struct cx_item *it)
+identity(struct cx_sessions *s, const struct cx_item *it)
 {
 	char kind[24];
 	const char *p[6];
@@ -202,18 +213,18 @@ identity(const struct cx_item *it)
 	/* a tool call's result is the same result without its name */
 	if (it->kind == CX_ITEM_TOOL_RESULT)
 		l[1] = 0;
-	k.content = digest(p, l, 4);
+	k.content = digest(s, p, l, 4);
 	/* An id the adapter made up or borrowed is no identity: such an
 	 * item also matches by content without it (loose). */
 	l[2] = 0;
-	k.loose = digest(p, l, 4);
+	k.loose = digest(s, p, l, 4);
 	k.derived = it->call_id_derived;
 	memset(&k.id, 0, sizeof(k.id));
 	k.has_id = it->id != NULL && *it->id != '\0';
 	if (k.has_id) {
 		p[1] = it->id;
 		l[1] = strlen(it->id);
-		k.id = digest(p, l, 2);
+		k.id = digest(s, p, l, 2);
 	}
 	return k;
 }
@@ -351,9 +362,9 @@ cx_sessions_turn(struct cx_sessions *s, struct cx_turn *t, int *is_new)
 	n = t->input.n + t->output.n;
 	now = xcalloc(n ? n : 1, sizeof(*now));
 	for (size_t j = 0; j < t->input.n; j++)
-		now[nn++] = identity(&t->input.v[j]);
+		now[nn++] = identity(s, &t->input.v[j]);
 	for (size_t j = 0; j < t->output.n; j++)
-		now[nn++] = identity(&t->output.v[j]);
+		now[nn++] = identity(s, &t->output.v[j]);
 	/*
 	 * The thread this turn continues: the one whose previous turn holds
 	 * most of its input (a side call, such as gemini-cli's router, is a

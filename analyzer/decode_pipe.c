@@ -11,9 +11,17 @@
  * (the notes, the processes, the names redacted) the caller changes only
  * once every exchange handed over before is written (decode_pipe_drain).
  *
- * Memory: the exchanges waiting, at most PIPE_BYTES of bodies, events and
- * messages (and always one, whatever its size), on top of what the
- * analysis holds.
+ * Freed where allocated: glibc's free() of a block another thread's arena
+ * holds takes that arena's lock, which the reading thread holds most of
+ * the time it allocates (it allocates every exchange); on two busy threads
+ * they met thousands of times a second (a futex wait each, both threads
+ * stalled).  The writer leaves each exchange written in a list of its
+ * own, and the caller's thread frees them when it next hands one over
+ * (or waits, or asks whether the writer is busy).
+ *
+ * Memory: the exchanges waiting or written and not yet freed, at most
+ * PIPE_BYTES of bodies, events and messages (and always one, whatever
+ * its size), on top of what the analysis holds.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -51,7 +59,36 @@ struct decode_pipe {
 	int              stop;
 	int              idle;          /* the writer waits for more */
 	int              waiting;       /* the reader waits for room */
+	/* Written, for the reader to free: the writer fills one list, the
+	 * reader takes it and frees its exchanges while the writer fills
+	 * the other (no list allocated by one thread and freed by the
+	 * other). */
+	struct cx_exchange *done[2][PIPE_SLOTS];
+	int              dcur;          /* the list being filled */
+	size_t           ndone;
 };
+
+/* The exchanges written, taken out of the list (p->mu held); the caller
+ * frees them with free_done once it has let go of the lock. */
+static struct cx_exchange **
+take_done(struct decode_pipe *p, size_t *n)
+{
+	struct cx_exchange **d = p->done[p->dcur];
+
+	*n = p->ndone;
+	if (p->ndone > 0) {
+		p->dcur ^= 1;
+		p->ndone = 0;
+	}
+	return d;
+}
+
+static void
+free_done(struct cx_exchange **d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		cx_exchange_free(d[i]);
+}
 
 static void *
 writer(void *arg)
@@ -76,8 +113,10 @@ writer(void *arg)
 		cost = p->q[p->head].cost;
 		pthread_mutex_unlock(&p->mu);
 		p->fmt->exchange(p->st, pass, ex);
-		cx_exchange_free(ex);
 		pthread_mutex_lock(&p->mu);
+		/* At most PIPE_SLOTS written and not freed: the reader takes
+		 * them before it hands over one more. */
+		p->done[p->dcur][p->ndone++] = ex;
 		p->head = (p->head + 1) % PIPE_SLOTS;
 		p->n--;
 		p->bytes -= cost;
@@ -116,6 +155,8 @@ void
 decode_pipe_push(struct decode_pipe *p, int pass, struct cx_exchange *ex)
 {
 	uint64_t cost = cx_exchange_held(ex) + PIPE_EX_COST;
+	struct cx_exchange **d;
+	size_t nd;
 
 	pthread_mutex_lock(&p->mu);
 	while (p->n == PIPE_SLOTS || (p->n > 0 && p->bytes + cost >
@@ -126,6 +167,7 @@ decode_pipe_push(struct decode_pipe *p, int pass, struct cx_exchange *ex)
 		pthread_cond_wait(&p->room, &p->mu);
 		p->waiting = 0;
 	}
+	d = take_done(p, &nd);
 	p->q[(p->head + p->n) % PIPE_SLOTS].ex = ex;
 	p->q[(p->head + p->n) % PIPE_SLOTS].pass = pass;
 	p->q[(p->head + p->n) % PIPE_SLOTS].cost = cost;
@@ -134,23 +176,31 @@ decode_pipe_push(struct decode_pipe *p, int pass, struct cx_exchange *ex)
 	if (p->idle && (p->n >= PIPE_BATCH || p->bytes >= PIPE_BATCH_BYTES))
 		pthread_cond_signal(&p->more);
 	pthread_mutex_unlock(&p->mu);
+	free_done(d, nd);
 }
 
 int
 decode_pipe_busy(struct decode_pipe *p)
 {
+	struct cx_exchange **d;
+	size_t nd;
 	int busy;
 
 	pthread_mutex_lock(&p->mu);
 	busy = !p->idle && (p->n >= PIPE_BEHIND ||
 	    p->bytes >= PIPE_BYTES / 2);
+	d = take_done(p, &nd);
 	pthread_mutex_unlock(&p->mu);
+	free_done(d, nd);
 	return busy;
 }
 
 void
 decode_pipe_drain(struct decode_pipe *p)
 {
+	struct cx_exchange **d;
+	size_t nd;
+
 	pthread_mutex_lock(&p->mu);
 	while (p->n > 0) {
 		if (p->idle)
@@ -159,7 +209,9 @@ decode_pipe_drain(struct decode_pipe *p)
 		pthread_cond_wait(&p->room, &p->mu);
 		p->waiting = 0;
 	}
+	d = take_done(p, &nd);
 	pthread_mutex_unlock(&p->mu);
+	free_done(d, nd);
 }
 
 void
@@ -172,6 +224,7 @@ decode_pipe_free(struct decode_pipe *p)
 	pthread_cond_signal(&p->more);
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(p->thread, NULL);
+	free_done(p->done[p->dcur], p->ndone);
 	pthread_cond_destroy(&p->more);
 	pthread_cond_destroy(&p->room);
 	pthread_mutex_destroy(&p->mu);

@@ -1,5 +1,6 @@
 /* escape.c: text from a trace for a terminal, Markdown or HTML (escape.h). */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "json.h"
@@ -477,6 +478,36 @@ plain_run(const uint8_t *p, size_t n, int html)
 	return i;
 }
 
+/* Escaped text gathered before stdio: a JSON event's text is mostly
+ * short runs between quotes (each an entity), a call or two each. */
+struct hbuf {
+	FILE            *f;
+	size_t           n;
+	char             b[4096];
+};
+
+static void
+hb_flush(struct hbuf *h)
+{
+	if (h->n > 0)
+		fwrite(h->b, 1, h->n, h->f);
+	h->n = 0;
+}
+
+static void
+hb_put(struct hbuf *h, const void *p, size_t k)
+{
+	if (k > sizeof(h->b) - h->n) {
+		hb_flush(h);
+		if (k >= sizeof(h->b)) {
+			fwrite(p, 1, k, h->f);
+			return;
+		}
+	}
+	memcpy(h->b + h->n, p, k);
+	h->n += k;
+}
+
 /*
  * s[0..n) for an HTML page: as text (json 0: entities, CR before LF
  * dropped, \xNN) or as the JSON of a script element (json 1: \u00XX).
@@ -486,26 +517,32 @@ html_escaped(FILE *f, const char *s, size_t n, int json)
 {
 	const uint8_t *p = (const uint8_t *)s;
 	size_t i = 0, k;
+	struct hbuf h;
+	char x[8];
 
+	h.f = f;
+	h.n = 0;
 	while (i < n) {
 		uint8_t c = p[i];
 		const char *e;
 
 		if ((k = plain_run(p + i, n - i, !json)) > 0) {
-			fwrite(p + i, 1, k, f);
+			hb_put(&h, p + i, k);
 			i += k;
 			continue;
 		}
 		i++;
 		if (!json && (e = entity(c)) != NULL)
-			fputs(e, f);
+			hb_put(&h, e, strlen(e));
 		else if (!json && c == '\r' && i < n && p[i] == '\n')
 			;
 		else if (c == '\n' || c == '\t' || (json && c == '\r'))
-			fputc(c, f);
+			hb_put(&h, &c, 1);
 		else
-			fprintf(f, json ? "\\u%04x" : "\\x%02x", c);
+			hb_put(&h, x, (size_t)snprintf(x, sizeof(x), json ?
+			    "\\u%04x" : "\\x%02x", c));
 	}
+	hb_flush(&h);
 }
 
 void

@@ -13,8 +13,15 @@
  * runs), and with the format on the reading thread nothing is rendered
  * ahead.  The output is the same whichever thread renders an exchange.
  *
+ * What the format's thread is done with goes back to the reading thread,
+ * which made it, to be freed there (cx_ahead_done, and the text written
+ * by cx_ahead_take): glibc's free() of another thread's block takes that
+ * thread's arena lock, which the reading thread holds most of the time it
+ * allocates (decode_pipe.c says more).
+ *
  * Memory: the rendered text of the exchanges waiting in the pipe (a few
- * MiB of exchanges, decode_pipe.c).
+ * MiB of exchanges, decode_pipe.c), and of those written since the
+ * reading thread last put or kept one.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -34,6 +41,7 @@ struct ahead_item {
 struct cx_ahead {
 	pthread_mutex_t  mu;
 	struct ahead_item *head, *tail;
+	struct ahead_item *done;        /* given back, to be freed */
 	void           (*free_extra)(void *);
 };
 
@@ -62,22 +70,64 @@ cx_ahead_new(void (*free_extra)(void *))
 	return a;
 }
 
+static void
+free_items(struct cx_ahead *a, struct ahead_item *it)
+{
+	while (it != NULL) {
+		struct ahead_item *next = it->next;
+
+		if (it->extra != NULL && a->free_extra != NULL)
+			a->free_extra(it->extra);
+		free(it->text);
+		free(it);
+		it = next;
+	}
+}
+
 void
 cx_ahead_free(struct cx_ahead *a)
 {
 	if (a == NULL)
 		return;
-	while (a->head != NULL) {
-		struct ahead_item *it = a->head;
-
-		a->head = it->next;
-		if (it->extra != NULL && a->free_extra != NULL)
-			a->free_extra(it->extra);
-		free(it->text);
-		free(it);
-	}
+	free_items(a, a->head);
+	free_items(a, a->done);
 	pthread_mutex_destroy(&a->mu);
 	free(a);
+}
+
+/* On the reading thread: what was given back, freed. */
+static void
+reap(struct cx_ahead *a)
+{
+	struct ahead_item *d;
+
+	pthread_mutex_lock(&a->mu);
+	d = a->done;
+	a->done = NULL;
+	pthread_mutex_unlock(&a->mu);
+	free_items(a, d);
+}
+
+static void
+give_back(struct cx_ahead *a, struct ahead_item *it)
+{
+	pthread_mutex_lock(&a->mu);
+	it->next = a->done;
+	a->done = it;
+	pthread_mutex_unlock(&a->mu);
+}
+
+void
+cx_ahead_done(struct cx_ahead *a, char *text, void *extra)
+{
+	struct ahead_item *it;
+
+	if (text == NULL && extra == NULL)
+		return;
+	it = xcalloc(1, sizeof(*it));
+	it->text = text;
+	it->extra = extra;
+	give_back(a, it);
 }
 
 
@@ -100,6 +150,7 @@ cx_ahead_put(struct cx_ahead *a, const struct cx_exchange *ex,
 	struct ahead_item *it;
 	FILE *m;
 
+	reap(a);
 	if (!behind_now)
 		return;
 	it = xcalloc(1, sizeof(*it));
@@ -118,6 +169,7 @@ cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
 {
 	struct ahead_item *it;
 
+	reap(a);
 	it = xcalloc(1, sizeof(*it));
 	it->id = ex->id;
 	it->extra = make(arg, ex);
@@ -151,8 +203,8 @@ cx_ahead_take(struct cx_ahead *a, const struct cx_exchange *ex, FILE *f)
 	if (it == NULL)
 		return 0;
 	fwrite(it->text, 1, it->len, f);
-	free(it->text);
-	free(it);
+	it->extra = NULL;
+	give_back(a, it);
 	return 1;
 }
 

@@ -611,6 +611,15 @@ free_turns(void *tt)
 	cx_report_turns_free(tt);
 }
 
+/* A replayed datum's text, back to the reading thread, which made it. */
+static void
+give_text(void *arg, char *text)
+{
+	struct html *h = arg;
+
+	cx_ahead_done(h->ahead, text, NULL);
+}
+
 static void *
 build_turns(void *arg, const struct cx_exchange *ex)
 {
@@ -631,6 +640,7 @@ html_open(FILE *f, const struct cx_out_ctx *ctx)
 	h->ahead = cx_ahead_new(free_marks);
 	h->turns = cx_ahead_new(free_turns);
 	h->adata = cx_htdata_new_deferred();
+	cx_htdata_give_back(h->data, give_text, h);
 	return h;
 }
 
@@ -644,9 +654,10 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 		size_t len;
 		void *tt;
 
-		if (cx_ahead_get(h->turns, ex, &text, &len, &tt))
+		if (cx_ahead_get(h->turns, ex, &text, &len, &tt)) {
 			cx_report_exchange_built(h->rep, ex, tt, html_turn, h);
-		else {
+			cx_ahead_done(h->turns, text, tt);  /* freed there */
+		} else {
 			cx_report_payloads(h->rep, ex);
 			cx_report_exchange_rest(h->rep, ex, html_turn, h);
 		}
@@ -657,7 +668,7 @@ html_exchange(void *st, int pass, const struct cx_exchange *ex)
 
 		if (cx_ahead_get(h->ahead, ex, &text, &len, &marks)) {
 			cx_htr_data_replay(h->f, h->data, text, len, marks);
-			free(text);
+			cx_ahead_done(h->ahead, text, NULL);
 		} else
 			cx_htr_exchange(h->f, h->ctx, ex, cx_htr_row(h->rep,
 			    ex->id, &h->cursor), h->data);

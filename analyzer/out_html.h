@@ -115,6 +115,11 @@ struct cx_htdefer *cx_htdata_take_deferred(struct cx_htdata *d);
 void     cx_htr_data_replay(FILE *f, struct cx_htdata *d, const char *text,
     size_t len, struct cx_htdefer *marks);
 void     cx_htdefer_free(struct cx_htdefer *m);         /* NULL is fine */
+/* The replayed data's texts, once d is done with them, handed to
+ * give(arg, text) (to be freed on the thread that made them: output.h's
+ * cx_ahead_done), not freed; cx_htdata_free frees those it still has. */
+void     cx_htdata_give_back(struct cx_htdata *d,
+    void (*give)(void *arg, char *text), void *arg);
 /* One exchange's <article id="exchange-ID">; row: its timeline row
  * (report.h), for its filters' keys and its stream's chart, or NULL;
  * data: where its JSON goes (cx_htr_data), or NULL. */

@@ -39,6 +39,7 @@ struct kept {
 	unsigned long    id;
 	char            *text;          /* escaped; NULL: none */
 	size_t           len;
+	int              lent;          /* replayed: given back, not freed */
 };
 
 struct cx_htdata {
@@ -48,6 +49,9 @@ struct cx_htdata {
 	/* Deferred (cx_htdata_new_deferred): what was set aside. */
 	int              deferred;
 	struct cx_htdefer *marks, *last;
+	/* The replayed texts, when done with (cx_htdata_give_back). */
+	void           (*give)(void *arg, char *text);
+	void            *give_arg;
 };
 
 /* A piece of data set aside: its escaped text, and where in the output
@@ -95,6 +99,24 @@ cx_htdata_free(struct cx_htdata *d)
 		free(d->kept[i].text);
 	cx_htdefer_free(d->marks);
 	free(d);
+}
+
+void
+cx_htdata_give_back(struct cx_htdata *d, void (*give)(void *arg,
+    char *text), void *arg)
+{
+	d->give = give;
+	d->give_arg = arg;
+}
+
+/* A text d is done with: freed, or given back if it was replayed. */
+static void
+drop(struct cx_htdata *d, char *text, int lent)
+{
+	if (text != NULL && lent && d != NULL && d->give != NULL)
+		d->give(d->give_arg, text);
+	else
+		free(text);
 }
 
 struct cx_htdefer *
@@ -196,7 +218,7 @@ escaped(const char *p, size_t n, size_t *len)
 }
 
 static void write_data(FILE *f, struct cx_htdata *d, char *text,
-    size_t len);
+    size_t len, int lent);
 
 void
 cx_htr_data(FILE *f, struct cx_htdata *d, const char *p, size_t n)
@@ -218,7 +240,7 @@ cx_htr_data(FILE *f, struct cx_htdata *d, const char *p, size_t n)
 		d->last = m;
 		return;
 	}
-	write_data(f, d, text, len);
+	write_data(f, d, text, len, 0);
 }
 
 void
@@ -230,16 +252,17 @@ cx_htr_data_replay(FILE *f, struct cx_htdata *d, const char *text,
 	for (struct cx_htdefer *m = marks; m != NULL; m = m->next) {
 		fwrite(text + at, 1, (size_t)(m->pos - at), f);
 		at = m->pos;
-		write_data(f, d, m->text, m->len);
+		write_data(f, d, m->text, m->len, 1);
 		m->text = NULL;
 	}
 	fwrite(text + at, 1, len - (size_t)at, f);
 	cx_htdefer_free(marks);
 }
 
-/* The escaped text[0..len) (taken over) as a script element. */
+/* The escaped text[0..len) (taken over; lent: made on the thread that
+ * rendered ahead, cx_htdata_give_back) as a script element. */
 static void
-write_data(FILE *f, struct cx_htdata *d, char *text, size_t len)
+write_data(FILE *f, struct cx_htdata *d, char *text, size_t len, int lent)
 {
 	static unsigned long solo;      /* ids when there is no d */
 	size_t pre = 0, suf = 0, best = 0, bp = 0, bs = 0;
@@ -272,10 +295,10 @@ write_data(FILE *f, struct cx_htdata *d, char *text, size_t len)
 	}
 	fputs("</script>", f);
 	if (d == NULL || len > KEEP_MAX) {
-		free(text);
+		drop(d, text, lent);
 		return;
 	}
-	free(d->kept[d->next].text);
-	d->kept[d->next] = (struct kept){ id, text, len };
+	drop(d, d->kept[d->next].text, d->kept[d->next].lent);
+	d->kept[d->next] = (struct kept){ id, text, len, lent };
 	d->next = (d->next + 1) % KEEP;
 }

@@ -336,9 +336,10 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		const struct cx_event *e = &m->events[i];
 		size_t k;
 
-		snprintf(line, sizeof(line), "+%.1fms", cx_ms(e->ts -
-		    ex->start));
-		fprintf(f, "<li><span class=\"t\">%s</span> ", line);
+		cx_fmt_ms1(line, sizeof(line), e->ts - ex->start);
+		fputs("<li><span class=\"t\">+", f);
+		fputs(line, f);
+		fputs("ms</span> ", f);
 		if (e->id != NULL) {
 			fputs("<span class=\"id\">[id ", f);
 			cx_htr_texts(f, ctx, e->id, 0);

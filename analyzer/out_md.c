@@ -567,10 +567,11 @@ md_exchange(void *st, int pass, const struct cx_exchange *ex)
 		size_t len, n;
 		void *tt;
 
-		if (cx_ahead_get(m->turns, ex, &text, &len, &tt))
+		if (cx_ahead_get(m->turns, ex, &text, &len, &tt)) {
 			n = cx_report_exchange_built(m->rep, ex, tt, md_turn,
 			    m);
-		else {
+			cx_ahead_done(m->turns, text, tt);  /* freed there */
+		} else {
 			cx_report_payloads(m->rep, ex);
 			n = cx_report_exchange_rest(m->rep, ex, md_turn, m);
 		}

@@ -253,9 +253,10 @@ events_block(FILE *f, const struct cx_out_ctx *ctx,
 		const struct cx_event *e = &m->events[i];
 		size_t k;
 
-		snprintf(line, sizeof(line), "+%.1fms ", cx_ms(e->ts -
+		cx_buf_adds(&b, "+");
+		cx_buf_add(&b, line, cx_fmt_ms1(line, sizeof(line), e->ts -
 		    ex->start));
-		cx_buf_adds(&b, line);
+		cx_buf_adds(&b, "ms ");
 		if (e->id != NULL) {
 			cx_buf_adds(&b, "[id ");
 			redacted(&d, ctx, e->id, strlen(e->id), CX_AS_TEXT);

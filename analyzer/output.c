@@ -90,6 +90,41 @@ cx_ms(int64_t ns)
 	return (double)us / 1000.0;
 }
 
+size_t
+cx_fmt_ms1(char *buf, size_t len, int64_t ns)
+{
+	int64_t us = ns >= 0 ? (ns + 500) / 1000 : -((-ns + 500) / 1000);
+	char t[24], *p = t + sizeof(t);
+	size_t n;
+	uint64_t v;
+
+	/* Tenths of us / 1000: printf rounds the double nearest it, which is
+	 * within 1e-15 of it, so as the exact value but at a tie (us % 100 ==
+	 * 50: which side the double fell on) or past 2^40 us. */
+	if (us < 0 || us % 100 == 50 || us >= ((int64_t)1 << 40)) {
+		int w = snprintf(buf, len, "%.1f", cx_ms(ns));
+
+		return w < 0 ? 0 : (size_t)w < len ? (size_t)w :
+		    len > 0 ? len - 1 : 0;
+	}
+	v = (uint64_t)(us / 100) + (us % 100 > 50);
+	*--p = (char)('0' + v % 10);
+	*--p = '.';
+	v /= 10;
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	n = (size_t)(t + sizeof(t) - p);
+	if (len == 0)
+		return 0;
+	if (n >= len)
+		n = len - 1;
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+	return n;
+}
+
 void
 cx_fmt_version(char *buf, size_t len, int version)
 {

@@ -90,7 +90,8 @@ int      cx_out_follows(const struct cx_out_format *fmt);
  * decode.c says before each prepare()) with render(f, arg, ex) into memory (render may return
  * something more to keep with the text, freed with free_extra if never
  * taken); its exchange() writes that text out when cx_ahead_take finds it
- * (1), or takes it with cx_ahead_get (the caller frees the text), else
+ * (1), or takes it with cx_ahead_get (the caller frees the text, or
+ * gives it back with cx_ahead_done), else
  * renders ex itself (0).  Both in the same order, each exchange once;
  * prepare() may run on another thread than exchange().
  */
@@ -114,6 +115,12 @@ int      cx_ahead_get(struct cx_ahead *a, const struct cx_exchange *ex,
 typedef void *(*cx_ahead_make_fn)(void *arg, const struct cx_exchange *ex);
 void     cx_ahead_keep(struct cx_ahead *a, const struct cx_exchange *ex,
     cx_ahead_make_fn make, void *arg);
+/* What cx_ahead_get gave (text, extra: either may be NULL), given back
+ * by the format's thread once done with it, to be freed (free(), and
+ * free_extra) on the thread that made it, at its next cx_ahead_put or
+ * cx_ahead_keep (or by cx_ahead_free); cx_ahead_take gives its text back
+ * so. */
+void     cx_ahead_done(struct cx_ahead *a, char *text, void *extra);
 
 /* Run fmt over an analysis already made (ctx->r->ex, every pass). */
 void     cx_out_all(const struct cx_out_format *fmt, FILE *f,
@@ -186,6 +193,10 @@ void     cx_fmt_time(char *buf, size_t len, const struct cx_file_info *info,
     int64_t ts, int date);
 /* A duration in ns as milliseconds with microsecond precision. */
 double   cx_ms(int64_t ns);
+/* cx_ms(ns) as "%.1f" writes it, into buf (NUL-terminated; len 24 holds
+ * any), without printf's exact conversion where the rounding is plain
+ * (an event's time, thousands a page); the length written. */
+size_t   cx_fmt_ms1(char *buf, size_t len, int64_t ns);
 /* "HTTP/1.1" for 11. */
 void     cx_fmt_version(char *buf, size_t len, int version);
 

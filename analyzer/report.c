@@ -543,17 +543,11 @@ cx_report_exchange_built(struct cx_report *rep, const struct cx_exchange *ex,
 	size_t ret = tt->ret;
 
 	count_payloads_as(rep, ex, tt->req_json, tt->resp_json);
-	if (!tt->built) {
-		cx_report_turns_free(tt);
+	if (!tt->built)
 		return cx_report_exchange_rest(rep, ex, fn, arg);
-	}
 	count_exchange(rep, ex);
-	for (size_t i = 0; i < tt->n; i++) {
+	for (size_t i = 0; i < tt->n; i++)
 		on_turn(&tc, &tt->v[i]);
-		cx_turn_free(&tt->v[i]);
-	}
-	tt->n = 0;
-	cx_report_turns_free(tt);
 	return ret;
 }
 

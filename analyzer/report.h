@@ -265,8 +265,9 @@ size_t   cx_report_exchange_rest(struct cx_report *rep,
  * exchange order or not); cx_report_exchange_built takes the payloads and
  * the turns into the facts as cx_report_payloads and
  * cx_report_exchange_rest would have (running the adapter itself if
- * turns was not set), hands the turns to fn, and frees tt.
- * cx_report_turns_free: tt never taken (NULL is fine).
+ * turns was not set) and hands the turns to fn; tt is the caller's
+ * still, to free with cx_report_turns_free (NULL is fine) on the thread
+ * it likes (the one that built it, say: decode_pipe.c says why).
  */
 struct cx_report_turns;
 struct cx_report_turns *cx_report_turns_build(const struct cx_exchange *ex,

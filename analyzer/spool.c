@@ -6,6 +6,9 @@
 
 #include "log.h"
 #include "spool.h"
+#include "xmalloc.h"
+
+#define SPOOL_BUF       (1u << 16)
 
 FILE *
 cx_spool_open(struct cx_spool *s, const char *tag)
@@ -20,8 +23,14 @@ cx_spool_open(struct cx_spool *s, const char *tag)
 	n = snprintf(path, sizeof(path), "%s/cxrec-%s-XXXXXX", dir, tag);
 	if (n > 0 && (size_t)n < sizeof(path) && (fd = mkstemp(path)) >= 0) {
 		unlink(path);
-		if ((s->f = fdopen(fd, "w+")) != NULL)
+		if ((s->f = fdopen(fd, "w+")) != NULL) {
+			/* 64 KiB a write, not 4 KiB: the conversation of a
+			 * big trace is hundreds of MB.  (glibc takes the
+			 * size only with a buffer.) */
+			s->buf = xmalloc(SPOOL_BUF);
+			setvbuf(s->f, s->buf, _IOFBF, SPOOL_BUF);
 			return s->f;
+		}
 		close(fd);
 	}
 	s->in_mem = 1;
@@ -49,6 +58,8 @@ cx_spool_copy(struct cx_spool *s, FILE *out)
 		fclose(s->f);
 	}
 	s->f = NULL;
+	free(s->buf);
+	s->buf = NULL;
 }
 
 void
@@ -57,6 +68,8 @@ cx_spool_free(struct cx_spool *s)
 	if (s->f != NULL)
 		fclose(s->f);
 	s->f = NULL;
+	free(s->buf);
+	s->buf = NULL;
 	free(s->mem);
 	s->mem = NULL;
 }

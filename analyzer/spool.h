@@ -16,6 +16,7 @@ struct cx_spool {
 	int      in_mem;        /* f is a memory stream into mem: */
 	char    *mem;
 	size_t   memlen;
+	char    *buf;           /* the file's stdio buffer, or NULL */
 };
 
 /* Open it (tag names the temporary file: "cxrec-TAG-XXXXXX"); returns

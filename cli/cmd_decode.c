@@ -156,6 +156,7 @@ decode_to(const char *trace, const char *outpath, struct cx_decode_opts *opts)
 	struct cx_credname names;
 	struct cx_reader *r;
 	FILE *out = stdout;
+	static char outbuf[1u << 16];
 	char err[1024];
 	int rc;
 
@@ -175,6 +176,11 @@ decode_to(const char *trace, const char *outpath, struct cx_decode_opts *opts)
 			    outpath, strerror(errno));
 			return CX_EXIT_USAGE;
 		}
+		/* 64 KiB a write, not the file system's 4 KiB block: a
+		 * report of a big trace is gigabytes.  (glibc takes the
+		 * size only with a buffer: static, as out lives until the
+		 * process' end or its fclose below.) */
+		setvbuf(out, outbuf, _IOFBF, sizeof(outbuf));
 	}
 	cli_cred_names(&names);
 	opts->names = &names;

@@ -102,6 +102,39 @@ START_TEST(numbers)
 }
 END_TEST
 
+/* cx_fmt_ms1 writes what "%.1f" of cx_ms writes, ties and all. */
+START_TEST(ms_tenths)
+{
+	static const int64_t big[] = { 0, 49, 50, 51, 99, 100, 149, 150, 151,
+	    999950, 999951, 1099511627775, 1099511627776, 1099511627850,
+	    -1, -50, -51, -150000, -1500500, INT64_C(86400000000000) };
+	char want[64], got[64];
+	size_t n;
+
+	for (int64_t us = 0; us < 2000000; us += 7) {
+		for (int64_t r = -499; r <= 499; r += 499) {
+			int64_t ns = us * 1000 + r;
+
+			snprintf(want, sizeof(want), "%.1f", cx_ms(ns));
+			n = cx_fmt_ms1(got, sizeof(got), ns);
+			ck_assert_str_eq(got, want);
+			ck_assert_uint_eq(n, strlen(want));
+		}
+	}
+	for (size_t i = 0; i < sizeof(big) / sizeof(big[0]); i++) {
+		int64_t ns = big[i] * 1000;
+
+		snprintf(want, sizeof(want), "%.1f", cx_ms(ns));
+		cx_fmt_ms1(got, sizeof(got), ns);
+		ck_assert_str_eq(got, want);
+	}
+	/* cut as snprintf cuts */
+	n = cx_fmt_ms1(got, 3, 12345000);
+	ck_assert_str_eq(got, "12");
+	ck_assert_uint_eq(n, 2);
+}
+END_TEST
+
 static const char *key = "sk-proj-SECRETsecretSECRET12345";
 
 /* s redacted as `as` says, with redact set or not, as a C string. */
@@ -243,6 +276,7 @@ main(void)
 
 	tcase_add_test(tc, table);
 	tcase_add_test(tc, times);
+	tcase_add_test(tc, ms_tenths);
 	tcase_add_test(tc, numbers);
 	tcase_add_test(tc, redaction);
 	tcase_add_test(tc, shown);
