@@ -2,10 +2,11 @@
  * preload_ring.c: frames handed to cxrec run through a ring in shared
  * memory (common/shmring.h) instead of written by the hooked thread.
  *
- * At its first frame (and a forked child at its own first) the process
- * creates a ring, hands its memfd to cxrec run's socket (CXREC_RING) and
- * waits for the answer that a thread of cxrec run drains it; from then on
- * a data, close or error frame is a copy into the ring, published before
+ * At its first large piece of data (RING_FROM bytes; a forked child at
+ * its own first) the process creates a ring, hands its memfd to cxrec
+ * run's socket (CXREC_RING) and waits for the answer that a thread of
+ * cxrec run drains it; from then on a data, close or error frame of a
+ * connection on the ring (below) is a copy into the ring, published before
  * the hook returns: in memory cxrec run holds, so a process killed with -9
  * loses none of it.  No thread is started here.  Open frames are still
  * written directly (one writev each, as before): a connection's open frame
@@ -207,15 +208,71 @@ rest(struct iovec *out, int max, const struct iovec *iov, int iovcnt,
 	return k;
 }
 
+/*
+ * Which connections are on the ring.  A connection's frames are written
+ * by the hooked thread while its data comes in pieces under RING_FROM
+ * bytes: for small frames that is cheaper for the program's peers than a
+ * drainer woken on a third thread (wrk's rate against nginx on two cores:
+ * docs/performance.md, issue 20, the preload).  Its first piece of
+ * RING_FROM bytes or more puts it on the ring for good, and every frame
+ * of it after that (its close and errors too) goes there, so that its
+ * frames stay in order in the trace: what it wrote directly is in the
+ * file before anything of it is in the ring.  A connection finds its slot
+ * by its id; one whose slot another live connection holds stays direct
+ * (slower, never out of order).  Its close frame frees the slot.
+ */
+#define RING_FROM       4096
+#define NCONNS          1024            /* slots, a power of two */
+
+static uint64_t onring[NCONNS];
+
+static uint64_t *
+conn_slot(uint64_t conn)
+{
+	return &onring[(conn * 0x9e3779b97f4a7c15ull) >> 54];
+}
+
+static int
+on_ring(uint64_t conn)
+{
+	return conn != 0 &&
+	    __atomic_load_n(conn_slot(conn), __ATOMIC_ACQUIRE) == conn;
+}
+
+/* Put conn on the ring: 1, or 0 when its slot is another's. */
+static int
+take_slot(uint64_t conn)
+{
+	uint64_t free = 0;
+
+	return conn != 0 && (__atomic_compare_exchange_n(conn_slot(conn),
+	    &free, conn, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+	    free == conn);
+}
+
+static void
+free_slot(uint64_t conn)
+{
+	uint64_t was = conn;
+
+	__atomic_compare_exchange_n(conn_slot(conn), &was, 0, 0,
+	    __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
 int
 pl_ring_put(struct cx_writer *w, const struct cx_frame *f,
     const struct iovec *iov, int iovcnt)
 {
 	struct cx_ringframe *h;
-	int st = __atomic_load_n(&rg.state, __ATOMIC_ACQUIRE);
+	int st = __atomic_load_n(&rg.state, __ATOMIC_ACQUIRE), ringed;
 	size_t n = 0, off = 0, piece;
 
 	if (st == OFF || f->kind == CX_K_OPEN)
+		return -1;
+	for (int i = 0; i < iovcnt; i++)
+		n += iov[i].iov_len;
+	ringed = on_ring(f->conn);
+	if (!ringed && (f->kind != CX_K_DATA || n < RING_FROM))
 		return -1;
 	/* A vfork child shares the ring with its parent, which waits: its
 	 * frames may go there, but it must not make a ring of its own. */
@@ -231,8 +288,8 @@ pl_ring_put(struct cx_writer *w, const struct cx_frame *f,
 		if (st != READY)
 			return -1;
 	}
-	for (int i = 0; i < iovcnt; i++)
-		n += iov[i].iov_len;
+	if (!ringed && !take_slot(f->conn))
+		return -1;
 	/* Data larger than a record may be (a quarter of the ring) goes in
 	 * several frames, in order, as larger writes always have. */
 	piece = rg.ring.size / 4 - sizeof(*h) - 16;
@@ -268,6 +325,8 @@ pl_ring_put(struct cx_writer *w, const struct cx_frame *f,
 		cx_ring_publish(&rg.ring, h);
 		off += k;
 	} while (off < n);
+	if (f->kind == CX_K_CLOSE)
+		free_slot(f->conn);
 	return 0;
 }
 

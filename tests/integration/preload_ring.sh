@@ -6,7 +6,8 @@
 # ring still reaches the trace); a forked child (a ring of its own); a
 # ring refused (the frames written directly, said in the summary);
 # CXREC_RING_SIZE=0 (no ring, every frame written directly); exec (a ring
-# for each program); 3 MB through the smallest ring, every byte.
+# for each program); 3 MB through the smallest ring, every byte; small
+# pieces written directly until a connection's first large one (order kept).
 . "$(dirname "$0")/../lib/lib.sh"
 . "$TESTS_DIR/lib/codex_env.sh"
 gen_certs "$WORK/certs"
@@ -84,3 +85,20 @@ CXREC_RING_SIZE=262144 run t7.bin curl -s --cacert "$CA" -o "$WORK/big" "$TLS_UR
 assert_eq "$(stat -c %s "$WORK/big")" 3000000 "curl got it all"
 assert_eq "$(q 'x[0]["response"]["body_bytes"]')" 3000000 "the trace has it all"
 assert_contains "$(cat "$WORK/err.txt")" "ring of 262144 bytes" "through the small ring"
+# 8. A connection's small pieces are written directly until its first
+# large one (4 KiB or more) puts it on the ring for good: small, large,
+# small answers on one kept-alive connection stay in order; a program
+# that moves only small pieces takes no ring at all.
+run t8.bin /usr/bin/python3 -c '
+import http.client, os, urllib.parse
+u = urllib.parse.urlsplit(os.environ["PLAIN_URL"])
+c = http.client.HTTPConnection(u.hostname, u.port)
+for n in (100, 300000, 200, 50):
+    c.request("GET", "/test/bytes?n=%d" % n)
+    r = c.getresponse()
+    assert len(r.read()) == n'
+assert_eq "$(q '[e["response"]["body_bytes"] for e in x]')" "[100, 300000, 200, 50]" "small, large, small: in order"
+assert_eq "$(grep -c 'drained by cxrec run' "$WORK/err.txt")" 1 "the large answer took the ring"
+run t9.bin curl -s -o /dev/null "$PLAIN_URL/test/bytes?n=100"
+assert_eq "$(q '[e["response"]["body_bytes"] for e in x]')" "[100]" "small pieces only: recorded"
+assert_not_contains "$(cat "$WORK/err.txt")" "drained by cxrec run" "without a ring"
