@@ -605,12 +605,6 @@ free_marks(void *m)
 	cx_htdefer_free(m);
 }
 
-static void
-free_turns(void *tt)
-{
-	cx_report_turns_free(tt);
-}
-
 /* A replayed datum's text, back to the reading thread, which made it. */
 static void
 give_text(void *arg, char *text)
@@ -618,13 +612,6 @@ give_text(void *arg, char *text)
 	struct html *h = arg;
 
 	cx_ahead_done(h->ahead, text, NULL);
-}
-
-static void *
-build_turns(void *arg, const struct cx_exchange *ex)
-{
-	(void)arg;
-	return cx_report_turns_build(ex, cx_ahead_is_behind());
 }
 
 static void *
@@ -638,7 +625,7 @@ html_open(FILE *f, const struct cx_out_ctx *ctx)
 	h->conv = cx_htconv_new(cx_spool_open(&h->spool, "html"), ctx);
 	h->data = cx_htdata_new();
 	h->ahead = cx_ahead_new(free_marks);
-	h->turns = cx_ahead_new(free_turns);
+	h->turns = cx_ahead_new(cx_report_turns_drop);
 	h->adata = cx_htdata_new_deferred();
 	cx_htdata_give_back(h->data, give_text, h);
 	return h;
@@ -700,7 +687,7 @@ html_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct html *h = st;
 
 	if (pass == PASS_FACTS)
-		cx_ahead_keep(h->turns, ex, build_turns, NULL);
+		cx_ahead_keep(h->turns, ex, cx_report_turns_ahead, NULL);
 	else
 		cx_ahead_put(h->ahead, ex, render_ahead, h);
 }

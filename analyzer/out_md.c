@@ -530,19 +530,6 @@ md_turn(void *arg, struct cx_turn *t, size_t session)
 	cx_conv_turn(m->conv, t, session);
 }
 
-static void
-free_turns(void *tt)
-{
-	cx_report_turns_free(tt);
-}
-
-static void *
-build_turns(void *arg, const struct cx_exchange *ex)
-{
-	(void)arg;
-	return cx_report_turns_build(ex, cx_ahead_is_behind());
-}
-
 static void *
 md_open(FILE *f, const struct cx_out_ctx *ctx)
 {
@@ -553,7 +540,7 @@ md_open(FILE *f, const struct cx_out_ctx *ctx)
 	m->rep = cx_report_new(ctx->info, ctx->redact, ctx->prices);
 	m->conv = cx_conv_new(cx_spool_open(&m->spool, "md"), ctx, 1);
 	m->ahead = cx_ahead_new(NULL);
-	m->turns = cx_ahead_new(free_turns);
+	m->turns = cx_ahead_new(cx_report_turns_drop);
 	return m;
 }
 
@@ -604,7 +591,7 @@ md_prepare(void *st, int pass, const struct cx_exchange *ex)
 	struct md *m = st;
 
 	if (pass == PASS_FACTS)
-		cx_ahead_keep(m->turns, ex, build_turns, NULL);
+		cx_ahead_keep(m->turns, ex, cx_report_turns_ahead, NULL);
 	else
 		cx_ahead_put(m->ahead, ex, render_ahead, (void *)m->ctx);
 }

@@ -535,6 +535,19 @@ cx_report_turns_free(struct cx_report_turns *tt)
 	free(tt);
 }
 
+void *
+cx_report_turns_ahead(void *arg, const struct cx_exchange *ex)
+{
+	(void)arg;
+	return cx_report_turns_build(ex, cx_ahead_is_behind());
+}
+
+void
+cx_report_turns_drop(void *tt)
+{
+	cx_report_turns_free(tt);
+}
+
 size_t
 cx_report_exchange_built(struct cx_report *rep, const struct cx_exchange *ex,
     struct cx_report_turns *tt, cx_report_turn_fn fn, void *arg)

@@ -276,6 +276,13 @@ size_t   cx_report_exchange_built(struct cx_report *rep,
     const struct cx_exchange *ex, struct cx_report_turns *tt,
     cx_report_turn_fn fn, void *arg);
 void     cx_report_turns_free(struct cx_report_turns *tt);
+/*
+ * The two as cx_ahead's callbacks (output.h; md and html keep the turns
+ * ahead): the turns built, their adapter run only when the format's
+ * thread is behind (cx_ahead_is_behind); and freed.
+ */
+void    *cx_report_turns_ahead(void *arg, const struct cx_exchange *ex);
+void     cx_report_turns_drop(void *tt);
 
 /* The trace was read through: r's totals, notes and processes taken. */
 void     cx_report_finish(struct cx_report *rep,
