@@ -243,11 +243,11 @@ on_ring(uint64_t conn)
 static int
 take_slot(uint64_t conn)
 {
-	uint64_t free = 0;
+	uint64_t none = 0;
 
 	return conn != 0 && (__atomic_compare_exchange_n(conn_slot(conn),
-	    &free, conn, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
-	    free == conn);
+	    &none, conn, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ||
+	    none == conn);
 }
 
 static void
