@@ -92,7 +92,7 @@ BIN     := $(BUILD)/cxrec
 # library preloaded into other programs cannot bring ASan's runtime).
 PRELOAD := $(BUILD)/libcxrec-preload.so
 PRELOAD_SRC := $(wildcard preload/*.c) common/trace.c common/crc32c.c common/srcredact.c \
-               common/shmring.c \
+               common/shmring.c common/line.c \
                common/credname.c common/hostpat.c common/jsonobj.c
 PRELOAD_OBJ := $(PRELOAD_SRC:%.c=$(BUILD)/pic/%.o)
 PRELOAD_CFLAGS := $(WARN) -O2 -g -fPIC -fvisibility=hidden -MMD -MP -Icommon -Ipreload

@@ -12,6 +12,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "line.h"
 #include "preload.h"
 #include "ring_serve.h"
 #include "shmring.h"
@@ -51,20 +52,16 @@ report(struct ring_serve *rs, const char *fmt, ...)
 {
 	char line[600];
 	va_list ap;
-	int fd, n;
+	size_t n;
+	int fd;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = cx_vline(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n == 0 || (fd = open(rs->errors, O_WRONLY | O_APPEND |
+	    O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	if ((fd = open(rs->errors, O_WRONLY | O_APPEND | O_CLOEXEC |
-	    O_NOFOLLOW)) == -1)
-		return;
-	(void)!write(fd, line, (size_t)n);
+	(void)!write(fd, line, n);
 	close(fd);
 }
 

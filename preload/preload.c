@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "line.h"
 #include "preload.h"
 #include "preload_int.h"
 
@@ -85,17 +86,16 @@ pl_debug(const char *fmt, ...)
 	char line[512];
 	va_list ap;
 	int n;
+	size_t k;
 
 	if (!pl_st.debug || real_write == NULL)
 		return;
 	n = snprintf(line, sizeof(line), "cxrec-preload[%d]: ", (int)getpid());
 	va_start(ap, fmt);
-	n += vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	k = cx_vline(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	va_end(ap);
-	if (n >= (int)sizeof(line) - 1)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	real_write(2, line, (size_t)n);
+	if (k > 0)
+		real_write(2, line, (size_t)n + k);
 }
 
 void
@@ -104,23 +104,21 @@ pl_report(const char *fmt, ...)
 	const char *path = pl_st.errors[0] != '\0' ? pl_st.errors : NULL;
 	char line[600];
 	va_list ap;
-	int fd, n;
+	size_t n;
+	int fd;
 
 	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	n = cx_vline(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n == 0)
 		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	pl_debug("%.*s", n - 1, line);
+	pl_debug("%.*s", (int)n - 1, line);
 	if (path == NULL || real_write == NULL)
 		return;
 	if (real_open == NULL || (fd = real_open(path, O_WRONLY | O_APPEND |
 	    O_CLOEXEC | O_NOFOLLOW)) == -1)
 		return;
-	real_write(fd, line, (size_t)n);
+	real_write(fd, line, n);
 	real_close(fd);
 }
 
