@@ -14,6 +14,7 @@
  * '\n' (no NUL after it): the line's length with its newline, or 0 when
  * fmt cannot be formatted.
  */
-size_t   cx_vline(char *line, size_t cap, const char *fmt, va_list ap);
+size_t   cx_vline(char *line, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

@@ -9,6 +9,8 @@
 
 #include "line.h"
 
+static size_t fmt(char *line, size_t cap, const char *f, ...)
+    __attribute__((format(printf, 3, 4)));
 static size_t
 fmt(char *line, size_t cap, const char *f, ...)
 {
